@@ -1,0 +1,14 @@
+package io.shardflow.api;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+
+/** The API service: intake, datasets, models, results and the dashboard. Stateless; run as many as needed. */
+@SpringBootApplication
+@EnableConfigurationProperties(ApiSettings.class)
+public class ApiApplication {
+    public static void main(String[] args) {
+        new SpringApplication(ApiApplication.class).run(args);
+    }
+}

@@ -1,0 +1,22 @@
+package io.shardflow.api;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The API's settings ({@code shardflow.api.*}).
+ *
+ * @param defaultTenant the tenant of requests that name none in the {@code X-Tenant} header
+ * @param datasetChunkRows rows per stored dataset chunk: the unit a shard reads
+ * @param maxPageSize the largest page a list returns
+ */
+@Validated
+@ConfigurationProperties("shardflow.api")
+public record ApiSettings(
+    @DefaultValue("default") String defaultTenant,
+    @DefaultValue("4096") @Min(1) @Max(1_048_576) int datasetChunkRows,
+    @DefaultValue("200") @Min(1) int maxPageSize) {
+}

@@ -1,0 +1,57 @@
+package io.shardflow.api.datasets;
+
+import io.shardflow.api.ApiSettings;
+import io.shardflow.api.Tenants;
+import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.constraints.Min;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping("/api/v1/datasets")
+public class DatasetController {
+    private final CsvDatasetImporter importer;
+    private final DatasetRepository datasets;
+    private final Tenants tenants;
+    private final ApiSettings settings;
+
+    public DatasetController(CsvDatasetImporter importer, DatasetRepository datasets, Tenants tenants, ApiSettings settings) {
+        this.importer = importer;
+        this.datasets = datasets;
+        this.tenants = tenants;
+        this.settings = settings;
+    }
+
+    @Operation(summary = "Upload a CSV dataset", description = "Body: text/csv with a header row and numeric values.")
+    @PostMapping(consumes = {"text/csv", "application/csv", "text/plain"})
+    public ResponseEntity<DatasetView> upload(@RequestParam String name, HttpServletRequest request) throws IOException {
+        var dataset = importer.importCsv(tenants.of(request), name, request.getInputStream());
+        return ResponseEntity.created(URI.create("/api/v1/datasets/" + dataset.id())).body(DatasetView.of(dataset));
+    }
+
+    @GetMapping("/{id}")
+    public DatasetView get(@PathVariable UUID id, HttpServletRequest request) {
+        String tenant = tenants.of(request);
+        return datasets.find(id).filter(d -> d.tenant().equals(tenant)).map(DatasetView::of)
+            .orElseThrow(() -> new NotFoundException("dataset", id));
+    }
+
+    @GetMapping
+    public List<DatasetView> list(@RequestParam(defaultValue = "0") @Min(0) int page,
+                                  @RequestParam(defaultValue = "50") @Min(1) int size, HttpServletRequest request) {
+        return datasets.list(tenants.of(request), page, Math.min(size, settings.maxPageSize())).stream()
+            .map(DatasetView::of).toList();
+    }
+}

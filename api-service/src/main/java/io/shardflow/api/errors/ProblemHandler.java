@@ -1,0 +1,117 @@
+package io.shardflow.api.errors;
+
+import io.shardflow.core.InvalidSpecException;
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+
+/**
+ * Every error as RFC 9457 {@code application/problem+json}. Bad input names its field in {@code field} and in
+ * {@code errors[]}; a body that is not valid JSON is a 400, never a 500.
+ */
+@RestControllerAdvice
+public class ProblemHandler extends ResponseEntityExceptionHandler {
+    private static final URI INVALID = URI.create("https://shardflow.io/problems/invalid-request");
+
+    @ExceptionHandler(InvalidSpecException.class)
+    ProblemDetail invalid(InvalidSpecException e) {
+        return invalid(e.field(), e.reason());
+    }
+
+    @ExceptionHandler(NotFoundException.class)
+    ProblemDetail notFound(NotFoundException e) {
+        var problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());
+        problem.setTitle("Not found");
+        return problem;
+    }
+
+    @ExceptionHandler(ConflictException.class)
+    ProblemDetail conflict(ConflictException e) {
+        var problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
+        problem.setTitle("Conflict");
+        return problem;
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
+        return invalid(e.getName(), "'" + e.getValue() + "' is not a valid "
+            + (e.getRequiredType() == null ? "value" : e.getRequiredType().getSimpleName()));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        String path = "";
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JacksonException json && path.isEmpty()) {
+                path = pathOf(json);
+            }
+            if (t instanceof InvalidSpecException spec) {
+                return ResponseEntity.badRequest().body(invalid(path.isEmpty() ? spec.field() : path + "." + spec.field(), spec.reason()));
+            }
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof JacksonException json) {
+                String field = pathOf(json);
+                return ResponseEntity.badRequest().body(invalid(field.isEmpty() ? "body" : field, json.getOriginalMessage()));
+            }
+        }
+        return ResponseEntity.badRequest().body(invalid("body", "is missing or is not valid JSON"));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e, HttpHeaders headers,
+                                                                  HttpStatusCode status, WebRequest request) {
+        var first = e.getBindingResult().getFieldErrors().getFirst();
+        return ResponseEntity.badRequest().body(invalid(first.getField(), first.getDefaultMessage()));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException e,
+                                                                            HttpHeaders headers, HttpStatusCode status,
+                                                                            WebRequest request) {
+        var result = e.getParameterValidationResults().getFirst();
+        String name = result.getMethodParameter().getParameterName();
+        return ResponseEntity.badRequest().body(invalid(name == null ? "parameter" : name,
+            result.getResolvableErrors().getFirst().getDefaultMessage()));
+    }
+
+    static ProblemDetail invalid(String field, String reason) {
+        var problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, field + ": " + reason);
+        problem.setType(INVALID);
+        problem.setTitle("Invalid request");
+        problem.setProperty("field", field);
+        problem.setProperty("errors", List.of(Map.of("field", field, "message", reason)));
+        return problem;
+    }
+
+    /** A JSON path such as {@code parameters.layers[1].weight}. */
+    static String pathOf(JacksonException e) {
+        var path = new StringBuilder();
+        for (var ref : e.getPath()) {
+            if (ref.getPropertyName() != null) {
+                if (!path.isEmpty()) {
+                    path.append('.');
+                }
+                path.append(ref.getPropertyName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+}

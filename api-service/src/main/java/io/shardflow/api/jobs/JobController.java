@@ -1,0 +1,122 @@
+package io.shardflow.api.jobs;
+
+import io.shardflow.api.ApiSettings;
+import io.shardflow.api.Tenants;
+import io.shardflow.api.errors.ConflictException;
+import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.jobs.JobQuery;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.partials.ResultStore;
+import io.swagger.v3.oas.annotations.Operation;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
+
+@RestController
+@RequestMapping("/api/v1/jobs")
+public class JobController {
+    private final JobIntake intake;
+    private final JobControl control;
+    private final JobRepository jobs;
+    private final ResultStore results;
+    private final JobEventLog timeline;
+    private final Tenants tenants;
+    private final ApiSettings settings;
+
+    public JobController(JobIntake intake, JobControl control, JobRepository jobs, ResultStore results,
+                         JobEventLog timeline, Tenants tenants, ApiSettings settings) {
+        this.intake = intake;
+        this.control = control;
+        this.jobs = jobs;
+        this.results = results;
+        this.timeline = timeline;
+        this.tenants = tenants;
+        this.settings = settings;
+    }
+
+    @Operation(summary = "Submit a job", description = "202 with the queued job. With an Idempotency-Key already used, "
+        + "returns the first job and header Idempotent-Replayed: true.")
+    @PostMapping
+    public ResponseEntity<JobView> submit(@RequestBody JobSpec spec,
+                                          @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+                                          HttpServletRequest request) {
+        var accepted = intake.submit(tenants.of(request), spec, idempotencyKey);
+        var response = ResponseEntity.status(HttpStatus.ACCEPTED)
+            .location(URI.create("/api/v1/jobs/" + accepted.job().id()));
+        if (!accepted.created()) {
+            response.header("Idempotent-Replayed", "true");
+        }
+        return response.body(JobView.of(accepted.job()));
+    }
+
+    @GetMapping("/{id}")
+    public JobView get(@PathVariable UUID id, HttpServletRequest request) {
+        return JobView.of(control.find(tenants.of(request), id));
+    }
+
+    @Operation(summary = "List jobs, newest first, filtered by status and type")
+    @GetMapping
+    public PageView<JobView> list(@RequestParam(required = false) JobStatus status,
+                                  @RequestParam(required = false) JobType type,
+                                  @RequestParam(defaultValue = "0") @Min(0) int page,
+                                  @RequestParam(defaultValue = "50") @Min(1) @Max(1000) int size,
+                                  HttpServletRequest request) {
+        var query = new JobQuery(tenants.of(request), status, type, page, Math.min(size, settings.maxPageSize()));
+        return new PageView<>(jobs.list(query).stream().map(JobView::of).toList(), page, query.size(), jobs.count(query));
+    }
+
+    @PostMapping("/{id}/cancel")
+    public JobView cancel(@PathVariable UUID id, HttpServletRequest request) {
+        return JobView.of(control.cancel(tenants.of(request), id));
+    }
+
+    @GetMapping("/{id}/events")
+    public List<JobEventLog.Entry> events(@PathVariable UUID id, HttpServletRequest request) {
+        control.find(tenants.of(request), id);
+        return timeline.timeline(id);
+    }
+
+    @Operation(summary = "The merged output, one row per input row in dataset order",
+        description = "JSON {rows, columns, outputs}; CSV when Accept is text/csv. 409 until the job SUCCEEDED.")
+    @GetMapping(value = "/{id}/result", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
+    public ResponseEntity<StreamingResponseBody> result(@PathVariable UUID id,
+                                                        @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
+                                                        HttpServletRequest request) {
+        var job = control.find(tenants.of(request), id);
+        if (job.status() != JobStatus.SUCCEEDED) {
+            throw new ConflictException("job " + id + " is " + job.status() + "; its result exists once it has SUCCEEDED");
+        }
+        var tensor = TensorCodec.decode(results.find(id).orElseThrow(() -> new NotFoundException("result of job", id)));
+        boolean csv = accept != null && accept.contains("text/csv") && !accept.contains("application/json");
+        return ResponseEntity.ok()
+            .contentType(csv ? MediaType.parseMediaType("text/csv") : MediaType.APPLICATION_JSON)
+            .body(out -> {
+                if (csv) {
+                    ResultWriter.csv(tensor, out);
+                } else {
+                    ResultWriter.json(tensor, out);
+                }
+            });
+    }
+}

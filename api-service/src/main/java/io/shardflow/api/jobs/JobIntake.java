@@ -1,0 +1,76 @@
+package io.shardflow.api.jobs;
+
+import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.messaging.JobSubmitted;
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.core.planning.Strategy;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.events.JobEventPublisher;
+import io.shardflow.db.jobs.JobInputCheck;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.outbox.Outbox;
+import java.util.UUID;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Accepts a job: checks it against the tenant's models and datasets, then writes the job and its outbox record
+ * in one transaction. Once this returns the job is durable, whether or not Kafka is up.
+ */
+@Service
+public class JobIntake {
+    private final JobRepository jobs;
+    private final ModelRepository models;
+    private final DatasetRepository datasets;
+    private final Outbox outbox;
+    private final JobEventPublisher events;
+    private final TransactionTemplate tx;
+
+    public JobIntake(JobRepository jobs, ModelRepository models, DatasetRepository datasets, Outbox outbox,
+                     JobEventPublisher events, TransactionTemplate tx) {
+        this.jobs = jobs;
+        this.models = models;
+        this.datasets = datasets;
+        this.outbox = outbox;
+        this.events = events;
+        this.tx = tx;
+    }
+
+    /** The accepted job, and whether this call created it (false: an earlier request with the same key did). */
+    public record Accepted(JobRow job, boolean created) {
+    }
+
+    public Accepted submit(String tenant, JobSpec spec, String idempotencyKey) {
+        if (idempotencyKey != null) {
+            InvalidSpecException.require(!idempotencyKey.isBlank() && idempotencyKey.length() <= 200, "Idempotency-Key",
+                "must be 1 to 200 characters");
+        }
+        validate(tenant, spec);
+        return tx.execute(s -> {
+            var id = UUID.randomUUID();
+            var jobId = jobs.insert(id, tenant, spec, idempotencyKey);
+            var job = jobs.find(jobId).orElseThrow();
+            if (!jobId.equals(id)) {
+                return new Accepted(job, false);
+            }
+            outbox.append(Topics.JOBS, jobId, new JobSubmitted(jobId));
+            events.publish(job, "accepted");
+            return new Accepted(job, true);
+        });
+    }
+
+    private void validate(String tenant, JobSpec spec) {
+        InvalidSpecException.require(spec.type() == JobType.INFERENCE, "type", spec.type() + " jobs are not supported yet");
+        InvalidSpecException.require(spec.parallelism().strategy() == Strategy.DATA, "parallelism.strategy",
+            spec.parallelism().strategy() + " is not supported yet; use DATA");
+        var model = models.find(spec.model().id()).filter(m -> m.tenant().equals(tenant))
+            .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
+        var dataset = datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(tenant))
+            .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
+        JobInputCheck.check(model, dataset, spec.dataset().features());
+    }
+}

@@ -1,0 +1,60 @@
+package io.shardflow.api.models;
+
+import io.shardflow.api.ApiSettings;
+import io.shardflow.api.Tenants;
+import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.db.models.ModelRepository;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.constraints.Min;
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.http.ResponseEntity;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping("/api/v1/models")
+public class ModelController {
+    private final ModelRepository models;
+    private final Tenants tenants;
+    private final ApiSettings settings;
+    private final TransactionTemplate tx;
+
+    public ModelController(ModelRepository models, Tenants tenants, ApiSettings settings, TransactionTemplate tx) {
+        this.models = models;
+        this.tenants = tenants;
+        this.settings = settings;
+        this.tx = tx;
+    }
+
+    /** Registers a model; every parameter's shape is checked against the architecture first. */
+    @PostMapping
+    public ResponseEntity<ModelView> register(@RequestBody ModelRequest body, HttpServletRequest request) {
+        var layers = body.parameters().toLayers(body.architecture());
+        var id = UUID.randomUUID();
+        String tenant = tenants.of(request);
+        tx.executeWithoutResult(s -> models.create(id, tenant, body.name().strip(), body.architecture(), layers, null));
+        return ResponseEntity.created(URI.create("/api/v1/models/" + id)).body(ModelView.of(models.find(id).orElseThrow()));
+    }
+
+    @GetMapping("/{id}")
+    public ModelView get(@PathVariable UUID id, HttpServletRequest request) {
+        String tenant = tenants.of(request);
+        return models.find(id).filter(m -> m.tenant().equals(tenant)).map(ModelView::of)
+            .orElseThrow(() -> new NotFoundException("model", id));
+    }
+
+    @GetMapping
+    public List<ModelView> list(@RequestParam(defaultValue = "0") @Min(0) int page,
+                                @RequestParam(defaultValue = "50") @Min(1) int size, HttpServletRequest request) {
+        return models.list(tenants.of(request), page, Math.min(size, settings.maxPageSize())).stream()
+            .map(ModelView::of).toList();
+    }
+}

@@ -1,0 +1,30 @@
+package io.shardflow.core;
+
+/** A request or spec that breaks a rule; {@link #field()} names the offending field as a JSON path. */
+public class InvalidSpecException extends IllegalArgumentException {
+    private final String field;
+
+    public InvalidSpecException(String field, String message) {
+        super(field + ": " + message);
+        this.field = field;
+    }
+
+    public String field() {
+        return field;
+    }
+
+    public String reason() {
+        return getMessage().substring(field.length() + 2);
+    }
+
+    /** The same problem, seen from a containing object: {@code layers[0].weight} becomes {@code parameters.layers[0].weight}. */
+    public InvalidSpecException under(String parent) {
+        return new InvalidSpecException(parent + "." + field, reason());
+    }
+
+    public static void require(boolean condition, String field, String message) {
+        if (!condition) {
+            throw new InvalidSpecException(field, message);
+        }
+    }
+}

@@ -1,0 +1,5 @@
+package io.shardflow.core.jobs;
+
+public enum JobType {
+    INFERENCE, TRAINING
+}

@@ -1,0 +1,30 @@
+package io.shardflow.core.models;
+
+import static io.shardflow.core.InvalidSpecException.require;
+
+import java.util.List;
+
+/** Dense layers of the given widths {@code [in, h1, ..., out]}, the activation between them, none after the last. */
+public record MlpArchitecture(List<Integer> layers, Activation activation) implements ModelArchitecture {
+    public static final int MAX_WIDTH = 1 << 20;
+
+    public MlpArchitecture {
+        require(layers != null && layers.size() >= 2, "layers", "needs at least an input and an output width");
+        for (int i = 0; i < layers.size(); i++) {
+            Integer w = layers.get(i);
+            require(w != null && w > 0 && w <= MAX_WIDTH, "layers[" + i + "]", "must be in 1.." + MAX_WIDTH + ", was " + w);
+        }
+        layers = List.copyOf(layers);
+        activation = activation == null ? Activation.RELU : activation;
+    }
+
+    @Override
+    public List<Integer> widths() {
+        return layers;
+    }
+
+    @Override
+    public Activation hiddenActivation() {
+        return activation;
+    }
+}

@@ -1,0 +1,93 @@
+package io.shardflow.core.tensors;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * The binary form of a tensor, as stored in PostgreSQL: magic {@code SFT1}, dtype (1 = float32), rank, two
+ * reserved bytes, rank int32 dimensions, then the values; all little-endian. Decoding reads the bytes once.
+ */
+public final class TensorCodec {
+    private static final int MAGIC = 0x31544653; // "SFT1" read as a little-endian int
+    private static final byte FLOAT32 = 1;
+
+    private TensorCodec() {
+    }
+
+    public static byte[] encode(Tensor tensor) {
+        var buffer = ByteBuffer.allocate(headerBytes(tensor.rank()) + tensor.data().length * Float.BYTES)
+            .order(ByteOrder.LITTLE_ENDIAN);
+        buffer.putInt(MAGIC).put(FLOAT32).put((byte) tensor.rank()).putShort((short) 0);
+        for (int d : tensor.shape()) {
+            buffer.putInt(d);
+        }
+        buffer.asFloatBuffer().put(tensor.data());
+        return buffer.array();
+    }
+
+    public static Tensor decode(byte[] bytes) {
+        var buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        if (bytes.length < 8 || buffer.getInt() != MAGIC) {
+            throw new IllegalArgumentException("not a Shardflow tensor (bad magic)");
+        }
+        byte dtype = buffer.get();
+        if (dtype != FLOAT32) {
+            throw new IllegalArgumentException("unsupported tensor dtype " + dtype);
+        }
+        int rank = buffer.get();
+        buffer.getShort();
+        var shape = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            shape[i] = buffer.getInt();
+        }
+        long count = Tensor.elementCount(shape);
+        if (buffer.remaining() != count * Float.BYTES) {
+            throw new IllegalArgumentException("tensor payload is " + buffer.remaining() + " bytes, shape needs " + count * Float.BYTES);
+        }
+        var data = new float[(int) count];
+        buffer.asFloatBuffer().get(data);
+        return new Tensor(shape, data);
+    }
+
+    /** Concatenates matrices with the same column count along rows, in list order. */
+    public static Tensor concatRows(List<Tensor> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate");
+        }
+        int columns = parts.getFirst().shape()[1];
+        int rows = 0;
+        for (var p : parts) {
+            if (p.rank() != 2 || p.shape()[1] != columns) {
+                throw new IllegalArgumentException("parts differ in shape: " + p + " vs [*, " + columns + "]");
+            }
+            rows = Math.addExact(rows, p.shape()[0]);
+        }
+        var data = new float[Math.multiplyExact(rows, columns)];
+        int offset = 0;
+        for (var p : parts) {
+            System.arraycopy(p.data(), 0, data, offset, p.data().length);
+            offset += p.data().length;
+        }
+        return Tensor.matrix(rows, columns, data);
+    }
+
+    /** Raw little-endian float32 values with no header: the layout of dataset column chunks. */
+    public static byte[] floatsToBytes(float[] values, int length) {
+        var buffer = ByteBuffer.allocate(length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.asFloatBuffer().put(values, 0, length);
+        return buffer.array();
+    }
+
+    /** Reads raw little-endian float32 values into {@code target} at {@code offset}, with {@code stride} between values. */
+    public static void bytesToFloats(byte[] bytes, int skipValues, int count, float[] target, int offset, int stride) {
+        var floats = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i = 0; i < count; i++) {
+            target[offset + i * stride] = floats.get(skipValues + i);
+        }
+    }
+
+    private static int headerBytes(int rank) {
+        return 8 + rank * Integer.BYTES;
+    }
+}

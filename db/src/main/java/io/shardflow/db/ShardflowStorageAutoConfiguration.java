@@ -1,0 +1,62 @@
+package io.shardflow.db;
+
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.workers.WorkerRegistry;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcClientAutoConfiguration;
+import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** The JDBC repositories, one instance per process however many services share it. */
+@AutoConfiguration(after = {JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class, FlywayAutoConfiguration.class})
+public class ShardflowStorageAutoConfiguration {
+
+    @Bean
+    JobRepository jobRepository(JdbcClient jdbc) {
+        return new JobRepository(jdbc);
+    }
+
+    @Bean
+    ShardRepository shardRepository(JdbcClient jdbc, JdbcTemplate template) {
+        return new ShardRepository(jdbc, template);
+    }
+
+    @Bean
+    PartialStore partialStore(JdbcClient jdbc) {
+        return new PartialStore(jdbc);
+    }
+
+    @Bean
+    ResultStore resultStore(JdbcClient jdbc) {
+        return new ResultStore(jdbc);
+    }
+
+    @Bean
+    DatasetRepository datasetRepository(JdbcClient jdbc, JdbcTemplate template) {
+        return new DatasetRepository(jdbc, template);
+    }
+
+    @Bean
+    ModelRepository modelRepository(JdbcClient jdbc, JdbcTemplate template) {
+        return new ModelRepository(jdbc, template);
+    }
+
+    @Bean
+    JobEventLog jobEventLog(JdbcClient jdbc) {
+        return new JobEventLog(jdbc);
+    }
+
+    @Bean
+    WorkerRegistry workerRegistry(JdbcClient jdbc) {
+        return new WorkerRegistry(jdbc);
+    }
+}

@@ -1,0 +1,30 @@
+package io.shardflow.db.events;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** A job's timeline: every state change and operator action, in order. */
+public class JobEventLog {
+    private final JdbcClient jdbc;
+
+    public JobEventLog(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public record Entry(long id, UUID jobId, String type, String detail, Instant at) {
+    }
+
+    public void append(UUID jobId, String type, String detail) {
+        jdbc.sql("insert into job_events (job_id, type, detail) values (?, ?, ?)").params(jobId, type, detail).update();
+    }
+
+    public List<Entry> timeline(UUID jobId) {
+        return jdbc.sql("select id, job_id, type, detail, created_at from job_events where job_id = ? order by id")
+            .param(jobId)
+            .query((rs, n) -> new Entry(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
+                rs.getTimestamp(5).toInstant()))
+            .list();
+    }
+}

@@ -1,0 +1,30 @@
+package io.shardflow.db.events;
+
+import io.shardflow.core.messaging.JobEvent;
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.outbox.Outbox;
+
+/**
+ * Records a lifecycle change twice, in the caller's transaction: in the job's timeline and as a CloudEvent on
+ * {@link Topics#JOB_EVENTS} through the outbox.
+ */
+public class JobEventPublisher {
+    private final JobEventLog log;
+    private final Outbox outbox;
+    private final String source;
+
+    public JobEventPublisher(JobEventLog log, Outbox outbox, String source) {
+        this.log = log;
+        this.outbox = outbox;
+        this.source = source;
+    }
+
+    /** Publishes the job's state as it is now, with an optional note for the timeline. */
+    public void publish(JobRow job, String note) {
+        var event = JobEvent.of(source, new JobEvent.Data(job.id(), job.tenant(), job.status(), job.error(),
+            job.shardsDone(), job.shardsTotal()));
+        log.append(job.id(), event.type(), note == null ? job.error() : note);
+        outbox.append(Topics.JOB_EVENTS, job.id(), event);
+    }
+}

@@ -1,0 +1,13 @@
+package io.shardflow.db.jobs;
+
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
+
+/** A page of jobs, newest first; a null filter matches all. {@code tenant} null means every tenant (operators). */
+public record JobQuery(String tenant, JobStatus status, JobType type, int page, int size) {
+    public JobQuery {
+        if (page < 0 || size < 1) {
+            throw new IllegalArgumentException("page must be >= 0 and size >= 1");
+        }
+    }
+}

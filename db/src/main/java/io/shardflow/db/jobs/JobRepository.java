@@ -1,0 +1,139 @@
+package io.shardflow.db.jobs;
+
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.messaging.MessageCodec;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Jobs in PostgreSQL. Every status write is a compare-and-set on the current status: zero rows updated means
+ * another actor got there first, and the caller re-reads rather than overwrites.
+ */
+public class JobRepository {
+    private static final String COLUMNS = """
+        id, tenant, type, status, priority, spec::text as spec, plan::text as plan, shards_total, shards_done, error,
+        version, created_at, updated_at, started_at, finished_at""";
+
+    private final JdbcClient jdbc;
+
+    public JobRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Inserts a QUEUED job. With an idempotency key already used by the tenant, inserts nothing and returns
+     * the first job's id instead.
+     */
+    public UUID insert(UUID id, String tenant, JobSpec spec, String idempotencyKey) {
+        var inserted = jdbc.sql("""
+                insert into jobs (id, tenant, type, status, priority, spec, idempotency_key)
+                values (:id, :tenant, :type, :status, :priority, cast(:spec as jsonb), :key)
+                on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
+                returning id""")
+            .param("id", id).param("tenant", tenant).param("type", spec.type().name())
+            .param("status", JobStatus.QUEUED.name()).param("priority", spec.priority())
+            .param("spec", new String(MessageCodec.encode(spec), java.nio.charset.StandardCharsets.UTF_8))
+            .param("key", idempotencyKey)
+            .query(UUID.class).optional();
+        return inserted.orElseGet(() -> jdbc.sql("select id from jobs where tenant = ? and idempotency_key = ?")
+            .params(tenant, idempotencyKey).query(UUID.class).single());
+    }
+
+    public Optional<JobRow> find(UUID id) {
+        return jdbc.sql("select " + COLUMNS + " from jobs where id = ?").param(id).query(JobRepository::map).optional();
+    }
+
+    public List<JobRow> list(JobQuery q) {
+        var args = new ArrayList<Object>();
+        String where = where(q, args);
+        args.add(q.size());
+        args.add((long) q.page() * q.size());
+        return jdbc.sql("select " + COLUMNS + " from jobs" + where + " order by created_at desc, id limit ? offset ?")
+            .params(args).query(JobRepository::map).list();
+    }
+
+    public long count(JobQuery q) {
+        var args = new ArrayList<Object>();
+        return jdbc.sql("select count(*) from jobs" + where(q, args)).params(args).query(Long.class).single();
+    }
+
+    private static String where(JobQuery q, List<Object> args) {
+        var where = new StringBuilder(" where true");
+        if (q.tenant() != null) {
+            where.append(" and tenant = ?");
+            args.add(q.tenant());
+        }
+        if (q.status() != null) {
+            where.append(" and status = ?");
+            args.add(q.status().name());
+        }
+        if (q.type() != null) {
+            where.append(" and type = ?");
+            args.add(q.type().name());
+        }
+        return where.toString();
+    }
+
+    /**
+     * Moves the job from {@code from} to {@code to} if it is still in {@code from}. Entering RUNNING for the first
+     * time stamps {@code started_at}; entering a terminal status stamps {@code finished_at}.
+     */
+    public boolean transition(UUID id, JobStatus from, JobStatus to) {
+        from.moveTo(to);
+        return jdbc.sql("""
+                update jobs set status = :to, version = version + 1, updated_at = now(),
+                  started_at = case when :to = 'RUNNING' then coalesce(started_at, now()) else started_at end,
+                  finished_at = case when :terminal then now() else finished_at end
+                where id = :id and status = :from""")
+            .param("to", to.name()).param("terminal", to.isTerminal()).param("id", id).param("from", from.name())
+            .update() == 1;
+    }
+
+    /** Ends an unfinished job with a reason; false when it had already ended. */
+    public boolean finishUnlessTerminal(UUID id, JobStatus terminal, String error) {
+        if (!terminal.isTerminal()) {
+            throw new IllegalArgumentException(terminal + " is not terminal");
+        }
+        return jdbc.sql("""
+                update jobs set status = :to, error = :error, version = version + 1, updated_at = now(), finished_at = now()
+                where id = :id and status in ('QUEUED', 'PLANNING', 'RUNNING', 'AGGREGATING')""")
+            .param("to", terminal.name()).param("error", error).param("id", id).update() == 1;
+    }
+
+    public void recordPlan(UUID id, String planJson, int shardsTotal) {
+        jdbc.sql("update jobs set plan = cast(? as jsonb), shards_total = ?, shards_done = 0, updated_at = now() where id = ?")
+            .params(planJson, shardsTotal, id).update();
+    }
+
+    public void recordProgress(UUID id, int shardsDone) {
+        jdbc.sql("update jobs set shards_done = greatest(shards_done, ?), updated_at = now() where id = ?")
+            .params(shardsDone, id).update();
+    }
+
+    public Optional<JobStatus> status(UUID id) {
+        return jdbc.sql("select status from jobs where id = ?").param(id).query(String.class).optional()
+            .map(JobStatus::valueOf);
+    }
+
+    private static JobRow map(ResultSet rs, int row) throws SQLException {
+        return new JobRow(rs.getObject("id", UUID.class), rs.getString("tenant"), JobType.valueOf(rs.getString("type")),
+            JobStatus.valueOf(rs.getString("status")), rs.getInt("priority"),
+            MessageCodec.decode(rs.getBytes("spec"), JobSpec.class), rs.getString("plan"), rs.getInt("shards_total"),
+            rs.getInt("shards_done"), rs.getString("error"), rs.getLong("version"), instant(rs.getTimestamp("created_at")),
+            instant(rs.getTimestamp("updated_at")), instant(rs.getTimestamp("started_at")),
+            instant(rs.getTimestamp("finished_at")));
+    }
+
+    static Instant instant(Timestamp ts) {
+        return ts == null ? null : ts.toInstant();
+    }
+}

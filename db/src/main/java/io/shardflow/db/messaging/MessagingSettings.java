@@ -1,0 +1,26 @@
+package io.shardflow.db.messaging;
+
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Kafka topics and the outbox relay.
+ *
+ * @param partitions partitions per Shardflow topic; the fleet's lanes beyond this number stay idle
+ * @param replicationFactor replicas per topic (1 for a single broker)
+ * @param outboxPollInterval how often the relay looks for rows that other processes left behind
+ * @param outboxBatchSize rows published per transaction
+ * @param sendTimeout how long the relay waits for the broker to acknowledge a batch
+ */
+@Validated
+@ConfigurationProperties("shardflow.messaging")
+public record MessagingSettings(
+    @DefaultValue("12") @Min(1) int partitions,
+    @DefaultValue("1") @Min(1) short replicationFactor,
+    @DefaultValue("500ms") Duration outboxPollInterval,
+    @DefaultValue("500") @Min(1) int outboxBatchSize,
+    @DefaultValue("10s") Duration sendTimeout) {
+}

@@ -1,0 +1,128 @@
+package io.shardflow.db.messaging;
+
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.events.JobEventPublisher;
+import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.outbox.OutboxRelay;
+import io.shardflow.db.outbox.OutboxSignal;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryCustomizer;
+import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
+import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
+import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.annotation.Bean;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
+import org.springframework.kafka.listener.DefaultErrorHandler;
+import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.backoff.ExponentialBackOff;
+
+/**
+ * Kafka as every Shardflow service uses it: string keys (job ids) and byte values (small JSON messages), an
+ * idempotent producer, the topics, a dead-letter error handler for every listener, and the outbox relay.
+ */
+@AutoConfiguration(after = {KafkaAutoConfiguration.class, TransactionAutoConfiguration.class,
+    io.shardflow.db.ShardflowStorageAutoConfiguration.class})
+@EnableConfigurationProperties(MessagingSettings.class)
+public class ShardflowMessagingAutoConfiguration {
+
+    @Bean
+    DefaultKafkaProducerFactoryCustomizer shardflowProducerSettings() {
+        return factory -> factory.updateConfigs(Map.of(
+            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+            ProducerConfig.ACKS_CONFIG, "all",
+            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+            // fail a send fast while the broker is away; the outbox keeps the message and retries
+            ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
+            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 9_000,
+            ProducerConfig.LINGER_MS_CONFIG, 0));
+    }
+
+    @Bean
+    DefaultKafkaConsumerFactoryCustomizer shardflowConsumerSettings() {
+        return factory -> factory.updateConfigs(Map.of(
+            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+    }
+
+    @Bean
+    KafkaAdmin.NewTopics shardflowTopics(MessagingSettings settings) {
+        var topics = new ArrayList<NewTopic>();
+        for (var name : List.of(Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS, Topics.JOB_EVENTS, Topics.JOB_REQUESTS)) {
+            topics.add(new NewTopic(name, settings.partitions(), settings.replicationFactor()));
+            topics.add(new NewTopic(name + Topics.DEAD_LETTER_SUFFIX, 1, settings.replicationFactor()));
+        }
+        return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));
+    }
+
+    /**
+     * Bounded retries with backoff, then the record goes to {@code <topic>.DLT} with the exception in its headers
+     * and the consumer moves on. Records that cannot be parsed are not retried.
+     */
+    @Bean
+    CommonErrorHandler shardflowErrorHandler(KafkaTemplate<String, byte[]> kafka) {
+        var recoverer = new DeadLetterPublishingRecoverer(kafka,
+            (record, e) -> new TopicPartition(record.topic() + Topics.DEAD_LETTER_SUFFIX, -1));
+        var backOff = new ExponentialBackOff(200, 2.0);
+        backOff.setMaxAttempts(3);
+        var handler = new DefaultErrorHandler(recoverer, backOff);
+        handler.addNotRetryableExceptions(tools.jackson.core.JacksonException.class, IllegalArgumentException.class);
+        return handler;
+    }
+
+    @Bean
+    OutboxSignal outboxSignal() {
+        return new OutboxSignal();
+    }
+
+    @Bean
+    Outbox outbox(JdbcClient jdbc, OutboxSignal signal) {
+        return new Outbox(jdbc, signal);
+    }
+
+    @Bean
+    OutboxRelay outboxRelay(JdbcClient jdbc, TransactionTemplate tx, KafkaTemplate<String, byte[]> kafka,
+                            OutboxSignal signal, MessagingSettings settings) {
+        return new OutboxRelay(jdbc, tx, kafka, signal, settings);
+    }
+
+    @Bean
+    JobEventPublisher jobEventPublisher(JobEventLog log, Outbox outbox,
+                                        @Value("${spring.application.name:shardflow}") String application) {
+        return new JobEventPublisher(log, outbox, "/shardflow/" + application);
+    }
+
+    @Bean
+    HealthIndicator kafkaHealthIndicator(KafkaAdmin admin) {
+        return new KafkaBrokerHealthIndicator(admin);
+    }
+
+    @Bean
+    HealthIndicator outboxHealthIndicator(OutboxRelay relay) {
+        return () -> relay.isRunning() && relay.isHealthy() ? Health.up().build()
+            : Health.down().withDetail("reason", relay.isRunning() ? "the last publish failed" : "not started").build();
+    }
+}

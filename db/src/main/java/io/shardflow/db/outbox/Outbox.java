@@ -1,0 +1,50 @@
+package io.shardflow.db.outbox;
+
+import io.shardflow.core.messaging.MessageCodec;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Writes a message in the caller's transaction, so the message exists exactly when the state change that caused
+ * it commits. The relay publishes it; after commit it is woken at once instead of waiting for its next poll.
+ */
+public class Outbox {
+    private final JdbcClient jdbc;
+    private final OutboxSignal signal;
+
+    public Outbox(JdbcClient jdbc, OutboxSignal signal) {
+        this.jdbc = jdbc;
+        this.signal = signal;
+    }
+
+    public void append(String topic, Object key, Object message) {
+        append(topic, null, key, message);
+    }
+
+    /** Appends a message for an explicit partition (null lets the producer pick one by key). */
+    public void append(String topic, Integer partition, Object key, Object message) {
+        jdbc.sql("insert into outbox (topic, partition, message_key, payload) values (?, ?, ?, ?)")
+            .params(topic, partition, key.toString(), MessageCodec.encode(message)).update();
+        wakeRelayAfterCommit();
+    }
+
+    private void wakeRelayAfterCommit() {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            signal.wake();
+            return;
+        }
+        if (!TransactionSynchronizationManager.hasResource(signal)) {
+            TransactionSynchronizationManager.bindResource(signal, Boolean.TRUE);
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCompletion(int status) {
+                    TransactionSynchronizationManager.unbindResourceIfPossible(signal);
+                    if (status == STATUS_COMMITTED) {
+                        signal.wake();
+                    }
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.shardflow.db.outbox;
+
+import io.shardflow.db.messaging.MessagingSettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Publishes outbox rows to Kafka in id order and deletes them once the broker has acknowledged them. Rows are
+ * locked with {@code SKIP LOCKED}, so relays in several processes share the table. While the broker is away the
+ * rows stay and the relay retries with backoff: accepted work waits, it is not lost.
+ */
+public class OutboxRelay implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final OutboxSignal signal;
+    private final MessagingSettings settings;
+    private volatile boolean running;
+    private volatile boolean healthy = true;
+    private Thread thread;
+
+    public OutboxRelay(JdbcClient jdbc, TransactionTemplate tx, KafkaTemplate<String, byte[]> kafka, OutboxSignal signal,
+                       MessagingSettings settings) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.kafka = kafka;
+        this.signal = signal;
+        this.settings = settings;
+    }
+
+    private record Row(long id, String topic, Integer partition, String key, byte[] payload) {
+    }
+
+    /** Publishes one batch; returns how many rows it published. */
+    public int publishBatch() {
+        Integer published = tx.execute(status -> {
+            List<Row> rows = jdbc.sql("select id, topic, partition, message_key, payload from outbox order by id limit ? for update skip locked")
+                .param(settings.outboxBatchSize())
+                .query((rs, n) -> new Row(rs.getLong(1), rs.getString(2), rs.getObject(3, Integer.class), rs.getString(4), rs.getBytes(5))).list();
+            if (rows.isEmpty()) {
+                return 0;
+            }
+            var sends = rows.stream()
+                .map(r -> kafka.send(new ProducerRecord<>(r.topic(), r.partition(), r.key(), r.payload())))
+                .toArray(CompletableFuture[]::new);
+            try {
+                CompletableFuture.allOf(sends).get(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("broker did not acknowledge the outbox batch", e);
+            }
+            jdbc.sql("delete from outbox where id = any(?)")
+                .param(rows.stream().map(Row::id).toArray(Long[]::new)).update();
+            return rows.size();
+        });
+        return published == null ? 0 : published;
+    }
+
+    private void loop() {
+        long backoffMillis = 0;
+        while (running) {
+            try {
+                signal.await(backoffMillis > 0 ? Duration.ofMillis(backoffMillis) : settings.outboxPollInterval());
+                while (running && publishBatch() == settings.outboxBatchSize()) {
+                    // a full batch: more may wait
+                }
+                backoffMillis = 0;
+                healthy = true;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                healthy = false;
+                backoffMillis = Math.min(Math.max(100, backoffMillis * 2), 5_000);
+                log.warn("outbox relay could not publish, retrying in {} ms: {}", backoffMillis, e.getMessage());
+            }
+        }
+    }
+
+    /** False while the last attempt to publish failed (for example, the broker is down). */
+    public boolean isHealthy() {
+        return healthy;
+    }
+
+    @Override
+    public synchronized void start() {
+        running = true;
+        thread = Thread.ofPlatform().daemon().name("outbox-relay").start(this::loop);
+    }
+
+    @Override
+    public synchronized void stop() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

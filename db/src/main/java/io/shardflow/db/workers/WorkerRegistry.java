@@ -1,0 +1,42 @@
+package io.shardflow.db.workers;
+
+import io.shardflow.core.messaging.MessageCodec;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** Worker heartbeats: who is alive, with how many lanes. */
+public class WorkerRegistry {
+    private final JdbcClient jdbc;
+
+    public WorkerRegistry(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void heartbeat(String id, String host, int lanes, int lanesBusy, List<String> devices, long tasksDone) {
+        jdbc.sql("""
+                insert into workers (id, host, lanes, lanes_busy, devices, tasks_done) values (?, ?, ?, ?, cast(? as jsonb), ?)
+                on conflict (id) do update set lanes = excluded.lanes, lanes_busy = excluded.lanes_busy,
+                  devices = excluded.devices, tasks_done = excluded.tasks_done, heartbeat_at = now()""")
+            .params(id, host, lanes, lanesBusy, new String(MessageCodec.encode(devices), StandardCharsets.UTF_8), tasksDone)
+            .update();
+    }
+
+    /** Lanes of the workers heard from within {@code freshness}: the fleet's capacity for planning. */
+    public int liveLanes(Duration freshness) {
+        return jdbc.sql("select coalesce(sum(lanes), 0) from workers where heartbeat_at > ?")
+            .param(Timestamp.from(Instant.now().minus(freshness))).query(Integer.class).single();
+    }
+
+    @SuppressWarnings("unchecked")
+    public List<WorkerRow> list() {
+        return jdbc.sql("select id, host, lanes, lanes_busy, devices::text, tasks_done, started_at, heartbeat_at from workers order by id")
+            .query((rs, n) -> new WorkerRow(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4),
+                List.copyOf(MessageCodec.decode(rs.getBytes(5), List.class)), rs.getLong(6),
+                rs.getTimestamp(7).toInstant(), rs.getTimestamp(8).toInstant()))
+            .list();
+    }
+}

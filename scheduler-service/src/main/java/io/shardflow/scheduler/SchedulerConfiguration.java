@@ -1,0 +1,75 @@
+package io.shardflow.scheduler;
+
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.events.JobEventPublisher;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.messaging.MessagingSettings;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.workers.WorkerRegistry;
+import io.shardflow.scheduler.aggregation.Aggregator;
+import io.shardflow.scheduler.dispatch.Dispatcher;
+import io.shardflow.scheduler.dispatch.ShardRecovery;
+import io.shardflow.scheduler.leases.LeaseSweeper;
+import io.shardflow.scheduler.planning.JobPlanner;
+import java.util.List;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@Configuration(proxyBeanMethods = false)
+class SchedulerConfiguration {
+
+    @Bean
+    Dispatcher dispatcher(Outbox outbox, MessagingSettings settings) {
+        return new Dispatcher(outbox, settings);
+    }
+
+    @Bean
+    ShardRecovery shardRecovery(JobRepository jobs, ShardRepository shards, Dispatcher dispatcher,
+                                JobEventPublisher events, JobEventLog timeline, SchedulerSettings settings) {
+        return new ShardRecovery(jobs, shards, dispatcher, events, timeline, settings);
+    }
+
+    @Bean
+    JobPlanner jobPlanner(JobRepository jobs, ShardRepository shards, ModelRepository models,
+                          DatasetRepository datasets, WorkerRegistry workers, Dispatcher dispatcher,
+                          JobEventPublisher events, SchedulerSettings settings, TransactionTemplate tx) {
+        return new JobPlanner(jobs, shards, models, datasets, workers, dispatcher, events, settings, tx);
+    }
+
+    @Bean
+    Aggregator aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
+                          ShardRecovery recovery, JobEventPublisher events, TransactionTemplate tx) {
+        return new Aggregator(jobs, shards, partials, results, recovery, events, tx);
+    }
+
+    @Bean
+    LeaseSweeper leaseSweeper(JobRepository jobs, ShardRepository shards, ShardRecovery recovery, TransactionTemplate tx) {
+        return new LeaseSweeper(jobs, shards, recovery, tx);
+    }
+
+    /** UP once the planner and the aggregator consume. */
+    @Bean
+    HealthIndicator schedulerHealthIndicator(KafkaListenerEndpointRegistry registry) {
+        return () -> {
+            var builder = Health.up();
+            for (var id : List.of(JobPlanner.LISTENER_ID, Aggregator.LISTENER_ID)) {
+                var container = registry.getListenerContainer(id);
+                boolean running = container != null && container.isRunning();
+                builder.withDetail(id, running ? "running" : "stopped");
+                if (!running) {
+                    builder.down();
+                }
+            }
+            return builder.build();
+        };
+    }
+}

@@ -1,0 +1,24 @@
+package io.shardflow.scheduler;
+
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The scheduler's settings ({@code shardflow.scheduler.*}).
+ *
+ * @param dispatchLease how long a dispatched shard may wait for a worker to start it before it is sent again
+ * @param sweepInterval how often expired leases are looked for
+ * @param workerFreshness a worker heard from within this long counts towards the fleet's lanes
+ * @param fallbackShards data shards per job when a job names none and no worker has reported yet
+ */
+@Validated
+@ConfigurationProperties("shardflow.scheduler")
+public record SchedulerSettings(
+    @DefaultValue("5m") Duration dispatchLease,
+    @DefaultValue("1s") Duration sweepInterval,
+    @DefaultValue("15s") Duration workerFreshness,
+    @DefaultValue("1") @Min(1) int fallbackShards) {
+}

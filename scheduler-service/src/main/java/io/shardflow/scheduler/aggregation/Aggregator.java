@@ -1,0 +1,86 @@
+package io.shardflow.scheduler.aggregation;
+
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.messaging.ShardCompleted;
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.db.events.JobEventPublisher;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.shards.ShardKey;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.scheduler.dispatch.ShardRecovery;
+import java.util.ArrayList;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Follows shard completions. When every shard of a round is DONE it merges the partials (row concatenation for
+ * data-parallel inference, in shard order, which is row order) into the job's result and finishes the job.
+ */
+public class Aggregator {
+    public static final String LISTENER_ID = "shardflow-aggregator";
+
+    private final JobRepository jobs;
+    private final ShardRepository shards;
+    private final PartialStore partials;
+    private final ResultStore results;
+    private final ShardRecovery recovery;
+    private final JobEventPublisher events;
+    private final TransactionTemplate tx;
+
+    public Aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
+                      ShardRecovery recovery, JobEventPublisher events, TransactionTemplate tx) {
+        this.jobs = jobs;
+        this.shards = shards;
+        this.partials = partials;
+        this.results = results;
+        this.recovery = recovery;
+        this.events = events;
+        this.tx = tx;
+    }
+
+    @KafkaListener(id = LISTENER_ID, topics = Topics.SHARD_RESULTS, groupId = "shardflow-scheduler")
+    public void onShardCompleted(ConsumerRecord<String, byte[]> record) {
+        handle(MessageCodec.decode(record.value(), ShardCompleted.class));
+    }
+
+    public void handle(ShardCompleted done) {
+        tx.executeWithoutResult(s -> {
+            JobRow job = jobs.find(done.jobId()).orElse(null);
+            if (job == null || job.status().isTerminal()) {
+                return;
+            }
+            if (done.succeeded()) {
+                var round = shards.countRound(done.jobId(), done.step(), done.stage());
+                jobs.recordProgress(done.jobId(), round.done());
+                if (round.complete()) {
+                    merge(job, done.step(), done.stage());
+                }
+                return;
+            }
+            shards.find(ShardKey.of(done))
+                .filter(shard -> shard.attempt() == done.attempt() && !shard.status().isTerminal())
+                .ifPresent(shard -> recovery.attemptEnded(job, shard, done.error(), done.retryable()));
+        });
+    }
+
+    private void merge(JobRow job, int step, int stage) {
+        if (!jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
+            return;
+        }
+        var parts = new ArrayList<Tensor>();
+        for (byte[] bytes : partials.readRound(job.id(), step, stage)) {
+            parts.add(TensorCodec.decode(bytes));
+        }
+        results.put(job.id(), TensorCodec.encode(TensorCodec.concatRows(parts)));
+        partials.deleteRound(job.id(), step, stage);
+        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
+        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + parts.size() + " partials");
+    }
+}

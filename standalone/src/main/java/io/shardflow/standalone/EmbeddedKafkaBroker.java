@@ -1,0 +1,132 @@
+package io.shardflow.standalone;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.MetadataVersion;
+
+/**
+ * A real single-node Kafka broker in KRaft mode (broker and controller in one), running in this JVM. Its log
+ * directory and cluster id survive restarts. It can be stopped and started again on the same port, which is how
+ * tests take the broker away.
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+    private final Path directory;
+    private final int port;
+    private final int controllerPort;
+    private final int partitions;
+    private KafkaRaftServer server;
+
+    private EmbeddedKafkaBroker(Path directory, int port, int controllerPort, int partitions) {
+        this.directory = directory;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.partitions = partitions;
+    }
+
+    static EmbeddedKafkaBroker start(Path directory, int port, int partitions) {
+        var broker = new EmbeddedKafkaBroker(directory, port, freePort(), partitions);
+        broker.start();
+        return broker;
+    }
+
+    /** Starts (or restarts) the broker, formatting its storage the first time. */
+    public synchronized void start() {
+        if (server != null) {
+            return;
+        }
+        try {
+            Files.createDirectories(directory);
+            var config = KafkaConfig.fromProps(properties(), false);
+            new Formatter()
+                .setNodeId(1)
+                .setClusterId(clusterId())
+                .setDirectories(List.of(logs().toString()))
+                .setMetadataLogDirectory(logs().toString())
+                .setControllerListenerName("CONTROLLER")
+                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                .setIgnoreFormatted(true)
+                .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                .run();
+            var started = new KafkaRaftServer(config, Time.SYSTEM);
+            started.startup();
+            server = started;
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the Kafka broker in " + directory, e);
+        }
+    }
+
+    /** Stops the broker; its data stays for {@link #start()}. */
+    public synchronized void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    private Path logs() {
+        return directory.resolve("logs");
+    }
+
+    private String clusterId() throws IOException {
+        var file = directory.resolve("cluster-id");
+        if (Files.exists(file)) {
+            return Files.readString(file).strip();
+        }
+        String id = Uuid.randomUuid().toString();
+        Files.writeString(file, id);
+        return id;
+    }
+
+    private Properties properties() {
+        var p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("log.dirs", logs().toString());
+        p.put("num.partitions", Integer.toString(partitions));
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("transaction.state.log.num.partitions", "5");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        p.put("auto.create.topics.enable", "true");
+        return p;
+    }
+
+    private static int freePort() {
+        try (var socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.shardflow.worker;
+
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.workers.WorkerRegistry;
+import io.shardflow.worker.compute.ComputeEngine;
+import io.shardflow.worker.compute.ModelCache;
+import io.shardflow.worker.lanes.Heartbeat;
+import io.shardflow.worker.lanes.ShardExecutor;
+import io.shardflow.worker.lanes.ShardTaskListener;
+import io.shardflow.worker.lanes.WorkerIdentity;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.RoundRobinAssignor;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+import org.springframework.kafka.core.ConsumerFactory;
+import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
+import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.transaction.support.TransactionTemplate;
+
+@Configuration(proxyBeanMethods = false)
+class WorkerConfiguration {
+
+    @Bean
+    WorkerIdentity workerIdentity(WorkerSettings settings) {
+        return WorkerIdentity.of(settings.id());
+    }
+
+    @Bean
+    ComputeEngine computeEngine(WorkerSettings settings) {
+        return new ComputeEngine(settings);
+    }
+
+    @Bean(destroyMethod = "invalidateAll")
+    ModelCache modelCache(ModelRepository models, ComputeEngine engine, WorkerSettings settings) {
+        return new ModelCache(models, engine, settings.modelCache().toBytes());
+    }
+
+    @Bean
+    ShardExecutor shardExecutor(WorkerIdentity identity, WorkerSettings settings, JobRepository jobs,
+                                ShardRepository shards, ModelRepository models, DatasetRepository datasets,
+                                PartialStore partials, Outbox outbox, ModelCache cache, TransactionTemplate tx) {
+        return new ShardExecutor(identity, settings, jobs, shards, models, datasets, partials, outbox, cache, tx);
+    }
+
+    @Bean
+    ShardTaskListener shardTaskListener(ShardExecutor executor) {
+        return new ShardTaskListener(executor);
+    }
+
+    @Bean
+    Heartbeat heartbeat(WorkerIdentity identity, WorkerSettings settings, WorkerRegistry registry,
+                        ShardRepository shards, ShardExecutor executor, ComputeEngine engine) {
+        return new Heartbeat(identity, settings, registry, shards, executor, engine);
+    }
+
+    /**
+     * One consumer per lane, one record per poll. Round-robin assignment interleaves partitions across lanes, so
+     * the scheduler's consecutive partitions for a job's shards land on different lanes.
+     */
+    @Bean
+    ConcurrentKafkaListenerContainerFactory<Object, Object> laneContainerFactory(
+        ConcurrentKafkaListenerContainerFactoryConfigurer configurer, ConsumerFactory<Object, Object> consumers,
+        WorkerSettings settings) {
+        var laneConsumers = new DefaultKafkaConsumerFactory<Object, Object>(consumers.getConfigurationProperties());
+        laneConsumers.updateConfigs(java.util.Map.of(
+            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
+            ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RoundRobinAssignor.class.getName(),
+            ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(10).toMillis()));
+        var factory = new ConcurrentKafkaListenerContainerFactory<Object, Object>();
+        configurer.configure(factory, laneConsumers);
+        factory.setConcurrency(settings.effectiveLanes());
+        factory.getContainerProperties().setAckMode(ContainerProperties.AckMode.RECORD);
+        return factory;
+    }
+
+    /** UP once the engine is loaded, the lanes consume, and a heartbeat has been written recently. */
+    @Bean
+    HealthIndicator workerHealthIndicator(KafkaListenerEndpointRegistry registry, Heartbeat heartbeat,
+                                          WorkerIdentity identity, WorkerSettings settings, ComputeEngine engine) {
+        return () -> {
+            var lanes = registry.getListenerContainer(ShardTaskListener.LISTENER_ID);
+            Instant last = heartbeat.lastBeat();
+            boolean fresh = last != null && last.isAfter(Instant.now().minus(settings.heartbeatInterval().multipliedBy(5)));
+            var health = lanes != null && lanes.isRunning() && fresh ? Health.up() : Health.down();
+            return health.withDetail("id", identity.id()).withDetail("lanes", settings.effectiveLanes())
+                .withDetail("devices", engine.devices()).withDetail("lastHeartbeat", String.valueOf(last)).build();
+        };
+    }
+}

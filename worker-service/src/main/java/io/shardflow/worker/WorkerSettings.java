@@ -1,0 +1,35 @@
+package io.shardflow.worker;
+
+import jakarta.validation.constraints.Min;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * A worker's settings ({@code shardflow.worker.*}).
+ *
+ * @param id this worker's name in heartbeats and shard rows; empty means host name plus a random suffix
+ * @param lanes compute lanes: tasks run at once, each on one thread; 0 means one per CPU core
+ * @param intraOpThreads PyTorch threads per operation; lanes × this should not exceed the cores
+ * @param batchRows rows per forward pass, so a shard's input is read and computed a window at a time
+ * @param heartbeatInterval how often the worker reports itself and extends its shards' leases
+ * @param lease how long a running shard is held without a heartbeat before the scheduler gives it to another worker
+ * @param modelCache the most parameter bytes the model cache keeps loaded
+ */
+@Validated
+@ConfigurationProperties("shardflow.worker")
+public record WorkerSettings(
+    @DefaultValue("") String id,
+    @DefaultValue("0") @Min(0) int lanes,
+    @DefaultValue("1") @Min(1) int intraOpThreads,
+    @DefaultValue("8192") @Min(1) int batchRows,
+    @DefaultValue("2s") Duration heartbeatInterval,
+    @DefaultValue("30s") Duration lease,
+    @DefaultValue("1GB") DataSize modelCache) {
+
+    public int effectiveLanes() {
+        return lanes > 0 ? lanes : Runtime.getRuntime().availableProcessors();
+    }
+}

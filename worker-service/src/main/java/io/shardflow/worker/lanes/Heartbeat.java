@@ -1,0 +1,49 @@
+package io.shardflow.worker.lanes;
+
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.workers.WorkerRegistry;
+import io.shardflow.worker.WorkerSettings;
+import io.shardflow.worker.compute.ComputeEngine;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+
+/** Reports this worker and extends the leases of the shards it runs, so only a dead worker's shards expire. */
+public class Heartbeat {
+    private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
+
+    private final WorkerIdentity identity;
+    private final WorkerSettings settings;
+    private final WorkerRegistry registry;
+    private final ShardRepository shards;
+    private final ShardExecutor executor;
+    private final ComputeEngine engine;
+    private volatile Instant lastBeat;
+
+    public Heartbeat(WorkerIdentity identity, WorkerSettings settings, WorkerRegistry registry, ShardRepository shards,
+                     ShardExecutor executor, ComputeEngine engine) {
+        this.identity = identity;
+        this.settings = settings;
+        this.registry = registry;
+        this.shards = shards;
+        this.executor = executor;
+        this.engine = engine;
+    }
+
+    @Scheduled(fixedDelayString = "${shardflow.worker.heartbeat-interval:2s}")
+    public void beat() {
+        try {
+            registry.heartbeat(identity.id(), identity.host(), settings.effectiveLanes(), executor.busyLanes(),
+                engine.devices(), executor.tasksDone());
+            shards.extendLeases(identity.id(), Instant.now().plus(settings.lease()));
+            lastBeat = Instant.now();
+        } catch (RuntimeException e) {
+            log.warn("heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    public Instant lastBeat() {
+        return lastBeat;
+    }
+}

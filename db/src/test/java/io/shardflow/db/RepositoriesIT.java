@@ -1,0 +1,180 @@
+package io.shardflow.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardflow.core.jobs.IllegalTransitionException;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.models.LinearArchitecture;
+import io.shardflow.core.models.ParameterSpec;
+import io.shardflow.core.shards.ShardStatus;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.jobs.JobQuery;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.ShardKey;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.shards.ShardRow;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** The repositories against a real PostgreSQL: compare-and-set, idempotency, leases and chunked reads. */
+class RepositoriesIT {
+    private final TestDatabase db = TestDatabase.get();
+    private final JobRepository jobs = new JobRepository(db.jdbc);
+    private final ShardRepository shards = new ShardRepository(db.jdbc, db.template);
+    private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template);
+    private final ModelRepository models = new ModelRepository(db.jdbc, db.template);
+    private final PartialStore partials = new PartialStore(db.jdbc);
+
+    private static JobSpec spec() {
+        return new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(UUID.randomUUID()),
+            new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")), null, null, null);
+    }
+
+    @Test
+    void anIdempotencyKeyReturnsTheFirstJobPerTenant() {
+        var key = "key-" + UUID.randomUUID();
+        var first = jobs.insert(UUID.randomUUID(), "t1", spec(), key);
+        var again = jobs.insert(UUID.randomUUID(), "t1", spec(), key);
+        var otherTenant = jobs.insert(UUID.randomUUID(), "t2", spec(), key);
+        var noKey1 = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+        var noKey2 = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+
+        assertThat(again).isEqualTo(first);
+        assertThat(otherTenant).isNotEqualTo(first);
+        assertThat(noKey1).isNotEqualTo(noKey2);
+        assertThat(jobs.find(first).orElseThrow().status()).isEqualTo(JobStatus.QUEUED);
+    }
+
+    @Test
+    void statusWritesAreCompareAndSet() {
+        var id = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+
+        assertThat(jobs.transition(id, JobStatus.QUEUED, JobStatus.PLANNING)).isTrue();
+        assertThat(jobs.transition(id, JobStatus.QUEUED, JobStatus.PLANNING)).as("lost race").isFalse();
+        assertThatThrownBy(() -> jobs.transition(id, JobStatus.PLANNING, JobStatus.SUCCEEDED))
+            .isInstanceOf(IllegalTransitionException.class);
+        assertThat(jobs.transition(id, JobStatus.PLANNING, JobStatus.RUNNING)).isTrue();
+        var running = jobs.find(id).orElseThrow();
+        assertThat(running.startedAt()).isNotNull();
+        assertThat(running.version()).isEqualTo(2);
+
+        assertThat(jobs.finishUnlessTerminal(id, JobStatus.CANCELLED, null)).isTrue();
+        assertThat(jobs.finishUnlessTerminal(id, JobStatus.FAILED, "late")).as("already ended").isFalse();
+        var ended = jobs.find(id).orElseThrow();
+        assertThat(ended.status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(ended.finishedAt()).isNotNull();
+    }
+
+    @Test
+    void listsFilterByTenantStatusAndTypeNewestFirst() {
+        String tenant = "list-" + UUID.randomUUID();
+        var a = jobs.insert(UUID.randomUUID(), tenant, spec(), null);
+        var b = jobs.insert(UUID.randomUUID(), tenant, spec(), null);
+        jobs.finishUnlessTerminal(a, JobStatus.FAILED, "x");
+
+        assertThat(jobs.list(new JobQuery(tenant, null, JobType.INFERENCE, 0, 10))).extracting(r -> r.id()).containsExactly(b, a);
+        assertThat(jobs.list(new JobQuery(tenant, JobStatus.FAILED, null, 0, 10))).extracting(r -> r.id()).containsExactly(a);
+        assertThat(jobs.count(new JobQuery(tenant, JobStatus.QUEUED, null, 0, 10))).isEqualTo(1);
+        assertThat(jobs.list(new JobQuery(tenant, null, null, 1, 1))).extracting(r -> r.id()).containsExactly(a);
+    }
+
+    @Test
+    void onlyTheCurrentAttemptOfAShardMayRunOrFinish() {
+        var jobId = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+        var key = new ShardKey(jobId, 0, 0, 0);
+        shards.insertPending(List.of(new ShardRow(key, null, 0, 10, 1, 3, null, null, null)));
+        var lease = Instant.now().plus(1, ChronoUnit.MINUTES);
+        assertThat(shards.dispatchPending(jobId, 0, 0, lease)).hasSize(1);
+
+        assertThat(shards.start(key, 1, "w1", lease)).isTrue();
+        assertThat(shards.start(key, 1, "w2", lease)).as("a redelivered task").isFalse();
+        var retried = shards.redispatch(key, 1, "lost worker", lease).orElseThrow();
+        assertThat(retried.attempt()).isEqualTo(2);
+        assertThat(retried.status()).isEqualTo(ShardStatus.DISPATCHED);
+        assertThat(shards.complete(key, 1)).as("the superseded attempt").isFalse();
+        assertThat(shards.start(key, 2, "w2", lease)).isTrue();
+        assertThat(shards.complete(key, 2)).isTrue();
+        assertThat(shards.redispatch(key, 2, "late", lease)).as("done is done").isEmpty();
+        assertThat(shards.countRound(jobId, 0, 0).complete()).isTrue();
+    }
+
+    @Test
+    void expiredLeasesAreFoundAndHeartbeatsExtendThem() {
+        var jobId = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+        var key = new ShardKey(jobId, 0, 0, 0);
+        shards.insertPending(List.of(new ShardRow(key, null, 0, 10, 1, 3, null, null, null)));
+        var past = Instant.now().minus(1, ChronoUnit.SECONDS);
+        shards.dispatchPending(jobId, 0, 0, Instant.now().plus(1, ChronoUnit.MINUTES));
+        shards.start(key, 1, "dead-" + jobId, past);
+
+        List<ShardRow> expired = db.tx.execute(s -> shards.lockExpired(Instant.now(), 1000));
+        assertThat(expired).extracting(ShardRow::key).contains(key);
+        shards.extendLeases("dead-" + jobId, Instant.now().plus(1, ChronoUnit.MINUTES));
+        List<ShardRow> afterHeartbeat = db.tx.execute(s -> shards.lockExpired(Instant.now(), 1000));
+        assertThat(afterHeartbeat).extracting(ShardRow::key).doesNotContain(key);
+    }
+
+    @Test
+    void aRetriedPartialReplacesTheFirstInsteadOfAddingOne() {
+        var jobId = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+        var key = new ShardKey(jobId, 0, 0, 1);
+        partials.put(key, 1, new byte[] {1});
+        partials.put(key, 2, new byte[] {2});
+        partials.put(new ShardKey(jobId, 0, 0, 0), 1, new byte[] {0});
+
+        assertThat(partials.readRound(jobId, 0, 0)).containsExactly(new byte[] {0}, new byte[] {2});
+    }
+
+    @Test
+    void aRowRangeReadsOnlyItsChunksAndColumnsAcrossChunkBoundaries() {
+        var id = UUID.randomUUID();
+        int chunkRows = 4;
+        datasets.create(id, "t1", "grid", "csv", List.of("a", "b", "c"), chunkRows);
+        int rows = 10;
+        for (int chunk = 0; chunk * chunkRows < rows; chunk++) {
+            int n = Math.min(chunkRows, rows - chunk * chunkRows);
+            var columns = new float[3][chunkRows];
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < 3; c++) {
+                    columns[c][r] = (chunk * chunkRows + r) * 10 + c; // value encodes row and column
+                }
+            }
+            datasets.appendChunk(id, chunk, (long) chunk * chunkRows, n, columns);
+        }
+        datasets.setRowCount(id, rows);
+        var dataset = datasets.find(id).orElseThrow();
+
+        float[] read = datasets.readRows(dataset, new int[] {2, 0}, 3, 9);
+
+        assertThat(read).hasSize(6 * 2);
+        for (int r = 0; r < 6; r++) {
+            assertThat(read[r * 2]).isEqualTo((3 + r) * 10 + 2);
+            assertThat(read[r * 2 + 1]).isEqualTo((3 + r) * 10);
+        }
+        assertThat(dataset.rows()).isEqualTo(10);
+        assertThat(dataset.columns()).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void modelsStoreOneTensorPerParameterAndLoadThemBack() {
+        var id = UUID.randomUUID();
+        var architecture = new LinearArchitecture(3, 2);
+        var layers = new ParameterSpec(new float[][] {{1, 2, 3}, {4, 5, 6}}, new float[] {7, 8}, null).toLayers(architecture);
+        models.create(id, "t1", "lin", architecture, layers, null);
+
+        var model = models.find(id).orElseThrow();
+        assertThat(model.architecture()).isEqualTo(architecture);
+        assertThat(model.parameterBytes()).isEqualTo(8 * 4);
+        assertThat(models.loadLayers(model)).isEqualTo(layers);
+        assertThat(db.jdbc.sql("select count(*) from model_tensors where model_id = ?").param(id).query(Integer.class).single())
+            .isEqualTo(2);
+    }
+}

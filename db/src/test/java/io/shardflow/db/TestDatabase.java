@@ -1,0 +1,49 @@
+package io.shardflow.db;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.jdbc.datasource.DataSourceTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** One real PostgreSQL per test JVM, migrated by the production Flyway scripts. */
+public final class TestDatabase {
+    private static TestDatabase instance;
+
+    public final DataSource dataSource;
+    public final JdbcClient jdbc;
+    public final JdbcTemplate template;
+    public final TransactionTemplate tx;
+
+    private TestDatabase(DataSource dataSource) {
+        this.dataSource = dataSource;
+        this.jdbc = JdbcClient.create(dataSource);
+        this.template = new JdbcTemplate(dataSource);
+        this.tx = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
+    }
+
+    public static synchronized TestDatabase get() {
+        if (instance == null) {
+            try {
+                var postgres = EmbeddedPostgres.builder().start();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        postgres.close();
+                    } catch (IOException e) {
+                        // the JVM is going away
+                    }
+                }));
+                var dataSource = postgres.getPostgresDatabase();
+                Flyway.configure().dataSource(dataSource).load().migrate();
+                instance = new TestDatabase(dataSource);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return instance;
+    }
+}

@@ -1,0 +1,97 @@
+package io.shardflow.standalone;
+
+import static io.shardflow.standalone.Fixtures.assertOutputs;
+import static io.shardflow.standalone.Fixtures.awaitStatus;
+import static io.shardflow.standalone.Fixtures.created;
+import static io.shardflow.standalone.Fixtures.inferenceJob;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.worker.lanes.ShardTaskListener;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
+
+/**
+ * Faults, each with what must hold: a job accepted while the broker is down completes once it returns; a
+ * cancelled job never runs; a shard whose worker died runs again after its lease expires, and the result is the
+ * same as a fault-free run.
+ */
+class FaultsIT {
+    private final ShardflowStandalone platform = TestPlatform.shared();
+    private final Api api = TestPlatform.api(platform);
+
+    @Test
+    void jobsAcceptedWhileTheBrokerIsDownCompleteWhenItReturnsAndACancelledOneNeverRuns() {
+        var table = Fixtures.randomTable(11, 300, List.of("a", "b"));
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=broker-down", table.csv()));
+        var model = Fixtures.randomDense(12, 2, 2);
+        String modelId = created(api.postJson("/api/v1/models", model.linearRequest("broker-down")));
+        var features = List.of("a", "b");
+
+        platform.kafka().stop();
+        String kept;
+        String cancelled;
+        try {
+            var accepted = api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 3));
+            assertThat(accepted.status()).isEqualTo(202);
+            kept = accepted.json().get("id").asString();
+            cancelled = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 3)));
+            var cancel = api.post("/api/v1/jobs/" + cancelled + "/cancel");
+            assertThat(cancel.status()).isEqualTo(200);
+            assertThat(cancel.json().get("status").asString()).isEqualTo("CANCELLED");
+            assertThat(api.get("/api/v1/jobs/" + kept).json().get("status").asString()).isEqualTo("QUEUED");
+        } finally {
+            platform.kafka().start();
+        }
+
+        awaitStatus(api, kept, "SUCCEEDED");
+        assertOutputs(api.get("/api/v1/jobs/" + kept + "/result").json(), table, features, model);
+        var jdbc = platform.context().getBean(JdbcClient.class);
+        // the cancelled job's request was published too, and the scheduler saw it: yet no shard exists
+        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql("select count(*) from outbox").query(Long.class).single() == 0);
+        assertThat(api.get("/api/v1/jobs/" + cancelled).json().get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(platform.context().getBean(ShardRepository.class).list(UUID.fromString(cancelled))).isEmpty();
+        assertThat(api.post("/api/v1/jobs/" + cancelled + "/cancel").status()).isEqualTo(409);
+    }
+
+    @Test
+    void aShardWhoseWorkerDiedRunsAgainAfterItsLeaseExpires() {
+        var table = Fixtures.randomTable(13, 240, List.of("a", "b", "c"));
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=lease", table.csv()));
+        var model = Fixtures.randomDense(14, 3, 4, 2);
+        String modelId = created(api.postJson("/api/v1/models", model.mlpRequest("lease")));
+        var features = List.of("a", "b", "c");
+        var lanes = platform.context().getBean(KafkaListenerEndpointRegistry.class)
+            .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var jdbc = platform.context().getBean(JdbcClient.class);
+
+        lanes.stop();
+        String jobId;
+        try {
+            jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 3)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
+                    "select count(*) from shards where job_id = ? and status = 'DISPATCHED'")
+                .param(UUID.fromString(jobId)).query(Long.class).single() == 3);
+            // a worker took shard 1, then died: its lease is in the past and nobody extends it
+            jdbc.sql("update shards set status = 'RUNNING', worker_id = 'worker-that-died', started_at = now(), "
+                    + "lease_until = now() - interval '1 second' where job_id = ? and shard_index = 1")
+                .param(UUID.fromString(jobId)).update();
+        } finally {
+            lanes.start();
+        }
+
+        awaitStatus(api, jobId, "SUCCEEDED");
+        assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, features, model);
+        var shards = platform.context().getBean(ShardRepository.class).list(UUID.fromString(jobId));
+        assertThat(shards.get(1).attempt()).isEqualTo(2);
+        assertThat(shards.get(1).workerId()).isNotEqualTo("worker-that-died");
+        assertThat(shards.get(0).attempt()).isEqualTo(1);
+        var events = api.get("/api/v1/jobs/" + jobId + "/events").json();
+        assertThat(events.findValuesAsString("detail")).anyMatch(d -> d != null && d.contains("worker-that-died stopped heartbeating"));
+    }
+}

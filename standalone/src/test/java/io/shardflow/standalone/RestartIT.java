@@ -1,0 +1,44 @@
+package io.shardflow.standalone;
+
+import static io.shardflow.standalone.Fixtures.assertOutputs;
+import static io.shardflow.standalone.Fixtures.awaitStatus;
+import static io.shardflow.standalone.Fixtures.created;
+import static io.shardflow.standalone.Fixtures.inferenceJob;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A restart on the same data folder keeps jobs, datasets and models, and they work as before. */
+class RestartIT {
+
+    @Test
+    void aRestartOnTheSameFolderKeepsEverything() {
+        var dataDir = TestPlatform.tempDirectory();
+        var table = Fixtures.randomTable(21, 100, List.of("p", "q"));
+        var model = Fixtures.randomDense(22, 2, 3);
+        var features = List.of("p", "q");
+        String datasetId;
+        String modelId;
+        String jobId;
+        try (var first = TestPlatform.start(dataDir)) {
+            var api = TestPlatform.api(first);
+            datasetId = created(api.postCsv("/api/v1/datasets?name=kept", table.csv()));
+            modelId = created(api.postJson("/api/v1/models", model.linearRequest("kept")));
+            jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 2)));
+            awaitStatus(api, jobId, "SUCCEEDED");
+        }
+
+        try (var second = TestPlatform.start(dataDir)) {
+            var api = TestPlatform.api(second);
+            assertThat(api.get("/api/v1/datasets/" + datasetId).json().get("rows").asLong()).isEqualTo(100);
+            assertThat(api.get("/api/v1/models/" + modelId).json().get("name").asString()).isEqualTo("kept");
+            assertThat(api.get("/api/v1/jobs/" + jobId).json().get("status").asString()).isEqualTo("SUCCEEDED");
+            assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, features, model);
+
+            String again = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 2)));
+            awaitStatus(api, again, "SUCCEEDED");
+            assertOutputs(api.get("/api/v1/jobs/" + again + "/result").json(), table, features, model);
+        }
+    }
+}

@@ -14,6 +14,7 @@ import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
+import io.shardflow.scheduler.leases.JobReconciler;
 import io.shardflow.scheduler.leases.LeaseSweeper;
 import io.shardflow.scheduler.planning.JobPlanner;
 import java.util.List;
@@ -54,6 +55,12 @@ class SchedulerConfiguration {
     @Bean
     LeaseSweeper leaseSweeper(JobRepository jobs, ShardRepository shards, ShardRecovery recovery, TransactionTemplate tx) {
         return new LeaseSweeper(jobs, shards, recovery, tx);
+    }
+
+    @Bean
+    JobReconciler jobReconciler(JobRepository jobs, JobPlanner planner, Aggregator aggregator, SchedulerSettings settings,
+                                TransactionTemplate tx) {
+        return new JobReconciler(jobs, planner, aggregator, settings, tx);
     }
 
     /** UP once the planner and the aggregator consume. */

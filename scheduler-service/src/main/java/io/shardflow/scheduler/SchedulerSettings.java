@@ -13,6 +13,9 @@ import org.springframework.validation.annotation.Validated;
  * @param sweepInterval how often expired leases are looked for
  * @param workerFreshness a worker heard from within this long counts towards the fleet's lanes
  * @param fallbackShards data shards per job when a job names none and no worker has reported yet
+ * @param stallAfter a queued job not planned, or a running job whose shards are all done but not merged, for this
+ *     long is picked up by the reconciler
+ * @param reconcileInterval how often the reconciler looks
  */
 @Validated
 @ConfigurationProperties("shardflow.scheduler")
@@ -20,5 +23,7 @@ public record SchedulerSettings(
     @DefaultValue("5m") Duration dispatchLease,
     @DefaultValue("1s") Duration sweepInterval,
     @DefaultValue("15s") Duration workerFreshness,
-    @DefaultValue("1") @Min(1) int fallbackShards) {
+    @DefaultValue("1") @Min(1) int fallbackShards,
+    @DefaultValue("30s") Duration stallAfter,
+    @DefaultValue("10s") Duration reconcileInterval) {
 }

@@ -94,4 +94,61 @@ class FaultsIT {
         var events = api.get("/api/v1/jobs/" + jobId + "/events").json();
         assertThat(events.findValuesAsString("detail")).anyMatch(d -> d != null && d.contains("worker-that-died stopped heartbeating"));
     }
+
+    @Test
+    void aJobWhosePlanningRequestWasLostIsPlannedByTheReconciler() {
+        var table = Fixtures.randomTable(15, 60, List.of("a"));
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=lost-request", table.csv()));
+        var model = Fixtures.randomDense(16, 1, 2);
+        String modelId = created(api.postJson("/api/v1/models", model.linearRequest("lost-request")));
+        var jdbc = platform.context().getBean(JdbcClient.class);
+        var spec = new io.shardflow.core.jobs.JobSpec(io.shardflow.core.jobs.JobType.INFERENCE,
+            new io.shardflow.core.jobs.JobSpec.ModelRef(UUID.fromString(modelId)),
+            new io.shardflow.core.jobs.JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("a")), null, null, null);
+        // accepted a while ago, but its request never reached the scheduler (no outbox row, nothing on Kafka)
+        var jobId = platform.context().getBean(io.shardflow.db.jobs.JobRepository.class)
+            .insert(UUID.randomUUID(), "default", spec, null);
+        jdbc.sql("update jobs set created_at = now() - interval '1 minute' where id = ?").param(jobId).update();
+
+        awaitStatus(api, jobId.toString(), "SUCCEEDED");
+        assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, List.of("a"), model);
+    }
+
+    @Test
+    void aJobWhoseLastCompletionNoticeWasLostIsMergedByTheReconciler() {
+        var table = Fixtures.randomTable(17, 30, List.of("a", "b"));
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=lost-notice", table.csv()));
+        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(18, 2, 1).linearRequest("lost-notice")));
+        var lanes = platform.context().getBean(KafkaListenerEndpointRegistry.class)
+            .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var jdbc = platform.context().getBean(JdbcClient.class);
+        var partials = platform.context().getBean(io.shardflow.db.partials.PartialStore.class);
+
+        lanes.stop();
+        String jobId;
+        try {
+            jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a", "b"), 3)));
+            var id = UUID.fromString(jobId);
+            await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
+                "select count(*) from shards where job_id = ? and status = 'DISPATCHED'").param(id).query(Long.class).single() == 3);
+            // every shard finished and stored its partial (shard i's rows hold the value i), but no notice arrived
+            for (int shard = 0; shard < 3; shard++) {
+                var values = new float[10];
+                java.util.Arrays.fill(values, shard);
+                partials.put(new io.shardflow.db.shards.ShardKey(id, 0, 0, shard), 1,
+                    io.shardflow.core.tensors.TensorCodec.encode(io.shardflow.core.tensors.Tensor.matrix(10, 1, values)));
+            }
+            jdbc.sql("update shards set status = 'DONE', lease_until = null where job_id = ?").param(id).update();
+            jdbc.sql("update jobs set updated_at = now() - interval '1 minute' where id = ?").param(id).update();
+            awaitStatus(api, jobId, "SUCCEEDED");
+        } finally {
+            lanes.start();
+        }
+
+        var outputs = api.get("/api/v1/jobs/" + jobId + "/result").json().get("outputs");
+        assertThat(outputs.size()).isEqualTo(30);
+        for (int row = 0; row < 30; row++) {
+            assertThat(outputs.get(row).get(0).asDouble()).as("row %d comes from shard %d", row, row / 10).isEqualTo(row / 10);
+        }
+    }
 }

@@ -31,6 +31,8 @@ final class TestPlatform {
             "--server.port=0",
             "--shardflow.local.kafka-port=" + freePort(),
             "--shardflow.worker.lanes=2",
+            "--shardflow.scheduler.reconcile-interval=1s",
+            "--shardflow.scheduler.stall-after=3s",
             "--spring.main.banner-mode=off");
     }
 

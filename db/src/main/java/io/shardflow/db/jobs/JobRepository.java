@@ -119,6 +119,28 @@ public class JobRepository {
             .params(shardsDone, id).update();
     }
 
+    /**
+     * QUEUED jobs older than {@code age} whose request is no longer waiting in the outbox: their planning request
+     * was published but never acted on (for example, it went to the dead-letter topic).
+     */
+    public List<UUID> queuedAndForgotten(java.time.Duration age, int limit) {
+        return jdbc.sql("""
+                select j.id from jobs j where j.status = 'QUEUED' and j.created_at < now() - make_interval(secs => ?)
+                and not exists (select 1 from outbox o where o.topic = 'shardflow.jobs' and o.message_key = j.id::text)
+                order by j.created_at limit ?""")
+            .params(age.toSeconds(), limit).query(UUID.class).list();
+    }
+
+    /** RUNNING jobs untouched for {@code age} whose every shard is DONE: their last completion notice was lost. */
+    public List<UUID> runningWithAllShardsDone(java.time.Duration age, int limit) {
+        return jdbc.sql("""
+                select j.id from jobs j where j.status = 'RUNNING' and j.updated_at < now() - make_interval(secs => ?)
+                and exists (select 1 from shards s where s.job_id = j.id)
+                and not exists (select 1 from shards s where s.job_id = j.id and s.status <> 'DONE')
+                order by j.updated_at limit ?""")
+            .params(age.toSeconds(), limit).query(UUID.class).list();
+    }
+
     public Optional<JobStatus> status(UUID id) {
         return jdbc.sql("select status from jobs where id = ?").param(id).query(String.class).optional()
             .map(JobStatus::valueOf);

@@ -93,6 +93,15 @@ public class ShardRepository {
             .params(reason, jobId).update();
     }
 
+    /**
+     * A worker gives up an attempt that failed: it no longer extends the lease, so the attempt expires even if
+     * its failure notice were lost. The scheduler normally decides first, on the notice.
+     */
+    public void release(ShardKey key, int attempt) {
+        withKey(jdbc.sql("update shards set worker_id = null where " + KEY + " and attempt = :attempt and status = 'RUNNING'"), key)
+            .param("attempt", attempt).update();
+    }
+
     /** Extends the leases of the shards a live worker is running. */
     public int extendLeases(String workerId, Instant leaseUntil) {
         return jdbc.sql("update shards set lease_until = ? where worker_id = ? and status = 'RUNNING'")

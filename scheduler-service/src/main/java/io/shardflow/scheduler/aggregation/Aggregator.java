@@ -57,17 +57,22 @@ public class Aggregator {
                 return;
             }
             if (done.succeeded()) {
-                var round = shards.countRound(done.jobId(), done.step(), done.stage());
-                jobs.recordProgress(done.jobId(), round.done());
-                if (round.complete()) {
-                    merge(job, done.step(), done.stage());
-                }
+                mergeIfComplete(job, done.step(), done.stage());
                 return;
             }
             shards.find(ShardKey.of(done))
                 .filter(shard -> shard.attempt() == done.attempt() && !shard.status().isTerminal())
                 .ifPresent(shard -> recovery.attemptEnded(job, shard, done.error(), done.retryable()));
         });
+    }
+
+    /** Records progress and, when every shard of the round is DONE, merges. Call in a transaction. */
+    public void mergeIfComplete(JobRow job, int step, int stage) {
+        var round = shards.countRound(job.id(), step, stage);
+        jobs.recordProgress(job.id(), round.done());
+        if (round.complete()) {
+            merge(job, step, stage);
+        }
     }
 
     private void merge(JobRow job, int step, int stage) {

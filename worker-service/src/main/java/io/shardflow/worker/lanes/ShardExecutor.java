@@ -98,7 +98,10 @@ public class ShardExecutor {
     }
 
     private void report(ShardTask task, String error, boolean retryable) {
-        outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
+        tx.executeWithoutResult(s -> {
+            shards.release(ShardKey.of(task), task.attempt());
+            outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
+        });
     }
 
     private Tensor compute(ShardTask task) {

@@ -36,6 +36,10 @@ final class Api {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
     }
 
+    Response getAs(String path, String tenant) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("X-Tenant", tenant).GET().build());
+    }
+
     Response get(String path, String accept) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", accept).GET().build());
     }

@@ -83,6 +83,23 @@ class BadInputIT {
     }
 
     @Test
+    void anIdempotencyKeyReusedForAnotherRequestIsRejected() {
+        String key = UUID.randomUUID().toString();
+        var first = api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x", "y"), 1), "Idempotency-Key", key);
+        assertThat(first.status()).isEqualTo(202);
+
+        var other = api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x", "y"), 2), "Idempotency-Key", key);
+
+        assertProblem(other, 400, "Idempotency-Key");
+        assertThat(other.json().get("detail").asString()).contains(first.json().get("id").asString());
+    }
+
+    @Test
+    void aDatasetUploadWithoutANameSaysSo() {
+        assertProblem(api.postCsv("/api/v1/datasets", "a\n1\n"), 400, "name");
+    }
+
+    @Test
     void malformedJsonIsABadRequestNeverAServerError() {
         assertThat(api.postJson("/api/v1/jobs", "{\"type\":\"INFERENCE\",").status()).isEqualTo(400);
         assertThat(api.postJson("/api/v1/jobs", "not json").status()).isEqualTo(400);

@@ -84,6 +84,53 @@ class InferenceJourneyIT {
     }
 
     @Test
+    void spreadsheetCsvWithAByteOrderMarkQuotesAndCrlfIsReadAsNumbers() {
+        String csv = "\uFEFF\"first col\",b\r\n1.5,-2\r\n\r\n\"3\",4e2\r\n";
+        var dataset = api.postCsv("/api/v1/datasets?name=spreadsheet", csv);
+        assertThat(dataset.status()).isEqualTo(201);
+        assertThat(dataset.json().get("rows").asLong()).isEqualTo(2);
+        assertThat(dataset.json().get("columns").toString()).isEqualTo("[\"first col\",\"b\"]");
+        var model = Fixtures.randomDense(31, 2, 1);
+        String modelId = created(api.postJson("/api/v1/models", model.linearRequest("spreadsheet")));
+        var features = List.of("first col", "b");
+
+        String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, dataset.json().get("id").asString(), features, 2)));
+
+        awaitStatus(api, jobId, "SUCCEEDED");
+        var table = new Fixtures.Table(features, new float[][] {{1.5f, -2}, {3, 400}});
+        assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, features, model);
+    }
+
+    @Test
+    void anEmptyDatasetGivesAnEmptyResult() {
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=empty", "x\n"));
+        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(32, 1, 3).linearRequest("empty")));
+
+        String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 4)));
+
+        awaitStatus(api, jobId, "SUCCEEDED");
+        var result = api.get("/api/v1/jobs/" + jobId + "/result").json();
+        assertThat(result.get("rows").asInt()).isZero();
+        assertThat(result.get("outputs").size()).isZero();
+    }
+
+    @Test
+    void aTenantSeesOnlyItsOwnDatasetsModelsAndJobs() {
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=mine", "x\n1\n"));
+        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(33, 1, 1).linearRequest("mine")));
+        String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1)));
+
+        var other = api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1), "X-Tenant", "someone-else");
+
+        assertThat(other.status()).isEqualTo(400);
+        assertThat(other.json().get("field").asString()).isEqualTo("model.id");
+        assertThat(api.getAs("/api/v1/jobs/" + jobId, "someone-else").status()).isEqualTo(404);
+        assertThat(api.getAs("/api/v1/datasets/" + datasetId, "someone-else").status()).isEqualTo(404);
+        assertThat(api.getAs("/api/v1/models/" + modelId, "someone-else").status()).isEqualTo(404);
+        assertThat(api.getAs("/api/v1/jobs", "someone-else").json().get("total").asLong()).isZero();
+    }
+
+    @Test
     void aRetriedPostWithTheSameIdempotencyKeyReturnsTheFirstJob() {
         var table = Fixtures.randomTable(7, 10, List.of("x"));
         String datasetId = created(api.postCsv("/api/v1/datasets?name=idem", table.csv()));

@@ -4,6 +4,7 @@ import io.shardflow.api.ApiSettings;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -44,7 +45,7 @@ public class CsvDatasetImporter {
             "is required, 1 to 200 characters");
         var id = UUID.randomUUID();
         tx.executeWithoutResult(s -> {
-            try (Reader reader = new InputStreamReader(body, StandardCharsets.UTF_8);
+            try (Reader reader = withoutByteOrderMark(new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8)));
                  CSVParser parser = CSVParser.parse(reader, FORMAT)) {
                 var columns = header(parser);
                 int chunkRows = settings.datasetChunkRows();
@@ -62,6 +63,15 @@ public class CsvDatasetImporter {
             }
         });
         return datasets.find(id).orElseThrow();
+    }
+
+    /** Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of the first column's name. */
+    private static Reader withoutByteOrderMark(BufferedReader reader) throws IOException {
+        reader.mark(1);
+        if (reader.read() != '\uFEFF') {
+            reader.reset();
+        }
+        return reader;
     }
 
     private static List<String> header(CSVParser parser) {

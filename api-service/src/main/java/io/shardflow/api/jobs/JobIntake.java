@@ -55,6 +55,9 @@ public class JobIntake {
             var jobId = jobs.insert(id, tenant, spec, idempotencyKey);
             var job = jobs.find(jobId).orElseThrow();
             if (!jobId.equals(id)) {
+                // a retry must be the same request; another body under a used key is a client bug
+                InvalidSpecException.require(job.spec().equals(spec), "Idempotency-Key",
+                    "was already used for job " + jobId + " with a different request");
                 return new Accepted(job, false);
             }
             outbox.append(Topics.JOBS, jobId, new JobSubmitted(jobId));

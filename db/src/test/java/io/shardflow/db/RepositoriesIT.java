@@ -117,7 +117,8 @@ class RepositoriesIT {
 
         List<ShardRow> expired = db.tx.execute(s -> shards.lockExpired(Instant.now(), 1000));
         assertThat(expired).extracting(ShardRow::key).contains(key);
-        shards.extendLeases("dead-" + jobId, Instant.now().plus(1, ChronoUnit.MINUTES));
+        assertThat(shards.extendLease(key, 1, "dead-" + jobId, Instant.now().plus(1, ChronoUnit.MINUTES))).isTrue();
+        assertThat(shards.extendLease(key, 1, "someone-else", Instant.now().plus(1, ChronoUnit.MINUTES))).isFalse();
         List<ShardRow> afterHeartbeat = db.tx.execute(s -> shards.lockExpired(Instant.now(), 1000));
         assertThat(afterHeartbeat).extracting(ShardRow::key).doesNotContain(key);
     }

@@ -93,19 +93,12 @@ public class ShardRepository {
             .params(reason, jobId).update();
     }
 
-    /**
-     * A worker gives up an attempt that failed: it no longer extends the lease, so the attempt expires even if
-     * its failure notice were lost. The scheduler normally decides first, on the notice.
-     */
-    public void release(ShardKey key, int attempt) {
-        withKey(jdbc.sql("update shards set worker_id = null where " + KEY + " and attempt = :attempt and status = 'RUNNING'"), key)
-            .param("attempt", attempt).update();
-    }
-
-    /** Extends the leases of the shards a live worker is running. */
-    public int extendLeases(String workerId, Instant leaseUntil) {
-        return jdbc.sql("update shards set lease_until = ? where worker_id = ? and status = 'RUNNING'")
-            .params(Timestamp.from(leaseUntil), workerId).update();
+    /** Extends the lease of a shard attempt that a live worker is computing right now. */
+    public boolean extendLease(ShardKey key, int attempt, String workerId, Instant leaseUntil) {
+        return withKey(jdbc.sql("update shards set lease_until = :lease where " + KEY
+                + " and attempt = :attempt and worker_id = :worker and status = 'RUNNING'"), key)
+            .param("lease", Timestamp.from(leaseUntil)).param("attempt", attempt).param("worker", workerId)
+            .update() == 1;
     }
 
     /** Unfinished shards whose lease ran out, locked for this transaction; others skip them. */

@@ -1,5 +1,6 @@
 package io.shardflow.worker.lanes;
 
+import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.worker.WorkerSettings;
@@ -9,7 +10,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 
-/** Reports this worker and extends the leases of the shards it runs, so only a dead worker's shards expire. */
+/**
+ * Reports this worker and extends the leases of the attempts its lanes are computing, so only the shards of a
+ * dead worker (or of a lane that lost its attempt) expire.
+ */
 public class Heartbeat {
     private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
 
@@ -36,7 +40,10 @@ public class Heartbeat {
         try {
             registry.heartbeat(identity.id(), identity.host(), settings.effectiveLanes(), executor.busyLanes(),
                 engine.devices(), executor.tasksDone());
-            shards.extendLeases(identity.id(), Instant.now().plus(settings.lease()));
+            var leaseUntil = Instant.now().plus(settings.lease());
+            for (var task : executor.inFlight()) {
+                shards.extendLease(ShardKey.of(task), task.attempt(), identity.id(), leaseUntil);
+            }
             lastBeat = Instant.now();
         } catch (RuntimeException e) {
             log.warn("heartbeat failed: {}", e.getMessage());

@@ -19,7 +19,8 @@ import io.shardflow.worker.compute.DenseModel;
 import io.shardflow.worker.compute.ModelCache;
 import io.shardflow.worker.compute.ModelEvictedException;
 import java.time.Instant;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,7 @@ public class ShardExecutor {
     private final Outbox outbox;
     private final ModelCache modelCache;
     private final TransactionTemplate tx;
-    private final AtomicInteger busy = new AtomicInteger();
+    private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong done = new AtomicLong();
 
     public ShardExecutor(WorkerIdentity identity, WorkerSettings settings, JobRepository jobs, ShardRepository shards,
@@ -72,7 +73,7 @@ public class ShardExecutor {
             log.debug("dropping {} attempt {}: stale or already done", task.shardKey(), task.attempt());
             return;
         }
-        busy.incrementAndGet();
+        inFlight.add(task);
         long started = System.nanoTime();
         try {
             Tensor output = compute(task);
@@ -89,19 +90,21 @@ public class ShardExecutor {
             done.incrementAndGet();
         } catch (ShardInputException e) {
             report(task, e.getMessage(), false);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
+            // the attempt always ends with a notice, so the scheduler need not wait for its lease to run out
             log.warn("shard {} attempt {} failed", task.shardKey(), task.attempt(), e);
             report(task, e.getClass().getSimpleName() + ": " + e.getMessage(), true);
+            if (e instanceof Error error) {
+                throw error;
+            }
         } finally {
-            busy.decrementAndGet();
+            // from here on the heartbeat no longer extends this attempt's lease
+            inFlight.remove(task);
         }
     }
 
     private void report(ShardTask task, String error, boolean retryable) {
-        tx.executeWithoutResult(s -> {
-            shards.release(ShardKey.of(task), task.attempt());
-            outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
-        });
+        outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
     }
 
     private Tensor compute(ShardTask task) {
@@ -158,7 +161,12 @@ public class ShardExecutor {
     }
 
     public int busyLanes() {
-        return busy.get();
+        return inFlight.size();
+    }
+
+    /** The attempts the lanes are computing now: the only ones whose leases the heartbeat extends. */
+    public Set<ShardTask> inFlight() {
+        return Set.copyOf(inFlight);
     }
 
     public long tasksDone() {

@@ -7,9 +7,17 @@ import static io.shardflow.standalone.Fixtures.inferenceJob;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.worker.lanes.ShardTaskListener;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -102,11 +110,11 @@ class FaultsIT {
         var model = Fixtures.randomDense(16, 1, 2);
         String modelId = created(api.postJson("/api/v1/models", model.linearRequest("lost-request")));
         var jdbc = platform.context().getBean(JdbcClient.class);
-        var spec = new io.shardflow.core.jobs.JobSpec(io.shardflow.core.jobs.JobType.INFERENCE,
-            new io.shardflow.core.jobs.JobSpec.ModelRef(UUID.fromString(modelId)),
-            new io.shardflow.core.jobs.JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("a")), null, null, null);
+        var spec = new JobSpec(JobType.INFERENCE,
+            new JobSpec.ModelRef(UUID.fromString(modelId)),
+            new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("a")), null, null, null);
         // accepted a while ago, but its request never reached the scheduler (no outbox row, nothing on Kafka)
-        var jobId = platform.context().getBean(io.shardflow.db.jobs.JobRepository.class)
+        var jobId = platform.context().getBean(JobRepository.class)
             .insert(UUID.randomUUID(), "default", spec, null);
         jdbc.sql("update jobs set created_at = now() - interval '1 minute' where id = ?").param(jobId).update();
 
@@ -122,7 +130,7 @@ class FaultsIT {
         var lanes = platform.context().getBean(KafkaListenerEndpointRegistry.class)
             .getListenerContainer(ShardTaskListener.LISTENER_ID);
         var jdbc = platform.context().getBean(JdbcClient.class);
-        var partials = platform.context().getBean(io.shardflow.db.partials.PartialStore.class);
+        var partials = platform.context().getBean(PartialStore.class);
 
         lanes.stop();
         String jobId;
@@ -134,9 +142,9 @@ class FaultsIT {
             // every shard finished and stored its partial (shard i's rows hold the value i), but no notice arrived
             for (int shard = 0; shard < 3; shard++) {
                 var values = new float[10];
-                java.util.Arrays.fill(values, shard);
-                partials.put(new io.shardflow.db.shards.ShardKey(id, 0, 0, shard), 1,
-                    io.shardflow.core.tensors.TensorCodec.encode(io.shardflow.core.tensors.Tensor.matrix(10, 1, values)));
+                Arrays.fill(values, shard);
+                partials.put(new ShardKey(id, 0, 0, shard), 1,
+                    TensorCodec.encode(Tensor.matrix(10, 1, values)));
             }
             jdbc.sql("update shards set status = 'DONE', lease_until = null where job_id = ?").param(id).update();
             jdbc.sql("update jobs set updated_at = now() - interval '1 minute' where id = ?").param(id).update();

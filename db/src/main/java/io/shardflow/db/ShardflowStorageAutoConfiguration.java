@@ -7,6 +7,8 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.training.MetricsStore;
+import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
@@ -53,6 +55,16 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     JobEventLog jobEventLog(JdbcClient jdbc) {
         return new JobEventLog(jdbc);
+    }
+
+    @Bean
+    TrainingStore trainingStore(JdbcClient jdbc) {
+        return new TrainingStore(jdbc);
+    }
+
+    @Bean
+    MetricsStore metricsStore(JdbcClient jdbc) {
+        return new MetricsStore(jdbc);
     }
 
     @Bean

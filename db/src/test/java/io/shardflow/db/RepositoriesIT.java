@@ -35,7 +35,7 @@ class RepositoriesIT {
 
     private static JobSpec spec() {
         return new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(UUID.randomUUID()),
-            new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")), null, null, null);
+            new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")), null, null, null, null);
     }
 
     @Test
@@ -169,7 +169,7 @@ class RepositoriesIT {
         var id = UUID.randomUUID();
         var architecture = new LinearArchitecture(3, 2);
         var layers = new ParameterSpec(new float[][] {{1, 2, 3}, {4, 5, 6}}, new float[] {7, 8}, null).toLayers(architecture);
-        models.create(id, "t1", "lin", architecture, layers, null);
+        models.create(id, "t1", "lin", architecture, layers, ModelRepository.Lineage.NONE);
 
         var model = models.find(id).orElseThrow();
         assertThat(model.architecture()).isEqualTo(architecture);

@@ -17,6 +17,10 @@ import io.shardflow.scheduler.dispatch.ShardRecovery;
 import io.shardflow.scheduler.leases.JobReconciler;
 import io.shardflow.scheduler.leases.LeaseSweeper;
 import io.shardflow.scheduler.planning.JobPlanner;
+import io.shardflow.scheduler.training.TrainingCoordinator;
+import io.shardflow.scheduler.training.TrainingPreparation;
+import io.shardflow.db.training.MetricsStore;
+import io.shardflow.db.training.TrainingStore;
 import java.util.List;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -29,8 +33,21 @@ import org.springframework.transaction.support.TransactionTemplate;
 class SchedulerConfiguration {
 
     @Bean
-    Dispatcher dispatcher(Outbox outbox, MessagingSettings settings) {
-        return new Dispatcher(outbox, settings);
+    Dispatcher dispatcher(Outbox outbox, ShardRepository shards, MessagingSettings messaging, SchedulerSettings settings) {
+        return new Dispatcher(outbox, shards, messaging, settings.dispatchLease());
+    }
+
+    @Bean
+    TrainingPreparation trainingPreparation(ModelRepository models, DatasetRepository datasets, TrainingStore store,
+                                            SchedulerSettings settings) {
+        return new TrainingPreparation(models, datasets, store, settings);
+    }
+
+    @Bean
+    TrainingCoordinator trainingCoordinator(JobRepository jobs, PartialStore partials, TrainingStore store,
+                                            MetricsStore metrics, ModelRepository models, Dispatcher dispatcher,
+                                            ShardRecovery recovery, JobEventPublisher events, JobEventLog timeline) {
+        return new TrainingCoordinator(jobs, partials, store, metrics, models, dispatcher, recovery, events, timeline);
     }
 
     @Bean
@@ -40,16 +57,17 @@ class SchedulerConfiguration {
     }
 
     @Bean
-    JobPlanner jobPlanner(JobRepository jobs, ShardRepository shards, ModelRepository models,
-                          DatasetRepository datasets, WorkerRegistry workers, Dispatcher dispatcher,
-                          JobEventPublisher events, SchedulerSettings settings, TransactionTemplate tx) {
-        return new JobPlanner(jobs, shards, models, datasets, workers, dispatcher, events, settings, tx);
+    JobPlanner jobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
+                          WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
+                          SchedulerSettings settings, TrainingPreparation preparation, TransactionTemplate tx) {
+        return new JobPlanner(jobs, models, datasets, workers, dispatcher, events, settings, preparation, tx);
     }
 
     @Bean
     Aggregator aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
-                          ShardRecovery recovery, JobEventPublisher events, TransactionTemplate tx) {
-        return new Aggregator(jobs, shards, partials, results, recovery, events, tx);
+                          ShardRecovery recovery, JobEventPublisher events, TrainingCoordinator training,
+                          TransactionTemplate tx) {
+        return new Aggregator(jobs, shards, partials, results, recovery, events, training, tx);
     }
 
     @Bean
@@ -58,9 +76,9 @@ class SchedulerConfiguration {
     }
 
     @Bean
-    JobReconciler jobReconciler(JobRepository jobs, JobPlanner planner, Aggregator aggregator, SchedulerSettings settings,
-                                TransactionTemplate tx) {
-        return new JobReconciler(jobs, planner, aggregator, settings, tx);
+    JobReconciler jobReconciler(JobRepository jobs, ShardRepository shards, JobPlanner planner, Aggregator aggregator,
+                                SchedulerSettings settings, TransactionTemplate tx) {
+        return new JobReconciler(jobs, shards, planner, aggregator, settings, tx);
     }
 
     /** UP once the planner and the aggregator consume. */

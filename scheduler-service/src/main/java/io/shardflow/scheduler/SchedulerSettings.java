@@ -16,6 +16,7 @@ import org.springframework.validation.annotation.Validated;
  * @param stallAfter a queued job not planned, or a running job whose shards are all done but not merged, for this
  *     long is picked up by the reconciler
  * @param reconcileInterval how often the reconciler looks
+ * @param checkpointEvery training steps between checkpoints, when a job names no interval
  */
 @Validated
 @ConfigurationProperties("shardflow.scheduler")
@@ -25,5 +26,6 @@ public record SchedulerSettings(
     @DefaultValue("15s") Duration workerFreshness,
     @DefaultValue("1") @Min(1) int fallbackShards,
     @DefaultValue("30s") Duration stallAfter,
-    @DefaultValue("10s") Duration reconcileInterval) {
+    @DefaultValue("10s") Duration reconcileInterval,
+    @DefaultValue("50") @Min(1) int checkpointEvery) {
 }

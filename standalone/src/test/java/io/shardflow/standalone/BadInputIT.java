@@ -134,7 +134,7 @@ class BadInputIT {
         var jobs = context.getBean(JobRepository.class);
         var outbox = context.getBean(Outbox.class);
         var spec = new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(UUID.randomUUID()),
-            new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("x", "y")), null, null, null);
+            new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("x", "y")), null, null, null, null);
         var jobId = context.getBean(TransactionTemplate.class).execute(s -> {
             var id = jobs.insert(UUID.randomUUID(), "default", spec, null);
             outbox.append(Topics.JOBS, id, new JobSubmitted(id));

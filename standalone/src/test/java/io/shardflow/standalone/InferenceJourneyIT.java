@@ -123,7 +123,7 @@ class InferenceJourneyIT {
         var other = api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1), "X-Tenant", "someone-else");
 
         assertThat(other.status()).isEqualTo(400);
-        assertThat(other.json().get("field").asString()).isEqualTo("model.id");
+        assertThat(other.json().get("field").asString()).isEqualTo("dataset.id");
         assertThat(api.getAs("/api/v1/jobs/" + jobId, "someone-else").status()).isEqualTo(404);
         assertThat(api.getAs("/api/v1/datasets/" + datasetId, "someone-else").status()).isEqualTo(404);
         assertThat(api.getAs("/api/v1/models/" + modelId, "someone-else").status()).isEqualTo(404);

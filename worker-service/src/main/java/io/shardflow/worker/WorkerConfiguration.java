@@ -8,7 +8,12 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.worker.compute.ComputeEngine;
+import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.compute.ModelCache;
+import io.shardflow.worker.lanes.InferenceComputation;
+import io.shardflow.worker.training.SliceCache;
+import io.shardflow.worker.training.TrainingComputation;
+import io.shardflow.db.training.TrainingStore;
 import io.shardflow.worker.lanes.Heartbeat;
 import io.shardflow.worker.lanes.ShardExecutor;
 import io.shardflow.worker.lanes.ShardTaskListener;
@@ -48,10 +53,23 @@ class WorkerConfiguration {
     }
 
     @Bean
+    InferenceComputation inferenceComputation(WorkerSettings settings, ModelRepository models, DatasetRepository datasets,
+                                              ModelCache cache) {
+        return new InferenceComputation(settings, models, datasets, cache);
+    }
+
+    @Bean
+    TrainingComputation trainingComputation(JobRepository jobs, TrainingStore store, DatasetRepository datasets,
+                                            ComputeEngine engine, WorkerSettings settings) {
+        return new TrainingComputation(jobs, store,
+            new SliceCache(datasets, settings.batchRows(), settings.dataCache().toBytes()), new DenseTraining(engine));
+    }
+
+    @Bean
     ShardExecutor shardExecutor(WorkerIdentity identity, WorkerSettings settings, JobRepository jobs,
-                                ShardRepository shards, ModelRepository models, DatasetRepository datasets,
-                                PartialStore partials, Outbox outbox, ModelCache cache, TransactionTemplate tx) {
-        return new ShardExecutor(identity, settings, jobs, shards, models, datasets, partials, outbox, cache, tx);
+                                ShardRepository shards, PartialStore partials, Outbox outbox,
+                                InferenceComputation inference, TrainingComputation training, TransactionTemplate tx) {
+        return new ShardExecutor(identity, settings, jobs, shards, partials, outbox, inference, training, tx);
     }
 
     @Bean

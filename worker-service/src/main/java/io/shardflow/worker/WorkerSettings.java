@@ -17,6 +17,7 @@ import org.springframework.validation.annotation.Validated;
  * @param heartbeatInterval how often the worker reports itself and extends its shards' leases
  * @param lease how long a running shard is held without a heartbeat before the scheduler gives it to another worker
  * @param modelCache the most parameter bytes the model cache keeps loaded
+ * @param dataCache the most bytes of training-shard rows kept in memory between steps
  */
 @Validated
 @ConfigurationProperties("shardflow.worker")
@@ -27,7 +28,8 @@ public record WorkerSettings(
     @DefaultValue("8192") @Min(1) int batchRows,
     @DefaultValue("2s") Duration heartbeatInterval,
     @DefaultValue("30s") Duration lease,
-    @DefaultValue("1GB") DataSize modelCache) {
+    @DefaultValue("1GB") DataSize modelCache,
+    @DefaultValue("1GB") DataSize dataCache) {
 
     public int effectiveLanes() {
         return lanes > 0 ? lanes : Runtime.getRuntime().availableProcessors();

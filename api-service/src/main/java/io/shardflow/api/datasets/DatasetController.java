@@ -22,23 +22,41 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @RequestMapping("/api/v1/datasets")
 public class DatasetController {
-    private final CsvDatasetImporter importer;
+    private final DatasetImporter importer;
     private final DatasetRepository datasets;
     private final Tenants tenants;
     private final ApiSettings settings;
 
-    public DatasetController(CsvDatasetImporter importer, DatasetRepository datasets, Tenants tenants, ApiSettings settings) {
+    public DatasetController(DatasetImporter importer, DatasetRepository datasets, Tenants tenants, ApiSettings settings) {
         this.importer = importer;
         this.datasets = datasets;
         this.tenants = tenants;
         this.settings = settings;
     }
 
-    @Operation(summary = "Upload a CSV dataset", description = "Body: text/csv with a header row and numeric values.")
-    @PostMapping(consumes = {"text/csv", "application/csv", "text/plain"})
-    public ResponseEntity<DatasetView> upload(@RequestParam String name, HttpServletRequest request) throws IOException {
-        var dataset = importer.importCsv(tenants.of(request), name, request.getInputStream());
+    @Operation(summary = "Upload a dataset of numbers",
+        description = "CSV (text/csv) with a header row, or JSON Lines (application/x-ndjson, or format=jsonl): one "
+            + "object per line whose keys are the columns.")
+    @PostMapping(consumes = {"text/csv", "application/csv", "text/plain", "application/x-ndjson", "application/jsonl",
+        "application/json-lines"})
+    public ResponseEntity<DatasetView> upload(@RequestParam String name, @RequestParam(required = false) String format,
+                                              HttpServletRequest request) throws IOException {
+        var dataset = importer.importTable(tenants.of(request), name, formatOf(format, request.getContentType()),
+            request.getInputStream());
         return ResponseEntity.created(URI.create("/api/v1/datasets/" + dataset.id())).body(DatasetView.of(dataset));
+    }
+
+    private static DatasetImporter.Format formatOf(String format, String contentType) {
+        if (format != null) {
+            return switch (format.strip().toLowerCase(java.util.Locale.ROOT)) {
+                case "csv" -> DatasetImporter.Format.CSV;
+                case "jsonl", "ndjson", "json-lines" -> DatasetImporter.Format.JSONL;
+                default -> throw new io.shardflow.core.InvalidSpecException("format", "'" + format + "' is not one of csv, jsonl");
+            };
+        }
+        boolean jsonLines = contentType != null && (contentType.contains("ndjson") || contentType.contains("jsonl")
+            || contentType.contains("json-lines"));
+        return jsonLines ? DatasetImporter.Format.JSONL : DatasetImporter.Format.CSV;
     }
 
     @GetMapping("/{id}")

@@ -12,12 +12,14 @@ import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobQuery;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.training.MetricsStore;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -41,11 +43,13 @@ public class JobController {
     private final JobRepository jobs;
     private final ResultStore results;
     private final JobEventLog timeline;
+    private final MetricsStore metrics;
     private final Tenants tenants;
     private final ApiSettings settings;
 
     public JobController(JobIntake intake, JobControl control, JobRepository jobs, ResultStore results,
-                         JobEventLog timeline, Tenants tenants, ApiSettings settings) {
+                         JobEventLog timeline, MetricsStore metrics, Tenants tenants, ApiSettings settings) {
+        this.metrics = metrics;
         this.intake = intake;
         this.control = control;
         this.jobs = jobs;
@@ -89,6 +93,13 @@ public class JobController {
     @PostMapping("/{id}/cancel")
     public JobView cancel(@PathVariable UUID id, HttpServletRequest request) {
         return JobView.of(control.cancel(tenants.of(request), id));
+    }
+
+    @Operation(summary = "A training job's curve: loss per step, validation loss and accuracy at epoch ends")
+    @GetMapping("/{id}/metrics")
+    public Map<String, Object> metrics(@PathVariable UUID id, HttpServletRequest request) {
+        var job = control.find(tenants.of(request), id);
+        return Map.of("jobId", job.id(), "points", metrics.curve(id));
     }
 
     @GetMapping("/{id}/events")

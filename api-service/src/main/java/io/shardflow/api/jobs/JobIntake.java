@@ -4,6 +4,8 @@ import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
+import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.Task;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.Strategy;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -28,10 +30,12 @@ public class JobIntake {
     private final DatasetRepository datasets;
     private final Outbox outbox;
     private final JobEventPublisher events;
+    private final LabelCheck labels;
     private final TransactionTemplate tx;
 
     public JobIntake(JobRepository jobs, ModelRepository models, DatasetRepository datasets, Outbox outbox,
-                     JobEventPublisher events, TransactionTemplate tx) {
+                     JobEventPublisher events, LabelCheck labels, TransactionTemplate tx) {
+        this.labels = labels;
         this.jobs = jobs;
         this.models = models;
         this.datasets = datasets;
@@ -67,13 +71,24 @@ public class JobIntake {
     }
 
     private void validate(String tenant, JobSpec spec) {
-        InvalidSpecException.require(spec.type() == JobType.INFERENCE, "type", spec.type() + " jobs are not supported yet");
         InvalidSpecException.require(spec.parallelism().strategy() == Strategy.DATA, "parallelism.strategy",
             spec.parallelism().strategy() + " is not supported yet; use DATA");
-        var model = models.find(spec.model().id()).filter(m -> m.tenant().equals(tenant))
-            .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
         var dataset = datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(tenant))
             .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
-        JobInputCheck.check(model, dataset, spec.dataset().features());
+        ModelArchitecture architecture;
+        String name;
+        if (spec.model().id() != null) {
+            var model = models.find(spec.model().id()).filter(m -> m.tenant().equals(tenant))
+                .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
+            architecture = model.architecture();
+            name = "'" + model.name() + "'";
+        } else {
+            architecture = spec.model().architecture();
+            name = "(new)";
+        }
+        JobInputCheck.check(architecture, name, dataset, spec.dataset().features(), spec.dataset().label());
+        if (spec.type() == JobType.TRAINING && architecture.task() == Task.CLASSIFICATION) {
+            labels.checkClasses(dataset, spec.dataset().label(), architecture.outputs());
+        }
     }
 }

@@ -4,10 +4,12 @@ import io.shardflow.api.ApiSettings;
 import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.models.ModelRow;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.Min;
 import java.net.URI;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -40,15 +42,28 @@ public class ModelController {
         var layers = body.parameters().toLayers(body.architecture());
         var id = UUID.randomUUID();
         String tenant = tenants.of(request);
-        tx.executeWithoutResult(s -> models.create(id, tenant, body.name().strip(), body.architecture(), layers, null));
+        var preprocessing = body.preprocessing() == null || body.preprocessing().standardize() == null ? null
+            : body.preprocessing().toJson();
+        tx.executeWithoutResult(s -> models.create(id, tenant, body.name().strip(), body.architecture(), layers,
+            new ModelRepository.Lineage(null, null, null, preprocessing)));
         return ResponseEntity.created(URI.create("/api/v1/models/" + id)).body(ModelView.of(models.find(id).orElseThrow()));
     }
 
     @GetMapping("/{id}")
     public ModelView get(@PathVariable UUID id, HttpServletRequest request) {
+        return ModelView.of(find(id, request));
+    }
+
+    /** The model as the body {@code POST /api/v1/models} takes: parameters, architecture and preprocessing. */
+    @GetMapping("/{id}/parameters")
+    public Map<String, Object> parameters(@PathVariable UUID id, HttpServletRequest request) {
+        var model = find(id, request);
+        return ParameterExport.of(model, models.loadLayers(model));
+    }
+
+    private ModelRow find(UUID id, HttpServletRequest request) {
         String tenant = tenants.of(request);
-        return models.find(id).filter(m -> m.tenant().equals(tenant)).map(ModelView::of)
-            .orElseThrow(() -> new NotFoundException("model", id));
+        return models.find(id).filter(m -> m.tenant().equals(tenant)).orElseThrow(() -> new NotFoundException("model", id));
     }
 
     @GetMapping

@@ -4,12 +4,31 @@ import static io.shardflow.core.InvalidSpecException.require;
 
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.ParameterSpec;
+import io.shardflow.core.training.Preprocessing;
 
-/** The body of {@code POST /api/v1/models}: a name, a built-in architecture and its explicit parameters. */
-public record ModelRequest(String name, ModelArchitecture architecture, ParameterSpec parameters) {
+/**
+ * The body of {@code POST /api/v1/models}: a name, a built-in architecture and its explicit parameters, and
+ * optionally the input standardisation it was trained with. {@code GET /api/v1/models/{id}/parameters} returns
+ * exactly this shape, so a model moves between installations.
+ */
+public record ModelRequest(String name, ModelArchitecture architecture, ParameterSpec parameters,
+                           Preprocessing preprocessing) {
     public ModelRequest {
         require(name != null && !name.isBlank() && name.length() <= 200, "name", "is required, 1 to 200 characters");
         require(architecture != null, "architecture", "is required");
         require(parameters != null, "parameters", "is required");
+        if (preprocessing != null && preprocessing.standardize() != null) {
+            var scaling = preprocessing.standardize();
+            int inputs = architecture.inputs();
+            require(scaling.mean() != null && scaling.mean().length == inputs, "preprocessing.standardize.mean",
+                "needs one value per input (" + inputs + ")");
+            require(scaling.std() != null && scaling.std().length == inputs, "preprocessing.standardize.std",
+                "needs one value per input (" + inputs + ")");
+            for (int i = 0; i < inputs; i++) {
+                require(Float.isFinite(scaling.mean()[i]), "preprocessing.standardize.mean[" + i + "]", "must be finite");
+                require(Float.isFinite(scaling.std()[i]) && scaling.std()[i] > 0, "preprocessing.standardize.std[" + i + "]",
+                    "must be finite and > 0");
+            }
+        }
     }
 }

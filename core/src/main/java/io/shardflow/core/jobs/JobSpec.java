@@ -2,7 +2,9 @@ package io.shardflow.core.jobs;
 
 import static io.shardflow.core.InvalidSpecException.require;
 
+import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.planning.Strategy;
+import io.shardflow.core.training.TrainingSpec;
 import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
@@ -12,8 +14,8 @@ import java.util.UUID;
  * event. Server-owned fields (status, tenant, progress) are not here. Checks that need no database run in the
  * constructors; each failure names its field relative to the record that holds it (the JSON reader adds the path).
  */
-public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallelism parallelism, Integer priority,
-                      Integer maxAttempts) {
+public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallelism parallelism,
+                      TrainingSpec training, Integer priority, Integer maxAttempts) {
     public static final int MAX_SHARDS = 1024;
     public static final int MAX_ATTEMPTS = 10;
 
@@ -21,6 +23,13 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
         require(type != null, "type", "is required (INFERENCE or TRAINING)");
         require(model != null, "model", "is required");
         require(dataset != null, "dataset", "is required");
+        if (type == JobType.INFERENCE) {
+            require(model.id() != null, "model.id", "is required: inference runs a registered model");
+            require(training == null, "training", "only a TRAINING job takes training settings");
+        } else {
+            require(training != null, "training", "is required for a TRAINING job");
+            require(dataset.label() != null, "dataset.label", "names the column to learn and is required for training");
+        }
         parallelism = parallelism == null ? new Parallelism(Strategy.DATA, null) : parallelism;
         priority = priority == null ? 0 : priority;
         require(priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);
@@ -28,13 +37,24 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
         require(maxAttempts >= 1 && maxAttempts <= MAX_ATTEMPTS, "maxAttempts", "must be in 1.." + MAX_ATTEMPTS + ", was " + maxAttempts);
     }
 
-    public record ModelRef(UUID id) {
+    /**
+     * A registered model ({@code id}), or for training a new one ({@code architecture}, initialised from the
+     * training seed); training from an {@code id} fine-tunes that model. {@code name} names the trained model.
+     */
+    public record ModelRef(UUID id, ModelArchitecture architecture, String name) {
         public ModelRef {
-            require(id != null, "id", "is required");
+            require(id != null || architecture != null, "id", "is required (or, to train a new model, an architecture)");
+            require(id == null || architecture == null, "architecture", "give a model id or an architecture, not both");
+            require(name == null || (!name.isBlank() && name.length() <= 200), "name", "must be 1 to 200 characters");
+        }
+
+        public ModelRef(UUID id) {
+            this(id, null, null);
         }
     }
 
-    public record DatasetRef(UUID id, List<String> features) {
+    /** The dataset, the columns that feed the model's inputs in order, and for training the label column. */
+    public record DatasetRef(UUID id, List<String> features, String label) {
         public DatasetRef {
             require(id != null, "id", "is required");
             require(features != null && !features.isEmpty(), "features", "names the input columns and may not be empty");
@@ -45,6 +65,12 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
                 require(seen.add(f), "features[" + i + "]", "repeats column '" + f + "'");
             }
             features = List.copyOf(features);
+            require(label == null || !label.isBlank(), "label", "may not be blank");
+            require(label == null || !seen.contains(label), "label", "column '" + label + "' is also a feature");
+        }
+
+        public DatasetRef(UUID id, List<String> features) {
+            this(id, features, null);
         }
     }
 

@@ -4,11 +4,13 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * On {@link Topics#SHARD_TASKS}: run one shard attempt. It only points at rows; the model and the data stay in
- * PostgreSQL. A task whose attempt is older than the shard's is stale and dropped.
+ * On {@link Topics#SHARD_TASKS}: run one shard attempt. It only points at rows; the model, the parameters and the
+ * data stay in PostgreSQL. A task whose attempt is older than the shard's is stale and dropped. Training tasks
+ * read parameter version {@code version} of the job; {@code modelId} is null for them.
  */
-public record ShardTask(UUID jobId, int step, int stage, int shardIndex, int attempt, UUID modelId, UUID datasetId,
-                        List<String> features, long rowStart, long rowEnd) {
+public record ShardTask(UUID jobId, int step, int stage, int shardIndex, int attempt, TaskKind kind, UUID modelId,
+                        UUID datasetId, List<String> features, String label, long rowStart, long rowEnd, int version,
+                        int localSteps) {
     public String shardKey() {
         return jobId + "/" + step + "/" + stage + "/" + shardIndex;
     }

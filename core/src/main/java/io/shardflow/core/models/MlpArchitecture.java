@@ -5,7 +5,7 @@ import static io.shardflow.core.InvalidSpecException.require;
 import java.util.List;
 
 /** Dense layers of the given widths {@code [in, h1, ..., out]}, the activation between them, none after the last. */
-public record MlpArchitecture(List<Integer> layers, Activation activation) implements ModelArchitecture {
+public record MlpArchitecture(List<Integer> layers, Activation activation, Task task) implements ModelArchitecture {
     public static final int MAX_WIDTH = 1 << 20;
 
     public MlpArchitecture {
@@ -16,6 +16,13 @@ public record MlpArchitecture(List<Integer> layers, Activation activation) imple
         }
         layers = List.copyOf(layers);
         activation = activation == null ? Activation.RELU : activation;
+        task = task == null ? Task.REGRESSION : task;
+        require(task != Task.CLASSIFICATION || layers.getLast() >= 2, "layers[" + (layers.size() - 1) + "]",
+            "a classifier needs one output per class, at least 2");
+    }
+
+    public MlpArchitecture(List<Integer> layers, Activation activation) {
+        this(layers, activation, Task.REGRESSION);
     }
 
     @Override

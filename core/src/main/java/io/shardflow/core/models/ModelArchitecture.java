@@ -20,6 +20,8 @@ public sealed interface ModelArchitecture permits LinearArchitecture, MlpArchite
 
     Activation hiddenActivation();
 
+    Task task();
+
     default int inputs() {
         return widths().getFirst();
     }

@@ -87,6 +87,39 @@ public final class TensorCodec {
         }
     }
 
+    /** Several named tensors in one value: count, then per entry its name (UTF-8) and its encoded tensor. */
+    public static byte[] encodeBundle(java.util.Map<String, Tensor> tensors) {
+        var parts = new java.util.ArrayList<byte[]>();
+        int size = Integer.BYTES;
+        for (var entry : tensors.entrySet()) {
+            byte[] name = entry.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] tensor = encode(entry.getValue());
+            parts.add(name);
+            parts.add(tensor);
+            size += 2 * Integer.BYTES + name.length + tensor.length;
+        }
+        var buffer = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN).putInt(tensors.size());
+        for (byte[] part : parts) {
+            buffer.putInt(part.length).put(part);
+        }
+        return buffer.array();
+    }
+
+    /** The named tensors of {@link #encodeBundle}, in their order. */
+    public static java.util.LinkedHashMap<String, Tensor> decodeBundle(byte[] bytes) {
+        var buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        int count = buffer.getInt();
+        var tensors = new java.util.LinkedHashMap<String, Tensor>();
+        for (int i = 0; i < count; i++) {
+            byte[] name = new byte[buffer.getInt()];
+            buffer.get(name);
+            byte[] tensor = new byte[buffer.getInt()];
+            buffer.get(tensor);
+            tensors.put(new String(name, java.nio.charset.StandardCharsets.UTF_8), decode(tensor));
+        }
+        return tensors;
+    }
+
     private static int headerBytes(int rank) {
         return 8 + rank * Integer.BYTES;
     }

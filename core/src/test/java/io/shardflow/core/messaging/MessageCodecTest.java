@@ -20,7 +20,8 @@ class MessageCodecTest {
 
     @Test
     void shardTasksRoundTrip() {
-        var task = new ShardTask(UUID.randomUUID(), 0, 0, 2, 1, UUID.randomUUID(), UUID.randomUUID(), List.of("a", "b"), 10, 20);
+        var task = new ShardTask(UUID.randomUUID(), 0, 0, 2, 1, TaskKind.INFER, UUID.randomUUID(), UUID.randomUUID(),
+            List.of("a", "b"), null, 10, 20, 0, 0);
         assertThat(MessageCodec.decode(MessageCodec.encode(task), ShardTask.class)).isEqualTo(task);
     }
 

@@ -21,7 +21,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 public class JobRepository {
     private static final String COLUMNS = """
         id, tenant, type, status, priority, spec::text as spec, plan::text as plan, shards_total, shards_done, error,
-        version, created_at, updated_at, started_at, finished_at""";
+        version, created_at, updated_at, started_at, finished_at, result_model_id, progress::text as progress,
+        metrics::text as metrics""";
 
     private final JdbcClient jdbc;
 
@@ -114,6 +115,17 @@ public class JobRepository {
             .params(planJson, shardsTotal, id).update();
     }
 
+    /** A training job's progress ({@code step}, {@code steps}, {@code epoch}, {@code epochs}) and latest metrics, as JSON. */
+    public void recordTraining(UUID id, String progressJson, String metricsJson) {
+        jdbc.sql("update jobs set progress = cast(? as jsonb), metrics = coalesce(cast(? as jsonb), metrics), "
+                + "updated_at = now() where id = ?")
+            .params(progressJson, metricsJson, id).update();
+    }
+
+    public void recordResultModel(UUID id, UUID modelId) {
+        jdbc.sql("update jobs set result_model_id = ?, updated_at = now() where id = ?").params(modelId, id).update();
+    }
+
     public void recordProgress(UUID id, int shardsDone) {
         jdbc.sql("update jobs set shards_done = greatest(shards_done, ?), updated_at = now() where id = ?")
             .params(shardsDone, id).update();
@@ -152,7 +164,8 @@ public class JobRepository {
             MessageCodec.decode(rs.getBytes("spec"), JobSpec.class), rs.getString("plan"), rs.getInt("shards_total"),
             rs.getInt("shards_done"), rs.getString("error"), rs.getLong("version"), instant(rs.getTimestamp("created_at")),
             instant(rs.getTimestamp("updated_at")), instant(rs.getTimestamp("started_at")),
-            instant(rs.getTimestamp("finished_at")));
+            instant(rs.getTimestamp("finished_at")), rs.getObject("result_model_id", UUID.class), rs.getString("progress"),
+            rs.getString("metrics"));
     }
 
     static Instant instant(Timestamp ts) {

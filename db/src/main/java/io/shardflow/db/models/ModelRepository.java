@@ -17,7 +17,13 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** The model registry: descriptors plus one binary tensor per parameter ({@code layers.<i>.weight|bias}). */
 public class ModelRepository {
-    private static final String COLUMNS = "id, tenant, name, architecture::text as architecture, parameter_bytes, source_job_id, created_at";
+    private static final String COLUMNS = "id, tenant, name, architecture::text as architecture, parameter_bytes, "
+        + "source_job_id, source_dataset_id, metrics::text as metrics, preprocessing::text as preprocessing, created_at";
+
+    /** Where a trained model came from and what it learnt besides its parameters. */
+    public record Lineage(UUID sourceJobId, UUID sourceDatasetId, String metricsJson, String preprocessingJson) {
+        public static final Lineage NONE = new Lineage(null, null, null, null);
+    }
 
     private final JdbcClient jdbc;
     private final JdbcTemplate template;
@@ -28,11 +34,12 @@ public class ModelRepository {
     }
 
     public void create(UUID id, String tenant, String name, ModelArchitecture architecture, List<DenseLayer> layers,
-                       UUID sourceJobId) {
-        jdbc.sql("insert into models (id, tenant, name, architecture, parameter_bytes, source_job_id) "
-                + "values (?, ?, ?, cast(? as jsonb), ?, ?)")
+                       Lineage lineage) {
+        jdbc.sql("insert into models (id, tenant, name, architecture, parameter_bytes, source_job_id, source_dataset_id, "
+                + "metrics, preprocessing) values (?, ?, ?, cast(? as jsonb), ?, ?, ?, cast(? as jsonb), cast(? as jsonb))")
             .params(id, tenant, name, new String(MessageCodec.encode(architecture), StandardCharsets.UTF_8),
-                architecture.parameterBytes(), sourceJobId)
+                architecture.parameterBytes(), lineage.sourceJobId(), lineage.sourceDatasetId(), lineage.metricsJson(),
+                lineage.preprocessingJson())
             .update();
         var rows = new ArrayList<Object[]>(layers.size() * 2);
         for (int i = 0; i < layers.size(); i++) {
@@ -74,6 +81,7 @@ public class ModelRepository {
     private static ModelRow map(ResultSet rs, int row) throws SQLException {
         return new ModelRow(rs.getObject("id", UUID.class), rs.getString("tenant"), rs.getString("name"),
             MessageCodec.decode(rs.getBytes("architecture"), ModelArchitecture.class), rs.getLong("parameter_bytes"),
-            rs.getObject("source_job_id", UUID.class), rs.getTimestamp("created_at").toInstant());
+            rs.getObject("source_job_id", UUID.class), rs.getObject("source_dataset_id", UUID.class),
+            rs.getString("metrics"), rs.getString("preprocessing"), rs.getTimestamp("created_at").toInstant());
     }
 }

@@ -126,6 +126,15 @@ public class ShardRepository {
             .query((rs, n) -> new RoundCount(rs.getInt("total"), rs.getInt("done"))).single();
     }
 
+    /** The job's most recent round, by step then stage. */
+    public Optional<Round> latestRound(UUID jobId) {
+        return jdbc.sql("select step, stage from shards where job_id = ? order by step desc, stage desc limit 1").param(jobId)
+            .query((rs, n) -> new Round(rs.getInt(1), rs.getInt(2))).optional();
+    }
+
+    public record Round(int step, int stage) {
+    }
+
     public record RoundCount(int total, int done) {
         public boolean complete() {
             return total > 0 && done == total;

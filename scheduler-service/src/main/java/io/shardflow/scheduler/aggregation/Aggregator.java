@@ -1,6 +1,7 @@
 package io.shardflow.scheduler.aggregation;
 
 import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.Topics;
@@ -14,14 +15,15 @@ import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
+import io.shardflow.scheduler.training.TrainingCoordinator;
 import java.util.ArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Follows shard completions. When every shard of a round is DONE it merges the partials (row concatenation for
- * data-parallel inference, in shard order, which is row order) into the job's result and finishes the job.
+ * Follows shard completions. When every shard of a round is DONE it merges the partials: row concatenation for
+ * data-parallel inference (shard order is row order), or a training round handed to the training coordinator.
  */
 public class Aggregator {
     public static final String LISTENER_ID = "shardflow-aggregator";
@@ -32,10 +34,13 @@ public class Aggregator {
     private final ResultStore results;
     private final ShardRecovery recovery;
     private final JobEventPublisher events;
+    private final TrainingCoordinator training;
     private final TransactionTemplate tx;
 
     public Aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
-                      ShardRecovery recovery, JobEventPublisher events, TransactionTemplate tx) {
+                      ShardRecovery recovery, JobEventPublisher events, TrainingCoordinator training,
+                      TransactionTemplate tx) {
+        this.training = training;
         this.jobs = jobs;
         this.shards = shards;
         this.partials = partials;
@@ -54,6 +59,7 @@ public class Aggregator {
         tx.executeWithoutResult(s -> {
             JobRow job = jobs.find(done.jobId()).orElse(null);
             if (job == null || job.status().isTerminal()) {
+                training.forget(done.jobId());
                 return;
             }
             if (done.succeeded()) {
@@ -66,8 +72,15 @@ public class Aggregator {
         });
     }
 
-    /** Records progress and, when every shard of the round is DONE, merges. Call in a transaction. */
+    /**
+     * Records progress and, when every shard of the job's current round is DONE, merges. A notice about an earlier
+     * round (a late or repeated one) changes nothing. Call in a transaction.
+     */
     public void mergeIfComplete(JobRow job, int step, int stage) {
+        var current = shards.latestRound(job.id());
+        if (current.isEmpty() || current.get().step() != step || current.get().stage() != stage) {
+            return;
+        }
         var round = shards.countRound(job.id(), step, stage);
         jobs.recordProgress(job.id(), round.done());
         if (round.complete()) {
@@ -77,6 +90,10 @@ public class Aggregator {
 
     private void merge(JobRow job, int step, int stage) {
         if (!jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
+            return;
+        }
+        if (job.type() == JobType.TRAINING) {
+            training.roundCompleted(job, step, stage);
             return;
         }
         var parts = new ArrayList<Tensor>();

@@ -1,12 +1,20 @@
 package io.shardflow.scheduler.dispatch;
 
-import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.messaging.TaskKind;
+import io.shardflow.core.planning.Plan;
+import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.messaging.MessagingSettings;
 import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.shards.ShardKey;
+import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
-import java.util.UUID;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 
 /**
  * Turns dispatched shard rows into tasks on {@link Topics#SHARD_TASKS}, through the outbox so a task exists
@@ -15,18 +23,62 @@ import java.util.UUID;
  */
 public class Dispatcher {
     private final Outbox outbox;
+    private final ShardRepository shards;
     private final int partitions;
+    private final Duration dispatchLease;
 
-    public Dispatcher(Outbox outbox, MessagingSettings settings) {
+    public Dispatcher(Outbox outbox, ShardRepository shards, MessagingSettings settings, Duration dispatchLease) {
         this.outbox = outbox;
+        this.shards = shards;
         this.partitions = settings.partitions();
+        this.dispatchLease = dispatchLease;
     }
 
-    public void send(UUID jobId, JobSpec spec, ShardRow shard) {
+    /** Creates the round's shards, one per data shard of the plan, and dispatches them. Call in a transaction. */
+    public int startRound(JobRow job, Plan plan, int step, int stage) {
+        var rows = new ArrayList<ShardRow>();
+        for (int i = 0; i < plan.shards().size(); i++) {
+            var range = plan.shards().get(i);
+            rows.add(new ShardRow(new ShardKey(job.id(), step, stage, i), null, range.start(), range.end(), 1,
+                job.spec().maxAttempts(), null, null, null));
+        }
+        shards.insertPending(rows);
+        var dispatched = shards.dispatchPending(job.id(), step, stage, Instant.now().plus(dispatchLease));
+        for (var shard : dispatched) {
+            send(job, plan, shard);
+        }
+        return dispatched.size();
+    }
+
+    public void send(JobRow job, Plan plan, ShardRow shard) {
         var key = shard.key();
-        var task = new ShardTask(jobId, key.step(), key.stage(), key.shardIndex(), shard.attempt(), spec.model().id(),
-            spec.dataset().id(), spec.dataset().features(), shard.rowStart(), shard.rowEnd());
-        int partition = Math.floorMod(jobId.hashCode() + key.shardIndex() + shard.attempt() - 1, partitions);
+        var spec = job.spec();
+        var task = new ShardTask(job.id(), key.step(), key.stage(), key.shardIndex(), shard.attempt(), kind(job, plan, key),
+            spec.model().id(), spec.dataset().id(), spec.dataset().features(), spec.dataset().label(), shard.rowStart(),
+            shard.rowEnd(), version(plan, key), localSteps(plan, key));
+        int partition = Math.floorMod(job.id().hashCode() + key.shardIndex() + shard.attempt() - 1, partitions);
         outbox.append(Topics.SHARD_TASKS, partition, task.shardKey(), task);
+    }
+
+    private static TaskKind kind(JobRow job, Plan plan, ShardKey key) {
+        if (job.type() == JobType.INFERENCE) {
+            return TaskKind.INFER;
+        }
+        if (key.stage() == TrainingPlan.EVALUATE_STAGE) {
+            return TaskKind.EVALUATE;
+        }
+        return plan.training().syncEvery() == 1 ? TaskKind.GRADIENT : TaskKind.LOCAL_STEPS;
+    }
+
+    /** Gradient rounds read the parameters before their first step; evaluation reads them after the round. */
+    private static int version(Plan plan, ShardKey key) {
+        if (plan.training() == null) {
+            return 0;
+        }
+        return key.stage() == TrainingPlan.EVALUATE_STAGE ? plan.training().roundEnd(key.step()) : key.step();
+    }
+
+    private static int localSteps(Plan plan, ShardKey key) {
+        return plan.training() == null ? 0 : plan.training().roundEnd(key.step()) - key.step();
     }
 }

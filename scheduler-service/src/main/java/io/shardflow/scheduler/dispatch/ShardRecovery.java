@@ -38,7 +38,7 @@ public class ShardRecovery {
         if (retryable && shard.attempt() < shard.maxAttempts()) {
             shards.redispatch(key, shard.attempt(), reason, Instant.now().plus(settings.dispatchLease()))
                 .ifPresent(next -> {
-                    dispatcher.send(job.id(), job.spec(), next);
+                    dispatcher.send(job, job.parsedPlan(), next);
                     timeline.append(job.id(), "io.shardflow.shard.retried", "shard " + key.shardIndex() + " attempt "
                         + shard.attempt() + " ended (" + reason + "); attempt " + next.attempt() + " dispatched");
                 });

@@ -3,6 +3,7 @@ package io.shardflow.scheduler.planning;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
@@ -17,15 +18,13 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
-import io.shardflow.db.shards.ShardKey;
-import io.shardflow.db.shards.ShardRepository;
-import io.shardflow.db.shards.ShardRow;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.dispatch.Dispatcher;
+import io.shardflow.scheduler.training.TrainingPreparation;
+import io.shardflow.scheduler.training.TrainingProgress;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,20 +40,20 @@ public class JobPlanner {
     private static final Logger log = LoggerFactory.getLogger(JobPlanner.class);
 
     private final JobRepository jobs;
-    private final ShardRepository shards;
     private final ModelRepository models;
     private final DatasetRepository datasets;
     private final WorkerRegistry workers;
     private final Dispatcher dispatcher;
     private final JobEventPublisher events;
     private final SchedulerSettings settings;
+    private final TrainingPreparation preparation;
     private final TransactionTemplate tx;
 
-    public JobPlanner(JobRepository jobs, ShardRepository shards, ModelRepository models, DatasetRepository datasets,
+    public JobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
                       WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
-                      SchedulerSettings settings, TransactionTemplate tx) {
+                      SchedulerSettings settings, TrainingPreparation preparation, TransactionTemplate tx) {
         this.jobs = jobs;
-        this.shards = shards;
+        this.preparation = preparation;
         this.models = models;
         this.datasets = datasets;
         this.workers = workers;
@@ -69,7 +68,7 @@ public class JobPlanner {
         plan(MessageCodec.decode(record.value(), JobSubmitted.class).jobId());
     }
 
-    public void plan(java.util.UUID jobId) {
+    public void plan(UUID jobId) {
         tx.executeWithoutResult(s -> {
             var job = jobs.find(jobId).orElse(null);
             if (job == null || !jobs.transition(jobId, JobStatus.QUEUED, JobStatus.PLANNING)) {
@@ -77,20 +76,14 @@ public class JobPlanner {
                 return;
             }
             try {
-                var plan = planOf(job.spec());
+                var plan = planOf(job);
                 jobs.recordPlan(jobId, new String(MessageCodec.encode(plan), StandardCharsets.UTF_8), plan.dataShards());
-                var rows = new ArrayList<ShardRow>();
-                for (int i = 0; i < plan.shards().size(); i++) {
-                    var range = plan.shards().get(i);
-                    rows.add(new ShardRow(new ShardKey(jobId, 0, 0, i), null, range.start(), range.end(), 1,
-                        job.spec().maxAttempts(), null, null, null));
-                }
-                shards.insertPending(rows);
                 jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
-                for (var shard : shards.dispatchPending(jobId, 0, 0, Instant.now().plus(settings.dispatchLease()))) {
-                    dispatcher.send(jobId, job.spec(), shard);
+                dispatcher.startRound(job, plan, 0, 0);
+                if (plan.training() != null) {
+                    jobs.recordTraining(jobId, TrainingProgress.json(plan.training(), 0), null);
                 }
-                events.publish(jobs.find(jobId).orElseThrow(), "planned " + plan.dataShards() + " data shards over " + plan.rows() + " rows");
+                events.publish(jobs.find(jobId).orElseThrow(), describe(plan));
             } catch (InvalidSpecException e) {
                 jobs.finishUnlessTerminal(jobId, JobStatus.FAILED, e.getMessage());
                 events.publish(jobs.find(jobId).orElseThrow(), null);
@@ -98,18 +91,35 @@ public class JobPlanner {
         });
     }
 
-    private Plan planOf(JobSpec spec) {
+    private Plan planOf(JobRow job) {
+        var spec = job.spec();
         if (spec.parallelism().strategy() != Strategy.DATA) {
             throw new InvalidSpecException("parallelism.strategy", spec.parallelism().strategy() + " is not supported yet; use DATA");
         }
-        ModelRow model = models.find(spec.model().id())
-            .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
-        DatasetRow dataset = datasets.find(spec.dataset().id())
+        DatasetRow dataset = datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(job.tenant()))
             .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
-        JobInputCheck.check(model, dataset, spec.dataset().features());
+        if (spec.type() == JobType.TRAINING) {
+            var target = preparation.target(spec, job.tenant());
+            JobInputCheck.check(target.architecture(), target.name(), dataset, spec.dataset().features(), spec.dataset().label());
+            var data = Plan.data(dataset.rows(), shardCount(spec, dataset));
+            return data.withTraining(preparation.prepare(job.id(), spec, target, dataset));
+        }
+        ModelRow model = models.find(spec.model().id()).filter(m -> m.tenant().equals(job.tenant()))
+            .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
+        JobInputCheck.check(model.architecture(), "'" + model.name() + "'", dataset, spec.dataset().features(), null);
+        return Plan.data(dataset.rows(), shardCount(spec, dataset));
+    }
+
+    private int shardCount(JobSpec spec, DatasetRow dataset) {
         Integer requested = spec.parallelism().dataShards();
-        int shardCount = requested != null ? requested
+        return requested != null ? requested
             : DataPlanner.defaultShards(dataset.rows(), Math.max(settings.fallbackShards(), workers.liveLanes(settings.workerFreshness())));
-        return Plan.data(dataset.rows(), shardCount);
+    }
+
+    private static String describe(Plan plan) {
+        String split = "planned " + plan.dataShards() + " data shards over " + plan.rows() + " rows";
+        var training = plan.training();
+        return training == null ? split : split + "; " + training.totalSteps() + " steps, " + training.epochs()
+            + " epochs, synchronising every " + training.syncEvery() + " step(s)";
     }
 }

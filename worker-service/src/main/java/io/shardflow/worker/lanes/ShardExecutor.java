@@ -2,22 +2,14 @@ package io.shardflow.worker.lanes;
 
 import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.tensors.Tensor;
-import io.shardflow.core.tensors.TensorCodec;
-import io.shardflow.db.datasets.DatasetRepository;
-import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.models.ModelRepository;
-import io.shardflow.db.models.ModelRow;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.worker.WorkerSettings;
-import io.shardflow.worker.compute.DenseModel;
-import io.shardflow.worker.compute.ModelCache;
-import io.shardflow.worker.compute.ModelEvictedException;
 import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,8 +19,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Runs one shard task on the calling lane: claims the attempt, computes the shard a window of rows at a time,
- * then stores the partial, marks the shard DONE and queues the completion notice in one transaction. Whatever
+ * Runs one shard task on the calling lane: claims the attempt, computes the shard (inference or training), then
+ * stores the partial, marks the shard DONE and queues the completion notice in one transaction. Whatever
  * happens, the attempt ends with a notice: success, or a failure that says whether a retry can help.
  */
 public class ShardExecutor {
@@ -38,27 +30,25 @@ public class ShardExecutor {
     private final WorkerSettings settings;
     private final JobRepository jobs;
     private final ShardRepository shards;
-    private final ModelRepository models;
-    private final DatasetRepository datasets;
     private final PartialStore partials;
     private final Outbox outbox;
-    private final ModelCache modelCache;
+    private final ShardComputation inference;
+    private final ShardComputation training;
     private final TransactionTemplate tx;
     private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong done = new AtomicLong();
 
     public ShardExecutor(WorkerIdentity identity, WorkerSettings settings, JobRepository jobs, ShardRepository shards,
-                         ModelRepository models, DatasetRepository datasets, PartialStore partials, Outbox outbox,
-                         ModelCache modelCache, TransactionTemplate tx) {
+                         PartialStore partials, Outbox outbox, ShardComputation inference, ShardComputation training,
+                         TransactionTemplate tx) {
         this.identity = identity;
         this.settings = settings;
         this.jobs = jobs;
         this.shards = shards;
-        this.models = models;
-        this.datasets = datasets;
         this.partials = partials;
         this.outbox = outbox;
-        this.modelCache = modelCache;
+        this.inference = inference;
+        this.training = training;
         this.tx = tx;
     }
 
@@ -76,10 +66,10 @@ public class ShardExecutor {
         inFlight.add(task);
         long started = System.nanoTime();
         try {
-            Tensor output = compute(task);
+            byte[] output = task.kind() == TaskKind.INFER ? inference.compute(task) : training.compute(task);
             long millis = (System.nanoTime() - started) / 1_000_000;
             tx.executeWithoutResult(s -> {
-                partials.put(key, task.attempt(), TensorCodec.encode(output));
+                partials.put(key, task.attempt(), output);
                 if (!shards.complete(key, task.attempt())) {
                     // the lease ran out and another attempt owns the shard: leave no trace of this one
                     s.setRollbackOnly();
@@ -105,59 +95,6 @@ public class ShardExecutor {
 
     private void report(ShardTask task, String error, boolean retryable) {
         outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
-    }
-
-    private Tensor compute(ShardTask task) {
-        ModelRow model = models.find(task.modelId())
-            .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
-        DatasetRow dataset = datasets.find(task.datasetId())
-            .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
-        int[] columns = columnIndexes(dataset, task);
-        if (columns.length != model.architecture().inputs()) {
-            throw new ShardInputException("model takes " + model.architecture().inputs() + " inputs but "
-                + columns.length + " feature columns were given");
-        }
-        if (task.rowEnd() > dataset.rows()) {
-            throw new ShardInputException("rows [" + task.rowStart() + ", " + task.rowEnd() + ") lie outside the dataset's "
-                + dataset.rows() + " rows");
-        }
-        int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
-        int outputs = model.architecture().outputs();
-        var out = new float[Math.multiplyExact(rows, outputs)];
-        for (long from = task.rowStart(); from < task.rowEnd(); from += settings.batchRows()) {
-            long to = Math.min(task.rowEnd(), from + settings.batchRows());
-            int n = (int) (to - from);
-            float[] input = datasets.readRows(dataset, columns, from, to);
-            float[] y = forward(model, input, n);
-            System.arraycopy(y, 0, out, (int) (from - task.rowStart()) * outputs, y.length);
-        }
-        return Tensor.matrix(rows, outputs, out);
-    }
-
-    private float[] forward(ModelRow model, float[] input, int rows) {
-        for (int tries = 0; ; tries++) {
-            DenseModel loaded = modelCache.get(model);
-            try {
-                return loaded.forward(input, rows);
-            } catch (ModelEvictedException e) {
-                if (tries >= 2) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static int[] columnIndexes(DatasetRow dataset, ShardTask task) {
-        var indexes = new int[task.features().size()];
-        for (int i = 0; i < indexes.length; i++) {
-            String feature = task.features().get(i);
-            indexes[i] = dataset.columnIndex(feature);
-            if (indexes[i] < 0) {
-                throw new ShardInputException("dataset '" + dataset.name() + "' has no column '" + feature
-                    + "' (columns: " + String.join(", ", dataset.columns()) + ")");
-            }
-        }
-        return indexes;
     }
 
     public int busyLanes() {

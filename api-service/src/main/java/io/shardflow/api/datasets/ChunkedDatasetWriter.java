@@ -1,0 +1,56 @@
+package io.shardflow.api.datasets;
+
+import io.shardflow.db.datasets.DatasetRepository;
+import java.util.List;
+import java.util.UUID;
+
+/** Collects rows into columnar chunks and stores each chunk as it fills: memory holds one chunk. */
+final class ChunkedDatasetWriter {
+    private final DatasetRepository datasets;
+    private final UUID id;
+    private final float[][] chunk;
+    private final int chunkRows;
+    private int filled;
+    private int chunkIndex;
+    private long rows;
+
+    ChunkedDatasetWriter(DatasetRepository datasets, UUID id, String tenant, String name, String format,
+                         List<String> columns, int chunkRows) {
+        this.datasets = datasets;
+        this.id = id;
+        this.chunkRows = chunkRows;
+        this.chunk = new float[columns.size()][chunkRows];
+        datasets.create(id, tenant, name, format, columns, chunkRows);
+    }
+
+    /** The 1-based number the next row will have, for error messages. */
+    long nextRowNumber() {
+        return rows + 1;
+    }
+
+    void set(int column, float value) {
+        chunk[column][filled] = value;
+    }
+
+    /** Ends the row whose values were {@link #set}. */
+    void endRow() {
+        filled++;
+        rows++;
+        if (filled == chunkRows) {
+            flush();
+        }
+    }
+
+    /** Stores the last chunk and the row count. */
+    void finish() {
+        if (filled > 0) {
+            flush();
+        }
+        datasets.setRowCount(id, rows);
+    }
+
+    private void flush() {
+        datasets.appendChunk(id, chunkIndex++, rows - filled, filled, chunk);
+        filled = 0;
+    }
+}

@@ -1,0 +1,161 @@
+package io.shardflow.api.datasets;
+
+import io.shardflow.api.ApiSettings;
+import io.shardflow.core.InvalidSpecException;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.datasets.DatasetRow;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.UUID;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionTemplate;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads an uploaded table of numbers, one chunk of rows at a time, into columnar float32 chunks: CSV with a header
+ * row, or JSON Lines (one object per line, the first line's keys are the columns). Any bad value rejects the whole
+ * upload with its row and column; nothing of it is stored.
+ */
+@Service
+public class DatasetImporter {
+    private static final CSVFormat CSV = CSVFormat.DEFAULT.builder()
+        .setHeader().setSkipHeaderRecord(true).setTrim(true).setIgnoreEmptyLines(true).get();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** The upload formats. */
+    public enum Format {
+        CSV, JSONL
+    }
+
+    private final DatasetRepository datasets;
+    private final TransactionTemplate tx;
+    private final ApiSettings settings;
+
+    public DatasetImporter(DatasetRepository datasets, TransactionTemplate tx, ApiSettings settings) {
+        this.datasets = datasets;
+        this.tx = tx;
+        this.settings = settings;
+    }
+
+    public DatasetRow importTable(String tenant, String name, Format format, InputStream body) {
+        InvalidSpecException.require(name != null && !name.isBlank() && name.length() <= 200, "name",
+            "is required, 1 to 200 characters");
+        var id = UUID.randomUUID();
+        tx.executeWithoutResult(s -> {
+            try (var reader = withoutByteOrderMark(new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8)))) {
+                if (format == Format.CSV) {
+                    readCsv(reader, id, tenant, name.strip());
+                } else {
+                    readJsonLines(reader, id, tenant, name.strip());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        return datasets.find(id).orElseThrow();
+    }
+
+    private void readCsv(Reader reader, UUID id, String tenant, String name) throws IOException {
+        try (CSVParser parser = CSVParser.parse(reader, CSV)) {
+            var columns = checkedColumns(parser.getHeaderNames());
+            var writer = new ChunkedDatasetWriter(datasets, id, tenant, name, "csv", columns, settings.datasetChunkRows());
+            for (CSVRecord record : parser) {
+                if (record.size() != columns.size()) {
+                    throw new InvalidSpecException("body", "row " + writer.nextRowNumber() + " has " + record.size()
+                        + " values, the header has " + columns.size());
+                }
+                for (int c = 0; c < columns.size(); c++) {
+                    writer.set(c, parse(record.get(c), writer.nextRowNumber(), columns.get(c)));
+                }
+                writer.endRow();
+            }
+            writer.finish();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            if (e instanceof InvalidSpecException) {
+                throw e;
+            }
+            // commons-csv reports malformed input this way
+            throw new InvalidSpecException("body", "is not valid CSV: " + e.getMessage());
+        }
+    }
+
+    private void readJsonLines(BufferedReader reader, UUID id, String tenant, String name) throws IOException {
+        ChunkedDatasetWriter writer = null;
+        List<String> columns = null;
+        long line = 0;
+        for (String text = reader.readLine(); text != null; text = reader.readLine()) {
+            line++;
+            if (text.isBlank()) {
+                continue;
+            }
+            JsonNode row;
+            try {
+                row = JSON.readTree(text);
+            } catch (JacksonException e) {
+                throw new InvalidSpecException("body", "line " + line + " is not JSON: " + e.getOriginalMessage());
+            }
+            InvalidSpecException.require(row.isObject(), "body", "line " + line + " is not a JSON object");
+            if (writer == null) {
+                columns = checkedColumns(new ArrayList<>(row.propertyNames()));
+                writer = new ChunkedDatasetWriter(datasets, id, tenant, name, "jsonl", columns, settings.datasetChunkRows());
+            }
+            InvalidSpecException.require(row.size() == columns.size(), "body", "line " + line + " has " + row.size()
+                + " fields, the first line has " + columns.size() + " (" + String.join(", ", columns) + ")");
+            for (int c = 0; c < columns.size(); c++) {
+                var value = row.get(columns.get(c));
+                InvalidSpecException.require(value != null, "body", "line " + line + " lacks '" + columns.get(c) + "'");
+                InvalidSpecException.require(value.isNumber() && Float.isFinite(value.floatValue()), "body",
+                    "line " + line + ", field '" + columns.get(c) + "': " + value + " is not a finite number");
+                writer.set(c, value.floatValue());
+            }
+            writer.endRow();
+        }
+        InvalidSpecException.require(writer != null, "body", "has no rows: JSON Lines need at least one object");
+        writer.finish();
+    }
+
+    /** Spreadsheet exports often start with a UTF-8 byte order mark; it is not part of the first column's name. */
+    private static BufferedReader withoutByteOrderMark(BufferedReader reader) throws IOException {
+        reader.mark(1);
+        if (reader.read() != '\uFEFF') {
+            reader.reset();
+        }
+        return reader;
+    }
+
+    private static List<String> checkedColumns(List<String> names) {
+        InvalidSpecException.require(names != null && !names.isEmpty(), "body", "needs a header row naming the columns");
+        var seen = new HashSet<String>();
+        for (int i = 0; i < names.size(); i++) {
+            String n = names.get(i);
+            InvalidSpecException.require(n != null && !n.isBlank(), "body", "column " + (i + 1) + " has no name");
+            InvalidSpecException.require(seen.add(n), "body", "names column '" + n + "' twice");
+        }
+        return List.copyOf(names);
+    }
+
+    private static float parse(String text, long row, String column) {
+        try {
+            float value = Float.parseFloat(text);
+            if (Float.isFinite(value)) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new InvalidSpecException("body", "row " + row + ", column '" + column + "': '" + text + "' is not a finite number");
+    }
+}

@@ -1,0 +1,31 @@
+package io.shardflow.core.training;
+
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.tensors.TensorCodec;
+import java.util.LinkedHashMap;
+
+/**
+ * What a training shard returns: gradients (synchronous SGD), parameters (local SGD) or nothing (evaluation),
+ * with the samples it computed on, their mean loss and, for classifiers, how many it got right.
+ */
+public record TrainingPartial(float[][] tensors, long samples, double loss, long correct) {
+
+    public byte[] encode() {
+        var bundle = new LinkedHashMap<String, Tensor>();
+        bundle.put("meta", Tensor.vector(new float[] {samples, (float) loss, correct}));
+        for (int i = 0; i < tensors.length; i++) {
+            bundle.put("t." + i, Tensor.vector(tensors[i]));
+        }
+        return TensorCodec.encodeBundle(bundle);
+    }
+
+    public static TrainingPartial decode(byte[] bytes) {
+        var bundle = TensorCodec.decodeBundle(bytes);
+        float[] meta = bundle.get("meta").data();
+        var tensors = new float[bundle.size() - 1][];
+        for (int i = 0; i < tensors.length; i++) {
+            tensors[i] = bundle.get("t." + i).data();
+        }
+        return new TrainingPartial(tensors, (long) meta[0], meta[1], (long) meta[2]);
+    }
+}

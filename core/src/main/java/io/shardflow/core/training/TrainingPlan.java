@@ -1,0 +1,29 @@
+package io.shardflow.core.training;
+
+import io.shardflow.core.models.ModelArchitecture;
+import java.util.UUID;
+
+/**
+ * What the scheduler decided for a training job, kept in the job's plan so every worker computes with the same
+ * numbers: the architecture, the step counts, the split sizes, the feature scaling learnt on the training split
+ * (null without standardisation), where the parameters started, and the checkpoint interval.
+ *
+ * <p>A round is the shards of one {@code (step, stage)}: stage {@link #COMPUTE_STAGE} computes from parameter
+ * version {@code step} (gradients, or local steps up to the next synchronisation); stage {@link #EVALUATE_STAGE}
+ * evaluates the parameters that round produced on the validation rows, at the end of an epoch.
+ */
+public record TrainingPlan(ModelArchitecture architecture, int totalSteps, int stepsPerEpoch, int epochs,
+                           int syncEvery, int trainingRows, int validationRows, FeatureScaling scaling,
+                           UUID initialModelId, int checkpointEvery) {
+    public static final int COMPUTE_STAGE = 0;
+    public static final int EVALUATE_STAGE = 1;
+
+    /** Rounds start at multiples of {@code syncEvery}; this one covers steps {@code [step, roundEnd(step))}. */
+    public int roundEnd(int step) {
+        return Math.min(totalSteps, step + syncEvery);
+    }
+
+    public int epochOf(int step) {
+        return step / stepsPerEpoch;
+    }
+}

@@ -1,0 +1,241 @@
+package io.shardflow.scheduler.training;
+
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.planning.Plan;
+import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.core.training.ParameterOptimizer;
+import io.shardflow.core.training.Preprocessing;
+import io.shardflow.core.training.TrainingPartial;
+import io.shardflow.core.training.TrainingPlan;
+import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.events.JobEventPublisher;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.training.MetricsStore;
+import io.shardflow.db.training.TrainingStore;
+import io.shardflow.scheduler.dispatch.Dispatcher;
+import io.shardflow.scheduler.dispatch.ShardRecovery;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The parameter server of data-parallel training. When a compute round completes it averages the shards'
+ * gradients weighted by their samples and applies the optimiser (synchronous SGD), or averages their parameters
+ * (local SGD); stores the new parameter version, records the loss, checkpoints every N steps, evaluates at epoch
+ * ends, and dispatches the next round, or registers the trained model. All of it inside the caller's transaction,
+ * after the job moved RUNNING → AGGREGATING.
+ */
+public class TrainingCoordinator {
+    private static final Logger log = LoggerFactory.getLogger(TrainingCoordinator.class);
+
+    private final JobRepository jobs;
+    private final PartialStore partials;
+    private final TrainingStore store;
+    private final MetricsStore metrics;
+    private final ModelRepository models;
+    private final Dispatcher dispatcher;
+    private final ShardRecovery recovery;
+    private final JobEventPublisher events;
+    private final JobEventLog timeline;
+    private final Map<UUID, TrainingState> states = new ConcurrentHashMap<>();
+
+    public TrainingCoordinator(JobRepository jobs, PartialStore partials, TrainingStore store, MetricsStore metrics,
+                               ModelRepository models, Dispatcher dispatcher, ShardRecovery recovery,
+                               JobEventPublisher events, JobEventLog timeline) {
+        this.jobs = jobs;
+        this.partials = partials;
+        this.store = store;
+        this.metrics = metrics;
+        this.models = models;
+        this.dispatcher = dispatcher;
+        this.recovery = recovery;
+        this.events = events;
+        this.timeline = timeline;
+    }
+
+    /** Every shard of round {@code (step, stage)} is DONE and the job is AGGREGATING. */
+    public void roundCompleted(JobRow job, int step, int stage) {
+        var plan = job.parsedPlan();
+        var training = plan.training();
+        var state = states.get(job.id());
+        // a compute round starts from version `step`; an evaluation round checks the version its round produced
+        int expected = stage == TrainingPlan.EVALUATE_STAGE ? training.roundEnd(step) : step;
+        if (state == null || state.version != expected) {
+            var checkpoint = store.latestCheckpoint(job.id())
+                .orElseThrow(() -> new IllegalStateException("training job " + job.id() + " has no checkpoint"));
+            if (stage == TrainingPlan.COMPUTE_STAGE && checkpoint.step() == step) {
+                // the round was computed from the checkpoint's parameters: carry on from there
+                state = restore(job, checkpoint);
+            } else {
+                resume(job, plan, checkpoint, state == null ? "this scheduler holds no state for the job"
+                    : "its state is at step " + state.version);
+                return;
+            }
+        }
+        var parts = new ArrayList<TrainingPartial>();
+        for (byte[] bytes : partials.readRound(job.id(), step, stage)) {
+            parts.add(TrainingPartial.decode(bytes));
+        }
+        partials.deleteRound(job.id(), step, stage);
+        if (stage == TrainingPlan.EVALUATE_STAGE) {
+            recordValidation(job, training, state, step, parts);
+            next(job, plan, state);
+            return;
+        }
+        int end = training.roundEnd(step);
+        long samples = parts.stream().mapToLong(TrainingPartial::samples).sum();
+        double loss = parts.stream().mapToDouble(p -> p.loss() * p.samples()).sum() / Math.max(1, samples);
+        if (training.syncEvery() == 1) {
+            state.optimizer.step(state.params, weightedMean(parts, samples));
+        } else {
+            state.params = weightedMean(parts, samples);
+        }
+        if (!Double.isFinite(loss) || !allFinite(state.params)) {
+            recovery.failJob(job, "training diverged at step " + end + ": the loss is " + loss
+                + "; try a smaller learning rate or standardised features");
+            states.remove(job.id());
+            return;
+        }
+        state.version = end;
+        state.lastLoss = loss;
+        byte[] parameters = TensorCodec.encodeBundle(ModelParameters.named(ModelParameters.unflat(state.shapes, state.params)));
+        store.putParameters(job.id(), end, parameters);
+        store.dropParametersBefore(job.id(), end);
+        metrics.recordLoss(job.id(), end - 1, training.epochOf(end - 1), loss, samples);
+        if (crossesMultiple(step, end, training.checkpointEvery()) || end == training.totalSteps()) {
+            store.checkpoint(job.id(), end, parameters, TensorCodec.encodeBundle(state.optimizer.state()));
+        }
+        if (job.spec().training().validationSplit() > 0 && endsEpoch(training, step, end)) {
+            recordProgress(job, training, state);
+            jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
+            dispatcher.startRound(job, plan, step, TrainingPlan.EVALUATE_STAGE);
+            return;
+        }
+        next(job, plan, state);
+    }
+
+    private TrainingState restore(JobRow job, TrainingStore.Checkpoint checkpoint) {
+        var layers = ModelParameters.layers(TensorCodec.decodeBundle(checkpoint.parameters()));
+        var optimizer = ParameterOptimizer.restore(job.spec().training(), TensorCodec.decodeBundle(checkpoint.optimizer()));
+        var state = new TrainingState(layers, ModelParameters.flat(layers), optimizer, checkpoint.step());
+        states.put(job.id(), state);
+        return state;
+    }
+
+    /** Rebuilds the state from the last checkpoint and replays from there: the rounds after it are forgotten. */
+    private void resume(JobRow job, Plan plan, TrainingStore.Checkpoint checkpoint, String why) {
+        store.rewindTo(job.id(), checkpoint.step());
+        store.putParameters(job.id(), checkpoint.step(), checkpoint.parameters());
+        restore(job, checkpoint);
+        log.info("training job {} resumes from the checkpoint at step {} ({})", job.id(), checkpoint.step(), why);
+        timeline.append(job.id(), "io.shardflow.job.resumed", "resumed from the checkpoint at step " + checkpoint.step());
+        jobs.recordTraining(job.id(), TrainingProgress.json(plan.training(), checkpoint.step()), null);
+        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
+        dispatcher.startRound(job, plan, checkpoint.step(), TrainingPlan.COMPUTE_STAGE);
+    }
+
+    private void next(JobRow job, Plan plan, TrainingState state) {
+        var training = plan.training();
+        recordProgress(job, training, state);
+        if (state.version >= training.totalSteps()) {
+            finish(job, training, state);
+            return;
+        }
+        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
+        dispatcher.startRound(job, plan, state.version, TrainingPlan.COMPUTE_STAGE);
+    }
+
+    private void finish(JobRow job, TrainingPlan training, TrainingState state) {
+        var spec = job.spec();
+        var modelId = UUID.randomUUID();
+        String name = spec.training().resultName() != null ? spec.training().resultName()
+            : spec.model().name() != null ? spec.model().name() : "trained by job " + job.id();
+        String metricsJson = TrainingProgress.metrics(state.lastLoss, state.validationLoss, state.validationAccuracy);
+        String preprocessing = training.scaling() == null ? null : new Preprocessing(training.scaling()).toJson();
+        models.create(modelId, job.tenant(), name, training.architecture(), ModelParameters.unflat(state.shapes, state.params),
+            new ModelRepository.Lineage(job.id(), spec.dataset().id(), metricsJson, preprocessing));
+        jobs.recordResultModel(job.id(), modelId);
+        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
+        store.dropParametersBefore(job.id(), Integer.MAX_VALUE);
+        states.remove(job.id());
+        events.publish(jobs.find(job.id()).orElseThrow(), "trained model " + modelId + " after " + state.version + " steps");
+    }
+
+    private void recordValidation(JobRow job, TrainingPlan training, TrainingState state, int step, List<TrainingPartial> parts) {
+        long samples = parts.stream().mapToLong(TrainingPartial::samples).sum();
+        if (samples == 0) {
+            return;
+        }
+        double loss = parts.stream().mapToDouble(p -> p.loss() * p.samples()).sum() / samples;
+        Double accuracy = training.architecture().task() == io.shardflow.core.models.Task.CLASSIFICATION
+            ? parts.stream().mapToLong(TrainingPartial::correct).sum() / (double) samples : null;
+        int last = training.roundEnd(step) - 1;
+        metrics.recordValidation(job.id(), last, training.epochOf(last), loss, accuracy);
+        state.validationLoss = loss;
+        state.validationAccuracy = accuracy;
+    }
+
+    private void recordProgress(JobRow job, TrainingPlan training, TrainingState state) {
+        jobs.recordTraining(job.id(), TrainingProgress.json(training, state.version),
+            TrainingProgress.metrics(state.lastLoss, state.validationLoss, state.validationAccuracy));
+    }
+
+    /** Forgets the state of a job that ended. */
+    public void forget(UUID jobId) {
+        states.remove(jobId);
+    }
+
+    private static float[][] weightedMean(List<TrainingPartial> parts, long samples) {
+        float[][] first = parts.getFirst().tensors();
+        var sums = new double[first.length][];
+        for (int i = 0; i < first.length; i++) {
+            sums[i] = new double[first[i].length];
+        }
+        for (var part : parts) {
+            if (part.samples() == 0) {
+                continue;
+            }
+            for (int i = 0; i < sums.length; i++) {
+                float[] t = part.tensors()[i];
+                for (int j = 0; j < t.length; j++) {
+                    sums[i][j] += (double) t[j] * part.samples();
+                }
+            }
+        }
+        var mean = new float[sums.length][];
+        for (int i = 0; i < sums.length; i++) {
+            mean[i] = new float[sums[i].length];
+            for (int j = 0; j < mean[i].length; j++) {
+                mean[i][j] = (float) (sums[i][j] / samples);
+            }
+        }
+        return mean;
+    }
+
+    private static boolean allFinite(float[][] params) {
+        for (float[] p : params) {
+            for (float v : p) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean crossesMultiple(int from, int to, int every) {
+        return to / every > from / every;
+    }
+
+    private static boolean endsEpoch(TrainingPlan training, int from, int to) {
+        return to == training.totalSteps() || training.epochOf(to) > training.epochOf(from);
+    }
+}

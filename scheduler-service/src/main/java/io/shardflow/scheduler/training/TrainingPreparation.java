@@ -1,0 +1,98 @@
+package io.shardflow.scheduler.training;
+
+import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.models.DenseLayer;
+import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.core.training.FeatureScaling;
+import io.shardflow.core.training.ParameterInit;
+import io.shardflow.core.training.ParameterOptimizer;
+import io.shardflow.core.training.TrainingPlan;
+import io.shardflow.core.training.TrainingSchedule;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.datasets.DatasetRow;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.training.TrainingStore;
+import io.shardflow.scheduler.SchedulerSettings;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Readies a training job: the architecture (new, or the registered model's when fine-tuning), the step counts,
+ * the feature scaling learnt on the training split, and the initial parameters as version 0 and checkpoint 0.
+ */
+public class TrainingPreparation {
+    private final ModelRepository models;
+    private final DatasetRepository datasets;
+    private final TrainingStore store;
+    private final SchedulerSettings settings;
+
+    public TrainingPreparation(ModelRepository models, DatasetRepository datasets, TrainingStore store,
+                               SchedulerSettings settings) {
+        this.models = models;
+        this.datasets = datasets;
+        this.store = store;
+        this.settings = settings;
+    }
+
+    /** The architecture the job trains, with the name that identifies it in error messages. */
+    public record Target(ModelArchitecture architecture, String name, UUID initialModelId) {
+    }
+
+    public Target target(JobSpec spec, String tenant) {
+        var ref = spec.model();
+        if (ref.architecture() != null) {
+            return new Target(ref.architecture(), "(new " + kind(ref.architecture()) + ")", null);
+        }
+        var model = models.find(ref.id()).filter(m -> m.tenant().equals(tenant))
+            .orElseThrow(() -> new InvalidSpecException("model.id", "model " + ref.id() + " does not exist"));
+        return new Target(model.architecture(), "'" + model.name() + "'", model.id());
+    }
+
+    public TrainingPlan prepare(UUID jobId, JobSpec spec, Target target, DatasetRow dataset) {
+        var training = spec.training();
+        var schedule = new TrainingSchedule(dataset.rows(), training.validationSplit(), training.seed(), training.batchSize());
+        InvalidSpecException.require(schedule.trainingRows() > 0, "training.validationSplit",
+            "leaves no training rows in a dataset of " + dataset.rows() + " rows");
+        int total = training.totalSteps(schedule.trainingRows());
+        int perEpoch = schedule.stepsPerEpoch();
+        FeatureScaling scaling = training.standardize() ? scaling(dataset, spec.dataset().features(), schedule) : null;
+        List<DenseLayer> initial = target.initialModelId() != null
+            ? models.loadLayers(models.find(target.initialModelId()).orElseThrow())
+            : ParameterInit.xavier(target.architecture(), training.seed());
+        byte[] parameters = TensorCodec.encodeBundle(ModelParameters.named(initial));
+        store.putParameters(jobId, 0, parameters);
+        store.checkpoint(jobId, 0, parameters, TensorCodec.encodeBundle(ParameterOptimizer.create(training).state()));
+        int checkpointEvery = training.checkpointEvery() != null ? training.checkpointEvery() : settings.checkpointEvery();
+        return new TrainingPlan(target.architecture(), total, perEpoch, (total + perEpoch - 1) / perEpoch,
+            training.syncEvery(), schedule.trainingRows(), schedule.validationRows().length, scaling,
+            target.initialModelId(), checkpointEvery);
+    }
+
+    /** Mean and standard deviation of each feature over the training rows, read a window at a time. */
+    private FeatureScaling scaling(DatasetRow dataset, List<String> features, TrainingSchedule schedule) {
+        int[] columns = features.stream().mapToInt(dataset::columnIndex).toArray();
+        var validation = new java.util.BitSet();
+        for (int row : schedule.validationRows()) {
+            validation.set(row);
+        }
+        var accumulator = new FeatureScaling.Accumulator(columns.length);
+        int window = 8192;
+        for (long from = 0; from < dataset.rows(); from += window) {
+            long to = Math.min(dataset.rows(), from + window);
+            float[] rows = datasets.readRows(dataset, columns, from, to);
+            for (int r = 0; r < to - from; r++) {
+                if (!validation.get((int) (from + r))) {
+                    accumulator.add(rows, r * columns.length);
+                }
+            }
+        }
+        return accumulator.result();
+    }
+
+    private static String kind(ModelArchitecture architecture) {
+        return architecture instanceof io.shardflow.core.models.LinearArchitecture ? "linear" : "mlp";
+    }
+}

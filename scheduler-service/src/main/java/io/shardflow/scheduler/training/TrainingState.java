@@ -1,0 +1,26 @@
+package io.shardflow.scheduler.training;
+
+import io.shardflow.core.models.DenseLayer;
+import io.shardflow.core.training.ParameterOptimizer;
+import java.util.List;
+
+/**
+ * A training job's working state in the scheduler that aggregates it: the current parameters (version = steps
+ * applied) and the optimiser. Lost with the process; rebuilt from the last checkpoint.
+ */
+final class TrainingState {
+    final List<DenseLayer> shapes;
+    float[][] params;
+    final ParameterOptimizer optimizer;
+    int version;
+    Double lastLoss;
+    Double validationLoss;
+    Double validationAccuracy;
+
+    TrainingState(List<DenseLayer> shapes, float[][] params, ParameterOptimizer optimizer, int version) {
+        this.shapes = shapes;
+        this.params = params;
+        this.optimizer = optimizer;
+        this.version = version;
+    }
+}

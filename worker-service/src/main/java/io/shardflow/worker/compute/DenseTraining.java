@@ -1,0 +1,114 @@
+package io.shardflow.worker.compute;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.Task;
+
+/**
+ * Loss, gradients and accuracy of a dense model on a batch, with DJL autograd. Several lanes train at once, so
+ * this does not use DJL's GradientCollector (one per JVM): grad mode is thread-local in PyTorch, and each call
+ * builds its own parameter arrays in its own manager.
+ *
+ * <p>Losses: regression, mean squared error over samples and outputs; classification, mean softmax
+ * cross-entropy over samples with integer class labels.
+ */
+public final class DenseTraining {
+    private final ComputeEngine engine;
+
+    public DenseTraining(ComputeEngine engine) {
+        this.engine = engine;
+    }
+
+    /** {@code grads} is null for an evaluation; {@code loss} is the mean over the batch. */
+    public record Result(float[][] grads, double loss, int correct, int samples) {
+    }
+
+    /** Gradients of the mean loss over {@code n} rows of {@code x} ({@code [n][inputs]}) with labels {@code y}. */
+    public Result gradient(ModelArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
+        try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
+            var arrays = arrays(manager, architecture, params);
+            for (var p : arrays) {
+                p.setRequiresGradient(true);
+            }
+            JniUtils.setGradMode(true);
+            try {
+                var logits = forward(architecture, arrays, manager.create(x, new Shape(n, architecture.inputs())));
+                var loss = loss(architecture, manager, logits, y, n);
+                JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
+                var grads = new float[arrays.length][];
+                for (int i = 0; i < arrays.length; i++) {
+                    grads[i] = arrays[i].getGradient().toFloatArray();
+                }
+                return new Result(grads, loss.getFloat(), correct(architecture, manager, logits, y), n);
+            } finally {
+                JniUtils.setGradMode(false);
+            }
+        }
+    }
+
+    public Result evaluate(ModelArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
+        try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
+            var logits = forward(architecture, arrays(manager, architecture, params),
+                manager.create(x, new Shape(n, architecture.inputs())));
+            var loss = loss(architecture, manager, logits, y, n);
+            return new Result(null, loss.getFloat(), correct(architecture, manager, logits, y), n);
+        }
+    }
+
+    private static NDArray[] arrays(NDManager manager, ModelArchitecture architecture, float[][] params) {
+        var widths = architecture.widths();
+        var arrays = new NDArray[params.length];
+        for (int l = 0; l + 1 < widths.size(); l++) {
+            arrays[2 * l] = manager.create(params[2 * l], new Shape(widths.get(l + 1), widths.get(l)));
+            arrays[2 * l + 1] = manager.create(params[2 * l + 1], new Shape(widths.get(l + 1)));
+        }
+        return arrays;
+    }
+
+    static NDArray forward(ModelArchitecture architecture, NDArray[] params, NDArray x) {
+        NDArray a = x;
+        int layers = params.length / 2;
+        for (int l = 0; l < layers; l++) {
+            a = Linear.linear(a, params[2 * l], params[2 * l + 1]).singletonOrThrow();
+            if (l + 1 < layers) {
+                a = switch (architecture.hiddenActivation()) {
+                    case RELU -> Activation.relu(a);
+                    case TANH -> Activation.tanh(a);
+                    case SIGMOID -> Activation.sigmoid(a);
+                    case IDENTITY -> a;
+                };
+            }
+        }
+        return a;
+    }
+
+    private static NDArray loss(ModelArchitecture architecture, NDManager manager, NDArray out, float[] y, int n) {
+        if (architecture.task() == Task.CLASSIFICATION) {
+            var oneHot = manager.create(toLong(y)).oneHot(architecture.outputs());
+            return out.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg().mean();
+        }
+        var labels = manager.create(y, new Shape(n, architecture.outputs()));
+        return out.sub(labels).square().mean();
+    }
+
+    private static int correct(ModelArchitecture architecture, NDManager manager, NDArray out, float[] y) {
+        if (architecture.task() != Task.CLASSIFICATION || y.length == 0) {
+            return 0;
+        }
+        return (int) out.argMax(1).eq(manager.create(toLong(y))).sum().getLong();
+    }
+
+    private static long[] toLong(float[] labels) {
+        var longs = new long[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            longs[i] = (long) labels[i];
+        }
+        return longs;
+    }
+}

@@ -1,0 +1,84 @@
+package io.shardflow.worker.training;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.Task;
+import io.shardflow.core.training.FeatureScaling;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.worker.lanes.ShardInputException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Training shards' rows, read once per worker and kept while the job runs: every step of a training job reads
+ * the same slice. Bounded by bytes; a slice that was dropped is simply read again.
+ */
+public class SliceCache {
+    private final DatasetRepository datasets;
+    private final int windowRows;
+    private final Cache<String, ShardSlice> cache;
+
+    public SliceCache(DatasetRepository datasets, int windowRows, long maxBytes) {
+        this.datasets = datasets;
+        this.windowRows = windowRows;
+        this.cache = Caffeine.newBuilder()
+            .maximumWeight(maxBytes)
+            .weigher((String key, ShardSlice slice) -> (int) Math.min(Integer.MAX_VALUE, slice.bytes()))
+            .build();
+    }
+
+    ShardSlice get(ShardTask task, ModelArchitecture architecture, FeatureScaling scaling) {
+        return cache.get(task.jobId() + "/" + task.rowStart() + "/" + task.rowEnd(), k -> load(task, architecture, scaling));
+    }
+
+    private ShardSlice load(ShardTask task, ModelArchitecture architecture, FeatureScaling scaling) {
+        var dataset = datasets.find(task.datasetId())
+            .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
+        var names = new ArrayList<>(task.features());
+        names.add(task.label());
+        int[] columns = new int[names.size()];
+        for (int i = 0; i < columns.length; i++) {
+            columns[i] = dataset.columnIndex(names.get(i));
+            if (columns[i] < 0) {
+                throw new ShardInputException("dataset '" + dataset.name() + "' has no column '" + names.get(i) + "'");
+            }
+        }
+        int features = task.features().size();
+        int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
+        var x = new float[Math.multiplyExact(rows, features)];
+        var y = new float[rows];
+        for (long from = task.rowStart(); from < task.rowEnd(); from += windowRows) {
+            long to = Math.min(task.rowEnd(), from + windowRows);
+            float[] window = datasets.readRows(dataset, columns, from, to);
+            for (int r = 0; r < to - from; r++) {
+                int row = (int) (from - task.rowStart()) + r;
+                System.arraycopy(window, r * columns.length, x, row * features, features);
+                y[row] = window[r * columns.length + features];
+            }
+        }
+        checkLabels(architecture, y, task.rowStart(), task.label());
+        if (scaling != null) {
+            scaling.apply(x);
+        }
+        return new ShardSlice(task.rowStart(), rows, features, x, y);
+    }
+
+    private static void checkLabels(ModelArchitecture architecture, float[] y, long start, String label) {
+        if (architecture.task() != Task.CLASSIFICATION) {
+            return;
+        }
+        for (int i = 0; i < y.length; i++) {
+            float v = y[i];
+            if (v != Math.rint(v) || v < 0 || v >= architecture.outputs()) {
+                throw new ShardInputException("row " + (start + i) + ": label '" + label + "' is " + v
+                    + ", not a class in 0.." + (architecture.outputs() - 1));
+            }
+        }
+    }
+
+    void invalidate(List<String> keys) {
+        cache.invalidateAll(keys);
+    }
+}

@@ -1,0 +1,110 @@
+package io.shardflow.worker.training;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.planning.Plan;
+import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.core.training.ParameterOptimizer;
+import io.shardflow.core.training.TrainingPartial;
+import io.shardflow.core.training.TrainingSchedule;
+import io.shardflow.core.training.TrainingSpec;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.training.TrainingStore;
+import io.shardflow.worker.compute.DenseTraining;
+import io.shardflow.worker.lanes.ShardComputation;
+import io.shardflow.worker.lanes.ShardInputException;
+import java.util.UUID;
+
+/**
+ * A training shard's work for one round, on its own rows only: the gradients of its part of a global batch
+ * (synchronous SGD), a few local optimiser steps on its parts of consecutive batches (local SGD), or the loss and
+ * accuracy of the round's parameters on its validation rows.
+ */
+public class TrainingComputation implements ShardComputation {
+    private final JobRepository jobs;
+    private final TrainingStore store;
+    private final SliceCache slices;
+    private final DenseTraining training;
+    private final Cache<UUID, TrainingSchedule> schedules = Caffeine.newBuilder().maximumSize(64).build();
+
+    public TrainingComputation(JobRepository jobs, TrainingStore store, SliceCache slices, DenseTraining training) {
+        this.jobs = jobs;
+        this.store = store;
+        this.slices = slices;
+        this.training = training;
+    }
+
+    @Override
+    public byte[] compute(ShardTask task) {
+        JobRow job = jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
+        Plan plan = job.parsedPlan();
+        var trainingPlan = plan.training();
+        TrainingSpec spec = job.spec().training();
+        var schedule = schedules.get(job.id(),
+            id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
+        var architecture = trainingPlan.architecture();
+        var slice = slices.get(task, architecture, trainingPlan.scaling());
+        float[][] params = ModelParameters.flat(ModelParameters.layers(TensorCodec.decodeBundle(
+            store.parameters(job.id(), task.version()).orElseThrow(() -> new IllegalStateException(
+                "parameter version " + task.version() + " of job " + job.id() + " is missing")))));
+        return switch (task.kind()) {
+            case GRADIENT -> gradient(architecture, params, slice, schedule.batch(task.step()), task).encode();
+            case LOCAL_STEPS -> localSteps(architecture, params, slice, schedule, spec, task).encode();
+            case EVALUATE -> evaluate(architecture, params, slice, schedule.validationRows(), task).encode();
+            case INFER -> throw new IllegalArgumentException("not a training task: " + task.kind());
+        };
+    }
+
+    private TrainingPartial gradient(ModelArchitecture architecture, float[][] params, ShardSlice slice, int[] batch,
+                                     ShardTask task) {
+        var batchRows = slice.gather(TrainingSchedule.within(batch, task.rowStart(), task.rowEnd()));
+        if (batchRows.rows() == 0) {
+            return new TrainingPartial(zerosLike(params), 0, 0, 0);
+        }
+        var result = training.gradient(architecture, params, batchRows.x(), batchRows.y(), batchRows.rows());
+        return new TrainingPartial(result.grads(), result.samples(), result.loss(), result.correct());
+    }
+
+    /** H steps of the job's optimiser from the round's parameters; the optimiser's state starts fresh each round. */
+    private TrainingPartial localSteps(ModelArchitecture architecture, float[][] params, ShardSlice slice,
+                                       TrainingSchedule schedule, TrainingSpec spec, ShardTask task) {
+        var optimizer = ParameterOptimizer.create(spec);
+        long samples = 0;
+        double lossSum = 0;
+        long correct = 0;
+        for (int h = 0; h < task.localSteps(); h++) {
+            var batchRows = slice.gather(TrainingSchedule.within(schedule.batch(task.step() + h), task.rowStart(), task.rowEnd()));
+            if (batchRows.rows() == 0) {
+                continue;
+            }
+            var result = training.gradient(architecture, params, batchRows.x(), batchRows.y(), batchRows.rows());
+            optimizer.step(params, result.grads());
+            samples += result.samples();
+            lossSum += result.loss() * result.samples();
+            correct += result.correct();
+        }
+        return new TrainingPartial(params, samples, samples == 0 ? 0 : lossSum / samples, correct);
+    }
+
+    private TrainingPartial evaluate(ModelArchitecture architecture, float[][] params, ShardSlice slice, int[] validation,
+                                     ShardTask task) {
+        var rows = slice.gather(TrainingSchedule.within(validation, task.rowStart(), task.rowEnd()));
+        if (rows.rows() == 0) {
+            return new TrainingPartial(new float[0][], 0, 0, 0);
+        }
+        var result = training.evaluate(architecture, params, rows.x(), rows.y(), rows.rows());
+        return new TrainingPartial(new float[0][], result.samples(), result.loss(), result.correct());
+    }
+
+    private static float[][] zerosLike(float[][] params) {
+        var zeros = new float[params.length][];
+        for (int i = 0; i < params.length; i++) {
+            zeros[i] = new float[params[i].length];
+        }
+        return zeros;
+    }
+}

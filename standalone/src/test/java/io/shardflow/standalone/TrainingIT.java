@@ -59,7 +59,7 @@ class TrainingIT {
         return job;
     }
 
-    private static float[][] flat(JsonNode exported) {
+    static float[][] flat(JsonNode exported) {
         var params = new ArrayList<float[]>();
         var parameters = exported.get("parameters");
         var layers = parameters.has("layers") ? parameters.get("layers") : null;
@@ -86,7 +86,7 @@ class TrainingIT {
         return params.toArray(float[][]::new);
     }
 
-    private static double maxDifference(float[][] a, float[][] b) {
+    static double maxDifference(float[][] a, float[][] b) {
         double max = 0;
         for (int i = 0; i < a.length; i++) {
             assertThat(a[i]).hasSameSizeAs(b[i]);

@@ -79,7 +79,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 path = pathOf(json);
             }
             if (t instanceof InvalidSpecException spec) {
-                return ResponseEntity.badRequest().body(invalid(path.isEmpty() ? spec.field() : path + "." + spec.field(), spec.reason()));
+                return ResponseEntity.badRequest().body(invalid(join(path, spec.field()), spec.reason()));
             }
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
@@ -115,6 +115,14 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         problem.setProperty("field", field);
         problem.setProperty("errors", List.of(Map.of("field", field, "message", reason)));
         return problem;
+    }
+
+    /** The field inside the value at {@code path}; a value that reports itself (an enum, say) is the path itself. */
+    private static String join(String path, String field) {
+        if (path.isEmpty()) {
+            return field;
+        }
+        return path.equals(field) || path.endsWith("." + field) ? path : path + "." + field;
     }
 
     /** A JSON path such as {@code parameters.layers[1].weight}. */

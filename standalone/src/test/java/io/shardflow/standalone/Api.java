@@ -59,6 +59,11 @@ final class Api {
             .POST(HttpRequest.BodyPublishers.ofString(csv)).build());
     }
 
+    Response postNdjson(String path, String lines) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/x-ndjson")
+            .POST(HttpRequest.BodyPublishers.ofString(lines)).build());
+    }
+
     Response post(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()).build());
     }

@@ -9,7 +9,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.Min;
 import java.net.URI;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -56,7 +55,7 @@ public class ModelController {
 
     /** The model as the body {@code POST /api/v1/models} takes: parameters, architecture and preprocessing. */
     @GetMapping("/{id}/parameters")
-    public Map<String, Object> parameters(@PathVariable UUID id, HttpServletRequest request) {
+    public ParameterExport parameters(@PathVariable UUID id, HttpServletRequest request) {
         var model = find(id, request);
         return ParameterExport.of(model, models.loadLayers(model));
     }

@@ -1,7 +1,9 @@
 package io.shardflow.api.models;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.LinearArchitecture;
+import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.training.Preprocessing;
 import io.shardflow.db.models.ModelRow;
@@ -10,27 +12,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A registered model as the body {@code POST /api/v1/models} takes. */
-final class ParameterExport {
-    private ParameterExport() {
-    }
+/**
+ * A registered model as the body {@code POST /api/v1/models} takes. A record, so the architecture is written
+ * with its {@code kind}.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+record ParameterExport(String name, ModelArchitecture architecture, Map<String, Object> parameters,
+                       Preprocessing preprocessing) {
 
-    static Map<String, Object> of(ModelRow model, List<DenseLayer> layers) {
-        var body = new LinkedHashMap<String, Object>();
-        body.put("name", model.name());
-        body.put("architecture", model.architecture());
+    static ParameterExport of(ModelRow model, List<DenseLayer> layers) {
+        Map<String, Object> parameters;
         if (model.architecture() instanceof LinearArchitecture) {
-            body.put("parameters", layer(layers.getFirst()));
+            parameters = layer(layers.getFirst());
         } else {
             var list = new ArrayList<Map<String, Object>>();
             layers.forEach(l -> list.add(layer(l)));
-            body.put("parameters", Map.of("layers", list));
+            parameters = Map.of("layers", list);
         }
         var scaling = Preprocessing.scalingIn(model.preprocessing());
-        if (scaling != null) {
-            body.put("preprocessing", new Preprocessing(scaling));
-        }
-        return body;
+        return new ParameterExport(model.name(), model.architecture(), parameters,
+            scaling == null ? null : new Preprocessing(scaling));
     }
 
     private static Map<String, Object> layer(DenseLayer layer) {

@@ -1,6 +1,7 @@
 package io.shardflow.api.jobs;
 
 import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.models.Task;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import org.springframework.stereotype.Component;
@@ -17,16 +18,14 @@ public class LabelCheck {
 
     public void checkClasses(DatasetRow dataset, String label, int classes) {
         int[] column = {dataset.columnIndex(label)};
-        for (long from = 0; from < dataset.rows(); from += WINDOW) {
-            long to = Math.min(dataset.rows(), from + WINDOW);
-            float[] values = datasets.readRows(dataset, column, from, to);
+        datasets.forEachWindow(dataset, column, 0, dataset.rows(), WINDOW, (from, to, values) -> {
             for (int i = 0; i < values.length; i++) {
                 float v = values[i];
-                if (v != Math.rint(v) || v < 0 || v >= classes) {
+                if (!Task.isClassLabel(v, classes)) {
                     throw new InvalidSpecException("dataset.label", "row " + (from + i + 1) + " of column '" + label
                         + "' is " + v + ", not an integer class in 0.." + (classes - 1));
                 }
             }
-        }
+        });
     }
 }

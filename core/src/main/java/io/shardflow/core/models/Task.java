@@ -8,5 +8,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  */
 public enum Task {
     @JsonProperty("regression") REGRESSION,
-    @JsonProperty("classification") CLASSIFICATION
+    @JsonProperty("classification") CLASSIFICATION;
+
+    /** Whether {@code label} names one of {@code classes} classes: an integer in {@code 0..classes-1}. */
+    public static boolean isClassLabel(float label, int classes) {
+        return label == Math.rint(label) && label >= 0 && label < classes;
+    }
 }

@@ -91,6 +91,20 @@ public class DatasetRepository {
         return out;
     }
 
+    /** Receives rows {@code [from, to)} as a row-major matrix of the requested columns. */
+    @FunctionalInterface
+    public interface Window {
+        void accept(long from, long to, float[] rows);
+    }
+
+    /** Reads rows {@code [start, end)} a window of at most {@code windowRows} rows at a time, in order. */
+    public void forEachWindow(DatasetRow dataset, int[] columns, long start, long end, int windowRows, Window window) {
+        for (long from = start; from < end; from += windowRows) {
+            long to = Math.min(end, from + windowRows);
+            window.accept(from, to, readRows(dataset, columns, from, to));
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static DatasetRow map(ResultSet rs, int row) throws SQLException {
         return new DatasetRow(rs.getObject("id", UUID.class), rs.getString("tenant"), rs.getString("name"),

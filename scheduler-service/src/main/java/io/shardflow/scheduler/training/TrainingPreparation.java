@@ -79,16 +79,13 @@ public class TrainingPreparation {
             validation.set(row);
         }
         var accumulator = new FeatureScaling.Accumulator(columns.length);
-        int window = 8192;
-        for (long from = 0; from < dataset.rows(); from += window) {
-            long to = Math.min(dataset.rows(), from + window);
-            float[] rows = datasets.readRows(dataset, columns, from, to);
+        datasets.forEachWindow(dataset, columns, 0, dataset.rows(), 8192, (from, to, rows) -> {
             for (int r = 0; r < to - from; r++) {
                 if (!validation.get((int) (from + r))) {
                     accumulator.add(rows, r * columns.length);
                 }
             }
-        }
+        });
         return accumulator.result();
     }
 

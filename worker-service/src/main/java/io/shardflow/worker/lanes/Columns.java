@@ -4,11 +4,11 @@ import io.shardflow.db.datasets.DatasetRow;
 import java.util.List;
 
 /** Column names to indexes, with a clear error for a column the dataset lacks. */
-final class Columns {
+public final class Columns {
     private Columns() {
     }
 
-    static int[] indexes(DatasetRow dataset, List<String> names) {
+    public static int[] indexes(DatasetRow dataset, List<String> names) {
         var indexes = new int[names.size()];
         for (int i = 0; i < indexes.length; i++) {
             indexes[i] = dataset.columnIndex(names.get(i));

@@ -51,15 +51,13 @@ public class InferenceComputation implements ShardComputation {
         int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
         int outputs = model.architecture().outputs();
         var out = new float[Math.multiplyExact(rows, outputs)];
-        for (long from = task.rowStart(); from < task.rowEnd(); from += settings.batchRows()) {
-            long to = Math.min(task.rowEnd(), from + settings.batchRows());
-            float[] input = datasets.readRows(dataset, columns, from, to);
+        datasets.forEachWindow(dataset, columns, task.rowStart(), task.rowEnd(), settings.batchRows(), (from, to, input) -> {
             if (scaling != null) {
                 scaling.apply(input);
             }
             float[] y = forward(model, input, (int) (to - from));
             System.arraycopy(y, 0, out, (int) (from - task.rowStart()) * outputs, y.length);
-        }
+        });
         return TensorCodec.encode(Tensor.matrix(rows, outputs, out));
     }
 

@@ -7,6 +7,7 @@ import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.training.FeatureScaling;
 import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.worker.lanes.Columns;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,26 +39,18 @@ public class SliceCache {
             .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
         var names = new ArrayList<>(task.features());
         names.add(task.label());
-        int[] columns = new int[names.size()];
-        for (int i = 0; i < columns.length; i++) {
-            columns[i] = dataset.columnIndex(names.get(i));
-            if (columns[i] < 0) {
-                throw new ShardInputException("dataset '" + dataset.name() + "' has no column '" + names.get(i) + "'");
-            }
-        }
+        int[] columns = Columns.indexes(dataset, names);
         int features = task.features().size();
         int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
         var x = new float[Math.multiplyExact(rows, features)];
         var y = new float[rows];
-        for (long from = task.rowStart(); from < task.rowEnd(); from += windowRows) {
-            long to = Math.min(task.rowEnd(), from + windowRows);
-            float[] window = datasets.readRows(dataset, columns, from, to);
+        datasets.forEachWindow(dataset, columns, task.rowStart(), task.rowEnd(), windowRows, (from, to, window) -> {
             for (int r = 0; r < to - from; r++) {
                 int row = (int) (from - task.rowStart()) + r;
                 System.arraycopy(window, r * columns.length, x, row * features, features);
                 y[row] = window[r * columns.length + features];
             }
-        }
+        });
         checkLabels(architecture, y, task.rowStart(), task.label());
         if (scaling != null) {
             scaling.apply(x);
@@ -71,7 +64,7 @@ public class SliceCache {
         }
         for (int i = 0; i < y.length; i++) {
             float v = y[i];
-            if (v != Math.rint(v) || v < 0 || v >= architecture.outputs()) {
+            if (!Task.isClassLabel(v, architecture.outputs())) {
                 throw new ShardInputException("row " + (start + i) + ": label '" + label + "' is " + v
                     + ", not a class in 0.." + (architecture.outputs() - 1));
             }

@@ -4,6 +4,7 @@ import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardRepository;
@@ -35,6 +36,11 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     PartialStore partialStore(JdbcClient jdbc) {
         return new PartialStore(jdbc);
+    }
+
+    @Bean
+    ActivationStore activationStore(JdbcClient jdbc) {
+        return new ActivationStore(jdbc);
     }
 
     @Bean

@@ -175,7 +175,32 @@ class RepositoriesIT {
         assertThat(model.architecture()).isEqualTo(architecture);
         assertThat(model.parameterBytes()).isEqualTo(8 * 4);
         assertThat(models.loadLayers(model)).isEqualTo(layers);
-        assertThat(db.jdbc.sql("select count(*) from model_tensors where model_id = ?").param(id).query(Integer.class).single())
+        assertThat(db.jdbc.sql("select count(*) from model_tiles where model_id = ?").param(id).query(Integer.class).single())
             .isEqualTo(2);
+    }
+
+    @Test
+    void aSliceReadsOnlyTheTilesItTouches() {
+        var id = UUID.randomUUID();
+        var architecture = new io.shardflow.core.models.MlpArchitecture(List.of(1100, 600, 3), null);
+        models.createSeeded(id, "t1", "big", architecture, 5);
+        // a 600 x 1100 weight is 2 x 3 tiles of at most 512 x 512
+        assertThat(db.jdbc.sql("select count(*) from model_tiles where model_id = ? and name = 'layers.0.weight'")
+            .param(id).query(Integer.class).single()).isEqualTo(6);
+        var whole = models.loadLayers(models.find(id).orElseThrow());
+        float[] slice = models.weightSlice(id, 0, 500, 530, 1000, 1100);
+        for (int r = 0; r < 30; r++) {
+            for (int c = 0; c < 100; c++) {
+                assertThat(slice[r * 100 + c]).isEqualTo(whole.getFirst().weight().get(500 + r, 1000 + c));
+            }
+        }
+        float bound = (float) Math.sqrt(6.0 / (1100 + 600));
+        for (float w : whole.getFirst().weight().data()) {
+            assertThat(Math.abs(w)).isLessThanOrEqualTo(bound);
+        }
+        assertThat(whole.get(1).bias().data()).containsOnly(0f);
+        var again = UUID.randomUUID();
+        models.createSeeded(again, "t1", "big", architecture, 5);
+        assertThat(models.loadLayers(models.find(again).orElseThrow())).isEqualTo(whole);
     }
 }

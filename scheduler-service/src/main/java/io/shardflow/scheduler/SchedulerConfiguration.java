@@ -7,6 +7,7 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.messaging.MessagingSettings;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardRepository;
@@ -15,6 +16,7 @@ import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
 import io.shardflow.scheduler.leases.JobReconciler;
+import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
 import io.shardflow.scheduler.leases.LeaseSweeper;
 import io.shardflow.scheduler.planning.JobPlanner;
 import io.shardflow.scheduler.training.TrainingCoordinator;
@@ -59,15 +61,25 @@ class SchedulerConfiguration {
     @Bean
     JobPlanner jobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
                           WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
-                          SchedulerSettings settings, TrainingPreparation preparation, TransactionTemplate tx) {
-        return new JobPlanner(jobs, models, datasets, workers, dispatcher, events, settings, preparation, tx);
+                          SchedulerSettings settings, TrainingPreparation preparation,
+                          ModelParallelCoordinator modelParallel, TransactionTemplate tx) {
+        return new JobPlanner(jobs, models, datasets, workers, dispatcher, events, settings, preparation, modelParallel, tx);
+    }
+
+    @Bean
+    ModelParallelCoordinator modelParallelCoordinator(JobRepository jobs, ShardRepository shards, PartialStore partials,
+                                                      ActivationStore activations, ResultStore results,
+                                                      ModelRepository models, Dispatcher dispatcher,
+                                                      JobEventPublisher events, SchedulerSettings settings) {
+        return new ModelParallelCoordinator(jobs, shards, partials, activations, results, models, dispatcher, events,
+            settings.dispatchLease());
     }
 
     @Bean
     Aggregator aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
                           ShardRecovery recovery, JobEventPublisher events, TrainingCoordinator training,
-                          TransactionTemplate tx) {
-        return new Aggregator(jobs, shards, partials, results, recovery, events, training, tx);
+                          ModelParallelCoordinator modelParallel, TransactionTemplate tx) {
+        return new Aggregator(jobs, shards, partials, results, recovery, events, training, modelParallel, tx);
     }
 
     @Bean
@@ -76,9 +88,9 @@ class SchedulerConfiguration {
     }
 
     @Bean
-    JobReconciler jobReconciler(JobRepository jobs, ShardRepository shards, JobPlanner planner, Aggregator aggregator,
-                                SchedulerSettings settings, TransactionTemplate tx) {
-        return new JobReconciler(jobs, shards, planner, aggregator, settings, tx);
+    JobReconciler jobReconciler(JobRepository jobs, JobPlanner planner, Aggregator aggregator, SchedulerSettings settings,
+                                TransactionTemplate tx) {
+        return new JobReconciler(jobs, planner, aggregator, settings, tx);
     }
 
     /** UP once the planner and the aggregator consume. */

@@ -4,6 +4,7 @@ import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
@@ -49,13 +50,13 @@ class WorkerConfiguration {
 
     @Bean(destroyMethod = "invalidateAll")
     ModelCache modelCache(ModelRepository models, ComputeEngine engine, WorkerSettings settings) {
-        return new ModelCache(models, engine, settings.modelCache().toBytes());
+        return new ModelCache(models, engine, settings.modelCache().toBytes(), settings.modelCap());
     }
 
     @Bean
-    InferenceComputation inferenceComputation(WorkerSettings settings, ModelRepository models, DatasetRepository datasets,
-                                              ModelCache cache) {
-        return new InferenceComputation(settings, models, datasets, cache);
+    InferenceComputation inferenceComputation(WorkerSettings settings, JobRepository jobs, ModelRepository models,
+                                              DatasetRepository datasets, ActivationStore activations, ModelCache cache) {
+        return new InferenceComputation(settings, jobs, models, datasets, activations, cache);
     }
 
     @Bean

@@ -18,6 +18,8 @@ import org.springframework.validation.annotation.Validated;
  * @param lease how long a running shard is held without a heartbeat before the scheduler gives it to another worker
  * @param modelCache the most parameter bytes the model cache keeps loaded
  * @param dataCache the most bytes of training-shard rows kept in memory between steps
+ * @param maxModelBytes the most parameter bytes this worker loads, for one partition and in its cache together;
+ *     0 means no cap. A task whose partition is larger fails with a reason that names both sizes
  */
 @Validated
 @ConfigurationProperties("shardflow.worker")
@@ -29,7 +31,13 @@ public record WorkerSettings(
     @DefaultValue("2s") Duration heartbeatInterval,
     @DefaultValue("30s") Duration lease,
     @DefaultValue("1GB") DataSize modelCache,
-    @DefaultValue("1GB") DataSize dataCache) {
+    @DefaultValue("1GB") DataSize dataCache,
+    @DefaultValue("0") DataSize maxModelBytes) {
+
+    /** The cap on loaded parameter bytes, or null without one. */
+    public Long modelCap() {
+        return maxModelBytes.toBytes() > 0 ? maxModelBytes.toBytes() : null;
+    }
 
     public int effectiveLanes() {
         return lanes > 0 ? lanes : Runtime.getRuntime().availableProcessors();

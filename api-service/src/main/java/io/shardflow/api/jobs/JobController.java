@@ -7,6 +7,7 @@ import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.planning.Plan;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobQuery;
@@ -36,7 +37,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 @RestController
-@RequestMapping("/api/v1/jobs")
+@RequestMapping("/api/v1")
 public class JobController {
     private final JobIntake intake;
     private final JobControl control;
@@ -61,7 +62,7 @@ public class JobController {
 
     @Operation(summary = "Submit a job", description = "202 with the queued job. With an Idempotency-Key already used, "
         + "returns the first job and header Idempotent-Replayed: true.")
-    @PostMapping
+    @PostMapping("/jobs")
     public ResponseEntity<JobView> submit(@RequestBody JobSpec spec,
                                           @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                           HttpServletRequest request) {
@@ -74,13 +75,20 @@ public class JobController {
         return response.body(JobView.of(accepted.job()));
     }
 
-    @GetMapping("/{id}")
+    @Operation(summary = "Preview the shard layout", description = "The plan the scheduler would make for this job body "
+        + "now (strategy, data and model shards, partition sizes, why AUTO chose it), without running the job.")
+    @PostMapping("/jobs:plan")
+    public Plan plan(@RequestBody JobSpec spec, HttpServletRequest request) {
+        return intake.preview(tenants.of(request), spec);
+    }
+
+    @GetMapping("/jobs/{id}")
     public JobView get(@PathVariable UUID id, HttpServletRequest request) {
         return JobView.of(control.find(tenants.of(request), id));
     }
 
     @Operation(summary = "List jobs, newest first, filtered by status and type")
-    @GetMapping
+    @GetMapping("/jobs")
     public PageView<JobView> list(@RequestParam(required = false) JobStatus status,
                                   @RequestParam(required = false) JobType type,
                                   @RequestParam(defaultValue = "0") @Min(0) int page,
@@ -90,19 +98,19 @@ public class JobController {
         return new PageView<>(jobs.list(query).stream().map(JobView::of).toList(), page, query.size(), jobs.count(query));
     }
 
-    @PostMapping("/{id}/cancel")
+    @PostMapping("/jobs/{id}/cancel")
     public JobView cancel(@PathVariable UUID id, HttpServletRequest request) {
         return JobView.of(control.cancel(tenants.of(request), id));
     }
 
     @Operation(summary = "A training job's curve: loss per step, validation loss and accuracy at epoch ends")
-    @GetMapping("/{id}/metrics")
+    @GetMapping("/jobs/{id}/metrics")
     public Map<String, Object> metrics(@PathVariable UUID id, HttpServletRequest request) {
         var job = control.find(tenants.of(request), id);
         return Map.of("jobId", job.id(), "points", metrics.curve(id));
     }
 
-    @GetMapping("/{id}/events")
+    @GetMapping("/jobs/{id}/events")
     public List<JobEventLog.Entry> events(@PathVariable UUID id, HttpServletRequest request) {
         control.find(tenants.of(request), id);
         return timeline.timeline(id);
@@ -110,7 +118,7 @@ public class JobController {
 
     @Operation(summary = "The merged output, one row per input row in dataset order",
         description = "JSON {rows, columns, outputs}; CSV when Accept is text/csv. 409 until the job SUCCEEDED.")
-    @GetMapping(value = "/{id}/result", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
+    @GetMapping(value = "/jobs/{id}/result", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
     public ResponseEntity<StreamingResponseBody> result(@PathVariable UUID id,
                                                         @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
                                                         HttpServletRequest request) {

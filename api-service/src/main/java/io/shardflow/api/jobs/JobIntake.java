@@ -7,8 +7,12 @@ import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.planning.Strategy;
+import io.shardflow.core.planning.DataPlanner;
+import io.shardflow.core.planning.ParallelPlanner;
+import io.shardflow.core.planning.Plan;
 import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.datasets.DatasetRow;
+import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobInputCheck;
 import io.shardflow.db.jobs.JobRepository;
@@ -31,11 +35,13 @@ public class JobIntake {
     private final Outbox outbox;
     private final JobEventPublisher events;
     private final LabelCheck labels;
+    private final WorkerRegistry workers;
     private final TransactionTemplate tx;
 
     public JobIntake(JobRepository jobs, ModelRepository models, DatasetRepository datasets, Outbox outbox,
-                     JobEventPublisher events, LabelCheck labels, TransactionTemplate tx) {
+                     JobEventPublisher events, LabelCheck labels, WorkerRegistry workers, TransactionTemplate tx) {
         this.labels = labels;
+        this.workers = workers;
         this.jobs = jobs;
         this.models = models;
         this.datasets = datasets;
@@ -70,9 +76,25 @@ public class JobIntake {
         });
     }
 
-    private void validate(String tenant, JobSpec spec) {
-        InvalidSpecException.require(spec.parallelism().strategy() == Strategy.DATA, "parallelism.strategy",
-            spec.parallelism().strategy() + " is not supported yet; use DATA");
+    /** The plan the scheduler would make for this job now, without running it. */
+    public Plan preview(String tenant, JobSpec spec) {
+        var checked = validate(tenant, spec);
+        if (spec.type() == JobType.TRAINING) {
+            return Plan.data(checked.dataset().rows(), spec.parallelism().dataShards() != null
+                ? spec.parallelism().dataShards() : DataPlanner.defaultShards(checked.dataset().rows(), fleet().lanes()));
+        }
+        return ParallelPlanner.plan(spec.parallelism(), checked.architecture(), checked.dataset().rows(), fleet());
+    }
+
+    private ParallelPlanner.Fleet fleet() {
+        var freshness = java.time.Duration.ofSeconds(15);
+        return new ParallelPlanner.Fleet(Math.max(1, workers.liveLanes(freshness)), workers.modelCap(freshness));
+    }
+
+    private record Checked(ModelArchitecture architecture, DatasetRow dataset) {
+    }
+
+    private Checked validate(String tenant, JobSpec spec) {
         var dataset = datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(tenant))
             .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
         ModelArchitecture architecture;
@@ -90,5 +112,9 @@ public class JobIntake {
         if (spec.type() == JobType.TRAINING && architecture.task() == Task.CLASSIFICATION) {
             labels.checkClasses(dataset, spec.dataset().label(), architecture.outputs());
         }
+        if (spec.type() == JobType.INFERENCE) {
+            ParallelPlanner.plan(spec.parallelism(), architecture, dataset.rows(), fleet());
+        }
+        return new Checked(architecture, dataset);
     }
 }

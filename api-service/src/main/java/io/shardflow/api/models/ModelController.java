@@ -35,12 +35,20 @@ public class ModelController {
         this.tx = tx;
     }
 
-    /** Registers a model; every parameter's shape is checked against the architecture first. */
+    /**
+     * Registers a model: with explicit parameters (each shape checked against the architecture first), or with
+     * {@code init.seed}, random weights streamed into the registry a tile at a time.
+     */
     @PostMapping
     public ResponseEntity<ModelView> register(@RequestBody ModelRequest body, HttpServletRequest request) {
-        var layers = body.parameters().toLayers(body.architecture());
         var id = UUID.randomUUID();
         String tenant = tenants.of(request);
+        if (body.init() != null) {
+            tx.executeWithoutResult(s -> models.createSeeded(id, tenant, body.name().strip(), body.architecture(),
+                body.init().seed()));
+            return ResponseEntity.created(URI.create("/api/v1/models/" + id)).body(ModelView.of(models.find(id).orElseThrow()));
+        }
+        var layers = body.parameters().toLayers(body.architecture());
         var preprocessing = body.preprocessing() == null || body.preprocessing().standardize() == null ? null
             : body.preprocessing().toJson();
         tx.executeWithoutResult(s -> models.create(id, tenant, body.name().strip(), body.architecture(), layers,

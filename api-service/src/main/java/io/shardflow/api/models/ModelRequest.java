@@ -12,11 +12,20 @@ import io.shardflow.core.training.Preprocessing;
  * exactly this shape, so a model moves between installations.
  */
 public record ModelRequest(String name, ModelArchitecture architecture, ParameterSpec parameters,
-                           Preprocessing preprocessing) {
+                           Preprocessing preprocessing, Init init) {
+
+    /** Seeded random initialisation, for a model registered from its architecture alone. */
+    public record Init(Long seed) {
+        public Init {
+            require(seed != null, "seed", "is required");
+        }
+    }
+
     public ModelRequest {
         require(name != null && !name.isBlank() && name.length() <= 200, "name", "is required, 1 to 200 characters");
         require(architecture != null, "architecture", "is required");
-        require(parameters != null, "parameters", "is required");
+        require(parameters != null || init != null, "parameters", "is required (or \"init\":{\"seed\":N} for random weights)");
+        require(parameters == null || init == null, "init", "give parameters or init, not both");
         if (preprocessing != null && preprocessing.standardize() != null) {
             var scaling = preprocessing.standardize();
             int inputs = architecture.inputs();

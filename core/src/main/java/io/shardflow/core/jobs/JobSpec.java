@@ -29,8 +29,11 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
         } else {
             require(training != null, "training", "is required for a TRAINING job");
             require(dataset.label() != null, "dataset.label", "names the column to learn and is required for training");
+            var strategy = parallelism.strategy();
+            require(strategy == Strategy.DATA || strategy == Strategy.AUTO, "parallelism.strategy",
+                strategy + " training is not supported yet; train with DATA (model shards serve inference)");
         }
-        parallelism = parallelism == null ? new Parallelism(Strategy.DATA, null) : parallelism;
+        parallelism = parallelism == null ? new Parallelism(Strategy.AUTO, null) : parallelism;
         priority = priority == null ? 0 : priority;
         require(priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);
         maxAttempts = maxAttempts == null ? 3 : maxAttempts;
@@ -74,12 +77,35 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
         }
     }
 
-    /** {@code dataShards} may be left out: the scheduler then uses one shard per worker lane. */
-    public record Parallelism(Strategy strategy, Integer dataShards) {
+    /**
+     * How to split the job. {@code strategy} AUTO (also when parallelism is left out) lets the scheduler choose;
+     * {@code dataShards} left out means one data shard per worker lane. {@code modelShards} splits the model
+     * (TENSOR, PIPELINE, and HYBRID with {@code modelStrategy} TENSOR by default); {@code microBatches} keeps
+     * pipeline stages busy.
+     */
+    public record Parallelism(Strategy strategy, Integer dataShards, Integer modelShards, Strategy modelStrategy,
+                              Integer microBatches) {
         public Parallelism {
-            strategy = strategy == null ? Strategy.DATA : strategy;
+            strategy = strategy == null ? Strategy.AUTO : strategy;
             require(dataShards == null || (dataShards >= 1 && dataShards <= MAX_SHARDS), "dataShards",
                 "must be in 1.." + MAX_SHARDS + ", was " + dataShards);
+            require(modelShards == null || (modelShards >= 1 && modelShards <= MAX_SHARDS), "modelShards",
+                "must be in 1.." + MAX_SHARDS + ", was " + modelShards);
+            require(microBatches == null || (microBatches >= 1 && microBatches <= MAX_SHARDS), "microBatches",
+                "must be in 1.." + MAX_SHARDS + ", was " + microBatches);
+            require(modelStrategy == null || modelStrategy == Strategy.TENSOR || modelStrategy == Strategy.PIPELINE,
+                "modelStrategy", "must be TENSOR or PIPELINE, was " + modelStrategy);
+            require(modelStrategy == null || strategy == Strategy.HYBRID, "modelStrategy", "only a HYBRID split takes it");
+            boolean splitsModel = strategy == Strategy.TENSOR || strategy == Strategy.PIPELINE || strategy == Strategy.HYBRID;
+            require(splitsModel || modelShards == null || modelShards == 1, "modelShards",
+                strategy + " does not split the model; use TENSOR, PIPELINE or HYBRID");
+            require(splitsModel ? modelShards != null : true, "modelShards", "is required for " + strategy);
+            require(strategy == Strategy.HYBRID || strategy == Strategy.DATA || strategy == Strategy.AUTO
+                || dataShards == null || dataShards == 1, "dataShards", strategy + " splits the model only; use HYBRID for both");
+        }
+
+        public Parallelism(Strategy strategy, Integer dataShards) {
+            this(strategy, dataShards, null, null, null);
         }
     }
 }

@@ -72,6 +72,43 @@ public final class TensorCodec {
         return Tensor.matrix(rows, columns, data);
     }
 
+    /** Matrices with the same row count side by side, in list order. */
+    public static Tensor concatColumns(List<Tensor> parts) {
+        int rows = parts.getFirst().shape()[0];
+        int columns = 0;
+        for (var p : parts) {
+            if (p.rank() != 2 || p.shape()[0] != rows) {
+                throw new IllegalArgumentException("parts differ in rows: " + p + " vs [" + rows + ", *]");
+            }
+            columns += p.shape()[1];
+        }
+        var data = new float[Math.multiplyExact(rows, columns)];
+        int offset = 0;
+        for (var p : parts) {
+            int width = p.shape()[1];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(p.data(), r * width, data, r * columns + offset, width);
+            }
+            offset += width;
+        }
+        return Tensor.matrix(rows, columns, data);
+    }
+
+    /** The element-wise sum of tensors of one shape. */
+    public static Tensor sum(List<Tensor> parts) {
+        var data = parts.getFirst().data().clone();
+        for (int i = 1; i < parts.size(); i++) {
+            float[] other = parts.get(i).data();
+            if (other.length != data.length) {
+                throw new IllegalArgumentException("parts differ in shape: " + parts.get(i) + " vs " + parts.getFirst());
+            }
+            for (int j = 0; j < data.length; j++) {
+                data[j] += other[j];
+            }
+        }
+        return new Tensor(parts.getFirst().shape(), data);
+    }
+
     /** Raw little-endian float32 values with no header: the layout of dataset column chunks. */
     public static byte[] floatsToBytes(float[] values, int length) {
         var buffer = ByteBuffer.allocate(length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);

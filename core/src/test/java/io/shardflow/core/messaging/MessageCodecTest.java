@@ -21,7 +21,7 @@ class MessageCodecTest {
     @Test
     void shardTasksRoundTrip() {
         var task = new ShardTask(UUID.randomUUID(), 0, 0, 2, 1, TaskKind.INFER, UUID.randomUUID(), UUID.randomUUID(),
-            List.of("a", "b"), null, 10, 20, 0, 0);
+            List.of("a", "b"), null, 10, 20, 0, 0, new io.shardflow.core.planning.ShardLayout(1, 2, 0, 0, 0));
         assertThat(MessageCodec.decode(MessageCodec.encode(task), ShardTask.class)).isEqualTo(task);
     }
 
@@ -40,7 +40,7 @@ class MessageCodecTest {
         var spec = MessageCodec.decode(("{\"type\":\"INFERENCE\",\"model\":{\"id\":\"" + UUID.randomUUID()
             + "\"},\"dataset\":{\"id\":\"" + UUID.randomUUID() + "\",\"features\":[\"x\"]}}").getBytes(), JobSpec.class);
         assertThat(spec.type()).isEqualTo(JobType.INFERENCE);
-        assertThat(spec.parallelism().strategy()).isEqualTo(Strategy.DATA);
+        assertThat(spec.parallelism().strategy()).isEqualTo(Strategy.AUTO);
         assertThat(spec.parallelism().dataShards()).isNull();
         assertThat(spec.maxAttempts()).isEqualTo(3);
 

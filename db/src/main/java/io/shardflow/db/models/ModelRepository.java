@@ -3,19 +3,18 @@ package io.shardflow.db.models;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.ModelArchitecture;
-import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.core.tensors.Tensor;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-/** The model registry: descriptors plus one binary tensor per parameter ({@code layers.<i>.weight|bias}). */
+/** The model registry: descriptors plus parameters ({@code layers.<i>.weight|bias}) stored as tiles. */
 public class ModelRepository {
     private static final String COLUMNS = "id, tenant, name, architecture::text as architecture, parameter_bytes, "
         + "source_job_id, source_dataset_id, metrics::text as metrics, preprocessing::text as preprocessing, created_at";
@@ -26,27 +25,63 @@ public class ModelRepository {
     }
 
     private final JdbcClient jdbc;
-    private final JdbcTemplate template;
+    private final ModelTiles tiles;
 
     public ModelRepository(JdbcClient jdbc, JdbcTemplate template) {
         this.jdbc = jdbc;
-        this.template = template;
+        this.tiles = new ModelTiles(template);
     }
 
     public void create(UUID id, String tenant, String name, ModelArchitecture architecture, List<DenseLayer> layers,
                        Lineage lineage) {
+        insertRow(id, tenant, name, architecture, lineage);
+        for (int i = 0; i < layers.size(); i++) {
+            var layer = layers.get(i);
+            tiles.write(id, weight(i), layer.outputs(), layer.inputs(), layer.weight().data());
+            tiles.write(id, bias(i), layer.outputs(), 1, layer.bias().data());
+        }
+    }
+
+    /**
+     * Registers a model from its architecture alone, with seeded Xavier-uniform weights and zero biases, streamed
+     * into the registry a tile at a time: how models too large for a JSON body are made.
+     */
+    public void createSeeded(UUID id, String tenant, String name, ModelArchitecture architecture, long seed) {
+        insertRow(id, tenant, name, architecture, Lineage.NONE);
+        var widths = architecture.widths();
+        for (int l = 0; l + 1 < widths.size(); l++) {
+            int in = widths.get(l);
+            int out = widths.get(l + 1);
+            tiles.write(id, weight(l), out, in, ModelTiles.xavier(seed, l, in, out));
+            tiles.write(id, bias(l), out, 1, (r0, c0, tr, tc) -> new float[tr * tc]);
+        }
+    }
+
+    private void insertRow(UUID id, String tenant, String name, ModelArchitecture architecture, Lineage lineage) {
         jdbc.sql("insert into models (id, tenant, name, architecture, parameter_bytes, source_job_id, source_dataset_id, "
                 + "metrics, preprocessing) values (?, ?, ?, cast(? as jsonb), ?, ?, ?, cast(? as jsonb), cast(? as jsonb))")
             .params(id, tenant, name, new String(MessageCodec.encode(architecture), StandardCharsets.UTF_8),
                 architecture.parameterBytes(), lineage.sourceJobId(), lineage.sourceDatasetId(), lineage.metricsJson(),
                 lineage.preprocessingJson())
             .update();
-        var rows = new ArrayList<Object[]>(layers.size() * 2);
-        for (int i = 0; i < layers.size(); i++) {
-            rows.add(new Object[] {id, "layers." + i + ".weight", TensorCodec.encode(layers.get(i).weight())});
-            rows.add(new Object[] {id, "layers." + i + ".bias", TensorCodec.encode(layers.get(i).bias())});
-        }
-        template.batchUpdate("insert into model_tensors (model_id, name, data) values (?, ?, ?)", rows);
+    }
+
+    /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of layer {@code layer}'s weight. */
+    public float[] weightSlice(UUID modelId, int layer, int r0, int r1, int c0, int c1) {
+        return tiles.read(modelId, weight(layer), r0, r1, c0, c1);
+    }
+
+    /** Entries {@code [r0, r1)} of layer {@code layer}'s bias. */
+    public float[] biasSlice(UUID modelId, int layer, int r0, int r1) {
+        return tiles.read(modelId, bias(layer), r0, r1, 0, 1);
+    }
+
+    private static String weight(int layer) {
+        return "layers." + layer + ".weight";
+    }
+
+    private static String bias(int layer) {
+        return "layers." + layer + ".bias";
     }
 
     public Optional<ModelRow> find(UUID id) {
@@ -61,19 +96,13 @@ public class ModelRepository {
 
     /** Every layer's parameters, in layer order. */
     public List<DenseLayer> loadLayers(ModelRow model) {
-        var tensors = new HashMap<String, byte[]>();
-        jdbc.sql("select name, data from model_tensors where model_id = ?").param(model.id())
-            .query(rs -> {
-                tensors.put(rs.getString(1), rs.getBytes(2));
-            });
+        var widths = model.architecture().widths();
         var layers = new ArrayList<DenseLayer>();
-        for (int i = 0; i < model.architecture().layerCount(); i++) {
-            byte[] w = tensors.get("layers." + i + ".weight");
-            byte[] b = tensors.get("layers." + i + ".bias");
-            if (w == null || b == null) {
-                throw new IllegalStateException("model " + model.id() + " lacks the parameters of layer " + i);
-            }
-            layers.add(new DenseLayer(TensorCodec.decode(w), TensorCodec.decode(b)));
+        for (int l = 0; l + 1 < widths.size(); l++) {
+            int in = widths.get(l);
+            int out = widths.get(l + 1);
+            layers.add(new DenseLayer(Tensor.matrix(out, in, weightSlice(model.id(), l, 0, out, 0, in)),
+                Tensor.vector(biasSlice(model.id(), l, 0, out))));
         }
         return layers;
     }

@@ -27,6 +27,18 @@ public class PartialStore {
             .params(jobId, step, stage).query((rs, n) -> rs.getBytes(1)).list();
     }
 
+    /** Partials {@code [fromIndex, toIndex)} of a round, in shard order. */
+    public List<byte[]> readGroup(UUID jobId, int step, int stage, int fromIndex, int toIndex) {
+        return jdbc.sql("select data from partials where job_id = ? and step = ? and stage = ? and shard_index >= ? "
+                + "and shard_index < ? order by shard_index")
+            .params(jobId, step, stage, fromIndex, toIndex).query((rs, n) -> rs.getBytes(1)).list();
+    }
+
+    public void deleteGroup(UUID jobId, int step, int stage, int fromIndex, int toIndex) {
+        jdbc.sql("delete from partials where job_id = ? and step = ? and stage = ? and shard_index >= ? and shard_index < ?")
+            .params(jobId, step, stage, fromIndex, toIndex).update();
+    }
+
     public void deleteRound(UUID jobId, int step, int stage) {
         jdbc.sql("delete from partials where job_id = ? and step = ? and stage = ?").params(jobId, step, stage).update();
     }

@@ -43,6 +43,34 @@ public class ShardRepository {
         });
     }
 
+    /**
+     * Inserts shards as PENDING unless they exist, then dispatches those it inserted: a round started twice (by two
+     * notices racing) starts once. Returns the shards dispatched now.
+     */
+    public List<ShardRow> insertAndDispatch(List<ShardRow> shards, Instant leaseUntil) {
+        var dispatched = new java.util.ArrayList<ShardRow>();
+        for (var s : shards) {
+            withKey(jdbc.sql("insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, attempt, "
+                    + "max_attempts, lease_until, dispatched_at) values (:job, :step, :stage, :index, 'DISPATCHED', :start, "
+                    + ":end, 1, :max, :lease, now()) on conflict do nothing returning " + COLUMNS), s.key())
+                .param("start", s.rowStart()).param("end", s.rowEnd()).param("max", s.maxAttempts())
+                .param("lease", Timestamp.from(leaseUntil))
+                .query(ShardRepository::map).optional().ifPresent(dispatched::add);
+        }
+        return dispatched;
+    }
+
+    /** How many of the shards {@code [fromIndex, toIndex)} of a round are DONE. */
+    public int countDone(UUID jobId, int step, int stage, int fromIndex, int toIndex) {
+        return jdbc.sql("select count(*) from shards where job_id = ? and step = ? and stage = ? and shard_index >= ? "
+                + "and shard_index < ? and status = 'DONE'")
+            .params(jobId, step, stage, fromIndex, toIndex).query(Integer.class).single();
+    }
+
+    public int countDone(UUID jobId) {
+        return jdbc.sql("select count(*) from shards where job_id = ? and status = 'DONE'").param(jobId).query(Integer.class).single();
+    }
+
     /** PENDING → DISPATCHED for every pending shard of the round; returns those dispatched. */
     public List<ShardRow> dispatchPending(UUID jobId, int step, int stage, Instant leaseUntil) {
         return jdbc.sql("update shards set status = 'DISPATCHED', lease_until = :lease, dispatched_at = now(), version = version + 1 "

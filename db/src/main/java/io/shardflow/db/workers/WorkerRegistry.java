@@ -16,13 +16,25 @@ public class WorkerRegistry {
         this.jdbc = jdbc;
     }
 
-    public void heartbeat(String id, String host, int lanes, int lanesBusy, List<String> devices, long tasksDone) {
+    /** {@code maxModelBytes} null: this worker loads partitions of any size. */
+    public void heartbeat(String id, String host, int lanes, int lanesBusy, List<String> devices, long tasksDone,
+                          Long maxModelBytes) {
         jdbc.sql("""
-                insert into workers (id, host, lanes, lanes_busy, devices, tasks_done) values (?, ?, ?, ?, cast(? as jsonb), ?)
+                insert into workers (id, host, lanes, lanes_busy, devices, tasks_done, max_model_bytes)
+                values (?, ?, ?, ?, cast(? as jsonb), ?, ?)
                 on conflict (id) do update set lanes = excluded.lanes, lanes_busy = excluded.lanes_busy,
-                  devices = excluded.devices, tasks_done = excluded.tasks_done, heartbeat_at = now()""")
-            .params(id, host, lanes, lanesBusy, new String(MessageCodec.encode(devices), StandardCharsets.UTF_8), tasksDone)
+                  devices = excluded.devices, tasks_done = excluded.tasks_done, max_model_bytes = excluded.max_model_bytes,
+                  heartbeat_at = now()""")
+            .params(id, host, lanes, lanesBusy, new String(MessageCodec.encode(devices), StandardCharsets.UTF_8), tasksDone,
+                maxModelBytes)
             .update();
+    }
+
+    /** The smallest model cap among live workers; Long.MAX_VALUE when none has one. */
+    public long modelCap(Duration freshness) {
+        Long cap = jdbc.sql("select min(max_model_bytes) from workers where heartbeat_at > ?")
+            .param(Timestamp.from(Instant.now().minus(freshness))).query(Long.class).optional().orElse(null);
+        return cap == null ? Long.MAX_VALUE : cap;
     }
 
     /** Lanes of the workers heard from within {@code freshness}: the fleet's capacity for planning. */

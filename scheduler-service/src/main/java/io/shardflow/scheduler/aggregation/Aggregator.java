@@ -15,6 +15,7 @@ import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
+import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
 import io.shardflow.scheduler.training.TrainingCoordinator;
 import java.util.ArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -35,12 +36,14 @@ public class Aggregator {
     private final ShardRecovery recovery;
     private final JobEventPublisher events;
     private final TrainingCoordinator training;
+    private final ModelParallelCoordinator modelParallel;
     private final TransactionTemplate tx;
 
     public Aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
                       ShardRecovery recovery, JobEventPublisher events, TrainingCoordinator training,
-                      TransactionTemplate tx) {
+                      ModelParallelCoordinator modelParallel, TransactionTemplate tx) {
         this.training = training;
+        this.modelParallel = modelParallel;
         this.jobs = jobs;
         this.shards = shards;
         this.partials = partials;
@@ -63,13 +66,26 @@ public class Aggregator {
                 return;
             }
             if (done.succeeded()) {
-                mergeIfComplete(job, done.step(), done.stage());
+                if (job.plan() != null && job.parsedPlan().splitsModel()) {
+                    modelParallel.shardDone(job, ShardKey.of(done));
+                } else {
+                    mergeIfComplete(job, done.step(), done.stage());
+                }
                 return;
             }
             shards.find(ShardKey.of(done))
                 .filter(shard -> shard.attempt() == done.attempt() && !shard.status().isTerminal())
                 .ifPresent(shard -> recovery.attemptEnded(job, shard, done.error(), done.retryable()));
         });
+    }
+
+    /** Re-drives a job whose every shard is DONE but which did not finish (its last notice was lost). */
+    public void resync(JobRow job) {
+        if (job.plan() != null && job.parsedPlan().splitsModel()) {
+            modelParallel.resync(job);
+            return;
+        }
+        shards.latestRound(job.id()).ifPresent(round -> mergeIfComplete(job, round.step(), round.stage()));
     }
 
     /**

@@ -4,6 +4,7 @@ import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.planning.Plan;
+import io.shardflow.core.planning.ShardLayout;
 import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.messaging.MessagingSettings;
@@ -55,8 +56,11 @@ public class Dispatcher {
         var spec = job.spec();
         var task = new ShardTask(job.id(), key.step(), key.stage(), key.shardIndex(), shard.attempt(), kind(job, plan, key),
             spec.model().id(), spec.dataset().id(), spec.dataset().features(), spec.dataset().label(), shard.rowStart(),
-            shard.rowEnd(), version(plan, key), localSteps(plan, key));
-        int partition = Math.floorMod(job.id().hashCode() + key.shardIndex() + shard.attempt() - 1, partitions);
+            shard.rowEnd(), version(plan, key), localSteps(plan, key), ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex()));
+        // a model shard keeps to the same partition (and so the same lane and its cached partition) round after round
+        int partition = Math.floorMod(job.id().hashCode() + key.shardIndex() + shard.attempt() - 1
+            + (plan.splitsModel() && plan.model().strategy() == io.shardflow.core.planning.Strategy.PIPELINE ? key.stage() * plan.dataShards() : 0),
+            partitions);
         outbox.append(Topics.SHARD_TASKS, partition, task.shardKey(), task);
     }
 

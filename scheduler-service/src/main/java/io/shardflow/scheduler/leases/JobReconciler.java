@@ -1,7 +1,6 @@
 package io.shardflow.scheduler.leases;
 
 import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.planning.JobPlanner;
@@ -20,16 +19,14 @@ public class JobReconciler {
     private static final int BATCH = 50;
 
     private final JobRepository jobs;
-    private final ShardRepository shards;
     private final JobPlanner planner;
     private final Aggregator aggregator;
     private final SchedulerSettings settings;
     private final TransactionTemplate tx;
 
-    public JobReconciler(JobRepository jobs, ShardRepository shards, JobPlanner planner, Aggregator aggregator,
-                         SchedulerSettings settings, TransactionTemplate tx) {
+    public JobReconciler(JobRepository jobs, JobPlanner planner, Aggregator aggregator, SchedulerSettings settings,
+                         TransactionTemplate tx) {
         this.jobs = jobs;
-        this.shards = shards;
         this.planner = planner;
         this.aggregator = aggregator;
         this.settings = settings;
@@ -45,8 +42,7 @@ public class JobReconciler {
             }
             for (var jobId : jobs.runningWithAllShardsDone(settings.stallAfter(), BATCH)) {
                 log.warn("job {} has every shard done but was never merged; merging it now", jobId);
-                tx.executeWithoutResult(s -> jobs.find(jobId).ifPresent(job -> shards.latestRound(jobId)
-                    .ifPresent(round -> aggregator.mergeIfComplete(job, round.step(), round.stage()))));
+                tx.executeWithoutResult(s -> jobs.find(jobId).ifPresent(aggregator::resync));
             }
         } catch (RuntimeException e) {
             log.warn("reconciliation failed: {}", e.getMessage());

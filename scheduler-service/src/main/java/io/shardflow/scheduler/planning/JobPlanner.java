@@ -9,7 +9,7 @@ import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.Plan;
-import io.shardflow.core.planning.Strategy;
+import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.events.JobEventPublisher;
@@ -21,6 +21,7 @@ import io.shardflow.db.models.ModelRow;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.dispatch.Dispatcher;
+import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
 import io.shardflow.scheduler.training.TrainingPreparation;
 import io.shardflow.scheduler.training.TrainingProgress;
 import java.nio.charset.StandardCharsets;
@@ -47,12 +48,15 @@ public class JobPlanner {
     private final JobEventPublisher events;
     private final SchedulerSettings settings;
     private final TrainingPreparation preparation;
+    private final ModelParallelCoordinator modelParallel;
     private final TransactionTemplate tx;
 
     public JobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
                       WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
-                      SchedulerSettings settings, TrainingPreparation preparation, TransactionTemplate tx) {
+                      SchedulerSettings settings, TrainingPreparation preparation,
+                      ModelParallelCoordinator modelParallel, TransactionTemplate tx) {
         this.jobs = jobs;
+        this.modelParallel = modelParallel;
         this.preparation = preparation;
         this.models = models;
         this.datasets = datasets;
@@ -77,9 +81,16 @@ public class JobPlanner {
             }
             try {
                 var plan = planOf(job);
-                jobs.recordPlan(jobId, new String(MessageCodec.encode(plan), StandardCharsets.UTF_8), plan.dataShards());
+                int total = plan.splitsModel() ? ModelParallelCoordinator.totalShards(plan,
+                    ParallelPlanner.split(plan, models.find(job.spec().model().id()).orElseThrow().architecture()))
+                    : plan.dataShards();
+                jobs.recordPlan(jobId, new String(MessageCodec.encode(plan), StandardCharsets.UTF_8), total);
                 jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
-                dispatcher.startRound(job, plan, 0, 0);
+                if (plan.splitsModel()) {
+                    modelParallel.start(job, plan);
+                } else {
+                    dispatcher.startRound(job, plan, 0, 0);
+                }
                 if (plan.training() != null) {
                     jobs.recordTraining(jobId, TrainingProgress.json(plan.training(), 0), null);
                 }
@@ -93,9 +104,6 @@ public class JobPlanner {
 
     private Plan planOf(JobRow job) {
         var spec = job.spec();
-        if (spec.parallelism().strategy() != Strategy.DATA) {
-            throw new InvalidSpecException("parallelism.strategy", spec.parallelism().strategy() + " is not supported yet; use DATA");
-        }
         DatasetRow dataset = datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(job.tenant()))
             .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
         if (spec.type() == JobType.TRAINING) {
@@ -107,7 +115,12 @@ public class JobPlanner {
         ModelRow model = models.find(spec.model().id()).filter(m -> m.tenant().equals(job.tenant()))
             .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
         JobInputCheck.check(model.architecture(), "'" + model.name() + "'", dataset, spec.dataset().features(), null);
-        return Plan.data(dataset.rows(), shardCount(spec, dataset));
+        return ParallelPlanner.plan(spec.parallelism(), model.architecture(), dataset.rows(), fleet());
+    }
+
+    private ParallelPlanner.Fleet fleet() {
+        return new ParallelPlanner.Fleet(Math.max(settings.fallbackShards(), workers.liveLanes(settings.workerFreshness())),
+            workers.modelCap(settings.workerFreshness()));
     }
 
     private int shardCount(JobSpec spec, DatasetRow dataset) {
@@ -118,6 +131,13 @@ public class JobPlanner {
 
     private static String describe(Plan plan) {
         String split = "planned " + plan.dataShards() + " data shards over " + plan.rows() + " rows";
+        if (plan.splitsModel()) {
+            split += " × " + plan.model().modelShards() + " " + plan.model().strategy() + " model shards"
+                + (plan.model().microBatches() > 1 ? " in " + plan.model().microBatches() + " micro-batches" : "");
+        }
+        if (plan.model() != null && plan.model().reason() != null) {
+            split += " (AUTO: " + plan.model().reason() + ")";
+        }
         var training = plan.training();
         return training == null ? split : split + "; " + training.totalSteps() + " steps, " + training.epochs()
             + " epochs, synchronising every " + training.syncEvery() + " step(s)";

@@ -2,74 +2,64 @@ package io.shardflow.worker.compute;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.Block;
-import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import ai.djl.training.ParameterStore;
+import io.shardflow.core.models.Activation;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.ModelArchitecture;
-import java.nio.FloatBuffer;
+import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
- * A stack of dense layers loaded into DJL once and shared by every lane: forward passes only read the
- * parameters, so lanes run them at the same time. Closing waits for running passes to end.
+ * Dense layers loaded into DJL once and shared by every lane: a whole model, or one partition of it (slices of
+ * weights, a bias only where the partition adds it). Forward passes only read the parameters, so lanes run them
+ * at the same time; closing waits for running passes to end.
  */
 public final class DenseModel implements AutoCloseable {
+    /** A weight {@code [outputs][inputs]} and its bias, or null where another shard adds the bias. */
+    public record Layer(Tensor weight, Tensor bias) {
+        long bytes() {
+            return (long) (weight.data().length + (bias == null ? 0 : bias.data().length)) * Float.BYTES;
+        }
+    }
+
     private final NDManager manager;
-    private final SequentialBlock block;
+    private final List<NDArray[]> arrays = new ArrayList<>();
+    private final Activation activation;
+    private final boolean activateInput;
     private final int inputs;
     private final int outputs;
     private final long bytes;
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed;
 
-    public DenseModel(Engine engine, Device device, ModelArchitecture architecture, List<DenseLayer> layers) {
+    public DenseModel(Engine engine, Device device, Activation activation, List<Layer> layers, boolean activateInput) {
         this.manager = engine.newBaseManager(device);
-        this.inputs = architecture.inputs();
-        this.outputs = architecture.outputs();
-        this.bytes = architecture.parameterBytes();
-        this.block = new SequentialBlock();
-        var linears = new ArrayList<Linear>();
-        for (int i = 0; i < layers.size(); i++) {
-            var linear = Linear.builder().setUnits(layers.get(i).outputs()).build();
-            linears.add(linear);
-            block.add(linear);
-            if (i + 1 < layers.size()) {
-                activation(architecture).ifPresent(block::add);
-            }
-        }
-        try {
-            block.initialize(manager, DataType.FLOAT32, new Shape(1, inputs));
-            for (int i = 0; i < layers.size(); i++) {
-                var params = linears.get(i).getParameters();
-                params.get("weight").getArray().set(FloatBuffer.wrap(layers.get(i).weight().data()));
-                params.get("bias").getArray().set(FloatBuffer.wrap(layers.get(i).bias().data()));
-            }
-        } catch (RuntimeException e) {
-            manager.close();
-            throw e;
+        this.activation = activation;
+        this.activateInput = activateInput;
+        this.inputs = layers.getFirst().weight().shape()[1];
+        this.outputs = layers.getLast().weight().shape()[0];
+        this.bytes = layers.stream().mapToLong(Layer::bytes).sum();
+        for (var layer : layers) {
+            var w = layer.weight();
+            var weight = manager.create(w.data(), new Shape(w.shape()[0], w.shape()[1]));
+            var bias = layer.bias() == null ? null : manager.create(layer.bias().data(), new Shape(w.shape()[0]));
+            arrays.add(new NDArray[] {weight, bias});
         }
     }
 
-    private static java.util.Optional<Block> activation(ModelArchitecture architecture) {
-        return switch (architecture.hiddenActivation()) {
-            case RELU -> java.util.Optional.of(Activation.reluBlock());
-            case TANH -> java.util.Optional.of(Activation.tanhBlock());
-            case SIGMOID -> java.util.Optional.of(Activation.sigmoidBlock());
-            case IDENTITY -> java.util.Optional.empty();
-        };
+    /** A whole model: every layer with its bias. */
+    public DenseModel(Engine engine, Device device, ModelArchitecture architecture, List<DenseLayer> layers) {
+        this(engine, device, architecture.hiddenActivation(),
+            layers.stream().map(l -> new Layer(l.weight(), l.bias())).toList(), false);
     }
 
-    /** Runs {@code rows} inputs (row-major {@code [rows][inputs]}) through the model; returns {@code [rows][outputs]}. */
+    /** Runs {@code rows} inputs (row-major {@code [rows][inputs]}) through the layers; returns {@code [rows][outputs]}. */
     public float[] forward(float[] input, int rows) {
         lock.readLock().lock();
         try {
@@ -77,13 +67,31 @@ public final class DenseModel implements AutoCloseable {
                 throw new ModelEvictedException();
             }
             try (NDManager scope = manager.newSubManager()) {
-                var x = scope.create(input, new Shape(rows, inputs));
-                NDList y = block.forward(new ParameterStore(scope, false), new NDList(x), false);
-                return y.singletonOrThrow().toFloatArray();
+                NDArray a = scope.create(input, new Shape(rows, inputs));
+                if (activateInput) {
+                    a = activate(a);
+                }
+                for (int i = 0; i < arrays.size(); i++) {
+                    var layer = arrays.get(i);
+                    a = (layer[1] == null ? Linear.linear(a, layer[0]) : Linear.linear(a, layer[0], layer[1])).singletonOrThrow();
+                    if (i + 1 < arrays.size()) {
+                        a = activate(a);
+                    }
+                }
+                return a.toFloatArray();
             }
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private NDArray activate(NDArray a) {
+        return switch (activation) {
+            case RELU -> ai.djl.nn.Activation.relu(a);
+            case TANH -> ai.djl.nn.Activation.tanh(a);
+            case SIGMOID -> ai.djl.nn.Activation.sigmoid(a);
+            case IDENTITY -> a;
+        };
     }
 
     public int inputs() {

@@ -3,26 +3,36 @@ package io.shardflow.worker.compute;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.shardflow.core.planning.ModelSplit;
+import io.shardflow.core.tensors.Tensor;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
+import io.shardflow.worker.lanes.ShardInputException;
+import java.util.ArrayList;
 import java.util.UUID;
 
 /**
- * Models loaded into the engine, once per model per worker, bounded by their parameter bytes. Registered models
- * never change, so the id is the whole key.
+ * Model partitions loaded into the engine, once per partition per worker, bounded by their parameter bytes.
+ * A partition is read from the registry slice by slice: a worker never holds more of a model than its
+ * partition. With a cap ({@code max-model-bytes}) a partition above it is refused, and the cache stays under it.
  */
 public class ModelCache {
     private final ModelRepository models;
     private final ComputeEngine engine;
-    private final Cache<UUID, DenseModel> cache;
+    private final Long cap;
+    private final Cache<Key, DenseModel> cache;
 
-    public ModelCache(ModelRepository models, ComputeEngine engine, long maxBytes) {
+    private record Key(UUID modelId, ModelSplit.Partition partition, boolean activateInput) {
+    }
+
+    public ModelCache(ModelRepository models, ComputeEngine engine, long maxBytes, Long cap) {
         this.models = models;
         this.engine = engine;
+        this.cap = cap;
         this.cache = Caffeine.newBuilder()
-            .maximumWeight(maxBytes)
-            .weigher((UUID id, DenseModel m) -> (int) Math.min(Integer.MAX_VALUE, m.bytes()))
-            .removalListener((UUID id, DenseModel m, RemovalCause cause) -> {
+            .maximumWeight(cap != null ? Math.min(cap, maxBytes) : maxBytes)
+            .weigher((Key key, DenseModel m) -> (int) Math.min(Integer.MAX_VALUE, m.bytes()))
+            .removalListener((Key key, DenseModel m, RemovalCause cause) -> {
                 if (m != null) {
                     m.close();
                 }
@@ -30,14 +40,34 @@ public class ModelCache {
             .build();
     }
 
-    public DenseModel get(ModelRow model) {
-        var loaded = cache.get(model.id(), id -> new DenseModel(engine.engine(), engine.device(), model.architecture(),
-            models.loadLayers(model)));
+    public DenseModel get(ModelRow model, ModelSplit.Round round, ModelSplit.Partition partition) {
+        long bytes = partition.bytes();
+        if (cap != null && bytes > cap) {
+            throw new ShardInputException("the partition of model " + model.id() + " needs " + bytes
+                + " bytes, above this worker's shardflow.worker.max-model-bytes of " + cap
+                + " bytes; split the model (TENSOR, PIPELINE or AUTO)");
+        }
+        var key = new Key(model.id(), partition, round.activateInput());
+        var loaded = cache.get(key, k -> load(model, partition, round.activateInput()));
         if (loaded.isClosed()) {
-            cache.asMap().remove(model.id(), loaded);
-            return get(model);
+            cache.asMap().remove(key, loaded);
+            return get(model, round, partition);
         }
         return loaded;
+    }
+
+    private DenseModel load(ModelRow model, ModelSplit.Partition partition, boolean activateInput) {
+        var layers = new ArrayList<DenseModel.Layer>();
+        for (var slice : partition.slices()) {
+            int rows = slice.rowEnd() - slice.rowStart();
+            int cols = slice.colEnd() - slice.colStart();
+            var weight = Tensor.matrix(rows, cols, models.weightSlice(model.id(), slice.layer(), slice.rowStart(),
+                slice.rowEnd(), slice.colStart(), slice.colEnd()));
+            var bias = slice.bias() ? Tensor.vector(models.biasSlice(model.id(), slice.layer(), slice.rowStart(), slice.rowEnd()))
+                : null;
+            layers.add(new DenseModel.Layer(weight, bias));
+        }
+        return new DenseModel(engine.engine(), engine.device(), model.architecture().hiddenActivation(), layers, activateInput);
     }
 
     public void invalidateAll() {

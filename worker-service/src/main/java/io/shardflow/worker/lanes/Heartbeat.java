@@ -39,7 +39,7 @@ public class Heartbeat {
     public void beat() {
         try {
             registry.heartbeat(identity.id(), identity.host(), settings.effectiveLanes(), executor.busyLanes(),
-                engine.devices(), executor.tasksDone());
+                engine.devices(), executor.tasksDone(), settings.modelCap());
             var leaseUntil = Instant.now().plus(settings.lease());
             for (var task : executor.inFlight()) {
                 shards.extendLease(ShardKey.of(task), task.attempt(), identity.id(), leaseUntil);

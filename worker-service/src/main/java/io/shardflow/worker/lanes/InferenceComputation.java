@@ -1,41 +1,77 @@
 package io.shardflow.worker.lanes;
 
 import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.planning.ModelSplit;
+import io.shardflow.core.planning.ParallelPlanner;
+import io.shardflow.core.planning.ShardLayout;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.FeatureScaling;
 import io.shardflow.core.training.Preprocessing;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
+import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
+import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.compute.DenseModel;
 import io.shardflow.worker.compute.ModelCache;
 import io.shardflow.worker.compute.ModelEvictedException;
 
 /**
- * Data-parallel inference: the shard's rows, a window of {@code batch-rows} at a time, through the cached model,
- * after the model's own feature scaling when it was trained with one.
+ * Inference on one shard: the shard's rows (from the dataset, after the model's feature scaling, or the previous
+ * round's merged output) a window of {@code batch-rows} at a time through the shard's partition of the model:
+ * the whole model for DATA, a tensor slice or a pipeline stage otherwise.
  */
 public class InferenceComputation implements ShardComputation {
     private final WorkerSettings settings;
+    private final JobRepository jobs;
     private final ModelRepository models;
     private final DatasetRepository datasets;
+    private final ActivationStore activations;
     private final ModelCache modelCache;
 
-    public InferenceComputation(WorkerSettings settings, ModelRepository models, DatasetRepository datasets,
-                                ModelCache modelCache) {
+    public InferenceComputation(WorkerSettings settings, JobRepository jobs, ModelRepository models,
+                                DatasetRepository datasets, ActivationStore activations, ModelCache modelCache) {
         this.settings = settings;
+        this.jobs = jobs;
         this.models = models;
         this.datasets = datasets;
+        this.activations = activations;
         this.modelCache = modelCache;
     }
 
     @Override
     public byte[] compute(ShardTask task) {
+        var job = jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
         ModelRow model = models.find(task.modelId())
             .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
+        ShardLayout layout = task.layout();
+        var split = ParallelPlanner.split(job.parsedPlan(), model.architecture());
+        var round = split.rounds().get(layout.modelRound());
+        var partition = round.partitions().get(layout.modelShard());
+        int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
+        int outputs = partition.outputs();
+        var out = new float[Math.multiplyExact(rows, outputs)];
+        if (layout.readsDataset()) {
+            fromDataset(task, model, round, partition, out, outputs);
+        } else {
+            var input = TensorCodec.decode(activations.get(task.jobId(), layout.inputStep(), layout.inputStage(), layout.dataShard())
+                .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing")));
+            int width = input.shape()[1];
+            for (int from = 0; from < rows; from += settings.batchRows()) {
+                int to = Math.min(rows, from + settings.batchRows());
+                var window = java.util.Arrays.copyOfRange(input.data(), from * width, to * width);
+                float[] y = forward(model, round, partition, window, to - from);
+                System.arraycopy(y, 0, out, from * outputs, y.length);
+            }
+        }
+        return TensorCodec.encode(Tensor.matrix(rows, outputs, out));
+    }
+
+    private void fromDataset(ShardTask task, ModelRow model, ModelSplit.Round round, ModelSplit.Partition partition,
+                             float[] out, int outputs) {
         DatasetRow dataset = datasets.find(task.datasetId())
             .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
         int[] columns = Columns.indexes(dataset, task.features());
@@ -48,22 +84,18 @@ public class InferenceComputation implements ShardComputation {
                 + dataset.rows() + " rows");
         }
         FeatureScaling scaling = Preprocessing.scalingIn(model.preprocessing());
-        int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
-        int outputs = model.architecture().outputs();
-        var out = new float[Math.multiplyExact(rows, outputs)];
         datasets.forEachWindow(dataset, columns, task.rowStart(), task.rowEnd(), settings.batchRows(), (from, to, input) -> {
             if (scaling != null) {
                 scaling.apply(input);
             }
-            float[] y = forward(model, input, (int) (to - from));
+            float[] y = forward(model, round, partition, input, (int) (to - from));
             System.arraycopy(y, 0, out, (int) (from - task.rowStart()) * outputs, y.length);
         });
-        return TensorCodec.encode(Tensor.matrix(rows, outputs, out));
     }
 
-    private float[] forward(ModelRow model, float[] input, int rows) {
+    private float[] forward(ModelRow model, ModelSplit.Round round, ModelSplit.Partition partition, float[] input, int rows) {
         for (int tries = 0; ; tries++) {
-            DenseModel loaded = modelCache.get(model);
+            DenseModel loaded = modelCache.get(model, round, partition);
             try {
                 return loaded.forward(input, rows);
             } catch (ModelEvictedException e) {

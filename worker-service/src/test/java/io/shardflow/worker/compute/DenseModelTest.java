@@ -28,7 +28,7 @@ class DenseModelTest {
     @BeforeAll
     static void engine() {
         engine = new ComputeEngine(new WorkerSettings("", 2, 1, 8192, Duration.ofSeconds(2), Duration.ofSeconds(30),
-            DataSize.ofMegabytes(64), DataSize.ofMegabytes(64)));
+            DataSize.ofMegabytes(64), DataSize.ofMegabytes(64), DataSize.ofBytes(0)));
     }
 
     private static List<DenseLayer> randomLayers(Random random, List<Integer> widths) {

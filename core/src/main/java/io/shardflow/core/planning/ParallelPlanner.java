@@ -1,0 +1,95 @@
+package io.shardflow.core.planning;
+
+import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.models.ModelArchitecture;
+
+/**
+ * Chooses how an inference job is split, from the model's bytes against the fleet's memory cap and the rows
+ * against the lanes. A pure function, shared by the scheduler and the plan preview.
+ */
+public final class ParallelPlanner {
+    private ParallelPlanner() {
+    }
+
+    /** The fleet as planning sees it: live lanes, and the smallest {@code max-model-bytes} (Long.MAX_VALUE: no cap). */
+    public record Fleet(int lanes, long modelCapBytes) {
+    }
+
+    public static Plan plan(JobSpec.Parallelism parallelism, ModelArchitecture architecture, long rows, Fleet fleet) {
+        int lanes = Math.max(1, fleet.lanes());
+        var strategy = parallelism.strategy();
+        int dataShards = parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
+        return switch (strategy) {
+            case DATA -> data(rows, dataShards, architecture, null);
+            case TENSOR, PIPELINE -> model(rows, 1, strategy, parallelism.modelShards(), parallelism.microBatches(),
+                architecture, null);
+            case HYBRID -> model(rows, parallelism.dataShards() != null ? parallelism.dataShards() : 1,
+                parallelism.modelStrategy() != null ? parallelism.modelStrategy() : Strategy.TENSOR,
+                parallelism.modelShards(), parallelism.microBatches(), architecture, null);
+            case AUTO -> auto(rows, parallelism, architecture, lanes, fleet.modelCapBytes());
+        };
+    }
+
+    private static Plan auto(long rows, JobSpec.Parallelism parallelism, ModelArchitecture architecture, int lanes, long cap) {
+        long bytes = architecture.parameterBytes();
+        if (bytes <= cap) {
+            int shards = parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
+            return data(rows, shards, architecture, "the model (" + bytes + " bytes) fits a worker, so " + shards
+                + " data shard(s) over " + lanes + " lane(s)");
+        }
+        int widest = architecture.widths().subList(1, architecture.widths().size()).stream().mapToInt(i -> i).min().orElse(1);
+        for (int k = 2; k <= widest; k++) {
+            long largest = ModelSplit.tensor(architecture, k).largestPartitionBytes();
+            if (largest <= cap) {
+                int dataShards = (int) Math.max(1, Math.min(lanes / k, rows));
+                String why = "the model (" + bytes + " bytes) exceeds the " + cap + "-byte cap; " + k
+                    + " tensor shards of at most " + largest + " bytes fit";
+                return model(rows, dataShards, Strategy.TENSOR, k, null, architecture, dataShards > 1
+                    ? why + ", " + dataShards + " data shards use the other lanes" : why);
+            }
+        }
+        for (int k = 2; k <= architecture.layerCount(); k++) {
+            long largest = ModelSplit.pipeline(architecture, k).largestPartitionBytes();
+            if (largest <= cap) {
+                return model(rows, 1, Strategy.PIPELINE, k, Math.max(1, Math.min(lanes, (int) Math.min(rows, 8))),
+                    architecture, "the model (" + bytes + " bytes) exceeds the " + cap + "-byte cap; " + k
+                        + " pipeline stages of at most " + largest + " bytes fit");
+            }
+        }
+        throw new InvalidSpecException("parallelism", "the model (" + bytes + " bytes) cannot be split into parts that fit "
+            + "the workers' max-model-bytes of " + cap);
+    }
+
+    private static Plan data(long rows, int shards, ModelArchitecture architecture, String reason) {
+        var ranges = DataPlanner.split(rows, shards);
+        long bytes = architecture.parameterBytes();
+        return new Plan(Strategy.DATA, rows, ranges.size(), ranges, null,
+            new Plan.ModelPlan(Strategy.DATA, 1, 1, bytes, bytes, reason));
+    }
+
+    private static Plan model(long rows, int dataShards, Strategy modelStrategy, int modelShards, Integer microBatches,
+                              ModelArchitecture architecture, String reason) {
+        ModelSplit split;
+        try {
+            split = modelStrategy == Strategy.TENSOR ? ModelSplit.tensor(architecture, modelShards)
+                : ModelSplit.pipeline(architecture, modelShards);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException("parallelism.modelShards", e.getMessage());
+        }
+        int micro = modelStrategy == Strategy.PIPELINE ? (microBatches == null ? 1 : microBatches) : 1;
+        var ranges = DataPlanner.split(rows, dataShards);
+        Strategy strategy = ranges.size() > 1 ? Strategy.HYBRID : modelStrategy;
+        return new Plan(strategy, rows, ranges.size(), ranges, null, new Plan.ModelPlan(modelStrategy, modelShards, micro,
+            split.largestPartitionBytes(), architecture.parameterBytes(), reason));
+    }
+
+    /** The split a plan's model part describes. */
+    public static ModelSplit split(Plan plan, ModelArchitecture architecture) {
+        if (!plan.splitsModel()) {
+            return ModelSplit.whole(architecture);
+        }
+        return plan.model().strategy() == Strategy.TENSOR ? ModelSplit.tensor(architecture, plan.model().modelShards())
+            : ModelSplit.pipeline(architecture, plan.model().modelShards());
+    }
+}

@@ -1,0 +1,43 @@
+package io.shardflow.db.partials;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** Merged outputs of model-parallel rounds, one per data shard: the input of the next round. */
+public class ActivationStore {
+    private final JdbcClient jdbc;
+
+    public ActivationStore(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Stores the round's merged output; false when it was already stored (the merge ran before). */
+    public boolean put(UUID jobId, int step, int stage, int dataShard, byte[] tensor) {
+        return jdbc.sql("insert into job_activations (job_id, step, stage, data_shard, data) values (?, ?, ?, ?, ?) "
+                + "on conflict do nothing")
+            .params(jobId, step, stage, dataShard, tensor).update() == 1;
+    }
+
+    public Optional<byte[]> get(UUID jobId, int step, int stage, int dataShard) {
+        return jdbc.sql("select data from job_activations where job_id = ? and step = ? and stage = ? and data_shard = ?")
+            .params(jobId, step, stage, dataShard).query((rs, n) -> rs.getBytes(1)).optional();
+    }
+
+    public boolean exists(UUID jobId, int step, int stage, int dataShard) {
+        return jdbc.sql("select count(*) from job_activations where job_id = ? and step = ? and stage = ? and data_shard = ?")
+            .params(jobId, step, stage, dataShard).query(Integer.class).single() > 0;
+    }
+
+    /** The outputs of one stage, ordered by data shard then step: the final round's, in row order. */
+    public List<byte[]> ofStage(UUID jobId, int stage, int step) {
+        return jdbc.sql("select data from job_activations where job_id = ? and stage = ? and (? < 0 or step = ?) "
+                + "order by data_shard, step")
+            .params(jobId, stage, step, step).query((rs, n) -> rs.getBytes(1)).list();
+    }
+
+    public void deleteAll(UUID jobId) {
+        jdbc.sql("delete from job_activations where job_id = ?").param(jobId).update();
+    }
+}

@@ -1,0 +1,187 @@
+package io.shardflow.scheduler.parallel;
+
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.planning.DataPlanner;
+import io.shardflow.core.planning.ModelSplit;
+import io.shardflow.core.planning.ParallelPlanner;
+import io.shardflow.core.planning.Plan;
+import io.shardflow.core.planning.RowRange;
+import io.shardflow.core.planning.ShardLayout;
+import io.shardflow.core.planning.Strategy;
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.db.events.JobEventPublisher;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.partials.ActivationStore;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.shards.ShardKey;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.shards.ShardRow;
+import io.shardflow.scheduler.dispatch.Dispatcher;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Drives model-parallel inference. TENSOR: for each data shard, round p runs one task per model shard; when all
+ * are DONE their outputs are summed (or concatenated) into the data shard's input of round p + 1. PIPELINE: each
+ * data shard's rows are cut into micro-batches; stage s of micro-batch b is dispatched as soon as stage s - 1 of b
+ * is merged, so stages of different micro-batches run at once on different lanes. Every step is idempotent: a
+ * merge is stored once, a next round inserted once.
+ */
+public class ModelParallelCoordinator {
+    private final JobRepository jobs;
+    private final ShardRepository shards;
+    private final PartialStore partials;
+    private final ActivationStore activations;
+    private final ResultStore results;
+    private final ModelRepository models;
+    private final Dispatcher dispatcher;
+    private final JobEventPublisher events;
+    private final Duration dispatchLease;
+
+    public ModelParallelCoordinator(JobRepository jobs, ShardRepository shards, PartialStore partials,
+                                    ActivationStore activations, ResultStore results, ModelRepository models,
+                                    Dispatcher dispatcher, JobEventPublisher events, Duration dispatchLease) {
+        this.jobs = jobs;
+        this.shards = shards;
+        this.partials = partials;
+        this.activations = activations;
+        this.results = results;
+        this.models = models;
+        this.dispatcher = dispatcher;
+        this.events = events;
+        this.dispatchLease = dispatchLease;
+    }
+
+    /** Tasks a plan runs in all: the job's shard total. */
+    public static int totalShards(Plan plan, ModelSplit split) {
+        if (plan.model().strategy() == Strategy.TENSOR) {
+            return plan.dataShards() * plan.model().modelShards() * split.rounds().size();
+        }
+        int micro = 0;
+        for (var range : plan.shards()) {
+            micro += microBatches(plan, range).size();
+        }
+        return micro * split.rounds().size();
+    }
+
+    /** Dispatches the first round: every model shard of every data shard, or stage 0 of every micro-batch. */
+    public void start(JobRow job, Plan plan) {
+        var rows = new ArrayList<ShardRow>();
+        for (int d = 0; d < plan.shards().size(); d++) {
+            var range = plan.shards().get(d);
+            if (plan.model().strategy() == Strategy.TENSOR) {
+                int k = plan.model().modelShards();
+                for (int j = 0; j < k; j++) {
+                    rows.add(row(job, new ShardKey(job.id(), 0, 0, d * k + j), range));
+                }
+            } else {
+                var micro = microBatches(plan, range);
+                for (int b = 0; b < micro.size(); b++) {
+                    rows.add(row(job, new ShardKey(job.id(), b, 0, d), micro.get(b)));
+                }
+            }
+        }
+        dispatch(job, plan, rows);
+    }
+
+    /** A shard finished: merge its group if complete, start what it unblocks, finish the job at the end. */
+    public void shardDone(JobRow job, ShardKey key) {
+        var plan = job.parsedPlan();
+        var model = models.find(job.spec().model().id()).orElseThrow();
+        var split = ParallelPlanner.split(plan, model.architecture());
+        var layout = ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex());
+        var round = split.rounds().get(layout.modelRound());
+        boolean tensor = plan.model().strategy() == Strategy.TENSOR;
+        int from = tensor ? layout.dataShard() * round.shards() : layout.dataShard();
+        int to = tensor ? from + round.shards() : from + 1;
+        jobs.recordProgress(job.id(), shards.countDone(job.id()));
+        if (shards.countDone(job.id(), key.step(), key.stage(), from, to) < to - from) {
+            return;
+        }
+        var parts = new ArrayList<Tensor>();
+        for (byte[] bytes : partials.readGroup(job.id(), key.step(), key.stage(), from, to)) {
+            parts.add(TensorCodec.decode(bytes));
+        }
+        if (parts.size() < to - from) {
+            return; // merged already by an earlier notice
+        }
+        var merged = switch (round.merge()) {
+            case SUM -> TensorCodec.sum(parts);
+            case CONCAT -> TensorCodec.concatColumns(parts);
+            case PASS -> parts.getFirst();
+        };
+        if (!activations.put(job.id(), key.step(), key.stage(), layout.dataShard(), TensorCodec.encode(merged))) {
+            return;
+        }
+        partials.deleteGroup(job.id(), key.step(), key.stage(), from, to);
+        int next = layout.modelRound() + 1;
+        if (next < split.rounds().size()) {
+            var shard = shards.find(key).orElseThrow();
+            var range = new RowRange(shard.rowStart(), shard.rowEnd());
+            var rows = new ArrayList<ShardRow>();
+            if (tensor) {
+                for (int j = 0; j < round.shards(); j++) {
+                    rows.add(row(job, new ShardKey(job.id(), next, 0, from + j), range));
+                }
+            } else {
+                rows.add(row(job, new ShardKey(job.id(), key.step(), next, layout.dataShard()), range));
+            }
+            dispatch(job, plan, rows);
+            return;
+        }
+        finishIfComplete(job, plan, split);
+    }
+
+    /** Re-drives every finished shard: what a lost notice left undone gets done. */
+    public void resync(JobRow job) {
+        for (var shard : shards.list(job.id())) {
+            if (shard.status() == io.shardflow.core.shards.ShardStatus.DONE) {
+                shardDone(jobs.find(job.id()).orElseThrow(), shard.key());
+            }
+        }
+    }
+
+    private void finishIfComplete(JobRow job, Plan plan, ModelSplit split) {
+        int last = split.rounds().size() - 1;
+        boolean tensor = plan.model().strategy() == Strategy.TENSOR;
+        var finals = tensor ? activations.ofStage(job.id(), 0, last) : activations.ofStage(job.id(), last, -1);
+        int expected = tensor ? plan.shards().size() : totalShards(plan, split) / split.rounds().size();
+        if (finals.size() < expected || !jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
+            return;
+        }
+        var parts = new ArrayList<Tensor>();
+        for (byte[] bytes : finals) {
+            parts.add(TensorCodec.decode(bytes));
+        }
+        results.put(job.id(), TensorCodec.encode(TensorCodec.concatRows(parts)));
+        activations.deleteAll(job.id());
+        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
+        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + parts.size() + " outputs of " + split.rounds().size()
+            + " model-parallel rounds");
+    }
+
+    private void dispatch(JobRow job, Plan plan, List<ShardRow> rows) {
+        for (var shard : shards.insertAndDispatch(rows, Instant.now().plus(dispatchLease))) {
+            dispatcher.send(job, plan, shard);
+        }
+    }
+
+    private static ShardRow row(JobRow job, ShardKey key, RowRange range) {
+        return new ShardRow(key, null, range.start(), range.end(), 1, job.spec().maxAttempts(), null, null, null);
+    }
+
+    /** The micro-batches of a data shard's rows, as absolute row ranges. */
+    static List<RowRange> microBatches(Plan plan, RowRange range) {
+        var micro = new ArrayList<RowRange>();
+        for (var r : DataPlanner.split(range.size(), plan.model().microBatches())) {
+            micro.add(new RowRange(range.start() + r.start(), range.start() + r.end()));
+        }
+        return micro;
+    }
+}

@@ -112,7 +112,10 @@ class BadInputIT {
             "parallelism", Map.of("strategy", "DATA", "dataShards", 0))), 400, "parallelism.dataShards");
         assertProblem(api.postJson("/api/v1/jobs", Map.of("type", "INFERENCE", "model", Map.of("id", modelId),
             "dataset", Map.of("id", datasetId, "features", List.of("x", "y")),
-            "parallelism", Map.of("strategy", "TENSOR"))), 400, "parallelism.strategy");
+            "parallelism", Map.of("strategy", "TENSOR"))), 400, "parallelism.modelShards");
+        assertProblem(api.postJson("/api/v1/jobs", Map.of("type", "INFERENCE", "model", Map.of("id", modelId),
+            "dataset", Map.of("id", datasetId, "features", List.of("x", "y")),
+            "parallelism", Map.of("strategy", "TENSOR", "modelShards", 2))), 400, "parallelism.modelShards");
     }
 
     @Test

@@ -86,6 +86,9 @@ class TrainingBadInputIT {
             "dataset.label", "required for training");
         assertField(api.postJson("/api/v1/jobs", job(classifier(2, 3), List.of("x1", "class"), "class", ADAM)),
             "dataset.label", "is also a feature");
+        var tensor = job(classifier(2, 3), List.of("x1", "x2"), "class", ADAM);
+        tensor.put("parallelism", Map.of("strategy", "TENSOR", "modelShards", 2));
+        assertField(api.postJson("/api/v1/jobs", tensor), "parallelism.strategy", "TENSOR training is not supported yet");
         var noTraining = job(classifier(2, 3), List.of("x1", "x2"), "class", ADAM);
         noTraining.remove("training");
         assertField(api.postJson("/api/v1/jobs", noTraining), "training", "is required");

@@ -23,6 +23,7 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
         require(type != null, "type", "is required (INFERENCE or TRAINING)");
         require(model != null, "model", "is required");
         require(dataset != null, "dataset", "is required");
+        parallelism = parallelism == null ? new Parallelism(Strategy.AUTO, null) : parallelism;
         if (type == JobType.INFERENCE) {
             require(model.id() != null, "model.id", "is required: inference runs a registered model");
             require(training == null, "training", "only a TRAINING job takes training settings");
@@ -33,7 +34,6 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
             require(strategy == Strategy.DATA || strategy == Strategy.AUTO, "parallelism.strategy",
                 strategy + " training is not supported yet; train with DATA (model shards serve inference)");
         }
-        parallelism = parallelism == null ? new Parallelism(Strategy.AUTO, null) : parallelism;
         priority = priority == null ? 0 : priority;
         require(priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);
         maxAttempts = maxAttempts == null ? 3 : maxAttempts;

@@ -46,10 +46,12 @@ class SchedulerConfiguration {
     }
 
     @Bean
-    TrainingCoordinator trainingCoordinator(JobRepository jobs, PartialStore partials, TrainingStore store,
-                                            MetricsStore metrics, ModelRepository models, Dispatcher dispatcher,
-                                            ShardRecovery recovery, JobEventPublisher events, JobEventLog timeline) {
-        return new TrainingCoordinator(jobs, partials, store, metrics, models, dispatcher, recovery, events, timeline);
+    TrainingCoordinator trainingCoordinator(JobRepository jobs, ShardRepository shards, PartialStore partials,
+                                            ActivationStore activations, TrainingStore store, MetricsStore metrics,
+                                            ModelRepository models, Dispatcher dispatcher, ShardRecovery recovery,
+                                            JobEventPublisher events, JobEventLog timeline) {
+        return new TrainingCoordinator(jobs, shards, partials, activations, store, metrics, models, dispatcher, recovery,
+            events, timeline);
     }
 
     @Bean
@@ -62,8 +64,9 @@ class SchedulerConfiguration {
     JobPlanner jobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
                           WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
                           SchedulerSettings settings, TrainingPreparation preparation,
-                          ModelParallelCoordinator modelParallel, TransactionTemplate tx) {
-        return new JobPlanner(jobs, models, datasets, workers, dispatcher, events, settings, preparation, modelParallel, tx);
+                          ModelParallelCoordinator modelParallel, TrainingCoordinator training, TransactionTemplate tx) {
+        return new JobPlanner(jobs, models, datasets, workers, dispatcher, events, settings, preparation, modelParallel,
+            training, tx);
     }
 
     @Bean

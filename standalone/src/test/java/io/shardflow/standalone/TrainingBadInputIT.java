@@ -89,6 +89,9 @@ class TrainingBadInputIT {
         var tensor = job(classifier(2, 3), List.of("x1", "x2"), "class", ADAM);
         tensor.put("parallelism", Map.of("strategy", "TENSOR", "modelShards", 2));
         assertField(api.postJson("/api/v1/jobs", tensor), "parallelism.strategy", "TENSOR training is not supported yet");
+        var hybrid = job(classifier(2, 3), List.of("x1", "x2"), "class", ADAM);
+        hybrid.put("parallelism", Map.of("strategy", "HYBRID", "dataShards", 2, "modelShards", 2));
+        assertField(api.postJson("/api/v1/jobs", hybrid), "parallelism.strategy", "HYBRID training is not supported yet");
         var noTraining = job(classifier(2, 3), List.of("x1", "x2"), "class", ADAM);
         noTraining.remove("training");
         assertField(api.postJson("/api/v1/jobs", noTraining), "training", "is required");

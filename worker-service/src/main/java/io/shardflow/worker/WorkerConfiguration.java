@@ -61,9 +61,10 @@ class WorkerConfiguration {
 
     @Bean
     TrainingComputation trainingComputation(JobRepository jobs, TrainingStore store, DatasetRepository datasets,
-                                            ComputeEngine engine, WorkerSettings settings) {
+                                            ComputeEngine engine, WorkerSettings settings, ActivationStore activations) {
         return new TrainingComputation(jobs, store,
-            new SliceCache(datasets, settings.batchRows(), settings.dataCache().toBytes()), new DenseTraining(engine));
+            new SliceCache(datasets, settings.batchRows(), settings.dataCache().toBytes()), new DenseTraining(engine),
+            activations);
     }
 
     @Bean
@@ -93,10 +94,16 @@ class WorkerConfiguration {
         ConcurrentKafkaListenerContainerFactoryConfigurer configurer, ConsumerFactory<Object, Object> consumers,
         WorkerSettings settings) {
         var laneConsumers = new DefaultKafkaConsumerFactory<Object, Object>(consumers.getConfigurationProperties());
-        laneConsumers.updateConfigs(java.util.Map.of(
+        var configs = new java.util.HashMap<String, Object>(java.util.Map.of(
             ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
             ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RoundRobinAssignor.class.getName(),
             ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(10).toMillis()));
+        if (!settings.id().isBlank()) {
+            // static membership: a worker restarted under the same id takes its lanes' partitions back at once
+            // (Spring Kafka suffixes the id per lane), instead of waiting for the group to notice it was gone
+            configs.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.id());
+        }
+        laneConsumers.updateConfigs(configs);
         var factory = new ConcurrentKafkaListenerContainerFactory<Object, Object>();
         configurer.configure(factory, laneConsumers);
         factory.setConcurrency(settings.effectiveLanes());

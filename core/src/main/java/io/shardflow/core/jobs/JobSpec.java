@@ -31,8 +31,10 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
             require(training != null, "training", "is required for a TRAINING job");
             require(dataset.label() != null, "dataset.label", "names the column to learn and is required for training");
             var strategy = parallelism.strategy();
-            require(strategy == Strategy.DATA || strategy == Strategy.AUTO, "parallelism.strategy",
-                strategy + " training is not supported yet; train with DATA (model shards serve inference)");
+            require(strategy == Strategy.DATA || strategy == Strategy.AUTO || strategy == Strategy.PIPELINE,
+                "parallelism.strategy", strategy + " training is not supported yet; train with DATA or PIPELINE");
+            require(strategy != Strategy.PIPELINE || training.syncEvery() == 1, "training.syncEvery",
+                "PIPELINE training synchronises every step");
         }
         priority = priority == null ? 0 : priority;
         require(priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);

@@ -9,5 +9,11 @@ public enum TaskKind {
     /** {@code localSteps} optimiser steps on the shard's parts of consecutive batches (local SGD); the partial is parameters. */
     LOCAL_STEPS,
     /** Loss (and accuracy) on the shard's validation rows. */
-    EVALUATE
+    EVALUATE,
+    /** Pipeline training: one stage's forward pass for one micro-batch; the partial is its output. */
+    PIPE_FORWARD,
+    /** Pipeline training: the last stage's forward and backward for one micro-batch (gradients and input gradient). */
+    PIPE_LAST,
+    /** Pipeline training: one stage's backward for one micro-batch, from the gradient of its output. */
+    PIPE_BACKWARD
 }

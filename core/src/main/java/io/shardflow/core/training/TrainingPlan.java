@@ -9,14 +9,26 @@ import java.util.UUID;
  * (null without standardisation), where the parameters started, and the checkpoint interval.
  *
  * <p>A round is the shards of one {@code (step, stage)}: stage {@link #COMPUTE_STAGE} computes from parameter
- * version {@code step} (gradients, or local steps up to the next synchronisation); stage {@link #EVALUATE_STAGE}
+ * version {@code step} (gradients, or local steps up to the next synchronisation); stage {@link #evaluateStage()}
  * evaluates the parameters that round produced on the validation rows, at the end of an epoch.
+ *
+ * <p>With {@code stages} > 1 (PIPELINE, GPipe) a step is micro-batch tasks keyed {@code (step, stage, microBatch)}:
+ * stages {@code 0..stages-2} forward, {@code stages-1} the last stage's forward and backward, and
+ * {@code stages + s} the backward of stage {@code s}.
  */
 public record TrainingPlan(ModelArchitecture architecture, int totalSteps, int stepsPerEpoch, int epochs,
                            int syncEvery, int trainingRows, int validationRows, FeatureScaling scaling,
-                           UUID initialModelId, int checkpointEvery) {
+                           UUID initialModelId, int checkpointEvery, int stages, int microBatches) {
     public static final int COMPUTE_STAGE = 0;
-    public static final int EVALUATE_STAGE = 1;
+
+    /** The stage key of an evaluation round. */
+    public int evaluateStage() {
+        return stages == 1 ? 1 : 2 * stages;
+    }
+
+    public boolean pipelined() {
+        return stages > 1;
+    }
 
     /** Rounds start at multiples of {@code syncEvery}; this one covers steps {@code [step, roundEnd(step))}. */
     public int roundEnd(int step) {

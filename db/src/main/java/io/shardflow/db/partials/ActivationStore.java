@@ -37,6 +37,10 @@ public class ActivationStore {
             .params(jobId, stage, step, step).query((rs, n) -> rs.getBytes(1)).list();
     }
 
+    public void deleteStep(UUID jobId, int step) {
+        jdbc.sql("delete from job_activations where job_id = ? and step = ?").params(jobId, step).update();
+    }
+
     public void deleteAll(UUID jobId) {
         jdbc.sql("delete from job_activations where job_id = ?").param(jobId).update();
     }

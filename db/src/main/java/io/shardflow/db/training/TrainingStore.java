@@ -46,6 +46,11 @@ public class TrainingStore {
         return jdbc.sql("select count(*) from job_checkpoints where job_id = ?").param(jobId).query(Integer.class).single();
     }
 
+    /** Forgets the pipeline activations of every step from {@code step} on. */
+    public void rewindActivations(UUID jobId, int step) {
+        jdbc.sql("delete from job_activations where job_id = ? and step >= ?").params(jobId, step).update();
+    }
+
     /** Forgets every round from {@code step} on (shards, partials, parameter versions): the job replays them. */
     public void rewindTo(UUID jobId, int step) {
         jdbc.sql("delete from partials where job_id = ? and step >= ?").params(jobId, step).update();

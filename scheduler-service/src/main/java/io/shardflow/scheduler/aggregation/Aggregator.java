@@ -66,8 +66,11 @@ public class Aggregator {
                 return;
             }
             if (done.succeeded()) {
-                if (job.plan() != null && job.parsedPlan().splitsModel()) {
+                var plan = job.parsedPlan();
+                if (plan != null && plan.splitsModel()) {
                     modelParallel.shardDone(job, ShardKey.of(done));
+                } else if (plan != null && plan.training() != null && plan.training().pipelined()) {
+                    training.pipelineTaskDone(job, ShardKey.of(done));
                 } else {
                     mergeIfComplete(job, done.step(), done.stage());
                 }
@@ -81,8 +84,17 @@ public class Aggregator {
 
     /** Re-drives a job whose every shard is DONE but which did not finish (its last notice was lost). */
     public void resync(JobRow job) {
-        if (job.plan() != null && job.parsedPlan().splitsModel()) {
+        var plan = job.parsedPlan();
+        if (plan != null && plan.splitsModel()) {
             modelParallel.resync(job);
+            return;
+        }
+        if (plan != null && plan.training() != null && plan.training().pipelined()) {
+            for (var shard : shards.list(job.id())) {
+                if (shard.status() == io.shardflow.core.shards.ShardStatus.DONE) {
+                    training.pipelineTaskDone(jobs.find(job.id()).orElseThrow(), shard.key());
+                }
+            }
             return;
         }
         shards.latestRound(job.id()).ifPresent(round -> mergeIfComplete(job, round.step(), round.stage()));

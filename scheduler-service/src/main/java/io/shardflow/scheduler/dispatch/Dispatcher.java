@@ -68,10 +68,15 @@ public class Dispatcher {
         if (job.type() == JobType.INFERENCE) {
             return TaskKind.INFER;
         }
-        if (key.stage() == TrainingPlan.EVALUATE_STAGE) {
+        var training = plan.training();
+        if (key.stage() == training.evaluateStage()) {
             return TaskKind.EVALUATE;
         }
-        return plan.training().syncEvery() == 1 ? TaskKind.GRADIENT : TaskKind.LOCAL_STEPS;
+        if (training.pipelined()) {
+            int k = training.stages();
+            return key.stage() < k - 1 ? TaskKind.PIPE_FORWARD : key.stage() == k - 1 ? TaskKind.PIPE_LAST : TaskKind.PIPE_BACKWARD;
+        }
+        return training.syncEvery() == 1 ? TaskKind.GRADIENT : TaskKind.LOCAL_STEPS;
     }
 
     /** Gradient rounds read the parameters before their first step; evaluation reads them after the round. */
@@ -79,7 +84,7 @@ public class Dispatcher {
         if (plan.training() == null) {
             return 0;
         }
-        return key.stage() == TrainingPlan.EVALUATE_STAGE ? plan.training().roundEnd(key.step()) : key.step();
+        return key.stage() == plan.training().evaluateStage() ? plan.training().roundEnd(key.step()) : key.step();
     }
 
     private static int localSteps(Plan plan, ShardKey key) {

@@ -22,6 +22,7 @@ import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
+import io.shardflow.scheduler.training.TrainingCoordinator;
 import io.shardflow.scheduler.training.TrainingPreparation;
 import io.shardflow.scheduler.training.TrainingProgress;
 import java.nio.charset.StandardCharsets;
@@ -49,13 +50,15 @@ public class JobPlanner {
     private final SchedulerSettings settings;
     private final TrainingPreparation preparation;
     private final ModelParallelCoordinator modelParallel;
+    private final TrainingCoordinator training;
     private final TransactionTemplate tx;
 
     public JobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
                       WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
                       SchedulerSettings settings, TrainingPreparation preparation,
-                      ModelParallelCoordinator modelParallel, TransactionTemplate tx) {
+                      ModelParallelCoordinator modelParallel, TrainingCoordinator training, TransactionTemplate tx) {
         this.jobs = jobs;
+        this.training = training;
         this.modelParallel = modelParallel;
         this.preparation = preparation;
         this.models = models;
@@ -88,6 +91,8 @@ public class JobPlanner {
                 jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
                 if (plan.splitsModel()) {
                     modelParallel.start(job, plan);
+                } else if (plan.training() != null) {
+                    training.startCompute(job, plan, 0);
                 } else {
                     dispatcher.startRound(job, plan, 0, 0);
                 }
@@ -109,7 +114,8 @@ public class JobPlanner {
         if (spec.type() == JobType.TRAINING) {
             var target = preparation.target(spec, job.tenant());
             JobInputCheck.check(target.architecture(), target.name(), dataset, spec.dataset().features(), spec.dataset().label());
-            var data = Plan.data(dataset.rows(), shardCount(spec, dataset));
+            boolean pipeline = spec.parallelism().strategy() == io.shardflow.core.planning.Strategy.PIPELINE;
+            var data = Plan.data(dataset.rows(), pipeline ? 1 : shardCount(spec, dataset));
             return data.withTraining(preparation.prepare(job.id(), spec, target, dataset));
         }
         ModelRow model = models.find(spec.model().id()).filter(m -> m.tenant().equals(job.tenant()))

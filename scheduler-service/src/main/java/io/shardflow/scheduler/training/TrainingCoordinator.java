@@ -13,7 +13,9 @@ import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.scheduler.dispatch.Dispatcher;
@@ -46,8 +48,10 @@ public class TrainingCoordinator {
     private final JobEventPublisher events;
     private final JobEventLog timeline;
     private final Map<UUID, TrainingState> states = new ConcurrentHashMap<>();
+    private final PipelineTraining pipeline;
 
-    public TrainingCoordinator(JobRepository jobs, PartialStore partials, TrainingStore store, MetricsStore metrics,
+    public TrainingCoordinator(JobRepository jobs, ShardRepository shards, PartialStore partials,
+                               ActivationStore activations, TrainingStore store, MetricsStore metrics,
                                ModelRepository models, Dispatcher dispatcher, ShardRecovery recovery,
                                JobEventPublisher events, JobEventLog timeline) {
         this.jobs = jobs;
@@ -59,38 +63,30 @@ public class TrainingCoordinator {
         this.recovery = recovery;
         this.events = events;
         this.timeline = timeline;
+        this.pipeline = new PipelineTraining(this, jobs, shards, partials, activations, dispatcher);
     }
 
     /** Every shard of round {@code (step, stage)} is DONE and the job is AGGREGATING. */
     public void roundCompleted(JobRow job, int step, int stage) {
         var plan = job.parsedPlan();
         var training = plan.training();
-        var state = states.get(job.id());
         // a compute round starts from version `step`; an evaluation round checks the version its round produced
-        int expected = stage == TrainingPlan.EVALUATE_STAGE ? training.roundEnd(step) : step;
-        if (state == null || state.version != expected) {
-            var checkpoint = store.latestCheckpoint(job.id())
-                .orElseThrow(() -> new IllegalStateException("training job " + job.id() + " has no checkpoint"));
-            if (stage == TrainingPlan.COMPUTE_STAGE && checkpoint.step() == step) {
-                // the round was computed from the checkpoint's parameters: carry on from there
-                state = restore(job, checkpoint);
-            } else {
-                resume(job, plan, checkpoint, state == null ? "this scheduler holds no state for the job"
-                    : "its state is at step " + state.version);
-                return;
-            }
+        boolean evaluation = stage == training.evaluateStage();
+        var state = current(job, plan, evaluation ? training.roundEnd(step) : step, step,
+            !evaluation);
+        if (state == null) {
+            return;
         }
         var parts = new ArrayList<TrainingPartial>();
         for (byte[] bytes : partials.readRound(job.id(), step, stage)) {
             parts.add(TrainingPartial.decode(bytes));
         }
         partials.deleteRound(job.id(), step, stage);
-        if (stage == TrainingPlan.EVALUATE_STAGE) {
+        if (evaluation) {
             recordValidation(job, training, state, step, parts);
             next(job, plan, state);
             return;
         }
-        int end = training.roundEnd(step);
         long samples = parts.stream().mapToLong(TrainingPartial::samples).sum();
         double loss = parts.stream().mapToDouble(p -> p.loss() * p.samples()).sum() / Math.max(1, samples);
         if (training.syncEvery() == 1) {
@@ -98,6 +94,33 @@ public class TrainingCoordinator {
         } else {
             state.params = weightedMean(parts, samples);
         }
+        stepped(job, plan, state, step, loss, samples);
+    }
+
+    /**
+     * The working state at {@code version}, or null after starting a resume: a missing or diverging state is
+     * rebuilt from the checkpoint when that is where this round began, else the job replays from the checkpoint.
+     */
+    TrainingState current(JobRow job, Plan plan, int version, int roundStart, boolean computeRound) {
+        var state = states.get(job.id());
+        if (state != null && state.version == version) {
+            return state;
+        }
+        var checkpoint = store.latestCheckpoint(job.id())
+            .orElseThrow(() -> new IllegalStateException("training job " + job.id() + " has no checkpoint"));
+        if (computeRound && checkpoint.step() == roundStart) {
+            // the round was computed from the checkpoint's parameters: carry on from there
+            return restore(job, checkpoint);
+        }
+        resume(job, plan, checkpoint, state == null ? "this scheduler holds no state for the job"
+            : "its state is at step " + state.version);
+        return null;
+    }
+
+    /** After the update of the round that began at {@code step}: store, record, checkpoint, then evaluate or go on. */
+    void stepped(JobRow job, Plan plan, TrainingState state, int step, double loss, long samples) {
+        var training = plan.training();
+        int end = training.roundEnd(step);
         if (!Double.isFinite(loss) || !allFinite(state.params)) {
             recovery.failJob(job, "training diverged at step " + end + ": the loss is " + loss
                 + "; try a smaller learning rate or standardised features");
@@ -116,10 +139,24 @@ public class TrainingCoordinator {
         if (job.spec().training().validationSplit() > 0 && endsEpoch(training, step, end)) {
             recordProgress(job, training, state);
             jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
-            dispatcher.startRound(job, plan, step, TrainingPlan.EVALUATE_STAGE);
+            dispatcher.startRound(job, plan, step, training.evaluateStage());
             return;
         }
         next(job, plan, state);
+    }
+
+    /** Starts the compute of the step at {@code version}: one round of data shards, or a pipeline's first stage. */
+    public void startCompute(JobRow job, Plan plan, int version) {
+        if (plan.training().pipelined()) {
+            pipeline.start(job, plan, version);
+        } else {
+            dispatcher.startRound(job, plan, version, TrainingPlan.COMPUTE_STAGE);
+        }
+    }
+
+    /** The state's parameters as this scheduler holds them; for the pipeline's merge. */
+    TrainingState state(UUID jobId) {
+        return states.get(jobId);
     }
 
     private TrainingState restore(JobRow job, TrainingStore.Checkpoint checkpoint) {
@@ -138,8 +175,9 @@ public class TrainingCoordinator {
         log.info("training job {} resumes from the checkpoint at step {} ({})", job.id(), checkpoint.step(), why);
         timeline.append(job.id(), "io.shardflow.job.resumed", "resumed from the checkpoint at step " + checkpoint.step());
         jobs.recordTraining(job.id(), TrainingProgress.json(plan.training(), checkpoint.step()), null);
+        store.rewindActivations(job.id(), checkpoint.step());
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
-        dispatcher.startRound(job, plan, checkpoint.step(), TrainingPlan.COMPUTE_STAGE);
+        startCompute(job, plan, checkpoint.step());
     }
 
     private void next(JobRow job, Plan plan, TrainingState state) {
@@ -150,7 +188,7 @@ public class TrainingCoordinator {
             return;
         }
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
-        dispatcher.startRound(job, plan, state.version, TrainingPlan.COMPUTE_STAGE);
+        startCompute(job, plan, state.version);
     }
 
     private void finish(JobRow job, TrainingPlan training, TrainingState state) {
@@ -188,9 +226,15 @@ public class TrainingCoordinator {
             TrainingProgress.metrics(state.lastLoss, state.validationLoss, state.validationAccuracy));
     }
 
+    /** A pipeline task finished (stage, micro-batch) for a pipelined training job. */
+    public void pipelineTaskDone(JobRow job, io.shardflow.db.shards.ShardKey key) {
+        pipeline.taskDone(job, key);
+    }
+
     /** Forgets the state of a job that ended. */
     public void forget(UUID jobId) {
         states.remove(jobId);
+        pipeline.forget(jobId);
     }
 
     private static float[][] weightedMean(List<TrainingPartial> parts, long samples) {

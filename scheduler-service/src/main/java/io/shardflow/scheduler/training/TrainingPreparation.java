@@ -66,9 +66,17 @@ public class TrainingPreparation {
         store.putParameters(jobId, 0, parameters);
         store.checkpoint(jobId, 0, parameters, TensorCodec.encodeBundle(ParameterOptimizer.create(training).state()));
         int checkpointEvery = training.checkpointEvery() != null ? training.checkpointEvery() : settings.checkpointEvery();
+        var parallelism = spec.parallelism();
+        boolean pipeline = parallelism.strategy() == io.shardflow.core.planning.Strategy.PIPELINE;
+        int stages = pipeline ? parallelism.modelShards() : 1;
+        if (stages > target.architecture().layerCount()) {
+            throw new InvalidSpecException("parallelism.modelShards", "a model of " + target.architecture().layerCount()
+                + " layers makes at most " + target.architecture().layerCount() + " stages, not " + stages);
+        }
+        int micro = pipeline && parallelism.microBatches() != null ? parallelism.microBatches() : 1;
         return new TrainingPlan(target.architecture(), total, perEpoch, (total + perEpoch - 1) / perEpoch,
             training.syncEvery(), schedule.trainingRows(), schedule.validationRows().length, scaling,
-            target.initialModelId(), checkpointEvery);
+            target.initialModelId(), checkpointEvery, stages, micro);
     }
 
     /** Mean and standard deviation of each feature over the training rows, read a window at a time. */

@@ -29,6 +29,81 @@ public final class DenseTraining {
     public record Result(float[][] grads, double loss, int correct, int samples) {
     }
 
+    /** A pipeline stage's gradients, and the gradient of its input (null for the first stage). */
+    public record StageResult(float[][] grads, float[] inputGrad, double loss, int correct, int samples) {
+    }
+
+    /** A stage's layers {@code first..} forward, without gradients: its output for the next stage. */
+    public float[] forwardStage(ModelArchitecture architecture, int first, float[][] params, float[] x, int n,
+                                boolean activateInput) {
+        try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
+            var input = manager.create(x, new Shape(n, architecture.widths().get(first)));
+            return forward(architecture, stageArrays(manager, architecture, first, params), activateInput ? activate(architecture, input) : input)
+                .toFloatArray();
+        }
+    }
+
+    /**
+     * A stage's backward for {@code n} rows: with {@code labels}, the last stage, whose loss is this micro-batch's
+     * share of the global batch's mean loss ({@code batch} rows in all); otherwise {@code upstream}, the gradient of
+     * the stage's output.
+     */
+    public StageResult backwardStage(ModelArchitecture architecture, int first, float[][] params, float[] x, int n,
+                                     boolean activateInput, float[] labels, int batch, float[] upstream, boolean inputGrad) {
+        try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
+            var arrays = stageArrays(manager, architecture, first, params);
+            for (var p : arrays) {
+                p.setRequiresGradient(true);
+            }
+            var input = manager.create(x, new Shape(n, architecture.widths().get(first)));
+            if (inputGrad) {
+                input.setRequiresGradient(true);
+            }
+            JniUtils.setGradMode(true);
+            try {
+                var out = forward(architecture, arrays, activateInput ? activate(architecture, input) : input);
+                double loss = 0;
+                int correct = 0;
+                if (labels != null) {
+                    var share = loss(architecture, manager, out, labels, n).mul((float) n / batch);
+                    JniUtils.backward((PtNDArray) share, (PtNDArray) share.onesLike(), false, false);
+                    loss = share.getFloat() * batch / (double) n;
+                    correct = correct(architecture, manager, out, labels);
+                } else {
+                    var gradient = manager.create(upstream, out.getShape());
+                    JniUtils.backward((PtNDArray) out, (PtNDArray) gradient, false, false);
+                }
+                var grads = new float[arrays.length][];
+                for (int i = 0; i < arrays.length; i++) {
+                    grads[i] = arrays[i].getGradient().toFloatArray();
+                }
+                return new StageResult(grads, inputGrad ? input.getGradient().toFloatArray() : null, loss, correct, n);
+            } finally {
+                JniUtils.setGradMode(false);
+            }
+        }
+    }
+
+    private static NDArray activate(ModelArchitecture architecture, NDArray a) {
+        return switch (architecture.hiddenActivation()) {
+            case RELU -> Activation.relu(a);
+            case TANH -> Activation.tanh(a);
+            case SIGMOID -> Activation.sigmoid(a);
+            case IDENTITY -> a;
+        };
+    }
+
+    private static NDArray[] stageArrays(NDManager manager, ModelArchitecture architecture, int first, float[][] params) {
+        var widths = architecture.widths();
+        var arrays = new NDArray[params.length];
+        for (int i = 0; i < params.length / 2; i++) {
+            int l = first + i;
+            arrays[2 * i] = manager.create(params[2 * i], new Shape(widths.get(l + 1), widths.get(l)));
+            arrays[2 * i + 1] = manager.create(params[2 * i + 1], new Shape(widths.get(l + 1)));
+        }
+        return arrays;
+    }
+
     /** Gradients of the mean loss over {@code n} rows of {@code x} ({@code [n][inputs]}) with labels {@code y}. */
     public Result gradient(ModelArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
@@ -77,12 +152,7 @@ public final class DenseTraining {
         for (int l = 0; l < layers; l++) {
             a = Linear.linear(a, params[2 * l], params[2 * l + 1]).singletonOrThrow();
             if (l + 1 < layers) {
-                a = switch (architecture.hiddenActivation()) {
-                    case RELU -> Activation.relu(a);
-                    case TANH -> Activation.tanh(a);
-                    case SIGMOID -> Activation.sigmoid(a);
-                    case IDENTITY -> a;
-                };
+                a = activate(architecture, a);
             }
         }
         return a;

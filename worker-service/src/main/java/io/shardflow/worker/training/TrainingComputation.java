@@ -3,6 +3,14 @@ package io.shardflow.worker.training;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.messaging.TaskKind;
+import io.shardflow.core.planning.DataPlanner;
+import io.shardflow.core.planning.ModelSplit;
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.training.TrainingPlan;
+import io.shardflow.db.partials.ActivationStore;
+import java.util.ArrayList;
+import java.util.Arrays;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.planning.Plan;
@@ -29,10 +37,13 @@ public class TrainingComputation implements ShardComputation {
     private final TrainingStore store;
     private final SliceCache slices;
     private final DenseTraining training;
+    private final ActivationStore activations;
     private final Cache<UUID, TrainingSchedule> schedules = Caffeine.newBuilder().maximumSize(64).build();
 
-    public TrainingComputation(JobRepository jobs, TrainingStore store, SliceCache slices, DenseTraining training) {
+    public TrainingComputation(JobRepository jobs, TrainingStore store, SliceCache slices, DenseTraining training,
+                               ActivationStore activations) {
         this.jobs = jobs;
+        this.activations = activations;
         this.store = store;
         this.slices = slices;
         this.training = training;
@@ -55,8 +66,45 @@ public class TrainingComputation implements ShardComputation {
             case GRADIENT -> gradient(architecture, params, slice, schedule.batch(task.step()), task).encode();
             case LOCAL_STEPS -> localSteps(architecture, params, slice, schedule, spec, task).encode();
             case EVALUATE -> evaluate(architecture, params, slice, schedule.validationRows(), task).encode();
+            case PIPE_FORWARD, PIPE_LAST, PIPE_BACKWARD -> pipeline(trainingPlan, params, slice, schedule, task);
             case INFER -> throw new IllegalArgumentException("not a training task: " + task.kind());
         };
+    }
+
+    /**
+     * One stage of one micro-batch of a GPipe step. Stage keys: {@code 0..k-2} forward, {@code k-1} the last
+     * stage's forward and backward, {@code k + s} stage s's backward, which recomputes its forward from its stored
+     * input rather than keeping activations alive between tasks.
+     */
+    private byte[] pipeline(TrainingPlan plan, float[][] params, ShardSlice slice, TrainingSchedule schedule, ShardTask task) {
+        int k = plan.stages();
+        int s = task.stage() < k ? task.stage() : task.stage() - k;
+        int microBatch = task.shardIndex();
+        int[] batch = schedule.batch(task.step());
+        var micro = DataPlanner.split(batch.length, plan.microBatches()).get(microBatch);
+        var rows = slice.gather(Arrays.copyOfRange(batch, (int) micro.start(), (int) micro.end()));
+        var stage = ModelSplit.pipeline(plan.architecture(), k).rounds().get(s).partitions().getFirst();
+        int first = stage.slices().getFirst().layer();
+        var stageParams = Arrays.copyOfRange(params, 2 * first, 2 * first + 2 * stage.slices().size());
+        float[] input = s == 0 ? rows.x() : activation(task, s - 1);
+        var architecture = plan.architecture();
+        if (task.kind() == TaskKind.PIPE_FORWARD) {
+            var out = training.forwardStage(architecture, first, stageParams, input, rows.rows(), s > 0);
+            return TensorCodec.encode(Tensor.matrix(rows.rows(), stage.outputs(), out));
+        }
+        boolean last = task.kind() == TaskKind.PIPE_LAST;
+        var result = training.backwardStage(architecture, first, stageParams, input, rows.rows(), s > 0,
+            last ? rows.y() : null, batch.length, last ? null : activation(task, k + s + 1), s > 0);
+        var tensors = new ArrayList<>(Arrays.asList(result.grads()));
+        if (result.inputGrad() != null) {
+            tensors.add(result.inputGrad());
+        }
+        return new TrainingPartial(tensors.toArray(float[][]::new), result.samples(), result.loss(), result.correct()).encode();
+    }
+
+    private float[] activation(ShardTask task, int stage) {
+        return TensorCodec.decode(activations.get(task.jobId(), task.step(), stage, task.shardIndex())
+            .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing"))).data();
     }
 
     private TrainingPartial gradient(ModelArchitecture architecture, float[][] params, ShardSlice slice, int[] batch,

@@ -73,9 +73,8 @@ class SchedulerConfiguration {
     ModelParallelCoordinator modelParallelCoordinator(JobRepository jobs, ShardRepository shards, PartialStore partials,
                                                       ActivationStore activations, ResultStore results,
                                                       ModelRepository models, Dispatcher dispatcher,
-                                                      JobEventPublisher events, SchedulerSettings settings) {
-        return new ModelParallelCoordinator(jobs, shards, partials, activations, results, models, dispatcher, events,
-            settings.dispatchLease());
+                                                      JobEventPublisher events) {
+        return new ModelParallelCoordinator(jobs, shards, partials, activations, results, models, dispatcher, events);
     }
 
     @Bean

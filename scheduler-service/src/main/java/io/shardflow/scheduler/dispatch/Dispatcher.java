@@ -51,6 +51,13 @@ public class Dispatcher {
         return dispatched.size();
     }
 
+    /** Inserts and dispatches the shards that do not exist yet; a round started twice starts once. */
+    public void startShards(JobRow job, Plan plan, java.util.List<ShardRow> rows) {
+        for (var shard : shards.insertAndDispatch(rows, Instant.now().plus(dispatchLease))) {
+            send(job, plan, shard);
+        }
+    }
+
     public void send(JobRow job, Plan plan, ShardRow shard) {
         var key = shard.key();
         var spec = job.spec();

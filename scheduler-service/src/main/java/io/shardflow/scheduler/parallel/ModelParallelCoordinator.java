@@ -21,8 +21,6 @@ import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
 import io.shardflow.scheduler.dispatch.Dispatcher;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,11 +40,10 @@ public class ModelParallelCoordinator {
     private final ModelRepository models;
     private final Dispatcher dispatcher;
     private final JobEventPublisher events;
-    private final Duration dispatchLease;
 
     public ModelParallelCoordinator(JobRepository jobs, ShardRepository shards, PartialStore partials,
                                     ActivationStore activations, ResultStore results, ModelRepository models,
-                                    Dispatcher dispatcher, JobEventPublisher events, Duration dispatchLease) {
+                                    Dispatcher dispatcher, JobEventPublisher events) {
         this.jobs = jobs;
         this.shards = shards;
         this.partials = partials;
@@ -55,7 +52,6 @@ public class ModelParallelCoordinator {
         this.models = models;
         this.dispatcher = dispatcher;
         this.events = events;
-        this.dispatchLease = dispatchLease;
     }
 
     /** Tasks a plan runs in all: the job's shard total. */
@@ -87,7 +83,7 @@ public class ModelParallelCoordinator {
                 }
             }
         }
-        dispatch(job, plan, rows);
+        dispatcher.startShards(job, plan, rows);
     }
 
     /** A shard finished: merge its group if complete, start what it unblocks, finish the job at the end. */
@@ -132,7 +128,7 @@ public class ModelParallelCoordinator {
             } else {
                 rows.add(row(job, new ShardKey(job.id(), key.step(), next, layout.dataShard()), range));
             }
-            dispatch(job, plan, rows);
+            dispatcher.startShards(job, plan, rows);
             return;
         }
         finishIfComplete(job, plan, split);
@@ -166,11 +162,6 @@ public class ModelParallelCoordinator {
             + " model-parallel rounds");
     }
 
-    private void dispatch(JobRow job, Plan plan, List<ShardRow> rows) {
-        for (var shard : shards.insertAndDispatch(rows, Instant.now().plus(dispatchLease))) {
-            dispatcher.send(job, plan, shard);
-        }
-    }
 
     private static ShardRow row(JobRow job, ShardKey key, RowRange range) {
         return new ShardRow(key, null, range.start(), range.end(), 1, job.spec().maxAttempts(), null, null, null);

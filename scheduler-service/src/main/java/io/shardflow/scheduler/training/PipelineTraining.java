@@ -16,8 +16,6 @@ import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
 import io.shardflow.scheduler.dispatch.Dispatcher;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +54,7 @@ final class PipelineTraining {
         for (int b = 0; b < microBatches(job, plan, step); b++) {
             rows.add(row(job, plan, new ShardKey(job.id(), step, 0, b)));
         }
-        dispatch(job, plan, rows);
+        dispatcher.startShards(job, plan, rows);
     }
 
     void taskDone(JobRow job, ShardKey key) {
@@ -80,7 +78,7 @@ final class PipelineTraining {
             // a forward output: the next stage's input
             if (activations.put(job.id(), step, stage, b, bytes.getFirst())) {
                 partials.deleteGroup(job.id(), step, stage, b, b + 1);
-                dispatch(job, plan, List.of(row(job, plan, new ShardKey(job.id(), step, stage + 1, b))));
+                dispatcher.startShards(job, plan, List.of(row(job, plan, new ShardKey(job.id(), step, stage + 1, b))));
             }
             return;
         }
@@ -92,7 +90,7 @@ final class PipelineTraining {
             int width = inputWidth(plan, s);
             var gradient = Tensor.matrix(inputGrad.length / width, width, inputGrad);
             if (activations.put(job.id(), step, k + s, b, TensorCodec.encode(gradient))) {
-                dispatch(job, plan, List.of(row(job, plan, new ShardKey(job.id(), step, k + s - 1, b))));
+                dispatcher.startShards(job, plan, List.of(row(job, plan, new ShardKey(job.id(), step, k + s - 1, b))));
             }
         }
         finishStepIfComplete(job, plan, step);
@@ -162,11 +160,6 @@ final class PipelineTraining {
         return first.colEnd() - first.colStart();
     }
 
-    private void dispatch(JobRow job, Plan plan, List<ShardRow> rows) {
-        for (var shard : shards.insertAndDispatch(rows, Instant.now().plus(Duration.ofMinutes(5)))) {
-            dispatcher.send(job, plan, shard);
-        }
-    }
 
     private static ShardRow row(JobRow job, Plan plan, ShardKey key) {
         var range = plan.shards().getFirst();

@@ -65,8 +65,9 @@ public class JobController {
     @PostMapping("/jobs")
     public ResponseEntity<JobView> submit(@RequestBody JobSpec spec,
                                           @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+                                          @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
                                           HttpServletRequest request) {
-        var accepted = intake.submit(tenants.of(request), spec, idempotencyKey);
+        var accepted = intake.submit(tenants.of(request), spec, idempotencyKey, correlationId);
         var response = ResponseEntity.status(HttpStatus.ACCEPTED)
             .location(URI.create("/api/v1/jobs/" + accepted.job().id()));
         if (!accepted.created()) {

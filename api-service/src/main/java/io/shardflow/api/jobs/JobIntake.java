@@ -54,7 +54,7 @@ public class JobIntake {
     public record Accepted(JobRow job, boolean created) {
     }
 
-    public Accepted submit(String tenant, JobSpec spec, String idempotencyKey) {
+    public Accepted submit(String tenant, JobSpec spec, String idempotencyKey, String correlationId) {
         if (idempotencyKey != null) {
             InvalidSpecException.require(!idempotencyKey.isBlank() && idempotencyKey.length() <= 200, "Idempotency-Key",
                 "must be 1 to 200 characters");
@@ -62,7 +62,7 @@ public class JobIntake {
         validate(tenant, spec);
         return tx.execute(s -> {
             var id = UUID.randomUUID();
-            var jobId = jobs.insert(id, tenant, spec, idempotencyKey);
+            var jobId = jobs.insert(id, tenant, spec, idempotencyKey, correlationId);
             var job = jobs.find(jobId).orElseThrow();
             if (!jobId.equals(id)) {
                 // a retry must be the same request; another body under a used key is a client bug

@@ -1,22 +1,26 @@
 package io.shardflow.core.messaging;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.shardflow.core.jobs.JobStatus;
 import java.time.Instant;
 import java.util.UUID;
 
 /**
- * On {@link Topics#JOB_EVENTS}: a lifecycle event in CloudEvents 1.0 structured JSON form. {@code type} is
- * {@code io.shardflow.job.<status in lower case>}; {@code subject} is the job id.
+ * On {@link Topics#JOB_EVENTS}: a lifecycle event in CloudEvents 1.0 structured JSON form, keyed by job id.
+ * {@code type} is {@code io.shardflow.job.<status in lower case>}; {@code subject} is the job id;
+ * {@code correlationid} (an extension attribute) repeats the caller's correlation id, so a pipeline can wait for
+ * its own jobs.
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobEvent(String specversion, String id, String source, String type, String subject, Instant time,
-                       String datacontenttype, Data data) {
+                       String datacontenttype, String correlationid, Data data) {
 
     public record Data(UUID jobId, String tenant, JobStatus status, String error, int shardsDone, int shardsTotal) {
     }
 
-    public static JobEvent of(String source, Data data) {
+    public static JobEvent of(String source, String correlationId, Data data) {
         return new JobEvent("1.0", UUID.randomUUID().toString(), source,
             "io.shardflow.job." + data.status().name().toLowerCase(java.util.Locale.ROOT), data.jobId().toString(),
-            Instant.now(), "application/json", data);
+            Instant.now(), "application/json", correlationId, data);
     }
 }

@@ -22,7 +22,7 @@ public class JobRepository {
     private static final String COLUMNS = """
         id, tenant, type, status, priority, spec::text as spec, plan::text as plan, shards_total, shards_done, error,
         version, created_at, updated_at, started_at, finished_at, result_model_id, progress::text as progress,
-        metrics::text as metrics""";
+        metrics::text as metrics, correlation_id""";
 
     private final JdbcClient jdbc;
 
@@ -35,15 +35,20 @@ public class JobRepository {
      * the first job's id instead.
      */
     public UUID insert(UUID id, String tenant, JobSpec spec, String idempotencyKey) {
+        return insert(id, tenant, spec, idempotencyKey, null);
+    }
+
+    /** As {@link #insert(UUID, String, JobSpec, String)}, with the caller's correlation id for its events. */
+    public UUID insert(UUID id, String tenant, JobSpec spec, String idempotencyKey, String correlationId) {
         var inserted = jdbc.sql("""
-                insert into jobs (id, tenant, type, status, priority, spec, idempotency_key)
-                values (:id, :tenant, :type, :status, :priority, cast(:spec as jsonb), :key)
+                insert into jobs (id, tenant, type, status, priority, spec, idempotency_key, correlation_id)
+                values (:id, :tenant, :type, :status, :priority, cast(:spec as jsonb), :key, :correlation)
                 on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
                 returning id""")
             .param("id", id).param("tenant", tenant).param("type", spec.type().name())
             .param("status", JobStatus.QUEUED.name()).param("priority", spec.priority())
             .param("spec", new String(MessageCodec.encode(spec), java.nio.charset.StandardCharsets.UTF_8))
-            .param("key", idempotencyKey)
+            .param("key", idempotencyKey).param("correlation", correlationId)
             .query(UUID.class).optional();
         return inserted.orElseGet(() -> jdbc.sql("select id from jobs where tenant = ? and idempotency_key = ?")
             .params(tenant, idempotencyKey).query(UUID.class).single());
@@ -165,7 +170,7 @@ public class JobRepository {
             rs.getInt("shards_done"), rs.getString("error"), rs.getLong("version"), instant(rs.getTimestamp("created_at")),
             instant(rs.getTimestamp("updated_at")), instant(rs.getTimestamp("started_at")),
             instant(rs.getTimestamp("finished_at")), rs.getObject("result_model_id", UUID.class), rs.getString("progress"),
-            rs.getString("metrics"));
+            rs.getString("metrics"), rs.getString("correlation_id"));
     }
 
     static Instant instant(Timestamp ts) {

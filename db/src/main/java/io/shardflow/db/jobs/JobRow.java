@@ -13,7 +13,7 @@ import java.util.UUID;
 public record JobRow(UUID id, String tenant, JobType type, JobStatus status, int priority, JobSpec spec, String plan,
                      int shardsTotal, int shardsDone, String error, long version, Instant createdAt,
                      Instant updatedAt, Instant startedAt, Instant finishedAt, UUID resultModelId, String progress,
-                     String metrics) {
+                     String metrics, String correlationId) {
 
     /** The plan the scheduler recorded; null before planning. */
     public Plan parsedPlan() {

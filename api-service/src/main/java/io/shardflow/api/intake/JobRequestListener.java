@@ -1,0 +1,95 @@
+package io.shardflow.api.intake;
+
+import io.cloudevents.CloudEvent;
+import io.cloudevents.core.format.EventFormat;
+import io.cloudevents.core.provider.EventFormatProvider;
+import io.cloudevents.jackson.JsonFormat;
+import io.cloudevents.kafka.CloudEventDeserializer;
+import io.shardflow.api.ApiSettings;
+import io.shardflow.api.jobs.JobIntake;
+import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.messaging.JobRejected;
+import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.outbox.Outbox;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+
+/**
+ * Job requests from batch pipelines: CloudEvents of type {@code io.shardflow.job.requested} on
+ * {@link Topics#JOB_REQUESTS}, in binary mode ({@code ce_*} headers) or structured JSON (with or without a
+ * content-type header), whose data is the body of {@code POST /api/v1/jobs}. The event id is the idempotency key,
+ * so a replayed record makes no second job; extensions {@code correlationid} and {@code tenant} are honoured. A
+ * request that is wrong becomes a {@code io.shardflow.job.rejected} event; a record that is no request at all
+ * goes to the dead-letter topic. Either way the consumer goes on.
+ */
+@Component
+public class JobRequestListener {
+    public static final String TYPE = "io.shardflow.job.requested";
+    private static final Logger log = LoggerFactory.getLogger(JobRequestListener.class);
+
+    private final JobIntake intake;
+    private final Outbox outbox;
+    private final ApiSettings settings;
+    private final CloudEventDeserializer deserializer = new CloudEventDeserializer();
+    private final EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+
+    public JobRequestListener(JobIntake intake, Outbox outbox, ApiSettings settings) {
+        this.intake = intake;
+        this.outbox = outbox;
+        this.settings = settings;
+    }
+
+    @KafkaListener(id = "shardflow-job-requests", topics = Topics.JOB_REQUESTS, groupId = "shardflow-api")
+    public void onRequest(ConsumerRecord<String, byte[]> record) {
+        CloudEvent event = parse(record);
+        if (!TYPE.equals(event.getType())) {
+            throw new PoisonRecordException("CloudEvent type '" + event.getType() + "' is not " + TYPE);
+        }
+        String correlationId = extension(event, "correlationid", event.getId());
+        String tenant = extension(event, "tenant", settings.defaultTenant());
+        try {
+            if (event.getData() == null) {
+                throw new InvalidSpecException("data", "is required: the body of POST /api/v1/jobs");
+            }
+            var spec = MessageCodec.decode(event.getData().toBytes(), JobSpec.class);
+            var accepted = intake.submit(tenant, spec, event.getId(), correlationId);
+            log.debug("job request {} {} job {}", event.getId(), accepted.created() ? "made" : "repeats", accepted.job().id());
+        } catch (InvalidSpecException e) {
+            reject(event, correlationId, e.field(), e.reason());
+        } catch (JacksonException e) {
+            var cause = e.getCause() instanceof InvalidSpecException spec ? spec : null;
+            reject(event, correlationId, cause != null ? cause.field() : "data", cause != null ? cause.reason() : e.getOriginalMessage());
+        }
+    }
+
+    private void reject(CloudEvent event, String correlationId, String field, String reason) {
+        outbox.append(Topics.JOB_EVENTS, event.getId(), JobRejected.of("/shardflow/api", event.getId(), correlationId, field, reason));
+    }
+
+    private CloudEvent parse(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            throw new PoisonRecordException("empty record");
+        }
+        try {
+            boolean encoded = record.headers().lastHeader("ce_specversion") != null
+                || record.headers().lastHeader("content-type") != null;
+            return encoded ? deserializer.deserialize(record.topic(), record.headers(), record.value())
+                : json.deserialize(record.value());
+        } catch (RuntimeException e) {
+            throw new PoisonRecordException("not a CloudEvent: " + e.getMessage(), e);
+        }
+    }
+
+    private static String extension(CloudEvent event, String name, String fallback) {
+        Object value = event.getExtension(name);
+        return value == null ? fallback : value.toString();
+    }
+
+}

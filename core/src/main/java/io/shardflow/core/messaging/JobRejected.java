@@ -1,0 +1,23 @@
+package io.shardflow.core.messaging;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * On {@link Topics#JOB_EVENTS}, keyed by the request's id: a job request from a pipeline that was refused, as a
+ * CloudEvent of type {@code io.shardflow.job.rejected} whose data names the bad field and the reason.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobRejected(String specversion, String id, String source, String type, String subject, Instant time,
+                          String datacontenttype, String correlationid, Data data) {
+    public static final String TYPE = "io.shardflow.job.rejected";
+
+    public record Data(String requestId, String field, String reason) {
+    }
+
+    public static JobRejected of(String source, String requestId, String correlationId, String field, String reason) {
+        return new JobRejected("1.0", UUID.randomUUID().toString(), source, TYPE, requestId, Instant.now(),
+            "application/json", correlationId, new Data(requestId, field, reason));
+    }
+}

@@ -3,9 +3,11 @@ package io.shardflow.api;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.scheduling.annotation.EnableScheduling;
 
 /** The API service: intake, datasets, models, results and the dashboard. Stateless; run as many as needed. */
 @SpringBootApplication
+@EnableScheduling
 @EnableConfigurationProperties(ApiSettings.class)
 public class ApiApplication {
     public static void main(String[] args) {

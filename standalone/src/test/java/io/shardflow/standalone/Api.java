@@ -32,6 +32,10 @@ final class Api {
         }
     }
 
+    String base() {
+        return base;
+    }
+
     Response get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).GET().build());
     }

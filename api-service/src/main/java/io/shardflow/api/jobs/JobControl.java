@@ -3,6 +3,7 @@ package io.shardflow.api.jobs;
 import io.shardflow.api.errors.ConflictException;
 import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
@@ -17,13 +18,47 @@ public class JobControl {
     private final JobRepository jobs;
     private final ShardRepository shards;
     private final JobEventPublisher events;
+    private final JobEventLog timeline;
+    private final JobIntake intake;
     private final TransactionTemplate tx;
 
-    public JobControl(JobRepository jobs, ShardRepository shards, JobEventPublisher events, TransactionTemplate tx) {
+    public JobControl(JobRepository jobs, ShardRepository shards, JobEventPublisher events, JobEventLog timeline,
+                      JobIntake intake, TransactionTemplate tx) {
         this.jobs = jobs;
         this.shards = shards;
         this.events = events;
+        this.timeline = timeline;
+        this.intake = intake;
         this.tx = tx;
+    }
+
+    /** Runs a failed or cancelled job again as a new job with the same request; both timelines say so. */
+    public JobRow retry(String tenant, UUID id) {
+        var job = find(tenant, id);
+        if (job.status() != JobStatus.FAILED && job.status() != JobStatus.CANCELLED) {
+            throw new ConflictException("job " + id + " is " + job.status() + "; only a FAILED or CANCELLED job is retried");
+        }
+        return tx.execute(s -> {
+            var again = intake.submit(tenant, job.spec(), null, job.correlationId()).job();
+            timeline.append(id, "io.shardflow.job.retried", "retried as job " + again.id());
+            timeline.append(again.id(), "io.shardflow.job.retry-of", "a retry of job " + id);
+            return again;
+        });
+    }
+
+    /** Changes an unfinished job's priority. */
+    public JobRow prioritise(String tenant, UUID id, int priority) {
+        io.shardflow.core.InvalidSpecException.require(priority >= -100 && priority <= 100, "priority",
+            "must be in -100..100, was " + priority);
+        return tx.execute(s -> {
+            var job = find(tenant, id);
+            if (job.status().isTerminal()) {
+                throw new ConflictException("job " + id + " already ended as " + job.status());
+            }
+            jobs.setPriority(id, priority);
+            timeline.append(id, "io.shardflow.job.priority", "priority " + job.priority() + " → " + priority);
+            return jobs.find(id).orElseThrow();
+        });
     }
 
     public JobRow find(String tenant, UUID id) {

@@ -104,6 +104,25 @@ public class JobController {
         return JobView.of(control.cancel(tenants.of(request), id));
     }
 
+    @Operation(summary = "Run a FAILED or CANCELLED job again", description = "A new job with the same request; 409 otherwise.")
+    @PostMapping("/jobs/{id}/retry")
+    public ResponseEntity<JobView> retry(@PathVariable UUID id, HttpServletRequest request) {
+        var again = control.retry(tenants.of(request), id);
+        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/jobs/" + again.id()))
+            .body(JobView.of(again));
+    }
+
+    /** The body of a priority change. */
+    public record PriorityChange(Integer priority) {
+    }
+
+    @Operation(summary = "Change an unfinished job's priority (-100..100)")
+    @PostMapping("/jobs/{id}/priority")
+    public JobView prioritise(@PathVariable UUID id, @RequestBody PriorityChange change, HttpServletRequest request) {
+        io.shardflow.core.InvalidSpecException.require(change.priority() != null, "priority", "is required");
+        return JobView.of(control.prioritise(tenants.of(request), id, change.priority()));
+    }
+
     @Operation(summary = "A training job's curve: loss per step, validation loss and accuracy at epoch ends")
     @GetMapping("/jobs/{id}/metrics")
     public Map<String, Object> metrics(@PathVariable UUID id, HttpServletRequest request) {

@@ -20,6 +20,11 @@ public class JobEventLog {
         jdbc.sql("insert into job_events (job_id, type, detail) values (?, ?, ?)").params(jobId, type, detail).update();
     }
 
+    /** The id of the newest entry of any job: changes whenever anything happens to a job. */
+    public long latestId() {
+        return jdbc.sql("select coalesce(max(id), 0) from job_events").query(Long.class).single();
+    }
+
     public List<Entry> timeline(UUID jobId) {
         return jdbc.sql("select id, job_id, type, detail, created_at from job_events where job_id = ? order by id")
             .param(jobId)

@@ -86,6 +86,12 @@ public class JobRepository {
             where.append(" and type = ?");
             args.add(q.type().name());
         }
+        if (q.search() != null) {
+            where.append(" and (id::text like ? or tenant = ? or error ilike ?)");
+            args.add(q.search().toLowerCase(java.util.Locale.ROOT) + "%");
+            args.add(q.search());
+            args.add("%" + q.search() + "%");
+        }
         return where.toString();
     }
 
@@ -125,6 +131,10 @@ public class JobRepository {
         jdbc.sql("update jobs set progress = cast(? as jsonb), metrics = coalesce(cast(? as jsonb), metrics), "
                 + "updated_at = now() where id = ?")
             .params(progressJson, metricsJson, id).update();
+    }
+
+    public void setPriority(UUID id, int priority) {
+        jdbc.sql("update jobs set priority = ?, version = version + 1, updated_at = now() where id = ?").params(priority, id).update();
     }
 
     public void recordResultModel(UUID id, UUID modelId) {

@@ -160,6 +160,21 @@ public class ShardRepository {
             .query((rs, n) -> new Round(rs.getInt(1), rs.getInt(2))).optional();
     }
 
+    /** One shard as the dashboard draws it. */
+    public record Cell(int step, int stage, int shardIndex, String status, String workerId, int attempt, Long millis,
+                       String error) {
+    }
+
+    public List<Cell> cells(UUID jobId) {
+        return jdbc.sql("select step, stage, shard_index, status, worker_id, attempt, "
+                + "(extract(epoch from coalesce(finished_at, now()) - started_at) * 1000)::bigint, error "
+                + "from shards where job_id = ? order by step, stage, shard_index")
+            .param(jobId)
+            .query((rs, n) -> new Cell(rs.getInt(1), rs.getInt(2), rs.getInt(3), rs.getString(4), rs.getString(5),
+                rs.getInt(6), rs.getObject(7, Long.class), rs.getString(8)))
+            .list();
+    }
+
     public record Round(int step, int stage) {
     }
 

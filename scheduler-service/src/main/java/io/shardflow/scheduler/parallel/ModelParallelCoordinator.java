@@ -157,6 +157,8 @@ public class ModelParallelCoordinator {
         }
         results.put(job.id(), TensorCodec.encode(TensorCodec.concatRows(parts)));
         activations.deleteAll(job.id());
+        // every shard is DONE by now; an earlier count may have raced a shard that finished meanwhile
+        jobs.recordProgress(job.id(), shards.countDone(job.id()));
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
         events.publish(jobs.find(job.id()).orElseThrow(), "merged " + parts.size() + " outputs of " + split.rounds().size()
             + " model-parallel rounds");

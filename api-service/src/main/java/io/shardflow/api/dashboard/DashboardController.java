@@ -1,0 +1,204 @@
+package io.shardflow.api.dashboard;
+
+import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.jobs.JobQuery;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.workers.WorkerRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseBody;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The operator's dashboard: server-side pages (every tenant's jobs), fragments that a page reloads when the
+ * stream says something changed, and the stream itself. Actions go through the REST API.
+ */
+@Controller
+public class DashboardController {
+    private static final int PAGE = 50;
+    private static final Duration LOST = Duration.ofSeconds(10);
+    private static final JsonMapper PRETTY = JsonMapper.builder().enable(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT).build();
+
+    private final JobRepository jobs;
+    private final ShardRepository shards;
+    private final JobEventLog timeline;
+    private final WorkerRegistry workers;
+    private final ModelRepository models;
+    private final DatasetRepository datasets;
+    private final DashboardStream stream;
+
+    public DashboardController(JobRepository jobs, ShardRepository shards, JobEventLog timeline, WorkerRegistry workers,
+                               ModelRepository models, DatasetRepository datasets, DashboardStream stream) {
+        this.jobs = jobs;
+        this.shards = shards;
+        this.timeline = timeline;
+        this.workers = workers;
+        this.models = models;
+        this.datasets = datasets;
+        this.stream = stream;
+    }
+
+    /** A job as a list row. */
+    public record JobLine(String id, String status, String type, String strategy, String tenant, int percent,
+                          String progress, String age, String duration, String error) {
+    }
+
+    @GetMapping("/")
+    public String jobsPage(@RequestParam(required = false) JobStatus status, @RequestParam(required = false) JobType type,
+                           @RequestParam(required = false) String q, @RequestParam(defaultValue = "0") int page, Model model) {
+        jobsModel(status, type, q, page, model);
+        return "jobs";
+    }
+
+    @GetMapping("/dashboard/jobs")
+    public String jobsTable(@RequestParam(required = false) JobStatus status, @RequestParam(required = false) JobType type,
+                            @RequestParam(required = false) String q, @RequestParam(defaultValue = "0") int page, Model model) {
+        jobsModel(status, type, q, page, model);
+        return "jobs :: table";
+    }
+
+    private void jobsModel(JobStatus status, JobType type, String q, int page, Model model) {
+        var query = new JobQuery(null, status, type, q, Math.max(0, page), PAGE);
+        var now = Instant.now();
+        model.addAttribute("jobs", jobs.list(query).stream().map(j -> line(j, now)).toList());
+        model.addAttribute("total", jobs.count(query));
+        model.addAttribute("page", query.page());
+        model.addAttribute("pageSize", PAGE);
+        model.addAttribute("status", status);
+        model.addAttribute("type", type);
+        model.addAttribute("q", query.search());
+        model.addAttribute("statuses", JobStatus.values());
+        model.addAttribute("types", JobType.values());
+        var refresh = new StringBuilder("/dashboard/jobs?page=" + query.page());
+        if (status != null) {
+            refresh.append("&status=").append(status);
+        }
+        if (type != null) {
+            refresh.append("&type=").append(type);
+        }
+        if (query.search() != null) {
+            refresh.append("&q=").append(java.net.URLEncoder.encode(query.search(), StandardCharsets.UTF_8));
+        }
+        model.addAttribute("refresh", refresh.toString());
+    }
+
+    @GetMapping("/jobs/{id}")
+    public String jobPage(@PathVariable UUID id, Model model) {
+        jobModel(id, model);
+        return "job";
+    }
+
+    @GetMapping("/dashboard/jobs/{id}")
+    public String jobDetail(@PathVariable UUID id, Model model) {
+        jobModel(id, model);
+        return "job :: detail";
+    }
+
+    private void jobModel(UUID id, Model model) {
+        var job = jobs.find(id).orElseThrow(() -> new NotFoundException("job", id));
+        model.addAttribute("job", job);
+        model.addAttribute("line", line(job, Instant.now()));
+        model.addAttribute("spec", pretty(MessageCodec.encode(job.spec())));
+        model.addAttribute("plan", job.plan() == null ? "(not planned yet)" : pretty(job.plan().getBytes(StandardCharsets.UTF_8)));
+        var rounds = new LinkedHashMap<String, List<ShardRepository.Cell>>();
+        for (var cell : shards.cells(id)) {
+            rounds.computeIfAbsent("step " + cell.step() + " · stage " + cell.stage(), k -> new java.util.ArrayList<>()).add(cell);
+        }
+        model.addAttribute("rounds", rounds);
+        model.addAttribute("failedShard", shards.cells(id).stream().filter(c -> "FAILED".equals(c.status()) && c.error() != null
+            && !c.error().startsWith("job ")).findFirst().orElse(null));
+        model.addAttribute("events", timeline.timeline(id));
+        model.addAttribute("training", job.type() == JobType.TRAINING);
+    }
+
+    @GetMapping("/workers")
+    public String workersPage(Model model) {
+        var now = Instant.now();
+        model.addAttribute("workers", workers.list().stream().map(w -> Map.of(
+            "id", w.id(), "host", w.host(), "devices", String.join(", ", w.devices()),
+            "lanes", w.lanesBusy() + " / " + w.lanes(), "done", w.tasksDone(),
+            "age", ago(Duration.between(w.heartbeatAt(), now)),
+            "lost", Duration.between(w.heartbeatAt(), now).compareTo(LOST) > 0)).toList());
+        return "workers";
+    }
+
+    @GetMapping("/models")
+    public String modelsPage(Model model) {
+        model.addAttribute("models", models.list(null, 0, 200));
+        return "models";
+    }
+
+    @GetMapping("/datasets")
+    public String datasetsPage(Model model) {
+        model.addAttribute("datasets", datasets.list(null, 0, 200));
+        return "datasets";
+    }
+
+    @GetMapping("/dashboard/stream")
+    @ResponseBody
+    public SseEmitter stream() {
+        return stream.subscribe();
+    }
+
+    static JobLine line(JobRow job, Instant now) {
+        int percent;
+        String progress;
+        var plan = job.parsedPlan();
+        if (job.progress() != null && plan != null && plan.training() != null) {
+            int step = MessageCodec.decode(job.progress().getBytes(StandardCharsets.UTF_8), Map.class).get("step") instanceof Number n
+                ? n.intValue() : 0;
+            percent = (int) (100L * step / Math.max(1, plan.training().totalSteps()));
+            progress = "step " + step + " / " + plan.training().totalSteps();
+        } else {
+            percent = job.shardsTotal() == 0 ? 0 : (int) (100L * job.shardsDone() / job.shardsTotal());
+            progress = job.shardsDone() + " / " + job.shardsTotal() + " shards";
+        }
+        if (job.status() == JobStatus.SUCCEEDED) {
+            percent = 100;
+        }
+        String strategy = plan == null ? String.valueOf(job.spec().parallelism().strategy())
+            : plan.splitsModel() ? plan.strategy() + " (" + plan.model().strategy() + " " + plan.model().modelShards() + ")"
+            : plan.training() != null && plan.training().pipelined() ? "PIPELINE " + plan.training().stages() : plan.strategy().name();
+        String duration = job.startedAt() == null ? "—"
+            : ago(Duration.between(job.startedAt(), job.finishedAt() != null ? job.finishedAt() : now));
+        return new JobLine(job.id().toString(), job.status().name(), job.type().name(), strategy, job.tenant(), percent,
+            progress, ago(Duration.between(job.createdAt(), now)), duration, job.error());
+    }
+
+    private static String ago(Duration d) {
+        long s = Math.max(0, d.toSeconds());
+        if (s < 1) {
+            return d.toMillis() + " ms";
+        }
+        if (s < 120) {
+            return s + " s";
+        }
+        if (s < 7200) {
+            return s / 60 + " min";
+        }
+        return s / 3600 + " h";
+    }
+
+    private static String pretty(byte[] json) {
+        return PRETTY.writeValueAsString(PRETTY.readTree(json));
+    }
+}

@@ -1,0 +1,52 @@
+package io.shardflow.api.dashboard;
+
+import io.shardflow.db.events.JobEventLog;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+
+/**
+ * Tells open dashboard pages that something happened to a job, as server-sent events. One query a second for the
+ * whole server, however many pages are open; a page then reloads only the fragment it shows.
+ */
+@Component
+public class DashboardStream {
+    private final JobEventLog events;
+    private final CopyOnWriteArrayList<SseEmitter> emitters = new CopyOnWriteArrayList<>();
+    private volatile long seen = -1;
+
+    public DashboardStream(JobEventLog events) {
+        this.events = events;
+    }
+
+    public SseEmitter subscribe() {
+        var emitter = new SseEmitter(Duration.ofMinutes(30).toMillis());
+        emitter.onCompletion(() -> emitters.remove(emitter));
+        emitter.onTimeout(() -> emitters.remove(emitter));
+        emitter.onError(e -> emitters.remove(emitter));
+        emitters.add(emitter);
+        return emitter;
+    }
+
+    @Scheduled(fixedDelayString = "${shardflow.api.dashboard-refresh:1s}")
+    public void broadcast() {
+        if (emitters.isEmpty()) {
+            return;
+        }
+        long latest = events.latestId();
+        if (latest == seen) {
+            return;
+        }
+        seen = latest;
+        for (var emitter : emitters) {
+            try {
+                emitter.send(SseEmitter.event().name("changed").data(latest));
+            } catch (IOException | IllegalStateException e) {
+                emitters.remove(emitter);
+            }
+        }
+    }
+}

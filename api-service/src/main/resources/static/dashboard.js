@@ -1,0 +1,55 @@
+// Live dashboard: the server says when something changed; each page reloads only its marked fragments.
+(function () {
+  let pending = null;
+  function refresh() {
+    document.querySelectorAll('[data-refresh]').forEach(el =>
+      htmx.ajax('GET', el.getAttribute('data-refresh'), { target: '#' + el.id, swap: 'outerHTML' }));
+  }
+  const stream = new EventSource('/dashboard/stream');
+  stream.addEventListener('changed', () => {
+    if (!pending) {
+      pending = setTimeout(() => { pending = null; refresh(); }, 300);
+    }
+  });
+
+  // Job actions, each confirmed; the server records them in the job's timeline.
+  document.addEventListener('click', async event => {
+    const button = event.target.closest('button[data-action]');
+    const main = document.querySelector('main[data-job]');
+    if (!button || !main) return;
+    const id = main.getAttribute('data-job');
+    const action = button.getAttribute('data-action');
+    let init = { method: 'POST' };
+    if (action === 'cancel' && !confirm('Cancel this job? Its unfinished shards will not run.')) return;
+    if (action === 'retry' && !confirm('Run this job again as a new job?')) return;
+    if (action === 'priority') {
+      const value = prompt('New priority (-100..100)', button.getAttribute('data-priority'));
+      if (value === null) return;
+      init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ priority: Number(value) }) };
+    }
+    const response = await fetch('/api/v1/jobs/' + id + '/' + action, init);
+    const body = await response.json();
+    if (!response.ok) { alert(body.detail || response.statusText); return; }
+    if (action === 'retry') { location.href = '/jobs/' + body.id; return; }
+    refresh();
+  });
+
+  // Training curves.
+  const canvas = document.getElementById('curve');
+  const main = document.querySelector('main[data-job]');
+  if (canvas && main && window.Chart) {
+    fetch('/api/v1/jobs/' + main.getAttribute('data-job') + '/metrics').then(r => r.json()).then(m => {
+      const points = m.points || [];
+      new Chart(canvas, {
+        type: 'line',
+        data: { datasets: [
+          { label: 'training loss', data: points.filter(p => p.loss != null).map(p => ({ x: p.step, y: p.loss })), pointRadius: 0 },
+          { label: 'validation loss', data: points.filter(p => p.validationLoss != null).map(p => ({ x: p.step, y: p.validationLoss })) },
+          { label: 'validation accuracy', data: points.filter(p => p.validationAccuracy != null).map(p => ({ x: p.step, y: p.validationAccuracy })), yAxisID: 'accuracy' }
+        ] },
+        options: { animation: false, parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'step' } },
+          accuracy: { position: 'right', min: 0, max: 1 } } }
+      });
+    });
+  }
+})();

@@ -76,7 +76,8 @@ class DashboardIT {
         assertThat(page.locator(".cell.DONE")).hasCount(2);
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("job.png")).setFullPage(true));
         page.navigate(base + "/workers");
-        assertThat(page.locator("tbody tr").first()).containsText("1");
+        assertThat(page.locator("tbody tr").first()).containsText(" / 2");
+        assertThat(page.locator("tbody tr").first()).containsText("ago");
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("workers.png")));
         page.navigate(base + "/models");
         assertThat(page.locator("body")).containsText("dashboard");
@@ -105,6 +106,41 @@ class DashboardIT {
         } finally {
             lanes.start();
         }
+    }
+
+    @Test
+    void deadLettersAreCountedInspectedAndReplayed() throws Exception {
+        String key = "dashboard-poison-" + UUID.randomUUID();
+        var props = new java.util.Properties();
+        props.put("bootstrap.servers", platform.context().getEnvironment().getProperty("spring.kafka.bootstrap-servers"));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(props,
+            new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("shardflow.job-requests", key,
+                "definitely not an event".getBytes())).get();
+        }
+        var page = page();
+        page.navigate(base + "/queues?inspect=shardflow.job-requests");
+        // the listener dead-letters the record within a few seconds; reload until it is there
+        for (int i = 0; i < 30 && page.locator("tr.letter", new Page.LocatorOptions().setHasText(key)).count() == 0; i++) {
+            page.waitForTimeout(500);
+            page.reload();
+        }
+        var row = page.locator("tr.letter", new Page.LocatorOptions().setHasText(key));
+        assertThat(row).hasCount(1);
+        assertThat(row).containsText("not a CloudEvent");
+        assertThat(page.locator("tr[data-topic='shardflow.job-requests'] td").nth(3)).not().hasText("—");
+        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("queues.png")).setFullPage(true));
+        page.onDialog(dialog -> dialog.accept());
+
+        row.locator("button").click();
+
+        // replayed onto its topic, it fails again and comes back as a second dead letter
+        for (int i = 0; i < 30 && page.locator("tr.letter", new Page.LocatorOptions().setHasText(key)).count() < 2; i++) {
+            page.waitForTimeout(500);
+            page.reload();
+        }
+        assertThat(page.locator("tr.letter", new Page.LocatorOptions().setHasText(key))).hasCount(2);
+        page.close();
     }
 
     @Test

@@ -45,9 +45,12 @@ public class DashboardController {
     private final ModelRepository models;
     private final DatasetRepository datasets;
     private final DashboardStream stream;
+    private final QueueHealth queues;
 
     public DashboardController(JobRepository jobs, ShardRepository shards, JobEventLog timeline, WorkerRegistry workers,
-                               ModelRepository models, DatasetRepository datasets, DashboardStream stream) {
+                               ModelRepository models, DatasetRepository datasets, DashboardStream stream,
+                               QueueHealth queues) {
+        this.queues = queues;
         this.jobs = jobs;
         this.shards = shards;
         this.timeline = timeline;
@@ -151,6 +154,21 @@ public class DashboardController {
     public String datasetsPage(Model model) {
         model.addAttribute("datasets", datasets.list(null, 0, 200));
         return "datasets";
+    }
+
+    @GetMapping("/queues")
+    public String queuesPage(@RequestParam(required = false) String inspect, Model model) throws Exception {
+        model.addAttribute("topics", queues.topics());
+        model.addAttribute("inspect", inspect);
+        model.addAttribute("letters", inspect == null ? List.of() : queues.deadLetters(inspect, 50));
+        return "queues";
+    }
+
+    @org.springframework.web.bind.annotation.PostMapping("/queues/replay")
+    public String replay(@RequestParam String topic, @RequestParam int partition, @RequestParam long offset,
+                         @RequestParam String inspect) {
+        queues.replay(topic, partition, offset);
+        return "redirect:/queues?inspect=" + java.net.URLEncoder.encode(inspect, StandardCharsets.UTF_8) + "&replayed=" + offset;
     }
 
     @GetMapping("/dashboard/stream")

@@ -1,0 +1,171 @@
+package io.shardflow.api.dashboard;
+
+import io.shardflow.core.messaging.Topics;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Queue health for operators: per topic, the records in it, each consumer group's lag and the recent throughput;
+ * the dead-letter topics' records, to inspect and to replay onto the topic they came from.
+ */
+@Component
+public class QueueHealth implements DisposableBean {
+    static final List<String> TOPICS = List.of(Topics.JOB_REQUESTS, Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS,
+        Topics.JOB_EVENTS);
+    private static final Map<String, String> CONSUMERS = Map.of(Topics.JOB_REQUESTS, "shardflow-api",
+        Topics.JOBS, "shardflow-scheduler", Topics.SHARD_TASKS, "shardflow-workers", Topics.SHARD_RESULTS, "shardflow-scheduler");
+
+    private final KafkaAdmin kafkaAdmin;
+    private final KafkaTemplate<String, byte[]> kafka;
+    private final Map<String, long[]> lastSample = new HashMap<>();
+    private AdminClient admin;
+
+    public QueueHealth(KafkaAdmin kafkaAdmin, KafkaTemplate<String, byte[]> kafka) {
+        this.kafkaAdmin = kafkaAdmin;
+        this.kafka = kafka;
+    }
+
+    public record TopicHealth(String topic, long records, String group, Long lag, double perSecond, long deadLetters) {
+    }
+
+    public record DeadLetter(String topic, int partition, long offset, String key, String exception, String value) {
+    }
+
+    public synchronized List<TopicHealth> topics() throws ExecutionException, InterruptedException, TimeoutException {
+        var result = new ArrayList<TopicHealth>();
+        long now = System.nanoTime();
+        for (var topic : TOPICS) {
+            var partitions = partitions(topic);
+            long end = sum(offsets(partitions, OffsetSpec.latest()));
+            long start = sum(offsets(partitions, OffsetSpec.earliest()));
+            var dlt = partitions(topic + Topics.DEAD_LETTER_SUFFIX);
+            long dead = dlt.isEmpty() ? 0 : sum(offsets(dlt, OffsetSpec.latest())) - sum(offsets(dlt, OffsetSpec.earliest()));
+            String group = CONSUMERS.get(topic);
+            Long lag = null;
+            if (group != null) {
+                var committed = admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+                var ends = offsets(partitions, OffsetSpec.latest());
+                long behind = 0;
+                for (var p : partitions) {
+                    var c = committed.get(p);
+                    behind += ends.get(p) - (c == null ? 0 : c.offset());
+                }
+                lag = behind;
+            }
+            long[] previous = lastSample.put(topic, new long[] {end, now});
+            double rate = previous == null ? 0 : (end - previous[0]) / Math.max(1e-9, (now - previous[1]) / 1e9);
+            result.add(new TopicHealth(topic, end - start, group, lag, rate, dead));
+        }
+        return result;
+    }
+
+    /** The most recent records of a dead-letter topic, with the exception that sent them there. */
+    public List<DeadLetter> deadLetters(String topic, int max) {
+        var letters = new ArrayList<DeadLetter>();
+        try (var consumer = consumer()) {
+            var partitions = consumer.partitionsFor(topic + Topics.DEAD_LETTER_SUFFIX).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            var ends = consumer.endOffsets(partitions);
+            for (var p : partitions) {
+                consumer.seek(p, Math.max(0, ends.get(p) - max));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < deadline && letters.size() < max) {
+                for (var r : consumer.poll(Duration.ofMillis(200))) {
+                    var header = r.headers().lastHeader("kafka_dlt-exception-message");
+                    String value = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
+                    letters.add(new DeadLetter(r.topic(), r.partition(), r.offset(), r.key(),
+                        header == null ? "" : new String(header.value(), StandardCharsets.UTF_8),
+                        value.length() > 300 ? value.substring(0, 300) + "…" : value));
+                }
+                if (consumer.assignment().stream().allMatch(p -> consumer.position(p) >= ends.get(p))) {
+                    break;
+                }
+            }
+        }
+        return letters;
+    }
+
+    /** Publishes a dead letter again, key and value unchanged, onto the topic it came from. */
+    public void replay(String deadLetterTopic, int partition, long offset) {
+        if (!deadLetterTopic.endsWith(Topics.DEAD_LETTER_SUFFIX)) {
+            throw new IllegalArgumentException(deadLetterTopic + " is not a dead-letter topic");
+        }
+        try (var consumer = consumer()) {
+            var tp = new TopicPartition(deadLetterTopic, partition);
+            consumer.assign(List.of(tp));
+            consumer.seek(tp, offset);
+            for (var r : consumer.poll(Duration.ofSeconds(2))) {
+                if (r.offset() == offset) {
+                    String original = deadLetterTopic.substring(0, deadLetterTopic.length() - Topics.DEAD_LETTER_SUFFIX.length());
+                    kafka.send(new ProducerRecord<>(original, r.key(), r.value())).join();
+                    return;
+                }
+            }
+        }
+        throw new IllegalArgumentException("no record at " + deadLetterTopic + "/" + partition + "@" + offset);
+    }
+
+    private KafkaConsumer<String, byte[]> consumer() {
+        var config = new HashMap<>(kafkaAdmin.getConfigurationProperties());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private List<TopicPartition> partitions(String topic) throws ExecutionException, InterruptedException, TimeoutException {
+        var described = admin().describeTopics(List.of(topic)).allTopicNames();
+        try {
+            return described.get(5, TimeUnit.SECONDS).get(topic).partitions().stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        } catch (ExecutionException e) {
+            return List.of(); // not created yet
+        }
+    }
+
+    private Map<TopicPartition, Long> offsets(List<TopicPartition> partitions, OffsetSpec spec)
+        throws ExecutionException, InterruptedException, TimeoutException {
+        var request = new HashMap<TopicPartition, OffsetSpec>();
+        partitions.forEach(p -> request.put(p, spec));
+        var result = new HashMap<TopicPartition, Long>();
+        admin().listOffsets(request).all().get(5, TimeUnit.SECONDS).forEach((p, info) -> result.put(p, info.offset()));
+        return result;
+    }
+
+    private static long sum(Map<TopicPartition, Long> offsets) {
+        return offsets.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private synchronized AdminClient admin() {
+        if (admin == null) {
+            admin = AdminClient.create(kafkaAdmin.getConfigurationProperties());
+        }
+        return admin;
+    }
+
+    @Override
+    public synchronized void destroy() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(2));
+        }
+    }
+}

@@ -159,4 +159,39 @@ class FaultsIT {
             assertThat(outputs.get(row).get(0).asDouble()).as("row %d comes from shard %d", row, row / 10).isEqualTo(row / 10);
         }
     }
+
+    @Test
+    void operatorsChangeAPriorityAndRetryACancelledJob() {
+        var table = Fixtures.randomTable(19, 20, List.of("a"));
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=operator", table.csv()));
+        var model = Fixtures.randomDense(20, 1, 1);
+        String modelId = created(api.postJson("/api/v1/models", model.linearRequest("operator")));
+        var lanes = platform.context().getBean(KafkaListenerEndpointRegistry.class)
+            .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        lanes.stop();
+        String retried;
+        try {
+            String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a"), 2)));
+            var changed = api.postJson("/api/v1/jobs/" + jobId + "/priority", java.util.Map.of("priority", 7));
+            assertThat(changed.status()).isEqualTo(200);
+            assertThat(changed.json().get("priority").asInt()).isEqualTo(7);
+            assertThat(api.postJson("/api/v1/jobs/" + jobId + "/priority", java.util.Map.of("priority", 500)).status()).isEqualTo(400);
+            assertThat(api.post("/api/v1/jobs/" + jobId + "/retry").status()).as("only ended jobs are retried").isEqualTo(409);
+            api.post("/api/v1/jobs/" + jobId + "/cancel");
+
+            var retry = api.post("/api/v1/jobs/" + jobId + "/retry");
+
+            assertThat(retry.status()).isEqualTo(202);
+            retried = retry.json().get("id").asString();
+            assertThat(retried).isNotEqualTo(jobId);
+            var timeline = api.get("/api/v1/jobs/" + jobId + "/events").json().findValuesAsString("detail");
+            assertThat(timeline).contains("priority 0 → 7", "retried as job " + retried);
+            assertThat(api.get("/api/v1/jobs/" + retried + "/events").json().findValuesAsString("detail"))
+                .contains("a retry of job " + jobId);
+        } finally {
+            lanes.start();
+        }
+        awaitStatus(api, retried, "SUCCEEDED");
+        assertOutputs(api.get("/api/v1/jobs/" + retried + "/result").json(), table, List.of("a"), model);
+    }
 }

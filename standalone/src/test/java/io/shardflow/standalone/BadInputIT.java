@@ -5,18 +5,11 @@ import static io.shardflow.standalone.Fixtures.created;
 import static io.shardflow.standalone.Fixtures.inferenceJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.shardflow.core.jobs.JobSpec;
-import io.shardflow.core.jobs.JobType;
-import io.shardflow.core.messaging.JobSubmitted;
-import io.shardflow.core.messaging.Topics;
-import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.outbox.Outbox;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** Bad input gets a problem that names the field, or a FAILED job that says why; nothing else is lost. */
 class BadInputIT {
@@ -132,17 +125,7 @@ class BadInputIT {
 
     @Test
     void aJobThatCannotBePlannedFailsWithItsReason() {
-        // a job that skipped the API's checks (as a stale or hand-made request would): the scheduler fails it
-        var context = platform.context();
-        var jobs = context.getBean(JobRepository.class);
-        var outbox = context.getBean(Outbox.class);
-        var spec = new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(UUID.randomUUID()),
-            new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("x", "y")), null, null, null, null);
-        var jobId = context.getBean(TransactionTemplate.class).execute(s -> {
-            var id = jobs.insert(UUID.randomUUID(), "default", spec, null);
-            outbox.append(Topics.JOBS, id, new JobSubmitted(id));
-            return id;
-        });
+        var jobId = Fixtures.unplannableJob(platform, datasetId, List.of("x", "y"));
 
         var job = awaitStatus(api, jobId.toString(), "FAILED");
 

@@ -8,12 +8,6 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
-import io.shardflow.core.jobs.JobSpec;
-import io.shardflow.core.jobs.JobType;
-import io.shardflow.core.messaging.JobSubmitted;
-import io.shardflow.core.messaging.Topics;
-import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.outbox.Outbox;
 import io.shardflow.worker.lanes.ShardTaskListener;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -24,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The admin dashboard in a real browser (Debian's Chromium, headless, driven by Playwright): a job reaches
@@ -146,16 +139,7 @@ class DashboardIT {
     @Test
     void aFailedJobShowsItsReason() {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=dashboard-failed", "x,y\n1,2\n"));
-        var context = platform.context();
-        var jobs = context.getBean(JobRepository.class);
-        var outbox = context.getBean(Outbox.class);
-        var spec = new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(UUID.randomUUID()),
-            new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("x", "y")), null, null, null, null);
-        var jobId = context.getBean(TransactionTemplate.class).execute(s -> {
-            var id = jobs.insert(UUID.randomUUID(), "default", spec, null);
-            outbox.append(Topics.JOBS, id, new JobSubmitted(id));
-            return id;
-        });
+        var jobId = Fixtures.unplannableJob(platform, datasetId, List.of("x", "y"));
         Fixtures.awaitStatus(api, jobId.toString(), "FAILED");
         var page = page();
 

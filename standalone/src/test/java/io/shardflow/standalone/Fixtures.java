@@ -118,6 +118,24 @@ final class Fixtures {
         return job;
     }
 
+    /**
+     * A job that skipped the API's checks (as a stale or hand-made request would): its model does not exist, so
+     * the scheduler fails it. Returns its id.
+     */
+    static java.util.UUID unplannableJob(ShardflowStandalone platform, String datasetId, List<String> features) {
+        var context = platform.context();
+        var jobs = context.getBean(io.shardflow.db.jobs.JobRepository.class);
+        var outbox = context.getBean(io.shardflow.db.outbox.Outbox.class);
+        var spec = new io.shardflow.core.jobs.JobSpec(io.shardflow.core.jobs.JobType.INFERENCE,
+            new io.shardflow.core.jobs.JobSpec.ModelRef(java.util.UUID.randomUUID()),
+            new io.shardflow.core.jobs.JobSpec.DatasetRef(java.util.UUID.fromString(datasetId), features), null, null, null, null);
+        return context.getBean(org.springframework.transaction.support.TransactionTemplate.class).execute(s -> {
+            var id = jobs.insert(java.util.UUID.randomUUID(), "default", spec, null);
+            outbox.append(io.shardflow.core.messaging.Topics.JOBS, id, new io.shardflow.core.messaging.JobSubmitted(id));
+            return id;
+        });
+    }
+
     static String created(Api.Response response) {
         assertThat(response.status()).as(response.text()).isIn(201, 202);
         return response.json().get("id").asString();

@@ -18,8 +18,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.kafka.core.KafkaAdmin;
+import io.shardflow.db.messaging.SharedAdminClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
@@ -28,19 +27,18 @@ import org.springframework.stereotype.Component;
  * the dead-letter topics' records, to inspect and to replay onto the topic they came from.
  */
 @Component
-public class QueueHealth implements DisposableBean {
+public class QueueHealth {
     static final List<String> TOPICS = List.of(Topics.JOB_REQUESTS, Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS,
         Topics.JOB_EVENTS);
     private static final Map<String, String> CONSUMERS = Map.of(Topics.JOB_REQUESTS, "shardflow-api",
         Topics.JOBS, "shardflow-scheduler", Topics.SHARD_TASKS, "shardflow-workers", Topics.SHARD_RESULTS, "shardflow-scheduler");
 
-    private final KafkaAdmin kafkaAdmin;
+    private final SharedAdminClient admin;
     private final KafkaTemplate<String, byte[]> kafka;
     private final Map<String, long[]> lastSample = new HashMap<>();
-    private AdminClient admin;
 
-    public QueueHealth(KafkaAdmin kafkaAdmin, KafkaTemplate<String, byte[]> kafka) {
-        this.kafkaAdmin = kafkaAdmin;
+    public QueueHealth(SharedAdminClient admin, KafkaTemplate<String, byte[]> kafka) {
+        this.admin = admin;
         this.kafka = kafka;
     }
 
@@ -127,7 +125,7 @@ public class QueueHealth implements DisposableBean {
     }
 
     private KafkaConsumer<String, byte[]> consumer() {
-        var config = new HashMap<>(kafkaAdmin.getConfigurationProperties());
+        var config = new HashMap<>(admin.settings());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
@@ -155,17 +153,7 @@ public class QueueHealth implements DisposableBean {
         return offsets.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    private synchronized AdminClient admin() {
-        if (admin == null) {
-            admin = AdminClient.create(kafkaAdmin.getConfigurationProperties());
-        }
-        return admin;
-    }
-
-    @Override
-    public synchronized void destroy() {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(2));
-        }
+    private AdminClient admin() {
+        return admin.get();
     }
 }

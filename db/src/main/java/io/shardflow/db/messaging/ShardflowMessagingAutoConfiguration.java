@@ -116,7 +116,12 @@ public class ShardflowMessagingAutoConfiguration {
     }
 
     @Bean
-    HealthIndicator kafkaHealthIndicator(KafkaAdmin admin) {
+    SharedAdminClient sharedAdminClient(KafkaAdmin admin) {
+        return new SharedAdminClient(admin);
+    }
+
+    @Bean
+    HealthIndicator kafkaHealthIndicator(SharedAdminClient admin) {
         return new KafkaBrokerHealthIndicator(admin);
     }
 

@@ -36,7 +36,7 @@ public class DatasetController {
 
     @Operation(summary = "Upload a dataset of numbers",
         description = "CSV (text/csv) with a header row, or JSON Lines (application/x-ndjson, or format=jsonl): one "
-            + "object per line whose keys are the columns.")
+            + "object per line whose keys are the columns; or UTF-8 text (format=text, text/plain), stored as bytes.")
     @PostMapping(consumes = {"text/csv", "application/csv", "text/plain", "application/x-ndjson", "application/jsonl",
         "application/json-lines"})
     public ResponseEntity<DatasetView> upload(@RequestParam String name, @RequestParam(required = false) String format,
@@ -51,7 +51,8 @@ public class DatasetController {
             return switch (format.strip().toLowerCase(java.util.Locale.ROOT)) {
                 case "csv" -> DatasetImporter.Format.CSV;
                 case "jsonl", "ndjson", "json-lines" -> DatasetImporter.Format.JSONL;
-                default -> throw new io.shardflow.core.InvalidSpecException("format", "'" + format + "' is not one of csv, jsonl");
+                case "text" -> DatasetImporter.Format.TEXT;
+                default -> throw new io.shardflow.core.InvalidSpecException("format", "'" + format + "' is not one of csv, jsonl, text");
             };
         }
         boolean jsonLines = contentType != null && (contentType.contains("ndjson") || contentType.contains("jsonl")

@@ -1,12 +1,18 @@
 package io.shardflow.api.datasets;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.shardflow.db.datasets.DatasetRow;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-public record DatasetView(UUID id, String name, String format, long rows, List<String> columns, Instant createdAt) {
+/** A dataset: rows and columns of numbers, or for {@code format: text} its size in {@code bytes}. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record DatasetView(UUID id, String name, String format, Long rows, List<String> columns, Long bytes,
+                          Instant createdAt) {
     public static DatasetView of(DatasetRow d) {
-        return new DatasetView(d.id(), d.name(), d.format(), d.rows(), d.columns(), d.createdAt());
+        boolean text = "text".equals(d.format());
+        return new DatasetView(d.id(), d.name(), d.format(), text ? null : d.rows(), text ? null : d.columns(),
+            text ? d.rows() : null, d.createdAt());
     }
 }

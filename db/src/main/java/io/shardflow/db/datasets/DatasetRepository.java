@@ -45,6 +45,31 @@ public class DatasetRepository {
             + "values (?, ?, ?, ?, ?, ?)", rows);
     }
 
+    /** Stores bytes {@code [start, start + length)} of a text dataset as one chunk (column 0). */
+    public void appendBytes(UUID id, int chunkIndex, long start, byte[] bytes, int length) {
+        template.update("insert into dataset_chunks (dataset_id, column_index, chunk_index, row_start, row_count, data) "
+            + "values (?, 0, ?, ?, ?, ?)", id, chunkIndex, start, length, java.util.Arrays.copyOf(bytes, length));
+    }
+
+    /** Bytes {@code [start, end)} of a text dataset, reading only the chunks that hold them. */
+    public byte[] readBytes(DatasetRow dataset, long start, long end) {
+        var out = new byte[Math.toIntExact(end - start)];
+        if (out.length == 0) {
+            return out;
+        }
+        jdbc.sql("select row_start, row_count, data from dataset_chunks where dataset_id = ? and column_index = 0 "
+                + "and chunk_index between ? and ?")
+            .params(dataset.id(), (int) (start / dataset.chunkRows()), (int) ((end - 1) / dataset.chunkRows()))
+            .query(rs -> {
+                long chunkStart = rs.getLong(1);
+                byte[] data = rs.getBytes(3);
+                long from = Math.max(start, chunkStart);
+                long to = Math.min(end, chunkStart + rs.getInt(2));
+                System.arraycopy(data, (int) (from - chunkStart), out, (int) (from - start), (int) (to - from));
+            });
+        return out;
+    }
+
     public void setRowCount(UUID id, long rows) {
         jdbc.sql("update datasets set row_count = ? where id = ?").params(rows, id).update();
     }

@@ -16,6 +16,10 @@ public final class JobInputCheck {
 
     public static void check(ModelArchitecture architecture, String modelName, DatasetRow dataset, List<String> features,
                              String label) {
+        if ("text".equals(dataset.format())) {
+            throw new InvalidSpecException("dataset.id", "dataset '" + dataset.name()
+                + "' is text; linear and mlp models take csv or jsonl datasets of numbers");
+        }
         for (int i = 0; i < features.size(); i++) {
             if (dataset.columnIndex(features.get(i)) < 0) {
                 throw new InvalidSpecException("dataset.features[" + i + "]", "dataset '" + dataset.name()

@@ -122,12 +122,13 @@ public class DashboardController {
         model.addAttribute("line", line(job, Instant.now()));
         model.addAttribute("spec", pretty(MessageCodec.encode(job.spec())));
         model.addAttribute("plan", job.plan() == null ? "(not planned yet)" : pretty(job.plan().getBytes(StandardCharsets.UTF_8)));
+        var cells = shards.cells(id);
         var rounds = new LinkedHashMap<String, List<ShardRepository.Cell>>();
-        for (var cell : shards.cells(id)) {
+        for (var cell : cells) {
             rounds.computeIfAbsent("step " + cell.step() + " · stage " + cell.stage(), k -> new java.util.ArrayList<>()).add(cell);
         }
         model.addAttribute("rounds", rounds);
-        model.addAttribute("failedShard", shards.cells(id).stream().filter(c -> "FAILED".equals(c.status()) && c.error() != null
+        model.addAttribute("failedShard", cells.stream().filter(c -> "FAILED".equals(c.status()) && c.error() != null
             && !c.error().startsWith("job ")).findFirst().orElse(null));
         model.addAttribute("events", timeline.timeline(id));
         model.addAttribute("training", job.type() == JobType.TRAINING);

@@ -53,7 +53,8 @@ public class QueueHealth {
         long now = System.nanoTime();
         for (var topic : TOPICS) {
             var partitions = partitions(topic);
-            long end = sum(offsets(partitions, OffsetSpec.latest()));
+            var ends = offsets(partitions, OffsetSpec.latest());
+            long end = sum(ends);
             long start = sum(offsets(partitions, OffsetSpec.earliest()));
             var dlt = partitions(topic + Topics.DEAD_LETTER_SUFFIX);
             long dead = dlt.isEmpty() ? 0 : sum(offsets(dlt, OffsetSpec.latest())) - sum(offsets(dlt, OffsetSpec.earliest()));
@@ -61,7 +62,6 @@ public class QueueHealth {
             Long lag = null;
             if (group != null) {
                 var committed = admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
-                var ends = offsets(partitions, OffsetSpec.latest());
                 long behind = 0;
                 for (var p : partitions) {
                     var c = committed.get(p);

@@ -7,7 +7,6 @@ import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -80,18 +79,17 @@ public class JobIntake {
     public Plan preview(String tenant, JobSpec spec) {
         var checked = validate(tenant, spec);
         if (spec.type() == JobType.TRAINING) {
-            return Plan.data(checked.dataset().rows(), spec.parallelism().dataShards() != null
-                ? spec.parallelism().dataShards() : DataPlanner.defaultShards(checked.dataset().rows(), fleet().lanes()));
+            return ParallelPlanner.trainingData(spec.parallelism(), checked.dataset().rows(), fleet());
         }
-        return ParallelPlanner.plan(spec.parallelism(), checked.architecture(), checked.dataset().rows(), fleet());
+        return checked.plan();
     }
 
     private ParallelPlanner.Fleet fleet() {
-        var freshness = java.time.Duration.ofSeconds(15);
-        return new ParallelPlanner.Fleet(Math.max(1, workers.liveLanes(freshness)), workers.modelCap(freshness));
+        return workers.fleet(WorkerRegistry.LIVE, 1);
     }
 
-    private record Checked(ModelArchitecture architecture, DatasetRow dataset) {
+    /** What validation found: the model's architecture, the dataset, and for inference the plan it would get. */
+    private record Checked(ModelArchitecture architecture, DatasetRow dataset, Plan plan) {
     }
 
     private Checked validate(String tenant, JobSpec spec) {
@@ -112,9 +110,9 @@ public class JobIntake {
         if (spec.type() == JobType.TRAINING && architecture.task() == Task.CLASSIFICATION) {
             labels.checkClasses(dataset, spec.dataset().label(), architecture.outputs());
         }
-        if (spec.type() == JobType.INFERENCE) {
-            ParallelPlanner.plan(spec.parallelism(), architecture, dataset.rows(), fleet());
-        }
-        return new Checked(architecture, dataset);
+        // planning now refuses a split the model cannot take (too many shards, say) with a 400
+        var plan = spec.type() == JobType.INFERENCE
+            ? ParallelPlanner.plan(spec.parallelism(), architecture, dataset.rows(), fleet()) : null;
+        return new Checked(architecture, dataset, plan);
     }
 }

@@ -31,6 +31,15 @@ public final class ParallelPlanner {
         };
     }
 
+    /** The data split of a training job: one shard through a PIPELINE, else {@code dataShards} or one per lane. */
+    public static Plan trainingData(JobSpec.Parallelism parallelism, long rows, Fleet fleet) {
+        if (parallelism.strategy() == Strategy.PIPELINE) {
+            return Plan.data(rows, 1);
+        }
+        return Plan.data(rows, parallelism.dataShards() != null ? parallelism.dataShards()
+            : DataPlanner.defaultShards(rows, Math.max(1, fleet.lanes())));
+    }
+
     private static Plan auto(long rows, JobSpec.Parallelism parallelism, ModelArchitecture architecture, int lanes, long cap) {
         long bytes = architecture.parameterBytes();
         if (bytes <= cap) {

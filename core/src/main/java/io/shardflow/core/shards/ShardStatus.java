@@ -34,14 +34,4 @@ public enum ShardStatus {
         }
         return target;
     }
-
-    public static Set<ShardStatus> sourcesOf(ShardStatus target) {
-        var sources = EnumSet.noneOf(ShardStatus.class);
-        for (var s : values()) {
-            if (s.canMoveTo(target)) {
-                sources.add(s);
-            }
-        }
-        return sources;
-    }
 }

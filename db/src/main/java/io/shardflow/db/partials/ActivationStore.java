@@ -25,11 +25,6 @@ public class ActivationStore {
             .params(jobId, step, stage, dataShard).query((rs, n) -> rs.getBytes(1)).optional();
     }
 
-    public boolean exists(UUID jobId, int step, int stage, int dataShard) {
-        return jdbc.sql("select count(*) from job_activations where job_id = ? and step = ? and stage = ? and data_shard = ?")
-            .params(jobId, step, stage, dataShard).query(Integer.class).single() > 0;
-    }
-
     /** The outputs of one stage, ordered by data shard then step: the final round's, in row order. */
     public List<byte[]> ofStage(UUID jobId, int stage, int step) {
         return jdbc.sql("select data from job_activations where job_id = ? and stage = ? and (? < 0 or step = ?) "

@@ -42,10 +42,6 @@ public class TrainingStore {
             .param(jobId).query((rs, n) -> new Checkpoint(rs.getInt(1), rs.getBytes(2), rs.getBytes(3))).optional();
     }
 
-    public int checkpointCount(UUID jobId) {
-        return jdbc.sql("select count(*) from job_checkpoints where job_id = ?").param(jobId).query(Integer.class).single();
-    }
-
     /** Forgets the pipeline activations of every step from {@code step} on. */
     public void rewindActivations(UUID jobId, int step) {
         jdbc.sql("delete from job_activations where job_id = ? and step >= ?").params(jobId, step).update();

@@ -1,6 +1,7 @@
 package io.shardflow.db.workers;
 
 import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.planning.ParallelPlanner;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -28,6 +29,14 @@ public class WorkerRegistry {
             .params(id, host, lanes, lanesBusy, new String(MessageCodec.encode(devices), StandardCharsets.UTF_8), tasksDone,
                 maxModelBytes)
             .update();
+    }
+
+    /** How recently a worker must have reported to count as live, unless configured otherwise. */
+    public static final Duration LIVE = Duration.ofSeconds(15);
+
+    /** The fleet as planning sees it: live lanes (at least {@code minLanes}) and the smallest model cap. */
+    public ParallelPlanner.Fleet fleet(Duration freshness, int minLanes) {
+        return new ParallelPlanner.Fleet(Math.max(minLanes, liveLanes(freshness)), modelCap(freshness));
     }
 
     /** The smallest model cap among live workers; Long.MAX_VALUE when none has one. */

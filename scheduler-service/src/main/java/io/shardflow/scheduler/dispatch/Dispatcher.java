@@ -5,7 +5,7 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.ShardLayout;
-import io.shardflow.core.training.TrainingPlan;
+import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.messaging.MessagingSettings;
 import io.shardflow.db.outbox.Outbox;
@@ -66,7 +66,7 @@ public class Dispatcher {
             shard.rowEnd(), version(plan, key), localSteps(plan, key), ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex()));
         // a model shard keeps to the same partition (and so the same lane and its cached partition) round after round
         int partition = Math.floorMod(job.id().hashCode() + key.shardIndex() + shard.attempt() - 1
-            + (plan.splitsModel() && plan.model().strategy() == io.shardflow.core.planning.Strategy.PIPELINE ? key.stage() * plan.dataShards() : 0),
+            + (plan.splitsModel() && plan.model().strategy() == Strategy.PIPELINE ? key.stage() * plan.dataShards() : 0),
             partitions);
         outbox.append(Topics.SHARD_TASKS, partition, task.shardKey(), task);
     }

@@ -1,13 +1,11 @@
 package io.shardflow.scheduler.planning;
 
 import io.shardflow.core.InvalidSpecException;
-import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -114,8 +112,7 @@ public class JobPlanner {
         if (spec.type() == JobType.TRAINING) {
             var target = preparation.target(spec, job.tenant());
             JobInputCheck.check(target.architecture(), target.name(), dataset, spec.dataset().features(), spec.dataset().label());
-            boolean pipeline = spec.parallelism().strategy() == io.shardflow.core.planning.Strategy.PIPELINE;
-            var data = Plan.data(dataset.rows(), pipeline ? 1 : shardCount(spec, dataset));
+            var data = ParallelPlanner.trainingData(spec.parallelism(), dataset.rows(), fleet());
             return data.withTraining(preparation.prepare(job.id(), spec, target, dataset));
         }
         ModelRow model = models.find(spec.model().id()).filter(m -> m.tenant().equals(job.tenant()))
@@ -125,15 +122,9 @@ public class JobPlanner {
     }
 
     private ParallelPlanner.Fleet fleet() {
-        return new ParallelPlanner.Fleet(Math.max(settings.fallbackShards(), workers.liveLanes(settings.workerFreshness())),
-            workers.modelCap(settings.workerFreshness()));
+        return workers.fleet(settings.workerFreshness(), settings.fallbackShards());
     }
 
-    private int shardCount(JobSpec spec, DatasetRow dataset) {
-        Integer requested = spec.parallelism().dataShards();
-        return requested != null ? requested
-            : DataPlanner.defaultShards(dataset.rows(), Math.max(settings.fallbackShards(), workers.liveLanes(settings.workerFreshness())));
-    }
 
     private static String describe(Plan plan) {
         String split = "planned " + plan.dataShards() + " data shards over " + plan.rows() + " rows";

@@ -154,11 +154,6 @@ public class TrainingCoordinator {
         }
     }
 
-    /** The state's parameters as this scheduler holds them; for the pipeline's merge. */
-    TrainingState state(UUID jobId) {
-        return states.get(jobId);
-    }
-
     private TrainingState restore(JobRow job, TrainingStore.Checkpoint checkpoint) {
         var layers = ModelParameters.layers(TensorCodec.decodeBundle(checkpoint.parameters()));
         var optimizer = ParameterOptimizer.restore(job.spec().training(), TensorCodec.decodeBundle(checkpoint.optimizer()));

@@ -10,7 +10,6 @@ import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.worker.lanes.Columns;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.ArrayList;
-import java.util.List;
 
 /**
  * Training shards' rows, read once per worker and kept while the job runs: every step of a training job reads
@@ -69,9 +68,5 @@ public class SliceCache {
                     + ", not a class in 0.." + (architecture.outputs() - 1));
             }
         }
-    }
-
-    void invalidate(List<String> keys) {
-        cache.invalidateAll(keys);
     }
 }

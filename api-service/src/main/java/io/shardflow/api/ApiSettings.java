@@ -12,11 +12,15 @@ import org.springframework.validation.annotation.Validated;
  * @param defaultTenant the tenant of requests that name none in the {@code X-Tenant} header
  * @param datasetChunkRows rows per stored dataset chunk: the unit a shard reads
  * @param maxPageSize the largest page a list returns
+ * @param maxGenerationTokens the most bytes one prompt may ask a gpt to generate ({@code generation.maxTokens})
+ * @param syncTimeout how long {@code /predict} and {@code /generate} wait for their job before answering 504
  */
 @Validated
 @ConfigurationProperties("shardflow.api")
 public record ApiSettings(
     @DefaultValue("default") String defaultTenant,
     @DefaultValue("4096") @Min(1) @Max(1_048_576) int datasetChunkRows,
-    @DefaultValue("200") @Min(1) int maxPageSize) {
+    @DefaultValue("200") @Min(1) int maxPageSize,
+    @DefaultValue("1024") @Min(1) int maxGenerationTokens,
+    @DefaultValue("30s") java.time.Duration syncTimeout) {
 }

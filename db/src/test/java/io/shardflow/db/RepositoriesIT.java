@@ -35,7 +35,7 @@ class RepositoriesIT {
 
     private static JobSpec spec() {
         return new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(UUID.randomUUID()),
-            new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")), null, null, null, null);
+            new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")), null, null, null, null, null, null);
     }
 
     @Test

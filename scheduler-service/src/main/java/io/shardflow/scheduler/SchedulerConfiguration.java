@@ -16,6 +16,7 @@ import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
 import io.shardflow.scheduler.leases.JobReconciler;
+import io.shardflow.scheduler.generation.PipelineGeneration;
 import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
 import io.shardflow.scheduler.leases.LeaseSweeper;
 import io.shardflow.scheduler.planning.JobPlanner;
@@ -64,9 +65,17 @@ class SchedulerConfiguration {
     JobPlanner jobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
                           WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
                           SchedulerSettings settings, TrainingPreparation preparation,
-                          ModelParallelCoordinator modelParallel, TrainingCoordinator training, TransactionTemplate tx) {
+                          ModelParallelCoordinator modelParallel, TrainingCoordinator training,
+                          PipelineGeneration generation, TransactionTemplate tx) {
         return new JobPlanner(jobs, models, datasets, workers, dispatcher, events, settings, preparation, modelParallel,
-            training, tx);
+            training, generation, tx);
+    }
+
+    @Bean
+    PipelineGeneration pipelineGeneration(JobRepository jobs, ShardRepository shards, PartialStore partials,
+                                          ActivationStore activations, ResultStore results, ModelRepository models,
+                                          DatasetRepository datasets, Dispatcher dispatcher, JobEventPublisher events) {
+        return new PipelineGeneration(jobs, shards, partials, activations, results, models, datasets, dispatcher, events);
     }
 
     @Bean
@@ -80,8 +89,8 @@ class SchedulerConfiguration {
     @Bean
     Aggregator aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
                           ShardRecovery recovery, JobEventPublisher events, TrainingCoordinator training,
-                          ModelParallelCoordinator modelParallel, TransactionTemplate tx) {
-        return new Aggregator(jobs, shards, partials, results, recovery, events, training, modelParallel, tx);
+                          ModelParallelCoordinator modelParallel, PipelineGeneration generation, TransactionTemplate tx) {
+        return new Aggregator(jobs, shards, partials, results, recovery, events, training, modelParallel, generation, tx);
     }
 
     @Bean

@@ -68,6 +68,11 @@ final class Api {
             .POST(HttpRequest.BodyPublishers.ofString(lines)).build());
     }
 
+    Response postText(String path, String text) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "text/plain; charset=utf-8")
+            .POST(HttpRequest.BodyPublishers.ofString(text)).build());
+    }
+
     Response post(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()).build());
     }

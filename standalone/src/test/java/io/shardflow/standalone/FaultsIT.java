@@ -112,7 +112,7 @@ class FaultsIT {
         var jdbc = platform.context().getBean(JdbcClient.class);
         var spec = new JobSpec(JobType.INFERENCE,
             new JobSpec.ModelRef(UUID.fromString(modelId)),
-            new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("a")), null, null, null, null);
+            new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("a")), null, null, null, null, null, null);
         // accepted a while ago, but its request never reached the scheduler (no outbox row, nothing on Kafka)
         var jobId = platform.context().getBean(JobRepository.class)
             .insert(UUID.randomUUID(), "default", spec, null);

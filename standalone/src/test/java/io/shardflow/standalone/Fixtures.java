@@ -128,7 +128,7 @@ final class Fixtures {
         var outbox = context.getBean(io.shardflow.db.outbox.Outbox.class);
         var spec = new io.shardflow.core.jobs.JobSpec(io.shardflow.core.jobs.JobType.INFERENCE,
             new io.shardflow.core.jobs.JobSpec.ModelRef(java.util.UUID.randomUUID()),
-            new io.shardflow.core.jobs.JobSpec.DatasetRef(java.util.UUID.fromString(datasetId), features), null, null, null, null);
+            new io.shardflow.core.jobs.JobSpec.DatasetRef(java.util.UUID.fromString(datasetId), features), null, null, null, null, null, null);
         return context.getBean(org.springframework.transaction.support.TransactionTemplate.class).execute(s -> {
             var id = jobs.insert(java.util.UUID.randomUUID(), "default", spec, null);
             outbox.append(io.shardflow.core.messaging.Topics.JOBS, id, new io.shardflow.core.messaging.JobSubmitted(id));

@@ -13,7 +13,12 @@ import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.compute.ModelCache;
 import io.shardflow.worker.lanes.InferenceComputation;
 import io.shardflow.worker.training.SliceCache;
+import io.shardflow.worker.training.TextTraining;
 import io.shardflow.worker.training.TrainingComputation;
+import io.shardflow.worker.generation.GenerationComputation;
+import io.shardflow.worker.generation.GenerationEngine;
+import io.shardflow.worker.generation.GptNetworks;
+import io.shardflow.worker.generation.StageGeneration;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.worker.lanes.Heartbeat;
 import io.shardflow.worker.lanes.ShardExecutor;
@@ -64,14 +69,29 @@ class WorkerConfiguration {
                                             ComputeEngine engine, WorkerSettings settings, ActivationStore activations) {
         return new TrainingComputation(jobs, store,
             new SliceCache(datasets, settings.batchRows(), settings.dataCache().toBytes()), new DenseTraining(engine),
-            activations);
+            activations, new TextTraining(datasets, engine, settings.dataCache().toBytes()));
+    }
+
+    @Bean(destroyMethod = "closeAll")
+    GptNetworks gptNetworks(ModelRepository models, ComputeEngine engine, WorkerSettings settings) {
+        return new GptNetworks(models, engine, settings.modelCap(), 8);
+    }
+
+    @Bean(destroyMethod = "close")
+    GenerationEngine generationEngine(GptNetworks networks, WorkerSettings settings, JobRepository jobs) {
+        return new GenerationEngine(networks, settings.generation().maxBatch(), settings.generation().maxWaiting(),
+            jobId -> jobs.status(jobId).map(status -> !status.isTerminal()).orElse(false));
     }
 
     @Bean
     ShardExecutor shardExecutor(WorkerIdentity identity, WorkerSettings settings, JobRepository jobs,
                                 ShardRepository shards, PartialStore partials, Outbox outbox,
-                                InferenceComputation inference, TrainingComputation training, TransactionTemplate tx) {
-        return new ShardExecutor(identity, settings, jobs, shards, partials, outbox, inference, training, tx);
+                                InferenceComputation inference, TrainingComputation training, ModelRepository models,
+                                DatasetRepository datasets, ActivationStore activations, GptNetworks networks,
+                                GenerationEngine engine, TransactionTemplate tx) {
+        return new ShardExecutor(identity, settings, jobs, shards, partials, outbox, inference, training,
+            new StageGeneration(jobs, models, activations, networks),
+            new GenerationComputation(jobs, models, datasets, engine), tx);
     }
 
     @Bean
@@ -114,14 +134,18 @@ class WorkerConfiguration {
     /** UP once the engine is loaded, the lanes consume, and a heartbeat has been written recently. */
     @Bean
     HealthIndicator workerHealthIndicator(KafkaListenerEndpointRegistry registry, Heartbeat heartbeat,
-                                          WorkerIdentity identity, WorkerSettings settings, ComputeEngine engine) {
+                                          WorkerIdentity identity, WorkerSettings settings, ComputeEngine engine,
+                                          GenerationEngine generation) {
         return () -> {
             var lanes = registry.getListenerContainer(ShardTaskListener.LISTENER_ID);
             Instant last = heartbeat.lastBeat();
             boolean fresh = last != null && last.isAfter(Instant.now().minus(settings.heartbeatInterval().multipliedBy(5)));
             var health = lanes != null && lanes.isRunning() && fresh ? Health.up() : Health.down();
             return health.withDetail("id", identity.id()).withDetail("lanes", settings.effectiveLanes())
-                .withDetail("devices", engine.devices()).withDetail("lastHeartbeat", String.valueOf(last)).build();
+                .withDetail("devices", engine.devices()).withDetail("lastHeartbeat", String.valueOf(last))
+                .withDetail("generation", java.util.Map.of("tokens", generation.tokensGenerated(), "steps", generation.steps(),
+                    "sequenceSteps", generation.sequenceSteps()))
+                .build();
         };
     }
 }

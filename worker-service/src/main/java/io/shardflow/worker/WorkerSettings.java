@@ -20,6 +20,7 @@ import org.springframework.validation.annotation.Validated;
  * @param dataCache the most bytes of training-shard rows kept in memory between steps
  * @param maxModelBytes the most parameter bytes this worker loads, for one partition and in its cache together;
  *     0 means no cap. A task whose partition is larger fails with a reason that names both sizes
+ * @param generation continuous batching of gpt generation: sequences per batched step, and how many may wait
  */
 @Validated
 @ConfigurationProperties("shardflow.worker")
@@ -32,7 +33,15 @@ public record WorkerSettings(
     @DefaultValue("30s") Duration lease,
     @DefaultValue("1GB") DataSize modelCache,
     @DefaultValue("1GB") DataSize dataCache,
-    @DefaultValue("0") DataSize maxModelBytes) {
+    @DefaultValue("0") DataSize maxModelBytes,
+    @DefaultValue Generation generation) {
+
+    /**
+     * @param maxBatch sequences of one model that share a forward pass (KV-cache slots)
+     * @param maxWaiting sequences queued for a slot before the lanes stop taking generation tasks
+     */
+    public record Generation(@DefaultValue("64") @Min(1) int maxBatch, @DefaultValue("1024") @Min(1) int maxWaiting) {
+    }
 
     /** The cap on loaded parameter bytes, or null without one. */
     public Long modelCap() {

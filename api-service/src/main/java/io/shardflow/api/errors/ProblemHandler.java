@@ -5,6 +5,8 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
+import io.shardflow.api.jobs.SyncJobFailedException;
+import io.shardflow.api.jobs.SyncTimeoutException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
@@ -44,6 +46,24 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     ProblemDetail conflict(ConflictException e) {
         var problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONFLICT, e.getMessage());
         problem.setTitle("Conflict");
+        return problem;
+    }
+
+    @ExceptionHandler(SyncTimeoutException.class)
+    ProblemDetail syncTimeout(SyncTimeoutException e) {
+        var problem = ProblemDetail.forStatusAndDetail(HttpStatus.GATEWAY_TIMEOUT, e.getMessage());
+        problem.setTitle("Timed out");
+        problem.setProperty("jobId", e.jobId());
+        return problem;
+    }
+
+    @ExceptionHandler(SyncJobFailedException.class)
+    ProblemDetail syncFailed(SyncJobFailedException e) {
+        var status = e.status() == io.shardflow.core.jobs.JobStatus.CANCELLED ? HttpStatus.CONFLICT
+            : HttpStatus.INTERNAL_SERVER_ERROR;
+        var problem = ProblemDetail.forStatusAndDetail(status, e.getMessage());
+        problem.setTitle("Job " + e.status().name().toLowerCase(java.util.Locale.ROOT));
+        problem.setProperty("jobId", e.jobId());
         return problem;
     }
 

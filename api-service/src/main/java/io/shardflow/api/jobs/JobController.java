@@ -4,6 +4,7 @@ import io.shardflow.api.ApiSettings;
 import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.ConflictException;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
@@ -137,7 +138,8 @@ public class JobController {
     }
 
     @Operation(summary = "The merged output, one row per input row in dataset order",
-        description = "JSON {rows, columns, outputs}; CSV when Accept is text/csv. 409 until the job SUCCEEDED.")
+        description = "JSON {rows, columns, outputs}, for generation {rows, outputs} with one completion per prompt; "
+            + "CSV when Accept is text/csv. 409 until the job SUCCEEDED.")
     @GetMapping(value = "/jobs/{id}/result", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
     public ResponseEntity<StreamingResponseBody> result(@PathVariable UUID id,
                                                         @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
@@ -146,15 +148,20 @@ public class JobController {
         if (job.status() != JobStatus.SUCCEEDED) {
             throw new ConflictException("job " + id + " is " + job.status() + "; its result exists once it has SUCCEEDED");
         }
-        var tensor = TensorCodec.decode(results.find(id).orElseThrow(() -> new NotFoundException("result of job", id)));
+        byte[] stored = results.find(id).orElseThrow(() -> new NotFoundException("result of job", id));
         boolean csv = accept != null && accept.contains("text/csv") && !accept.contains("application/json");
+        boolean text = job.parsedPlan().generation();
         return ResponseEntity.ok()
             .contentType(csv ? MediaType.parseMediaType("text/csv") : MediaType.APPLICATION_JSON)
             .body(out -> {
-                if (csv) {
-                    ResultWriter.csv(tensor, out);
+                if (text && csv) {
+                    ResultWriter.csv(GenerationResult.decode(stored), out);
+                } else if (text) {
+                    out.write(stored); // stored as the JSON the client gets
+                } else if (csv) {
+                    ResultWriter.csv(TensorCodec.decode(stored), out);
                 } else {
-                    ResultWriter.json(tensor, out);
+                    ResultWriter.json(TensorCodec.decode(stored), out);
                 }
             });
     }

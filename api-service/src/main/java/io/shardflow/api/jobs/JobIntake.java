@@ -4,7 +4,11 @@ import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
+import io.shardflow.api.ApiSettings;
+import io.shardflow.core.models.DenseArchitecture;
+import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.db.jobs.Prompts;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.ParallelPlanner;
@@ -35,10 +39,13 @@ public class JobIntake {
     private final JobEventPublisher events;
     private final LabelCheck labels;
     private final WorkerRegistry workers;
+    private final ApiSettings settings;
     private final TransactionTemplate tx;
 
     public JobIntake(JobRepository jobs, ModelRepository models, DatasetRepository datasets, Outbox outbox,
-                     JobEventPublisher events, LabelCheck labels, WorkerRegistry workers, TransactionTemplate tx) {
+                     JobEventPublisher events, LabelCheck labels, WorkerRegistry workers, ApiSettings settings,
+                     TransactionTemplate tx) {
+        this.settings = settings;
         this.labels = labels;
         this.workers = workers;
         this.jobs = jobs;
@@ -93,7 +100,7 @@ public class JobIntake {
     }
 
     private Checked validate(String tenant, JobSpec spec) {
-        var dataset = datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(tenant))
+        var dataset = spec.dataset() == null ? null : datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(tenant))
             .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
         ModelArchitecture architecture;
         String name;
@@ -106,13 +113,33 @@ public class JobIntake {
             architecture = spec.model().architecture();
             name = "(new)";
         }
-        JobInputCheck.check(architecture, name, dataset, spec.dataset().features(), spec.dataset().label());
-        if (spec.type() == JobType.TRAINING && architecture.task() == Task.CLASSIFICATION) {
-            labels.checkClasses(dataset, spec.dataset().label(), architecture.outputs());
+        JobInputCheck.check(spec, architecture, name, dataset);
+        if (spec.type() == JobType.TRAINING && architecture instanceof DenseArchitecture dense
+            && dense.task() == Task.CLASSIFICATION) {
+            labels.checkClasses(dataset, spec.dataset().label(), dense.outputs());
+        }
+        if (spec.generation() != null) {
+            InvalidSpecException.require(spec.generation().maxTokens() <= settings.maxGenerationTokens(),
+                "generation.maxTokens", "must be at most " + settings.maxGenerationTokens() + " (shardflow.api."
+                    + "max-generation-tokens), was " + spec.generation().maxTokens());
         }
         // planning now refuses a split the model cannot take (too many shards, say) with a 400
         var plan = spec.type() == JobType.INFERENCE
-            ? ParallelPlanner.plan(spec.parallelism(), architecture, dataset.rows(), fleet()) : null;
+            ? ParallelPlanner.plan(spec.parallelism(), architecture, inputRows(spec, architecture, name, dataset), fleet())
+            : null;
         return new Checked(architecture, dataset, plan);
+    }
+
+    /** How many rows (or prompts) an inference job runs on; a prompt dataset's lines are checked here too. */
+    private long inputRows(JobSpec spec, ModelArchitecture architecture, String name, DatasetRow dataset) {
+        if (spec.input() != null) {
+            return spec.input().size();
+        }
+        if (architecture instanceof GptArchitecture gpt) {
+            var prompts = Prompts.of(spec, datasets, dataset);
+            Prompts.checkLengths(prompts, gpt.context(), "dataset.prompts", name);
+            return prompts.size();
+        }
+        return dataset.rows();
     }
 }

@@ -1,5 +1,6 @@
 package io.shardflow.api.jobs;
 
+import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.tensors.Tensor;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -7,7 +8,7 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
 
-/** Streams a result matrix as JSON or CSV without building the whole text in memory. */
+/** Streams a result matrix (or a generation's completions) as JSON or CSV without building the whole text in memory. */
 final class ResultWriter {
     private ResultWriter() {
     }
@@ -49,6 +50,16 @@ final class ResultWriter {
                 w.write(Float.toString(result.get(r, c)));
             }
             w.write('\n');
+        }
+        w.flush();
+    }
+
+    /** One completion per line, under the header {@code output}, quoted as RFC 4180 asks. */
+    static void csv(GenerationResult result, OutputStream out) throws IOException {
+        var w = writer(out);
+        w.write("output\n");
+        for (String output : result.outputs()) {
+            w.write('"' + output.replace("\"", "\"\"") + "\"\n");
         }
         w.flush();
     }

@@ -3,6 +3,9 @@ package io.shardflow.api.models;
 import io.shardflow.api.ApiSettings;
 import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.models.DenseArchitecture;
+import io.shardflow.core.models.GptArchitecture;
+import io.shardflow.core.models.ModelParameters;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
 import jakarta.servlet.http.HttpServletRequest;
@@ -48,10 +51,13 @@ public class ModelController {
                 body.init().seed()));
             return ResponseEntity.created(URI.create("/api/v1/models/" + id)).body(ModelView.of(models.find(id).orElseThrow()));
         }
-        var layers = body.parameters().toLayers(body.architecture());
+        var parameters = switch (body.architecture()) {
+            case DenseArchitecture dense -> ModelParameters.named(body.parameters().toLayers(dense));
+            case GptArchitecture gpt -> body.parameters().toTensors(gpt);
+        };
         var preprocessing = body.preprocessing() == null || body.preprocessing().standardize() == null ? null
             : body.preprocessing().toJson();
-        tx.executeWithoutResult(s -> models.create(id, tenant, body.name().strip(), body.architecture(), layers,
+        tx.executeWithoutResult(s -> models.create(id, tenant, body.name().strip(), body.architecture(), parameters,
             new ModelRepository.Lineage(null, null, null, preprocessing)));
         return ResponseEntity.created(URI.create("/api/v1/models/" + id)).body(ModelView.of(models.find(id).orElseThrow()));
     }
@@ -65,7 +71,7 @@ public class ModelController {
     @GetMapping("/{id}/parameters")
     public ParameterExport parameters(@PathVariable UUID id, HttpServletRequest request) {
         var model = find(id, request);
-        return ParameterExport.of(model, models.loadLayers(model));
+        return ParameterExport.of(model, models.loadNamed(model));
     }
 
     private ModelRow find(UUID id, HttpServletRequest request) {

@@ -2,6 +2,7 @@ package io.shardflow.api.models;
 
 import static io.shardflow.core.InvalidSpecException.require;
 
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.ParameterSpec;
 import io.shardflow.core.training.Preprocessing;
@@ -27,8 +28,9 @@ public record ModelRequest(String name, ModelArchitecture architecture, Paramete
         require(parameters != null || init != null, "parameters", "is required (or \"init\":{\"seed\":N} for random weights)");
         require(parameters == null || init == null, "init", "give parameters or init, not both");
         if (preprocessing != null && preprocessing.standardize() != null) {
+            require(architecture instanceof DenseArchitecture, "preprocessing", "a gpt reads bytes and takes no standardisation");
             var scaling = preprocessing.standardize();
-            int inputs = architecture.inputs();
+            int inputs = ((DenseArchitecture) architecture).inputs();
             require(scaling.mean() != null && scaling.mean().length == inputs, "preprocessing.standardize.mean",
                 "needs one value per input (" + inputs + ")");
             require(scaling.std() != null && scaling.std().length == inputs, "preprocessing.standardize.std",

@@ -2,7 +2,9 @@ package io.shardflow.api.models;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.shardflow.core.models.DenseLayer;
+import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.LinearArchitecture;
+import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.training.Preprocessing;
@@ -20,8 +22,14 @@ import java.util.Map;
 record ParameterExport(String name, ModelArchitecture architecture, Map<String, Object> parameters,
                        Preprocessing preprocessing) {
 
-    static ParameterExport of(ModelRow model, List<DenseLayer> layers) {
+    static ParameterExport of(ModelRow model, Map<String, Tensor> named) {
         Map<String, Object> parameters;
+        if (model.architecture() instanceof GptArchitecture) {
+            var tensors = new LinkedHashMap<String, float[]>();
+            named.forEach((name, tensor) -> tensors.put(name, tensor.data()));
+            return new ParameterExport(model.name(), model.architecture(), Map.of("tensors", tensors), null);
+        }
+        var layers = ModelParameters.layers(named);
         if (model.architecture() instanceof LinearArchitecture) {
             parameters = layer(layers.getFirst());
         } else {

@@ -2,6 +2,7 @@ package io.shardflow.core.jobs;
 
 import static io.shardflow.core.InvalidSpecException.require;
 
+import io.shardflow.core.generation.GenerationSpec;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.training.TrainingSpec;
@@ -14,22 +15,25 @@ import java.util.UUID;
  * event. Server-owned fields (status, tenant, progress) are not here. Checks that need no database run in the
  * constructors; each failure names its field relative to the record that holds it (the JSON reader adds the path).
  */
-public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallelism parallelism,
-                      TrainingSpec training, Integer priority, Integer maxAttempts) {
+public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, JobInput input, GenerationSpec generation,
+                      Parallelism parallelism, TrainingSpec training, Integer priority, Integer maxAttempts) {
     public static final int MAX_SHARDS = 1024;
     public static final int MAX_ATTEMPTS = 10;
 
     public JobSpec {
         require(type != null, "type", "is required (INFERENCE or TRAINING)");
         require(model != null, "model", "is required");
-        require(dataset != null, "dataset", "is required");
         parallelism = parallelism == null ? new Parallelism(Strategy.AUTO, null) : parallelism;
         if (type == JobType.INFERENCE) {
             require(model.id() != null, "model.id", "is required: inference runs a registered model");
             require(training == null, "training", "only a TRAINING job takes training settings");
+            require(dataset != null || input != null, "dataset", "is required (or inline input)");
+            require(dataset == null || input == null, "input", "give a dataset or inline input, not both");
         } else {
             require(training != null, "training", "is required for a TRAINING job");
-            require(dataset.label() != null, "dataset.label", "names the column to learn and is required for training");
+            require(dataset != null, "dataset", "is required");
+            require(input == null, "input", "training reads a dataset, not inline input");
+            require(generation == null, "generation", "only an INFERENCE job on a gpt model generates");
             var strategy = parallelism.strategy();
             require(strategy == Strategy.DATA || strategy == Strategy.AUTO || strategy == Strategy.PIPELINE,
                 "parallelism.strategy", strategy + " training is not supported yet; train with DATA or PIPELINE");
@@ -58,11 +62,14 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, Parallel
         }
     }
 
-    /** The dataset, the columns that feed the model's inputs in order, and for training the label column. */
+    /**
+     * The dataset; for linear and mlp models the columns that feed the model's inputs in order and, for training,
+     * the label column. A gpt reads a text dataset and takes neither.
+     */
     public record DatasetRef(UUID id, List<String> features, String label) {
         public DatasetRef {
             require(id != null, "id", "is required");
-            require(features != null && !features.isEmpty(), "features", "names the input columns and may not be empty");
+            features = features == null ? List.of() : features;
             var seen = new HashSet<String>();
             for (int i = 0; i < features.size(); i++) {
                 String f = features.get(i);

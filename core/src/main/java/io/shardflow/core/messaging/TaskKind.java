@@ -15,5 +15,9 @@ public enum TaskKind {
     /** Pipeline training: the last stage's forward and backward for one micro-batch (gradients and input gradient). */
     PIPE_LAST,
     /** Pipeline training: one stage's backward for one micro-batch, from the gradient of its output. */
-    PIPE_BACKWARD
+    PIPE_BACKWARD,
+    /** Gpt generation: complete the shard's prompts; the worker batches them with other sequences on the model. */
+    GENERATE,
+    /** Gpt pipeline generation: one stage's forward over the current sequences for one token step. */
+    GENERATE_STAGE
 }

@@ -5,7 +5,7 @@ import static io.shardflow.core.InvalidSpecException.require;
 import java.util.List;
 
 /** One dense layer: {@code y = W·x + b}; linear regression, or softmax regression with {@code task: classification}. */
-public record LinearArchitecture(int inputs, int outputs, Task task) implements ModelArchitecture {
+public record LinearArchitecture(int inputs, int outputs, Task task) implements DenseArchitecture {
     public LinearArchitecture {
         require(inputs > 0, "inputs", "must be > 0, was " + inputs);
         require(outputs > 0, "outputs", "must be > 0, was " + outputs);

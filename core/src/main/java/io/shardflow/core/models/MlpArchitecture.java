@@ -5,7 +5,7 @@ import static io.shardflow.core.InvalidSpecException.require;
 import java.util.List;
 
 /** Dense layers of the given widths {@code [in, h1, ..., out]}, the activation between them, none after the last. */
-public record MlpArchitecture(List<Integer> layers, Activation activation, Task task) implements ModelArchitecture {
+public record MlpArchitecture(List<Integer> layers, Activation activation, Task task) implements DenseArchitecture {
     public static final int MAX_WIDTH = 1 << 20;
 
     public MlpArchitecture {

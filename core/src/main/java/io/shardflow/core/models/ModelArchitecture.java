@@ -2,45 +2,51 @@ package io.shardflow.core.models;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import java.util.List;
+import java.util.Map;
 
 /**
- * A built-in architecture. Every one so far is a stack of dense layers ({@code y = W·x + b}, W as
- * {@code [outputs][inputs]} like torch.nn.Linear) with an activation between layers.
+ * A built-in architecture: stacks of dense layers ({@link DenseArchitecture}: linear, mlp) or a byte-level
+ * transformer ({@link GptArchitecture}). Every one is a set of named float32 tensors.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
 @JsonSubTypes({
     @JsonSubTypes.Type(value = LinearArchitecture.class, name = "linear"),
-    @JsonSubTypes.Type(value = MlpArchitecture.class, name = "mlp")
+    @JsonSubTypes.Type(value = MlpArchitecture.class, name = "mlp"),
+    @JsonSubTypes.Type(value = GptArchitecture.class, name = "gpt")
 })
-public sealed interface ModelArchitecture permits LinearArchitecture, MlpArchitecture {
+public sealed interface ModelArchitecture permits DenseArchitecture, GptArchitecture {
 
-    /** Widths from input to output: {@code [in, h1, ..., out]}. */
-    List<Integer> widths();
-
-    Activation hiddenActivation();
-
-    Task task();
-
-    default int inputs() {
-        return widths().getFirst();
-    }
-
-    default int outputs() {
-        return widths().getLast();
-    }
-
-    default int layerCount() {
-        return widths().size() - 1;
-    }
+    /** Every parameter tensor by name, with its shape, in the order training exchanges them. */
+    Map<String, int[]> parameterShapes();
 
     /** Bytes of the float32 parameters: what a worker must hold to run the whole model. */
     default long parameterBytes() {
         long count = 0;
-        var w = widths();
-        for (int i = 0; i + 1 < w.size(); i++) {
-            count += (long) w.get(i) * w.get(i + 1) + w.get(i + 1);
+        for (int[] shape : parameterShapes().values()) {
+            long n = 1;
+            for (int d : shape) {
+                n *= d;
+            }
+            count += n;
         }
         return count * Float.BYTES;
+    }
+
+    /** A short human description: the kind and its sizes. */
+    default String describe() {
+        return switch (this) {
+            case DenseArchitecture dense -> kindOf(dense) + " " + dense.widths() + " " + dense.task().name().toLowerCase(java.util.Locale.ROOT);
+            case GptArchitecture gpt -> "gpt " + gpt.layers() + " layers × " + gpt.heads() + " heads, dModel " + gpt.dModel()
+                + ", context " + gpt.context();
+        };
+    }
+
+    /** The kind as the JSON names it. */
+    static String kindOf(ModelArchitecture architecture) {
+        return switch (architecture) {
+            case LinearArchitecture l -> "linear";
+            case MlpArchitecture m -> "mlp";
+            case GptArchitecture g -> "gpt";
+        };
     }
 }

@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Dense layers as named tensors ({@code layers.<i>.weight}, {@code layers.<i>.bias}) and as flat arrays. */
+/** Parameters as named tensors and as flat arrays; dense layers as named tensors ({@code layers.<i>.weight}, {@code layers.<i>.bias}) and as flat arrays. */
 public final class ModelParameters {
     private ModelParameters() {
     }
@@ -26,6 +26,36 @@ public final class ModelParameters {
             layers.add(new DenseLayer(named.get("layers." + i + ".weight"), named.get("layers." + i + ".bias")));
         }
         return List.copyOf(layers);
+    }
+
+    /** The values of every tensor in the map's order, copied: the order training exchanges them in. */
+    public static float[][] flat(Map<String, Tensor> named) {
+        var flat = new float[named.size()][];
+        int i = 0;
+        for (var tensor : named.values()) {
+            flat[i++] = tensor.data().clone();
+        }
+        return flat;
+    }
+
+    /** Tensors with the names and shapes of {@code like} and the values of {@code flat}. */
+    public static Map<String, Tensor> unflat(Map<String, Tensor> like, float[][] flat) {
+        var named = new LinkedHashMap<String, Tensor>();
+        int i = 0;
+        for (var entry : like.entrySet()) {
+            named.put(entry.getKey(), new Tensor(entry.getValue().shape(), flat[i++]));
+        }
+        return named;
+    }
+
+    /** Tensors of the given names and shapes with the values of {@code flat}, in the same order. */
+    public static Map<String, Tensor> fromShapes(Map<String, int[]> shapes, float[][] flat) {
+        var named = new LinkedHashMap<String, Tensor>();
+        int i = 0;
+        for (var entry : shapes.entrySet()) {
+            named.put(entry.getKey(), new Tensor(entry.getValue(), flat[i++]));
+        }
+        return named;
     }
 
     /** The values of every tensor in layer order (weight, bias, weight, bias, ...), copied. */

@@ -3,18 +3,50 @@ package io.shardflow.core.models;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Explicit parameters as a client sends them: {@code weight}/{@code bias} for a linear model, {@code layers}
- * of weight/bias pairs for an MLP. {@link #toLayers} checks every shape against the architecture.
+ * of weight/bias pairs for an MLP, {@code tensors} (name → row-major values) for a gpt. {@link #toLayers} and
+ * {@link #toTensors} check every shape against the architecture.
  */
-public record ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> layers) {
+public record ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> layers, Map<String, float[]> tensors) {
+
+    public ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> layers) {
+        this(weight, bias, layers, null);
+    }
+
+    /** A gpt's parameters: every tensor of the architecture by name, with the number of values its shape holds. */
+    public Map<String, Tensor> toTensors(GptArchitecture architecture) {
+        InvalidSpecException.require(weight == null && bias == null && layers == null, "parameters",
+            "a gpt takes tensors by name, not weight, bias or layers");
+        InvalidSpecException.require(tensors != null, "parameters.tensors", "is required");
+        var named = new LinkedHashMap<String, Tensor>();
+        for (var entry : architecture.parameterShapes().entrySet()) {
+            String path = "parameters.tensors." + entry.getKey();
+            float[] values = tensors.get(entry.getKey());
+            long expected = Tensor.elementCount(entry.getValue());
+            InvalidSpecException.require(values != null, path, "is required");
+            InvalidSpecException.require(values.length == expected, path, "needs " + expected + " values for shape "
+                + java.util.Arrays.toString(entry.getValue()) + ", got " + values.length);
+            for (int i = 0; i < values.length; i++) {
+                InvalidSpecException.require(Float.isFinite(values[i]), path + "[" + i + "]", "must be finite");
+            }
+            named.put(entry.getKey(), new Tensor(entry.getValue(), values.clone()));
+        }
+        for (String name : tensors.keySet()) {
+            InvalidSpecException.require(named.containsKey(name), "parameters.tensors." + name, "is not a parameter of this gpt");
+        }
+        return named;
+    }
 
     public record LayerSpec(float[][] weight, float[] bias) {
     }
 
-    public List<DenseLayer> toLayers(ModelArchitecture architecture) {
+    public List<DenseLayer> toLayers(DenseArchitecture architecture) {
+        InvalidSpecException.require(tensors == null, "parameters.tensors", "only a gpt takes tensors by name");
         List<LayerSpec> given;
         String prefix;
         if (architecture instanceof LinearArchitecture) {

@@ -1,6 +1,6 @@
 package io.shardflow.core.planning;
 
-import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.DenseArchitecture;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -68,7 +68,7 @@ public record ModelSplit(List<Round> rounds) {
         return rounds.stream().flatMap(r -> r.partitions().stream()).mapToLong(Partition::bytes).max().orElse(0);
     }
 
-    public static ModelSplit whole(ModelArchitecture architecture) {
+    public static ModelSplit whole(DenseArchitecture architecture) {
         var w = architecture.widths();
         var slices = new ArrayList<Slice>();
         for (int l = 0; l + 1 < w.size(); l++) {
@@ -77,7 +77,7 @@ public record ModelSplit(List<Round> rounds) {
         return new ModelSplit(List.of(new Round(List.of(new Partition(slices)), Merge.PASS, false)));
     }
 
-    public static ModelSplit tensor(ModelArchitecture architecture, int shards) {
+    public static ModelSplit tensor(DenseArchitecture architecture, int shards) {
         var w = architecture.widths();
         int layers = w.size() - 1;
         var rounds = new ArrayList<Round>();
@@ -102,7 +102,7 @@ public record ModelSplit(List<Round> rounds) {
         return new ModelSplit(rounds);
     }
 
-    public static ModelSplit pipeline(ModelArchitecture architecture, int stages) {
+    public static ModelSplit pipeline(DenseArchitecture architecture, int stages) {
         var w = architecture.widths();
         int layers = w.size() - 1;
         if (stages > layers) {

@@ -2,6 +2,8 @@ package io.shardflow.core.planning;
 
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.models.DenseArchitecture;
+import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 
 /**
@@ -17,6 +19,57 @@ public final class ParallelPlanner {
     }
 
     public static Plan plan(JobSpec.Parallelism parallelism, ModelArchitecture architecture, long rows, Fleet fleet) {
+        return switch (architecture) {
+            case DenseArchitecture dense -> dense(parallelism, dense, rows, fleet);
+            case GptArchitecture gpt -> generation(parallelism, gpt, rows, fleet).asGeneration();
+        };
+    }
+
+    /**
+     * A gpt generates over DATA shards of its prompts, or through PIPELINE stages of its blocks when it does not
+     * fit a worker; AUTO picks DATA when it fits, else the fewest stages that do.
+     */
+    private static Plan generation(JobSpec.Parallelism parallelism, GptArchitecture architecture, long rows, Fleet fleet) {
+        int lanes = Math.max(1, fleet.lanes());
+        long bytes = architecture.parameterBytes();
+        return switch (parallelism.strategy()) {
+            case DATA -> data(rows, parallelism.dataShards() != null ? parallelism.dataShards()
+                : DataPlanner.defaultShards(rows, lanes), architecture, null);
+            case PIPELINE -> stages(rows, parallelism.modelShards(), architecture, null);
+            case TENSOR, HYBRID -> throw new InvalidSpecException("parallelism.strategy",
+                "a gpt model generates with DATA or PIPELINE, not " + parallelism.strategy());
+            case AUTO -> {
+                if (bytes <= fleet.modelCapBytes()) {
+                    int shards = parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
+                    yield data(rows, shards, architecture, "the model (" + bytes + " bytes) fits a worker, so " + shards
+                        + " data shard(s) over " + lanes + " lane(s)");
+                }
+                for (int k = 2; k <= architecture.layers(); k++) {
+                    long largest = GptStages.largestStageBytes(architecture, k);
+                    if (largest <= fleet.modelCapBytes()) {
+                        yield stages(rows, k, architecture, "the model (" + bytes + " bytes) exceeds the "
+                            + fleet.modelCapBytes() + "-byte cap; " + k + " pipeline stages of at most " + largest + " bytes fit");
+                    }
+                }
+                throw new InvalidSpecException("parallelism", "the model (" + bytes + " bytes) cannot be split into "
+                    + "stages that fit the workers' max-model-bytes of " + fleet.modelCapBytes());
+            }
+        };
+    }
+
+    private static Plan stages(long rows, int stages, GptArchitecture architecture, String reason) {
+        long largest;
+        try {
+            largest = GptStages.largestStageBytes(architecture, stages);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidSpecException("parallelism.modelShards", e.getMessage());
+        }
+        var ranges = DataPlanner.split(rows, 1);
+        return new Plan(Strategy.PIPELINE, rows, 1, ranges, null, new Plan.ModelPlan(Strategy.PIPELINE, stages, 1,
+            largest, architecture.parameterBytes(), reason), false);
+    }
+
+    private static Plan dense(JobSpec.Parallelism parallelism, DenseArchitecture architecture, long rows, Fleet fleet) {
         int lanes = Math.max(1, fleet.lanes());
         var strategy = parallelism.strategy();
         int dataShards = parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
@@ -40,7 +93,7 @@ public final class ParallelPlanner {
             : DataPlanner.defaultShards(rows, Math.max(1, fleet.lanes())));
     }
 
-    private static Plan auto(long rows, JobSpec.Parallelism parallelism, ModelArchitecture architecture, int lanes, long cap) {
+    private static Plan auto(long rows, JobSpec.Parallelism parallelism, DenseArchitecture architecture, int lanes, long cap) {
         long bytes = architecture.parameterBytes();
         if (bytes <= cap) {
             int shards = parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
@@ -74,11 +127,11 @@ public final class ParallelPlanner {
         var ranges = DataPlanner.split(rows, shards);
         long bytes = architecture.parameterBytes();
         return new Plan(Strategy.DATA, rows, ranges.size(), ranges, null,
-            new Plan.ModelPlan(Strategy.DATA, 1, 1, bytes, bytes, reason));
+            new Plan.ModelPlan(Strategy.DATA, 1, 1, bytes, bytes, reason), false);
     }
 
     private static Plan model(long rows, int dataShards, Strategy modelStrategy, int modelShards, Integer microBatches,
-                              ModelArchitecture architecture, String reason) {
+                              DenseArchitecture architecture, String reason) {
         ModelSplit split;
         try {
             split = modelStrategy == Strategy.TENSOR ? ModelSplit.tensor(architecture, modelShards)
@@ -90,11 +143,11 @@ public final class ParallelPlanner {
         var ranges = DataPlanner.split(rows, dataShards);
         Strategy strategy = ranges.size() > 1 ? Strategy.HYBRID : modelStrategy;
         return new Plan(strategy, rows, ranges.size(), ranges, null, new Plan.ModelPlan(modelStrategy, modelShards, micro,
-            split.largestPartitionBytes(), architecture.parameterBytes(), reason));
+            split.largestPartitionBytes(), architecture.parameterBytes(), reason), false);
     }
 
     /** The split a plan's model part describes. */
-    public static ModelSplit split(Plan plan, ModelArchitecture architecture) {
+    public static ModelSplit split(Plan plan, DenseArchitecture architecture) {
         if (!plan.splitsModel()) {
             return ModelSplit.whole(architecture);
         }

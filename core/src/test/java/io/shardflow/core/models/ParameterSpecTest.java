@@ -8,8 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ParameterSpecTest {
-    private final ModelArchitecture linear = new LinearArchitecture(3, 2);
-    private final ModelArchitecture mlp = new MlpArchitecture(List.of(2, 3, 1), Activation.RELU);
+    private final DenseArchitecture linear = new LinearArchitecture(3, 2);
+    private final DenseArchitecture mlp = new MlpArchitecture(List.of(2, 3, 1), Activation.RELU);
 
     @Test
     void aLinearModelKeepsItsWeightRowMajor() {

@@ -1,7 +1,12 @@
 package io.shardflow.db.models;
 
 import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.DenseLayer;
+import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.training.ParameterInit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.tensors.Tensor;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +19,7 @@ import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-/** The model registry: descriptors plus parameters ({@code layers.<i>.weight|bias}) stored as tiles. */
+/** The model registry: descriptors plus named parameters ({@code layers.<i>.weight}, {@code blocks.<i>.…}) stored as tiles. */
 public class ModelRepository {
     private static final String COLUMNS = "id, tenant, name, architecture::text as architecture, parameter_bytes, "
         + "source_job_id, source_dataset_id, metrics::text as metrics, preprocessing::text as preprocessing, created_at";
@@ -34,11 +39,16 @@ public class ModelRepository {
 
     public void create(UUID id, String tenant, String name, ModelArchitecture architecture, List<DenseLayer> layers,
                        Lineage lineage) {
+        create(id, tenant, name, architecture, ModelParameters.named(layers), lineage);
+    }
+
+    /** Registers a model from its named parameters; a vector is stored as an n×1 matrix. */
+    public void create(UUID id, String tenant, String name, ModelArchitecture architecture, Map<String, Tensor> parameters,
+                       Lineage lineage) {
         insertRow(id, tenant, name, architecture, lineage);
-        for (int i = 0; i < layers.size(); i++) {
-            var layer = layers.get(i);
-            tiles.write(id, weight(i), layer.outputs(), layer.inputs(), layer.weight().data());
-            tiles.write(id, bias(i), layer.outputs(), 1, layer.bias().data());
+        for (var entry : parameters.entrySet()) {
+            int[] shape = entry.getValue().shape();
+            tiles.write(id, entry.getKey(), shape[0], shape.length == 2 ? shape[1] : 1, entry.getValue().data());
         }
     }
 
@@ -47,8 +57,12 @@ public class ModelRepository {
      * into the registry a tile at a time: how models too large for a JSON body are made.
      */
     public void createSeeded(UUID id, String tenant, String name, ModelArchitecture architecture, long seed) {
+        if (!(architecture instanceof DenseArchitecture dense)) {
+            create(id, tenant, name, architecture, ParameterInit.initial(architecture, seed), Lineage.NONE);
+            return;
+        }
         insertRow(id, tenant, name, architecture, Lineage.NONE);
-        var widths = architecture.widths();
+        var widths = dense.widths();
         for (int l = 0; l + 1 < widths.size(); l++) {
             int in = widths.get(l);
             int out = widths.get(l + 1);
@@ -94,9 +108,26 @@ public class ModelRepository {
             .params(tenant, tenant, size, (long) page * size).query(ModelRepository::map).list();
     }
 
+    /** Every parameter of the model, named, in the architecture's order. */
+    public Map<String, Tensor> loadNamed(ModelRow model) {
+        return loadNamed(model, model.architecture().parameterShapes().keySet());
+    }
+
+    /** The named parameters of {@code names} only: what a pipeline stage holds. */
+    public Map<String, Tensor> loadNamed(ModelRow model, java.util.Collection<String> names) {
+        var shapes = model.architecture().parameterShapes();
+        var named = new LinkedHashMap<String, Tensor>();
+        for (String name : names) {
+            int[] shape = shapes.get(name);
+            int cols = shape.length == 2 ? shape[1] : 1;
+            named.put(name, new Tensor(shape, tiles.read(model.id(), name, 0, shape[0], 0, cols)));
+        }
+        return named;
+    }
+
     /** Every layer's parameters, in layer order. */
     public List<DenseLayer> loadLayers(ModelRow model) {
-        var widths = model.architecture().widths();
+        var widths = ((DenseArchitecture) model.architecture()).widths();
         var layers = new ArrayList<DenseLayer>();
         for (int l = 0; l + 1 < widths.size(); l++) {
             int in = widths.get(l);

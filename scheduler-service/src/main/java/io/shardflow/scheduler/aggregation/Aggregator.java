@@ -1,11 +1,11 @@
 package io.shardflow.scheduler.aggregation;
 
+import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
@@ -15,9 +15,9 @@ import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
+import io.shardflow.scheduler.generation.PipelineGeneration;
 import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
 import io.shardflow.scheduler.training.TrainingCoordinator;
-import java.util.ArrayList;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -37,11 +37,13 @@ public class Aggregator {
     private final JobEventPublisher events;
     private final TrainingCoordinator training;
     private final ModelParallelCoordinator modelParallel;
+    private final PipelineGeneration generation;
     private final TransactionTemplate tx;
 
     public Aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
                       ShardRecovery recovery, JobEventPublisher events, TrainingCoordinator training,
-                      ModelParallelCoordinator modelParallel, TransactionTemplate tx) {
+                      ModelParallelCoordinator modelParallel, PipelineGeneration generation, TransactionTemplate tx) {
+        this.generation = generation;
         this.training = training;
         this.modelParallel = modelParallel;
         this.jobs = jobs;
@@ -67,7 +69,9 @@ public class Aggregator {
             }
             if (done.succeeded()) {
                 var plan = job.parsedPlan();
-                if (plan != null && plan.splitsModel()) {
+                if (plan != null && plan.generation() && plan.splitsModel()) {
+                    generation.stageDone(job, ShardKey.of(done));
+                } else if (plan != null && plan.splitsModel()) {
                     modelParallel.shardDone(job, ShardKey.of(done));
                 } else if (plan != null && plan.training() != null && plan.training().pipelined()) {
                     training.pipelineTaskDone(job, ShardKey.of(done));
@@ -85,6 +89,10 @@ public class Aggregator {
     /** Re-drives a job whose every shard is DONE but which did not finish (its last notice was lost). */
     public void resync(JobRow job) {
         var plan = job.parsedPlan();
+        if (plan != null && plan.generation() && plan.splitsModel()) {
+            generation.resync(job);
+            return;
+        }
         if (plan != null && plan.splitsModel()) {
             modelParallel.resync(job);
             return;
@@ -124,13 +132,14 @@ public class Aggregator {
             training.roundCompleted(job, step, stage);
             return;
         }
-        var parts = new ArrayList<Tensor>();
-        for (byte[] bytes : partials.readRound(job.id(), step, stage)) {
-            parts.add(TensorCodec.decode(bytes));
+        var stored = partials.readRound(job.id(), step, stage);
+        if (job.parsedPlan().generation()) {
+            results.put(job.id(), GenerationResult.concat(stored.stream().map(GenerationResult::decode).toList()).encode());
+        } else {
+            results.put(job.id(), TensorCodec.encode(TensorCodec.concatRows(stored.stream().map(TensorCodec::decode).toList())));
         }
-        results.put(job.id(), TensorCodec.encode(TensorCodec.concatRows(parts)));
         partials.deleteRound(job.id(), step, stage);
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
-        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + parts.size() + " partials");
+        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + stored.size() + " partials");
     }
 }

@@ -62,7 +62,9 @@ public class Dispatcher {
         var key = shard.key();
         var spec = job.spec();
         var task = new ShardTask(job.id(), key.step(), key.stage(), key.shardIndex(), shard.attempt(), kind(job, plan, key),
-            spec.model().id(), spec.dataset().id(), spec.dataset().features(), spec.dataset().label(), shard.rowStart(),
+            spec.model().id(), spec.dataset() == null ? null : spec.dataset().id(),
+            spec.dataset() == null ? java.util.List.of() : spec.dataset().features(),
+            spec.dataset() == null ? null : spec.dataset().label(), shard.rowStart(),
             shard.rowEnd(), version(plan, key), localSteps(plan, key), ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex()));
         // a model shard keeps to the same partition (and so the same lane and its cached partition) round after round
         int partition = Math.floorMod(job.id().hashCode() + key.shardIndex() + shard.attempt() - 1
@@ -73,6 +75,9 @@ public class Dispatcher {
 
     private static TaskKind kind(JobRow job, Plan plan, ShardKey key) {
         if (job.type() == JobType.INFERENCE) {
+            if (plan.generation()) {
+                return plan.splitsModel() ? TaskKind.GENERATE_STAGE : TaskKind.GENERATE;
+            }
             return TaskKind.INFER;
         }
         var training = plan.training();

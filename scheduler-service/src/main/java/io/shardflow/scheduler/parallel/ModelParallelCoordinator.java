@@ -1,5 +1,6 @@
 package io.shardflow.scheduler.parallel;
 
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ModelSplit;
@@ -90,7 +91,7 @@ public class ModelParallelCoordinator {
     public void shardDone(JobRow job, ShardKey key) {
         var plan = job.parsedPlan();
         var model = models.find(job.spec().model().id()).orElseThrow();
-        var split = ParallelPlanner.split(plan, model.architecture());
+        var split = ParallelPlanner.split(plan, (DenseArchitecture) model.architecture());
         var layout = ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex());
         var round = split.rounds().get(layout.modelRound());
         boolean tensor = plan.model().strategy() == Strategy.TENSOR;

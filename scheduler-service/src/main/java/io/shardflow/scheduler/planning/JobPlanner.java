@@ -6,6 +6,10 @@ import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.core.models.DenseArchitecture;
+import io.shardflow.core.models.GptArchitecture;
+import io.shardflow.db.jobs.Prompts;
+import io.shardflow.scheduler.generation.PipelineGeneration;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -49,12 +53,15 @@ public class JobPlanner {
     private final TrainingPreparation preparation;
     private final ModelParallelCoordinator modelParallel;
     private final TrainingCoordinator training;
+    private final PipelineGeneration generation;
     private final TransactionTemplate tx;
 
     public JobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
                       WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
                       SchedulerSettings settings, TrainingPreparation preparation,
-                      ModelParallelCoordinator modelParallel, TrainingCoordinator training, TransactionTemplate tx) {
+                      ModelParallelCoordinator modelParallel, TrainingCoordinator training,
+                      PipelineGeneration generation, TransactionTemplate tx) {
+        this.generation = generation;
         this.jobs = jobs;
         this.training = training;
         this.modelParallel = modelParallel;
@@ -82,12 +89,12 @@ public class JobPlanner {
             }
             try {
                 var plan = planOf(job);
-                int total = plan.splitsModel() ? ModelParallelCoordinator.totalShards(plan,
-                    ParallelPlanner.split(plan, models.find(job.spec().model().id()).orElseThrow().architecture()))
-                    : plan.dataShards();
+                int total = totalShards(job, plan);
                 jobs.recordPlan(jobId, new String(MessageCodec.encode(plan), StandardCharsets.UTF_8), total);
                 jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
-                if (plan.splitsModel()) {
+                if (plan.generation() && plan.splitsModel()) {
+                    generation.start(job, plan);
+                } else if (plan.splitsModel()) {
                     modelParallel.start(job, plan);
                 } else if (plan.training() != null) {
                     training.startCompute(job, plan, 0);
@@ -105,20 +112,40 @@ public class JobPlanner {
         });
     }
 
+    /** The tasks a plan runs: a pipelined generation counts every stage of every token step it may take. */
+    private int totalShards(JobRow job, Plan plan) {
+        if (!plan.splitsModel()) {
+            return plan.dataShards();
+        }
+        if (plan.generation()) {
+            return plan.model().modelShards() * job.spec().generation().maxTokens();
+        }
+        var architecture = (DenseArchitecture) models.find(job.spec().model().id()).orElseThrow().architecture();
+        return ModelParallelCoordinator.totalShards(plan, ParallelPlanner.split(plan, architecture));
+    }
+
     private Plan planOf(JobRow job) {
         var spec = job.spec();
-        DatasetRow dataset = datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(job.tenant()))
+        DatasetRow dataset = spec.dataset() == null ? null : datasets.find(spec.dataset().id())
+            .filter(d -> d.tenant().equals(job.tenant()))
             .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
         if (spec.type() == JobType.TRAINING) {
             var target = preparation.target(spec, job.tenant());
-            JobInputCheck.check(target.architecture(), target.name(), dataset, spec.dataset().features(), spec.dataset().label());
+            JobInputCheck.check(spec, target.architecture(), target.name(), dataset);
             var data = ParallelPlanner.trainingData(spec.parallelism(), dataset.rows(), fleet());
             return data.withTraining(preparation.prepare(job.id(), spec, target, dataset));
         }
         ModelRow model = models.find(spec.model().id()).filter(m -> m.tenant().equals(job.tenant()))
             .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
-        JobInputCheck.check(model.architecture(), "'" + model.name() + "'", dataset, spec.dataset().features(), null);
-        return ParallelPlanner.plan(spec.parallelism(), model.architecture(), dataset.rows(), fleet());
+        String name = "'" + model.name() + "'";
+        JobInputCheck.check(spec, model.architecture(), name, dataset);
+        long rows = spec.input() != null ? spec.input().size() : dataset.rows();
+        if (model.architecture() instanceof GptArchitecture gpt && spec.input() == null) {
+            var prompts = Prompts.of(spec, datasets, dataset);
+            Prompts.checkLengths(prompts, gpt.context(), "dataset.prompts", name);
+            rows = prompts.size();
+        }
+        return ParallelPlanner.plan(spec.parallelism(), model.architecture(), rows, fleet());
     }
 
     private ParallelPlanner.Fleet fleet() {
@@ -127,7 +154,8 @@ public class JobPlanner {
 
 
     private static String describe(Plan plan) {
-        String split = "planned " + plan.dataShards() + " data shards over " + plan.rows() + " rows";
+        String split = "planned " + plan.dataShards() + " data shards over " + plan.rows()
+            + (plan.generation() ? " prompts" : " rows");
         if (plan.splitsModel()) {
             split += " × " + plan.model().modelShards() + " " + plan.model().strategy() + " model shards"
                 + (plan.model().microBatches() > 1 ? " in " + plan.model().microBatches() + " micro-batches" : "");

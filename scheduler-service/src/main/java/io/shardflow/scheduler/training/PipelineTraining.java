@@ -1,5 +1,6 @@
 package io.shardflow.scheduler.training;
 
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ModelSplit;
@@ -111,7 +112,7 @@ final class PipelineTraining {
         if (state == null) {
             return;
         }
-        var split = ModelSplit.pipeline(plan.training().architecture(), k);
+        var split = ModelSplit.pipeline((DenseArchitecture) plan.training().architecture(), k);
         var grads = new float[state.params.length][];
         for (int i = 0; i < grads.length; i++) {
             grads[i] = new float[state.params[i].length];
@@ -155,7 +156,7 @@ final class PipelineTraining {
     }
 
     private static int inputWidth(Plan plan, int stage) {
-        var split = ModelSplit.pipeline(plan.training().architecture(), plan.training().stages());
+        var split = ModelSplit.pipeline((DenseArchitecture) plan.training().architecture(), plan.training().stages());
         var first = split.rounds().get(stage).partitions().getFirst().slices().getFirst();
         return first.colEnd() - first.colStart();
     }

@@ -121,15 +121,17 @@ public class TrainingCoordinator {
     void stepped(JobRow job, Plan plan, TrainingState state, int step, double loss, long samples) {
         var training = plan.training();
         int end = training.roundEnd(step);
-        if (!Double.isFinite(loss) || !allFinite(state.params)) {
+        String broken = firstNotFinite(state);
+        if (!Double.isFinite(loss) || broken != null) {
             recovery.failJob(job, "training diverged at step " + end + ": the loss is " + loss
+                + (broken == null ? "" : " and " + broken + " is not finite")
                 + "; try a smaller learning rate or standardised features");
             states.remove(job.id());
             return;
         }
         state.version = end;
         state.lastLoss = loss;
-        byte[] parameters = TensorCodec.encodeBundle(ModelParameters.named(ModelParameters.unflat(state.shapes, state.params)));
+        byte[] parameters = TensorCodec.encodeBundle(ModelParameters.unflat(state.shapes, state.params));
         store.putParameters(job.id(), end, parameters);
         store.dropParametersBefore(job.id(), end);
         metrics.recordLoss(job.id(), end - 1, training.epochOf(end - 1), loss, samples);
@@ -155,9 +157,9 @@ public class TrainingCoordinator {
     }
 
     private TrainingState restore(JobRow job, TrainingStore.Checkpoint checkpoint) {
-        var layers = ModelParameters.layers(TensorCodec.decodeBundle(checkpoint.parameters()));
+        var named = TensorCodec.decodeBundle(checkpoint.parameters());
         var optimizer = ParameterOptimizer.restore(job.spec().training(), TensorCodec.decodeBundle(checkpoint.optimizer()));
-        var state = new TrainingState(layers, ModelParameters.flat(layers), optimizer, checkpoint.step());
+        var state = new TrainingState(named, ModelParameters.flat(named), optimizer, checkpoint.step());
         states.put(job.id(), state);
         return state;
     }
@@ -208,7 +210,8 @@ public class TrainingCoordinator {
             return;
         }
         double loss = parts.stream().mapToDouble(p -> p.loss() * p.samples()).sum() / samples;
-        Double accuracy = training.architecture().task() == io.shardflow.core.models.Task.CLASSIFICATION
+        Double accuracy = training.architecture() instanceof io.shardflow.core.models.DenseArchitecture dense
+            && dense.task() == io.shardflow.core.models.Task.CLASSIFICATION
             ? parts.stream().mapToLong(TrainingPartial::correct).sum() / (double) samples : null;
         int last = training.roundEnd(step) - 1;
         metrics.recordValidation(job.id(), last, training.epochOf(last), loss, accuracy);
@@ -259,15 +262,18 @@ public class TrainingCoordinator {
         return mean;
     }
 
-    private static boolean allFinite(float[][] params) {
-        for (float[] p : params) {
-            for (float v : p) {
+    /** The name of the first parameter that holds a NaN or an infinity, or null. */
+    private static String firstNotFinite(TrainingState state) {
+        int i = 0;
+        for (String name : state.shapes.keySet()) {
+            for (float v : state.params[i]) {
                 if (!Float.isFinite(v)) {
-                    return false;
+                    return name;
                 }
             }
+            i++;
         }
-        return true;
+        return null;
     }
 
     private static boolean crossesMultiple(int from, int to, int every) {

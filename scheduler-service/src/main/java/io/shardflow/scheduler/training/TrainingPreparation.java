@@ -2,9 +2,11 @@ package io.shardflow.scheduler.training;
 
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
-import io.shardflow.core.models.DenseLayer;
+import io.shardflow.core.models.DenseArchitecture;
+import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
-import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.training.TextSchedule;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.FeatureScaling;
 import io.shardflow.core.training.ParameterInit;
@@ -17,6 +19,7 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.scheduler.SchedulerSettings;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -53,30 +56,46 @@ public class TrainingPreparation {
 
     public TrainingPlan prepare(UUID jobId, JobSpec spec, Target target, DatasetRow dataset) {
         var training = spec.training();
+        int checkpointEvery = training.checkpointEvery() != null ? training.checkpointEvery() : settings.checkpointEvery();
+        if (target.architecture() instanceof GptArchitecture gpt) {
+            var text = new TextSchedule(dataset.rows(), training.validationSplit(), training.seed(), training.batchSize(),
+                gpt.context());
+            int perEpoch = text.stepsPerEpoch();
+            int total = training.steps() != null ? training.steps() : Math.multiplyExact(perEpoch, training.epochs());
+            storeInitial(jobId, training, target);
+            return new TrainingPlan(gpt, total, perEpoch, (total + perEpoch - 1) / perEpoch, training.syncEvery(),
+                (int) Math.min(Integer.MAX_VALUE, text.trainingBytes()), text.validationWindows().length, null,
+                target.initialModelId(), checkpointEvery, 1, 1);
+        }
+        var dense = (DenseArchitecture) target.architecture();
         var schedule = new TrainingSchedule(dataset.rows(), training.validationSplit(), training.seed(), training.batchSize());
         InvalidSpecException.require(schedule.trainingRows() > 0, "training.validationSplit",
             "leaves no training rows in a dataset of " + dataset.rows() + " rows");
         int total = training.totalSteps(schedule.trainingRows());
         int perEpoch = schedule.stepsPerEpoch();
         FeatureScaling scaling = training.standardize() ? scaling(dataset, spec.dataset().features(), schedule) : null;
-        List<DenseLayer> initial = target.initialModelId() != null
-            ? models.loadLayers(models.find(target.initialModelId()).orElseThrow())
-            : ParameterInit.xavier(target.architecture(), training.seed());
-        byte[] parameters = TensorCodec.encodeBundle(ModelParameters.named(initial));
-        store.putParameters(jobId, 0, parameters);
-        store.checkpoint(jobId, 0, parameters, TensorCodec.encodeBundle(ParameterOptimizer.create(training).state()));
-        int checkpointEvery = training.checkpointEvery() != null ? training.checkpointEvery() : settings.checkpointEvery();
+        storeInitial(jobId, training, target);
         var parallelism = spec.parallelism();
         boolean pipeline = parallelism.strategy() == io.shardflow.core.planning.Strategy.PIPELINE;
         int stages = pipeline ? parallelism.modelShards() : 1;
-        if (stages > target.architecture().layerCount()) {
-            throw new InvalidSpecException("parallelism.modelShards", "a model of " + target.architecture().layerCount()
-                + " layers makes at most " + target.architecture().layerCount() + " stages, not " + stages);
+        if (stages > dense.layerCount()) {
+            throw new InvalidSpecException("parallelism.modelShards", "a model of " + dense.layerCount()
+                + " layers makes at most " + dense.layerCount() + " stages, not " + stages);
         }
         int micro = pipeline && parallelism.microBatches() != null ? parallelism.microBatches() : 1;
         return new TrainingPlan(target.architecture(), total, perEpoch, (total + perEpoch - 1) / perEpoch,
             training.syncEvery(), schedule.trainingRows(), schedule.validationRows().length, scaling,
             target.initialModelId(), checkpointEvery, stages, micro);
+    }
+
+    /** Version 0 and checkpoint 0: the fine-tuned model's parameters, or seeded new ones. */
+    private void storeInitial(UUID jobId, io.shardflow.core.training.TrainingSpec training, Target target) {
+        Map<String, Tensor> initial = target.initialModelId() != null
+            ? models.loadNamed(models.find(target.initialModelId()).orElseThrow())
+            : ParameterInit.initial(target.architecture(), training.seed());
+        byte[] parameters = TensorCodec.encodeBundle(initial);
+        store.putParameters(jobId, 0, parameters);
+        store.checkpoint(jobId, 0, parameters, TensorCodec.encodeBundle(ParameterOptimizer.create(training).state()));
     }
 
     /** Mean and standard deviation of each feature over the training rows, read a window at a time. */
@@ -98,6 +117,6 @@ public class TrainingPreparation {
     }
 
     private static String kind(ModelArchitecture architecture) {
-        return architecture instanceof io.shardflow.core.models.LinearArchitecture ? "linear" : "mlp";
+        return ModelArchitecture.kindOf(architecture);
     }
 }

@@ -1,15 +1,16 @@
 package io.shardflow.scheduler.training;
 
-import io.shardflow.core.models.DenseLayer;
+import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.training.ParameterOptimizer;
-import java.util.List;
+import java.util.Map;
 
 /**
  * A training job's working state in the scheduler that aggregates it: the current parameters (version = steps
  * applied) and the optimiser. Lost with the process; rebuilt from the last checkpoint.
  */
 final class TrainingState {
-    final List<DenseLayer> shapes;
+    /** The parameters' names and shapes; {@code params} holds their values in this order. */
+    final Map<String, Tensor> shapes;
     float[][] params;
     final ParameterOptimizer optimizer;
     int version;
@@ -17,7 +18,7 @@ final class TrainingState {
     Double validationLoss;
     Double validationAccuracy;
 
-    TrainingState(List<DenseLayer> shapes, float[][] params, ParameterOptimizer optimizer, int version) {
+    TrainingState(Map<String, Tensor> shapes, float[][] params, ParameterOptimizer optimizer, int version) {
         this.shapes = shapes;
         this.params = params;
         this.optimizer = optimizer;

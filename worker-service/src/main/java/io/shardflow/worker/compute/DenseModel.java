@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.shardflow.core.models.Activation;
 import io.shardflow.core.models.DenseLayer;
-import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,7 +54,7 @@ public final class DenseModel implements AutoCloseable {
     }
 
     /** A whole model: every layer with its bias. */
-    public DenseModel(Engine engine, Device device, ModelArchitecture architecture, List<DenseLayer> layers) {
+    public DenseModel(Engine engine, Device device, DenseArchitecture architecture, List<DenseLayer> layers) {
         this(engine, device, architecture.hiddenActivation(),
             layers.stream().map(l -> new Layer(l.weight(), l.bias())).toList(), false);
     }

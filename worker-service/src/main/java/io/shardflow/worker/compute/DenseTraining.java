@@ -7,7 +7,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
-import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.Task;
 
 /**
@@ -34,7 +34,7 @@ public final class DenseTraining {
     }
 
     /** A stage's layers {@code first..} forward, without gradients: its output for the next stage. */
-    public float[] forwardStage(ModelArchitecture architecture, int first, float[][] params, float[] x, int n,
+    public float[] forwardStage(DenseArchitecture architecture, int first, float[][] params, float[] x, int n,
                                 boolean activateInput) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
             var input = manager.create(x, new Shape(n, architecture.widths().get(first)));
@@ -48,7 +48,7 @@ public final class DenseTraining {
      * share of the global batch's mean loss ({@code batch} rows in all); otherwise {@code upstream}, the gradient of
      * the stage's output.
      */
-    public StageResult backwardStage(ModelArchitecture architecture, int first, float[][] params, float[] x, int n,
+    public StageResult backwardStage(DenseArchitecture architecture, int first, float[][] params, float[] x, int n,
                                      boolean activateInput, float[] labels, int batch, float[] upstream, boolean inputGrad) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
             var arrays = stageArrays(manager, architecture, first, params);
@@ -84,7 +84,7 @@ public final class DenseTraining {
         }
     }
 
-    private static NDArray activate(ModelArchitecture architecture, NDArray a) {
+    private static NDArray activate(DenseArchitecture architecture, NDArray a) {
         return switch (architecture.hiddenActivation()) {
             case RELU -> Activation.relu(a);
             case TANH -> Activation.tanh(a);
@@ -93,7 +93,7 @@ public final class DenseTraining {
         };
     }
 
-    private static NDArray[] stageArrays(NDManager manager, ModelArchitecture architecture, int first, float[][] params) {
+    private static NDArray[] stageArrays(NDManager manager, DenseArchitecture architecture, int first, float[][] params) {
         var widths = architecture.widths();
         var arrays = new NDArray[params.length];
         for (int i = 0; i < params.length / 2; i++) {
@@ -105,7 +105,7 @@ public final class DenseTraining {
     }
 
     /** Gradients of the mean loss over {@code n} rows of {@code x} ({@code [n][inputs]}) with labels {@code y}. */
-    public Result gradient(ModelArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
+    public Result gradient(DenseArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
             var arrays = arrays(manager, architecture, params);
             for (var p : arrays) {
@@ -127,7 +127,7 @@ public final class DenseTraining {
         }
     }
 
-    public Result evaluate(ModelArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
+    public Result evaluate(DenseArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
             var logits = forward(architecture, arrays(manager, architecture, params),
                 manager.create(x, new Shape(n, architecture.inputs())));
@@ -136,7 +136,7 @@ public final class DenseTraining {
         }
     }
 
-    private static NDArray[] arrays(NDManager manager, ModelArchitecture architecture, float[][] params) {
+    private static NDArray[] arrays(NDManager manager, DenseArchitecture architecture, float[][] params) {
         var widths = architecture.widths();
         var arrays = new NDArray[params.length];
         for (int l = 0; l + 1 < widths.size(); l++) {
@@ -146,7 +146,7 @@ public final class DenseTraining {
         return arrays;
     }
 
-    static NDArray forward(ModelArchitecture architecture, NDArray[] params, NDArray x) {
+    static NDArray forward(DenseArchitecture architecture, NDArray[] params, NDArray x) {
         NDArray a = x;
         int layers = params.length / 2;
         for (int l = 0; l < layers; l++) {
@@ -158,7 +158,7 @@ public final class DenseTraining {
         return a;
     }
 
-    private static NDArray loss(ModelArchitecture architecture, NDManager manager, NDArray out, float[] y, int n) {
+    private static NDArray loss(DenseArchitecture architecture, NDManager manager, NDArray out, float[] y, int n) {
         if (architecture.task() == Task.CLASSIFICATION) {
             var oneHot = manager.create(toLong(y)).oneHot(architecture.outputs());
             return out.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg().mean();
@@ -167,7 +167,7 @@ public final class DenseTraining {
         return out.sub(labels).square().mean();
     }
 
-    private static int correct(ModelArchitecture architecture, NDManager manager, NDArray out, float[] y) {
+    private static int correct(DenseArchitecture architecture, NDManager manager, NDArray out, float[] y) {
         if (architecture.task() != Task.CLASSIFICATION || y.length == 0) {
             return 0;
         }

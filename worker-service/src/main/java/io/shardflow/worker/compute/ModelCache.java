@@ -67,7 +67,7 @@ public class ModelCache {
                 : null;
             layers.add(new DenseModel.Layer(weight, bias));
         }
-        return new DenseModel(engine.engine(), engine.device(), model.architecture().hiddenActivation(), layers, activateInput);
+        return new DenseModel(engine.engine(), engine.device(), ((io.shardflow.core.models.DenseArchitecture) model.architecture()).hiddenActivation(), layers, activateInput);
     }
 
     public void invalidateAll() {

@@ -1,6 +1,7 @@
 package io.shardflow.worker.lanes;
 
 import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.ShardLayout;
@@ -48,14 +49,17 @@ public class InferenceComputation implements ShardComputation {
         ModelRow model = models.find(task.modelId())
             .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
         ShardLayout layout = task.layout();
-        var split = ParallelPlanner.split(job.parsedPlan(), model.architecture());
+        var architecture = (DenseArchitecture) model.architecture();
+        var split = ParallelPlanner.split(job.parsedPlan(), architecture);
         var round = split.rounds().get(layout.modelRound());
         var partition = round.partitions().get(layout.modelShard());
         int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
         int outputs = partition.outputs();
         var out = new float[Math.multiplyExact(rows, outputs)];
-        if (layout.readsDataset()) {
-            fromDataset(task, model, round, partition, out, outputs);
+        if (layout.readsDataset() && job.spec().input() != null) {
+            fromInput(job.spec().input().rows(), task, model, round, partition, out, outputs);
+        } else if (layout.readsDataset()) {
+            fromDataset(task, model, architecture, round, partition, out, outputs);
         } else {
             var input = TensorCodec.decode(activations.get(task.jobId(), layout.inputStep(), layout.inputStage(), layout.dataShard())
                 .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing")));
@@ -70,13 +74,33 @@ public class InferenceComputation implements ShardComputation {
         return TensorCodec.encode(Tensor.matrix(rows, outputs, out));
     }
 
-    private void fromDataset(ShardTask task, ModelRow model, ModelSplit.Round round, ModelSplit.Partition partition,
-                             float[] out, int outputs) {
+    /** Rows sent inline with the job (the synchronous predict path), scaled like dataset rows. */
+    private void fromInput(java.util.List<float[]> rows, ShardTask task, ModelRow model, ModelSplit.Round round,
+                           ModelSplit.Partition partition, float[] out, int outputs) {
+        FeatureScaling scaling = Preprocessing.scalingIn(model.preprocessing());
+        int start = (int) task.rowStart();
+        int width = rows.getFirst().length;
+        for (int from = start; from < task.rowEnd(); from += settings.batchRows()) {
+            int to = (int) Math.min(task.rowEnd(), from + settings.batchRows());
+            var window = new float[(to - from) * width];
+            for (int r = from; r < to; r++) {
+                System.arraycopy(rows.get(r), 0, window, (r - from) * width, width);
+            }
+            if (scaling != null) {
+                scaling.apply(window);
+            }
+            float[] y = forward(model, round, partition, window, to - from);
+            System.arraycopy(y, 0, out, (from - start) * outputs, y.length);
+        }
+    }
+
+    private void fromDataset(ShardTask task, ModelRow model, DenseArchitecture architecture, ModelSplit.Round round,
+                             ModelSplit.Partition partition, float[] out, int outputs) {
         DatasetRow dataset = datasets.find(task.datasetId())
             .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
         int[] columns = Columns.indexes(dataset, task.features());
-        if (columns.length != model.architecture().inputs()) {
-            throw new ShardInputException("model takes " + model.architecture().inputs() + " inputs but "
+        if (columns.length != architecture.inputs()) {
+            throw new ShardInputException("model takes " + architecture.inputs() + " inputs but "
                 + columns.length + " feature columns were given");
         }
         if (task.rowEnd() > dataset.rows()) {

@@ -11,7 +11,12 @@ import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Instant;
+import io.shardflow.worker.generation.GenerationComputation;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -19,8 +24,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Runs one shard task on the calling lane: claims the attempt, computes the shard (inference or training), then
- * stores the partial, marks the shard DONE and queues the completion notice in one transaction. Whatever
+ * Runs one shard task: claims the attempt, computes the shard (inference, training, a pipeline stage on the calling
+ * lane; generation in the batching engine), then stores the partial, marks the shard DONE and queues the
+ * completion notice in one transaction. Whatever
  * happens, the attempt ends with a notice: success, or a failure that says whether a retry can help.
  */
 public class ShardExecutor {
@@ -34,13 +40,20 @@ public class ShardExecutor {
     private final Outbox outbox;
     private final ShardComputation inference;
     private final ShardComputation training;
+    private final ShardComputation stages;
+    private final GenerationComputation generation;
     private final TransactionTemplate tx;
+    // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
+    private final Executor completions = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("shardflow-finish-", 0)
+        .daemon().factory());
     private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong done = new AtomicLong();
 
     public ShardExecutor(WorkerIdentity identity, WorkerSettings settings, JobRepository jobs, ShardRepository shards,
                          PartialStore partials, Outbox outbox, ShardComputation inference, ShardComputation training,
-                         TransactionTemplate tx) {
+                         ShardComputation stages, GenerationComputation generation, TransactionTemplate tx) {
+        this.stages = stages;
+        this.generation = generation;
         this.identity = identity;
         this.settings = settings;
         this.jobs = jobs;
@@ -65,31 +78,79 @@ public class ShardExecutor {
         }
         inFlight.add(task);
         long started = System.nanoTime();
+        if (task.kind() == TaskKind.GENERATE) {
+            startGeneration(task, started);
+            return;
+        }
         try {
-            byte[] output = task.kind() == TaskKind.INFER ? inference.compute(task) : training.compute(task);
-            long millis = (System.nanoTime() - started) / 1_000_000;
-            tx.executeWithoutResult(s -> {
-                partials.put(key, task.attempt(), output);
-                if (!shards.complete(key, task.attempt())) {
-                    // the lease ran out and another attempt owns the shard: leave no trace of this one
-                    s.setRollbackOnly();
-                    return;
-                }
-                outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.success(task, identity.id(), millis));
-            });
-            done.incrementAndGet();
-        } catch (ShardInputException e) {
-            report(task, e.getMessage(), false);
+            byte[] output = switch (task.kind()) {
+                case INFER -> inference.compute(task);
+                case GENERATE_STAGE -> stages.compute(task);
+                default -> training.compute(task);
+            };
+            complete(task, output, started);
         } catch (Throwable e) {
-            // the attempt always ends with a notice, so the scheduler need not wait for its lease to run out
-            log.warn("shard {} attempt {} failed", task.shardKey(), task.attempt(), e);
-            report(task, e.getClass().getSimpleName() + ": " + e.getMessage(), true);
+            failed(task, e);
             if (e instanceof Error error) {
                 throw error;
             }
         } finally {
             // from here on the heartbeat no longer extends this attempt's lease
             inFlight.remove(task);
+        }
+    }
+
+    /**
+     * Hands a generation task to the engine and returns, so the lane takes the next task while the engine batches
+     * this one with others. The attempt stays in flight (its lease extended) until the engine finishes it; if
+     * this worker dies meanwhile, the lease runs out and the shard runs again elsewhere.
+     */
+    private void startGeneration(ShardTask task, long started) {
+        try {
+            generation.start(task).whenCompleteAsync((output, error) -> {
+                try {
+                    if (error == null) {
+                        complete(task, output, started);
+                    } else {
+                        failed(task, error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error);
+                    }
+                } finally {
+                    inFlight.remove(task);
+                }
+            }, completions);
+        } catch (InterruptedException e) {
+            inFlight.remove(task);
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            inFlight.remove(task);
+            failed(task, e);
+        }
+    }
+
+    private void complete(ShardTask task, byte[] output, long started) {
+        var key = ShardKey.of(task);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        tx.executeWithoutResult(s -> {
+            partials.put(key, task.attempt(), output);
+            if (!shards.complete(key, task.attempt())) {
+                // the lease ran out and another attempt owns the shard: leave no trace of this one
+                s.setRollbackOnly();
+                return;
+            }
+            outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.success(task, identity.id(), millis));
+        });
+        done.incrementAndGet();
+    }
+
+    /** The attempt always ends with a notice, so the scheduler need not wait for its lease to run out. */
+    private void failed(ShardTask task, Throwable e) {
+        if (e instanceof ShardInputException) {
+            report(task, e.getMessage(), false);
+        } else if (e instanceof CancellationException) {
+            log.debug("{} dropped: {}", task.shardKey(), e.getMessage());
+        } else {
+            log.warn("shard {} attempt {} failed", task.shardKey(), task.attempt(), e);
+            report(task, e.getClass().getSimpleName() + ": " + e.getMessage(), true);
         }
     }
 

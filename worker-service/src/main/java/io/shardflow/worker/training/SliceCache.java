@@ -3,7 +3,7 @@ package io.shardflow.worker.training;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.shardflow.core.messaging.ShardTask;
-import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.training.FeatureScaling;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -29,11 +29,11 @@ public class SliceCache {
             .build();
     }
 
-    ShardSlice get(ShardTask task, ModelArchitecture architecture, FeatureScaling scaling) {
+    ShardSlice get(ShardTask task, DenseArchitecture architecture, FeatureScaling scaling) {
         return cache.get(task.jobId() + "/" + task.rowStart() + "/" + task.rowEnd(), k -> load(task, architecture, scaling));
     }
 
-    private ShardSlice load(ShardTask task, ModelArchitecture architecture, FeatureScaling scaling) {
+    private ShardSlice load(ShardTask task, DenseArchitecture architecture, FeatureScaling scaling) {
         var dataset = datasets.find(task.datasetId())
             .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
         var names = new ArrayList<>(task.features());
@@ -57,7 +57,7 @@ public class SliceCache {
         return new ShardSlice(task.rowStart(), rows, features, x, y);
     }
 
-    private static void checkLabels(ModelArchitecture architecture, float[] y, long start, String label) {
+    private static void checkLabels(DenseArchitecture architecture, float[] y, long start, String label) {
         if (architecture.task() != Task.CLASSIFICATION) {
             return;
         }

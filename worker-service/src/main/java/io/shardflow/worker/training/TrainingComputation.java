@@ -11,7 +11,8 @@ import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.db.partials.ActivationStore;
 import java.util.ArrayList;
 import java.util.Arrays;
-import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.DenseArchitecture;
+import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.tensors.TensorCodec;
@@ -38,10 +39,12 @@ public class TrainingComputation implements ShardComputation {
     private final SliceCache slices;
     private final DenseTraining training;
     private final ActivationStore activations;
+    private final TextTraining text;
     private final Cache<UUID, TrainingSchedule> schedules = Caffeine.newBuilder().maximumSize(64).build();
 
     public TrainingComputation(JobRepository jobs, TrainingStore store, SliceCache slices, DenseTraining training,
-                               ActivationStore activations) {
+                               ActivationStore activations, TextTraining text) {
+        this.text = text;
         this.jobs = jobs;
         this.activations = activations;
         this.store = store;
@@ -57,17 +60,20 @@ public class TrainingComputation implements ShardComputation {
         TrainingSpec spec = job.spec().training();
         var schedule = schedules.get(job.id(),
             id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
-        var architecture = trainingPlan.architecture();
-        var slice = slices.get(task, architecture, trainingPlan.scaling());
-        float[][] params = ModelParameters.flat(ModelParameters.layers(TensorCodec.decodeBundle(
+        float[][] params = ModelParameters.flat(TensorCodec.decodeBundle(
             store.parameters(job.id(), task.version()).orElseThrow(() -> new IllegalStateException(
-                "parameter version " + task.version() + " of job " + job.id() + " is missing")))));
+                "parameter version " + task.version() + " of job " + job.id() + " is missing"))));
+        if (trainingPlan.architecture() instanceof GptArchitecture gpt) {
+            return text.compute(task, job, gpt, params);
+        }
+        var architecture = (DenseArchitecture) trainingPlan.architecture();
+        var slice = slices.get(task, architecture, trainingPlan.scaling());
         return switch (task.kind()) {
             case GRADIENT -> gradient(architecture, params, slice, schedule.batch(task.step()), task).encode();
             case LOCAL_STEPS -> localSteps(architecture, params, slice, schedule, spec, task).encode();
             case EVALUATE -> evaluate(architecture, params, slice, schedule.validationRows(), task).encode();
             case PIPE_FORWARD, PIPE_LAST, PIPE_BACKWARD -> pipeline(trainingPlan, params, slice, schedule, task);
-            case INFER -> throw new IllegalArgumentException("not a training task: " + task.kind());
+            case INFER, GENERATE, GENERATE_STAGE -> throw new IllegalArgumentException("not a training task: " + task.kind());
         };
     }
 
@@ -83,11 +89,11 @@ public class TrainingComputation implements ShardComputation {
         int[] batch = schedule.batch(task.step());
         var micro = DataPlanner.split(batch.length, plan.microBatches()).get(microBatch);
         var rows = slice.gather(Arrays.copyOfRange(batch, (int) micro.start(), (int) micro.end()));
-        var stage = ModelSplit.pipeline(plan.architecture(), k).rounds().get(s).partitions().getFirst();
+        var architecture = (DenseArchitecture) plan.architecture();
+        var stage = ModelSplit.pipeline(architecture, k).rounds().get(s).partitions().getFirst();
         int first = stage.slices().getFirst().layer();
         var stageParams = Arrays.copyOfRange(params, 2 * first, 2 * first + 2 * stage.slices().size());
         float[] input = s == 0 ? rows.x() : activation(task, s - 1);
-        var architecture = plan.architecture();
         if (task.kind() == TaskKind.PIPE_FORWARD) {
             var out = training.forwardStage(architecture, first, stageParams, input, rows.rows(), s > 0);
             return TensorCodec.encode(Tensor.matrix(rows.rows(), stage.outputs(), out));
@@ -107,7 +113,7 @@ public class TrainingComputation implements ShardComputation {
             .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing"))).data();
     }
 
-    private TrainingPartial gradient(ModelArchitecture architecture, float[][] params, ShardSlice slice, int[] batch,
+    private TrainingPartial gradient(DenseArchitecture architecture, float[][] params, ShardSlice slice, int[] batch,
                                      ShardTask task) {
         var batchRows = slice.gather(TrainingSchedule.within(batch, task.rowStart(), task.rowEnd()));
         if (batchRows.rows() == 0) {
@@ -118,7 +124,7 @@ public class TrainingComputation implements ShardComputation {
     }
 
     /** H steps of the job's optimiser from the round's parameters; the optimiser's state starts fresh each round. */
-    private TrainingPartial localSteps(ModelArchitecture architecture, float[][] params, ShardSlice slice,
+    private TrainingPartial localSteps(DenseArchitecture architecture, float[][] params, ShardSlice slice,
                                        TrainingSchedule schedule, TrainingSpec spec, ShardTask task) {
         var optimizer = ParameterOptimizer.create(spec);
         long samples = 0;
@@ -138,7 +144,7 @@ public class TrainingComputation implements ShardComputation {
         return new TrainingPartial(params, samples, samples == 0 ? 0 : lossSum / samples, correct);
     }
 
-    private TrainingPartial evaluate(ModelArchitecture architecture, float[][] params, ShardSlice slice, int[] validation,
+    private TrainingPartial evaluate(DenseArchitecture architecture, float[][] params, ShardSlice slice, int[] validation,
                                      ShardTask task) {
         var rows = slice.gather(TrainingSchedule.within(validation, task.rowStart(), task.rowEnd()));
         if (rows.rows() == 0) {

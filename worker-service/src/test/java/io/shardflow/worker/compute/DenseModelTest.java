@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.shardflow.core.models.Activation;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.MlpArchitecture;
-import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Duration;
@@ -28,7 +28,7 @@ class DenseModelTest {
     @BeforeAll
     static void engine() {
         engine = new ComputeEngine(new WorkerSettings("", 2, 1, 8192, Duration.ofSeconds(2), Duration.ofSeconds(30),
-            DataSize.ofMegabytes(64), DataSize.ofMegabytes(64), DataSize.ofBytes(0)));
+            DataSize.ofMegabytes(64), DataSize.ofMegabytes(64), DataSize.ofBytes(0), new WorkerSettings.Generation(64, 1024)));
     }
 
     private static List<DenseLayer> randomLayers(Random random, List<Integer> widths) {
@@ -58,7 +58,7 @@ class DenseModelTest {
         };
     }
 
-    private static double[] reference(ModelArchitecture arch, List<DenseLayer> layers, float[] x, int row) {
+    private static double[] reference(DenseArchitecture arch, List<DenseLayer> layers, float[] x, int row) {
         double[] a = new double[arch.inputs()];
         for (int i = 0; i < a.length; i++) {
             a[i] = x[row * arch.inputs() + i];
@@ -78,7 +78,7 @@ class DenseModelTest {
         return a;
     }
 
-    private static void assertMatches(ModelArchitecture arch, List<DenseLayer> layers, float[] x, int rows, float[] y) {
+    private static void assertMatches(DenseArchitecture arch, List<DenseLayer> layers, float[] x, int rows, float[] y) {
         assertThat(y).hasSize(rows * arch.outputs());
         for (int r = 0; r < rows; r++) {
             double[] expected = reference(arch, layers, x, r);

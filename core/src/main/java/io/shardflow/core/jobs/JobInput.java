@@ -1,0 +1,68 @@
+package io.shardflow.core.jobs;
+
+import static io.shardflow.core.InvalidSpecException.require;
+
+import java.util.List;
+
+/**
+ * Inputs sent inline with the job instead of a dataset: {@code prompts} for a gpt, or feature {@code rows} for a
+ * linear or mlp model. Meant for small requests (the synchronous endpoints); large inputs belong in a dataset.
+ */
+public record JobInput(List<String> prompts, List<float[]> rows) {
+    public static final int MAX_ITEMS = 10_000;
+
+    public JobInput {
+        require(prompts == null || rows == null, "prompts", "give prompts or rows, not both");
+        require(prompts != null || rows != null, "prompts", "give prompts (gpt) or rows (linear, mlp)");
+        if (prompts != null) {
+            require(!prompts.isEmpty(), "prompts", "may not be empty");
+            require(prompts.size() <= MAX_ITEMS, "prompts", "takes at most " + MAX_ITEMS + ", got " + prompts.size());
+            for (int i = 0; i < prompts.size(); i++) {
+                require(prompts.get(i) != null && !prompts.get(i).isEmpty(), "prompts[" + i + "]", "may not be empty");
+            }
+            prompts = List.copyOf(prompts);
+        }
+        if (rows != null) {
+            require(!rows.isEmpty(), "rows", "may not be empty");
+            require(rows.size() <= MAX_ITEMS, "rows", "takes at most " + MAX_ITEMS + ", got " + rows.size());
+            int width = rows.getFirst() == null ? 0 : rows.getFirst().length;
+            for (int i = 0; i < rows.size(); i++) {
+                float[] row = rows.get(i);
+                require(row != null && row.length == width && width > 0, "rows[" + i + "]",
+                    "every row needs the same number of values (" + width + "), at least one");
+                for (int c = 0; c < row.length; c++) {
+                    require(Float.isFinite(row[c]), "rows[" + i + "][" + c + "]", "must be finite");
+                }
+            }
+            rows = List.copyOf(rows);
+        }
+    }
+
+    public int size() {
+        return prompts != null ? prompts.size() : rows.size();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof JobInput other) || !java.util.Objects.equals(prompts, other.prompts)) {
+            return false;
+        }
+        if (rows == null || other.rows == null) {
+            return rows == other.rows;
+        }
+        if (rows.size() != other.rows.size()) {
+            return false;
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            if (!java.util.Arrays.equals(rows.get(i), other.rows.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(prompts, rows == null ? 0 : rows.size());
+    }
+}

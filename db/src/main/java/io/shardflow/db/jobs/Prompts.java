@@ -1,0 +1,50 @@
+package io.shardflow.db.jobs;
+
+import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.datasets.DatasetRow;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The prompts of a generation job: inline, or one per non-empty line of a text dataset (read whole). */
+public final class Prompts {
+    /** A prompt file is read at once by the planner and the workers, so it stays modest. */
+    public static final long MAX_DATASET_BYTES = 16L << 20;
+
+    private Prompts() {
+    }
+
+    public static List<String> of(JobSpec spec, DatasetRepository datasets, DatasetRow dataset) {
+        if (spec.input() != null) {
+            return spec.input().prompts();
+        }
+        InvalidSpecException.require(dataset.rows() <= MAX_DATASET_BYTES, "dataset.id", "a prompt dataset is read whole "
+            + "and may hold at most " + MAX_DATASET_BYTES + " bytes; '" + dataset.name() + "' has " + dataset.rows());
+        var prompts = lines(new String(datasets.readBytes(dataset, 0, dataset.rows()), StandardCharsets.UTF_8));
+        InvalidSpecException.require(!prompts.isEmpty(), "dataset.id", "dataset '" + dataset.name() + "' holds no prompt lines");
+        return prompts;
+    }
+
+    /** Non-empty lines, without their line ends. */
+    static List<String> lines(String text) {
+        var prompts = new ArrayList<String>();
+        for (String line : text.split("\n", -1)) {
+            String prompt = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+            if (!prompt.isEmpty()) {
+                prompts.add(prompt);
+            }
+        }
+        return prompts;
+    }
+
+    /** A 400 naming the first prompt that does not leave room in the context. */
+    public static void checkLengths(List<String> prompts, int context, String field, String modelName) {
+        for (int i = 0; i < prompts.size(); i++) {
+            int bytes = prompts.get(i).getBytes(StandardCharsets.UTF_8).length;
+            InvalidSpecException.require(bytes < context, field + "[" + i + "]", "is " + bytes + " bytes; model "
+                + modelName + " has a context of " + context + " bytes and a prompt must be shorter");
+        }
+    }
+}

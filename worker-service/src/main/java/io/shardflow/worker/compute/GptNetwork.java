@@ -1,0 +1,475 @@
+package io.shardflow.worker.compute;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import io.shardflow.core.models.GptArchitecture;
+import io.shardflow.core.tensors.Tensor;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A byte-level GPT ({@link GptArchitecture}) on DJL NDArrays: gradients and losses for training, decoding with a
+ * key/value cache shared by many sequences, and pipeline stages for a model split across workers.
+ *
+ * <p>The math is GPT-2's pre-LayerNorm block: {@code x += out(attention(ln1(x)))}, {@code x += proj(gelu(fc(ln2(x))))},
+ * then {@code logits = final.ln(x) · head.weightᵀ} (an untied head). LayerNorm is torch's {@code layer_norm} (through
+ * {@link LayerNorm#layerNorm}) with eps 1e-5. GELU is {@link Activation#gelu}, which the PyTorch engine runs as
+ * torch's exact erf form {@code x·Φ(x)}, not the tanh approximation. Attention is causal, scaled by
+ * {@code 1/sqrt(headSize)}.
+ *
+ * <p>A network may hold only some of the parameters (a pipeline stage holds only its blocks); whatever needs a
+ * missing one throws {@link IllegalStateException} naming it.
+ *
+ * <p>Several threads may use one network at once. The parameters are never written; every call keeps its
+ * temporaries in its own sub-manager, and every operation that reads a parameter takes a temporary as its first
+ * operand, because DJL attaches a result to its first operand's manager. {@link #gradient} differentiates per-call
+ * copies, because PyTorch accumulates a gradient on the tensor itself.
+ */
+public final class GptNetwork implements AutoCloseable {
+    private static final float LAYER_NORM_EPS = 1e-5f;
+    private static final String TOKENS = "tokens.weight";
+    private static final String POSITIONS = "positions.weight";
+    private static final String HEAD = "head.weight";
+
+    private final GptArchitecture architecture;
+    private final NDManager manager;
+    private final Weights weights;
+
+    /**
+     * Sequences decoded together, one per slot, each with its keys and values cached so that a step computes only
+     * one new position per sequence; see {@link #newBatch}. Not thread-safe: one thread drives a batch.
+     */
+    public interface DecodeBatch extends AutoCloseable {
+        /**
+         * Runs a whole prompt (1..context bytes) through the network in {@code slot}, replacing what the slot held,
+         * and returns the logits for the byte after it.
+         */
+        float[] prefill(int slot, byte[] prompt);
+
+        /**
+         * Appends {@code tokens[i]} to {@code slots[i]} in one forward pass over all the given slots, each attending
+         * to its own cached positions only, and returns their logits for the next byte in the order given.
+         */
+        float[][] step(int[] slots, int[] tokens);
+
+        /** How many positions the slot holds. */
+        int length(int slot);
+
+        /** Frees the slot (length 0). */
+        void release(int slot);
+
+        @Override
+        void close();
+    }
+
+    /** Gradients of the mean loss, one array per parameter in {@link GptArchitecture#parameterShapes()} order. */
+    public record Gradient(float[][] grads, double loss, int windows) {
+    }
+
+    /** Loads {@code parameters} (all of the architecture's, or a subset) into a manager of its own. */
+    public GptNetwork(Engine engine, Device device, GptArchitecture architecture, Map<String, Tensor> parameters) {
+        var shapes = architecture.parameterShapes();
+        parameters.forEach((name, tensor) -> {
+            var shape = shapes.get(name);
+            if (shape == null || !Arrays.equals(shape, tensor.shape())) {
+                throw new IllegalArgumentException("parameter " + name + " " + Arrays.toString(tensor.shape())
+                    + " does not fit the architecture: expected " + (shape == null ? "no such parameter" : Arrays.toString(shape)));
+            }
+        });
+        this.architecture = architecture;
+        this.manager = engine.newBaseManager(device);
+        var arrays = new HashMap<String, NDArray>();
+        parameters.forEach((name, tensor) -> arrays.put(name, manager.create(tensor.data(), shape(tensor.shape()))));
+        this.weights = new Weights(Map.copyOf(arrays));
+    }
+
+    /**
+     * Gradients of the mean next-byte cross-entropy over {@code windows}, each {@code context + 1} bytes: the
+     * first {@code context} are inputs, the last {@code context} their targets. Needs every parameter.
+     */
+    public Gradient gradient(int[][] windows) {
+        var names = architecture.parameterShapes().keySet();
+        try (NDManager scope = manager.newSubManager()) {
+            var copies = new HashMap<String, NDArray>();
+            for (String name : names) {
+                NDArray copy = weights.get(name).duplicate();
+                copy.attach(scope);
+                copy.setRequiresGradient(true);
+                copies.put(name, copy);
+            }
+            JniUtils.setGradMode(true);
+            try {
+                NDArray loss = meanLoss(scope, new Weights(copies), windows);
+                JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
+                var grads = new float[names.size()][];
+                int i = 0;
+                for (String name : names) {
+                    grads[i++] = copies.get(name).getGradient().toFloatArray();
+                }
+                return new Gradient(grads, loss.getFloat(), windows.length);
+            } finally {
+                JniUtils.setGradMode(false);
+            }
+        }
+    }
+
+    /** The mean next-byte cross-entropy in nats over {@code windows}, as in {@link #gradient}, without gradients. */
+    public double loss(int[][] windows) {
+        try (NDManager scope = manager.newSubManager()) {
+            return meanLoss(scope, weights, windows).getFloat();
+        }
+    }
+
+    /** A decoding batch of {@code slots} sequences with a key/value cache of {@code context} positions each. */
+    public DecodeBatch newBatch(int slots) {
+        if (slots < 1) {
+            throw new IllegalArgumentException("slots must be at least 1, was " + slots);
+        }
+        return new Batch(slots);
+    }
+
+    /**
+     * Token plus position embeddings, {@code [batch][length][dModel]} row-major, of sequences right-padded with
+     * byte 0 to {@code length}. The first pipeline stage.
+     */
+    public float[] embed(int[][] tokens, int length) {
+        if (tokens.length == 0 || length < 1 || length > architecture.context()) {
+            throw new IllegalArgumentException("need 1.. sequences of length 1.." + architecture.context()
+                + ", had " + tokens.length + " of length " + length);
+        }
+        var padded = new int[tokens.length][];
+        for (int b = 0; b < tokens.length; b++) {
+            if (tokens[b].length > length) {
+                throw new IllegalArgumentException("sequence " + b + " is longer than " + length);
+            }
+            padded[b] = Arrays.copyOf(tokens[b], length);
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            return embed(weights, byteIndices(scope, padded, 0, length), positions(scope, length)).toFloatArray();
+        }
+    }
+
+    /**
+     * Blocks {@code fromBlock} (inclusive) to {@code toBlock} (exclusive) over {@code hidden}, {@code [batch][length][dModel]}
+     * row-major. Causal attention keeps real positions free of the padding after them, provided it is finite.
+     */
+    public float[] blocks(int fromBlock, int toBlock, float[] hidden, int batch, int length) {
+        if (fromBlock < 0 || fromBlock > toBlock || toBlock > architecture.layers()) {
+            throw new IllegalArgumentException("blocks [" + fromBlock + ", " + toBlock + ") outside 0.." + architecture.layers());
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x = hidden(scope, hidden, batch, length);
+            return blocks(weights, fromBlock, toBlock, x, causalMask(scope, length), GptNetwork::attendToSelf).toFloatArray();
+        }
+    }
+
+    /** The final LayerNorm and tied head: {@code [batch][256]} logits at each sequence's {@code lastPositions[b]}. */
+    public float[][] head(float[] hidden, int batch, int length, int[] lastPositions) {
+        if (lastPositions.length != batch) {
+            throw new IllegalArgumentException("need " + batch + " last positions, had " + lastPositions.length);
+        }
+        var rows = new long[batch];
+        for (int b = 0; b < batch; b++) {
+            if (lastPositions[b] < 0 || lastPositions[b] >= length) {
+                throw new IllegalArgumentException("last position " + lastPositions[b] + " outside 0.." + (length - 1));
+            }
+            rows[b] = (long) b * length + lastPositions[b];
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x = hidden(scope, hidden, batch, length).reshape(-1, architecture.dModel());
+            NDArray last = x.get(scope, new NDIndex("{}", scope.create(rows)));
+            return perRow(logits(weights, last).toFloatArray(), batch);
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+
+    private NDArray meanLoss(NDManager scope, Weights w, int[][] windows) {
+        int context = architecture.context();
+        if (windows.length == 0) {
+            throw new IllegalArgumentException("no windows");
+        }
+        for (int[] window : windows) {
+            if (window.length != context + 1) {
+                throw new IllegalArgumentException("a window holds context + 1 = " + (context + 1) + " bytes, had " + window.length);
+            }
+        }
+        NDArray x = embed(w, byteIndices(scope, windows, 0, context), positions(scope, context));
+        x = blocks(w, 0, architecture.layers(), x, causalMask(scope, context), GptNetwork::attendToSelf);
+        NDArray targets = byteIndices(scope, windows, 1, context).oneHot(GptArchitecture.VOCABULARY);
+        return logits(w, x).logSoftmax(-1).mul(targets).sum(new int[] {-1}).neg().mean();
+    }
+
+    /** {@code [n][length]} indices from {@code sequences[b][from..from+length)}, each a byte value. */
+    private static NDArray byteIndices(NDManager scope, int[][] sequences, int from, int length) {
+        var indices = new long[sequences.length * length];
+        for (int b = 0; b < sequences.length; b++) {
+            for (int t = 0; t < length; t++) {
+                int token = sequences[b][from + t];
+                if (token < 0 || token >= GptArchitecture.VOCABULARY) {
+                    throw new IllegalArgumentException("token " + token + " is not a byte value");
+                }
+                indices[b * length + t] = token;
+            }
+        }
+        return scope.create(indices, new Shape(sequences.length, length));
+    }
+
+    /** Positions {@code [1][length]}: 0, 1, ..., shared by every sequence. */
+    private static NDArray positions(NDManager scope, int length) {
+        var positions = new long[length];
+        Arrays.setAll(positions, t -> t);
+        return scope.create(positions, new Shape(1, length));
+    }
+
+    private NDArray hidden(NDManager scope, float[] hidden, int batch, int length) {
+        if (batch < 1 || length < 1 || length > architecture.context() || hidden.length != (long) batch * length * architecture.dModel()) {
+            throw new IllegalArgumentException("hidden holds " + hidden.length + " values, not [" + batch + "][" + length
+                + "][" + architecture.dModel() + "] within context " + architecture.context());
+        }
+        return scope.create(hidden, new Shape(batch, length, architecture.dModel()));
+    }
+
+    /** {@code 0} where a query may see a key, {@code -inf} after it: {@code [length][length]}. */
+    private static NDArray causalMask(NDManager scope, int length) {
+        var mask = new float[length * length];
+        for (int query = 0; query < length; query++) {
+            Arrays.fill(mask, query * length + query + 1, (query + 1) * length, Float.NEGATIVE_INFINITY);
+        }
+        return scope.create(mask, new Shape(length, length));
+    }
+
+    private static NDArray embed(Weights w, NDArray tokens, NDArray positions) {
+        NDArray tokenEmbeddings = Embedding.embedding(tokens, w.get(TOKENS), SparseFormat.DENSE).singletonOrThrow();
+        return tokenEmbeddings.add(Embedding.embedding(positions, w.get(POSITIONS), SparseFormat.DENSE).singletonOrThrow());
+    }
+
+    private NDArray blocks(Weights w, int from, int to, NDArray x, NDArray mask, KeyValues keyValues) {
+        for (int layer = from; layer < to; layer++) {
+            x = block(w, layer, x, mask, keyValues);
+        }
+        return x;
+    }
+
+    private NDArray block(Weights w, int layer, NDArray x, NDArray mask, KeyValues keyValues) {
+        String b = GptArchitecture.block(layer);
+        NDList qkv = linear(w, b + "attention.qkv", layerNorm(w, b + "ln1", x)).split(3, 2);
+        NDList attended = keyValues.attendTo(layer, qkv.get(1), qkv.get(2));
+        x = x.add(linear(w, b + "attention.out", attention(qkv.get(0), attended.get(0), attended.get(1), mask)));
+        NDArray hidden = Activation.gelu(linear(w, b + "mlp.fc", layerNorm(w, b + "ln2", x)));
+        return x.add(linear(w, b + "mlp.proj", hidden));
+    }
+
+    /** Attention of queries {@code [B][Tq][d]} over keys and values {@code [B][Tk][d]}; mask broadcasts to {@code [B][heads][Tq][Tk]}. */
+    private NDArray attention(NDArray queries, NDArray keys, NDArray values, NDArray mask) {
+        NDArray scores = heads(queries).matMul(heads(keys).transpose(0, 1, 3, 2))
+            .mul((float) (1 / Math.sqrt(architecture.headSize()))).add(mask);
+        NDArray out = scores.softmax(-1).matMul(heads(values));
+        return out.transpose(0, 2, 1, 3).reshape(queries.getShape());
+    }
+
+    /** {@code [B][T][d]} to {@code [B][heads][T][headSize]}. */
+    private NDArray heads(NDArray a) {
+        Shape s = a.getShape();
+        return a.reshape(s.get(0), s.get(1), architecture.heads(), architecture.headSize()).transpose(0, 2, 1, 3);
+    }
+
+    private static NDArray layerNorm(Weights w, String prefix, NDArray x) {
+        Shape normalized = new Shape(x.getShape().get(x.getShape().dimension() - 1));
+        return LayerNorm.layerNorm(x, normalized, w.get(prefix + ".weight"), w.get(prefix + ".bias"), LAYER_NORM_EPS)
+            .singletonOrThrow();
+    }
+
+    private static NDArray linear(Weights w, String prefix, NDArray x) {
+        return Linear.linear(x, w.get(prefix + ".weight"), w.get(prefix + ".bias")).singletonOrThrow();
+    }
+
+    /** The final LayerNorm and the head tied to the token embedding. */
+    private static NDArray logits(Weights w, NDArray x) {
+        return Linear.linear(layerNorm(w, "final.ln", x), w.get(HEAD)).singletonOrThrow();
+    }
+
+    private static float[][] perRow(float[] flat, int rows) {
+        var out = new float[rows][];
+        int width = flat.length / rows;
+        for (int r = 0; r < rows; r++) {
+            out[r] = Arrays.copyOfRange(flat, r * width, (r + 1) * width);
+        }
+        return out;
+    }
+
+    private static NDList attendToSelf(int layer, NDArray keys, NDArray values) {
+        return new NDList(keys, values);
+    }
+
+    private static Shape shape(int[] dims) {
+        return new Shape(Arrays.stream(dims).asLongStream().toArray());
+    }
+
+    /** Where a block's fresh keys and values {@code [B][T][d]} go, and which ones its queries attend to. */
+    @FunctionalInterface
+    private interface KeyValues {
+        NDList attendTo(int layer, NDArray keys, NDArray values);
+    }
+
+    /** Parameters by name; a missing one is the caller's error, not the network's. */
+    private record Weights(Map<String, NDArray> arrays) {
+        NDArray get(String name) {
+            NDArray array = arrays.get(name);
+            if (array == null) {
+                throw new IllegalStateException("this network does not hold parameter " + name);
+            }
+            return array;
+        }
+    }
+
+    /**
+     * Per layer a key and a value cache {@code [slots·context][dModel]}: row {@code slot·context + position}. A
+     * step writes each slot's new row, then gathers rows {@code 0..longest} of its slots, masking each slot's rows
+     * past its own length, so a step costs one new position per sequence plus attention over the cached ones.
+     */
+    private final class Batch implements DecodeBatch {
+        private final NDManager caches = manager.newSubManager();
+        private final NDArray[] keys = new NDArray[architecture.layers()];
+        private final NDArray[] values = new NDArray[architecture.layers()];
+        private final int[] lengths;
+
+        Batch(int slots) {
+            var shape = new Shape((long) slots * architecture.context(), architecture.dModel());
+            for (int layer = 0; layer < keys.length; layer++) {
+                keys[layer] = caches.zeros(shape);
+                values[layer] = caches.zeros(shape);
+            }
+            lengths = new int[slots];
+        }
+
+        @Override
+        public float[] prefill(int slot, byte[] prompt) {
+            checkSlot(slot);
+            int n = prompt.length;
+            if (n < 1 || n > architecture.context()) {
+                throw new IllegalArgumentException("a prompt holds 1.." + architecture.context() + " bytes, had " + n);
+            }
+            lengths[slot] = 0; // a prefill that fails leaves the slot empty, not half overwritten and still counted
+            var tokens = new int[n];
+            Arrays.setAll(tokens, t -> prompt[t] & 0xFF);
+            var rows = new long[n];
+            Arrays.setAll(rows, t -> row(slot, t));
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray rowIndices = scope.create(rows);
+                KeyValues store = (layer, k, v) -> {
+                    write(keys[layer], rowIndices, k);
+                    write(values[layer], rowIndices, v);
+                    return new NDList(k, v);
+                };
+                NDArray x = embed(weights, byteIndices(scope, new int[][] {tokens}, 0, n), positions(scope, n));
+                x = blocks(weights, 0, architecture.layers(), x, causalMask(scope, n), store);
+                float[] next = logits(weights, x.get(":, {}:", n - 1)).toFloatArray();
+                lengths[slot] = n;
+                return next;
+            }
+        }
+
+        @Override
+        public float[][] step(int[] slots, int[] tokens) {
+            int batch = slots.length;
+            if (batch == 0 || tokens.length != batch) {
+                throw new IllegalArgumentException("need one token per slot, had " + batch + " slots and " + tokens.length + " tokens");
+            }
+            var seen = new boolean[lengths.length];
+            for (int slot : slots) {
+                checkSlot(slot);
+                if (seen[slot]) {
+                    throw new IllegalArgumentException("slot " + slot + " given twice");
+                }
+                seen[slot] = true;
+                if (lengths[slot] >= architecture.context()) {
+                    throw new IllegalStateException("slot " + slot + " is full: " + lengths[slot] + " positions");
+                }
+            }
+            int span = Arrays.stream(slots).map(slot -> lengths[slot] + 1).max().orElseThrow();
+            var written = new long[batch];
+            var positions = new long[batch];
+            var read = new long[batch * span];
+            var mask = new float[batch * span];
+            for (int b = 0; b < batch; b++) {
+                int slot = slots[b];
+                positions[b] = lengths[slot];
+                written[b] = row(slot, lengths[slot]);
+                for (int t = 0; t < span; t++) {
+                    read[b * span + t] = row(slot, t);
+                    mask[b * span + t] = t <= lengths[slot] ? 0 : Float.NEGATIVE_INFINITY;
+                }
+            }
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray writtenRows = scope.create(written);
+                NDArray readRows = scope.create(read);
+                KeyValues cached = (layer, k, v) -> {
+                    write(keys[layer], writtenRows, k);
+                    write(values[layer], writtenRows, v);
+                    return new NDList(gather(keys[layer], readRows, scope, batch, span), gather(values[layer], readRows, scope, batch, span));
+                };
+                // one new position per sequence: tokens [batch][1] at each sequence's own position
+                NDArray x = embed(weights, byteIndices(scope, new int[][] {tokens}, 0, batch).reshape(batch, 1),
+                    scope.create(positions, new Shape(batch, 1)));
+                x = blocks(weights, 0, architecture.layers(), x, scope.create(mask, new Shape(batch, 1, 1, span)), cached);
+                float[][] next = perRow(logits(weights, x).toFloatArray(), batch);
+                for (int slot : slots) {
+                    lengths[slot]++;
+                }
+                return next;
+            }
+        }
+
+        @Override
+        public int length(int slot) {
+            checkSlot(slot);
+            return lengths[slot];
+        }
+
+        @Override
+        public void release(int slot) {
+            checkSlot(slot);
+            lengths[slot] = 0;
+        }
+
+        @Override
+        public void close() {
+            caches.close();
+        }
+
+        private long row(int slot, int position) {
+            return (long) slot * architecture.context() + position;
+        }
+
+        private void checkSlot(int slot) {
+            if (slot < 0 || slot >= lengths.length) {
+                throw new IllegalArgumentException("slot " + slot + " outside 0.." + (lengths.length - 1));
+            }
+        }
+
+        private void write(NDArray cache, NDArray rows, NDArray fresh) {
+            cache.set(new NDIndex("{}", rows), fresh.reshape(-1, architecture.dModel()));
+        }
+
+        private NDArray gather(NDArray cache, NDArray rows, NDManager scope, int batch, int span) {
+            return cache.get(scope, new NDIndex("{}", rows)).reshape(batch, span, architecture.dModel());
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.shardflow.worker.generation;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.Prompts;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.worker.lanes.ShardInputException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A GENERATE task: its prompts go into the worker's {@link GenerationEngine}, where they are batched with every
+ * other sequence on the model; the task's partial is its completions in prompt order.
+ */
+public class GenerationComputation {
+    private final JobRepository jobs;
+    private final ModelRepository models;
+    private final DatasetRepository datasets;
+    private final GenerationEngine engine;
+    private final Cache<UUID, List<String>> prompts = Caffeine.newBuilder().maximumSize(256).build();
+
+    public GenerationComputation(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
+                                 GenerationEngine engine) {
+        this.jobs = jobs;
+        this.models = models;
+        this.datasets = datasets;
+        this.engine = engine;
+    }
+
+    public CompletableFuture<byte[]> start(ShardTask task) throws InterruptedException {
+        var job = jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
+        var model = models.find(task.modelId())
+            .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
+        var spec = job.spec();
+        var all = prompts.get(job.id(), id -> Prompts.of(spec, datasets,
+            spec.dataset() == null ? null : datasets.find(spec.dataset().id()).orElseThrow(
+                () -> new ShardInputException("dataset " + spec.dataset().id() + " does not exist"))));
+        var mine = all.subList((int) task.rowStart(), (int) task.rowEnd());
+        return engine.submit(job.id(), model, spec.generation(), mine, task.rowStart()).thenApply(r -> r.encode());
+    }
+}

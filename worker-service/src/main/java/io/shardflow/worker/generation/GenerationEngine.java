@@ -1,0 +1,329 @@
+package io.shardflow.worker.generation;
+
+import io.shardflow.core.generation.Completion;
+import io.shardflow.core.generation.GenerationResult;
+import io.shardflow.core.generation.GenerationSpec;
+import io.shardflow.core.generation.TokenSampler;
+import io.shardflow.core.models.GptArchitecture;
+import io.shardflow.db.models.ModelRow;
+import io.shardflow.worker.compute.GptNetwork;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Continuous batching for gpt generation. Sequences from any number of shard tasks (of any jobs) on the same
+ * model share one KV-cache batch of {@code maxBatch} slots, and one thread runs one forward pass per token step
+ * for all of them. A sequence joins the running batch as soon as a slot is free (its prompt is prefilled in one
+ * pass) and leaves it when its completion ends, so short requests never wait for long ones.
+ *
+ * <p>Sampling uses {@link TokenSampler} keyed by the prompt's index in its job, so a completion does not depend
+ * on what it was batched with. Submitters block when {@code maxWaiting} sequences wait already (backpressure).
+ */
+public class GenerationEngine implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GenerationEngine.class);
+    private static final long IDLE_BATCH_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long CHECK_WANTED_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private final GptNetworks networks;
+    private final int maxBatch;
+    private final Predicate<UUID> wanted;
+    private final BlockingQueue<Sequence> waiting;
+    private final Map<UUID, ModelBatch> batches = new LinkedHashMap<>();
+    private final Map<UUID, ArrayDeque<Sequence>> pending = new HashMap<>();
+    private final Thread loop;
+    private final AtomicLong tokens = new AtomicLong();
+    private final AtomicLong steps = new AtomicLong();
+    private final AtomicLong stepSequences = new AtomicLong();
+    private volatile boolean stopped;
+    private long lastWantedCheck = System.nanoTime();
+
+    /** The prompts of one shard task: done when every one of its sequences is. */
+    private static final class Group {
+        final UUID jobId;
+        final String[] outputs;
+        final CompletableFuture<GenerationResult> future = new CompletableFuture<>();
+        int remaining;
+
+        Group(UUID jobId, int size) {
+            this.jobId = jobId;
+            this.outputs = new String[size];
+            this.remaining = size;
+        }
+    }
+
+    private record Sequence(Group group, int offset, long promptIndex, byte[] prompt, Completion completion,
+                            GenerationSpec spec, ModelRow model) {
+    }
+
+    /** One model's running batch: its network, its KV cache and which sequence holds each slot. */
+    private final class ModelBatch {
+        final GptNetworks.Key key;
+        final GptNetwork network;
+        final GptNetwork.DecodeBatch decode;
+        final Sequence[] slots;
+        final int[] lastToken;
+        long lastUsed = System.nanoTime();
+
+        ModelBatch(ModelRow model) {
+            this.key = new GptNetworks.Key(model.id(), 0, 1);
+            this.network = networks.acquire(model, key);
+            this.decode = network.newBatch(maxBatch);
+            this.slots = new Sequence[maxBatch];
+            this.lastToken = new int[maxBatch];
+        }
+
+        boolean active() {
+            for (var s : slots) {
+                if (s != null) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void close() {
+            decode.close();
+            networks.release(key);
+        }
+    }
+
+    public GenerationEngine(GptNetworks networks, int maxBatch, int maxWaiting, Predicate<UUID> wanted) {
+        this.networks = networks;
+        this.maxBatch = maxBatch;
+        this.wanted = wanted;
+        this.waiting = new LinkedBlockingQueue<>(maxWaiting);
+        this.loop = Thread.ofPlatform().name("shardflow-generation").daemon().start(this::run);
+    }
+
+    /** Queues a task's prompts; the future completes with their completions in order. Blocks while the queue is full. */
+    public CompletableFuture<GenerationResult> submit(UUID jobId, ModelRow model, GenerationSpec spec, List<String> prompts,
+                                                      long firstIndex) throws InterruptedException {
+        var group = new Group(jobId, prompts.size());
+        int context = ((GptArchitecture) model.architecture()).context();
+        for (int i = 0; i < prompts.size(); i++) {
+            byte[] prompt = prompts.get(i).getBytes(StandardCharsets.UTF_8);
+            waiting.put(new Sequence(group, i, firstIndex + i, prompt, new Completion(prompt, spec, context), spec, model));
+        }
+        return group.future;
+    }
+
+    private void run() {
+        while (!stopped) {
+            try {
+                if (!admitWaiting()) {
+                    continue;
+                }
+                for (var batch : List.copyOf(batches.values())) {
+                    fill(batch);
+                    if (batch.active()) {
+                        step(batch);
+                    }
+                }
+                dropUnwanted();
+                closeIdle();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException | Error e) {
+                log.error("generation loop failed; failing the sequences in flight", e);
+                failAll(e);
+            }
+        }
+    }
+
+    /** Moves waiting sequences to their model's pending list; false when the loop should look again. */
+    private boolean admitWaiting() throws InterruptedException {
+        boolean idle = batches.values().stream().noneMatch(ModelBatch::active) && pending.values().stream().allMatch(ArrayDeque::isEmpty);
+        Sequence next = idle ? waiting.poll(100, TimeUnit.MILLISECONDS) : waiting.poll();
+        if (next == null) {
+            return !idle;
+        }
+        int taken = 0;
+        do {
+            pending.computeIfAbsent(next.model().id(), id -> new ArrayDeque<>()).add(next);
+            taken++;
+        } while (taken < 4 * maxBatch && (next = waiting.poll()) != null);
+        for (var entry : pending.entrySet()) {
+            if (!entry.getValue().isEmpty() && !batches.containsKey(entry.getKey())) {
+                try {
+                    batches.put(entry.getKey(), new ModelBatch(entry.getValue().peek().model()));
+                } catch (RuntimeException e) {
+                    // this model cannot load here (too large, say): its tasks fail, other models go on
+                    entry.getValue().forEach(s -> s.group().future.completeExceptionally(e));
+                    entry.getValue().clear();
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Prefills pending sequences into the batch's free slots. */
+    private void fill(ModelBatch batch) {
+        var queue = pending.get(batch.key.modelId());
+        for (int slot = 0; slot < maxBatch && queue != null && !queue.isEmpty(); slot++) {
+            if (batch.slots[slot] != null) {
+                continue;
+            }
+            var sequence = queue.poll();
+            if (sequence.group().future.isDone()) {
+                slot--; // dropped: its task failed or was cancelled
+                continue;
+            }
+            batch.lastUsed = System.nanoTime();
+            float[] logits = batch.decode.prefill(slot, sequence.prompt());
+            batch.slots[slot] = sequence;
+            advance(batch, slot, logits);
+        }
+    }
+
+    private void step(ModelBatch batch) {
+        int count = 0;
+        for (int slot = 0; slot < maxBatch; slot++) {
+            if (batch.slots[slot] != null && batch.slots[slot].group().future.isDone()) {
+                release(batch, slot);
+            } else if (batch.slots[slot] != null) {
+                count++;
+            }
+        }
+        if (count == 0) {
+            return;
+        }
+        int[] active = new int[count];
+        int[] inputs = new int[count];
+        for (int slot = 0, i = 0; slot < maxBatch; slot++) {
+            if (batch.slots[slot] != null) {
+                active[i] = slot;
+                inputs[i++] = batch.lastToken[slot];
+            }
+        }
+        float[][] logits = batch.decode.step(active, inputs);
+        steps.incrementAndGet();
+        stepSequences.addAndGet(count);
+        batch.lastUsed = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            advance(batch, active[i], logits[i]);
+        }
+    }
+
+    /** Samples the slot's next byte from its logits; a finished sequence leaves the batch. */
+    private void advance(ModelBatch batch, int slot, float[] logits) {
+        var sequence = batch.slots[slot];
+        var completion = sequence.completion();
+        int token = TokenSampler.next(logits, sequence.spec(), sequence.promptIndex(), completion.tokens());
+        tokens.incrementAndGet();
+        if (completion.add(token)) {
+            release(batch, slot);
+            var group = sequence.group();
+            group.outputs[sequence.offset()] = completion.text();
+            if (--group.remaining == 0) {
+                group.future.complete(GenerationResult.of(List.of(group.outputs)));
+            }
+        } else {
+            batch.lastToken[slot] = token;
+        }
+    }
+
+    private void release(ModelBatch batch, int slot) {
+        batch.slots[slot] = null;
+        batch.decode.release(slot);
+    }
+
+    /** Cancels the groups of jobs that ended meanwhile (cancelled, failed elsewhere), every half second. */
+    private void dropUnwanted() {
+        if (System.nanoTime() - lastWantedCheck < CHECK_WANTED_NANOS) {
+            return;
+        }
+        lastWantedCheck = System.nanoTime();
+        var groups = new HashSet<Group>();
+        batches.values().forEach(b -> {
+            for (var s : b.slots) {
+                if (s != null) {
+                    groups.add(s.group());
+                }
+            }
+        });
+        pending.values().forEach(q -> q.forEach(s -> groups.add(s.group())));
+        var verdicts = new HashMap<UUID, Boolean>();
+        for (var group : groups) {
+            if (!verdicts.computeIfAbsent(group.jobId, wanted::test)) {
+                group.future.completeExceptionally(new CancellationException("job " + group.jobId + " ended"));
+            }
+        }
+    }
+
+    private void closeIdle() {
+        var it = batches.entrySet().iterator();
+        while (it.hasNext()) {
+            var entry = it.next();
+            var queue = pending.get(entry.getKey());
+            if (!entry.getValue().active() && (queue == null || queue.isEmpty())
+                && System.nanoTime() - entry.getValue().lastUsed > IDLE_BATCH_NANOS) {
+                entry.getValue().close();
+                it.remove();
+                pending.remove(entry.getKey());
+            }
+        }
+    }
+
+    private void failAll(Throwable e) {
+        for (var batch : batches.values()) {
+            for (var s : batch.slots) {
+                if (s != null) {
+                    s.group().future.completeExceptionally(e);
+                }
+            }
+            batch.close();
+        }
+        batches.clear();
+        pending.values().forEach(q -> q.forEach(s -> s.group().future.completeExceptionally(e)));
+        pending.clear();
+    }
+
+    /** Bytes generated since start. */
+    public long tokensGenerated() {
+        return tokens.get();
+    }
+
+    /** Mean sequences per batched step since start: how well requests share passes. */
+    public double meanBatch() {
+        long n = steps.get();
+        return n == 0 ? 0 : stepSequences.get() / (double) n;
+    }
+
+    /** Batched decoding steps since start. */
+    public long steps() {
+        return steps.get();
+    }
+
+    /** Sequences summed over those steps. */
+    public long sequenceSteps() {
+        return stepSequences.get();
+    }
+
+    @Override
+    public void close() {
+        stopped = true;
+        loop.interrupt();
+        try {
+            loop.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        batches.values().forEach(ModelBatch::close);
+        batches.clear();
+    }
+}

@@ -1,0 +1,121 @@
+package io.shardflow.worker.training;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.models.GptArchitecture;
+import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.training.ParameterOptimizer;
+import io.shardflow.core.training.TextSchedule;
+import io.shardflow.core.training.TrainingPartial;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.worker.compute.ComputeEngine;
+import io.shardflow.worker.compute.GptNetwork;
+import io.shardflow.worker.lanes.ShardInputException;
+import java.util.Map;
+
+/**
+ * A gpt training shard's round on its own byte range of a text dataset: the gradients of the windows of the
+ * global batch that start in its range (synchronous SGD), a few local optimiser steps (local SGD), or the loss
+ * on its validation windows. The shard's bytes (its range plus one window's overlap) are read once and kept.
+ */
+public class TextTraining {
+    private final DatasetRepository datasets;
+    private final ComputeEngine engine;
+    private final Cache<String, byte[]> texts;
+    private final Cache<java.util.UUID, TextSchedule> schedules = Caffeine.newBuilder().maximumSize(64).build();
+
+    public TextTraining(DatasetRepository datasets, ComputeEngine engine, long cacheBytes) {
+        this.datasets = datasets;
+        this.engine = engine;
+        this.texts = Caffeine.newBuilder().maximumWeight(cacheBytes)
+            .weigher((String key, byte[] bytes) -> bytes.length).build();
+    }
+
+    public byte[] compute(ShardTask task, JobRow job, GptArchitecture architecture, float[][] params) {
+        var spec = job.spec().training();
+        var schedule = schedules.get(job.id(), id -> new TextSchedule(job.parsedPlan().rows(), spec.validationSplit(),
+            spec.seed(), spec.batchSize(), architecture.context()));
+        long end = Math.min(job.parsedPlan().rows(), task.rowEnd() + schedule.window() - 1);
+        byte[] text = texts.get(job.id() + "/" + task.rowStart(), k -> read(task, task.rowStart(), end));
+        var shapes = architecture.parameterShapes();
+        return switch (task.kind()) {
+            case GRADIENT -> {
+                var windows = windows(text, task.rowStart(), TextSchedule.within(schedule.batch(task.step()),
+                    task.rowStart(), task.rowEnd()), schedule.window());
+                if (windows.length == 0) {
+                    yield new TrainingPartial(zerosLike(params), 0, 0, 0).encode();
+                }
+                try (var network = network(architecture, shapes, params)) {
+                    var result = network.gradient(windows);
+                    yield new TrainingPartial(result.grads(), windows.length, result.loss(), 0).encode();
+                }
+            }
+            case LOCAL_STEPS -> localSteps(task, architecture, shapes, params, text, schedule, spec).encode();
+            case EVALUATE -> {
+                var windows = windows(text, task.rowStart(), TextSchedule.within(schedule.validationWindows(),
+                    task.rowStart(), task.rowEnd()), schedule.window());
+                if (windows.length == 0) {
+                    yield new TrainingPartial(new float[0][], 0, 0, 0).encode();
+                }
+                try (var network = network(architecture, shapes, params)) {
+                    yield new TrainingPartial(new float[0][], windows.length, network.loss(windows), 0).encode();
+                }
+            }
+            default -> throw new IllegalArgumentException("a gpt trains with DATA parallelism; not a task for it: " + task.kind());
+        };
+    }
+
+    private TrainingPartial localSteps(ShardTask task, GptArchitecture architecture, Map<String, int[]> shapes,
+                                       float[][] params, byte[] text, TextSchedule schedule,
+                                       io.shardflow.core.training.TrainingSpec spec) {
+        var optimizer = ParameterOptimizer.create(spec);
+        long samples = 0;
+        double lossSum = 0;
+        for (int h = 0; h < task.localSteps(); h++) {
+            var windows = windows(text, task.rowStart(), TextSchedule.within(schedule.batch(task.step() + h),
+                task.rowStart(), task.rowEnd()), schedule.window());
+            if (windows.length == 0) {
+                continue;
+            }
+            try (var network = network(architecture, shapes, params)) {
+                var result = network.gradient(windows);
+                optimizer.step(params, result.grads());
+                samples += windows.length;
+                lossSum += result.loss() * windows.length;
+            }
+        }
+        return new TrainingPartial(params, samples, samples == 0 ? 0 : lossSum / samples, 0);
+    }
+
+    private GptNetwork network(GptArchitecture architecture, Map<String, int[]> shapes, float[][] params) {
+        return new GptNetwork(engine.engine(), engine.device(), architecture, ModelParameters.fromShapes(shapes, params));
+    }
+
+    private byte[] read(ShardTask task, long start, long end) {
+        var dataset = datasets.find(task.datasetId())
+            .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
+        return datasets.readBytes(dataset, start, end);
+    }
+
+    /** The windows starting at {@code starts}, from the shard's bytes that begin at {@code offset}. */
+    private static int[][] windows(byte[] text, long offset, long[] starts, int window) {
+        var windows = new int[starts.length][window];
+        for (int w = 0; w < starts.length; w++) {
+            int from = (int) (starts[w] - offset);
+            for (int i = 0; i < window; i++) {
+                windows[w][i] = text[from + i] & 0xFF;
+            }
+        }
+        return windows;
+    }
+
+    private static float[][] zerosLike(float[][] params) {
+        var zeros = new float[params.length][];
+        for (int i = 0; i < params.length; i++) {
+            zeros[i] = new float[params[i].length];
+        }
+        return zeros;
+    }
+}

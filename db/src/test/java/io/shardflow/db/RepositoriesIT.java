@@ -74,6 +74,16 @@ class RepositoriesIT {
     }
 
     @Test
+    void endedJobsAreFoundInOneQuery() {
+        var running = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+        var cancelled = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+        jobs.finishUnlessTerminal(cancelled, JobStatus.CANCELLED, null);
+        var gone = UUID.randomUUID();
+
+        assertThat(jobs.ended(java.util.List.of(running, cancelled, gone))).containsExactlyInAnyOrder(cancelled, gone);
+    }
+
+    @Test
     void listsFilterByTenantStatusAndTypeNewestFirst() {
         String tenant = "list-" + UUID.randomUUID();
         var a = jobs.insert(UUID.randomUUID(), tenant, spec(), null);

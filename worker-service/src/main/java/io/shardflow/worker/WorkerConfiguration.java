@@ -80,7 +80,7 @@ class WorkerConfiguration {
     @Bean(destroyMethod = "close")
     GenerationEngine generationEngine(GptNetworks networks, WorkerSettings settings, JobRepository jobs) {
         return new GenerationEngine(networks, settings.generation().maxBatch(), settings.generation().maxWaiting(),
-            jobId -> jobs.status(jobId).map(status -> !status.isTerminal()).orElse(false));
+            jobs::ended);
     }
 
     @Bean
@@ -131,6 +131,15 @@ class WorkerConfiguration {
         return factory;
     }
 
+    private static java.util.Map<String, Object> generationDetails(GenerationEngine generation) {
+        var details = new java.util.LinkedHashMap<String, Object>();
+        details.put("tokens", generation.tokensGenerated());
+        details.put("steps", generation.steps());
+        details.put("sequenceSteps", generation.sequenceSteps());
+        details.putAll(generation.busy());
+        return details;
+    }
+
     /** UP once the engine is loaded, the lanes consume, and a heartbeat has been written recently. */
     @Bean
     HealthIndicator workerHealthIndicator(KafkaListenerEndpointRegistry registry, Heartbeat heartbeat,
@@ -143,8 +152,7 @@ class WorkerConfiguration {
             var health = lanes != null && lanes.isRunning() && fresh ? Health.up() : Health.down();
             return health.withDetail("id", identity.id()).withDetail("lanes", settings.effectiveLanes())
                 .withDetail("devices", engine.devices()).withDetail("lastHeartbeat", String.valueOf(last))
-                .withDetail("generation", java.util.Map.of("tokens", generation.tokensGenerated(), "steps", generation.steps(),
-                    "sequenceSteps", generation.sequenceSteps()))
+                .withDetail("generation", generationDetails(generation))
                 .build();
         };
     }

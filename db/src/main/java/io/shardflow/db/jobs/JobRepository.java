@@ -173,6 +173,19 @@ public class JobRepository {
             .map(JobStatus::valueOf);
     }
 
+    /** Which of {@code ids} have ended (or are gone), in one query. */
+    public java.util.Set<UUID> ended(java.util.Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return java.util.Set.of();
+        }
+        var running = new java.util.HashSet<UUID>(jdbc.sql("select id from jobs where id = any(?) and status not in "
+                + "('SUCCEEDED', 'FAILED', 'CANCELLED')")
+            .param(ids.toArray(UUID[]::new)).query(UUID.class).list());
+        var ended = new java.util.HashSet<UUID>(ids);
+        ended.removeAll(running);
+        return ended;
+    }
+
     private static JobRow map(ResultSet rs, int row) throws SQLException {
         return new JobRow(rs.getObject("id", UUID.class), rs.getString("tenant"), JobType.valueOf(rs.getString("type")),
             JobStatus.valueOf(rs.getString("status")), rs.getInt("priority"),

@@ -55,7 +55,8 @@ public class Aggregator {
         this.tx = tx;
     }
 
-    @KafkaListener(id = LISTENER_ID, topics = Topics.SHARD_RESULTS, groupId = "shardflow-scheduler")
+    @KafkaListener(id = LISTENER_ID, topics = Topics.SHARD_RESULTS, groupId = "shardflow-scheduler",
+        concurrency = "${shardflow.scheduler.listener-concurrency:2}")
     public void onShardCompleted(ConsumerRecord<String, byte[]> record) {
         handle(MessageCodec.decode(record.value(), ShardCompleted.class));
     }

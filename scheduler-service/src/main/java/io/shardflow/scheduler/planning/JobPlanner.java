@@ -75,7 +75,8 @@ public class JobPlanner {
         this.tx = tx;
     }
 
-    @KafkaListener(id = LISTENER_ID, topics = Topics.JOBS, groupId = "shardflow-scheduler")
+    @KafkaListener(id = LISTENER_ID, topics = Topics.JOBS, groupId = "shardflow-scheduler",
+        concurrency = "${shardflow.scheduler.listener-concurrency:2}")
     public void onJobSubmitted(ConsumerRecord<String, byte[]> record) {
         plan(MessageCodec.decode(record.value(), JobSubmitted.class).jobId());
     }

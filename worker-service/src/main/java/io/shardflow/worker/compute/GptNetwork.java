@@ -60,6 +60,12 @@ public final class GptNetwork implements AutoCloseable {
         float[] prefill(int slot, byte[] prompt);
 
         /**
+         * Prefills several slots in one forward pass (prompts right-padded to the longest); returns each one's
+         * next-byte logits in the order given. Equal to prefilling them one by one.
+         */
+        float[][] prefill(int[] slots, byte[][] prompts);
+
+        /**
          * Appends {@code tokens[i]} to {@code slots[i]} in one forward pass over all the given slots, each attending
          * to its own cached positions only, and returns their logits for the next byte in the order given.
          */
@@ -361,16 +367,45 @@ public final class GptNetwork implements AutoCloseable {
 
         @Override
         public float[] prefill(int slot, byte[] prompt) {
-            checkSlot(slot);
-            int n = prompt.length;
-            if (n < 1 || n > architecture.context()) {
-                throw new IllegalArgumentException("a prompt holds 1.." + architecture.context() + " bytes, had " + n);
+            return prefill(new int[] {slot}, new byte[][] {prompt})[0];
+        }
+
+        @Override
+        public float[][] prefill(int[] slots, byte[][] prompts) {
+            int batch = slots.length;
+            if (batch == 0 || prompts.length != batch) {
+                throw new IllegalArgumentException("need one prompt per slot, had " + batch + " slots and " + prompts.length + " prompts");
             }
-            lengths[slot] = 0; // a prefill that fails leaves the slot empty, not half overwritten and still counted
-            var tokens = new int[n];
-            Arrays.setAll(tokens, t -> prompt[t] & 0xFF);
-            var rows = new long[n];
-            Arrays.setAll(rows, t -> row(slot, t));
+            var seen = new boolean[lengths.length];
+            int longest = 0;
+            for (int b = 0; b < batch; b++) {
+                checkSlot(slots[b]);
+                if (seen[slots[b]]) {
+                    throw new IllegalArgumentException("slot " + slots[b] + " given twice");
+                }
+                seen[slots[b]] = true;
+                int n = prompts[b].length;
+                if (n < 1 || n > architecture.context()) {
+                    throw new IllegalArgumentException("a prompt holds 1.." + architecture.context() + " bytes, had " + n);
+                }
+                longest = Math.max(longest, n);
+            }
+            // right padding: causal attention keeps it out of every real position; its cache rows lie past the
+            // sequence's length, masked in later steps and overwritten as the sequence grows
+            var tokens = new int[batch][longest];
+            var rows = new long[batch * longest];
+            var last = new long[batch];
+            for (int b = 0; b < batch; b++) {
+                lengths[slots[b]] = 0; // a prefill that fails leaves its slots empty, not half overwritten and still counted
+                for (int t = 0; t < prompts[b].length; t++) {
+                    tokens[b][t] = prompts[b][t] & 0xFF;
+                }
+                for (int t = 0; t < longest; t++) {
+                    rows[b * longest + t] = row(slots[b], t);
+                }
+                last[b] = (long) b * longest + prompts[b].length - 1;
+            }
+            int length = longest;
             try (NDManager scope = manager.newSubManager()) {
                 NDArray rowIndices = scope.create(rows);
                 KeyValues store = (layer, k, v) -> {
@@ -378,10 +413,13 @@ public final class GptNetwork implements AutoCloseable {
                     write(values[layer], rowIndices, v);
                     return new NDList(k, v);
                 };
-                NDArray x = embed(weights, byteIndices(scope, new int[][] {tokens}, 0, n), positions(scope, n));
-                x = blocks(weights, 0, architecture.layers(), x, causalMask(scope, n), store);
-                float[] next = logits(weights, x.get(":, {}:", n - 1)).toFloatArray();
-                lengths[slot] = n;
+                NDArray x = embed(weights, byteIndices(scope, tokens, 0, length), positions(scope, length));
+                x = blocks(weights, 0, architecture.layers(), x, causalMask(scope, length), store);
+                NDArray lastRows = x.reshape(-1, architecture.dModel()).get(scope, new NDIndex("{}", scope.create(last)));
+                float[][] next = perRow(logits(weights, lastRows).toFloatArray(), batch);
+                for (int b = 0; b < batch; b++) {
+                    lengths[slots[b]] = prompts[b].length;
+                }
                 return next;
             }
         }

@@ -9,6 +9,7 @@ import io.shardflow.db.models.ModelRow;
 import io.shardflow.worker.compute.GptNetwork;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,15 +22,16 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
+import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Continuous batching for gpt generation. Sequences from any number of shard tasks (of any jobs) on the same
  * model share one KV-cache batch of {@code maxBatch} slots, and one thread runs one forward pass per token step
- * for all of them. A sequence joins the running batch as soon as a slot is free (its prompt is prefilled in one
- * pass) and leaves it when its completion ends, so short requests never wait for long ones.
+ * for all of them. A sequence joins the running batch as soon as a slot is free (the prompts admitted together
+ * are prefilled in one pass) and leaves it when its completion ends, so short requests never wait for long ones.
  *
  * <p>Sampling uses {@link TokenSampler} keyed by the prompt's index in its job, so a completion does not depend
  * on what it was batched with. Submitters block when {@code maxWaiting} sequences wait already (backpressure).
@@ -41,7 +43,7 @@ public class GenerationEngine implements AutoCloseable {
 
     private final GptNetworks networks;
     private final int maxBatch;
-    private final Predicate<UUID> wanted;
+    private final Function<Set<UUID>, Set<UUID>> ended;
     private final BlockingQueue<Sequence> waiting;
     private final Map<UUID, ModelBatch> batches = new LinkedHashMap<>();
     private final Map<UUID, ArrayDeque<Sequence>> pending = new HashMap<>();
@@ -49,6 +51,9 @@ public class GenerationEngine implements AutoCloseable {
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong stepSequences = new AtomicLong();
+    private final AtomicLong stepNanos = new AtomicLong();
+    private final AtomicLong prefillNanos = new AtomicLong();
+    private final AtomicLong prefills = new AtomicLong();
     private volatile boolean stopped;
     private long lastWantedCheck = System.nanoTime();
 
@@ -102,10 +107,11 @@ public class GenerationEngine implements AutoCloseable {
         }
     }
 
-    public GenerationEngine(GptNetworks networks, int maxBatch, int maxWaiting, Predicate<UUID> wanted) {
+    /** {@code ended} answers which of the given jobs have ended (cancelled, failed elsewhere), in one lookup. */
+    public GenerationEngine(GptNetworks networks, int maxBatch, int maxWaiting, Function<Set<UUID>, Set<UUID>> ended) {
         this.networks = networks;
         this.maxBatch = maxBatch;
-        this.wanted = wanted;
+        this.ended = ended;
         this.waiting = new LinkedBlockingQueue<>(maxWaiting);
         this.loop = Thread.ofPlatform().name("shardflow-generation").daemon().start(this::run);
     }
@@ -171,9 +177,11 @@ public class GenerationEngine implements AutoCloseable {
         return true;
     }
 
-    /** Prefills pending sequences into the batch's free slots. */
+    /** Prefills pending sequences into the batch's free slots, all in one forward pass. */
     private void fill(ModelBatch batch) {
         var queue = pending.get(batch.key.modelId());
+        var slots = new ArrayList<Integer>();
+        var admitted = new ArrayList<Sequence>();
         for (int slot = 0; slot < maxBatch && queue != null && !queue.isEmpty(); slot++) {
             if (batch.slots[slot] != null) {
                 continue;
@@ -183,10 +191,21 @@ public class GenerationEngine implements AutoCloseable {
                 slot--; // dropped: its task failed or was cancelled
                 continue;
             }
-            batch.lastUsed = System.nanoTime();
-            float[] logits = batch.decode.prefill(slot, sequence.prompt());
-            batch.slots[slot] = sequence;
-            advance(batch, slot, logits);
+            slots.add(slot);
+            admitted.add(sequence);
+        }
+        if (admitted.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        float[][] logits = batch.decode.prefill(slots.stream().mapToInt(Integer::intValue).toArray(),
+            admitted.stream().map(Sequence::prompt).toArray(byte[][]::new));
+        batch.lastUsed = System.nanoTime();
+        prefillNanos.addAndGet(batch.lastUsed - started);
+        prefills.addAndGet(admitted.size());
+        for (int i = 0; i < admitted.size(); i++) {
+            batch.slots[slots.get(i)] = admitted.get(i);
+            advance(batch, slots.get(i), logits[i]);
         }
     }
 
@@ -210,10 +229,12 @@ public class GenerationEngine implements AutoCloseable {
                 inputs[i++] = batch.lastToken[slot];
             }
         }
+        long started = System.nanoTime();
         float[][] logits = batch.decode.step(active, inputs);
+        batch.lastUsed = System.nanoTime();
+        stepNanos.addAndGet(batch.lastUsed - started);
         steps.incrementAndGet();
         stepSequences.addAndGet(count);
-        batch.lastUsed = System.nanoTime();
         for (int i = 0; i < count; i++) {
             advance(batch, active[i], logits[i]);
         }
@@ -257,9 +278,11 @@ public class GenerationEngine implements AutoCloseable {
             }
         });
         pending.values().forEach(q -> q.forEach(s -> groups.add(s.group())));
-        var verdicts = new HashMap<UUID, Boolean>();
+        var jobIds = new HashSet<UUID>();
+        groups.forEach(g -> jobIds.add(g.jobId));
+        var gone = ended.apply(jobIds);
         for (var group : groups) {
-            if (!verdicts.computeIfAbsent(group.jobId, wanted::test)) {
+            if (gone.contains(group.jobId)) {
                 group.future.completeExceptionally(new CancellationException("job " + group.jobId + " ended"));
             }
         }
@@ -312,6 +335,12 @@ public class GenerationEngine implements AutoCloseable {
     /** Sequences summed over those steps. */
     public long sequenceSteps() {
         return stepSequences.get();
+    }
+
+    /** Time spent in batched steps and in prompt prefills, in milliseconds, and the prefill count. */
+    public Map<String, Long> busy() {
+        return Map.of("stepMillis", stepNanos.get() / 1_000_000, "prefillMillis", prefillNanos.get() / 1_000_000,
+            "prefills", prefills.get());
     }
 
     @Override

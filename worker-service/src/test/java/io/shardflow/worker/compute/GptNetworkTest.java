@@ -325,6 +325,31 @@ class GptNetworkTest {
         }
     }
 
+    /** Prompts of different lengths prefilled in one padded pass equal each prefilled alone, and decode on alike. */
+    @Test
+    void batchedPrefillEqualsOneByOne() {
+        var random = new Random(21);
+        byte[][] prompts = new byte[4][];
+        for (int i = 0; i < prompts.length; i++) {
+            prompts[i] = new byte[1 + random.nextInt(SMALL.context() - 4)];
+            random.nextBytes(prompts[i]);
+        }
+        try (var together = network.newBatch(6); var alone = network.newBatch(6)) {
+            int[] slots = {5, 0, 3, 1};
+            float[][] batched = together.prefill(slots, prompts);
+            int[] tokens = new int[slots.length];
+            for (int i = 0; i < slots.length; i++) {
+                assertArrayEquals(alone.prefill(slots[i], prompts[i]), batched[i], CLOSE);
+                assertEquals(prompts[i].length, together.length(slots[i]));
+                tokens[i] = argMax(batched[i]);
+            }
+            float[][] next = together.step(slots, tokens);
+            for (int i = 0; i < slots.length; i++) {
+                assertArrayEquals(alone.step(new int[] {slots[i]}, new int[] {tokens[i]})[0], next[i], CLOSE);
+            }
+        }
+    }
+
     private double lossWith(String name, int index, float delta, int[][] windows) {
         var changed = new HashMap<>(parameters);
         var tensor = parameters.get(name);

@@ -1,0 +1,51 @@
+package io.shardflow.bench;
+
+import io.shardflow.bench.scenarios.GenerationScenario;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs the named scenarios against the standalone platform it starts (or {@code --api URL}) and writes the
+ * report. A benchmark, not a test: it asserts nothing about speed.
+ */
+public final class Bench {
+    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario());
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        var options = BenchOptions.parse(args);
+        var chosen = new ArrayList<Scenario>();
+        for (var scenario : SCENARIOS) {
+            if (options.scenarios().isEmpty() || options.scenarios().contains(scenario.name())) {
+                chosen.add(scenario);
+            }
+        }
+        for (String name : options.scenarios()) {
+            if (SCENARIOS.stream().noneMatch(s -> s.name().equals(name))) {
+                throw new IllegalArgumentException("unknown scenario " + name + "; scenarios: "
+                    + SCENARIOS.stream().map(s -> s.name() + " (" + s.summary() + ")").toList());
+            }
+        }
+        Platform platform = options.api() == null ? Platform.start(options.jar()) : null;
+        try {
+            String url = platform != null ? platform.url() : options.api();
+            var api = new Http(url);
+            var sections = new ArrayList<Report.Section>();
+            for (var scenario : chosen) {
+                System.out.println("bench: " + scenario.name() + " — " + scenario.summary());
+                var section = scenario.run(api, options);
+                System.out.println(section.markdown());
+                sections.add(section);
+            }
+            Report.write(options.out(), options, platform != null ? "the standalone platform started by the bench"
+                : url, sections);
+            System.out.println("bench: wrote " + options.out());
+        } finally {
+            if (platform != null) {
+                platform.close();
+            }
+        }
+    }
+}

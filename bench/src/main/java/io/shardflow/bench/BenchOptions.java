@@ -1,0 +1,42 @@
+package io.shardflow.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line: {@code --quick} (a small version of every scenario, for CI), {@code --api URL} (a running
+ * installation instead of starting one), {@code --jar PATH} (the standalone jar to start), {@code --scenarios a,b},
+ * {@code --repeats N}, {@code --out FILE}.
+ */
+public record BenchOptions(boolean quick, String api, Path jar, List<String> scenarios, int repeats, Path out) {
+
+    public static BenchOptions parse(String... args) {
+        boolean quick = false;
+        String api = null;
+        Path jar = Path.of("standalone/target/shardflow-standalone.jar");
+        List<String> scenarios = List.of();
+        Integer repeats = null;
+        Path out = Path.of("docs/benchmarks.md");
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--api" -> api = value(args, ++i, "--api");
+                case "--jar" -> jar = Path.of(value(args, ++i, "--jar"));
+                case "--scenarios" -> scenarios = List.of(value(args, ++i, "--scenarios").split(","));
+                case "--repeats" -> repeats = Integer.parseInt(value(args, ++i, "--repeats"));
+                case "--out" -> out = Path.of(value(args, ++i, "--out"));
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                    + "; options: --quick, --api URL, --jar PATH, --scenarios a,b, --repeats N, --out FILE");
+            }
+        }
+        return new BenchOptions(quick, api, jar, new ArrayList<>(scenarios), repeats != null ? repeats : quick ? 1 : 3, out);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

@@ -1,0 +1,56 @@
+package io.shardflow.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A keep-alive JSON client for the REST API, shared by a scenario's threads. */
+public final class Http {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+
+    public Http(String base) {
+        this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+    }
+
+    public record Response(int status, JsonNode body) {
+    }
+
+    public Response get(String path) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5)).GET().build());
+    }
+
+    public Response post(String path, Object body) {
+        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
+    }
+
+    /** Like {@link #post} but fails unless the status is 2xx. */
+    public JsonNode ok(String path, Object body) {
+        var response = post(path, body);
+        if (response.status() / 100 != 2) {
+            throw new IllegalStateException("POST " + path + " answered " + response.status() + ": " + response.body());
+        }
+        return response.body();
+    }
+
+    private Response send(HttpRequest request) {
+        try {
+            var response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            var text = response.body();
+            return new Response(response.statusCode(), text.isEmpty() ? null : JSON.readTree(text));
+        } catch (IOException e) {
+            throw new IllegalStateException(request.method() + " " + request.uri() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.shardflow.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The standalone platform in a process of its own, on a fresh data folder and free ports, as a user runs it:
+ * the benchmark measures it from outside, over HTTP, and its own threads do not share the platform's heap.
+ */
+public final class Platform implements AutoCloseable {
+    private final Process process;
+    private final Path dataDir;
+    private final String url;
+
+    private Platform(Process process, Path dataDir, String url) {
+        this.process = process;
+        this.dataDir = dataDir;
+        this.url = url;
+    }
+
+    public static Platform start(Path jar) throws IOException, InterruptedException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build it with ./mvnw -B package -DskipTests, or pass --api URL");
+        }
+        var dataDir = Files.createTempDirectory("shardflow-bench");
+        int port = freePort();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
+                "--shardflow.data-dir=" + dataDir, "--server.port=" + port, "--shardflow.local.kafka-port=" + freePort(),
+                "--spring.main.banner-mode=off"))
+            .redirectErrorStream(true).redirectOutput(dataDir.resolve("platform.log").toFile()).start();
+        var platform = new Platform(process, dataDir, "http://127.0.0.1:" + port);
+        platform.awaitHealthy(Duration.ofMinutes(3));
+        return platform;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    private void awaitHealthy(Duration timeout) throws InterruptedException {
+        var http = new Http(url);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the platform exited with " + process.exitValue() + "; see "
+                    + dataDir.resolve("platform.log"));
+            }
+            try {
+                var health = http.get("/actuator/health");
+                if (health.status() == 200 && "UP".equals(health.body().get("status").asString())) {
+                    return;
+                }
+            } catch (IllegalStateException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("the platform was not healthy within " + timeout + "; see " + dataDir.resolve("platform.log"));
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        try (var files = Files.walk(dataDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (var socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

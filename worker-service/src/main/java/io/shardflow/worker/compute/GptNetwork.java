@@ -19,6 +19,7 @@ import io.shardflow.core.tensors.Tensor;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * A byte-level GPT ({@link GptArchitecture}) on DJL NDArrays: gradients and losses for training, decoding with a
@@ -178,7 +179,7 @@ public final class GptNetwork implements AutoCloseable {
         }
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = hidden(scope, hidden, batch, length);
-            return blocks(weights, fromBlock, toBlock, x, causalMask(scope, length), GptNetwork::attendToSelf).toFloatArray();
+            return blocks(weights, fromBlock, toBlock, x, selfAttention(scope, length)).toFloatArray();
         }
     }
 
@@ -217,7 +218,7 @@ public final class GptNetwork implements AutoCloseable {
             }
         }
         NDArray x = embed(w, byteIndices(scope, windows, 0, context), positions(scope, context));
-        x = blocks(w, 0, architecture.layers(), x, causalMask(scope, context), GptNetwork::attendToSelf);
+        x = blocks(w, 0, architecture.layers(), x, selfAttention(scope, context));
         NDArray targets = byteIndices(scope, windows, 1, context).oneHot(GptArchitecture.VOCABULARY);
         return logits(w, x).logSoftmax(-1).mul(targets).sum(new int[] {-1}).neg().mean();
     }
@@ -266,34 +267,52 @@ public final class GptNetwork implements AutoCloseable {
         return tokenEmbeddings.add(Embedding.embedding(positions, w.get(POSITIONS), SparseFormat.DENSE).singletonOrThrow());
     }
 
-    private NDArray blocks(Weights w, int from, int to, NDArray x, NDArray mask, KeyValues keyValues) {
+    private NDArray blocks(Weights w, int from, int to, NDArray x, Attention attention) {
         for (int layer = from; layer < to; layer++) {
-            x = block(w, layer, x, mask, keyValues);
+            x = block(w, layer, x, attention);
         }
         return x;
     }
 
-    private NDArray block(Weights w, int layer, NDArray x, NDArray mask, KeyValues keyValues) {
+    private NDArray block(Weights w, int layer, NDArray x, Attention attention) {
         String b = GptArchitecture.block(layer);
         NDList qkv = linear(w, b + "attention.qkv", layerNorm(w, b + "ln1", x)).split(3, 2);
-        NDList attended = keyValues.attendTo(layer, qkv.get(1), qkv.get(2));
-        x = x.add(linear(w, b + "attention.out", attention(qkv.get(0), attended.get(0), attended.get(1), mask)));
+        x = x.add(linear(w, b + "attention.out", attention.attend(layer, qkv.get(0), qkv.get(1), qkv.get(2))));
         NDArray hidden = Activation.gelu(linear(w, b + "mlp.fc", layerNorm(w, b + "ln2", x)));
         return x.add(linear(w, b + "mlp.proj", hidden));
     }
 
+    /** Causal attention of each position over the fresh keys and values up to it. */
+    private Attention selfAttention(NDManager scope, int length) {
+        NDArray mask = causalMask(scope, length);
+        return (layer, queries, keys, values) -> attention(queries, keys, values, mask);
+    }
+
     /** Attention of queries {@code [B][Tq][d]} over keys and values {@code [B][Tk][d]}; mask broadcasts to {@code [B][heads][Tq][Tk]}. */
     private NDArray attention(NDArray queries, NDArray keys, NDArray values, NDArray mask) {
-        NDArray scores = heads(queries).matMul(heads(keys).transpose(0, 1, 3, 2))
+        return merge(headAttention(heads(queries), heads(keys), heads(values), mask));
+    }
+
+    /**
+     * Attention of queries {@code [B][heads][Tq][headSize]} over keys and values {@code [B][heads][Tk][headSize]},
+     * which may be strided views: matMul reads them in place.
+     */
+    private NDArray headAttention(NDArray queries, NDArray keys, NDArray values, NDArray mask) {
+        NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2))
             .mul((float) (1 / Math.sqrt(architecture.headSize()))).add(mask);
-        NDArray out = scores.softmax(-1).matMul(heads(values));
-        return out.transpose(0, 2, 1, 3).reshape(queries.getShape());
+        return scores.softmax(-1).matMul(values);
     }
 
     /** {@code [B][T][d]} to {@code [B][heads][T][headSize]}. */
     private NDArray heads(NDArray a) {
         Shape s = a.getShape();
         return a.reshape(s.get(0), s.get(1), architecture.heads(), architecture.headSize()).transpose(0, 2, 1, 3);
+    }
+
+    /** {@code [B][heads][T][headSize]} to {@code [B][T][d]}. */
+    private NDArray merge(NDArray a) {
+        Shape s = a.getShape();
+        return a.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), architecture.dModel());
     }
 
     private static NDArray layerNorm(Weights w, String prefix, NDArray x) {
@@ -320,18 +339,14 @@ public final class GptNetwork implements AutoCloseable {
         return out;
     }
 
-    private static NDList attendToSelf(int layer, NDArray keys, NDArray values) {
-        return new NDList(keys, values);
-    }
-
     private static Shape shape(int[] dims) {
         return new Shape(Arrays.stream(dims).asLongStream().toArray());
     }
 
-    /** Where a block's fresh keys and values {@code [B][T][d]} go, and which ones its queries attend to. */
+    /** A block's attention: fresh queries, keys and values {@code [B][T][d]} in, attended values {@code [B][T][d]} out. */
     @FunctionalInterface
-    private interface KeyValues {
-        NDList attendTo(int layer, NDArray keys, NDArray values);
+    private interface Attention {
+        NDArray attend(int layer, NDArray queries, NDArray keys, NDArray values);
     }
 
     /** Parameters by name; a missing one is the caller's error, not the network's. */
@@ -346,9 +361,11 @@ public final class GptNetwork implements AutoCloseable {
     }
 
     /**
-     * Per layer a key and a value cache {@code [slots·context][dModel]}: row {@code slot·context + position}. A
-     * step writes each slot's new row, then gathers rows {@code 0..longest} of its slots, masking each slot's rows
-     * past its own length, so a step costs one new position per sequence plus attention over the cached ones.
+     * Per layer a key and a value cache {@code [slots][heads][context][headSize]}, the layout attention reads. A
+     * step writes each slot's new position, then attends over positions {@code 0..longest} of its slots, masking
+     * each slot's positions past its own length. Where its slots fill most of the range {@code first..last}, it
+     * reads the range as a view rather than copying their keys and values out (the copies cost far more than the
+     * step's arithmetic), so a step costs one new position per sequence plus one read of the cached ones.
      */
     private final class Batch implements DecodeBatch {
         private final NDManager caches = manager.newSubManager();
@@ -357,7 +374,7 @@ public final class GptNetwork implements AutoCloseable {
         private final int[] lengths;
 
         Batch(int slots) {
-            var shape = new Shape((long) slots * architecture.context(), architecture.dModel());
+            var shape = new Shape(slots, architecture.heads(), architecture.context(), architecture.headSize());
             for (int layer = 0; layer < keys.length; layer++) {
                 keys[layer] = caches.zeros(shape);
                 values[layer] = caches.zeros(shape);
@@ -393,7 +410,8 @@ public final class GptNetwork implements AutoCloseable {
             // right padding: causal attention keeps it out of every real position; its cache rows lie past the
             // sequence's length, masked in later steps and overwritten as the sequence grows
             var tokens = new int[batch][longest];
-            var rows = new long[batch * longest];
+            var cacheSlots = new long[batch * longest];
+            var cachePositions = new long[batch * longest];
             var last = new long[batch];
             for (int b = 0; b < batch; b++) {
                 lengths[slots[b]] = 0; // a prefill that fails leaves its slots empty, not half overwritten and still counted
@@ -401,20 +419,22 @@ public final class GptNetwork implements AutoCloseable {
                     tokens[b][t] = prompts[b][t] & 0xFF;
                 }
                 for (int t = 0; t < longest; t++) {
-                    rows[b * longest + t] = row(slots[b], t);
+                    cacheSlots[b * longest + t] = slots[b];
+                    cachePositions[b * longest + t] = t;
                 }
                 last[b] = (long) b * longest + prompts[b].length - 1;
             }
             int length = longest;
             try (NDManager scope = manager.newSubManager()) {
-                NDArray rowIndices = scope.create(rows);
-                KeyValues store = (layer, k, v) -> {
-                    write(keys[layer], rowIndices, k);
-                    write(values[layer], rowIndices, v);
-                    return new NDList(k, v);
+                NDIndex written = new NDIndex("{}, :, {}", scope.create(cacheSlots), scope.create(cachePositions));
+                Attention causal = selfAttention(scope, length);
+                Attention store = (layer, q, k, v) -> {
+                    write(keys[layer], written, k);
+                    write(values[layer], written, v);
+                    return causal.attend(layer, q, k, v);
                 };
                 NDArray x = embed(weights, byteIndices(scope, tokens, 0, length), positions(scope, length));
-                x = blocks(weights, 0, architecture.layers(), x, causalMask(scope, length), store);
+                x = blocks(weights, 0, architecture.layers(), x, store);
                 NDArray lastRows = x.reshape(-1, architecture.dModel()).get(scope, new NDIndex("{}", scope.create(last)));
                 float[][] next = perRow(logits(weights, lastRows).toFloatArray(), batch);
                 for (int b = 0; b < batch; b++) {
@@ -442,31 +462,48 @@ public final class GptNetwork implements AutoCloseable {
                 }
             }
             int span = Arrays.stream(slots).map(slot -> lengths[slot] + 1).max().orElseThrow();
-            var written = new long[batch];
+            int first = Arrays.stream(slots).min().orElseThrow();
+            int last = Arrays.stream(slots).max().orElseThrow();
+            // Attention runs a row per attended slot. first..last is read as a view (basic slicing, no copy): a slot
+            // in it that is not stepped borrows the step's first query, writes nothing and has its output dropped;
+            // its mask, like every row's, keeps position 0, so no row of scores is all -inf. Once such slots are more
+            // than half as many as the step's own, copying out just the step's slots costs less (measured).
+            boolean view = 2 * (last - first + 1 - batch) <= batch;
+            int[] attended = view ? IntStream.rangeClosed(first, last).toArray() : slots;
+            int rows = attended.length;
+            var rowOfSlot = new int[lengths.length];
+            var mask = new float[rows * span];
+            for (int r = 0; r < rows; r++) {
+                rowOfSlot[attended[r]] = r;
+                Arrays.fill(mask, r * span + Math.min(lengths[attended[r]] + 1, span), (r + 1) * span, Float.NEGATIVE_INFINITY);
+            }
+            var rowOf = new long[batch];
+            var queryOf = new long[rows];
             var positions = new long[batch];
-            var read = new long[batch * span];
-            var mask = new float[batch * span];
             for (int b = 0; b < batch; b++) {
-                int slot = slots[b];
-                positions[b] = lengths[slot];
-                written[b] = row(slot, lengths[slot]);
-                for (int t = 0; t < span; t++) {
-                    read[b * span + t] = row(slot, t);
-                    mask[b * span + t] = t <= lengths[slot] ? 0 : Float.NEGATIVE_INFINITY;
-                }
+                rowOf[b] = rowOfSlot[slots[b]];
+                queryOf[rowOfSlot[slots[b]]] = b;
+                positions[b] = lengths[slots[b]];
             }
             try (NDManager scope = manager.newSubManager()) {
-                NDArray writtenRows = scope.create(written);
-                NDArray readRows = scope.create(read);
-                KeyValues cached = (layer, k, v) -> {
-                    write(keys[layer], writtenRows, k);
-                    write(values[layer], writtenRows, v);
-                    return new NDList(gather(keys[layer], readRows, scope, batch, span), gather(values[layer], readRows, scope, batch, span));
+                NDArray stepped = scope.create(Arrays.stream(slots).asLongStream().toArray());
+                NDIndex written = new NDIndex("{}, :, {}", stepped, scope.create(positions));
+                NDIndex cached = view ? new NDIndex().addSliceDim(first, last + 1).addAllDim().addSliceDim(0, span)
+                    : new NDIndex("{}, :, :" + span, stepped);
+                NDIndex byRow = new NDIndex("{}", scope.create(queryOf));
+                NDIndex bySlot = new NDIndex("{}", scope.create(rowOf));
+                NDArray maskArray = scope.create(mask, new Shape(rows, 1, 1, span));
+                Attention attention = (layer, q, k, v) -> {
+                    write(keys[layer], written, k);
+                    write(values[layer], written, v);
+                    NDArray out = headAttention(heads(q.get(scope, byRow)), keys[layer].get(scope, cached),
+                        values[layer].get(scope, cached), maskArray);
+                    return merge(out).get(scope, bySlot);
                 };
                 // one new position per sequence: tokens [batch][1] at each sequence's own position
                 NDArray x = embed(weights, byteIndices(scope, new int[][] {tokens}, 0, batch).reshape(batch, 1),
                     scope.create(positions, new Shape(batch, 1)));
-                x = blocks(weights, 0, architecture.layers(), x, scope.create(mask, new Shape(batch, 1, 1, span)), cached);
+                x = blocks(weights, 0, architecture.layers(), x, attention);
                 float[][] next = perRow(logits(weights, x).toFloatArray(), batch);
                 for (int slot : slots) {
                     lengths[slot]++;
@@ -492,22 +529,15 @@ public final class GptNetwork implements AutoCloseable {
             caches.close();
         }
 
-        private long row(int slot, int position) {
-            return (long) slot * architecture.context() + position;
-        }
-
         private void checkSlot(int slot) {
             if (slot < 0 || slot >= lengths.length) {
                 throw new IllegalArgumentException("slot " + slot + " outside 0.." + (lengths.length - 1));
             }
         }
 
-        private void write(NDArray cache, NDArray rows, NDArray fresh) {
-            cache.set(new NDIndex("{}", rows), fresh.reshape(-1, architecture.dModel()));
-        }
-
-        private NDArray gather(NDArray cache, NDArray rows, NDManager scope, int batch, int span) {
-            return cache.get(scope, new NDIndex("{}", rows)).reshape(batch, span, architecture.dModel());
+        /** Stores fresh keys or values {@code [B][T][d]} at {@code written}: (slot, all heads, position) per row of {@code B·T}. */
+        private void write(NDArray cache, NDIndex written, NDArray fresh) {
+            cache.set(written, fresh.reshape(-1, architecture.heads(), architecture.headSize()));
         }
     }
 }

@@ -49,6 +49,7 @@ public class TextTraining {
                 }
                 try (var network = network(architecture, shapes, params)) {
                     var result = network.gradient(windows);
+                    requireFinite(result, shapes);
                     yield new TrainingPartial(result.grads(), windows.length, result.loss(), 0).encode();
                 }
             }
@@ -81,12 +82,30 @@ public class TextTraining {
             }
             try (var network = network(architecture, shapes, params)) {
                 var result = network.gradient(windows);
+                requireFinite(result, shapes);
                 optimizer.step(params, result.grads());
                 samples += windows.length;
                 lossSum += result.loss() * windows.length;
             }
         }
         return new TrainingPartial(params, samples, samples == 0 ? 0 : lossSum / samples, 0);
+    }
+
+    /**
+     * A gradient with a NaN or an infinity while its loss is finite is not the model diverging (the scheduler
+     * sees that from the loss): the attempt fails as retryable and runs again rather than poisoning the step.
+     */
+    private static void requireFinite(GptNetwork.Gradient result, Map<String, int[]> shapes) {
+        int i = 0;
+        for (String name : shapes.keySet()) {
+            for (float v : result.grads()[i]) {
+                if (!Float.isFinite(v)) {
+                    throw new IllegalStateException("the gradient of " + name + " holds " + v + " while the loss is "
+                        + result.loss() + " over " + result.windows() + " windows");
+                }
+            }
+            i++;
+        }
     }
 
     private GptNetwork network(GptArchitecture architecture, Map<String, int[]> shapes, float[][] params) {

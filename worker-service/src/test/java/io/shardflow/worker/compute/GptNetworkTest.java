@@ -151,6 +151,50 @@ class GptNetworkTest {
         }
     }
 
+    /**
+     * Steps over subsets of the slots, with gaps between them and in any order, decode each stepped slot as if alone
+     * and leave the others as they were: an empty slot and a longer one inside a step's range, a sparse step.
+     */
+    @Test
+    void stepsOverSubsetsLeaveTheOtherSlotsAlone() {
+        var random = new Random(22);
+        int[] promptLengths = {3, 6, 2, 4, 1, 5, 2, 3};
+        var sequences = new ArrayList<List<Integer>>();
+        var prompts = new byte[promptLengths.length][];
+        for (int s = 0; s < prompts.length; s++) {
+            prompts[s] = new byte[promptLengths[s]];
+            random.nextBytes(prompts[s]);
+            sequences.add(new ArrayList<>());
+            for (byte b : prompts[s]) {
+                sequences.get(s).add(b & 0xFF);
+            }
+        }
+        int[] all = {0, 1, 2, 3, 4, 5, 6, 7};
+        int[][] rounds = {{2, 4}, {2, 0}, {6, 1}, {7, 5, 6}, all};
+        try (var batch = network.newBatch(all.length)) {
+            float[][] next = batch.prefill(all, prompts);
+            batch.release(3);
+            for (int round = 0; round < rounds.length; round++) {
+                if (round == 3) {
+                    sequences.set(3, new ArrayList<>(List.of(7, 8)));
+                    next[3] = batch.prefill(3, bytes(sequences.get(3)));
+                }
+                int[] slots = rounds[round];
+                int[] tokens = Arrays.stream(slots).map(s -> argMax(next[s])).toArray();
+                float[][] logits = batch.step(slots, tokens);
+                for (int i = 0; i < slots.length; i++) {
+                    var sequence = sequences.get(slots[i]);
+                    sequence.add(tokens[i]);
+                    next[slots[i]] = logits[i];
+                    assertArrayEquals(fullLogits(network, sequence), logits[i], CLOSE, "slot " + slots[i] + " in round " + round);
+                }
+            }
+            for (int s : all) {
+                assertEquals(sequences.get(s).size(), batch.length(s), "slot " + s);
+            }
+        }
+    }
+
     @Test
     void stagesCompose() {
         int[][] tokens = {{1, 2, 3, 4, 5}, {200, 100}};

@@ -66,6 +66,7 @@ public class Aggregator {
             JobRow job = jobs.find(done.jobId()).orElse(null);
             if (job == null || job.status().isTerminal()) {
                 training.forget(done.jobId());
+                generation.forget(done.jobId());
                 return;
             }
             if (done.succeeded()) {

@@ -50,6 +50,7 @@ public class PipelineGeneration {
     private final DatasetRepository datasets;
     private final Dispatcher dispatcher;
     private final JobEventPublisher events;
+    private final Map<java.util.UUID, List<byte[]>> prompts = new java.util.concurrent.ConcurrentHashMap<>();
 
     public PipelineGeneration(JobRepository jobs, ShardRepository shards, PartialStore partials, ActivationStore activations,
                               ResultStore results, ModelRepository models, DatasetRepository datasets,
@@ -112,6 +113,11 @@ public class PipelineGeneration {
         }
     }
 
+    /** Forgets what is kept for a job that ended. */
+    public void forget(java.util.UUID jobId) {
+        prompts.remove(jobId);
+    }
+
     /** Re-drives every finished stage whose notice may have been lost. */
     public void resync(JobRow job) {
         for (var shard : shards.list(job.id())) {
@@ -127,6 +133,7 @@ public class PipelineGeneration {
         }
         results.put(job.id(), GenerationResult.of(completions.stream().map(Completion::text).toList()).encode());
         activations.deleteAll(job.id());
+        prompts.remove(job.id());
         int done = shards.countDone(job.id());
         // the plan counted maxTokens steps; the job took fewer when every prompt stopped early
         jobs.recordPlan(job.id(), new String(MessageCodec.encode(plan), StandardCharsets.UTF_8), done);
@@ -141,10 +148,13 @@ public class PipelineGeneration {
             1, job.spec().maxAttempts(), null, null, null)));
     }
 
+    /** A job's prompts, read once per job while it generates (a prompt dataset is read whole). */
     private List<byte[]> prompts(JobRow job) {
-        var spec = job.spec();
-        var dataset = spec.dataset() == null ? null : datasets.find(spec.dataset().id()).orElseThrow();
-        return Prompts.of(spec, datasets, dataset).stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
+        return prompts.computeIfAbsent(job.id(), id -> {
+            var spec = job.spec();
+            var dataset = spec.dataset() == null ? null : datasets.find(spec.dataset().id()).orElseThrow();
+            return Prompts.of(spec, datasets, dataset).stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
+        });
     }
 
     /** Every prompt's completion, replayed from the bytes a state holds (stop strings and limits apply again). */

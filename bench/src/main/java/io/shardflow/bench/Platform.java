@@ -16,31 +16,51 @@ public final class Platform implements AutoCloseable {
     private final Process process;
     private final Path dataDir;
     private final String url;
+    private final String jdbcUrl;
+    private final String kafka;
 
-    private Platform(Process process, Path dataDir, String url) {
+    private Platform(Process process, Path dataDir, String url, String jdbcUrl, String kafka) {
         this.process = process;
         this.dataDir = dataDir;
         this.url = url;
+        this.jdbcUrl = jdbcUrl;
+        this.kafka = kafka;
     }
 
-    public static Platform start(Path jar) throws IOException, InterruptedException {
+    /** Starts the jar with its defaults plus {@code extraArgs} ({@code --name=value}, e.g. a lane count). */
+    public static Platform start(Path jar, String... extraArgs) throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build it with ./mvnw -B package -DskipTests, or pass --api URL");
         }
         var dataDir = Files.createTempDirectory("shardflow-bench");
         int port = freePort();
+        int kafkaPort = freePort();
+        int postgresPort = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var process = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
-                "--shardflow.data-dir=" + dataDir, "--server.port=" + port, "--shardflow.local.kafka-port=" + freePort(),
-                "--spring.main.banner-mode=off"))
+        var command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
+            "--shardflow.data-dir=" + dataDir, "--server.port=" + port, "--shardflow.local.kafka-port=" + kafkaPort,
+            "--shardflow.local.postgres-port=" + postgresPort, "--spring.main.banner-mode=off"));
+        command.addAll(List.of(extraArgs));
+        var process = new ProcessBuilder(command)
             .redirectErrorStream(true).redirectOutput(dataDir.resolve("platform.log").toFile()).start();
-        var platform = new Platform(process, dataDir, "http://127.0.0.1:" + port);
+        var platform = new Platform(process, dataDir, "http://127.0.0.1:" + port,
+            "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres", "127.0.0.1:" + kafkaPort);
         platform.awaitHealthy(Duration.ofMinutes(3));
         return platform;
     }
 
     public String url() {
         return url;
+    }
+
+    /** The platform's PostgreSQL (user {@code postgres}, no password), for references measured on the same database. */
+    public String jdbcUrl() {
+        return jdbcUrl;
+    }
+
+    /** The platform's Kafka bootstrap address, for references measured on the same broker. */
+    public String kafka() {
+        return kafka;
     }
 
     private void awaitHealthy(Duration timeout) throws InterruptedException {

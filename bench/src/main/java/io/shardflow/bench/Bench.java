@@ -35,7 +35,7 @@ public final class Bench {
             var sections = new ArrayList<Report.Section>();
             for (var scenario : chosen) {
                 System.out.println("bench: " + scenario.name() + " — " + scenario.summary());
-                var section = scenario.run(api, options);
+                var section = scenario.run(new BenchContext(api, options, platform));
                 System.out.println(section.markdown());
                 sections.add(section);
             }

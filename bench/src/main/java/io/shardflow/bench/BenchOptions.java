@@ -7,9 +7,11 @@ import java.util.List;
 /**
  * The command line: {@code --quick} (a small version of every scenario, for CI), {@code --api URL} (a running
  * installation instead of starting one), {@code --jar PATH} (the standalone jar to start), {@code --scenarios a,b},
- * {@code --repeats N}, {@code --out FILE}.
+ * {@code --repeats N}, {@code --out FILE}; with {@code --api}, {@code --jdbc URL} and {@code --kafka HOST:PORT} name
+ * the installation's database and broker for the references measured beside it.
  */
-public record BenchOptions(boolean quick, String api, Path jar, List<String> scenarios, int repeats, Path out) {
+public record BenchOptions(boolean quick, String api, Path jar, List<String> scenarios, int repeats, Path out,
+                           String jdbc, String kafka) {
 
     public static BenchOptions parse(String... args) {
         boolean quick = false;
@@ -18,6 +20,8 @@ public record BenchOptions(boolean quick, String api, Path jar, List<String> sce
         List<String> scenarios = List.of();
         Integer repeats = null;
         Path out = Path.of("docs/benchmarks.md");
+        String jdbc = null;
+        String kafka = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -26,11 +30,15 @@ public record BenchOptions(boolean quick, String api, Path jar, List<String> sce
                 case "--scenarios" -> scenarios = List.of(value(args, ++i, "--scenarios").split(","));
                 case "--repeats" -> repeats = Integer.parseInt(value(args, ++i, "--repeats"));
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
+                case "--jdbc" -> jdbc = value(args, ++i, "--jdbc");
+                case "--kafka" -> kafka = value(args, ++i, "--kafka");
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                    + "; options: --quick, --api URL, --jar PATH, --scenarios a,b, --repeats N, --out FILE");
+                    + "; options: --quick, --api URL, --jar PATH, --scenarios a,b, --repeats N, --out FILE, --jdbc URL, "
+                    + "--kafka HOST:PORT");
             }
         }
-        return new BenchOptions(quick, api, jar, new ArrayList<>(scenarios), repeats != null ? repeats : quick ? 1 : 3, out);
+        return new BenchOptions(quick, api, jar, new ArrayList<>(scenarios), repeats != null ? repeats : quick ? 1 : 3, out,
+            jdbc, kafka);
     }
 
     private static String value(String[] args, int i, String option) {

@@ -8,5 +8,5 @@ public interface Scenario {
     /** What it measures and against what, in one line, for the command's help. */
     String summary();
 
-    Report.Section run(Http api, BenchOptions options) throws Exception;
+    Report.Section run(BenchContext context) throws Exception;
 }

@@ -1,6 +1,6 @@
 package io.shardflow.bench.scenarios;
 
-import io.shardflow.bench.BenchOptions;
+import io.shardflow.bench.BenchContext;
 import io.shardflow.bench.Http;
 import io.shardflow.bench.Report;
 import io.shardflow.bench.Scenario;
@@ -36,7 +36,9 @@ public class GenerationScenario implements Scenario {
     }
 
     @Override
-    public Report.Section run(Http api, BenchOptions options) throws Exception {
+    public Report.Section run(BenchContext context) throws Exception {
+        var api = context.api();
+        var options = context.options();
         int requests = options.quick() ? 16 : 64;
         int tokens = options.quick() ? 32 : 64;
         String modelId = api.ok("/api/v1/models", Map.of("name", "bench-gpt", "architecture", MODEL,

@@ -1,6 +1,7 @@
 package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.GenerationScenario;
+import io.shardflow.bench.scenarios.LatencyScenario;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +10,7 @@ import java.util.List;
  * report. A benchmark, not a test: it asserts nothing about speed.
  */
 public final class Bench {
-    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario());
+    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new LatencyScenario());
 
     private Bench() {
     }

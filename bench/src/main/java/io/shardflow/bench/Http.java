@@ -32,6 +32,16 @@ public final class Http {
             .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
     }
 
+    /** Uploads a CSV dataset body; fails unless the status is 2xx. */
+    public JsonNode postCsv(String path, String csv) {
+        var response = send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
+            .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofString(csv)).build());
+        if (response.status() / 100 != 2) {
+            throw new IllegalStateException("POST " + path + " answered " + response.status() + ": " + response.body());
+        }
+        return response.body();
+    }
+
     /** Like {@link #post} but fails unless the status is 2xx. */
     public JsonNode ok(String path, Object body) {
         var response = post(path, body);

@@ -2,6 +2,7 @@ package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.GenerationScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
+import io.shardflow.bench.scenarios.TrainingRoundsScenario;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,7 +11,8 @@ import java.util.List;
  * report. A benchmark, not a test: it asserts nothing about speed.
  */
 public final class Bench {
-    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new LatencyScenario());
+    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new LatencyScenario(),
+        new TrainingRoundsScenario());
 
     private Bench() {
     }

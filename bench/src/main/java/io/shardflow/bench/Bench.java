@@ -2,6 +2,7 @@ package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.GenerationScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
+import io.shardflow.bench.scenarios.ModelParallelScenario;
 import io.shardflow.bench.scenarios.TrainingRoundsScenario;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import java.util.List;
  */
 public final class Bench {
     private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new LatencyScenario(),
-        new TrainingRoundsScenario());
+        new TrainingRoundsScenario(), new ModelParallelScenario());
 
     private Bench() {
     }

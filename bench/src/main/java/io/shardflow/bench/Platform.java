@@ -95,6 +95,64 @@ public final class Platform implements AutoCloseable {
         }
     }
 
+    /** A worker process of the standalone jar, joined to this platform's database and broker. */
+    public Worker startWorker(Path jar, String... extraArgs) throws IOException, InterruptedException {
+        int port = freePort();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        var command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+            "-Dloader.main=io.shardflow.worker.WorkerApplication", "-cp", jar.toString(),
+            "org.springframework.boot.loader.launch.PropertiesLauncher",
+            "--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=postgres",
+            "--spring.kafka.bootstrap-servers=" + kafka, "--server.port=" + port, "--spring.main.banner-mode=off"));
+        command.addAll(List.of(extraArgs));
+        var log = Files.createTempFile(dataDir, "worker", ".log");
+        var process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        var worker = new Worker(process, "http://127.0.0.1:" + port, log);
+        worker.awaitHealthy(Duration.ofMinutes(2));
+        return worker;
+    }
+
+    /** A worker process: its peak resident memory, and a clean stop. */
+    public record Worker(Process process, String url, Path log) implements AutoCloseable {
+        void awaitHealthy(Duration timeout) throws InterruptedException {
+            var http = new Http(url);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("a worker exited with " + process.exitValue() + "; see " + log);
+                }
+                try {
+                    var health = http.get("/actuator/health");
+                    if (health.status() == 200 && "UP".equals(health.body().get("status").asString())) {
+                        return;
+                    }
+                } catch (IllegalStateException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(500);
+            }
+            throw new IllegalStateException("a worker was not healthy within " + timeout + "; see " + log);
+        }
+
+        /** The most resident memory the process has held (VmHWM), in MiB. */
+        public long peakResidentMiB() throws IOException {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+            return -1;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
     private static int freePort() throws IOException {
         try (var socket = new ServerSocket(0)) {
             return socket.getLocalPort();

@@ -1,5 +1,6 @@
 package io.shardflow.bench;
 
+import io.shardflow.bench.scenarios.BatchInferenceScenario;
 import io.shardflow.bench.scenarios.GenerationScenario;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,7 @@ import java.util.List;
  * report. A benchmark, not a test: it asserts nothing about speed.
  */
 public final class Bench {
-    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario());
+    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new BatchInferenceScenario());
 
     private Bench() {
     }

@@ -2,6 +2,7 @@ package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.BatchInferenceScenario;
 import io.shardflow.bench.scenarios.GenerationScenario;
+import io.shardflow.bench.scenarios.LaneScalingScenario;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,12 +11,15 @@ import java.util.List;
  * report. A benchmark, not a test: it asserts nothing about speed.
  */
 public final class Bench {
-    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new BatchInferenceScenario());
+    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new BatchInferenceScenario(),
+        new LaneScalingScenario());
 
     private Bench() {
     }
 
     public static void main(String[] args) throws Exception {
+        // charts are drawn into files, never on a screen
+        System.setProperty("java.awt.headless", "true");
         var options = BenchOptions.parse(args);
         var chosen = new ArrayList<Scenario>();
         for (var scenario : SCENARIOS) {

@@ -63,6 +63,8 @@ public class LaneScalingScenario implements Scenario {
             var oneThread = new ArrayList<Double>();
             var twoThreads = new ArrayList<Double>();
             var directSpeedUp = new ArrayList<Double>();
+            var readOne = new ArrayList<Double>();
+            var readTwo = new ArrayList<Double>();
             var timelinesOne = new ArrayList<JobTimeline>();
             var timelinesTwo = new ArrayList<JobTimeline>();
             for (int r = 0; r < options.repeats(); r++) {
@@ -76,14 +78,17 @@ public class LaneScalingScenario implements Scenario {
                 oneThread.add(d1);
                 twoThreads.add(d2);
                 directSpeedUp.add(d2 / d1);
+                readOne.add(DatasetRead.seconds(single.jdbcUrl(), preparedOne.datasetId(), rows, 1));
+                readTwo.add(DatasetRead.seconds(context.jdbcUrl(), preparedTwo.datasetId(), rows, 2));
                 var t1 = JobTimeline.of(single.jdbcUrl(), jobOne);
                 var t2 = JobTimeline.of(context.jdbcUrl(), jobTwo);
                 if (t1 != null && t2 != null) {
                     timelinesOne.add(t1);
                     timelinesTwo.add(t2);
                 }
-                System.out.printf("  run %d: 1 lane %.2f s, 2 lanes %.2f s; direct %.0f rows/s on 1 thread, %.0f on 2%n",
-                    r + 1, jobOne.seconds(), jobTwo.seconds(), d1, d2);
+                System.out.printf("  run %d: 1 lane %.2f s, 2 lanes %.2f s; direct %.0f rows/s on 1 thread, %.0f on 2; "
+                    + "rows read alone on 1 connection %.2f s, on 2 %.2f s%n", r + 1, jobOne.seconds(), jobTwo.seconds(), d1,
+                    d2, readOne.getLast(), readTwo.getLast());
                 if (t1 != null && t2 != null) {
                     System.out.println("    1 lane: " + t1.summary() + "\n    2 lanes: " + t2.summary());
                 }
@@ -112,7 +117,7 @@ public class LaneScalingScenario implements Scenario {
                 """.formatted(rows, lanes, Stats.of(oneLane).spread("%,.0f"), Stats.of(twoLanes).spread("%,.0f"),
                 Stats.of(speedUp).spread("%.2f"), Stats.of(oneThread).spread("%,.0f"), Stats.of(twoThreads).spread("%,.0f"),
                 Stats.of(directSpeedUp).spread("%.2f"), Stats.of(speedUp).spread("%.2f"), link,
-                whereTheTimeGoes(timelinesOne, timelinesTwo));
+                whereTheTimeGoes(timelinesOne, timelinesTwo, readOne, readTwo));
             return new Report.Section(title, text);
         }
     }
@@ -145,19 +150,24 @@ public class LaneScalingScenario implements Scenario {
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 720, 420);
     }
 
-    private static String whereTheTimeGoes(List<JobTimeline> one, List<JobTimeline> two) {
+    private static String whereTheTimeGoes(List<JobTimeline> one, List<JobTimeline> two, List<Double> readOne,
+                                           List<Double> readTwo) {
         if (one.isEmpty()) {
             return "";
         }
         return """
             Where the time goes (medians, 1 lane against 2): the job's way in before a lane starts %.0f ms against \
             %.0f ms; its shards read and compute their rows in %.0f ms against %.0f–%.0f ms; storing the partials \
-            and merging them until SUCCEEDED is seen %.0f ms against %.0f ms.
+            and merging them until SUCCEEDED is seen %.0f ms against %.0f ms. Reading the rows alone as the lanes \
+            do, from the bench, takes %.0f ms on one connection against %.0f ms on two: the read scales with the \
+            lanes only as far as the cores left to PostgreSQL allow, and the direct DJL speed-up above says how far \
+            the machine itself scales at the moment (other processes on it take their share).
             """.formatted(median(one, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
             median(two, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
             median(one, JobTimeline::lastShardMillis), median(two, JobTimeline::firstShardMillis),
             median(two, JobTimeline::lastShardMillis), median(one, t -> t.mergeMillis() + t.seenMillis()),
-            median(two, t -> t.mergeMillis() + t.seenMillis()));
+            median(two, t -> t.mergeMillis() + t.seenMillis()), Stats.of(readOne).median() * 1000,
+            Stats.of(readTwo).median() * 1000);
     }
 
     private static double median(List<JobTimeline> timelines, java.util.function.ToDoubleFunction<JobTimeline> field) {

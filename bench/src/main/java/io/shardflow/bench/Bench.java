@@ -1,6 +1,8 @@
 package io.shardflow.bench;
 
+import io.shardflow.bench.scenarios.BatchInferenceScenario;
 import io.shardflow.bench.scenarios.GenerationScenario;
+import io.shardflow.bench.scenarios.LaneScalingScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
 import io.shardflow.bench.scenarios.ModelParallelScenario;
 import io.shardflow.bench.scenarios.TrainingRoundsScenario;
@@ -13,12 +15,14 @@ import java.util.List;
  */
 public final class Bench {
     private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new LatencyScenario(),
-        new TrainingRoundsScenario(), new ModelParallelScenario());
+        new BatchInferenceScenario(), new LaneScalingScenario(), new TrainingRoundsScenario(), new ModelParallelScenario());
 
     private Bench() {
     }
 
     public static void main(String[] args) throws Exception {
+        // charts are drawn into files, never on a screen
+        System.setProperty("java.awt.headless", "true");
         var options = BenchOptions.parse(args);
         var chosen = new ArrayList<Scenario>();
         for (var scenario : SCENARIOS) {

@@ -22,6 +22,11 @@ public final class Http {
     public record Response(int status, JsonNode body) {
     }
 
+    /** The API's base URL, without a trailing slash. */
+    public String base() {
+        return base;
+    }
+
     public Response get(String path) {
         return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5)).GET().build());
     }
@@ -45,6 +50,19 @@ public final class Http {
     /** Like {@link #post} but fails unless the status is 2xx. */
     public JsonNode ok(String path, Object body) {
         var response = post(path, body);
+        if (response.status() / 100 != 2) {
+            throw new IllegalStateException("POST " + path + " answered " + response.status() + ": " + response.body());
+        }
+        return response.body();
+    }
+
+    /**
+     * Posts a body read from a fresh stream (an upload too large to hold: the publisher reads it as it sends) and
+     * fails unless the status is 2xx.
+     */
+    public JsonNode upload(String path, String contentType, java.util.function.Supplier<java.io.InputStream> body) {
+        var response = send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(30))
+            .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofInputStream(body)).build());
         if (response.status() / 100 != 2) {
             throw new IllegalStateException("POST " + path + " answered " + response.status() + ": " + response.body());
         }

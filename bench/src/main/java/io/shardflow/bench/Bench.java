@@ -1,6 +1,8 @@
 package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.GenerationScenario;
+import io.shardflow.bench.scenarios.IntakeScenario;
+import io.shardflow.bench.scenarios.SmallJobsScenario;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -9,7 +11,9 @@ import java.util.List;
  * report. A benchmark, not a test: it asserts nothing about speed.
  */
 public final class Bench {
-    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario());
+    // intake last: the platform is still running the jobs it accepted when it ends, and nothing waits for them
+    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new SmallJobsScenario(),
+        new IntakeScenario());
 
     private Bench() {
     }

@@ -66,10 +66,7 @@ public final class JobRunrReference implements AutoCloseable {
         return stats.getSucceeded();
     }
 
-    /**
-     * A background server with {@code workers} threads polling every {@link #POLL_INTERVAL}; it also takes new work
-     * as soon as a worker runs out, between polls.
-     */
+    /** A started background server with {@code workers} threads polling every {@link #POLL_INTERVAL}. */
     BackgroundJobServer server(int workers) {
         var server = new BackgroundJobServer(storage, json, noInstances(), BackgroundJobServerConfiguration
             .usingStandardBackgroundJobServerConfiguration().andWorkerCount(workers).andPollInterval(POLL_INTERVAL));

@@ -84,9 +84,10 @@ public class SmallJobsScenario implements Scenario {
             lanes. Reference: JobRunr %s running %d no-op jobs (a static method) enqueued from %d threads on the \
             platform's own PostgreSQL, then run by a background server started in the bench's JVM with %d worker \
             threads, timed from the first enqueue until it counts them all SUCCEEDED. JobRunr polls for work every \
-            %d s at the least on a SQL database (its minimum, used here) and takes more as soon as a worker runs \
-            out; a server polls once as it starts, so starting it after the enqueues spares it up to %d s of \
-            waiting for its first poll. Measured first in each run, while the platform is idle.
+            %d s at the least on a SQL database (its minimum, used here); a server polls once as it starts, so \
+            starting it after the enqueues spares it up to %d s of waiting for its first poll. How many jobs it \
+            takes between polls varies: its wall time is the least steady figure here. Measured first in each run, \
+            while the platform is idle.
 
             | | Shardflow | JobRunr |
             | --- | --- | --- |

@@ -2,9 +2,11 @@ package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.BatchInferenceScenario;
 import io.shardflow.bench.scenarios.GenerationScenario;
+import io.shardflow.bench.scenarios.IntakeScenario;
 import io.shardflow.bench.scenarios.LaneScalingScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
 import io.shardflow.bench.scenarios.ModelParallelScenario;
+import io.shardflow.bench.scenarios.SmallJobsScenario;
 import io.shardflow.bench.scenarios.TrainingRoundsScenario;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +16,10 @@ import java.util.List;
  * report. A benchmark, not a test: it asserts nothing about speed.
  */
 public final class Bench {
+    // intake last: the platform is still running the jobs it accepted when it ends, and nothing waits for them
     private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new LatencyScenario(),
-        new BatchInferenceScenario(), new LaneScalingScenario(), new TrainingRoundsScenario(), new ModelParallelScenario());
+        new BatchInferenceScenario(), new LaneScalingScenario(), new TrainingRoundsScenario(), new ModelParallelScenario(),
+        new SmallJobsScenario(), new IntakeScenario());
 
     private Bench() {
     }

@@ -49,7 +49,16 @@ public final class Http {
 
     /** Like {@link #post} but fails unless the status is 2xx. */
     public JsonNode ok(String path, Object body) {
-        var response = post(path, body);
+        return ok(path, post(path, body));
+    }
+
+    /** Posts a body of another type as it is (a CSV dataset, say); fails unless the status is 2xx. */
+    public JsonNode ok(String path, String contentType, String body) {
+        return ok(path, send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
+            .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build()));
+    }
+
+    private static JsonNode ok(String path, Response response) {
         if (response.status() / 100 != 2) {
             throw new IllegalStateException("POST " + path + " answered " + response.status() + ": " + response.body());
         }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The standalone platform in a process of its own, on a fresh data folder and free ports, as a user runs it:
@@ -61,6 +62,23 @@ public final class Platform implements AutoCloseable {
     /** The platform's Kafka bootstrap address, for references measured on the same broker. */
     public String kafka() {
         return kafka;
+    }
+
+    /**
+     * CPU seconds used so far by the platform, the processes it started, and its PostgreSQL (whose server detaches
+     * from the platform: it is found by the pid file in its data folder), for a scenario to say how much processor
+     * time its work took on the machine it shares with the bench.
+     */
+    public double cpuSeconds() {
+        var processes = Stream.concat(Stream.of(process.toHandle()), process.descendants());
+        try {
+            long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).getFirst().strip());
+            var postgres = ProcessHandle.of(postmaster).stream().flatMap(p -> Stream.concat(Stream.of(p), p.descendants()));
+            processes = Stream.concat(processes, postgres).distinct();
+        } catch (IOException | RuntimeException e) {
+            // no pid file: PostgreSQL is not (or no longer) running
+        }
+        return processes.mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum() / 1e9;
     }
 
     private void awaitHealthy(Duration timeout) throws InterruptedException {

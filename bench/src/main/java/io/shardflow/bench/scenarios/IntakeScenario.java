@@ -1,0 +1,112 @@
+package io.shardflow.bench.scenarios;
+
+import io.shardflow.bench.BenchContext;
+import io.shardflow.bench.Report;
+import io.shardflow.bench.Scenario;
+import io.shardflow.bench.Stats;
+import java.util.ArrayList;
+
+/**
+ * How fast the platform accepts jobs: 16 client threads submitting one-row inference jobs over REST as fast as they
+ * are answered, against JobRunr enqueueing the same number of no-op jobs from 16 threads on the same PostgreSQL.
+ */
+public class IntakeScenario implements Scenario {
+    static final int THREADS = 16;
+
+    @Override
+    public String name() {
+        return "intake";
+    }
+
+    @Override
+    public String summary() {
+        return "jobs accepted per second over REST from 16 threads vs JobRunr enqueueing on the same PostgreSQL";
+    }
+
+    @Override
+    public Report.Section run(BenchContext context) throws Exception {
+        var options = context.options();
+        int count = options.quick() ? 2_000 : 20_000;
+        var jobs = OneRowJobs.create(context.api(), "bench-intake");
+        var platformRate = new ArrayList<Double>();
+        var platformLatency = new ArrayList<Double>();
+        var referenceRate = new ArrayList<Double>();
+        var referenceLatency = new ArrayList<Double>();
+        var ratios = new ArrayList<Double>();
+        var platformCpu = new ArrayList<CpuUse>();
+        var referenceCpu = new ArrayList<CpuUse>();
+        try (var reference = context.jdbcUrl() == null ? null : new JobRunrReference(context.jdbcUrl(), THREADS)) {
+            // warm up: connections, the JIT, JobRunr's analysis of the job lambda
+            Load.run(count / 20, THREADS, jobs::submit);
+            if (reference != null) {
+                Load.run(count / 20, THREADS, reference::enqueue);
+                reference.clear();
+            }
+            for (int r = 0; r < options.repeats(); r++) {
+                // the platform runs the jobs it accepted after each run: both sides start on an idle platform
+                jobs.awaitIdle();
+                Load.Result jobRunr = null;
+                if (reference != null) {
+                    var cpu = CpuUse.now(context.platform());
+                    jobRunr = Load.run(count, THREADS, reference::enqueue);
+                    referenceCpu.add(CpuUse.now(context.platform()).since(cpu));
+                    reference.clear();
+                    referenceRate.add(jobRunr.perSecond());
+                    referenceLatency.addAll(jobRunr.latencies());
+                }
+                var cpu = CpuUse.now(context.platform());
+                var platform = Load.run(count, THREADS, jobs::submit);
+                platformCpu.add(CpuUse.now(context.platform()).since(cpu));
+                platformRate.add(platform.perSecond());
+                platformLatency.addAll(platform.latencies());
+                if (jobRunr != null) {
+                    ratios.add(platform.perSecond() / jobRunr.perSecond());
+                }
+                System.out.printf("  run %d: platform %.2f s, JobRunr %s%n", r + 1, platform.seconds(), jobRunr == null ? "skipped" : "%.2f s".formatted(jobRunr.seconds()));
+            }
+        }
+        var pl = Stats.of(platformLatency);
+        var text = new StringBuilder("""
+            %d one-row inference jobs (a linear model of one input, one shard each) submitted with \
+            `POST /api/v1/jobs` by %d client threads on keep-alive connections, each sending its next job when the \
+            last was answered (202, durable). Reference: JobRunr %s enqueueing %d no-op jobs (a static method) \
+            from %d threads through its `PostgresStorageProvider` on the platform's own PostgreSQL (HikariCP, %d \
+            connections), with no background server, so nothing runs them; measured first in each run, while the \
+            platform is idle.
+
+            | | Shardflow `POST /api/v1/jobs` | JobRunr `enqueue` |
+            | --- | --- | --- |
+            | jobs accepted per second | %s | %s |
+            | latency p50 | %.1f ms | %s |
+            | latency p99 | %.1f ms | %s |
+            | processor time per job: platform (with its PostgreSQL), bench JVM | %s | %s |
+
+            """.formatted(count, THREADS, JobRunrReference.version(), count, THREADS, THREADS,
+            Stats.of(platformRate).spread("%.0f"), referenceRate.isEmpty() ? "skipped" : Stats.of(referenceRate).spread("%.0f"),
+            pl.percentile(50), latency(referenceLatency, 50), pl.percentile(99), latency(referenceLatency, 99),
+            CpuUse.perJob(platformCpu, count), referenceCpu.isEmpty() ? "skipped" : CpuUse.perJob(referenceCpu, count)));
+        if (ratios.isEmpty()) {
+            text.append("The JobRunr reference was skipped: the bench ran with `--api` and no `--jdbc`.\n\n");
+        } else {
+            text.append("Jobs per second, Shardflow / JobRunr (per run, side by side): **%s×**.\n\n"
+                .formatted(Stats.of(ratios).spread("%.2f")));
+        }
+        text.append("""
+            Aim: ≥ 2,000 jobs/s, p99 ≤ 50 ms, ≥ 1× JobRunr. JobRunr is measured first in each run; the next run \
+            starts once the platform has run the jobs it accepted.
+
+            Where the time goes: an accepted job is a transaction of several statements (the job row, read back; \
+            an outbox record; the `accepted` timeline entry and its CloudEvent) after validation has read the model, \
+            the dataset and the live workers and planned the job; and the platform's scheduler and worker run the \
+            jobs accepted a moment before on the same %d cores (the processor time above counts both). At that \
+            processor time per job the machine could accept at most %.0f jobs/s (JobRunr: %.0f). JobRunr's \
+            `enqueue` is one INSERT, with nothing else running.
+            """.formatted(Runtime.getRuntime().availableProcessors(),
+            CpuUse.ceiling(platformCpu, count), referenceCpu.isEmpty() ? Double.NaN : CpuUse.ceiling(referenceCpu, count)));
+        return new Report.Section("Intake: jobs accepted per second", text.toString());
+    }
+
+    private static String latency(java.util.List<Double> latencies, double percentile) {
+        return latencies.isEmpty() ? "skipped" : "%.1f ms".formatted(Stats.of(latencies).percentile(percentile));
+    }
+}

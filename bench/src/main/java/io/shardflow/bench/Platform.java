@@ -113,11 +113,15 @@ public final class Platform implements AutoCloseable {
         }
     }
 
-    /** A worker process of the standalone jar, joined to this platform's database and broker. */
-    public Worker startWorker(Path jar, String... extraArgs) throws IOException, InterruptedException {
+    /**
+     * A worker process of the standalone jar, joined to this platform's database and broker, with a heap of
+     * {@code heap} (a JVM size such as {@code 512m}) so that its resident memory shows what it loads rather than
+     * how far a default heap lets garbage grow.
+     */
+    public Worker startWorker(Path jar, String heap, String... extraArgs) throws IOException, InterruptedException {
         int port = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+        var command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx" + heap,
             "-Dloader.main=io.shardflow.worker.WorkerApplication", "-cp", jar.toString(),
             "org.springframework.boot.loader.launch.PropertiesLauncher",
             "--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=postgres",

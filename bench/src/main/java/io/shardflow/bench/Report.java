@@ -29,6 +29,18 @@ public final class Report {
         Files.writeString(out, text);
     }
 
+    /** For a report {@code DIR/NAME.md}, its charts live in {@code DIR/NAME/} (docs/benchmarks/ by default). */
+    public static Path chartPath(Path out, String file) {
+        String name = out.getFileName().toString();
+        String base = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name + "-charts";
+        return out.toAbsolutePath().getParent().resolve(base).resolve(file);
+    }
+
+    /** The link from the report to one of its charts. */
+    public static String chartLink(Path out, Path chart) {
+        return out.toAbsolutePath().getParent().relativize(chart.toAbsolutePath()).toString();
+    }
+
     /** Cores, CPU model, memory and JDK of the machine the benchmark runs on. */
     static String machine() {
         String cpu = "unknown CPU";

@@ -93,10 +93,10 @@ public class LaneScalingScenario implements Scenario {
                     System.out.println("    1 lane: " + t1.summary() + "\n    2 lanes: " + t2.summary());
                 }
             }
-            Path chart = chartPath(options.out());
+            Path chart = Report.chartPath(options.out(), CHART);
             draw(chart, Stats.of(oneLane).median(), Stats.of(twoLanes).median(), Stats.of(oneThread).median(),
                 Stats.of(twoThreads).median());
-            String link = options.out().toAbsolutePath().getParent().relativize(chart.toAbsolutePath()).toString();
+            String link = Report.chartLink(options.out(), chart);
             String text = """
                 The batch-inference job (%,d rows × 64 features through the MLP [64, 512, 512, 10], `"strategy":"DATA"`, \
                 one data shard per live lane, one intra-op thread per lane) on a platform started with \
@@ -120,13 +120,6 @@ public class LaneScalingScenario implements Scenario {
                 whereTheTimeGoes(timelinesOne, timelinesTwo, readOne, readTwo));
             return new Report.Section(title, text);
         }
-    }
-
-    /** For a report {@code DIR/NAME.md}, the chart is {@code DIR/NAME/lanes.png} (docs/benchmarks/lanes.png by default). */
-    static Path chartPath(Path out) {
-        String name = out.getFileName().toString();
-        String base = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name + "-charts";
-        return out.toAbsolutePath().getParent().resolve(base).resolve(CHART);
     }
 
     private static void draw(Path file, double oneLane, double twoLanes, double oneThread, double twoThreads)

@@ -5,6 +5,9 @@ import io.shardflow.bench.Http;
 import io.shardflow.bench.Report;
 import io.shardflow.bench.Scenario;
 import io.shardflow.bench.Stats;
+import java.awt.Color;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -15,6 +18,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -70,6 +77,8 @@ public class LatencyScenario implements Scenario {
         var kafka = context.kafka() == null ? null : roundTrips(context.kafka(), jobs);
         var j = Stats.of(jobLatency);
         var p = Stats.of(predictLatency);
+        var chart = Report.chartPath(context.options().out(), "latency.png");
+        drawDistribution(chart, j, p, kafka);
         String floor = kafka == null ? "| Kafka produce→consume round trip | (no broker address given: --kafka) | |\n"
             : "| Kafka produce→consume round trip (acks=all) | %.1f ms | %.1f ms |\n".formatted(kafka.percentile(50), kafka.percentile(99));
         String ratio = kafka == null ? "" : " A job's p50 is %.1f× the round trip's.".formatted(j.percentile(50) / kafka.percentile(50));
@@ -83,12 +92,14 @@ public class LatencyScenario implements Scenario {
             | job: submit → SUCCEEDED visible | %.1f ms | %.1f ms |
             | `/predict` (synchronous) | %.1f ms | %.1f ms |
             %s
+            ![latency distribution](%s)
+
             Where the time goes: a job crosses Kafka three times (its request to the scheduler, its task to a \
             worker lane, the lane's notice to the aggregator), each after a database commit that the outbox relay \
             publishes, plus four transactions (intake; planning and dispatch; the worker's partial, shard and \
             notice; the merge).%s
-            %s""".formatted(jobs, j.percentile(50), j.percentile(99), p.percentile(50), p.percentile(99), floor, ratio,
-            breakdown));
+            %s""".formatted(jobs, j.percentile(50), j.percentile(99), p.percentile(50), p.percentile(99), floor,
+            Report.chartLink(context.options().out(), chart), ratio, breakdown));
     }
 
     private static String csv(Http api) {
@@ -135,6 +146,31 @@ public class LatencyScenario implements Scenario {
                     rs.getDouble(5) * 1e3);
             }
         }
+    }
+
+    /** The three latency distributions as curves of latency against percentile. */
+    private static void drawDistribution(Path file, Stats job, Stats predict, Stats kafka) throws java.io.IOException {
+        var data = new XYSeriesCollection();
+        data.addSeries(curve("job: submit → SUCCEEDED visible", job));
+        data.addSeries(curve("/predict", predict));
+        if (kafka != null) {
+            data.addSeries(curve("Kafka round trip", kafka));
+        }
+        var chart = ChartFactory.createXYLineChart("Latency of a one-row job", "percentile", "milliseconds", data);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getXYPlot().setBackgroundPaint(Color.WHITE);
+        chart.getXYPlot().setRangeGridlinePaint(Color.LIGHT_GRAY);
+        chart.getXYPlot().setDomainGridlinePaint(Color.LIGHT_GRAY);
+        Files.createDirectories(file.getParent());
+        ChartUtils.saveChartAsPNG(file.toFile(), chart, 720, 420);
+    }
+
+    private static XYSeries curve(String name, Stats stats) {
+        var series = new XYSeries(name);
+        for (int p = 1; p <= 100; p++) {
+            series.add(p, stats.percentile(p));
+        }
+        return series;
     }
 
     /** Sequential produce→consume round trips on a topic of its own, in milliseconds. */

@@ -21,6 +21,8 @@ import java.util.UUID;
  * worker's peak resident memory, so the memory a split saves and the time it costs sit side by side.
  */
 public class ModelParallelScenario implements Scenario {
+    /** Room for a window of rows and activations; the parameters live outside the heap, in PyTorch's memory. */
+    private static final String HEAP = "512m";
 
     @Override
     public String name() {
@@ -57,8 +59,8 @@ public class ModelParallelScenario implements Scenario {
             var results = new ArrayList<Result>();
             if (quick) {
                 // one pair of workers for all three: quicker, but their peak memory is the largest of the three
-                try (var one = platform.startWorker(context.jar(), "--shardflow.worker.lanes=1");
-                     var two = platform.startWorker(context.jar(), "--shardflow.worker.lanes=1")) {
+                try (var one = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1");
+                     var two = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1")) {
                     for (var parallelism : strategies) {
                         results.add(measure(context, api, platform, modelId, datasetId, width, parallelism, one, two));
                     }
@@ -66,8 +68,8 @@ public class ModelParallelScenario implements Scenario {
             } else {
                 for (var parallelism : strategies) {
                     // fresh workers per strategy, so their peak memory is this strategy's
-                    try (var one = platform.startWorker(context.jar(), "--shardflow.worker.lanes=1");
-                         var two = platform.startWorker(context.jar(), "--shardflow.worker.lanes=1")) {
+                    try (var one = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1");
+                         var two = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1")) {
                         results.add(measure(context, api, platform, modelId, datasetId, width, parallelism, one, two));
                     }
                 }
@@ -106,7 +108,7 @@ public class ModelParallelScenario implements Scenario {
         }
         return new Report.Section("Model parallelism: TENSOR and PIPELINE against DATA", """
             An MLP %s (%.1f M parameters, %d MB of float32) over %d rows, on two worker processes of one lane each \
-            (the API and scheduler in a third process); seconds from submit to SUCCEEDED. DATA gives each worker \
+            and a 512 MB heap (the API and scheduler in a third process); seconds from submit to SUCCEEDED. DATA gives each worker \
             half the rows and the whole model; TENSOR 2 gives each half of every layer (summed or concatenated by \
             the aggregator per layer pair); PIPELINE 2 gives each half the layers, in 4 micro-batches.
 

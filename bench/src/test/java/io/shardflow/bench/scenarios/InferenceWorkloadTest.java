@@ -41,8 +41,8 @@ class InferenceWorkloadTest {
 
     @Test
     void theChartGoesToAFolderNamedAfterTheReport() {
-        assertThat(LaneScalingScenario.chartPath(Path.of("docs/benchmarks.md")))
+        assertThat(io.shardflow.bench.Report.chartPath(Path.of("docs/benchmarks.md"), "lanes.png"))
             .isEqualTo(Path.of("docs/benchmarks/lanes.png").toAbsolutePath());
-        assertThat(LaneScalingScenario.chartPath(Path.of("/tmp/quick.md"))).isEqualTo(Path.of("/tmp/quick/lanes.png"));
+        assertThat(io.shardflow.bench.Report.chartPath(Path.of("/tmp/quick.md"), "lanes.png")).isEqualTo(Path.of("/tmp/quick/lanes.png"));
     }
 }

@@ -37,6 +37,28 @@ public final class Http {
             .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
     }
 
+    /**
+     * Polls job {@code id} every {@code pollMillis} until it has SUCCEEDED and returns it; a job that fails, is
+     * cancelled or takes over ten minutes ends the measurement with its reason.
+     */
+    public JsonNode awaitJob(String id, long pollMillis) throws InterruptedException {
+        long started = System.nanoTime();
+        while (true) {
+            JsonNode job = get("/api/v1/jobs/" + id).body();
+            String status = job.get("status").asString();
+            if ("SUCCEEDED".equals(status)) {
+                return job;
+            }
+            if ("FAILED".equals(status) || "CANCELLED".equals(status)) {
+                throw new IllegalStateException("job " + id + " ended " + status + ": " + job.get("error"));
+            }
+            if (System.nanoTime() - started > Duration.ofMinutes(10).toNanos()) {
+                throw new IllegalStateException("job " + id + " did not finish in 10 minutes: " + job);
+            }
+            Thread.sleep(pollMillis);
+        }
+    }
+
     /** Uploads a CSV dataset body; fails unless the status is 2xx. */
     public JsonNode postCsv(String path, String csv) {
         var response = send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))

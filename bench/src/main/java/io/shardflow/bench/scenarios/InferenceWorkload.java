@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import tools.jackson.databind.JsonNode;
 
 /**
  * The batch-inference workload the inference scenarios share: a dataset of {@code rows} × 64 numbers, uploaded as
@@ -75,20 +74,8 @@ final class InferenceWorkload {
         var submitted = java.time.Instant.now();
         long started = System.nanoTime();
         String jobId = api.ok("/api/v1/jobs", body).get("id").asString();
-        while (true) {
-            JsonNode job = api.get("/api/v1/jobs/" + jobId).body();
-            String status = job.get("status").asString();
-            if ("SUCCEEDED".equals(status)) {
-                return new Run(jobId, (System.nanoTime() - started) / 1e9, submitted, java.time.Instant.now());
-            }
-            if ("FAILED".equals(status) || "CANCELLED".equals(status)) {
-                throw new IllegalStateException("inference job " + jobId + " ended " + status + ": " + job.get("error"));
-            }
-            if (System.nanoTime() - started > 600e9) {
-                throw new IllegalStateException("inference job " + jobId + " did not finish in 10 minutes: " + job);
-            }
-            Thread.sleep(5);
-        }
+        api.awaitJob(jobId, 5);
+        return new Run(jobId, (System.nanoTime() - started) / 1e9, submitted, java.time.Instant.now());
     }
 
     /** The live lanes the platform's worker reports in its health details (0 when it does not say). */

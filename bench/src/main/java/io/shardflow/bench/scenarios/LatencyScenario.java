@@ -109,16 +109,8 @@ public class LatencyScenario implements Scenario {
     /** Submits the job and returns its id once it reads SUCCEEDED. */
     private static String submitAndWait(Http api, Map<String, Object> job) throws InterruptedException {
         String id = api.ok("/api/v1/jobs", job).get("id").asString();
-        while (true) {
-            String status = api.get("/api/v1/jobs/" + id).body().get("status").asString();
-            if (status.equals("SUCCEEDED")) {
-                return id;
-            }
-            if (status.equals("FAILED") || status.equals("CANCELLED")) {
-                throw new IllegalStateException("job " + id + " ended " + status);
-            }
-            Thread.sleep(1);
-        }
+        api.awaitJob(id, 1);
+        return id;
     }
 
     /**

@@ -135,14 +135,7 @@ public class ModelParallelScenario implements Scenario {
         job.put("dataset", Map.of("id", datasetId, "features", features));
         job.put("parallelism", parallelism);
         String id = api.ok("/api/v1/jobs", job).get("id").asString();
-        var done = api.get("/api/v1/jobs/" + id).body();
-        while (!done.get("status").asString().equals("SUCCEEDED")) {
-            if (done.get("status").asString().equals("FAILED")) {
-                throw new IllegalStateException("job " + id + " failed: " + done.get("error"));
-            }
-            Thread.sleep(20);
-            done = api.get("/api/v1/jobs/" + id).body();
-        }
+        var done = api.awaitJob(id, 20);
         double seconds = (Instant.parse(done.get("finishedAt").asString()).toEpochMilli()
             - Instant.parse(done.get("createdAt").asString()).toEpochMilli()) / 1000.0;
         double busiest = 0;

@@ -130,18 +130,7 @@ public class TrainingRoundsScenario implements Scenario {
             "parallelism", Map.of("strategy", "DATA", "dataShards", shards),
             "training", Map.of("steps", steps, "batchSize", batch, "optimizer", "adam", "learningRate", 0.001, "seed", 1));
         String id = api.ok("/api/v1/jobs", job).get("id").asString();
-        JsonNode done;
-        while (true) {
-            done = api.get("/api/v1/jobs/" + id).body();
-            String status = done.get("status").asString();
-            if (status.equals("SUCCEEDED")) {
-                break;
-            }
-            if (status.equals("FAILED") || status.equals("CANCELLED")) {
-                throw new IllegalStateException("training job " + id + " ended " + status + ": " + done.get("error"));
-            }
-            Thread.sleep(20);
-        }
+        JsonNode done = api.awaitJob(id, 20);
         double wall = (Instant.parse(done.get("finishedAt").asString()).toEpochMilli()
             - Instant.parse(done.get("startedAt").asString()).toEpochMilli());
         return new Run(wall, compute(jdbcUrl, id), steps);

@@ -6,7 +6,6 @@ import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.api.ApiSettings;
 import io.shardflow.core.models.DenseArchitecture;
-import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.db.jobs.Prompts;
 import io.shardflow.core.models.Task;
@@ -125,21 +124,9 @@ public class JobIntake {
         }
         // planning now refuses a split the model cannot take (too many shards, say) with a 400
         var plan = spec.type() == JobType.INFERENCE
-            ? ParallelPlanner.plan(spec.parallelism(), architecture, inputRows(spec, architecture, name, dataset), fleet())
+            ? ParallelPlanner.plan(spec.parallelism(), architecture,
+                Prompts.inferenceRows(spec, architecture, name, datasets, dataset), fleet())
             : null;
         return new Checked(architecture, dataset, plan);
-    }
-
-    /** How many rows (or prompts) an inference job runs on; a prompt dataset's lines are checked here too. */
-    private long inputRows(JobSpec spec, ModelArchitecture architecture, String name, DatasetRow dataset) {
-        if (spec.input() != null) {
-            return spec.input().size();
-        }
-        if (architecture instanceof GptArchitecture gpt) {
-            var prompts = Prompts.of(spec, datasets, dataset);
-            Prompts.checkLengths(prompts, gpt.context(), "dataset.prompts", name);
-            return prompts.size();
-        }
-        return dataset.rows();
     }
 }

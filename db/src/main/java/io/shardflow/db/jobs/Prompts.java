@@ -2,6 +2,8 @@ package io.shardflow.db.jobs;
 
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.models.GptArchitecture;
+import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +27,23 @@ public final class Prompts {
         var prompts = lines(new String(datasets.readBytes(dataset, 0, dataset.rows()), StandardCharsets.UTF_8));
         InvalidSpecException.require(!prompts.isEmpty(), "dataset.id", "dataset '" + dataset.name() + "' holds no prompt lines");
         return prompts;
+    }
+
+    /**
+     * How many rows an inference job runs on: its inline inputs, the prompt lines of a gpt's dataset (each checked
+     * against the context, so a long one is refused naming its line), or the dataset's rows.
+     */
+    public static long inferenceRows(JobSpec spec, ModelArchitecture architecture, String modelName,
+                                     DatasetRepository datasets, DatasetRow dataset) {
+        if (spec.input() != null) {
+            return spec.input().size();
+        }
+        if (architecture instanceof GptArchitecture gpt) {
+            var prompts = of(spec, datasets, dataset);
+            checkLengths(prompts, gpt.context(), "dataset.prompts", modelName);
+            return prompts.size();
+        }
+        return dataset.rows();
     }
 
     /** Non-empty lines, without their line ends. */

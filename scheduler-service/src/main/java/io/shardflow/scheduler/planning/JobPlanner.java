@@ -7,7 +7,6 @@ import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.models.DenseArchitecture;
-import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.db.jobs.Prompts;
 import io.shardflow.scheduler.generation.PipelineGeneration;
 import io.shardflow.core.planning.Plan;
@@ -140,12 +139,7 @@ public class JobPlanner {
             .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
         String name = "'" + model.name() + "'";
         JobInputCheck.check(spec, model.architecture(), name, dataset);
-        long rows = spec.input() != null ? spec.input().size() : dataset.rows();
-        if (model.architecture() instanceof GptArchitecture gpt && spec.input() == null) {
-            var prompts = Prompts.of(spec, datasets, dataset);
-            Prompts.checkLengths(prompts, gpt.context(), "dataset.prompts", name);
-            rows = prompts.size();
-        }
+        long rows = Prompts.inferenceRows(spec, model.architecture(), name, datasets, dataset);
         return ParallelPlanner.plan(spec.parallelism(), model.architecture(), rows, fleet());
     }
 

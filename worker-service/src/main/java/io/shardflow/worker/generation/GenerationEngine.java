@@ -131,9 +131,7 @@ public class GenerationEngine implements AutoCloseable {
     private void run() {
         while (!stopped) {
             try {
-                if (!admitWaiting()) {
-                    continue;
-                }
+                admitWaiting();
                 for (var batch : List.copyOf(batches.values())) {
                     fill(batch);
                     if (batch.active()) {
@@ -151,12 +149,12 @@ public class GenerationEngine implements AutoCloseable {
         }
     }
 
-    /** Moves waiting sequences to their model's pending list; false when the loop should look again. */
-    private boolean admitWaiting() throws InterruptedException {
+    /** Moves waiting sequences to their model's pending list; when there is nothing to compute, waits a little for some. */
+    private void admitWaiting() throws InterruptedException {
         boolean idle = batches.values().stream().noneMatch(ModelBatch::active) && pending.values().stream().allMatch(ArrayDeque::isEmpty);
         Sequence next = idle ? waiting.poll(100, TimeUnit.MILLISECONDS) : waiting.poll();
         if (next == null) {
-            return !idle;
+            return;
         }
         int taken = 0;
         do {
@@ -174,7 +172,6 @@ public class GenerationEngine implements AutoCloseable {
                 }
             }
         }
-        return true;
     }
 
     /** Prefills pending sequences into the batch's free slots, all in one forward pass. */

@@ -34,18 +34,18 @@ public class ShardflowStorageAutoConfiguration {
     }
 
     @Bean
-    PartialStore partialStore(JdbcClient jdbc) {
-        return new PartialStore(jdbc);
+    PartialStore partialStore(JdbcClient jdbc, JdbcTemplate template) {
+        return new PartialStore(jdbc, template);
     }
 
     @Bean
-    ActivationStore activationStore(JdbcClient jdbc) {
-        return new ActivationStore(jdbc);
+    ActivationStore activationStore(JdbcClient jdbc, JdbcTemplate template) {
+        return new ActivationStore(jdbc, template);
     }
 
     @Bean
-    ResultStore resultStore(JdbcClient jdbc) {
-        return new ResultStore(jdbc);
+    ResultStore resultStore(JdbcClient jdbc, JdbcTemplate template, PartialStore partials) {
+        return new ResultStore(jdbc, template, partials);
     }
 
     @Bean
@@ -64,8 +64,8 @@ public class ShardflowStorageAutoConfiguration {
     }
 
     @Bean
-    TrainingStore trainingStore(JdbcClient jdbc) {
-        return new TrainingStore(jdbc);
+    TrainingStore trainingStore(JdbcClient jdbc, JdbcTemplate template) {
+        return new TrainingStore(jdbc, template);
     }
 
     @Bean

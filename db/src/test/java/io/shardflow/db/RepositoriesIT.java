@@ -10,16 +10,20 @@ import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.models.LinearArchitecture;
 import io.shardflow.core.models.ParameterSpec;
 import io.shardflow.core.shards.ShardStatus;
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.jobs.JobQuery;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -31,7 +35,8 @@ class RepositoriesIT {
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template);
     private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template);
     private final ModelRepository models = new ModelRepository(db.jdbc, db.template);
-    private final PartialStore partials = new PartialStore(db.jdbc);
+    private final PartialStore partials = new PartialStore(db.jdbc, db.template);
+    private final ResultStore results = new ResultStore(db.jdbc, db.template, partials);
 
     private static JobSpec spec() {
         return new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(UUID.randomUUID()),
@@ -145,6 +150,25 @@ class RepositoriesIT {
     }
 
     @Test
+    void aResultMadeOfARoundsPartialsReadsAsTheirRowsInShardOrder() {
+        var jobId = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
+        var first = Tensor.matrix(2, 2, new float[] {1, 2, 3, 4});
+        var second = Tensor.matrix(1, 2, new float[] {5, 6});
+        partials.put(new ShardKey(jobId, 0, 0, 1), 1, TensorCodec.encode(second));
+        partials.put(new ShardKey(jobId, 0, 0, 0), 1, TensorCodec.encode(first));
+        partials.put(new ShardKey(jobId, 1, 0, 0), 1, TensorCodec.encode(Tensor.matrix(1, 2, new float[] {9, 9})));
+
+        results.putRound(jobId, 0, 0);
+
+        var joined = TensorCodec.decode(results.find(jobId).orElseThrow());
+        assertThat(joined.shape()).containsExactly(3, 2);
+        assertThat(joined.data()).containsExactly(1, 2, 3, 4, 5, 6);
+        results.put(jobId, TensorCodec.encode(second));
+        assertThat(TensorCodec.decode(results.find(jobId).orElseThrow()).data()).containsExactly(5, 6);
+        assertThat(results.find(UUID.randomUUID())).isEmpty();
+    }
+
+    @Test
     void aRowRangeReadsOnlyItsChunksAndColumnsAcrossChunkBoundaries() {
         var id = UUID.randomUUID();
         int chunkRows = 4;
@@ -172,6 +196,64 @@ class RepositoriesIT {
         }
         assertThat(dataset.rows()).isEqualTo(10);
         assertThat(dataset.columns()).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void windowsEndOnChunkBoundariesAndTogetherReadTheRange() {
+        var id = UUID.randomUUID();
+        int chunkRows = 64;
+        int width = 5;
+        int rows = 1_000;
+        datasets.create(id, "t1", "wide", "csv", List.of("a", "b", "c", "d", "e"), chunkRows);
+        for (int chunk = 0; chunk * chunkRows < rows; chunk++) {
+            int n = Math.min(chunkRows, rows - chunk * chunkRows);
+            var columns = new float[width][chunkRows];
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < width; c++) {
+                    columns[c][r] = (chunk * chunkRows + r) * 10 + c;
+                }
+            }
+            datasets.appendChunk(id, chunk, (long) chunk * chunkRows, n, columns);
+        }
+        datasets.setRowCount(id, rows);
+        var dataset = datasets.find(id).orElseThrow();
+        int[] columns = {4, 1, 3};
+
+        var windows = new ArrayList<long[]>();
+        var joined = new ArrayList<Float>();
+        datasets.forEachWindow(dataset, columns, 37, 1_000, 150, (from, to, window) -> {
+            windows.add(new long[] {from, to});
+            for (float v : window) {
+                joined.add(v);
+            }
+        });
+
+        assertThat(windows.getFirst()[0]).isEqualTo(37);
+        assertThat(windows.getLast()[1]).isEqualTo(1_000);
+        for (int w = 0; w < windows.size(); w++) {
+            long from = windows.get(w)[0];
+            long to = windows.get(w)[1];
+            assertThat(to - from).isBetween(1L, 150L);
+            if (w > 0) {
+                assertThat(from).isEqualTo(windows.get(w - 1)[1]);
+            }
+            if (to < 1_000) {
+                assertThat(to % chunkRows).as("window end %d", to).isZero();
+            }
+        }
+        assertThatThrownBy(() -> datasets.forEachWindow(dataset, columns, 0, 1_000, 128, (from, to, window) -> {
+            if (from > 0) {
+                throw new IllegalStateException("stop at " + from);
+            }
+        })).isInstanceOf(IllegalStateException.class).hasMessage("stop at 128");
+        float[] whole = datasets.readRows(dataset, columns, 37, 1_000);
+        assertThat(joined).hasSize(whole.length);
+        for (int r = 37; r < 1_000; r++) {
+            for (int c = 0; c < columns.length; c++) {
+                assertThat(whole[(r - 37) * columns.length + c]).isEqualTo(r * 10 + columns[c]);
+                assertThat(joined.get((r - 37) * columns.length + c)).isEqualTo(r * 10 + columns[c]);
+            }
+        }
     }
 
     @Test

@@ -79,7 +79,7 @@ public class BatchInferenceScenario implements Scenario {
             %,d rows × 64 features (CSV, uploaded before and not timed) through the MLP [64, 512, 512, 10] with ReLU \
             (seeded random weights; %.2f MFLOP per row), one `INFERENCE` job with `"strategy":"DATA"` and one data \
             shard per live lane (%d lanes, one intra-op thread each, windows of 8,192 rows). Wall time runs from \
-            `POST /api/v1/jobs` to `SUCCEEDED` seen by polling every 5 ms; fetching the result is not part of it. \
+            `POST /api/v1/jobs` to `SUCCEEDED` seen by polling every 20 ms (a tighter poll takes processor time from the lanes); fetching the result is not part of it. \
             "Direct DJL": the same architecture on DJL's PyTorch engine in the bench's JVM, loaded as the worker \
             loads it, %d threads each running forward passes over its half of the rows in 8,192-row windows (a \
             Java array in, a Java array out). "Ceiling": %d threads each multiplying 1024 × 1024 fp32 matrices \
@@ -128,8 +128,8 @@ public class BatchInferenceScenario implements Scenario {
             """.formatted(Stats.of(linearSeconds).median() * 1000, rows));
         if (!readSeconds.isEmpty()) {
             text.append("""
-                Reading the rows alone as the lanes read them (from the bench: %d connections, one query per 8,192-row \
-                window for the 64 columns' chunks, float32 bytes copied into a row-major matrix) takes %.0f ms. \
+                Reading the rows alone as the lanes read them (from the bench with the worker's own reader, %d connections, \
+                one query per 8,192-row window, binary transfer, chunks transposed into a row-major matrix) takes %.0f ms. \
                 """.formatted(lanes, Stats.of(readSeconds).median() * 1000));
             if (!timelines.isEmpty()) {
                 text.append("""

@@ -74,7 +74,7 @@ final class InferenceWorkload {
         var submitted = java.time.Instant.now();
         long started = System.nanoTime();
         String jobId = api.ok("/api/v1/jobs", body).get("id").asString();
-        api.awaitJob(jobId, 5);
+        api.awaitJob(jobId, 20);
         return new Run(jobId, (System.nanoTime() - started) / 1e9, submitted, java.time.Instant.now());
     }
 

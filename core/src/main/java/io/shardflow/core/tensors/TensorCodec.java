@@ -1,5 +1,7 @@
 package io.shardflow.core.tensors;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
@@ -11,6 +13,7 @@ import java.util.List;
 public final class TensorCodec {
     private static final int MAGIC = 0x31544653; // "SFT1" read as a little-endian int
     private static final byte FLOAT32 = 1;
+    private static final VarHandle FLOAT_LE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
     private TensorCodec() {
     }
@@ -27,6 +30,19 @@ public final class TensorCodec {
     }
 
     public static Tensor decode(byte[] bytes) {
+        int[] shape = shapeOf(bytes);
+        var buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).position(headerBytes(shape.length));
+        long count = Tensor.elementCount(shape);
+        if (buffer.remaining() != count * Float.BYTES) {
+            throw new IllegalArgumentException("tensor payload is " + buffer.remaining() + " bytes, shape needs " + count * Float.BYTES);
+        }
+        var data = new float[(int) count];
+        buffer.asFloatBuffer().get(data);
+        return new Tensor(shape, data);
+    }
+
+    /** The shape in an encoded tensor's header, which is checked; the values are not read. */
+    public static int[] shapeOf(byte[] bytes) {
         var buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         if (bytes.length < 8 || buffer.getInt() != MAGIC) {
             throw new IllegalArgumentException("not a Shardflow tensor (bad magic)");
@@ -36,18 +52,15 @@ public final class TensorCodec {
             throw new IllegalArgumentException("unsupported tensor dtype " + dtype);
         }
         int rank = buffer.get();
+        if (rank < 0 || bytes.length < headerBytes(rank)) {
+            throw new IllegalArgumentException("tensor header is cut short");
+        }
         buffer.getShort();
         var shape = new int[rank];
         for (int i = 0; i < rank; i++) {
             shape[i] = buffer.getInt();
         }
-        long count = Tensor.elementCount(shape);
-        if (buffer.remaining() != count * Float.BYTES) {
-            throw new IllegalArgumentException("tensor payload is " + buffer.remaining() + " bytes, shape needs " + count * Float.BYTES);
-        }
-        var data = new float[(int) count];
-        buffer.asFloatBuffer().get(data);
-        return new Tensor(shape, data);
+        return shape;
     }
 
     /** Concatenates matrices with the same column count along rows, in list order. */
@@ -70,6 +83,38 @@ public final class TensorCodec {
             offset += p.data().length;
         }
         return Tensor.matrix(rows, columns, data);
+    }
+
+    /**
+     * {@link #concatRows} on encoded matrices, copying their bytes without decoding them: how a merge joins data
+     * shards' outputs.
+     */
+    public static byte[] concatEncodedRows(List<byte[]> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("nothing to concatenate");
+        }
+        int header = headerBytes(2);
+        int rows = 0;
+        int columns = -1;
+        for (byte[] part : parts) {
+            int[] shape = shapeOf(part);
+            if (shape.length != 2 || (columns >= 0 && shape[1] != columns)) {
+                throw new IllegalArgumentException("parts differ in shape: " + java.util.Arrays.toString(shape)
+                    + " vs [*, " + columns + "]");
+            }
+            if (part.length != header + (long) shape[0] * shape[1] * Float.BYTES) {
+                throw new IllegalArgumentException("tensor payload does not match its shape " + java.util.Arrays.toString(shape));
+            }
+            columns = shape[1];
+            rows = Math.addExact(rows, shape[0]);
+        }
+        var out = ByteBuffer.allocate(Math.addExact(header, Math.multiplyExact(Math.multiplyExact(rows, columns), Float.BYTES)))
+            .order(ByteOrder.LITTLE_ENDIAN);
+        out.put(parts.getFirst(), 0, header).putInt(8, rows).position(header);
+        for (byte[] part : parts) {
+            out.put(part, header, part.length - header);
+        }
+        return out.array();
     }
 
     /** Matrices with the same row count side by side, in list order. */
@@ -118,9 +163,9 @@ public final class TensorCodec {
 
     /** Reads raw little-endian float32 values into {@code target} at {@code offset}, with {@code stride} between values. */
     public static void bytesToFloats(byte[] bytes, int skipValues, int count, float[] target, int offset, int stride) {
-        var floats = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        for (int i = 0; i < count; i++) {
-            target[offset + i * stride] = floats.get(skipValues + i);
+        int at = skipValues * Float.BYTES;
+        for (int i = 0; i < count; i++, at += Float.BYTES) {
+            target[offset + i * stride] = (float) FLOAT_LE.get(bytes, at);
         }
     }
 

@@ -61,6 +61,29 @@ class TensorCodecTest {
     }
 
     @Test
+    void concatenatesEncodedRowsWithoutDecodingToTheSameBytes() {
+        var random = new Random(11);
+        var parts = List.of(randomMatrix(random, 3, 4), randomMatrix(random, 1, 4), randomMatrix(random, 5, 4));
+
+        byte[] joined = TensorCodec.concatEncodedRows(parts.stream().map(TensorCodec::encode).toList());
+
+        assertThat(joined).isEqualTo(TensorCodec.encode(TensorCodec.concatRows(parts)));
+        assertThatThrownBy(() -> TensorCodec.concatEncodedRows(List.of(TensorCodec.encode(parts.get(0)),
+            TensorCodec.encode(Tensor.matrix(1, 3, new float[3]))))).isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("shape");
+        assertThatThrownBy(() -> TensorCodec.concatEncodedRows(List.of(TensorCodec.encode(Tensor.vector(new float[2])))))
+            .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static Tensor randomMatrix(Random random, int rows, int columns) {
+        var data = new float[rows * columns];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) random.nextGaussian();
+        }
+        return Tensor.matrix(rows, columns, data);
+    }
+
+    @Test
     void readsStridedColumnValues() {
         byte[] column = TensorCodec.floatsToBytes(new float[] {10, 11, 12, 13}, 4);
         var target = new float[6];

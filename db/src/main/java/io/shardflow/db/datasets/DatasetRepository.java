@@ -2,6 +2,7 @@ package io.shardflow.db.datasets;
 
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.db.jdbc.BinaryReads;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -9,9 +10,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Datasets as columnar float32 chunks. A reader asks for a row range and some columns and gets only the chunks
@@ -19,6 +26,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 public class DatasetRepository {
     private static final String COLUMNS = "id, tenant, name, format, row_count, columns::text as columns, chunk_rows, created_at";
+
+    // reads the window after the one a caller computes on; virtual threads, since a read mostly waits on the database
+    private static final ExecutorService READ_AHEAD = Executors.newVirtualThreadPerTaskExecutor();
 
     private final JdbcClient jdbc;
     private final JdbcTemplate template;
@@ -57,16 +67,14 @@ public class DatasetRepository {
         if (out.length == 0) {
             return out;
         }
-        jdbc.sql("select row_start, row_count, data from dataset_chunks where dataset_id = ? and column_index = 0 "
-                + "and chunk_index between ? and ?")
-            .params(dataset.id(), (int) (start / dataset.chunkRows()), (int) ((end - 1) / dataset.chunkRows()))
-            .query(rs -> {
+        BinaryReads.query(template, "select row_start, row_count, data from dataset_chunks where dataset_id = ? "
+                + "and column_index = 0 and chunk_index between ? and ?", rs -> {
                 long chunkStart = rs.getLong(1);
                 byte[] data = rs.getBytes(3);
                 long from = Math.max(start, chunkStart);
                 long to = Math.min(end, chunkStart + rs.getInt(2));
                 System.arraycopy(data, (int) (from - chunkStart), out, (int) (from - start), (int) (to - from));
-            });
+            }, dataset.id(), (int) (start / dataset.chunkRows()), (int) ((end - 1) / dataset.chunkRows()));
         return out;
     }
 
@@ -89,31 +97,54 @@ public class DatasetRepository {
      */
     public float[] readRows(DatasetRow dataset, int[] columns, long start, long end) {
         int rows = Math.toIntExact(end - start);
-        var out = new float[Math.multiplyExact(rows, columns.length)];
+        int width = columns.length;
+        var out = new float[Math.multiplyExact(rows, width)];
         if (rows == 0) {
             return out;
         }
-        int firstChunk = (int) (start / dataset.chunkRows());
-        int lastChunk = (int) ((end - 1) / dataset.chunkRows());
         var positions = new HashMap<Integer, Integer>();
-        var indexes = new Integer[columns.length];
-        for (int i = 0; i < columns.length; i++) {
+        var indexes = new Integer[width];
+        for (int i = 0; i < width; i++) {
             positions.put(columns[i], i);
             indexes[i] = columns[i];
         }
-        jdbc.sql("select column_index, row_start, row_count, data from dataset_chunks where dataset_id = ? "
-                + "and column_index = any(?) and chunk_index between ? and ?")
-            .params(dataset.id(), indexes, firstChunk, lastChunk)
-            .query(rs -> {
-                int position = positions.get(rs.getInt(1));
+        // a chunk's columns arrive one by one; they are transposed into rows once all of them are here
+        var chunks = new TreeMap<Long, ColumnChunks>();
+        BinaryReads.query(template, "select column_index, row_start, row_count, data from dataset_chunks "
+                + "where dataset_id = ? and column_index = any(?) and chunk_index between ? and ?", rs -> {
                 long chunkStart = rs.getLong(2);
-                int chunkRows = rs.getInt(3);
-                long from = Math.max(start, chunkStart);
-                long to = Math.min(end, chunkStart + chunkRows);
-                TensorCodec.bytesToFloats(rs.getBytes(4), (int) (from - chunkStart), (int) (to - from), out,
-                    (int) (from - start) * columns.length + position, columns.length);
-            });
+                var chunk = chunks.computeIfAbsent(chunkStart, s -> new ColumnChunks(s, new byte[width][]));
+                chunk.columns()[positions.get(rs.getInt(1))] = rs.getBytes(4);
+            }, dataset.id(), indexes, (int) (start / dataset.chunkRows()), (int) ((end - 1) / dataset.chunkRows()));
+        for (var chunk : chunks.values()) {
+            chunk.transposeInto(out, start, end);
+        }
         return out;
+    }
+
+    /** The requested columns of one stored chunk, column-major as stored. */
+    private record ColumnChunks(long rowStart, byte[][] columns) {
+        // rows moved per pass: a block of the output stays in cache while every column writes into it
+        private static final int BLOCK_ROWS = 256;
+
+        void transposeInto(float[] out, long start, long end) {
+            int width = columns.length;
+            for (int c = 0; c < width; c++) {
+                if (columns[c] == null) {
+                    throw new IllegalStateException("the dataset's chunk at row " + rowStart + " lacks a requested column");
+                }
+            }
+            int chunkRows = columns[0].length / Float.BYTES;
+            long from = Math.max(start, rowStart);
+            long to = Math.min(end, rowStart + chunkRows);
+            for (long block = from; block < to; block += BLOCK_ROWS) {
+                int count = (int) Math.min(BLOCK_ROWS, to - block);
+                for (int c = 0; c < width; c++) {
+                    TensorCodec.bytesToFloats(columns[c], (int) (block - rowStart), count, out,
+                        (int) (block - start) * width + c, width);
+                }
+            }
+        }
     }
 
     /** Receives rows {@code [from, to)} as a row-major matrix of the requested columns. */
@@ -122,11 +153,62 @@ public class DatasetRepository {
         void accept(long from, long to, float[] rows);
     }
 
-    /** Reads rows {@code [start, end)} a window of at most {@code windowRows} rows at a time, in order. */
+    /**
+     * Reads rows {@code [start, end)} a window of at most {@code windowRows} rows at a time, in order. Windows end
+     * on chunk boundaries where they can, so that no chunk is read for two windows. Outside a transaction the next
+     * window is read while the caller works on this one, so the database's work overlaps the caller's; inside one,
+     * every read stays on the transaction's connection.
+     */
     public void forEachWindow(DatasetRow dataset, int[] columns, long start, long end, int windowRows, Window window) {
-        for (long from = start; from < end; from += windowRows) {
+        var bounds = windows(dataset.chunkRows(), start, end, windowRows);
+        boolean readAhead = !TransactionSynchronizationManager.isActualTransactionActive();
+        Future<float[]> next = null;
+        for (int i = 0; i < bounds.size(); i++) {
+            long from = bounds.get(i)[0];
+            long to = bounds.get(i)[1];
+            float[] rows = next != null ? await(next) : readRows(dataset, columns, from, to);
+            next = null;
+            if (readAhead && i + 1 < bounds.size()) {
+                long[] following = bounds.get(i + 1);
+                next = READ_AHEAD.submit(() -> readRows(dataset, columns, following[0], following[1]));
+            }
+            try {
+                window.accept(from, to, rows);
+            } catch (RuntimeException | Error e) {
+                if (next != null) {
+                    next.cancel(true);
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** Windows {@code [from, to)} of at most {@code windowRows} rows covering {@code [start, end)}, cut at chunk ends. */
+    static List<long[]> windows(int chunkRows, long start, long end, int windowRows) {
+        var bounds = new ArrayList<long[]>();
+        for (long from = start; from < end; ) {
             long to = Math.min(end, from + windowRows);
-            window.accept(from, to, readRows(dataset, columns, from, to));
+            long aligned = to / chunkRows * chunkRows;
+            if (to < end && aligned > from) {
+                to = aligned;
+            }
+            bounds.add(new long[] {from, to});
+            from = to;
+        }
+        return bounds;
+    }
+
+    private static float[] await(Future<float[]> read) {
+        try {
+            return read.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException("reading a dataset window failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading a dataset window", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.shardflow.db.models;
 
 import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.db.jdbc.BinaryReads;
 import java.util.ArrayList;
 import java.util.Random;
 import java.util.UUID;
@@ -70,8 +71,8 @@ public final class ModelTiles {
     public float[] read(UUID modelId, String name, int r0, int r1, int c0, int c1) {
         int width = c1 - c0;
         var out = new float[Math.multiplyExact(r1 - r0, width)];
-        jdbc.query("select row_start, col_start, rows, cols, data from model_tiles where model_id = ? and name = ? "
-                + "and row_start < ? and row_start + rows > ? and col_start < ? and col_start + cols > ?",
+        BinaryReads.query(jdbc, "select row_start, col_start, rows, cols, data from model_tiles where model_id = ? "
+                + "and name = ? and row_start < ? and row_start + rows > ? and col_start < ? and col_start + cols > ?",
             rs -> {
                 int tr0 = rs.getInt(1);
                 int tc0 = rs.getInt(2);

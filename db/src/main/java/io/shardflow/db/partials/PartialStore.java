@@ -1,16 +1,20 @@
 package io.shardflow.db.partials;
 
+import io.shardflow.db.jdbc.BinaryReads;
 import io.shardflow.db.shards.ShardKey;
 import java.util.List;
 import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** Partial results as binary tensors, one per shard key: a retried shard replaces its row, never adds one. */
 public class PartialStore {
     private final JdbcClient jdbc;
+    private final JdbcTemplate template;
 
-    public PartialStore(JdbcClient jdbc) {
+    public PartialStore(JdbcClient jdbc, JdbcTemplate template) {
         this.jdbc = jdbc;
+        this.template = template;
     }
 
     public void put(ShardKey key, int attempt, byte[] tensor) {
@@ -23,15 +27,15 @@ public class PartialStore {
 
     /** The round's partials in shard order. */
     public List<byte[]> readRound(UUID jobId, int step, int stage) {
-        return jdbc.sql("select data from partials where job_id = ? and step = ? and stage = ? order by shard_index")
-            .params(jobId, step, stage).query((rs, n) -> rs.getBytes(1)).list();
+        return BinaryReads.list(template, "select data from partials where job_id = ? and step = ? and stage = ? order by shard_index",
+            (rs, n) -> rs.getBytes(1), jobId, step, stage);
     }
 
     /** Partials {@code [fromIndex, toIndex)} of a round, in shard order. */
     public List<byte[]> readGroup(UUID jobId, int step, int stage, int fromIndex, int toIndex) {
-        return jdbc.sql("select data from partials where job_id = ? and step = ? and stage = ? and shard_index >= ? "
-                + "and shard_index < ? order by shard_index")
-            .params(jobId, step, stage, fromIndex, toIndex).query((rs, n) -> rs.getBytes(1)).list();
+        return BinaryReads.list(template, "select data from partials where job_id = ? and step = ? and stage = ? "
+                + "and shard_index >= ? and shard_index < ? order by shard_index",
+            (rs, n) -> rs.getBytes(1), jobId, step, stage, fromIndex, toIndex);
     }
 
     public void deleteGroup(UUID jobId, int step, int stage, int fromIndex, int toIndex) {

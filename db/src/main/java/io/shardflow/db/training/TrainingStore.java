@@ -1,15 +1,19 @@
 package io.shardflow.db.training;
 
+import io.shardflow.db.jdbc.BinaryReads;
 import java.util.Optional;
 import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** Parameter versions and checkpoints of training jobs, as tensor bundles. */
 public class TrainingStore {
     private final JdbcClient jdbc;
+    private final JdbcTemplate template;
 
-    public TrainingStore(JdbcClient jdbc) {
+    public TrainingStore(JdbcClient jdbc, JdbcTemplate template) {
         this.jdbc = jdbc;
+        this.template = template;
     }
 
     public record Checkpoint(int step, byte[] parameters, byte[] optimizer) {
@@ -22,8 +26,8 @@ public class TrainingStore {
     }
 
     public Optional<byte[]> parameters(UUID jobId, int version) {
-        return jdbc.sql("select data from job_parameters where job_id = ? and version = ?").params(jobId, version)
-            .query((rs, n) -> rs.getBytes(1)).optional();
+        return BinaryReads.list(template, "select data from job_parameters where job_id = ? and version = ?",
+            (rs, n) -> rs.getBytes(1), jobId, version).stream().findFirst();
     }
 
     /** Keeps only the versions a round may still read. */

@@ -6,7 +6,6 @@ import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
@@ -122,11 +121,11 @@ public class Aggregator {
         var round = shards.countRound(job.id(), step, stage);
         jobs.recordProgress(job.id(), round.done());
         if (round.complete()) {
-            merge(job, step, stage);
+            merge(job, step, stage, round.total());
         }
     }
 
-    private void merge(JobRow job, int step, int stage) {
+    private void merge(JobRow job, int step, int stage, int parts) {
         if (!jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             return;
         }
@@ -134,14 +133,15 @@ public class Aggregator {
             training.roundCompleted(job, step, stage);
             return;
         }
-        var stored = partials.readRound(job.id(), step, stage);
         if (job.parsedPlan().generation()) {
+            var stored = partials.readRound(job.id(), step, stage);
             results.put(job.id(), GenerationResult.concat(stored.stream().map(GenerationResult::decode).toList()).encode());
+            partials.deleteRound(job.id(), step, stage);
         } else {
-            results.put(job.id(), TensorCodec.encode(TensorCodec.concatRows(stored.stream().map(TensorCodec::decode).toList())));
+            // the shards' outputs are the result's rows in shard order: they stay, unread and uncopied
+            results.putRound(job.id(), step, stage);
         }
-        partials.deleteRound(job.id(), step, stage);
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
-        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + stored.size() + " partials");
+        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + parts + " partials");
     }
 }

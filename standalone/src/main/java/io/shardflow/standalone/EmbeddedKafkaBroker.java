@@ -118,6 +118,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("auto.create.topics.enable", "true");
+        // a broker inside the platform's own process: threads sized to the machine, not to a dedicated server
+        int cores = Runtime.getRuntime().availableProcessors();
+        p.put("num.network.threads", Integer.toString(Math.clamp(cores / 2, 1, 3)));
+        p.put("num.io.threads", Integer.toString(Math.clamp(cores, 2, 8)));
+        p.put("background.threads", Integer.toString(Math.clamp(cores, 2, 10)));
+        p.put("group.coordinator.threads", Integer.toString(Math.clamp(cores / 2, 1, 4)));
         return p;
     }
 

@@ -84,6 +84,26 @@ class InferenceJourneyIT {
     }
 
     @Test
+    void aGetWithWaitMsAnswersWhenTheJobHasEnded() {
+        var table = Fixtures.randomTable(7, 300, List.of("x"));
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=waited", table.csv()));
+        var model = Fixtures.randomDense(8, 1, 2);
+        String modelId = created(api.postJson("/api/v1/models", model.linearRequest("waited")));
+
+        String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 2)));
+        var waited = api.get("/api/v1/jobs/" + jobId + "?waitMs=30000");
+
+        assertThat(waited.status()).isEqualTo(200);
+        assertThat(waited.json().get("status").asString()).isEqualTo("SUCCEEDED");
+        assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, List.of("x"), model);
+        for (String bad : List.of("-1", "60001")) {
+            var refused = api.get("/api/v1/jobs/" + jobId + "?waitMs=" + bad);
+            assertThat(refused.status()).isEqualTo(400);
+            assertThat(refused.json().toString()).contains("waitMs");
+        }
+    }
+
+    @Test
     void spreadsheetCsvWithAByteOrderMarkQuotesAndCrlfIsReadAsNumbers() {
         String csv = "\uFEFF\"first col\",b\r\n1.5,-2\r\n\r\n\"3\",4e2\r\n";
         var dataset = api.postCsv("/api/v1/datasets?name=spreadsheet", csv);

@@ -3,6 +3,7 @@ package io.shardflow.api.jobs;
 import io.shardflow.core.messaging.JobEvent;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.events.JobEnded;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.context.event.EventListener;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 
@@ -37,12 +39,24 @@ public class JobCompletions {
         groupId = "shardflow-api-waiters-#{T(java.util.UUID).randomUUID()}",
         properties = {"auto.offset.reset=latest", "enable.auto.commit=false"})
     public void onEvent(ConsumerRecord<String, byte[]> record) {
+        if (waiting.isEmpty()) {
+            return; // nobody waits: no need to read the event
+        }
         var event = MessageCodec.decode(record.value(), JobEvent.class);
         if (event.data() != null && event.data().status().isTerminal()) {
             var future = waiting.get(event.data().jobId());
             if (future != null) {
                 future.complete(null);
             }
+        }
+    }
+
+    /** A job ended in this process: its waiters wake without waiting for the event to come round through Kafka. */
+    @EventListener
+    public void onJobEnded(JobEnded ended) {
+        var future = waiting.get(ended.jobId());
+        if (future != null) {
+            future.complete(null);
         }
     }
 

@@ -4,6 +4,7 @@ import io.shardflow.api.ApiSettings;
 import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.ConflictException;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
@@ -20,9 +21,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -40,6 +43,8 @@ import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBo
 @RestController
 @RequestMapping("/api/v1")
 public class JobController {
+    private static final Duration MAX_WAIT = Duration.ofMinutes(1);
+
     private final JobIntake intake;
     private final JobControl control;
     private final JobRepository jobs;
@@ -48,9 +53,12 @@ public class JobController {
     private final MetricsStore metrics;
     private final Tenants tenants;
     private final ApiSettings settings;
+    private final JobCompletions completions;
 
     public JobController(JobIntake intake, JobControl control, JobRepository jobs, ResultStore results,
-                         JobEventLog timeline, MetricsStore metrics, Tenants tenants, ApiSettings settings) {
+                         JobEventLog timeline, MetricsStore metrics, Tenants tenants, ApiSettings settings,
+                         JobCompletions completions) {
+        this.completions = completions;
         this.metrics = metrics;
         this.intake = intake;
         this.control = control;
@@ -84,9 +92,22 @@ public class JobController {
         return intake.preview(tenants.of(request), spec);
     }
 
+    @Operation(summary = "Get a job", description = "With waitMs, answers as soon as the job has ended or after "
+        + "waitMs milliseconds (at most 60,000), whichever comes first, with the job as it is then: a wait without polling.")
     @GetMapping("/jobs/{id}")
-    public JobView get(@PathVariable UUID id, HttpServletRequest request) {
-        return JobView.of(control.find(tenants.of(request), id));
+    public JobView get(@PathVariable UUID id, @RequestParam(required = false) Long waitMs, HttpServletRequest request)
+        throws InterruptedException {
+        InvalidSpecException.require(waitMs == null || (waitMs >= 0 && waitMs <= MAX_WAIT.toMillis()), "waitMs",
+            "must be in 0.." + MAX_WAIT.toMillis() + ", was " + waitMs);
+        var job = control.find(tenants.of(request), id);
+        if (waitMs == null || waitMs == 0 || job.status().isTerminal()) {
+            return JobView.of(job);
+        }
+        try {
+            return JobView.of(completions.await(id, Duration.ofMillis(waitMs)));
+        } catch (TimeoutException e) {
+            return JobView.of(control.find(tenants.of(request), id));
+        }
     }
 
     @Operation(summary = "List jobs, newest first, filtered by status and type")

@@ -26,7 +26,7 @@ public class IntakeScenario implements Scenario {
     @Override
     public Report.Section run(BenchContext context) throws Exception {
         var options = context.options();
-        int count = options.quick() ? 2_000 : 5_000;
+        int count = options.quick() ? 600 : 5_000;
         var jobs = OneRowJobs.create(context.api(), "bench-intake");
         var platformRate = new ArrayList<Double>();
         var platformLatency = new ArrayList<Double>();

@@ -38,7 +38,7 @@ public class SmallJobsScenario implements Scenario {
     public Report.Section run(BenchContext context) throws Exception {
         var api = context.api();
         var options = context.options();
-        int count = options.quick() ? 1_000 : 10_000;
+        int count = options.quick() ? 300 : 10_000;
         var jobs = OneRowJobs.create(api, "bench-small-jobs");
         jobs.awaitIdle();
         var platformRate = new ArrayList<Double>();

@@ -4,20 +4,26 @@ import io.shardflow.core.messaging.JobEvent;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.outbox.Outbox;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Records a lifecycle change twice, in the caller's transaction: in the job's timeline and as a CloudEvent on
- * {@link Topics#JOB_EVENTS} through the outbox.
+ * {@link Topics#JOB_EVENTS} through the outbox. An ended job is also announced in this process once the
+ * transaction commits ({@link JobEnded}).
  */
 public class JobEventPublisher {
     private final JobEventLog log;
     private final Outbox outbox;
     private final String source;
+    private final ApplicationEventPublisher local;
 
-    public JobEventPublisher(JobEventLog log, Outbox outbox, String source) {
+    public JobEventPublisher(JobEventLog log, Outbox outbox, String source, ApplicationEventPublisher local) {
         this.log = log;
         this.outbox = outbox;
         this.source = source;
+        this.local = local;
     }
 
     /** Publishes the job's state as it is now, with an optional note for the timeline. */
@@ -26,5 +32,21 @@ public class JobEventPublisher {
             job.shardsDone(), job.shardsTotal()));
         log.append(job.id(), event.type(), note == null ? job.error() : note);
         outbox.append(Topics.JOB_EVENTS, job.id(), event);
+        if (job.status().isTerminal()) {
+            announceAfterCommit(new JobEnded(job.id(), job.status()));
+        }
+    }
+
+    private void announceAfterCommit(JobEnded ended) {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            local.publishEvent(ended);
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                local.publishEvent(ended);
+            }
+        });
     }
 }

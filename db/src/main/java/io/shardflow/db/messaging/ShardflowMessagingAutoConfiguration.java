@@ -26,6 +26,7 @@ import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryC
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaAdmin;
@@ -111,8 +112,9 @@ public class ShardflowMessagingAutoConfiguration {
 
     @Bean
     JobEventPublisher jobEventPublisher(JobEventLog log, Outbox outbox,
-                                        @Value("${spring.application.name:shardflow}") String application) {
-        return new JobEventPublisher(log, outbox, "/shardflow/" + application);
+                                        @Value("${spring.application.name:shardflow}") String application,
+                                        ApplicationEventPublisher local) {
+        return new JobEventPublisher(log, outbox, "/shardflow/" + application, local);
     }
 
     @Bean

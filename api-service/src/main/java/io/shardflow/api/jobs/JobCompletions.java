@@ -15,9 +15,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.springframework.context.event.EventListener;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
 
 /**
  * Lets a request thread wait for a job to end. Every API instance reads the lifecycle events in a group of its
@@ -52,7 +52,7 @@ public class JobCompletions {
     }
 
     /** A job ended in this process: its waiters wake without waiting for the event to come round through Kafka. */
-    @EventListener
+    @TransactionalEventListener(fallbackExecution = true)
     public void onJobEnded(JobEnded ended) {
         var future = waiting.get(ended.jobId());
         if (future != null) {

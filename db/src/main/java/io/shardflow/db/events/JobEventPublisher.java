@@ -5,13 +5,11 @@ import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.outbox.Outbox;
 import org.springframework.context.ApplicationEventPublisher;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Records a lifecycle change twice, in the caller's transaction: in the job's timeline and as a CloudEvent on
- * {@link Topics#JOB_EVENTS} through the outbox. An ended job is also announced in this process once the
- * transaction commits ({@link JobEnded}).
+ * {@link Topics#JOB_EVENTS} through the outbox. An ended job is also announced in this process ({@link JobEnded},
+ * which listeners receive after the commit).
  */
 public class JobEventPublisher {
     private final JobEventLog log;
@@ -33,20 +31,7 @@ public class JobEventPublisher {
         log.append(job.id(), event.type(), note == null ? job.error() : note);
         outbox.append(Topics.JOB_EVENTS, job.id(), event);
         if (job.status().isTerminal()) {
-            announceAfterCommit(new JobEnded(job.id(), job.status()));
+            local.publishEvent(new JobEnded(job.id(), job.status()));
         }
-    }
-
-    private void announceAfterCommit(JobEnded ended) {
-        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
-            local.publishEvent(ended);
-            return;
-        }
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                local.publishEvent(ended);
-            }
-        });
     }
 }

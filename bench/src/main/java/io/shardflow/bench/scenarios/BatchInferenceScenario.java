@@ -133,17 +133,15 @@ public class BatchInferenceScenario implements Scenario {
                 """.formatted(lanes, Stats.of(readSeconds).median() * 1000));
             if (!timelines.isEmpty()) {
                 text.append("""
-                    Read and compute one after the other would take %.0f ms, against the shards' %.0f ms: a lane reads \
-                    a window, then computes it, so the read adds to the forward pass instead of overlapping it, and the \
-                    PostgreSQL backends that serve the reads take the same cores as the lanes' arithmetic. The rest of \
-                    the gap to direct DJL is the job's way in, storing the partials and the merge above. A JFR \
-                    recording of the worker during quick runs (`jcmd <pid> JFR.start`, 2026-11-29) agrees: the lanes' \
-                    Java samples are mostly the dataset read (the JDBC receive, `bytea` decoded from hex text on the \
-                    statements that pgjdbc has not yet prepared for binary transfer, `TensorCodec.bytesToFloats` \
-                    copying each value into the row-major window), the forward's Java side is small, and GC pauses \
-                    come to about 30 ms per 100,000-row job.
-                    """.formatted((Stats.of(readSeconds).median() + Stats.of(directSeconds).median()) * 1000,
-                    median(timelines, JobTimeline::lastShardMillis)));
+                    A lane reads the next window while it computes the current one, so the read overlaps the forward \
+                    pass; but on this machine the two lanes already keep both cores busy, and the read's own \
+                    processor time (the PostgreSQL backends sending the chunks, the driver receiving them, the \
+                    transpose into rows) comes out of the same cores as the lanes' arithmetic: the shards took %.0f ms \
+                    against direct DJL's %.0f ms, which reads nothing. Per-thread processor time from /proc and a JFR \
+                    recording of the platform (`jcmd <pid> JFR.start settings=profile`, 2026-11-29) agree: the lanes' \
+                    Java samples outside the forward pass are the JDBC receive and `TensorCodec.bytesToFloats`; the \
+                    JIT compiler and G1's concurrent threads take the rest of the platform's share during a run.
+                    """.formatted(median(timelines, JobTimeline::lastShardMillis), Stats.of(directSeconds).median() * 1000));
             }
         }
         return text.toString();

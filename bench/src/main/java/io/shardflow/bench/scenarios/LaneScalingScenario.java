@@ -154,7 +154,10 @@ public class LaneScalingScenario implements Scenario {
             and merging them until SUCCEEDED is seen %.0f ms against %.0f ms. Reading the rows alone as the lanes \
             do, from the bench, takes %.0f ms on one connection against %.0f ms on two: the read scales with the \
             lanes only as far as the cores left to PostgreSQL allow, and the direct DJL speed-up above says how far \
-            the machine itself scales at the moment (other processes on it take their share).
+            the machine itself scales at the moment (other processes on it take their share). A lane reads its next \
+            window while it computes the current one, so one lane already keeps the second core partly busy with \
+            the read (its PostgreSQL backend and the driver): the single lane gains from it, the speed-up from a \
+            second lane shrinks by as much.
             """.formatted(median(one, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
             median(two, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
             median(one, JobTimeline::lastShardMillis), median(two, JobTimeline::firstShardMillis),

@@ -114,12 +114,13 @@ public class SmallJobsScenario implements Scenario {
             job is four transactions of several statements each: intake (the job row, read back; an outbox record; \
             a timeline entry and its CloudEvent), planning (QUEUED → PLANNING → RUNNING, the plan, a shard row, \
             the task through the outbox), the worker's (the shard's row read, the forward pass, the partial, the \
-            shard DONE, a notice) and aggregation (the partials read and merged, the result, SUCCEEDED, an event); \
+            shard DONE, a notice) and aggregation (the round counted, a result row naming the partials, SUCCEEDED, \
+            an event); \
             and three Kafka hops, each through the outbox relay (a locking read, a send, a delete). JobRunr's no-op \
             job is an INSERT, a fetch that marks it PROCESSING, and an UPDATE to SUCCEEDED. The gaps between a \
-            job's timeline entries are mostly waiting behind the jobs submitted before it.
+            job's timeline entries are mostly waiting behind the jobs submitted before it. %s
             """.formatted(Runtime.getRuntime().availableProcessors(), CpuUse.ceiling(platformCpu, count),
-            referenceCpu.isEmpty() ? Double.NaN : CpuUse.ceiling(referenceCpu, count)));
+            referenceCpu.isEmpty() ? Double.NaN : CpuUse.ceiling(referenceCpu, count), IntakeScenario.PROFILE));
         text.append("\nTime between a job's timeline entries (median over the %d last jobs of each run): %s.\n"
             .formatted(SAMPLE, String.join(", ", stageMillis.entrySet().stream()
                 .map(e -> e.getKey() + " %.0f ms".formatted(Stats.of(e.getValue()).median())).toList())));

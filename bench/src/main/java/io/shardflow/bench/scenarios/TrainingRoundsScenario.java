@@ -32,7 +32,12 @@ public class TrainingRoundsScenario implements Scenario {
         return "synchronous training: wall time per round minus compute, 2 and 4 shards, small and large rounds";
     }
 
-    private record Run(double wallMillis, double computeMillis, int rounds) {
+    /**
+     * A run's figures; {@code outMillis} and {@code backMillis} are medians over its rounds of the two ways between
+     * compute: from the aggregator taking the last notice of a round to a lane starting the next round, and from
+     * the last lane's end to the aggregator taking its notice.
+     */
+    private record Run(double wallMillis, double computeMillis, int rounds, double outMillis, double backMillis) {
         double overheadPerRound() {
             return (wallMillis - computeMillis) / rounds;
         }
@@ -79,16 +84,25 @@ public class TrainingRoundsScenario implements Scenario {
             | small, 4 shards | %s ms | %s ms | %s ms | %s |
             | large, 2 shards | %s ms | %s ms | %s ms | %s |
 
-            Where the time goes in a round: the aggregator reads the partials and writes the new parameter version \
-            (PostgreSQL), two Kafka hops (tasks out, notices back) each behind an outbox commit, and each shard \
-            reads the parameter version before it computes.
+            Where the time goes in a round, from the platform's own timestamps (each its transaction's start; \
+            medians over the rounds, then over the runs), for small rounds on 2 and 4 shards and large ones: from \
+            the aggregator taking the round's last notice to a lane starting the next round %s, %s and %s ms (the \
+            merge: partials read, gradients averaged, Adam, the new parameter version and its metrics stored, the \
+            next round's shards and tasks written, the commit; the outbox relay and a Kafka hop; the lane's claim); \
+            from the last lane's end to the aggregator taking its notice %s, %s and %s ms (the partial stored, the \
+            commit, the relay and a Kafka hop). The rest of the overhead is the aggregator's handling of the other \
+            shards' notices and a lane's way from claiming its task to computing (the job and the parameter version \
+            read and decoded), counted in the shards' own times above. Each hop costs a database commit and a \
+            broker round trip on the same two cores that compute.
             """.formatted(smallSteps, largeBatch, largeSteps,
             perRound(two, Run::wallMillis), perRound(two, Run::computeMillis), stat(two, Run::overheadPerRound, "%.1f"),
             stat(two, Run::efficiency, "%.2f"),
             perRound(four, Run::wallMillis), perRound(four, Run::computeMillis), stat(four, Run::overheadPerRound, "%.1f"),
             stat(four, Run::efficiency, "%.2f"),
             perRound(largeRuns, Run::wallMillis), perRound(largeRuns, Run::computeMillis),
-            stat(largeRuns, Run::overheadPerRound, "%.1f"), stat(largeRuns, Run::efficiency, "%.2f")));
+            stat(largeRuns, Run::overheadPerRound, "%.1f"), stat(largeRuns, Run::efficiency, "%.2f"),
+            stat(two, Run::outMillis, "%.1f"), stat(four, Run::outMillis, "%.1f"), stat(largeRuns, Run::outMillis, "%.1f"),
+            stat(two, Run::backMillis, "%.1f"), stat(four, Run::backMillis, "%.1f"), stat(largeRuns, Run::backMillis, "%.1f")));
     }
 
     private static String perRound(List<Run> runs, java.util.function.ToDoubleFunction<Run> total) {
@@ -133,7 +147,26 @@ public class TrainingRoundsScenario implements Scenario {
         JsonNode done = api.awaitJob(id, 20);
         double wall = (Instant.parse(done.get("finishedAt").asString()).toEpochMilli()
             - Instant.parse(done.get("startedAt").asString()).toEpochMilli());
-        return new Run(wall, compute(jdbcUrl, id), steps);
+        double[] legs = legs(jdbcUrl, id);
+        return new Run(wall, compute(jdbcUrl, id), steps, legs[0], legs[1]);
+    }
+
+    /** Medians over the job's rounds of the way out (aggregator to lane) and the way back (lane to aggregator). */
+    private static double[] legs(String jdbcUrl, String jobId) throws Exception {
+        String sql = """
+            with r as (select min(dispatched_at) as d, min(started_at) as s, max(finished_at) as f from shards
+                       where job_id = ? group by step, stage),
+                 n as (select d, s, f, lead(d) over (order by d) as next from r)
+            select percentile_cont(0.5) within group (order by extract(epoch from s - d)) filter (where d > (select min(d) from r)),
+                   percentile_cont(0.5) within group (order by extract(epoch from next - f))
+            from n where next is not null or d > (select min(d) from r)""";
+        try (var c = DriverManager.getConnection(jdbcUrl, "postgres", ""); var statement = c.prepareStatement(sql)) {
+            statement.setObject(1, UUID.fromString(jobId));
+            try (var rs = statement.executeQuery()) {
+                rs.next();
+                return new double[] {rs.getDouble(1) * 1000, rs.getDouble(2) * 1000};
+            }
+        }
     }
 
     /** Per round, the larger of its slowest shard and its shards' total over the lanes, summed over rounds. */

@@ -82,12 +82,17 @@ public final class Platform implements AutoCloseable {
     }
 
     private void awaitHealthy(Duration timeout) throws InterruptedException {
+        awaitUp(process, url, "the platform", dataDir.resolve("platform.log"), timeout);
+    }
+
+    /** Waits until the process's health endpoint says UP; fails if it exits first or stays down past the timeout. */
+    private static void awaitUp(Process process, String url, String what, Path log, Duration timeout)
+        throws InterruptedException {
         var http = new Http(url);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("the platform exited with " + process.exitValue() + "; see "
-                    + dataDir.resolve("platform.log"));
+                throw new IllegalStateException(what + " exited with " + process.exitValue() + "; see " + log);
             }
             try {
                 var health = http.get("/actuator/health");
@@ -99,7 +104,7 @@ public final class Platform implements AutoCloseable {
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("the platform was not healthy within " + timeout + "; see " + dataDir.resolve("platform.log"));
+        throw new IllegalStateException(what + " was not healthy within " + timeout + "; see " + log);
     }
 
     @Override
@@ -137,23 +142,7 @@ public final class Platform implements AutoCloseable {
     /** A worker process: its peak resident memory, and a clean stop. */
     public record Worker(Process process, String url, Path log) implements AutoCloseable {
         void awaitHealthy(Duration timeout) throws InterruptedException {
-            var http = new Http(url);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("a worker exited with " + process.exitValue() + "; see " + log);
-                }
-                try {
-                    var health = http.get("/actuator/health");
-                    if (health.status() == 200 && "UP".equals(health.body().get("status").asString())) {
-                        return;
-                    }
-                } catch (IllegalStateException notYet) {
-                    // not listening yet
-                }
-                Thread.sleep(500);
-            }
-            throw new IllegalStateException("a worker was not healthy within " + timeout + "; see " + log);
+            awaitUp(process, url, "a worker", log, timeout);
         }
 
         /** The most resident memory the process has held (VmHWM), in MiB. */

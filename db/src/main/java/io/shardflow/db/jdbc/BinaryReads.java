@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 import org.postgresql.PGStatement;
 import org.springframework.jdbc.core.ArgumentPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -26,6 +27,11 @@ public final class BinaryReads {
 
     public static <T> List<T> list(JdbcTemplate jdbc, String sql, RowMapper<T> mapper, Object... args) {
         return jdbc.query(connection -> prepare(connection, sql, args), mapper);
+    }
+
+    /** The first row's value, if the query finds any. */
+    public static <T> Optional<T> first(JdbcTemplate jdbc, String sql, RowMapper<T> mapper, Object... args) {
+        return list(jdbc, sql, mapper, args).stream().findFirst();
     }
 
     private static PreparedStatement prepare(Connection connection, String sql, Object[] args) throws SQLException {

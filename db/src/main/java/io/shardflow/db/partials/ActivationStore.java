@@ -25,8 +25,8 @@ public class ActivationStore {
     }
 
     public Optional<byte[]> get(UUID jobId, int step, int stage, int dataShard) {
-        return BinaryReads.list(template, "select data from job_activations where job_id = ? and step = ? and stage = ? "
-                + "and data_shard = ?", (rs, n) -> rs.getBytes(1), jobId, step, stage, dataShard).stream().findFirst();
+        return BinaryReads.first(template, "select data from job_activations where job_id = ? and step = ? and stage = ? "
+                + "and data_shard = ?", (rs, n) -> rs.getBytes(1), jobId, step, stage, dataShard);
     }
 
     /** The outputs of one stage, ordered by data shard then step: the final round's, in row order. */

@@ -38,8 +38,8 @@ public class ResultStore {
     public Optional<byte[]> find(UUID jobId) {
         record Stored(byte[] data, int step, int stage) {
         }
-        return BinaryReads.list(template, "select data, parts_step, parts_stage from job_results where job_id = ?",
-                (rs, n) -> new Stored(rs.getBytes(1), rs.getInt(2), rs.getInt(3)), jobId).stream().findFirst()
+        return BinaryReads.first(template, "select data, parts_step, parts_stage from job_results where job_id = ?",
+                (rs, n) -> new Stored(rs.getBytes(1), rs.getInt(2), rs.getInt(3)), jobId)
             .map(stored -> stored.data() != null ? stored.data()
                 : TensorCodec.concatEncodedRows(partials.readRound(jobId, stored.step(), stored.stage())));
     }

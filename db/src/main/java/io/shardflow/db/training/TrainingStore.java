@@ -26,8 +26,8 @@ public class TrainingStore {
     }
 
     public Optional<byte[]> parameters(UUID jobId, int version) {
-        return BinaryReads.list(template, "select data from job_parameters where job_id = ? and version = ?",
-            (rs, n) -> rs.getBytes(1), jobId, version).stream().findFirst();
+        return BinaryReads.first(template, "select data from job_parameters where job_id = ? and version = ?",
+            (rs, n) -> rs.getBytes(1), jobId, version);
     }
 
     /** Keeps only the versions a round may still read. */

@@ -17,7 +17,9 @@ class ApiHealth implements HealthIndicator {
 
     @Override
     public Health health() {
-        if (context instanceof WebServerApplicationContext web && web.getWebServer() != null && web.getWebServer().getPort() > 0) {
+        if (context instanceof WebServerApplicationContext web
+                && web.getWebServer() != null
+                && web.getWebServer().getPort() > 0) {
             return Health.up().withDetail("port", web.getWebServer().getPort()).build();
         }
         return Health.down().withDetail("reason", "web server not started").build();

@@ -18,9 +18,8 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("shardflow.api")
 public record ApiSettings(
-    @DefaultValue("default") String defaultTenant,
-    @DefaultValue("4096") @Min(1) @Max(1_048_576) int datasetChunkRows,
-    @DefaultValue("200") @Min(1) int maxPageSize,
-    @DefaultValue("1024") @Min(1) int maxGenerationTokens,
-    @DefaultValue("30s") java.time.Duration syncTimeout) {
-}
+        @DefaultValue("default") String defaultTenant,
+        @DefaultValue("4096") @Min(1) @Max(1_048_576) int datasetChunkRows,
+        @DefaultValue("200") @Min(1) int maxPageSize,
+        @DefaultValue("1024") @Min(1) int maxGenerationTokens,
+        @DefaultValue("30s") java.time.Duration syncTimeout) {}

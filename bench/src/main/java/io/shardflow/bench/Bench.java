@@ -17,12 +17,17 @@ import java.util.List;
  */
 public final class Bench {
     // intake last: the platform is still running the jobs it accepted when it ends, and nothing waits for them
-    private static final List<Scenario> SCENARIOS = List.of(new GenerationScenario(), new LatencyScenario(),
-        new BatchInferenceScenario(), new LaneScalingScenario(), new TrainingRoundsScenario(), new ModelParallelScenario(),
-        new SmallJobsScenario(), new IntakeScenario());
+    private static final List<Scenario> SCENARIOS = List.of(
+            new GenerationScenario(),
+            new LatencyScenario(),
+            new BatchInferenceScenario(),
+            new LaneScalingScenario(),
+            new TrainingRoundsScenario(),
+            new ModelParallelScenario(),
+            new SmallJobsScenario(),
+            new IntakeScenario());
 
-    private Bench() {
-    }
+    private Bench() {}
 
     public static void main(String[] args) throws Exception {
         // charts are drawn into files, never on a screen
@@ -37,7 +42,9 @@ public final class Bench {
         for (String name : options.scenarios()) {
             if (SCENARIOS.stream().noneMatch(s -> s.name().equals(name))) {
                 throw new IllegalArgumentException("unknown scenario " + name + "; scenarios: "
-                    + SCENARIOS.stream().map(s -> s.name() + " (" + s.summary() + ")").toList());
+                        + SCENARIOS.stream()
+                                .map(s -> s.name() + " (" + s.summary() + ")")
+                                .toList());
             }
         }
         Platform platform = options.api() == null ? Platform.start(options.jar()) : null;
@@ -51,8 +58,11 @@ public final class Bench {
                 System.out.println(section.markdown());
                 sections.add(section);
             }
-            Report.write(options.out(), options, platform != null ? "the standalone platform started by the bench"
-                : url, sections);
+            Report.write(
+                    options.out(),
+                    options,
+                    platform != null ? "the standalone platform started by the bench" : url,
+                    sections);
             System.out.println("bench: wrote " + options.out());
         } finally {
             if (platform != null) {

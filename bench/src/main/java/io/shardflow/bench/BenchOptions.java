@@ -10,8 +10,8 @@ import java.util.List;
  * {@code --repeats N}, {@code --out FILE}; with {@code --api}, {@code --jdbc URL} and {@code --kafka HOST:PORT} name
  * the installation's database and broker for the references measured beside it.
  */
-public record BenchOptions(boolean quick, String api, Path jar, List<String> scenarios, int repeats, Path out,
-                           String jdbc, String kafka) {
+public record BenchOptions(
+        boolean quick, String api, Path jar, List<String> scenarios, int repeats, Path out, String jdbc, String kafka) {
 
     public static BenchOptions parse(String... args) {
         boolean quick = false;
@@ -27,18 +27,27 @@ public record BenchOptions(boolean quick, String api, Path jar, List<String> sce
                 case "--quick" -> quick = true;
                 case "--api" -> api = value(args, ++i, "--api");
                 case "--jar" -> jar = Path.of(value(args, ++i, "--jar"));
-                case "--scenarios" -> scenarios = List.of(value(args, ++i, "--scenarios").split(","));
+                case "--scenarios" ->
+                    scenarios = List.of(value(args, ++i, "--scenarios").split(","));
                 case "--repeats" -> repeats = Integer.parseInt(value(args, ++i, "--repeats"));
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
                 case "--jdbc" -> jdbc = value(args, ++i, "--jdbc");
                 case "--kafka" -> kafka = value(args, ++i, "--kafka");
-                default -> throw new IllegalArgumentException("unknown option " + args[i]
-                    + "; options: --quick, --api URL, --jar PATH, --scenarios a,b, --repeats N, --out FILE, --jdbc URL, "
-                    + "--kafka HOST:PORT");
+                default ->
+                    throw new IllegalArgumentException("unknown option " + args[i]
+                            + "; options: --quick, --api URL, --jar PATH, --scenarios a,b, --repeats N, --out FILE, --jdbc URL, "
+                            + "--kafka HOST:PORT");
             }
         }
-        return new BenchOptions(quick, api, jar, new ArrayList<>(scenarios), repeats != null ? repeats : quick ? 1 : 3, out,
-            jdbc, kafka);
+        return new BenchOptions(
+                quick,
+                api,
+                jar,
+                new ArrayList<>(scenarios),
+                repeats != null ? repeats : quick ? 1 : 3,
+                out,
+                jdbc,
+                kafka);
     }
 
     private static String value(String[] args, int i, String option) {

@@ -12,15 +12,15 @@ import tools.jackson.databind.json.JsonMapper;
 /** A keep-alive JSON client for the REST API, shared by a scenario's threads. */
 public final class Http {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
     public Http(String base) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
 
-    public record Response(int status, JsonNode body) {
-    }
+    public record Response(int status, JsonNode body) {}
 
     /** The API's base URL, without a trailing slash. */
     public String base() {
@@ -28,13 +28,18 @@ public final class Http {
     }
 
     public Response get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5)).GET().build());
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofMinutes(5))
+                .GET()
+                .build());
     }
 
     public Response post(String path, Object body) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
-            .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))).build());
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofMinutes(5))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build());
     }
 
     /**
@@ -61,8 +66,11 @@ public final class Http {
 
     /** Uploads a CSV dataset body; fails unless the status is 2xx. */
     public JsonNode postCsv(String path, String csv) {
-        var response = send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
-            .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofString(csv)).build());
+        var response = send(HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofMinutes(5))
+                .header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofString(csv))
+                .build());
         if (response.status() / 100 != 2) {
             throw new IllegalStateException("POST " + path + " answered " + response.status() + ": " + response.body());
         }
@@ -76,8 +84,13 @@ public final class Http {
 
     /** Posts a body of another type as it is (a CSV dataset, say); fails unless the status is 2xx. */
     public JsonNode ok(String path, String contentType, String body) {
-        return ok(path, send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
-            .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build()));
+        return ok(
+                path,
+                send(HttpRequest.newBuilder(URI.create(base + path))
+                        .timeout(Duration.ofMinutes(5))
+                        .header("Content-Type", contentType)
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build()));
     }
 
     private static JsonNode ok(String path, Response response) {
@@ -92,8 +105,11 @@ public final class Http {
      * fails unless the status is 2xx.
      */
     public JsonNode upload(String path, String contentType, java.util.function.Supplier<java.io.InputStream> body) {
-        var response = send(HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(30))
-            .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofInputStream(body)).build());
+        var response = send(HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofMinutes(30))
+                .header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(body))
+                .build());
         if (response.status() / 100 != 2) {
             throw new IllegalStateException("POST " + path + " answered " + response.status() + ": " + response.body());
         }

@@ -31,21 +31,35 @@ public final class Platform implements AutoCloseable {
     /** Starts the jar with its defaults plus {@code extraArgs} ({@code --name=value}, e.g. a lane count). */
     public static Platform start(Path jar, String... extraArgs) throws IOException, InterruptedException {
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException(jar + " is missing: build it with ./mvnw -B package -DskipTests, or pass --api URL");
+            throw new IllegalStateException(
+                    jar + " is missing: build it with ./mvnw -B package -DskipTests, or pass --api URL");
         }
         var dataDir = Files.createTempDirectory("shardflow-bench");
         int port = freePort();
         int kafkaPort = freePort();
         int postgresPort = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
-            "--shardflow.data-dir=" + dataDir, "--server.port=" + port, "--shardflow.local.kafka-port=" + kafkaPort,
-            "--shardflow.local.postgres-port=" + postgresPort, "--spring.main.banner-mode=off"));
+        var command = new java.util.ArrayList<>(List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-jar",
+                jar.toString(),
+                "--shardflow.data-dir=" + dataDir,
+                "--server.port=" + port,
+                "--shardflow.local.kafka-port=" + kafkaPort,
+                "--shardflow.local.postgres-port=" + postgresPort,
+                "--spring.main.banner-mode=off"));
         command.addAll(List.of(extraArgs));
         var process = new ProcessBuilder(command)
-            .redirectErrorStream(true).redirectOutput(dataDir.resolve("platform.log").toFile()).start();
-        var platform = new Platform(process, dataDir, "http://127.0.0.1:" + port,
-            "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres", "127.0.0.1:" + kafkaPort);
+                .redirectErrorStream(true)
+                .redirectOutput(dataDir.resolve("platform.log").toFile())
+                .start();
+        var platform = new Platform(
+                process,
+                dataDir,
+                "http://127.0.0.1:" + port,
+                "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres",
+                "127.0.0.1:" + kafkaPort);
         platform.awaitHealthy(Duration.ofMinutes(3));
         return platform;
     }
@@ -72,13 +86,22 @@ public final class Platform implements AutoCloseable {
     public double cpuSeconds() {
         var processes = Stream.concat(Stream.of(process.toHandle()), process.descendants());
         try {
-            long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid")).getFirst().strip());
-            var postgres = ProcessHandle.of(postmaster).stream().flatMap(p -> Stream.concat(Stream.of(p), p.descendants()));
+            long postmaster = Long.parseLong(Files.readAllLines(dataDir.resolve("postgres/postmaster.pid"))
+                    .getFirst()
+                    .strip());
+            var postgres =
+                    ProcessHandle.of(postmaster).stream().flatMap(p -> Stream.concat(Stream.of(p), p.descendants()));
             processes = Stream.concat(processes, postgres).distinct();
         } catch (IOException | RuntimeException e) {
             // no pid file: PostgreSQL is not (or no longer) running
         }
-        return processes.mapToLong(p -> p.info().totalCpuDuration().map(Duration::toNanos).orElse(0L)).sum() / 1e9;
+        return processes
+                        .mapToLong(p -> p.info()
+                                .totalCpuDuration()
+                                .map(Duration::toNanos)
+                                .orElse(0L))
+                        .sum()
+                / 1e9;
     }
 
     private void awaitHealthy(Duration timeout) throws InterruptedException {
@@ -87,7 +110,7 @@ public final class Platform implements AutoCloseable {
 
     /** Waits until the process's health endpoint says UP; fails if it exits first or stays down past the timeout. */
     private static void awaitUp(Process process, String url, String what, Path log, Duration timeout)
-        throws InterruptedException {
+            throws InterruptedException {
         var http = new Http(url);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -96,7 +119,8 @@ public final class Platform implements AutoCloseable {
             }
             try {
                 var health = http.get("/actuator/health");
-                if (health.status() == 200 && "UP".equals(health.body().get("status").asString())) {
+                if (health.status() == 200
+                        && "UP".equals(health.body().get("status").asString())) {
                     return;
                 }
             } catch (IllegalStateException notYet) {
@@ -126,14 +150,25 @@ public final class Platform implements AutoCloseable {
     public Worker startWorker(Path jar, String heap, String... extraArgs) throws IOException, InterruptedException {
         int port = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = new java.util.ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx" + heap,
-            "-Dloader.main=io.shardflow.worker.WorkerApplication", "-cp", jar.toString(),
-            "org.springframework.boot.loader.launch.PropertiesLauncher",
-            "--spring.datasource.url=" + jdbcUrl, "--spring.datasource.username=postgres",
-            "--spring.kafka.bootstrap-servers=" + kafka, "--server.port=" + port, "--spring.main.banner-mode=off"));
+        var command = new java.util.ArrayList<>(List.of(
+                java,
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx" + heap,
+                "-Dloader.main=io.shardflow.worker.WorkerApplication",
+                "-cp",
+                jar.toString(),
+                "org.springframework.boot.loader.launch.PropertiesLauncher",
+                "--spring.datasource.url=" + jdbcUrl,
+                "--spring.datasource.username=postgres",
+                "--spring.kafka.bootstrap-servers=" + kafka,
+                "--server.port=" + port,
+                "--spring.main.banner-mode=off"));
         command.addAll(List.of(extraArgs));
         var log = Files.createTempFile(dataDir, "worker", ".log");
-        var process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        var process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         var worker = new Worker(process, "http://127.0.0.1:" + port, log);
         worker.awaitHealthy(Duration.ofMinutes(2));
         return worker;

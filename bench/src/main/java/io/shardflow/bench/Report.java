@@ -8,22 +8,30 @@ import java.util.List;
 
 /** Writes {@code docs/benchmarks.md}: how it was run, on what machine, and each scenario's section. */
 public final class Report {
-    private Report() {
-    }
+    private Report() {}
 
-    public record Section(String title, String markdown) {
-    }
+    public record Section(String title, String markdown) {}
 
     public static void write(Path out, BenchOptions options, String target, List<Section> sections) throws IOException {
         var text = new StringBuilder();
         text.append("# Benchmarks\n\n");
-        text.append("Written by `java -jar bench/target/shardflow-bench.jar").append(options.quick() ? " --quick" : "")
-            .append("` on ").append(LocalDate.now()).append(" against ").append(target).append(". Figures are medians over ")
-            .append(options.repeats()).append(" run(s), with the spread (min–max) where there were several; every ratio")
-            .append(" compares figures measured side by side in the same run.\n\n");
+        text.append("Written by `java -jar bench/target/shardflow-bench.jar")
+                .append(options.quick() ? " --quick" : "")
+                .append("` on ")
+                .append(LocalDate.now())
+                .append(" against ")
+                .append(target)
+                .append(". Figures are medians over ")
+                .append(options.repeats())
+                .append(" run(s), with the spread (min–max) where there were several; every ratio")
+                .append(" compares figures measured side by side in the same run.\n\n");
         text.append("Machine: ").append(machine()).append("\n");
         for (var section : sections) {
-            text.append("\n## ").append(section.title()).append("\n\n").append(section.markdown().strip()).append("\n");
+            text.append("\n## ")
+                    .append(section.title())
+                    .append("\n\n")
+                    .append(section.markdown().strip())
+                    .append("\n");
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, text);
@@ -38,27 +46,38 @@ public final class Report {
 
     /** The link from the report to one of its charts. */
     public static String chartLink(Path out, Path chart) {
-        return out.toAbsolutePath().getParent().relativize(chart.toAbsolutePath()).toString();
+        return out.toAbsolutePath()
+                .getParent()
+                .relativize(chart.toAbsolutePath())
+                .toString();
     }
 
     /** Cores, CPU model, memory and JDK of the machine the benchmark runs on. */
     static String machine() {
         String cpu = "unknown CPU";
         try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
-                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse(cpu);
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                    .orElse(cpu);
         } catch (IOException | RuntimeException e) {
             // not Linux: leave it unknown
         }
         long memory = 0;
         try {
-            memory = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
-                .findFirst().map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024 / 1024).orElse(0L);
+            memory = Files.readAllLines(Path.of("/proc/meminfo")).stream()
+                    .filter(l -> l.startsWith("MemTotal"))
+                    .findFirst()
+                    .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024 / 1024)
+                    .orElse(0L);
         } catch (IOException | RuntimeException e) {
             // unknown
         }
-        return Runtime.getRuntime().availableProcessors() + " cores, " + cpu + (memory > 0 ? ", " + memory + " GiB" : "")
-            + ", JDK " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), " + System.getProperty("os.name")
-            + " " + System.getProperty("os.arch");
+        return Runtime.getRuntime().availableProcessors() + " cores, " + cpu
+                + (memory > 0 ? ", " + memory + " GiB" : "")
+                + ", JDK " + Runtime.version() + " (" + System.getProperty("java.vendor") + "), "
+                + System.getProperty("os.name")
+                + " " + System.getProperty("os.arch");
     }
 }

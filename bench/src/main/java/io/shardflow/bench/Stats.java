@@ -7,7 +7,8 @@ import java.util.List;
 public record Stats(double[] sorted) {
 
     public static Stats of(List<Double> values) {
-        return new Stats(values.stream().mapToDouble(Double::doubleValue).sorted().toArray());
+        return new Stats(
+                values.stream().mapToDouble(Double::doubleValue).sorted().toArray());
     }
 
     public static Stats of(double... values) {
@@ -46,6 +47,7 @@ public record Stats(double[] sorted) {
         if (sorted.length == 1) {
             return String.format(format, median());
         }
-        return String.format(format, median()) + " (" + String.format(format, min()) + "–" + String.format(format, max()) + ")";
+        return String.format(format, median()) + " (" + String.format(format, min()) + "–"
+                + String.format(format, max()) + ")";
     }
 }

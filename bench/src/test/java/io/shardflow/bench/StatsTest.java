@@ -30,6 +30,6 @@ class StatsTest {
         assertThat(options.scenarios()).containsExactly("generation");
         assertThat(options.api()).isEqualTo("http://x:1");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse("--fast"))
-            .hasMessageContaining("unknown option --fast");
+                .hasMessageContaining("unknown option --fast");
     }
 }

@@ -39,8 +39,16 @@ class RepositoriesIT {
     private final ResultStore results = new ResultStore(db.jdbc, db.template, partials);
 
     private static JobSpec spec() {
-        return new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(UUID.randomUUID()),
-            new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")), null, null, null, null, null, null);
+        return new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(UUID.randomUUID()),
+                new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     @Test
@@ -63,16 +71,20 @@ class RepositoriesIT {
         var id = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
 
         assertThat(jobs.transition(id, JobStatus.QUEUED, JobStatus.PLANNING)).isTrue();
-        assertThat(jobs.transition(id, JobStatus.QUEUED, JobStatus.PLANNING)).as("lost race").isFalse();
+        assertThat(jobs.transition(id, JobStatus.QUEUED, JobStatus.PLANNING))
+                .as("lost race")
+                .isFalse();
         assertThatThrownBy(() -> jobs.transition(id, JobStatus.PLANNING, JobStatus.SUCCEEDED))
-            .isInstanceOf(IllegalTransitionException.class);
+                .isInstanceOf(IllegalTransitionException.class);
         assertThat(jobs.transition(id, JobStatus.PLANNING, JobStatus.RUNNING)).isTrue();
         var running = jobs.find(id).orElseThrow();
         assertThat(running.startedAt()).isNotNull();
         assertThat(running.version()).isEqualTo(2);
 
         assertThat(jobs.finishUnlessTerminal(id, JobStatus.CANCELLED, null)).isTrue();
-        assertThat(jobs.finishUnlessTerminal(id, JobStatus.FAILED, "late")).as("already ended").isFalse();
+        assertThat(jobs.finishUnlessTerminal(id, JobStatus.FAILED, "late"))
+                .as("already ended")
+                .isFalse();
         var ended = jobs.find(id).orElseThrow();
         assertThat(ended.status()).isEqualTo(JobStatus.CANCELLED);
         assertThat(ended.finishedAt()).isNotNull();
@@ -95,10 +107,17 @@ class RepositoriesIT {
         var b = jobs.insert(UUID.randomUUID(), tenant, spec(), null);
         jobs.finishUnlessTerminal(a, JobStatus.FAILED, "x");
 
-        assertThat(jobs.list(new JobQuery(tenant, null, JobType.INFERENCE, 0, 10))).extracting(r -> r.id()).containsExactly(b, a);
-        assertThat(jobs.list(new JobQuery(tenant, JobStatus.FAILED, null, 0, 10))).extracting(r -> r.id()).containsExactly(a);
-        assertThat(jobs.count(new JobQuery(tenant, JobStatus.QUEUED, null, 0, 10))).isEqualTo(1);
-        assertThat(jobs.list(new JobQuery(tenant, null, null, 1, 1))).extracting(r -> r.id()).containsExactly(a);
+        assertThat(jobs.list(new JobQuery(tenant, null, JobType.INFERENCE, 0, 10)))
+                .extracting(r -> r.id())
+                .containsExactly(b, a);
+        assertThat(jobs.list(new JobQuery(tenant, JobStatus.FAILED, null, 0, 10)))
+                .extracting(r -> r.id())
+                .containsExactly(a);
+        assertThat(jobs.count(new JobQuery(tenant, JobStatus.QUEUED, null, 0, 10)))
+                .isEqualTo(1);
+        assertThat(jobs.list(new JobQuery(tenant, null, null, 1, 1)))
+                .extracting(r -> r.id())
+                .containsExactly(a);
     }
 
     @Test
@@ -132,8 +151,10 @@ class RepositoriesIT {
 
         List<ShardRow> expired = db.tx.execute(s -> shards.lockExpired(Instant.now(), 1000));
         assertThat(expired).extracting(ShardRow::key).contains(key);
-        assertThat(shards.extendLease(key, 1, "dead-" + jobId, Instant.now().plus(1, ChronoUnit.MINUTES))).isTrue();
-        assertThat(shards.extendLease(key, 1, "someone-else", Instant.now().plus(1, ChronoUnit.MINUTES))).isFalse();
+        assertThat(shards.extendLease(key, 1, "dead-" + jobId, Instant.now().plus(1, ChronoUnit.MINUTES)))
+                .isTrue();
+        assertThat(shards.extendLease(key, 1, "someone-else", Instant.now().plus(1, ChronoUnit.MINUTES)))
+                .isFalse();
         List<ShardRow> afterHeartbeat = db.tx.execute(s -> shards.lockExpired(Instant.now(), 1000));
         assertThat(afterHeartbeat).extracting(ShardRow::key).doesNotContain(key);
     }
@@ -242,10 +263,12 @@ class RepositoriesIT {
             }
         }
         assertThatThrownBy(() -> datasets.forEachWindow(dataset, columns, 0, 1_000, 128, (from, to, window) -> {
-            if (from > 0) {
-                throw new IllegalStateException("stop at " + from);
-            }
-        })).isInstanceOf(IllegalStateException.class).hasMessage("stop at 128");
+                    if (from > 0) {
+                        throw new IllegalStateException("stop at " + from);
+                    }
+                }))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("stop at 128");
         float[] whole = datasets.readRows(dataset, columns, 37, 1_000);
         assertThat(joined).hasSize(whole.length);
         for (int r = 37; r < 1_000; r++) {
@@ -260,15 +283,20 @@ class RepositoriesIT {
     void modelsStoreOneTensorPerParameterAndLoadThemBack() {
         var id = UUID.randomUUID();
         var architecture = new LinearArchitecture(3, 2);
-        var layers = new ParameterSpec(new float[][] {{1, 2, 3}, {4, 5, 6}}, new float[] {7, 8}, null).toLayers(architecture);
+        var layers = new ParameterSpec(new float[][] {{1, 2, 3}, {4, 5, 6}}, new float[] {7, 8}, null)
+                .toLayers(architecture);
         models.create(id, "t1", "lin", architecture, layers, ModelRepository.Lineage.NONE);
 
         var model = models.find(id).orElseThrow();
         assertThat(model.architecture()).isEqualTo(architecture);
         assertThat(model.parameterBytes()).isEqualTo(8 * 4);
         assertThat(models.loadLayers(model)).isEqualTo(layers);
-        assertThat(db.jdbc.sql("select count(*) from model_tiles where model_id = ?").param(id).query(Integer.class).single())
-            .isEqualTo(2);
+        assertThat(db.jdbc
+                        .sql("select count(*) from model_tiles where model_id = ?")
+                        .param(id)
+                        .query(Integer.class)
+                        .single())
+                .isEqualTo(2);
     }
 
     @Test
@@ -277,13 +305,18 @@ class RepositoriesIT {
         var architecture = new io.shardflow.core.models.MlpArchitecture(List.of(1100, 600, 3), null);
         models.createSeeded(id, "t1", "big", architecture, 5);
         // a 600 x 1100 weight is 2 x 3 tiles of at most 512 x 512
-        assertThat(db.jdbc.sql("select count(*) from model_tiles where model_id = ? and name = 'layers.0.weight'")
-            .param(id).query(Integer.class).single()).isEqualTo(6);
+        assertThat(db.jdbc
+                        .sql("select count(*) from model_tiles where model_id = ? and name = 'layers.0.weight'")
+                        .param(id)
+                        .query(Integer.class)
+                        .single())
+                .isEqualTo(6);
         var whole = models.loadLayers(models.find(id).orElseThrow());
         float[] slice = models.weightSlice(id, 0, 500, 530, 1000, 1100);
         for (int r = 0; r < 30; r++) {
             for (int c = 0; c < 100; c++) {
-                assertThat(slice[r * 100 + c]).isEqualTo(whole.getFirst().weight().get(500 + r, 1000 + c));
+                assertThat(slice[r * 100 + c])
+                        .isEqualTo(whole.getFirst().weight().get(500 + r, 1000 + c));
             }
         }
         float bound = (float) Math.sqrt(6.0 / (1100 + 600));

@@ -21,11 +21,10 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("shardflow.scheduler")
 public record SchedulerSettings(
-    @DefaultValue("5m") Duration dispatchLease,
-    @DefaultValue("1s") Duration sweepInterval,
-    @DefaultValue("15s") Duration workerFreshness,
-    @DefaultValue("1") @Min(1) int fallbackShards,
-    @DefaultValue("30s") Duration stallAfter,
-    @DefaultValue("10s") Duration reconcileInterval,
-    @DefaultValue("50") @Min(1) int checkpointEvery) {
-}
+        @DefaultValue("5m") Duration dispatchLease,
+        @DefaultValue("1s") Duration sweepInterval,
+        @DefaultValue("15s") Duration workerFreshness,
+        @DefaultValue("1") @Min(1) int fallbackShards,
+        @DefaultValue("30s") Duration stallAfter,
+        @DefaultValue("10s") Duration reconcileInterval,
+        @DefaultValue("50") @Min(1) int checkpointEvery) {}

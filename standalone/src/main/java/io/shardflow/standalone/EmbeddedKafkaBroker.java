@@ -48,15 +48,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             Files.createDirectories(directory);
             var config = KafkaConfig.fromProps(properties(), false);
             new Formatter()
-                .setNodeId(1)
-                .setClusterId(clusterId())
-                .setDirectories(List.of(logs().toString()))
-                .setMetadataLogDirectory(logs().toString())
-                .setControllerListenerName("CONTROLLER")
-                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
-                .setIgnoreFormatted(true)
-                .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
-                .run();
+                    .setNodeId(1)
+                    .setClusterId(clusterId())
+                    .setDirectories(List.of(logs().toString()))
+                    .setMetadataLogDirectory(logs().toString())
+                    .setControllerListenerName("CONTROLLER")
+                    .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                    .setIgnoreFormatted(true)
+                    .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                    .run();
             var started = new KafkaRaftServer(config, Time.SYSTEM);
             started.startup();
             server = started;

@@ -17,8 +17,8 @@ public final class ShardflowStandalone implements AutoCloseable {
     private final EmbeddedKafkaBroker kafka;
     private final ConfigurableApplicationContext context;
 
-    private ShardflowStandalone(EmbeddedPostgresServer postgres, EmbeddedKafkaBroker kafka,
-                                ConfigurableApplicationContext context) {
+    private ShardflowStandalone(
+            EmbeddedPostgresServer postgres, EmbeddedKafkaBroker kafka, ConfigurableApplicationContext context) {
         this.postgres = postgres;
         this.kafka = kafka;
         this.context = context;
@@ -33,7 +33,8 @@ public final class ShardflowStandalone implements AutoCloseable {
     public static ShardflowStandalone start(String... args) {
         var env = new StandardEnvironment();
         env.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
-        Path dataDir = Path.of(env.getProperty("shardflow.data-dir", "shardflow-data")).toAbsolutePath();
+        Path dataDir =
+                Path.of(env.getProperty("shardflow.data-dir", "shardflow-data")).toAbsolutePath();
         int kafkaPort = env.getProperty("shardflow.local.kafka-port", Integer.class, 9092);
         int postgresPort = env.getProperty("shardflow.local.postgres-port", Integer.class, 0);
         int partitions = env.getProperty("shardflow.messaging.partitions", Integer.class, 12);
@@ -43,14 +44,19 @@ public final class ShardflowStandalone implements AutoCloseable {
         try {
             kafka = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort, partitions);
             var local = Map.<String, Object>of(
-                "spring.datasource.url", postgres.jdbcUrl(),
-                "spring.datasource.username", "postgres",
-                "spring.datasource.password", "",
-                "spring.kafka.bootstrap-servers", kafka.bootstrapServers());
+                    "spring.datasource.url",
+                    postgres.jdbcUrl(),
+                    "spring.datasource.username",
+                    "postgres",
+                    "spring.datasource.password",
+                    "",
+                    "spring.kafka.bootstrap-servers",
+                    kafka.bootstrapServers());
             var app = new SpringApplication(StandaloneApplication.class);
             app.setRegisterShutdownHook(false);
-            app.addInitializers(ctx -> ctx.getEnvironment().getPropertySources()
-                .addFirst(new MapPropertySource("shardflow-local", local)));
+            app.addInitializers(ctx -> ctx.getEnvironment()
+                    .getPropertySources()
+                    .addFirst(new MapPropertySource("shardflow-local", local)));
             return new ShardflowStandalone(postgres, kafka, app.run(args));
         } catch (RuntimeException e) {
             if (kafka != null) {

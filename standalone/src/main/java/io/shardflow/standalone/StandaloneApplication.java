@@ -23,18 +23,15 @@ public class StandaloneApplication {
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnExpression(SERVICES + "('api')")
     @Import(ApiApplication.class)
-    static class Api {
-    }
+    static class Api {}
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnExpression(SERVICES + "('scheduler')")
     @Import(SchedulerApplication.class)
-    static class Scheduler {
-    }
+    static class Scheduler {}
 
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnExpression(SERVICES + "('worker')")
     @Import(WorkerApplication.class)
-    static class Worker {
-    }
+    static class Worker {}
 }

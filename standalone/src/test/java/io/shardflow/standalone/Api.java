@@ -14,7 +14,8 @@ import tools.jackson.databind.json.JsonMapper;
 /** A small HTTP client for the REST API, as a business app would use it. */
 final class Api {
     static final JsonMapper JSON = JsonMapper.builder().build();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
 
     Api(String base) {
@@ -41,17 +42,24 @@ final class Api {
     }
 
     Response getAs(String path, String tenant) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("X-Tenant", tenant).GET().build());
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("X-Tenant", tenant)
+                .GET()
+                .build());
     }
 
     Response get(String path, String accept) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Accept", accept).GET().build());
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Accept", accept)
+                .GET()
+                .build());
     }
 
     Response postJson(String path, Object body, String... headers) {
         String text = body instanceof String s ? s : JSON.writeValueAsString(body);
-        var builder = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(text));
+        var builder = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(text));
         for (int i = 0; i + 1 < headers.length; i += 2) {
             builder.header(headers[i], headers[i + 1]);
         }
@@ -59,29 +67,40 @@ final class Api {
     }
 
     Response postCsv(String path, String csv) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "text/csv")
-            .POST(HttpRequest.BodyPublishers.ofString(csv)).build());
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "text/csv")
+                .POST(HttpRequest.BodyPublishers.ofString(csv))
+                .build());
     }
 
     Response postNdjson(String path, String lines) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/x-ndjson")
-            .POST(HttpRequest.BodyPublishers.ofString(lines)).build());
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString(lines))
+                .build());
     }
 
     Response postText(String path, String text) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "text/plain; charset=utf-8")
-            .POST(HttpRequest.BodyPublishers.ofString(text)).build());
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .POST(HttpRequest.BodyPublishers.ofString(text))
+                .build());
     }
 
     Response post(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.noBody()).build());
+        return send(HttpRequest.newBuilder(URI.create(base + path))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
     }
 
     private Response send(HttpRequest request) {
         try {
             var response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Response(response.statusCode(), response.headers().firstValue("content-type").orElse(""),
-                response.body(), response.headers().map());
+            return new Response(
+                    response.statusCode(),
+                    response.headers().firstValue("content-type").orElse(""),
+                    response.body(),
+                    response.headers().map());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

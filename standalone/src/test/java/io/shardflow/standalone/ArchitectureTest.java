@@ -10,42 +10,71 @@ import org.junit.jupiter.api.Test;
 /** Dependencies point one way: services → db → core, and services never call each other. */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .importPackages("io.shardflow");
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.shardflow");
 
     @Test
     void coreKnowsNoFrameworkAndNoService() {
-        noClasses().that().resideInAPackage("io.shardflow.core..")
-            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "org.apache.kafka..", "ai.djl..",
-                "io.shardflow.db..", "io.shardflow.api..", "io.shardflow.scheduler..", "io.shardflow.worker..")
-            .check(CLASSES);
+        noClasses()
+                .that()
+                .resideInAPackage("io.shardflow.core..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                        "org.springframework..",
+                        "org.apache.kafka..",
+                        "ai.djl..",
+                        "io.shardflow.db..",
+                        "io.shardflow.api..",
+                        "io.shardflow.scheduler..",
+                        "io.shardflow.worker..")
+                .check(CLASSES);
     }
 
     @Test
     void dbKnowsNoService() {
-        noClasses().that().resideInAPackage("io.shardflow.db..")
-            .should().dependOnClassesThat().resideInAnyPackage("io.shardflow.api..", "io.shardflow.scheduler..",
-                "io.shardflow.worker..")
-            .check(CLASSES);
+        noClasses()
+                .that()
+                .resideInAPackage("io.shardflow.db..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.shardflow.api..", "io.shardflow.scheduler..", "io.shardflow.worker..")
+                .check(CLASSES);
     }
 
     @Test
     void servicesTalkOnlyThroughKafkaAndPostgres() {
-        noClasses().that().resideInAPackage("io.shardflow.api..")
-            .should().dependOnClassesThat().resideInAnyPackage("io.shardflow.scheduler..", "io.shardflow.worker..")
-            .check(CLASSES);
-        noClasses().that().resideInAPackage("io.shardflow.scheduler..")
-            .should().dependOnClassesThat().resideInAnyPackage("io.shardflow.api..", "io.shardflow.worker..")
-            .check(CLASSES);
-        noClasses().that().resideInAPackage("io.shardflow.worker..")
-            .should().dependOnClassesThat().resideInAnyPackage("io.shardflow.api..", "io.shardflow.scheduler..")
-            .check(CLASSES);
+        noClasses()
+                .that()
+                .resideInAPackage("io.shardflow.api..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.shardflow.scheduler..", "io.shardflow.worker..")
+                .check(CLASSES);
+        noClasses()
+                .that()
+                .resideInAPackage("io.shardflow.scheduler..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.shardflow.api..", "io.shardflow.worker..")
+                .check(CLASSES);
+        noClasses()
+                .that()
+                .resideInAPackage("io.shardflow.worker..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.shardflow.api..", "io.shardflow.scheduler..")
+                .check(CLASSES);
     }
 
     @Test
     void onlyTheWorkerComputes() {
-        noClasses().that().resideOutsideOfPackages("io.shardflow.worker..")
-            .should().dependOnClassesThat().resideInAPackage("ai.djl..")
-            .check(CLASSES);
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("io.shardflow.worker..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("ai.djl..")
+                .check(CLASSES);
     }
 }

@@ -21,7 +21,8 @@ class BadInputIT {
     @BeforeEach
     void inputs() {
         datasetId = created(api.postCsv("/api/v1/datasets?name=bad-input", "x,y\n1,2\n3,4\n"));
-        modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(1, 2, 1).linearRequest("bad-input")));
+        modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(1, 2, 1).linearRequest("bad-input")));
     }
 
     private static void assertProblem(Api.Response response, int status, String field) {
@@ -36,7 +37,8 @@ class BadInputIT {
 
     @Test
     void anUnknownModelIsRejectedAtIntake() {
-        var response = api.postJson("/api/v1/jobs", inferenceJob(UUID.randomUUID().toString(), datasetId, List.of("x", "y"), 2));
+        var response = api.postJson(
+                "/api/v1/jobs", inferenceJob(UUID.randomUUID().toString(), datasetId, List.of("x", "y"), 2));
         assertProblem(response, 400, "model.id");
         assertThat(response.json().get("detail").asString()).contains("does not exist");
     }
@@ -57,18 +59,35 @@ class BadInputIT {
 
     @Test
     void wrongParameterShapesNameTheOffendingTensor() {
-        var rowTooShort = Map.of("name", "m", "architecture", Map.of("kind", "linear", "inputs", 3, "outputs", 2),
-            "parameters", Map.of("weight", new float[][] {{1, 2, 3}, {4, 5}}, "bias", new float[] {0, 0}));
+        var rowTooShort = Map.of(
+                "name",
+                "m",
+                "architecture",
+                Map.of("kind", "linear", "inputs", 3, "outputs", 2),
+                "parameters",
+                Map.of("weight", new float[][] {{1, 2, 3}, {4, 5}}, "bias", new float[] {0, 0}));
         assertProblem(api.postJson("/api/v1/models", rowTooShort), 400, "parameters.weight[1]");
 
-        var wrongBias = Map.of("name", "m", "architecture", Map.of("kind", "mlp", "layers", List.of(2, 3, 1)),
-            "parameters", Map.of("layers", List.of(
-                Map.of("weight", new float[][] {{1, 2}, {3, 4}, {5, 6}}, "bias", new float[] {0, 0, 0}),
-                Map.of("weight", new float[][] {{1, 2, 3}}, "bias", new float[] {0, 0}))));
+        var wrongBias = Map.of(
+                "name",
+                "m",
+                "architecture",
+                Map.of("kind", "mlp", "layers", List.of(2, 3, 1)),
+                "parameters",
+                Map.of(
+                        "layers",
+                        List.of(
+                                Map.of("weight", new float[][] {{1, 2}, {3, 4}, {5, 6}}, "bias", new float[] {0, 0, 0}),
+                                Map.of("weight", new float[][] {{1, 2, 3}}, "bias", new float[] {0, 0}))));
         assertProblem(api.postJson("/api/v1/models", wrongBias), 400, "parameters.layers[1].bias");
 
-        var badWidth = Map.of("name", "m", "architecture", Map.of("kind", "mlp", "layers", List.of(2, 0, 1)),
-            "parameters", Map.of("layers", List.of()));
+        var badWidth = Map.of(
+                "name",
+                "m",
+                "architecture",
+                Map.of("kind", "mlp", "layers", List.of(2, 0, 1)),
+                "parameters",
+                Map.of("layers", List.of()));
         assertProblem(api.postJson("/api/v1/models", badWidth), 400, "architecture.layers[1]");
 
         var unknownKind = Map.of("name", "m", "architecture", Map.of("kind", "cnn"), "parameters", Map.of());
@@ -78,13 +97,16 @@ class BadInputIT {
     @Test
     void anIdempotencyKeyReusedForAnotherRequestIsRejected() {
         String key = UUID.randomUUID().toString();
-        var first = api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x", "y"), 1), "Idempotency-Key", key);
+        var first = api.postJson(
+                "/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x", "y"), 1), "Idempotency-Key", key);
         assertThat(first.status()).isEqualTo(202);
 
-        var other = api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x", "y"), 2), "Idempotency-Key", key);
+        var other = api.postJson(
+                "/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x", "y"), 2), "Idempotency-Key", key);
 
         assertProblem(other, 400, "Idempotency-Key");
-        assertThat(other.json().get("detail").asString()).contains(first.json().get("id").asString());
+        assertThat(other.json().get("detail").asString())
+                .contains(first.json().get("id").asString());
     }
 
     @Test
@@ -94,28 +116,66 @@ class BadInputIT {
 
     @Test
     void malformedJsonIsABadRequestNeverAServerError() {
-        assertThat(api.postJson("/api/v1/jobs", "{\"type\":\"INFERENCE\",").status()).isEqualTo(400);
+        assertThat(api.postJson("/api/v1/jobs", "{\"type\":\"INFERENCE\",").status())
+                .isEqualTo(400);
         assertThat(api.postJson("/api/v1/jobs", "not json").status()).isEqualTo(400);
         assertThat(api.postJson("/api/v1/jobs", "").status()).isEqualTo(400);
         assertProblem(api.postJson("/api/v1/jobs", "{\"type\":\"SORTING\"}"), 400, "type");
         assertProblem(api.postJson("/api/v1/jobs", "{\"type\":\"INFERENCE\"}"), 400, "model");
-        assertProblem(api.postJson("/api/v1/jobs", "{\"type\":\"INFERENCE\",\"model\":{\"id\":\"nope\"}}"), 400, "model.id");
-        assertProblem(api.postJson("/api/v1/jobs", Map.of("type", "INFERENCE", "model", Map.of("id", modelId),
-            "dataset", Map.of("id", datasetId, "features", List.of("x", "y")),
-            "parallelism", Map.of("strategy", "DATA", "dataShards", 0))), 400, "parallelism.dataShards");
-        assertProblem(api.postJson("/api/v1/jobs", Map.of("type", "INFERENCE", "model", Map.of("id", modelId),
-            "dataset", Map.of("id", datasetId, "features", List.of("x", "y")),
-            "parallelism", Map.of("strategy", "TENSOR"))), 400, "parallelism.modelShards");
-        assertProblem(api.postJson("/api/v1/jobs", Map.of("type", "INFERENCE", "model", Map.of("id", modelId),
-            "dataset", Map.of("id", datasetId, "features", List.of("x", "y")),
-            "parallelism", Map.of("strategy", "TENSOR", "modelShards", 2))), 400, "parallelism.modelShards");
+        assertProblem(
+                api.postJson("/api/v1/jobs", "{\"type\":\"INFERENCE\",\"model\":{\"id\":\"nope\"}}"), 400, "model.id");
+        assertProblem(
+                api.postJson(
+                        "/api/v1/jobs",
+                        Map.of(
+                                "type",
+                                "INFERENCE",
+                                "model",
+                                Map.of("id", modelId),
+                                "dataset",
+                                Map.of("id", datasetId, "features", List.of("x", "y")),
+                                "parallelism",
+                                Map.of("strategy", "DATA", "dataShards", 0))),
+                400,
+                "parallelism.dataShards");
+        assertProblem(
+                api.postJson(
+                        "/api/v1/jobs",
+                        Map.of(
+                                "type",
+                                "INFERENCE",
+                                "model",
+                                Map.of("id", modelId),
+                                "dataset",
+                                Map.of("id", datasetId, "features", List.of("x", "y")),
+                                "parallelism",
+                                Map.of("strategy", "TENSOR"))),
+                400,
+                "parallelism.modelShards");
+        assertProblem(
+                api.postJson(
+                        "/api/v1/jobs",
+                        Map.of(
+                                "type",
+                                "INFERENCE",
+                                "model",
+                                Map.of("id", modelId),
+                                "dataset",
+                                Map.of("id", datasetId, "features", List.of("x", "y")),
+                                "parallelism",
+                                Map.of("strategy", "TENSOR", "modelShards", 2))),
+                400,
+                "parallelism.modelShards");
     }
 
     @Test
     void aCsvWithABadValueNamesItsRowAndColumnAndStoresNothing() {
         var response = api.postCsv("/api/v1/datasets?name=broken", "a,b\n1,2\n3,oops\n");
         assertProblem(response, 400, "body");
-        assertThat(response.json().get("detail").asString()).contains("row 2").contains("'b'").contains("oops");
+        assertThat(response.json().get("detail").asString())
+                .contains("row 2")
+                .contains("'b'")
+                .contains("oops");
         assertProblem(api.postCsv("/api/v1/datasets?name=ragged", "a,b\n1,2\n3\n"), 400, "body");
         assertProblem(api.postCsv("/api/v1/datasets?name=dupes", "a,a\n1,2\n"), 400, "body");
         assertProblem(api.postCsv("/api/v1/datasets?name=inf", "a\nInfinity\n"), 400, "body");

@@ -34,11 +34,21 @@ class DashboardIT {
 
     @BeforeAll
     static void browser() {
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-            .setExecutablePath(Paths.get("/usr/bin/chromium")).setHeadless(true)
-            .setArgs(List.of("--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync")));
+        playwright = Playwright.create(
+                new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
+        browser = playwright
+                .chromium()
+                .launch(new BrowserType.LaunchOptions()
+                        .setExecutablePath(Paths.get("/usr/bin/chromium"))
+                        .setHeadless(true)
+                        .setArgs(List.of(
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-quic",
+                                "--no-first-run",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync")));
     }
 
     @AfterAll
@@ -55,8 +65,11 @@ class DashboardIT {
 
     @Test
     void aJobReachesSucceededOnTheListWithoutAReload() {
-        String datasetId = created(api.postCsv("/api/v1/datasets?name=dashboard", Fixtures.randomTable(91, 40, List.of("a", "b")).csv()));
-        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(92, 2, 3).linearRequest("dashboard")));
+        String datasetId = created(api.postCsv(
+                "/api/v1/datasets?name=dashboard",
+                Fixtures.randomTable(91, 40, List.of("a", "b")).csv()));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(92, 2, 3).linearRequest("dashboard")));
         var page = page();
         page.navigate(base + "/");
 
@@ -67,7 +80,8 @@ class DashboardIT {
         page.navigate(base + "/jobs/" + jobId);
         assertThat(page.locator("#job-status")).hasText("SUCCEEDED");
         assertThat(page.locator(".cell.DONE")).hasCount(2);
-        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("job.png")).setFullPage(true));
+        page.screenshot(
+                new Page.ScreenshotOptions().setPath(SHOTS.resolve("job.png")).setFullPage(true));
         page.navigate(base + "/workers");
         assertThat(page.locator("tbody tr").first()).containsText(" / 2");
         assertThat(page.locator("tbody tr").first()).containsText("ago");
@@ -80,9 +94,14 @@ class DashboardIT {
 
     @Test
     void aRunningJobIsCancelledFromItsPage() {
-        String datasetId = created(api.postCsv("/api/v1/datasets?name=dashboard-cancel", Fixtures.randomTable(93, 40, List.of("a")).csv()));
-        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(94, 1, 1).linearRequest("cancel me")));
-        var lanes = platform.context().getBean(KafkaListenerEndpointRegistry.class).getListenerContainer(ShardTaskListener.LISTENER_ID);
+        String datasetId = created(api.postCsv(
+                "/api/v1/datasets?name=dashboard-cancel",
+                Fixtures.randomTable(93, 40, List.of("a")).csv()));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(94, 1, 1).linearRequest("cancel me")));
+        var lanes = platform.context()
+                .getBean(KafkaListenerEndpointRegistry.class)
+                .getListenerContainer(ShardTaskListener.LISTENER_ID);
         lanes.stop();
         try {
             String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a"), 2)));
@@ -105,34 +124,53 @@ class DashboardIT {
     void deadLettersAreCountedInspectedAndReplayed() throws Exception {
         String key = "dashboard-poison-" + UUID.randomUUID();
         var props = new java.util.Properties();
-        props.put("bootstrap.servers", platform.context().getEnvironment().getProperty("spring.kafka.bootstrap-servers"));
-        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(props,
-            new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.ByteArraySerializer())) {
-            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("shardflow.job-requests", key,
-                "definitely not an event".getBytes())).get();
+        props.put(
+                "bootstrap.servers", platform.context().getEnvironment().getProperty("spring.kafka.bootstrap-servers"));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(
+                props,
+                new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(
+                            "shardflow.job-requests", key, "definitely not an event".getBytes()))
+                    .get();
         }
         var page = page();
         page.navigate(base + "/queues?inspect=shardflow.job-requests");
         // the listener dead-letters the record within a few seconds; reload until it is there
-        for (int i = 0; i < 30 && page.locator("tr.letter", new Page.LocatorOptions().setHasText(key)).count() == 0; i++) {
+        for (int i = 0;
+                i < 30
+                        && page.locator("tr.letter", new Page.LocatorOptions().setHasText(key))
+                                        .count()
+                                == 0;
+                i++) {
             page.waitForTimeout(500);
             page.reload();
         }
         var row = page.locator("tr.letter", new Page.LocatorOptions().setHasText(key));
         assertThat(row).hasCount(1);
         assertThat(row).containsText("not a CloudEvent");
-        assertThat(page.locator("tr[data-topic='shardflow.job-requests'] td").nth(3)).not().hasText("—");
-        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("queues.png")).setFullPage(true));
+        assertThat(page.locator("tr[data-topic='shardflow.job-requests'] td").nth(3))
+                .not()
+                .hasText("—");
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SHOTS.resolve("queues.png"))
+                .setFullPage(true));
         page.onDialog(dialog -> dialog.accept());
 
         row.locator("button").click();
 
         // replayed onto its topic, it fails again and comes back as a second dead letter
-        for (int i = 0; i < 30 && page.locator("tr.letter", new Page.LocatorOptions().setHasText(key)).count() < 2; i++) {
+        for (int i = 0;
+                i < 30
+                        && page.locator("tr.letter", new Page.LocatorOptions().setHasText(key))
+                                        .count()
+                                < 2;
+                i++) {
             page.waitForTimeout(500);
             page.reload();
         }
-        assertThat(page.locator("tr.letter", new Page.LocatorOptions().setHasText(key))).hasCount(2);
+        assertThat(page.locator("tr.letter", new Page.LocatorOptions().setHasText(key)))
+                .hasCount(2);
         page.close();
     }
 

@@ -52,7 +52,8 @@ class FaultsIT {
             var cancel = api.post("/api/v1/jobs/" + cancelled + "/cancel");
             assertThat(cancel.status()).isEqualTo(200);
             assertThat(cancel.json().get("status").asString()).isEqualTo("CANCELLED");
-            assertThat(api.get("/api/v1/jobs/" + kept).json().get("status").asString()).isEqualTo("QUEUED");
+            assertThat(api.get("/api/v1/jobs/" + kept).json().get("status").asString())
+                    .isEqualTo("QUEUED");
         } finally {
             platform.kafka().start();
         }
@@ -61,9 +62,15 @@ class FaultsIT {
         assertOutputs(api.get("/api/v1/jobs/" + kept + "/result").json(), table, features, model);
         var jdbc = platform.context().getBean(JdbcClient.class);
         // the cancelled job's request was published too, and the scheduler saw it: yet no shard exists
-        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql("select count(*) from outbox").query(Long.class).single() == 0);
-        assertThat(api.get("/api/v1/jobs/" + cancelled).json().get("status").asString()).isEqualTo("CANCELLED");
-        assertThat(platform.context().getBean(ShardRepository.class).list(UUID.fromString(cancelled))).isEmpty();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> jdbc.sql("select count(*) from outbox")
+                                .query(Long.class)
+                                .single()
+                        == 0);
+        assertThat(api.get("/api/v1/jobs/" + cancelled).json().get("status").asString())
+                .isEqualTo("CANCELLED");
+        assertThat(platform.context().getBean(ShardRepository.class).list(UUID.fromString(cancelled)))
+                .isEmpty();
         assertThat(api.post("/api/v1/jobs/" + cancelled + "/cancel").status()).isEqualTo(409);
     }
 
@@ -74,21 +81,26 @@ class FaultsIT {
         var model = Fixtures.randomDense(14, 3, 4, 2);
         String modelId = created(api.postJson("/api/v1/models", model.mlpRequest("lease")));
         var features = List.of("a", "b", "c");
-        var lanes = platform.context().getBean(KafkaListenerEndpointRegistry.class)
-            .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var lanes = platform.context()
+                .getBean(KafkaListenerEndpointRegistry.class)
+                .getListenerContainer(ShardTaskListener.LISTENER_ID);
         var jdbc = platform.context().getBean(JdbcClient.class);
 
         lanes.stop();
         String jobId;
         try {
             jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 3)));
-            await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
-                    "select count(*) from shards where job_id = ? and status = 'DISPATCHED'")
-                .param(UUID.fromString(jobId)).query(Long.class).single() == 3);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'DISPATCHED'")
+                                    .param(UUID.fromString(jobId))
+                                    .query(Long.class)
+                                    .single()
+                            == 3);
             // a worker took shard 1, then died: its lease is in the past and nobody extends it
             jdbc.sql("update shards set status = 'RUNNING', worker_id = 'worker-that-died', started_at = now(), "
-                    + "lease_until = now() - interval '1 second' where job_id = ? and shard_index = 1")
-                .param(UUID.fromString(jobId)).update();
+                            + "lease_until = now() - interval '1 second' where job_id = ? and shard_index = 1")
+                    .param(UUID.fromString(jobId))
+                    .update();
         } finally {
             lanes.start();
         }
@@ -100,7 +112,8 @@ class FaultsIT {
         assertThat(shards.get(1).workerId()).isNotEqualTo("worker-that-died");
         assertThat(shards.get(0).attempt()).isEqualTo(1);
         var events = api.get("/api/v1/jobs/" + jobId + "/events").json();
-        assertThat(events.findValuesAsString("detail")).anyMatch(d -> d != null && d.contains("worker-that-died stopped heartbeating"));
+        assertThat(events.findValuesAsString("detail"))
+                .anyMatch(d -> d != null && d.contains("worker-that-died stopped heartbeating"));
     }
 
     @Test
@@ -110,13 +123,21 @@ class FaultsIT {
         var model = Fixtures.randomDense(16, 1, 2);
         String modelId = created(api.postJson("/api/v1/models", model.linearRequest("lost-request")));
         var jdbc = platform.context().getBean(JdbcClient.class);
-        var spec = new JobSpec(JobType.INFERENCE,
-            new JobSpec.ModelRef(UUID.fromString(modelId)),
-            new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("a")), null, null, null, null, null, null);
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(UUID.fromString(modelId)),
+                new JobSpec.DatasetRef(UUID.fromString(datasetId), List.of("a")),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
         // accepted a while ago, but its request never reached the scheduler (no outbox row, nothing on Kafka)
-        var jobId = platform.context().getBean(JobRepository.class)
-            .insert(UUID.randomUUID(), "default", spec, null);
-        jdbc.sql("update jobs set created_at = now() - interval '1 minute' where id = ?").param(jobId).update();
+        var jobId = platform.context().getBean(JobRepository.class).insert(UUID.randomUUID(), "default", spec, null);
+        jdbc.sql("update jobs set created_at = now() - interval '1 minute' where id = ?")
+                .param(jobId)
+                .update();
 
         awaitStatus(api, jobId.toString(), "SUCCEEDED");
         assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, List.of("a"), model);
@@ -126,9 +147,11 @@ class FaultsIT {
     void aJobWhoseLastCompletionNoticeWasLostIsMergedByTheReconciler() {
         var table = Fixtures.randomTable(17, 30, List.of("a", "b"));
         String datasetId = created(api.postCsv("/api/v1/datasets?name=lost-notice", table.csv()));
-        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(18, 2, 1).linearRequest("lost-notice")));
-        var lanes = platform.context().getBean(KafkaListenerEndpointRegistry.class)
-            .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(18, 2, 1).linearRequest("lost-notice")));
+        var lanes = platform.context()
+                .getBean(KafkaListenerEndpointRegistry.class)
+                .getListenerContainer(ShardTaskListener.LISTENER_ID);
         var jdbc = platform.context().getBean(JdbcClient.class);
         var partials = platform.context().getBean(PartialStore.class);
 
@@ -137,17 +160,24 @@ class FaultsIT {
         try {
             jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a", "b"), 3)));
             var id = UUID.fromString(jobId);
-            await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.sql(
-                "select count(*) from shards where job_id = ? and status = 'DISPATCHED'").param(id).query(Long.class).single() == 3);
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'DISPATCHED'")
+                                    .param(id)
+                                    .query(Long.class)
+                                    .single()
+                            == 3);
             // every shard finished and stored its partial (shard i's rows hold the value i), but no notice arrived
             for (int shard = 0; shard < 3; shard++) {
                 var values = new float[10];
                 Arrays.fill(values, shard);
-                partials.put(new ShardKey(id, 0, 0, shard), 1,
-                    TensorCodec.encode(Tensor.matrix(10, 1, values)));
+                partials.put(new ShardKey(id, 0, 0, shard), 1, TensorCodec.encode(Tensor.matrix(10, 1, values)));
             }
-            jdbc.sql("update shards set status = 'DONE', lease_until = null where job_id = ?").param(id).update();
-            jdbc.sql("update jobs set updated_at = now() - interval '1 minute' where id = ?").param(id).update();
+            jdbc.sql("update shards set status = 'DONE', lease_until = null where job_id = ?")
+                    .param(id)
+                    .update();
+            jdbc.sql("update jobs set updated_at = now() - interval '1 minute' where id = ?")
+                    .param(id)
+                    .update();
             awaitStatus(api, jobId, "SUCCEEDED");
         } finally {
             lanes.start();
@@ -156,7 +186,9 @@ class FaultsIT {
         var outputs = api.get("/api/v1/jobs/" + jobId + "/result").json().get("outputs");
         assertThat(outputs.size()).isEqualTo(30);
         for (int row = 0; row < 30; row++) {
-            assertThat(outputs.get(row).get(0).asDouble()).as("row %d comes from shard %d", row, row / 10).isEqualTo(row / 10);
+            assertThat(outputs.get(row).get(0).asDouble())
+                    .as("row %d comes from shard %d", row, row / 10)
+                    .isEqualTo(row / 10);
         }
     }
 
@@ -166,8 +198,9 @@ class FaultsIT {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=operator", table.csv()));
         var model = Fixtures.randomDense(20, 1, 1);
         String modelId = created(api.postJson("/api/v1/models", model.linearRequest("operator")));
-        var lanes = platform.context().getBean(KafkaListenerEndpointRegistry.class)
-            .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var lanes = platform.context()
+                .getBean(KafkaListenerEndpointRegistry.class)
+                .getListenerContainer(ShardTaskListener.LISTENER_ID);
         lanes.stop();
         String retried;
         try {
@@ -175,8 +208,12 @@ class FaultsIT {
             var changed = api.postJson("/api/v1/jobs/" + jobId + "/priority", java.util.Map.of("priority", 7));
             assertThat(changed.status()).isEqualTo(200);
             assertThat(changed.json().get("priority").asInt()).isEqualTo(7);
-            assertThat(api.postJson("/api/v1/jobs/" + jobId + "/priority", java.util.Map.of("priority", 500)).status()).isEqualTo(400);
-            assertThat(api.post("/api/v1/jobs/" + jobId + "/retry").status()).as("only ended jobs are retried").isEqualTo(409);
+            assertThat(api.postJson("/api/v1/jobs/" + jobId + "/priority", java.util.Map.of("priority", 500))
+                            .status())
+                    .isEqualTo(400);
+            assertThat(api.post("/api/v1/jobs/" + jobId + "/retry").status())
+                    .as("only ended jobs are retried")
+                    .isEqualTo(409);
             api.post("/api/v1/jobs/" + jobId + "/cancel");
 
             var retry = api.post("/api/v1/jobs/" + jobId + "/retry");
@@ -187,7 +224,7 @@ class FaultsIT {
             var timeline = api.get("/api/v1/jobs/" + jobId + "/events").json().findValuesAsString("detail");
             assertThat(timeline).contains("priority 0 → 7", "retried as job " + retried);
             assertThat(api.get("/api/v1/jobs/" + retried + "/events").json().findValuesAsString("detail"))
-                .contains("a retry of job " + jobId);
+                    .contains("a retry of job " + jobId);
         } finally {
             lanes.start();
         }

@@ -13,8 +13,7 @@ import tools.jackson.databind.JsonNode;
 
 /** Datasets, models and jobs for end-to-end tests, with the expected outputs computed here in double precision. */
 final class Fixtures {
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** A dataset of random values: {@code values[row][column]}, with the CSV text that carries them. */
     record Table(List<String> columns, float[][] values) {
@@ -71,9 +70,13 @@ final class Fixtures {
         }
 
         Map<String, Object> linearRequest(String name) {
-            return Map.of("name", name,
-                "architecture", Map.of("kind", "linear", "inputs", weights[0][0].length, "outputs", weights[0].length),
-                "parameters", Map.of("weight", weights[0], "bias", biases[0]));
+            return Map.of(
+                    "name",
+                    name,
+                    "architecture",
+                    Map.of("kind", "linear", "inputs", weights[0][0].length, "outputs", weights[0].length),
+                    "parameters",
+                    Map.of("weight", weights[0], "bias", biases[0]));
         }
 
         Map<String, Object> mlpRequest(String name) {
@@ -84,8 +87,13 @@ final class Fixtures {
                 widths.add(weights[l].length);
                 layers.add(Map.of("weight", weights[l], "bias", biases[l]));
             }
-            return Map.of("name", name, "architecture", Map.of("kind", "mlp", "layers", widths, "activation", "relu"),
-                "parameters", Map.of("layers", layers));
+            return Map.of(
+                    "name",
+                    name,
+                    "architecture",
+                    Map.of("kind", "mlp", "layers", widths, "activation", "relu"),
+                    "parameters",
+                    Map.of("layers", layers));
         }
     }
 
@@ -126,14 +134,25 @@ final class Fixtures {
         var context = platform.context();
         var jobs = context.getBean(io.shardflow.db.jobs.JobRepository.class);
         var outbox = context.getBean(io.shardflow.db.outbox.Outbox.class);
-        var spec = new io.shardflow.core.jobs.JobSpec(io.shardflow.core.jobs.JobType.INFERENCE,
-            new io.shardflow.core.jobs.JobSpec.ModelRef(java.util.UUID.randomUUID()),
-            new io.shardflow.core.jobs.JobSpec.DatasetRef(java.util.UUID.fromString(datasetId), features), null, null, null, null, null, null);
-        return context.getBean(org.springframework.transaction.support.TransactionTemplate.class).execute(s -> {
-            var id = jobs.insert(java.util.UUID.randomUUID(), "default", spec, null);
-            outbox.append(io.shardflow.core.messaging.Topics.JOBS, id, new io.shardflow.core.messaging.JobSubmitted(id));
-            return id;
-        });
+        var spec = new io.shardflow.core.jobs.JobSpec(
+                io.shardflow.core.jobs.JobType.INFERENCE,
+                new io.shardflow.core.jobs.JobSpec.ModelRef(java.util.UUID.randomUUID()),
+                new io.shardflow.core.jobs.JobSpec.DatasetRef(java.util.UUID.fromString(datasetId), features),
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
+        return context.getBean(org.springframework.transaction.support.TransactionTemplate.class)
+                .execute(s -> {
+                    var id = jobs.insert(java.util.UUID.randomUUID(), "default", spec, null);
+                    outbox.append(
+                            io.shardflow.core.messaging.Topics.JOBS,
+                            id,
+                            new io.shardflow.core.messaging.JobSubmitted(id));
+                    return id;
+                });
     }
 
     static String created(Api.Response response) {
@@ -142,8 +161,9 @@ final class Fixtures {
     }
 
     static JsonNode awaitStatus(Api api, String jobId, String status) {
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
-            .until(() -> isEnded(api.get("/api/v1/jobs/" + jobId).json(), status));
+        await().atMost(Duration.ofSeconds(90))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> isEnded(api.get("/api/v1/jobs/" + jobId).json(), status));
         var job = api.get("/api/v1/jobs/" + jobId).json();
         assertThat(job.get("status").asString()).as(job.toString()).isEqualTo(status);
         return job;
@@ -151,7 +171,8 @@ final class Fixtures {
 
     private static boolean isEnded(JsonNode job, String wanted) {
         String status = job.get("status").asString();
-        return status.equals(wanted) || List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(status);
+        return status.equals(wanted)
+                || List.of("SUCCEEDED", "FAILED", "CANCELLED").contains(status);
     }
 
     /** Every output equals the reference within 1e-4 relative to its scale. */
@@ -165,8 +186,10 @@ final class Fixtures {
             var actual = outputs.get(r);
             assertThat(actual.size()).isEqualTo(expected.length);
             for (int o = 0; o < expected.length; o++) {
-                assertThat(actual.get(o).asDouble()).as("row %d output %d", r, o)
-                    .isCloseTo(expected[o], org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(expected[o]))));
+                assertThat(actual.get(o).asDouble())
+                        .as("row %d output %d", r, o)
+                        .isCloseTo(
+                                expected[o], org.assertj.core.data.Offset.offset(1e-4 * (1 + Math.abs(expected[o]))));
             }
         }
     }

@@ -23,22 +23,24 @@ import tools.jackson.databind.JsonNode;
 class GenerationIT {
     private static final ShardflowStandalone platform = TestPlatform.shared();
     private static final Api api = TestPlatform.api(platform);
-    private static final List<String> PROMPTS = List.of("The ", "A dream ", "x", "And God said, ", "Once upon a time, in a land");
+    private static final List<String> PROMPTS =
+            List.of("The ", "A dream ", "x", "And God said, ", "Once upon a time, in a land");
     private static String modelId;
 
     @BeforeAll
     static void model() {
         // random weights at a scale that makes logits vary, so greedy text depends on every part of the network
-        modelId = created(api.postJson("/api/v1/models", Map.of("name", "gpt-random",
-            "architecture", gpt(3, 4, 32, 48), "init", Map.of("seed", 42))));
+        modelId = created(api.postJson(
+                "/api/v1/models",
+                Map.of("name", "gpt-random", "architecture", gpt(3, 4, 32, 48), "init", Map.of("seed", 42))));
     }
 
     static Map<String, Object> gpt(int layers, int heads, int dModel, int context) {
         return Map.of("kind", "gpt", "layers", layers, "heads", heads, "dModel", dModel, "context", context);
     }
 
-    static Map<String, Object> generationJob(String modelId, List<String> prompts, Map<String, Object> generation,
-                                             Map<String, Object> parallelism) {
+    static Map<String, Object> generationJob(
+            String modelId, List<String> prompts, Map<String, Object> generation, Map<String, Object> parallelism) {
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "INFERENCE");
         job.put("model", Map.of("id", modelId));
@@ -60,28 +62,35 @@ class GenerationIT {
         awaitStatus(api, jobId, "SUCCEEDED");
         var result = api.get("/api/v1/jobs/" + jobId + "/result").json();
         var outputs = outputs(result);
-        assertThat(result.get("rows").asInt()).isEqualTo(outputs.size())
-            .isEqualTo(((List<?>) ((Map<?, ?>) job.get("input")).get("prompts")).size());
+        assertThat(result.get("rows").asInt())
+                .isEqualTo(outputs.size())
+                .isEqualTo(((List<?>) ((Map<?, ?>) job.get("input")).get("prompts")).size());
         return outputs;
     }
 
     @Test
     void greedyCompletionsOnTwoShardsEqualOneAtATimeWithoutACache() {
-        var outputs = run(generationJob(modelId, PROMPTS, Map.of("maxTokens", 20, "temperature", 0),
-            Map.of("strategy", "DATA", "dataShards", 2)));
+        var outputs = run(generationJob(
+                modelId,
+                PROMPTS,
+                Map.of("maxTokens", 20, "temperature", 0),
+                Map.of("strategy", "DATA", "dataShards", 2)));
 
-        var expected = ReferenceGeneration.generate(platform, modelId, PROMPTS, new GenerationSpec(20, 0.0, null, null, null));
+        var expected =
+                ReferenceGeneration.generate(platform, modelId, PROMPTS, new GenerationSpec(20, 0.0, null, null, null));
         assertThat(outputs).isEqualTo(expected);
     }
 
     @Test
     void theContextEndsACompletionEarly() {
         var prompt = "p".repeat(40);
-        var outputs = run(generationJob(modelId, List.of(prompt), Map.of("maxTokens", 30, "temperature", 0),
-            Map.of("strategy", "DATA")));
-        var expected = ReferenceGeneration.generate(platform, modelId, List.of(prompt), new GenerationSpec(30, 0.0, null, null, null));
+        var outputs = run(generationJob(
+                modelId, List.of(prompt), Map.of("maxTokens", 30, "temperature", 0), Map.of("strategy", "DATA")));
+        var expected = ReferenceGeneration.generate(
+                platform, modelId, List.of(prompt), new GenerationSpec(30, 0.0, null, null, null));
         assertThat(outputs).isEqualTo(expected);
-        assertThat(expected.getFirst().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1).length).isLessThanOrEqualTo(8);
+        assertThat(expected.getFirst().getBytes(java.nio.charset.StandardCharsets.ISO_8859_1).length)
+                .isLessThanOrEqualTo(8);
     }
 
     @Test
@@ -89,22 +98,30 @@ class GenerationIT {
         var generation = Map.<String, Object>of("maxTokens", 24, "temperature", 0.9, "topK", 40, "seed", 7);
         var first = run(generationJob(modelId, PROMPTS, generation, Map.of("strategy", "DATA", "dataShards", 3)));
         var again = run(generationJob(modelId, PROMPTS, generation, Map.of("strategy", "DATA", "dataShards", 1)));
-        var otherSeed = run(generationJob(modelId, PROMPTS, Map.of("maxTokens", 24, "temperature", 0.9, "topK", 40, "seed", 8),
-            Map.of("strategy", "DATA", "dataShards", 1)));
+        var otherSeed = run(generationJob(
+                modelId,
+                PROMPTS,
+                Map.of("maxTokens", 24, "temperature", 0.9, "topK", 40, "seed", 8),
+                Map.of("strategy", "DATA", "dataShards", 1)));
 
         assertThat(again).isEqualTo(first);
-        assertThat(first).isEqualTo(ReferenceGeneration.generate(platform, modelId, PROMPTS,
-            new GenerationSpec(24, 0.9, 40, 7L, null)));
+        assertThat(first)
+                .isEqualTo(ReferenceGeneration.generate(
+                        platform, modelId, PROMPTS, new GenerationSpec(24, 0.9, 40, 7L, null)));
         assertThat(otherSeed).isNotEqualTo(first);
 
         // a stop string taken from the middle of a completion ends it just before that string
         String full = first.get(1);
         String stop = full.substring(5, 7);
-        var stopped = run(generationJob(modelId, List.of(PROMPTS.get(1)), Map.of("maxTokens", 24, "temperature", 0.9,
-            "topK", 40, "seed", 7, "stop", List.of(stop)), Map.of("strategy", "DATA")));
-        // the prompt is index 0 of this job, so it samples other numbers than as index 1 above: compare with the reference
-        var expected = ReferenceGeneration.generate(platform, modelId, List.of(PROMPTS.get(1)),
-            new GenerationSpec(24, 0.9, 40, 7L, List.of(stop)));
+        var stopped = run(generationJob(
+                modelId,
+                List.of(PROMPTS.get(1)),
+                Map.of("maxTokens", 24, "temperature", 0.9, "topK", 40, "seed", 7, "stop", List.of(stop)),
+                Map.of("strategy", "DATA")));
+        // the prompt is index 0 of this job, so it samples other numbers than as index 1 above: compare with the
+        // reference
+        var expected = ReferenceGeneration.generate(
+                platform, modelId, List.of(PROMPTS.get(1)), new GenerationSpec(24, 0.9, 40, 7L, List.of(stop)));
         assertThat(stopped).isEqualTo(expected);
     }
 
@@ -119,12 +136,20 @@ class GenerationIT {
         try {
             var futures = new ArrayList<Future<List<String>>>();
             for (var prompt : prompts) {
-                futures.add(pool.submit(() -> run(generationJob(modelId, List.of(prompt),
-                    Map.of("maxTokens", 24, "temperature", 0), Map.of("strategy", "DATA")))));
+                futures.add(pool.submit(() -> run(generationJob(
+                        modelId,
+                        List.of(prompt),
+                        Map.of("maxTokens", 24, "temperature", 0),
+                        Map.of("strategy", "DATA")))));
             }
             for (int i = 0; i < prompts.size(); i++) {
-                assertThat(futures.get(i).get()).as(prompts.get(i)).isEqualTo(ReferenceGeneration.generate(platform, modelId,
-                    List.of(prompts.get(i)), new GenerationSpec(24, 0.0, null, null, null)));
+                assertThat(futures.get(i).get())
+                        .as(prompts.get(i))
+                        .isEqualTo(ReferenceGeneration.generate(
+                                platform,
+                                modelId,
+                                List.of(prompts.get(i)),
+                                new GenerationSpec(24, 0.0, null, null, null)));
             }
         } finally {
             pool.shutdown();
@@ -144,8 +169,12 @@ class GenerationIT {
         String jobId = created(api.postJson("/api/v1/jobs", job));
         awaitStatus(api, jobId, "SUCCEEDED");
         var outputs = outputs(api.get("/api/v1/jobs/" + jobId + "/result").json());
-        assertThat(outputs).isEqualTo(ReferenceGeneration.generate(platform, modelId, List.of("The ", "A dream ", "x"),
-            new GenerationSpec(12, 0.0, null, null, null)));
+        assertThat(outputs)
+                .isEqualTo(ReferenceGeneration.generate(
+                        platform,
+                        modelId,
+                        List.of("The ", "A dream ", "x"),
+                        new GenerationSpec(12, 0.0, null, null, null)));
         var csv = api.get("/api/v1/jobs/" + jobId + "/result", "text/csv");
         assertThat(csv.text()).startsWith("output\n\"");
     }
@@ -154,8 +183,9 @@ class GenerationIT {
     void pipelineStagesGiveTheSameGreedyTextAsData() {
         var generation = Map.<String, Object>of("maxTokens", 10, "temperature", 0);
         var data = run(generationJob(modelId, PROMPTS, generation, Map.of("strategy", "DATA")));
-        var response = api.postJson("/api/v1/jobs", generationJob(modelId, PROMPTS, generation,
-            Map.of("strategy", "PIPELINE", "modelShards", 3)));
+        var response = api.postJson(
+                "/api/v1/jobs",
+                generationJob(modelId, PROMPTS, generation, Map.of("strategy", "PIPELINE", "modelShards", 3)));
         String jobId = created(response);
         var job = awaitStatus(api, jobId, "SUCCEEDED");
         var outputs = outputs(api.get("/api/v1/jobs/" + jobId + "/result").json());
@@ -163,6 +193,8 @@ class GenerationIT {
         assertThat(outputs).isEqualTo(data);
         assertThat(job.get("plan").get("strategy").asString()).isEqualTo("PIPELINE");
         var progress = job.get("progress");
-        assertThat(progress.get("shardsDone").asInt()).isEqualTo(progress.get("shardsTotal").asInt()).isLessThanOrEqualTo(3 * 10);
+        assertThat(progress.get("shardsDone").asInt())
+                .isEqualTo(progress.get("shardsTotal").asInt())
+                .isLessThanOrEqualTo(3 * 10);
     }
 }

@@ -19,9 +19,17 @@ class GptBadInputIT {
 
     @BeforeAll
     static void fixtures() {
-        gptId = created(api.postJson("/api/v1/models", Map.of("name", "gpt-bad-input",
-            "architecture", GenerationIT.gpt(1, 2, 8, 16), "init", Map.of("seed", 1))));
-        textId = created(api.postText("/api/v1/datasets?name=bad-text&format=text", "a short line\n" + "q".repeat(20) + "\n"));
+        gptId = created(api.postJson(
+                "/api/v1/models",
+                Map.of(
+                        "name",
+                        "gpt-bad-input",
+                        "architecture",
+                        GenerationIT.gpt(1, 2, 8, 16),
+                        "init",
+                        Map.of("seed", 1))));
+        textId = created(
+                api.postText("/api/v1/datasets?name=bad-text&format=text", "a short line\n" + "q".repeat(20) + "\n"));
         csvId = created(api.postCsv("/api/v1/datasets?name=bad-csv", "a,b\n1,2\n"));
     }
 
@@ -46,11 +54,16 @@ class GptBadInputIT {
     @Test
     void promptsAndGenerationSettingsAreChecked() {
         refused(generation(List.of(), Map.of("maxTokens", 5)), "input.prompts", "may not be empty");
-        refused(generation(List.of("ok", "z".repeat(16)), Map.of("maxTokens", 5)), "input.prompts[1]",
-            "is 16 bytes; model 'gpt-bad-input' has a context of 16 bytes");
+        refused(
+                generation(List.of("ok", "z".repeat(16)), Map.of("maxTokens", 5)),
+                "input.prompts[1]",
+                "is 16 bytes; model 'gpt-bad-input' has a context of 16 bytes");
         refused(generation(List.of("ok"), Map.of("maxTokens", 0)), "generation.maxTokens", "must be >= 1");
         refused(generation(List.of("ok"), Map.of("maxTokens", 5000)), "generation.maxTokens", "at most 1024");
-        refused(generation(List.of("ok"), Map.of("maxTokens", 5, "temperature", -1)), "generation.temperature", "[0, 100]");
+        refused(
+                generation(List.of("ok"), Map.of("maxTokens", 5, "temperature", -1)),
+                "generation.temperature",
+                "[0, 100]");
         refused(generation(List.of("ok"), Map.of("maxTokens", 5, "topK", 0)), "generation.topK", "1..256");
         refused(generation(List.of("ok"), null), "generation", "is required to run a gpt model");
     }
@@ -90,8 +103,9 @@ class GptBadInputIT {
         refused(training, "parallelism.strategy", "trains with DATA");
 
         var badArchitecture = new LinkedHashMap<String, Object>(training);
-        badArchitecture.put("model", Map.of("architecture", Map.of("kind", "gpt", "layers", 1, "heads", 3, "dModel", 8,
-            "context", 16)));
+        badArchitecture.put(
+                "model",
+                Map.of("architecture", Map.of("kind", "gpt", "layers", 1, "heads", 3, "dModel", 8, "context", 16)));
         badArchitecture.remove("parallelism");
         refused(badArchitecture, "model.architecture.heads", "must divide dModel");
     }

@@ -7,10 +7,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.training.OptimizerKind;
-import io.shardflow.core.training.ParameterOptimizer;
-import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.core.training.ParameterInit;
+import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.TextSchedule;
+import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.GptNetwork;
 import java.io.IOException;
@@ -54,8 +54,8 @@ class GptTrainingIT {
         return entropy;
     }
 
-    private static Map<String, Object> trainingJob(String datasetId, Map<String, Object> architecture, int shards,
-                                                   Map<String, Object> training) {
+    private static Map<String, Object> trainingJob(
+            String datasetId, Map<String, Object> architecture, int shards, Map<String, Object> training) {
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "TRAINING");
         job.put("model", Map.of("architecture", architecture));
@@ -70,24 +70,41 @@ class GptTrainingIT {
         String text = genesis();
         double entropy = unigramEntropy(text.getBytes(StandardCharsets.UTF_8));
         String dataset = created(api.postText("/api/v1/datasets?name=genesis&format=text", text));
-        var job = trainingJob(dataset, GenerationIT.gpt(2, 4, 64, 64), 2, Map.of("steps", 300, "batchSize", 32,
-            "optimizer", "adam", "learningRate", 0.003, "seed", 5, "validationSplit", 0.1));
+        var job = trainingJob(
+                dataset,
+                GenerationIT.gpt(2, 4, 64, 64),
+                2,
+                Map.of(
+                        "steps",
+                        300,
+                        "batchSize",
+                        32,
+                        "optimizer",
+                        "adam",
+                        "learningRate",
+                        0.003,
+                        "seed",
+                        5,
+                        "validationSplit",
+                        0.1));
         long started = System.nanoTime();
         String jobId = created(api.postJson("/api/v1/jobs", job));
         var done = awaitStatus(api, jobId, "SUCCEEDED");
         double seconds = (System.nanoTime() - started) / 1e9;
 
         double validation = done.get("metrics").get("validationLoss").asDouble();
-        System.out.printf("genesis: validation loss %.3f nats/byte vs unigram entropy %.3f, 300 steps in %.1f s%n",
-            validation, entropy, seconds);
+        System.out.printf(
+                "genesis: validation loss %.3f nats/byte vs unigram entropy %.3f, 300 steps in %.1f s%n",
+                validation, entropy, seconds);
         assertThat(entropy).isBetween(2.9, 3.1);
         assertThat(validation).as("nats per byte").isLessThan(entropy - 0.5);
 
         String modelId = done.get("resultModelId").asString();
         var model = api.get("/api/v1/models/" + modelId).json();
         assertThat(model.get("architecture").get("kind").asString()).isEqualTo("gpt");
-        var generated = api.postJson("/api/v1/models/" + modelId + "/generate",
-            Map.of("prompt", "And God said, ", "maxTokens", 40, "temperature", 0));
+        var generated = api.postJson(
+                "/api/v1/models/" + modelId + "/generate",
+                Map.of("prompt", "And God said, ", "maxTokens", 40, "temperature", 0));
         assertThat(generated.status()).as(generated.text()).isEqualTo(200);
         String completion = generated.json().get("outputs").get(0).asString();
         System.out.println("genesis sample: And God said, " + completion);
@@ -99,17 +116,30 @@ class GptTrainingIT {
         String text = genesis().substring(0, 12_000);
         String dataset = created(api.postText("/api/v1/datasets?name=genesis-12k&format=text", text));
         var architecture = new GptArchitecture(1, 2, 16, 16);
-        Map<String, Object> training = Map.of("steps", 6, "batchSize", 12, "optimizer", "adam", "learningRate", 0.01,
-            "seed", 3, "validationSplit", 0.1);
+        Map<String, Object> training = Map.of(
+                "steps",
+                6,
+                "batchSize",
+                12,
+                "optimizer",
+                "adam",
+                "learningRate",
+                0.01,
+                "seed",
+                3,
+                "validationSplit",
+                0.1);
 
         var expected = reference(text.getBytes(StandardCharsets.UTF_8), architecture, 6, 12, 0.01f, 3);
         for (int shards : List.of(1, 3)) {
-            String jobId = created(api.postJson("/api/v1/jobs", trainingJob(dataset, GenerationIT.gpt(1, 2, 16, 16),
-                shards, training)));
+            String jobId = created(api.postJson(
+                    "/api/v1/jobs", trainingJob(dataset, GenerationIT.gpt(1, 2, 16, 16), shards, training)));
             var done = awaitStatus(api, jobId, "SUCCEEDED");
-            var exported = api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters").json();
-            assertThat(maxDifference(exported.get("parameters").get("tensors"), expected)).as(shards + " shards")
-                .isLessThan(1e-4);
+            var exported = api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters")
+                    .json();
+            assertThat(maxDifference(exported.get("parameters").get("tensors"), expected))
+                    .as(shards + " shards")
+                    .isLessThan(1e-4);
         }
     }
 
@@ -117,9 +147,27 @@ class GptTrainingIT {
     void localSgdAveragesShardsAndTheLossFalls() {
         String text = genesis().substring(0, 40_000);
         String dataset = created(api.postText("/api/v1/datasets?name=genesis-40k&format=text", text));
-        String jobId = created(api.postJson("/api/v1/jobs", trainingJob(dataset, GenerationIT.gpt(1, 2, 32, 32), 2,
-            Map.of("steps", 40, "batchSize", 16, "optimizer", "adam", "learningRate", 0.01, "seed", 9,
-                "syncEvery", 4, "validationSplit", 0.1))));
+        String jobId = created(api.postJson(
+                "/api/v1/jobs",
+                trainingJob(
+                        dataset,
+                        GenerationIT.gpt(1, 2, 32, 32),
+                        2,
+                        Map.of(
+                                "steps",
+                                40,
+                                "batchSize",
+                                16,
+                                "optimizer",
+                                "adam",
+                                "learningRate",
+                                0.01,
+                                "seed",
+                                9,
+                                "syncEvery",
+                                4,
+                                "validationSplit",
+                                0.1))));
         awaitStatus(api, jobId, "SUCCEEDED");
         var points = api.get("/api/v1/jobs/" + jobId + "/metrics").json().get("points");
         double first = points.get(0).get("loss").asDouble();
@@ -129,12 +177,27 @@ class GptTrainingIT {
     }
 
     /** The same steps in one process: DJL gradients over the whole global batch, the same Adam. */
-    private Map<String, float[]> reference(byte[] text, GptArchitecture architecture, int steps, int batch, float lr, long seed) {
+    private Map<String, float[]> reference(
+            byte[] text, GptArchitecture architecture, int steps, int batch, float lr, long seed) {
         var engine = platform.context().getBean(ComputeEngine.class);
         var initial = ParameterInit.initial(architecture, seed);
         float[][] params = ModelParameters.flat(initial);
-        var adam = ParameterOptimizer.create(new TrainingSpec(null, steps, batch, OptimizerKind.ADAM, (double) lr, null,
-            null, null, null, null, seed, 0.1, null, null, null));
+        var adam = ParameterOptimizer.create(new TrainingSpec(
+                null,
+                steps,
+                batch,
+                OptimizerKind.ADAM,
+                (double) lr,
+                null,
+                null,
+                null,
+                null,
+                null,
+                seed,
+                0.1,
+                null,
+                null,
+                null));
         var schedule = new TextSchedule(text.length, 0.1, seed, batch, architecture.context());
         for (int step = 0; step < steps; step++) {
             long[] starts = schedule.batch(step);
@@ -144,8 +207,8 @@ class GptTrainingIT {
                     windows[w][i] = text[(int) starts[w] + i] & 0xFF;
                 }
             }
-            try (var network = new GptNetwork(engine.engine(), engine.device(), architecture,
-                ModelParameters.unflat(initial, params))) {
+            try (var network = new GptNetwork(
+                    engine.engine(), engine.device(), architecture, ModelParameters.unflat(initial, params))) {
                 adam.step(params, network.gradient(windows).grads());
             }
         }

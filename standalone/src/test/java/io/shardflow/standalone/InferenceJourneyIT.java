@@ -30,7 +30,8 @@ class InferenceJourneyIT {
         // features in another order than the file's columns: the job names which column feeds which input
         var features = List.of("x2", "x0", "x1");
 
-        var submitted = api.postJson("/api/v1/jobs", inferenceJob(modelId, dataset.json().get("id").asString(), features, 3));
+        var submitted = api.postJson(
+                "/api/v1/jobs", inferenceJob(modelId, dataset.json().get("id").asString(), features, 3));
         assertThat(submitted.status()).isEqualTo(202);
         assertThat(submitted.json().get("status").asString()).isEqualTo("QUEUED");
         String jobId = submitted.json().get("id").asString();
@@ -50,7 +51,8 @@ class InferenceJourneyIT {
 
         var events = api.get("/api/v1/jobs/" + jobId + "/events").json();
         assertThat(events.findValuesAsString("type"))
-            .containsSubsequence("io.shardflow.job.queued", "io.shardflow.job.running", "io.shardflow.job.succeeded");
+                .containsSubsequence(
+                        "io.shardflow.job.queued", "io.shardflow.job.running", "io.shardflow.job.succeeded");
     }
 
     @Test
@@ -79,7 +81,8 @@ class InferenceJourneyIT {
         String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), null)));
 
         var job = awaitStatus(api, jobId, "SUCCEEDED");
-        assertThat(job.get("plan").get("dataShards").asInt()).isEqualTo(2); // this platform runs one worker with 2 lanes
+        assertThat(job.get("plan").get("dataShards").asInt())
+                .isEqualTo(2); // this platform runs one worker with 2 lanes
         assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, List.of("x"), model);
     }
 
@@ -114,7 +117,8 @@ class InferenceJourneyIT {
         String modelId = created(api.postJson("/api/v1/models", model.linearRequest("spreadsheet")));
         var features = List.of("first col", "b");
 
-        String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, dataset.json().get("id").asString(), features, 2)));
+        String jobId = created(api.postJson(
+                "/api/v1/jobs", inferenceJob(modelId, dataset.json().get("id").asString(), features, 2)));
 
         awaitStatus(api, jobId, "SUCCEEDED");
         var table = new Fixtures.Table(features, new float[][] {{1.5f, -2}, {3, 400}});
@@ -124,7 +128,8 @@ class InferenceJourneyIT {
     @Test
     void anEmptyDatasetGivesAnEmptyResult() {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=empty", "x\n"));
-        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(32, 1, 3).linearRequest("empty")));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(32, 1, 3).linearRequest("empty")));
 
         String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 4)));
 
@@ -137,47 +142,61 @@ class InferenceJourneyIT {
     @Test
     void aTenantSeesOnlyItsOwnDatasetsModelsAndJobs() {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=mine", "x\n1\n"));
-        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(33, 1, 1).linearRequest("mine")));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(33, 1, 1).linearRequest("mine")));
         String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1)));
 
-        var other = api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1), "X-Tenant", "someone-else");
+        var other = api.postJson(
+                "/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1), "X-Tenant", "someone-else");
 
         assertThat(other.status()).isEqualTo(400);
         assertThat(other.json().get("field").asString()).isEqualTo("dataset.id");
         assertThat(api.getAs("/api/v1/jobs/" + jobId, "someone-else").status()).isEqualTo(404);
-        assertThat(api.getAs("/api/v1/datasets/" + datasetId, "someone-else").status()).isEqualTo(404);
-        assertThat(api.getAs("/api/v1/models/" + modelId, "someone-else").status()).isEqualTo(404);
-        assertThat(api.getAs("/api/v1/jobs", "someone-else").json().get("total").asLong()).isZero();
+        assertThat(api.getAs("/api/v1/datasets/" + datasetId, "someone-else").status())
+                .isEqualTo(404);
+        assertThat(api.getAs("/api/v1/models/" + modelId, "someone-else").status())
+                .isEqualTo(404);
+        assertThat(api.getAs("/api/v1/jobs", "someone-else").json().get("total").asLong())
+                .isZero();
     }
 
     @Test
     void aRetriedPostWithTheSameIdempotencyKeyReturnsTheFirstJob() {
         var table = Fixtures.randomTable(7, 10, List.of("x"));
         String datasetId = created(api.postCsv("/api/v1/datasets?name=idem", table.csv()));
-        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(8, 1, 1).linearRequest("idem")));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(8, 1, 1).linearRequest("idem")));
         var body = inferenceJob(modelId, datasetId, List.of("x"), 1);
         String key = UUID.randomUUID().toString();
 
         var first = api.postJson("/api/v1/jobs", body, "Idempotency-Key", key);
         var retry = api.postJson("/api/v1/jobs", body, "Idempotency-Key", key);
-        var other = api.postJson("/api/v1/jobs", body, "Idempotency-Key", UUID.randomUUID().toString());
+        var other = api.postJson(
+                "/api/v1/jobs", body, "Idempotency-Key", UUID.randomUUID().toString());
 
-        assertThat(retry.json().get("id").asString()).isEqualTo(first.json().get("id").asString());
+        assertThat(retry.json().get("id").asString())
+                .isEqualTo(first.json().get("id").asString());
         assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
         assertThat(first.header("Idempotent-Replayed")).isNull();
-        assertThat(other.json().get("id").asString()).isNotEqualTo(first.json().get("id").asString());
+        assertThat(other.json().get("id").asString())
+                .isNotEqualTo(first.json().get("id").asString());
     }
 
     @Test
     void jobsListByStatusAndTypeInPages() {
         var table = Fixtures.randomTable(9, 5, List.of("x"));
         String datasetId = created(api.postCsv("/api/v1/datasets?name=list", table.csv()));
-        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(10, 1, 1).linearRequest("list")));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(10, 1, 1).linearRequest("list")));
         for (int i = 0; i < 3; i++) {
-            awaitStatus(api, created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1))), "SUCCEEDED");
+            awaitStatus(
+                    api,
+                    created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1))),
+                    "SUCCEEDED");
         }
 
-        var page = api.get("/api/v1/jobs?status=SUCCEEDED&type=INFERENCE&size=2&page=0").json();
+        var page = api.get("/api/v1/jobs?status=SUCCEEDED&type=INFERENCE&size=2&page=0")
+                .json();
 
         assertThat(page.get("items").size()).isEqualTo(2);
         assertThat(page.get("total").asLong()).isGreaterThanOrEqualTo(3);
@@ -200,12 +219,19 @@ class InferenceJourneyIT {
         var health = api.get("/actuator/health").json();
         assertThat(health.get("status").asString()).isEqualTo("UP");
         for (var part : List.of("db", "kafka", "outbox", "api", "scheduler", "worker")) {
-            assertThat(health.get("components").get(part).get("status").asString()).as(part).isEqualTo("UP");
+            assertThat(health.get("components").get(part).get("status").asString())
+                    .as(part)
+                    .isEqualTo("UP");
         }
         var docs = api.get("/v3/api-docs");
         assertThat(docs.status()).isEqualTo(200);
-        assertThat(docs.json().get("paths").propertyNames()).contains("/api/v1/jobs", "/api/v1/jobs/{id}/result",
-            "/api/v1/datasets", "/api/v1/models", "/api/v1/jobs/{id}/cancel");
+        assertThat(docs.json().get("paths").propertyNames())
+                .contains(
+                        "/api/v1/jobs",
+                        "/api/v1/jobs/{id}/result",
+                        "/api/v1/datasets",
+                        "/api/v1/models",
+                        "/api/v1/jobs/{id}/cancel");
         assertThat(api.get("/swagger-ui/index.html").status()).isEqualTo(200);
         assertThat(api.get("/").text()).contains("Shardflow");
     }
@@ -219,6 +245,7 @@ class InferenceJourneyIT {
         var path = api.get("/api/v1/nothing-here");
         assertThat(path.status()).isEqualTo(404);
         assertThat(path.contentType()).startsWith("application/problem+json");
-        assertThat(api.get("/api/v1/jobs/not-a-uuid").json().get("field").asString()).isEqualTo("id");
+        assertThat(api.get("/api/v1/jobs/not-a-uuid").json().get("field").asString())
+                .isEqualTo("id");
     }
 }

@@ -75,25 +75,43 @@ class KafkaIntakeIT {
         String correlation = "nightly-" + run;
 
         try (var producer = producer()) {
-            producer.send(new ProducerRecord<>("shardflow.job-requests", structuredId,
-                structured(structuredId, "io.shardflow.job.requested", correlation, body))).get();
+            producer.send(new ProducerRecord<>(
+                            "shardflow.job-requests",
+                            structuredId,
+                            structured(structuredId, "io.shardflow.job.requested", correlation, body)))
+                    .get();
             // a replay of the same record must not make a second job
-            producer.send(new ProducerRecord<>("shardflow.job-requests", structuredId,
-                structured(structuredId, "io.shardflow.job.requested", correlation, body))).get();
+            producer.send(new ProducerRecord<>(
+                            "shardflow.job-requests",
+                            structuredId,
+                            structured(structuredId, "io.shardflow.job.requested", correlation, body)))
+                    .get();
             // poison: not JSON at all, and a CloudEvent of another type
-            producer.send(new ProducerRecord<>("shardflow.job-requests", "poison-" + run,
-                "{not json".getBytes(StandardCharsets.UTF_8))).get();
-            producer.send(new ProducerRecord<>("shardflow.job-requests", "other-" + run,
-                structured("other-" + run, "io.example.other", correlation, Map.of()))).get();
+            producer.send(new ProducerRecord<>(
+                            "shardflow.job-requests", "poison-" + run, "{not json".getBytes(StandardCharsets.UTF_8)))
+                    .get();
+            producer.send(new ProducerRecord<>(
+                            "shardflow.job-requests",
+                            "other-" + run,
+                            structured("other-" + run, "io.example.other", correlation, Map.of())))
+                    .get();
             // an invalid request: its model does not exist
             var invalid = inferenceJob(UUID.randomUUID().toString(), datasetId, List.of("x", "y"), 2);
-            producer.send(new ProducerRecord<>("shardflow.job-requests", "req-invalid-" + run,
-                structured("req-invalid-" + run, "io.shardflow.job.requested", correlation, invalid))).get();
+            producer.send(new ProducerRecord<>(
+                            "shardflow.job-requests",
+                            "req-invalid-" + run,
+                            structured("req-invalid-" + run, "io.shardflow.job.requested", correlation, invalid)))
+                    .get();
             // binary mode, after the poison: the consumer went on
-            var binary = new ProducerRecord<String, byte[]>("shardflow.job-requests", binaryId, Api.JSON.writeValueAsBytes(body));
-            binary.headers().add("ce_specversion", "1.0".getBytes()).add("ce_id", binaryId.getBytes())
-                .add("ce_source", "/pipelines/nightly".getBytes()).add("ce_type", "io.shardflow.job.requested".getBytes())
-                .add("ce_correlationid", correlation.getBytes()).add("content-type", "application/json".getBytes());
+            var binary = new ProducerRecord<String, byte[]>(
+                    "shardflow.job-requests", binaryId, Api.JSON.writeValueAsBytes(body));
+            binary.headers()
+                    .add("ce_specversion", "1.0".getBytes())
+                    .add("ce_id", binaryId.getBytes())
+                    .add("ce_source", "/pipelines/nightly".getBytes())
+                    .add("ce_type", "io.shardflow.job.requested".getBytes())
+                    .add("ce_correlationid", correlation.getBytes())
+                    .add("content-type", "application/json".getBytes());
             producer.send(binary).get();
         }
 
@@ -106,25 +124,39 @@ class KafkaIntakeIT {
                         mine.add(event);
                     }
                 }
-                return mine.stream().filter(e -> e.get("type").asString().equals("io.shardflow.job.succeeded")).count() == 2
-                    && mine.stream().anyMatch(e -> e.get("type").asString().equals("io.shardflow.job.rejected"));
+                return mine.stream()
+                                        .filter(e -> e.get("type").asString().equals("io.shardflow.job.succeeded"))
+                                        .count()
+                                == 2
+                        && mine.stream().anyMatch(e -> e.get("type").asString().equals("io.shardflow.job.rejected"));
             });
         }
         var types = mine.stream().map(e -> e.get("type").asString()).toList();
-        assertThat(types.stream().filter("io.shardflow.job.queued"::equals)).as("one job per request id").hasSize(2);
+        assertThat(types.stream().filter("io.shardflow.job.queued"::equals))
+                .as("one job per request id")
+                .hasSize(2);
         assertThat(types).contains("io.shardflow.job.running");
-        var rejected = mine.stream().filter(e -> e.get("type").asString().equals("io.shardflow.job.rejected")).findFirst().orElseThrow();
+        var rejected = mine.stream()
+                .filter(e -> e.get("type").asString().equals("io.shardflow.job.rejected"))
+                .findFirst()
+                .orElseThrow();
         assertThat(rejected.get("subject").asString()).isEqualTo("req-invalid-" + run);
         assertThat(rejected.get("data").get("field").asString()).isEqualTo("model.id");
         assertThat(rejected.get("data").get("reason").asString()).contains("does not exist");
-        var succeeded = mine.stream().filter(e -> e.get("type").asString().equals("io.shardflow.job.succeeded")).toList();
+        var succeeded = mine.stream()
+                .filter(e -> e.get("type").asString().equals("io.shardflow.job.succeeded"))
+                .toList();
         for (var event : succeeded) {
             String jobId = event.get("subject").asString();
-            Fixtures.assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, List.of("x", "y"), model);
+            Fixtures.assertOutputs(
+                    api.get("/api/v1/jobs/" + jobId + "/result").json(), table, List.of("x", "y"), model);
         }
         var jdbc = platform.context().getBean(JdbcClient.class);
-        assertThat(jdbc.sql("select count(*) from jobs where idempotency_key in (?, ?)").params(structuredId, binaryId)
-            .query(Integer.class).single()).isEqualTo(2);
+        assertThat(jdbc.sql("select count(*) from jobs where idempotency_key in (?, ?)")
+                        .params(structuredId, binaryId)
+                        .query(Integer.class)
+                        .single())
+                .isEqualTo(2);
 
         var dead = new ArrayList<ConsumerRecord<String, byte[]>>();
         try (var letters = consumer("shardflow.job-requests.DLT")) {
@@ -137,8 +169,10 @@ class KafkaIntakeIT {
                 return dead.size() == 2;
             });
         }
-        var reasons = dead.stream().map(r -> new String(r.headers().lastHeader("kafka_dlt-exception-message").value(),
-            StandardCharsets.UTF_8)).toList();
+        var reasons = dead.stream()
+                .map(r -> new String(
+                        r.headers().lastHeader("kafka_dlt-exception-message").value(), StandardCharsets.UTF_8))
+                .toList();
         assertThat(reasons).anyMatch(m -> m.contains("not a CloudEvent"));
         assertThat(reasons).anyMatch(m -> m.contains("'io.example.other' is not io.shardflow.job.requested"));
         assertThat(dead).extracting(ConsumerRecord::key).containsExactlyInAnyOrder("poison-" + run, "other-" + run);

@@ -26,13 +26,21 @@ class ModelCapIT {
 
     @BeforeAll
     static void start() {
-        platform = ShardflowStandalone.start("--shardflow.data-dir=" + TestPlatform.tempDirectory(), "--server.port=0",
-            "--shardflow.local.kafka-port=" + TestPlatform.freePort(), "--shardflow.worker.lanes=2",
-            "--shardflow.worker.max-model-bytes=" + CAP, "--spring.main.banner-mode=off");
+        platform = ShardflowStandalone.start(
+                "--shardflow.data-dir=" + TestPlatform.tempDirectory(),
+                "--server.port=0",
+                "--shardflow.local.kafka-port=" + TestPlatform.freePort(),
+                "--shardflow.worker.lanes=2",
+                "--shardflow.worker.max-model-bytes=" + CAP,
+                "--spring.main.banner-mode=off");
         api = TestPlatform.api(platform);
         // planning sees the cap once the worker has reported it
-        await().atMost(Duration.ofSeconds(30)).until(() ->
-            api.get("/actuator/health").json().get("status").asString().equals("UP"));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> api.get("/actuator/health")
+                        .json()
+                        .get("status")
+                        .asString()
+                        .equals("UP"));
     }
 
     @AfterAll
@@ -40,7 +48,8 @@ class ModelCapIT {
         platform.close();
     }
 
-    private static Map<String, Object> job(String modelId, String datasetId, List<String> features, Map<String, Object> parallelism) {
+    private static Map<String, Object> job(
+            String modelId, String datasetId, List<String> features, Map<String, Object> parallelism) {
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "INFERENCE");
         job.put("model", Map.of("id", modelId));
@@ -53,18 +62,25 @@ class ModelCapIT {
 
     @Test
     void aModelAboveTheCapRunsOnlyWhenSplit() {
-        var wide = Fixtures.randomTable(72, 64, List.of("p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9",
-            "p10", "p11", "p12", "p13", "p14", "p15", "p16", "p17", "p18", "p19", "p20", "p21", "p22", "p23", "p24",
-            "p25", "p26", "p27", "p28", "p29", "p30", "p31"));
+        var wide = Fixtures.randomTable(
+                72,
+                64,
+                List.of(
+                        "p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12", "p13", "p14",
+                        "p15", "p16", "p17", "p18", "p19", "p20", "p21", "p22", "p23", "p24", "p25", "p26", "p27",
+                        "p28", "p29", "p30", "p31"));
         var inputs = wide.columns();
         String datasetId = created(api.postCsv("/api/v1/datasets?name=capped", wide.csv()));
         var model = Fixtures.randomDense(73, 32, 64, 64, 8);
-        var registered = api.postJson("/api/v1/models", model.mlpRequest("too big for one worker")).json();
+        var registered = api.postJson("/api/v1/models", model.mlpRequest("too big for one worker"))
+                .json();
         assertThat(registered.get("parameterBytes").asLong()).isEqualTo(27_168).isGreaterThan(CAP);
         String modelId = registered.get("id").asString();
 
-        String data = created(api.postJson("/api/v1/jobs", job(modelId, datasetId, inputs, Map.of("strategy", "DATA", "dataShards", 2))));
-        String tensor = created(api.postJson("/api/v1/jobs", job(modelId, datasetId, inputs, Map.of("strategy", "TENSOR", "modelShards", 2))));
+        String data = created(api.postJson(
+                "/api/v1/jobs", job(modelId, datasetId, inputs, Map.of("strategy", "DATA", "dataShards", 2))));
+        String tensor = created(api.postJson(
+                "/api/v1/jobs", job(modelId, datasetId, inputs, Map.of("strategy", "TENSOR", "modelShards", 2))));
         var preview = api.postJson("/api/v1/jobs:plan", job(modelId, datasetId, inputs, null));
         String auto = created(api.postJson("/api/v1/jobs", job(modelId, datasetId, inputs, null)));
 
@@ -86,10 +102,14 @@ class ModelCapIT {
 
     @Test
     void aModelThatFitsRunsAsDataUnderAuto() {
-        String datasetId = created(api.postCsv("/api/v1/datasets?name=small", Fixtures.randomTable(74, 40, List.of("x", "y")).csv()));
-        String modelId = created(api.postJson("/api/v1/models", Fixtures.randomDense(75, 2, 3).linearRequest("small")));
+        String datasetId = created(api.postCsv(
+                "/api/v1/datasets?name=small",
+                Fixtures.randomTable(74, 40, List.of("x", "y")).csv()));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(75, 2, 3).linearRequest("small")));
 
-        var plan = api.postJson("/api/v1/jobs:plan", job(modelId, datasetId, List.of("x", "y"), null)).json();
+        var plan = api.postJson("/api/v1/jobs:plan", job(modelId, datasetId, List.of("x", "y"), null))
+                .json();
 
         assertThat(plan.get("strategy").asString()).isEqualTo("DATA");
         assertThat(plan.get("dataShards").asInt()).isEqualTo(2);
@@ -98,15 +118,38 @@ class ModelCapIT {
 
     @Test
     void modelsTooLargeForABodyAreRegisteredFromASeed() {
-        var response = api.postJson("/api/v1/models", Map.of("name", "seeded", "init", Map.of("seed", 4),
-            "architecture", Map.of("kind", "mlp", "layers", List.of(700, 600, 3))));
+        var response = api.postJson(
+                "/api/v1/models",
+                Map.of(
+                        "name",
+                        "seeded",
+                        "init",
+                        Map.of("seed", 4),
+                        "architecture",
+                        Map.of("kind", "mlp", "layers", List.of(700, 600, 3))));
         assertThat(response.status()).isEqualTo(201);
-        var exported = api.get("/api/v1/models/" + response.json().get("id").asString() + "/parameters").json();
-        assertThat(exported.get("parameters").get("layers").get(0).get("weight").size()).isEqualTo(600);
-        assertThat(exported.get("parameters").get("layers").get(0).get("weight").get(0).size()).isEqualTo(700);
-        var both = api.postJson("/api/v1/models", Map.of("name", "x", "init", Map.of("seed", 4),
-            "architecture", Map.of("kind", "linear", "inputs", 2, "outputs", 1),
-            "parameters", Map.of("weight", List.of(List.of(1, 2)), "bias", List.of(0))));
+        var exported = api.get("/api/v1/models/" + response.json().get("id").asString() + "/parameters")
+                .json();
+        assertThat(exported.get("parameters").get("layers").get(0).get("weight").size())
+                .isEqualTo(600);
+        assertThat(exported.get("parameters")
+                        .get("layers")
+                        .get(0)
+                        .get("weight")
+                        .get(0)
+                        .size())
+                .isEqualTo(700);
+        var both = api.postJson(
+                "/api/v1/models",
+                Map.of(
+                        "name",
+                        "x",
+                        "init",
+                        Map.of("seed", 4),
+                        "architecture",
+                        Map.of("kind", "linear", "inputs", 2, "outputs", 1),
+                        "parameters",
+                        Map.of("weight", List.of(List.of(1, 2)), "bias", List.of(0))));
         assertThat(both.status()).isEqualTo(400);
         assertThat(both.json().get("field").asString()).isEqualTo("init");
     }

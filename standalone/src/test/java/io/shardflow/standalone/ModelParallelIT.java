@@ -21,8 +21,7 @@ class ModelParallelIT {
     private final ShardflowStandalone platform = TestPlatform.shared();
     private final Api api = TestPlatform.api(platform);
 
-    private record Case(String name, Map<String, Object> parallelism) {
-    }
+    private record Case(String name, Map<String, Object> parallelism) {}
 
     private static Map<String, Object> split(Object... keyValues) {
         var map = new LinkedHashMap<String, Object>();
@@ -39,15 +38,27 @@ class ModelParallelIT {
         }
         for (int k = 2; k <= Math.min(3, layers); k++) {
             for (int m : new int[] {1, 4}) {
-                cases.add(new Case("PIPELINE " + k + "×" + m, split("strategy", "PIPELINE", "modelShards", k, "microBatches", m)));
+                cases.add(new Case(
+                        "PIPELINE " + k + "×" + m, split("strategy", "PIPELINE", "modelShards", k, "microBatches", m)));
             }
         }
         if (narrowest >= 2) {
             cases.add(new Case("HYBRID 3×2 TENSOR", split("strategy", "HYBRID", "dataShards", 3, "modelShards", 2)));
         }
         if (layers >= 2) {
-            cases.add(new Case("HYBRID 2×2 PIPELINE", split("strategy", "HYBRID", "dataShards", 2, "modelShards", 2,
-                "modelStrategy", "PIPELINE", "microBatches", 2)));
+            cases.add(new Case(
+                    "HYBRID 2×2 PIPELINE",
+                    split(
+                            "strategy",
+                            "HYBRID",
+                            "dataShards",
+                            2,
+                            "modelShards",
+                            2,
+                            "modelStrategy",
+                            "PIPELINE",
+                            "microBatches",
+                            2)));
         }
         return cases;
     }
@@ -67,10 +78,10 @@ class ModelParallelIT {
         var table = Fixtures.randomTable(61, 97, features);
         String datasetId = created(api.postCsv("/api/v1/datasets?name=model-parallel", table.csv()));
         var models = List.of(
-            Fixtures.randomDense(62, 6, 5).linearRequest("linear 6-5"),
-            Fixtures.randomDense(63, 6, 7, 5).mlpRequest("mlp 6-7-5"),
-            Fixtures.randomDense(64, 6, 9, 7, 4).mlpRequest("mlp 6-9-7-4"),
-            Fixtures.randomDense(65, 6, 10, 11, 10, 3).mlpRequest("mlp 6-10-11-10-3"));
+                Fixtures.randomDense(62, 6, 5).linearRequest("linear 6-5"),
+                Fixtures.randomDense(63, 6, 7, 5).mlpRequest("mlp 6-7-5"),
+                Fixtures.randomDense(64, 6, 9, 7, 4).mlpRequest("mlp 6-9-7-4"),
+                Fixtures.randomDense(65, 6, 10, 11, 10, 3).mlpRequest("mlp 6-10-11-10-3"));
         int[][] shapes = {{1, 5}, {2, 5}, {3, 4}, {4, 3}};
 
         var checks = new ArrayList<String[]>();
@@ -78,8 +89,11 @@ class ModelParallelIT {
             String modelId = created(api.postJson("/api/v1/models", models.get(i)));
             String reference = submit(modelId, datasetId, features, split("strategy", "DATA", "dataShards", 2));
             for (var c : cases(shapes[i][0], shapes[i][1])) {
-                checks.add(new String[] {models.get(i).get("name") + " " + c.name(), reference,
-                    submit(modelId, datasetId, features, c.parallelism())});
+                checks.add(new String[] {
+                    models.get(i).get("name") + " " + c.name(),
+                    reference,
+                    submit(modelId, datasetId, features, c.parallelism())
+                });
             }
         }
 
@@ -87,15 +101,20 @@ class ModelParallelIT {
         for (var check : checks) {
             awaitStatus(api, check[1], "SUCCEEDED");
             var job = awaitStatus(api, check[2], "SUCCEEDED");
-            var expected = api.get("/api/v1/jobs/" + check[1] + "/result").json().get("outputs");
+            var expected =
+                    api.get("/api/v1/jobs/" + check[1] + "/result").json().get("outputs");
             var actual = api.get("/api/v1/jobs/" + check[2] + "/result").json().get("outputs");
             assertClose(check[0], expected, actual);
             var model = job.get("plan").get("model");
-            assertThat(model.get("largestPartitionBytes").asLong()).as(check[0]).isLessThan(model.get("modelBytes").asLong());
+            assertThat(model.get("largestPartitionBytes").asLong())
+                    .as(check[0])
+                    .isLessThan(model.get("modelBytes").asLong());
             assertThat(check[0]).contains(model.get("strategy").asString());
             assertThat(check[0]).contains(job.get("plan").get("strategy").asString());
-            assertThat(job.get("progress").get("shardsDone").asInt()).as(check[0])
-                .isEqualTo(job.get("progress").get("shardsTotal").asInt()).isGreaterThan(1);
+            assertThat(job.get("progress").get("shardsDone").asInt())
+                    .as(check[0])
+                    .isEqualTo(job.get("progress").get("shardsTotal").asInt())
+                    .isGreaterThan(1);
         }
     }
 
@@ -111,9 +130,14 @@ class ModelParallelIT {
         for (int r = 0; r < expected.size(); r++) {
             assertThat(actual.get(r).size()).as(name).isEqualTo(expected.get(r).size());
             for (int c = 0; c < expected.get(r).size(); c++) {
-                worst = Math.max(worst, Math.abs(actual.get(r).get(c).asDouble() - expected.get(r).get(c).asDouble()));
+                worst = Math.max(
+                        worst,
+                        Math.abs(actual.get(r).get(c).asDouble()
+                                - expected.get(r).get(c).asDouble()));
             }
         }
-        assertThat(worst / scale).as(name + ": max difference relative to the output scale").isLessThanOrEqualTo(TOLERANCE);
+        assertThat(worst / scale)
+                .as(name + ": max difference relative to the output scale")
+                .isLessThanOrEqualTo(TOLERANCE);
     }
 }

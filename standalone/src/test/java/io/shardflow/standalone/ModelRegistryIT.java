@@ -50,30 +50,48 @@ class ModelRegistryIT {
         var random = new java.util.Random(53);
         for (int i = 0; i < 120; i++) {
             double x = random.nextGaussian();
-            lines.append("{\"x\":").append(x).append(",\"y\":").append(3 * x - 1).append("}\n");
+            lines.append("{\"x\":")
+                    .append(x)
+                    .append(",\"y\":")
+                    .append(3 * x - 1)
+                    .append("}\n");
         }
         var upload = api.postNdjson("/api/v1/datasets?name=lines", lines.toString());
         assertThat(upload.status()).as(upload.text()).isEqualTo(201);
         assertThat(upload.json().get("format").asString()).isEqualTo("jsonl");
         assertThat(upload.json().get("rows").asLong()).isEqualTo(120);
         String datasetId = upload.json().get("id").asString();
-        String start = created(api.postJson("/api/v1/models", Fixtures.randomDense(54, 1, 1).linearRequest("start")));
+        String start = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(54, 1, 1).linearRequest("start")));
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "TRAINING");
         job.put("model", Map.of("id", start));
         job.put("dataset", Map.of("id", datasetId, "features", List.of("x"), "label", "y"));
-        job.put("training", Map.of("epochs", 30, "batchSize", 20, "optimizer", "adam", "learningRate", 0.1,
-            "resultName", "fine-tuned"));
+        job.put(
+                "training",
+                Map.of(
+                        "epochs",
+                        30,
+                        "batchSize",
+                        20,
+                        "optimizer",
+                        "adam",
+                        "learningRate",
+                        0.1,
+                        "resultName",
+                        "fine-tuned"));
 
         var done = awaitStatus(api, created(api.postJson("/api/v1/jobs", job)), "SUCCEEDED");
 
-        var tuned = api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters").json();
+        var tuned = api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters")
+                .json();
         assertThat(tuned.get("name").asString()).isEqualTo("fine-tuned");
         assertThat(tuned.get("parameters").get("weight").get(0).get(0).asDouble())
-            .isCloseTo(3, org.assertj.core.data.Offset.offset(0.05));
+                .isCloseTo(3, org.assertj.core.data.Offset.offset(0.05));
         assertThat(tuned.get("parameters").get("bias").get(0).asDouble())
-            .isCloseTo(-1, org.assertj.core.data.Offset.offset(0.05));
-        assertThat(done.get("plan").get("training").get("initialModelId").asString()).isEqualTo(start);
+                .isCloseTo(-1, org.assertj.core.data.Offset.offset(0.05));
+        assertThat(done.get("plan").get("training").get("initialModelId").asString())
+                .isEqualTo(start);
 
         var bad = api.postNdjson("/api/v1/datasets?name=bad-lines", "{\"x\":1,\"y\":2}\n{\"x\":\"three\",\"y\":4}\n");
         assertThat(bad.status()).isEqualTo(400);

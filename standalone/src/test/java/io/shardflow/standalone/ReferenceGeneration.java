@@ -18,10 +18,10 @@ import java.util.UUID;
  * must be the same text.
  */
 final class ReferenceGeneration {
-    private ReferenceGeneration() {
-    }
+    private ReferenceGeneration() {}
 
-    static List<String> generate(ShardflowStandalone platform, String modelId, List<String> prompts, GenerationSpec spec) {
+    static List<String> generate(
+            ShardflowStandalone platform, String modelId, List<String> prompts, GenerationSpec spec) {
         var models = platform.context().getBean(ModelRepository.class);
         var engine = platform.context().getBean(ComputeEngine.class);
         var model = models.find(UUID.fromString(modelId)).orElseThrow();

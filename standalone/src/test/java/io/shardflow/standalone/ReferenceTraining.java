@@ -15,19 +15,27 @@ import io.shardflow.core.training.TrainingSchedule;
  * global batches in the same order (the schedule's), DJL autograd for the gradients and DJL's own optimiser.
  */
 final class ReferenceTraining {
-    private ReferenceTraining() {
-    }
+    private ReferenceTraining() {}
 
     enum Loss {
-        MSE, SOFTMAX_CROSS_ENTROPY
+        MSE,
+        SOFTMAX_CROSS_ENTROPY
     }
 
     /**
      * Trains {@code params} (weight, bias, weight, bias...; weights {@code [out][in]}) in place for {@code steps}
      * steps and returns them.
      */
-    static float[][] train(float[][] params, int[] widths, Fixtures.Table table, java.util.List<String> features,
-                           String label, Loss loss, Optimizer optimizer, TrainingSchedule schedule, int steps) {
+    static float[][] train(
+            float[][] params,
+            int[] widths,
+            Fixtures.Table table,
+            java.util.List<String> features,
+            String label,
+            Loss loss,
+            Optimizer optimizer,
+            TrainingSchedule schedule,
+            int steps) {
         try (NDManager manager = Engine.getEngine("PyTorch").newBaseManager()) {
             var arrays = new NDArray[params.length];
             for (int l = 0; l + 1 < widths.length; l++) {
@@ -46,7 +54,7 @@ final class ReferenceTraining {
                     y[i] = table.values()[rows[i]][table.columns().indexOf(label)];
                 }
                 try (var collector = Engine.getEngine("PyTorch").newGradientCollector();
-                     NDManager batch = manager.newSubManager()) {
+                        NDManager batch = manager.newSubManager()) {
                     NDArray a = batch.create(x, new Shape(rows.length, features.size()));
                     for (int l = 0; l < arrays.length / 2; l++) {
                         a = Linear.linear(a, arrays[2 * l], arrays[2 * l + 1]).singletonOrThrow();
@@ -61,9 +69,15 @@ final class ReferenceTraining {
                             classes[i] = (long) y[i];
                         }
                         var oneHot = batch.create(classes).oneHot(widths[widths.length - 1]);
-                        value = a.logSoftmax(1).mul(oneHot).sum(new int[] {1}).neg().mean();
+                        value = a.logSoftmax(1)
+                                .mul(oneHot)
+                                .sum(new int[] {1})
+                                .neg()
+                                .mean();
                     } else {
-                        value = a.sub(batch.create(y, new Shape(y.length, 1))).square().mean();
+                        value = a.sub(batch.create(y, new Shape(y.length, 1)))
+                                .square()
+                                .mean();
                     }
                     collector.backward(value);
                 }
@@ -83,10 +97,15 @@ final class ReferenceTraining {
     }
 
     static Optimizer adam(float learningRate) {
-        return Optimizer.adam().optLearningRateTracker(Tracker.fixed(learningRate)).build();
+        return Optimizer.adam()
+                .optLearningRateTracker(Tracker.fixed(learningRate))
+                .build();
     }
 
     static Optimizer sgd(float learningRate, float momentum) {
-        return Optimizer.sgd().setLearningRateTracker(Tracker.fixed(learningRate)).optMomentum(momentum).build();
+        return Optimizer.sgd()
+                .setLearningRateTracker(Tracker.fixed(learningRate))
+                .optMomentum(momentum)
+                .build();
     }
 }

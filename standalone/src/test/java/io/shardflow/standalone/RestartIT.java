@@ -31,9 +31,15 @@ class RestartIT {
 
         try (var second = TestPlatform.start(dataDir)) {
             var api = TestPlatform.api(second);
-            assertThat(api.get("/api/v1/datasets/" + datasetId).json().get("rows").asLong()).isEqualTo(100);
-            assertThat(api.get("/api/v1/models/" + modelId).json().get("name").asString()).isEqualTo("kept");
-            assertThat(api.get("/api/v1/jobs/" + jobId).json().get("status").asString()).isEqualTo("SUCCEEDED");
+            assertThat(api.get("/api/v1/datasets/" + datasetId)
+                            .json()
+                            .get("rows")
+                            .asLong())
+                    .isEqualTo(100);
+            assertThat(api.get("/api/v1/models/" + modelId).json().get("name").asString())
+                    .isEqualTo("kept");
+            assertThat(api.get("/api/v1/jobs/" + jobId).json().get("status").asString())
+                    .isEqualTo("SUCCEEDED");
             assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, features, model);
 
             String again = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 2)));

@@ -26,8 +26,9 @@ class SyncInferenceIT {
     @BeforeAll
     static void models() {
         mlpId = created(api.postJson("/api/v1/models", mlp.mlpRequest("sync-mlp")));
-        gptId = created(api.postJson("/api/v1/models", Map.of("name", "sync-gpt",
-            "architecture", GenerationIT.gpt(2, 2, 16, 32), "init", Map.of("seed", 3))));
+        gptId = created(api.postJson(
+                "/api/v1/models",
+                Map.of("name", "sync-gpt", "architecture", GenerationIT.gpt(2, 2, 16, 32), "init", Map.of("seed", 3))));
     }
 
     @Test
@@ -58,20 +59,22 @@ class SyncInferenceIT {
 
     @Test
     void generateAnswersWithTheCompletions() {
-        var response = api.postJson("/api/v1/models/" + gptId + "/generate",
-            Map.of("prompts", List.of("Hello ", "Bye"), "maxTokens", 12, "temperature", 0));
+        var response = api.postJson(
+                "/api/v1/models/" + gptId + "/generate",
+                Map.of("prompts", List.of("Hello ", "Bye"), "maxTokens", 12, "temperature", 0));
 
         assertThat(response.status()).as(response.text()).isEqualTo(200);
         var outputs = response.json().get("outputs");
-        var expected = ReferenceGeneration.generate(platform, gptId, List.of("Hello ", "Bye"),
-            new GenerationSpec(12, 0.0, null, null, null));
-        assertThat(List.of(outputs.get(0).asString(), outputs.get(1).asString())).isEqualTo(expected);
+        var expected = ReferenceGeneration.generate(
+                platform, gptId, List.of("Hello ", "Bye"), new GenerationSpec(12, 0.0, null, null, null));
+        assertThat(List.of(outputs.get(0).asString(), outputs.get(1).asString()))
+                .isEqualTo(expected);
     }
 
     @Test
     void aCallThatCannotFinishInTimeGets504AndItsJobIsCancelled() {
-        var response = api.postJson("/api/v1/models/" + gptId + "/generate",
-            Map.of("prompt", "slow", "maxTokens", 20, "timeoutMs", 1));
+        var response = api.postJson(
+                "/api/v1/models/" + gptId + "/generate", Map.of("prompt", "slow", "maxTokens", 20, "timeoutMs", 1));
 
         assertThat(response.status()).as(response.text()).isEqualTo(504);
         assertThat(response.contentType()).contains("application/problem+json");
@@ -82,20 +85,26 @@ class SyncInferenceIT {
 
     @Test
     void badCallsAreRefusedWithTheFieldNamed() {
-        assertThat(field(api.postJson("/api/v1/models/" + gptId + "/generate", Map.of("prompts", List.of(), "maxTokens", 5))))
-            .isEqualTo("prompts");
+        assertThat(field(api.postJson(
+                        "/api/v1/models/" + gptId + "/generate", Map.of("prompts", List.of(), "maxTokens", 5))))
+                .isEqualTo("prompts");
         assertThat(field(api.postJson("/api/v1/models/" + gptId + "/generate", Map.of("prompt", "x", "maxTokens", 0))))
-            .isEqualTo("maxTokens");
-        assertThat(field(api.postJson("/api/v1/models/" + gptId + "/generate", Map.of("prompt", "y".repeat(40), "maxTokens", 5))))
-            .isEqualTo("prompts[0]");
+                .isEqualTo("maxTokens");
+        assertThat(field(api.postJson(
+                        "/api/v1/models/" + gptId + "/generate", Map.of("prompt", "y".repeat(40), "maxTokens", 5))))
+                .isEqualTo("prompts[0]");
         assertThat(field(api.postJson("/api/v1/models/" + mlpId + "/generate", Map.of("prompt", "x", "maxTokens", 5))))
-            .isEqualTo("generation");
-        assertThat(field(api.postJson("/api/v1/models/" + gptId + "/predict", Map.of("rows", List.of(new float[] {1f})))))
-            .isEqualTo("rows");
-        assertThat(field(api.postJson("/api/v1/models/" + mlpId + "/predict", Map.of("rows", List.of(new float[] {1f, 2f})))))
-            .isEqualTo("rows[0]");
-        assertThat(field(api.postJson("/api/v1/models/" + java.util.UUID.randomUUID() + "/predict",
-            Map.of("rows", List.of(new float[] {1f}))))).isEqualTo("model.id");
+                .isEqualTo("generation");
+        assertThat(field(api.postJson(
+                        "/api/v1/models/" + gptId + "/predict", Map.of("rows", List.of(new float[] {1f})))))
+                .isEqualTo("rows");
+        assertThat(field(api.postJson(
+                        "/api/v1/models/" + mlpId + "/predict", Map.of("rows", List.of(new float[] {1f, 2f})))))
+                .isEqualTo("rows[0]");
+        assertThat(field(api.postJson(
+                        "/api/v1/models/" + java.util.UUID.randomUUID() + "/predict",
+                        Map.of("rows", List.of(new float[] {1f})))))
+                .isEqualTo("model.id");
     }
 
     private static String field(Api.Response response) {

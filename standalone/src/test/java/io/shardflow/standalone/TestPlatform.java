@@ -14,8 +14,7 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 final class TestPlatform {
     private static ShardflowStandalone shared;
 
-    private TestPlatform() {
-    }
+    private TestPlatform() {}
 
     static synchronized ShardflowStandalone shared() {
         if (shared == null) {
@@ -27,17 +26,19 @@ final class TestPlatform {
 
     static ShardflowStandalone start(Path dataDir) {
         return ShardflowStandalone.start(
-            "--shardflow.data-dir=" + dataDir,
-            "--server.port=0",
-            "--shardflow.local.kafka-port=" + freePort(),
-            "--shardflow.worker.lanes=2",
-            "--shardflow.scheduler.reconcile-interval=1s",
-            "--shardflow.scheduler.stall-after=3s",
-            "--spring.main.banner-mode=off");
+                "--shardflow.data-dir=" + dataDir,
+                "--server.port=0",
+                "--shardflow.local.kafka-port=" + freePort(),
+                "--shardflow.worker.lanes=2",
+                "--shardflow.scheduler.reconcile-interval=1s",
+                "--shardflow.scheduler.stall-after=3s",
+                "--spring.main.banner-mode=off");
     }
 
     static Api api(ShardflowStandalone platform) {
-        int port = ((WebServerApplicationContext) platform.context()).getWebServer().getPort();
+        int port = ((WebServerApplicationContext) platform.context())
+                .getWebServer()
+                .getPort();
         return new Api("http://127.0.0.1:" + port);
     }
 

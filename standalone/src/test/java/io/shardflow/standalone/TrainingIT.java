@@ -4,7 +4,6 @@ import static io.shardflow.standalone.Fixtures.awaitStatus;
 import static io.shardflow.standalone.Fixtures.created;
 import static org.assertj.core.api.Assertions.assertThat;
 
-
 import io.shardflow.core.training.TrainingSchedule;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,7 +48,8 @@ class TrainingIT {
 
     private static final List<String> FEATURES = List.of("f0", "f1", "f2", "f3", "f4");
 
-    private Map<String, Object> trainingJob(String modelId, String datasetId, int shards, Map<String, Object> training) {
+    private Map<String, Object> trainingJob(
+            String modelId, String datasetId, int shards, Map<String, Object> training) {
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "TRAINING");
         job.put("model", Map.of("id", modelId));
@@ -111,11 +111,23 @@ class TrainingIT {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=classes", table.csv()));
         var initial = Fixtures.randomDense(42, 5, 8, 3);
         var register = new LinkedHashMap<>(initial.mlpRequest("start"));
-        register.put("architecture", Map.of("kind", "mlp", "layers", List.of(5, 8, 3), "activation", "relu",
-            "task", "classification"));
+        register.put(
+                "architecture",
+                Map.of("kind", "mlp", "layers", List.of(5, 8, 3), "activation", "relu", "task", "classification"));
         String modelId = created(api.postJson("/api/v1/models", register));
-        var training = Map.<String, Object>of("epochs", 3, "batchSize", 32, "optimizer", "adam", "learningRate", 0.02,
-            "seed", 7, "validationSplit", 0.1);
+        var training = Map.<String, Object>of(
+                "epochs",
+                3,
+                "batchSize",
+                32,
+                "optimizer",
+                "adam",
+                "learningRate",
+                0.02,
+                "seed",
+                7,
+                "validationSplit",
+                0.1);
 
         var job = train(trainingJob(modelId, datasetId, shards, training));
 
@@ -124,10 +136,18 @@ class TrainingIT {
         assertThat(job.get("progress").get("step").asInt()).isEqualTo(steps);
         assertThat(job.get("progress").get("steps").asInt()).isEqualTo(steps);
         assertThat(job.get("progress").get("epoch").asInt()).isEqualTo(3);
-        var expected = ReferenceTraining.train(flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
-            new int[] {5, 8, 3}, table, FEATURES, "class", ReferenceTraining.Loss.SOFTMAX_CROSS_ENTROPY,
-            ReferenceTraining.adam(0.02f), schedule, steps);
-        var trained = flat(api.get("/api/v1/models/" + job.get("resultModelId").asString() + "/parameters").json());
+        var expected = ReferenceTraining.train(
+                flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
+                new int[] {5, 8, 3},
+                table,
+                FEATURES,
+                "class",
+                ReferenceTraining.Loss.SOFTMAX_CROSS_ENTROPY,
+                ReferenceTraining.adam(0.02f),
+                schedule,
+                steps);
+        var trained = flat(api.get("/api/v1/models/" + job.get("resultModelId").asString() + "/parameters")
+                .json());
         assertThat(maxDifference(trained, expected)).isLessThanOrEqualTo(TOLERANCE);
     }
 
@@ -138,16 +158,30 @@ class TrainingIT {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=classes-pipeline", table.csv()));
         var initial = Fixtures.randomDense(43, 5, 8, 6, 3);
         var register = new LinkedHashMap<>(initial.mlpRequest("pipeline start"));
-        register.put("architecture", Map.of("kind", "mlp", "layers", List.of(5, 8, 6, 3), "activation", "relu",
-            "task", "classification"));
+        register.put(
+                "architecture",
+                Map.of("kind", "mlp", "layers", List.of(5, 8, 6, 3), "activation", "relu", "task", "classification"));
         String modelId = created(api.postJson("/api/v1/models", register));
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "TRAINING");
         job.put("model", Map.of("id", modelId));
         job.put("dataset", Map.of("id", datasetId, "features", FEATURES, "label", "class"));
         job.put("parallelism", Map.of("strategy", "PIPELINE", "modelShards", stages, "microBatches", microBatches));
-        job.put("training", Map.of("epochs", 2, "batchSize", 32, "optimizer", "adam", "learningRate", 0.02,
-            "seed", 8, "validationSplit", 0.1));
+        job.put(
+                "training",
+                Map.of(
+                        "epochs",
+                        2,
+                        "batchSize",
+                        32,
+                        "optimizer",
+                        "adam",
+                        "learningRate",
+                        0.02,
+                        "seed",
+                        8,
+                        "validationSplit",
+                        0.1));
 
         var done = train(job);
 
@@ -155,10 +189,18 @@ class TrainingIT {
         int steps = schedule.stepsPerEpoch() * 2;
         assertThat(done.get("plan").get("training").get("stages").asInt()).isEqualTo(stages);
         assertThat(done.get("metrics").get("validationAccuracy").isNull()).isFalse();
-        var expected = ReferenceTraining.train(flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
-            new int[] {5, 8, 6, 3}, table, FEATURES, "class", ReferenceTraining.Loss.SOFTMAX_CROSS_ENTROPY,
-            ReferenceTraining.adam(0.02f), schedule, steps);
-        var trained = flat(api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters").json());
+        var expected = ReferenceTraining.train(
+                flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
+                new int[] {5, 8, 6, 3},
+                table,
+                FEATURES,
+                "class",
+                ReferenceTraining.Loss.SOFTMAX_CROSS_ENTROPY,
+                ReferenceTraining.adam(0.02f),
+                schedule,
+                steps);
+        var trained = flat(api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters")
+                .json());
         assertThat(maxDifference(trained, expected)).isLessThanOrEqualTo(TOLERANCE);
     }
 
@@ -181,20 +223,40 @@ class TrainingIT {
         job.put("model", Map.of("id", modelId));
         job.put("dataset", Map.of("id", datasetId, "features", List.of("a", "b", "c"), "label", "y"));
         job.put("parallelism", Map.of("strategy", "DATA", "dataShards", 3));
-        job.put("training", Map.of("steps", 40, "batchSize", 16, "optimizer", "sgd", "learningRate", 0.05,
-            "momentum", 0.9, "seed", 3));
+        job.put(
+                "training",
+                Map.of(
+                        "steps",
+                        40,
+                        "batchSize",
+                        16,
+                        "optimizer",
+                        "sgd",
+                        "learningRate",
+                        0.05,
+                        "momentum",
+                        0.9,
+                        "seed",
+                        3));
 
         var done = train(job);
 
         var schedule = new TrainingSchedule(150, 0, 3, 16);
-        var expected = ReferenceTraining.train(flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
-            new int[] {3, 1}, table, List.of("a", "b", "c"), "y", ReferenceTraining.Loss.MSE,
-            ReferenceTraining.sgd(0.05f, 0.9f), schedule, 40);
-        var trained = flat(api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters").json());
+        var expected = ReferenceTraining.train(
+                flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
+                new int[] {3, 1},
+                table,
+                List.of("a", "b", "c"),
+                "y",
+                ReferenceTraining.Loss.MSE,
+                ReferenceTraining.sgd(0.05f, 0.9f),
+                schedule,
+                40);
+        var trained = flat(api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters")
+                .json());
         assertThat(maxDifference(trained, expected)).isLessThanOrEqualTo(TOLERANCE);
         // and it learnt the rule y = 2a - b + 0.5c + 1
         assertThat(trained[0][0]).isCloseTo(2f, org.assertj.core.data.Offset.offset(0.1f));
         assertThat(trained[1][0]).isCloseTo(1f, org.assertj.core.data.Offset.offset(0.1f));
     }
-
 }

@@ -40,7 +40,9 @@ class TrainingJourneyIT {
     @BeforeAll
     static void data() {
         try (var in = TrainingJourneyIT.class.getResourceAsStream("/datasets/breast_cancer.csv")) {
-            var lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip().split("\n");
+            var lines = new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .strip()
+                    .split("\n");
             var columns = List.of(lines[0].split(","));
             var values = new float[lines.length - 1][];
             for (int r = 1; r < lines.length; r++) {
@@ -60,8 +62,21 @@ class TrainingJourneyIT {
     private Map<String, Object> job(String datasetId, Map<String, Object> training) {
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "TRAINING");
-        job.put("model", Map.of("name", "wdbc-mlp", "architecture",
-            Map.of("kind", "mlp", "layers", List.of(30, 16, 2), "activation", "relu", "task", "classification")));
+        job.put(
+                "model",
+                Map.of(
+                        "name",
+                        "wdbc-mlp",
+                        "architecture",
+                        Map.of(
+                                "kind",
+                                "mlp",
+                                "layers",
+                                List.of(30, 16, 2),
+                                "activation",
+                                "relu",
+                                "task",
+                                "classification")));
         job.put("dataset", Map.of("id", datasetId, "features", features, "label", "label"));
         job.put("parallelism", Map.of("strategy", "DATA", "dataShards", 2));
         job.put("training", training);
@@ -71,8 +86,21 @@ class TrainingJourneyIT {
     @Test
     void anMlpOnTwoShardsLearnsBreastCancerAndServesInference() {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=breast-cancer", cancer.csv()));
-        var training = Map.<String, Object>of("epochs", EPOCHS, "batchSize", 32, "optimizer", "adam",
-            "learningRate", 0.003, "seed", 11, "validationSplit", 0.2, "standardize", true);
+        var training = Map.<String, Object>of(
+                "epochs",
+                EPOCHS,
+                "batchSize",
+                32,
+                "optimizer",
+                "adam",
+                "learningRate",
+                0.003,
+                "seed",
+                11,
+                "validationSplit",
+                0.2,
+                "standardize",
+                true);
 
         String jobId = created(api.postJson("/api/v1/jobs", job(datasetId, training)));
         var job = awaitStatus(api, jobId, "SUCCEEDED");
@@ -84,8 +112,10 @@ class TrainingJourneyIT {
         int steps = schedule.stepsPerEpoch() * EPOCHS;
         assertThat(job.get("progress").get("step").asInt()).isEqualTo(steps);
         assertThat(job.get("progress").get("epoch").asInt()).isEqualTo(EPOCHS);
-        long platformMillis = Duration.between(Instant.parse(job.get("startedAt").asString()),
-            Instant.parse(job.get("finishedAt").asString())).toMillis();
+        long platformMillis = Duration.between(
+                        Instant.parse(job.get("startedAt").asString()),
+                        Instant.parse(job.get("finishedAt").asString()))
+                .toMillis();
 
         var curve = api.get("/api/v1/jobs/" + jobId + "/metrics").json().get("points");
         assertThat(curve.size()).isEqualTo(steps);
@@ -98,8 +128,9 @@ class TrainingJourneyIT {
         });
         assertThat(validation).hasSize(EPOCHS);
         assertThat(validation.getLast().get("validationLoss").asDouble())
-            .isLessThan(validation.getFirst().get("validationLoss").asDouble());
-        assertThat(curve.get(steps - 1).get("loss").asDouble()).isLessThan(curve.get(0).get("loss").asDouble());
+                .isLessThan(validation.getFirst().get("validationLoss").asDouble());
+        assertThat(curve.get(steps - 1).get("loss").asDouble())
+                .isLessThan(curve.get(0).get("loss").asDouble());
 
         String modelId = job.get("resultModelId").asString();
         var model = api.get("/api/v1/models/" + modelId).json();
@@ -107,8 +138,10 @@ class TrainingJourneyIT {
         assertThat(model.get("lineage").get("job").asString()).isEqualTo(jobId);
         assertThat(model.get("lineage").get("dataset").asString()).isEqualTo(datasetId);
         assertThat(model.get("metrics").get("validationAccuracy").asDouble()).isEqualTo(accuracy);
-        assertThat(model.get("preprocessing").get("standardize").get("mean").size()).isEqualTo(30);
-        assertThat(api.get("/api/v1/models?size=200").json().findValuesAsString("id")).contains(modelId);
+        assertThat(model.get("preprocessing").get("standardize").get("mean").size())
+                .isEqualTo(30);
+        assertThat(api.get("/api/v1/models?size=200").json().findValuesAsString("id"))
+                .contains(modelId);
 
         // inference with the trained model: it standardises the inputs as in training, one output per class
         String inference = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 3)));
@@ -116,7 +149,8 @@ class TrainingJourneyIT {
         var outputs = api.get("/api/v1/jobs/" + inference + "/result").json().get("outputs");
         int right = 0;
         for (int r = 0; r < 569; r++) {
-            int predicted = outputs.get(r).get(1).asDouble() > outputs.get(r).get(0).asDouble() ? 1 : 0;
+            int predicted =
+                    outputs.get(r).get(1).asDouble() > outputs.get(r).get(0).asDouble() ? 1 : 0;
             right += predicted == (int) cancer.values()[r][30] ? 1 : 0;
         }
         assertThat(right / 569.0).isGreaterThanOrEqualTo(0.96);
@@ -126,14 +160,24 @@ class TrainingJourneyIT {
         var initial = ModelParameters.flat(ParameterInit.xavier(architecture, 11));
         var scaled = standardised(schedule);
         long started = System.nanoTime();
-        var expected = ReferenceTraining.train(initial, new int[] {30, 16, 2}, scaled, features, "label",
-            ReferenceTraining.Loss.SOFTMAX_CROSS_ENTROPY, ReferenceTraining.adam(0.003f), schedule, steps);
+        var expected = ReferenceTraining.train(
+                initial,
+                new int[] {30, 16, 2},
+                scaled,
+                features,
+                "label",
+                ReferenceTraining.Loss.SOFTMAX_CROSS_ENTROPY,
+                ReferenceTraining.adam(0.003f),
+                schedule,
+                steps);
         long referenceMillis = (System.nanoTime() - started) / 1_000_000;
-        var trained = TrainingIT.flat(api.get("/api/v1/models/" + modelId + "/parameters").json());
+        var trained = TrainingIT.flat(
+                api.get("/api/v1/models/" + modelId + "/parameters").json());
         assertThat(TrainingIT.maxDifference(trained, expected)).isLessThanOrEqualTo(1e-4);
-        System.out.printf("breast-cancer training: %d steps, validation accuracy %.4f, inference accuracy %.4f, "
-                + "platform %d ms (2 shards), single-process DJL %d ms%n", steps, accuracy, right / 569.0,
-            platformMillis, referenceMillis);
+        System.out.printf(
+                "breast-cancer training: %d steps, validation accuracy %.4f, inference accuracy %.4f, "
+                        + "platform %d ms (2 shards), single-process DJL %d ms%n",
+                steps, accuracy, right / 569.0, platformMillis, referenceMillis);
     }
 
     /** The table with features standardised on the training split, as the platform does before training. */
@@ -156,8 +200,25 @@ class TrainingJourneyIT {
     @Test
     void localSgdSynchronisingEveryFiveStepsAlsoLearnsIt() {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=breast-cancer-local", cancer.csv()));
-        var training = Map.<String, Object>of("epochs", 10, "batchSize", 32, "optimizer", "sgd", "learningRate", 0.05,
-            "momentum", 0.9, "syncEvery", 5, "seed", 3, "validationSplit", 0.2, "standardize", true);
+        var training = Map.<String, Object>of(
+                "epochs",
+                10,
+                "batchSize",
+                32,
+                "optimizer",
+                "sgd",
+                "learningRate",
+                0.05,
+                "momentum",
+                0.9,
+                "syncEvery",
+                5,
+                "seed",
+                3,
+                "validationSplit",
+                0.2,
+                "standardize",
+                true);
 
         String jobId = created(api.postJson("/api/v1/jobs", job(datasetId, training)));
         var job = awaitStatus(api, jobId, "SUCCEEDED");

@@ -7,23 +7,23 @@ import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.compute.ModelCache;
-import io.shardflow.worker.lanes.InferenceComputation;
-import io.shardflow.worker.training.SliceCache;
-import io.shardflow.worker.training.TextTraining;
-import io.shardflow.worker.training.TrainingComputation;
 import io.shardflow.worker.generation.GenerationComputation;
 import io.shardflow.worker.generation.GenerationEngine;
 import io.shardflow.worker.generation.GptNetworks;
 import io.shardflow.worker.generation.StageGeneration;
-import io.shardflow.db.training.TrainingStore;
 import io.shardflow.worker.lanes.Heartbeat;
+import io.shardflow.worker.lanes.InferenceComputation;
 import io.shardflow.worker.lanes.ShardExecutor;
 import io.shardflow.worker.lanes.ShardTaskListener;
 import io.shardflow.worker.lanes.WorkerIdentity;
+import io.shardflow.worker.training.SliceCache;
+import io.shardflow.worker.training.TextTraining;
+import io.shardflow.worker.training.TrainingComputation;
 import java.time.Duration;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -59,17 +59,32 @@ class WorkerConfiguration {
     }
 
     @Bean
-    InferenceComputation inferenceComputation(WorkerSettings settings, JobRepository jobs, ModelRepository models,
-                                              DatasetRepository datasets, ActivationStore activations, ModelCache cache) {
+    InferenceComputation inferenceComputation(
+            WorkerSettings settings,
+            JobRepository jobs,
+            ModelRepository models,
+            DatasetRepository datasets,
+            ActivationStore activations,
+            ModelCache cache) {
         return new InferenceComputation(settings, jobs, models, datasets, activations, cache);
     }
 
     @Bean
-    TrainingComputation trainingComputation(JobRepository jobs, TrainingStore store, DatasetRepository datasets,
-                                            ComputeEngine engine, WorkerSettings settings, ActivationStore activations) {
-        return new TrainingComputation(jobs, store,
-            new SliceCache(datasets, settings.batchRows(), settings.dataCache().toBytes()), new DenseTraining(engine),
-            activations, new TextTraining(datasets, engine, settings.dataCache().toBytes()));
+    TrainingComputation trainingComputation(
+            JobRepository jobs,
+            TrainingStore store,
+            DatasetRepository datasets,
+            ComputeEngine engine,
+            WorkerSettings settings,
+            ActivationStore activations) {
+        return new TrainingComputation(
+                jobs,
+                store,
+                new SliceCache(
+                        datasets, settings.batchRows(), settings.dataCache().toBytes()),
+                new DenseTraining(engine),
+                activations,
+                new TextTraining(datasets, engine, settings.dataCache().toBytes()));
     }
 
     @Bean(destroyMethod = "closeAll")
@@ -79,19 +94,41 @@ class WorkerConfiguration {
 
     @Bean(destroyMethod = "close")
     GenerationEngine generationEngine(GptNetworks networks, WorkerSettings settings, JobRepository jobs) {
-        return new GenerationEngine(networks, settings.generation().maxBatch(), settings.generation().maxWaiting(),
-            jobs::ended);
+        return new GenerationEngine(
+                networks,
+                settings.generation().maxBatch(),
+                settings.generation().maxWaiting(),
+                jobs::ended);
     }
 
     @Bean
-    ShardExecutor shardExecutor(WorkerIdentity identity, WorkerSettings settings, JobRepository jobs,
-                                ShardRepository shards, PartialStore partials, Outbox outbox,
-                                InferenceComputation inference, TrainingComputation training, ModelRepository models,
-                                DatasetRepository datasets, ActivationStore activations, GptNetworks networks,
-                                GenerationEngine engine, TransactionTemplate tx) {
-        return new ShardExecutor(identity, settings, jobs, shards, partials, outbox, inference, training,
-            new StageGeneration(jobs, models, activations, networks),
-            new GenerationComputation(jobs, models, datasets, engine), tx);
+    ShardExecutor shardExecutor(
+            WorkerIdentity identity,
+            WorkerSettings settings,
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            Outbox outbox,
+            InferenceComputation inference,
+            TrainingComputation training,
+            ModelRepository models,
+            DatasetRepository datasets,
+            ActivationStore activations,
+            GptNetworks networks,
+            GenerationEngine engine,
+            TransactionTemplate tx) {
+        return new ShardExecutor(
+                identity,
+                settings,
+                jobs,
+                shards,
+                partials,
+                outbox,
+                inference,
+                training,
+                new StageGeneration(jobs, models, activations, networks),
+                new GenerationComputation(jobs, models, datasets, engine),
+                tx);
     }
 
     @Bean
@@ -100,8 +137,13 @@ class WorkerConfiguration {
     }
 
     @Bean
-    Heartbeat heartbeat(WorkerIdentity identity, WorkerSettings settings, WorkerRegistry registry,
-                        ShardRepository shards, ShardExecutor executor, ComputeEngine engine) {
+    Heartbeat heartbeat(
+            WorkerIdentity identity,
+            WorkerSettings settings,
+            WorkerRegistry registry,
+            ShardRepository shards,
+            ShardExecutor executor,
+            ComputeEngine engine) {
         return new Heartbeat(identity, settings, registry, shards, executor, engine);
     }
 
@@ -111,13 +153,17 @@ class WorkerConfiguration {
      */
     @Bean
     ConcurrentKafkaListenerContainerFactory<Object, Object> laneContainerFactory(
-        ConcurrentKafkaListenerContainerFactoryConfigurer configurer, ConsumerFactory<Object, Object> consumers,
-        WorkerSettings settings) {
+            ConcurrentKafkaListenerContainerFactoryConfigurer configurer,
+            ConsumerFactory<Object, Object> consumers,
+            WorkerSettings settings) {
         var laneConsumers = new DefaultKafkaConsumerFactory<Object, Object>(consumers.getConfigurationProperties());
         var configs = new java.util.HashMap<String, Object>(java.util.Map.of(
-            ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1,
-            ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, RoundRobinAssignor.class.getName(),
-            ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(10).toMillis()));
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
+                1,
+                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                RoundRobinAssignor.class.getName(),
+                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
+                (int) Duration.ofMinutes(10).toMillis()));
         if (!settings.id().isBlank()) {
             // static membership: a worker restarted under the same id takes its lanes' partitions back at once
             // (Spring Kafka suffixes the id per lane), instead of waiting for the group to notice it was gone
@@ -142,18 +188,26 @@ class WorkerConfiguration {
 
     /** UP once the engine is loaded, the lanes consume, and a heartbeat has been written recently. */
     @Bean
-    HealthIndicator workerHealthIndicator(KafkaListenerEndpointRegistry registry, Heartbeat heartbeat,
-                                          WorkerIdentity identity, WorkerSettings settings, ComputeEngine engine,
-                                          GenerationEngine generation) {
+    HealthIndicator workerHealthIndicator(
+            KafkaListenerEndpointRegistry registry,
+            Heartbeat heartbeat,
+            WorkerIdentity identity,
+            WorkerSettings settings,
+            ComputeEngine engine,
+            GenerationEngine generation) {
         return () -> {
             var lanes = registry.getListenerContainer(ShardTaskListener.LISTENER_ID);
             Instant last = heartbeat.lastBeat();
-            boolean fresh = last != null && last.isAfter(Instant.now().minus(settings.heartbeatInterval().multipliedBy(5)));
+            boolean fresh = last != null
+                    && last.isAfter(
+                            Instant.now().minus(settings.heartbeatInterval().multipliedBy(5)));
             var health = lanes != null && lanes.isRunning() && fresh ? Health.up() : Health.down();
-            return health.withDetail("id", identity.id()).withDetail("lanes", settings.effectiveLanes())
-                .withDetail("devices", engine.devices()).withDetail("lastHeartbeat", String.valueOf(last))
-                .withDetail("generation", generationDetails(generation))
-                .build();
+            return health.withDetail("id", identity.id())
+                    .withDetail("lanes", settings.effectiveLanes())
+                    .withDetail("devices", engine.devices())
+                    .withDetail("lastHeartbeat", String.valueOf(last))
+                    .withDetail("generation", generationDetails(generation))
+                    .build();
         };
     }
 }

@@ -25,23 +25,24 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("shardflow.worker")
 public record WorkerSettings(
-    @DefaultValue("") String id,
-    @DefaultValue("0") @Min(0) int lanes,
-    @DefaultValue("1") @Min(1) int intraOpThreads,
-    @DefaultValue("8192") @Min(1) int batchRows,
-    @DefaultValue("2s") Duration heartbeatInterval,
-    @DefaultValue("30s") Duration lease,
-    @DefaultValue("1GB") DataSize modelCache,
-    @DefaultValue("1GB") DataSize dataCache,
-    @DefaultValue("0") DataSize maxModelBytes,
-    @DefaultValue Generation generation) {
+        @DefaultValue("") String id,
+        @DefaultValue("0") @Min(0) int lanes,
+        @DefaultValue("1") @Min(1) int intraOpThreads,
+        @DefaultValue("8192") @Min(1) int batchRows,
+        @DefaultValue("2s") Duration heartbeatInterval,
+        @DefaultValue("30s") Duration lease,
+        @DefaultValue("1GB") DataSize modelCache,
+        @DefaultValue("1GB") DataSize dataCache,
+        @DefaultValue("0") DataSize maxModelBytes,
+        @DefaultValue Generation generation) {
 
     /**
      * @param maxBatch sequences of one model that share a forward pass (KV-cache slots)
      * @param maxWaiting sequences queued for a slot before the lanes stop taking generation tasks
      */
-    public record Generation(@DefaultValue("64") @Min(1) int maxBatch, @DefaultValue("1024") @Min(1) int maxWaiting) {
-    }
+    public record Generation(
+            @DefaultValue("64") @Min(1) int maxBatch,
+            @DefaultValue("1024") @Min(1) int maxWaiting) {}
 
     /** The cap on loaded parameter bytes, or null without one. */
     public Long modelCap() {

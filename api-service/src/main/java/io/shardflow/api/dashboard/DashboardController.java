@@ -36,7 +36,9 @@ import tools.jackson.databind.json.JsonMapper;
 public class DashboardController {
     private static final int PAGE = 50;
     private static final Duration LOST = Duration.ofSeconds(10);
-    private static final JsonMapper PRETTY = JsonMapper.builder().enable(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT).build();
+    private static final JsonMapper PRETTY = JsonMapper.builder()
+            .enable(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+            .build();
 
     private final JobRepository jobs;
     private final ShardRepository shards;
@@ -47,9 +49,15 @@ public class DashboardController {
     private final DashboardStream stream;
     private final QueueHealth queues;
 
-    public DashboardController(JobRepository jobs, ShardRepository shards, JobEventLog timeline, WorkerRegistry workers,
-                               ModelRepository models, DatasetRepository datasets, DashboardStream stream,
-                               QueueHealth queues) {
+    public DashboardController(
+            JobRepository jobs,
+            ShardRepository shards,
+            JobEventLog timeline,
+            WorkerRegistry workers,
+            ModelRepository models,
+            DatasetRepository datasets,
+            DashboardStream stream,
+            QueueHealth queues) {
         this.queues = queues;
         this.jobs = jobs;
         this.shards = shards;
@@ -61,20 +69,36 @@ public class DashboardController {
     }
 
     /** A job as a list row. */
-    public record JobLine(String id, String status, String type, String strategy, String tenant, int percent,
-                          String progress, String age, String duration, String error) {
-    }
+    public record JobLine(
+            String id,
+            String status,
+            String type,
+            String strategy,
+            String tenant,
+            int percent,
+            String progress,
+            String age,
+            String duration,
+            String error) {}
 
     @GetMapping("/")
-    public String jobsPage(@RequestParam(required = false) JobStatus status, @RequestParam(required = false) JobType type,
-                           @RequestParam(required = false) String q, @RequestParam(defaultValue = "0") int page, Model model) {
+    public String jobsPage(
+            @RequestParam(required = false) JobStatus status,
+            @RequestParam(required = false) JobType type,
+            @RequestParam(required = false) String q,
+            @RequestParam(defaultValue = "0") int page,
+            Model model) {
         jobsModel(status, type, q, page, model);
         return "jobs";
     }
 
     @GetMapping("/dashboard/jobs")
-    public String jobsTable(@RequestParam(required = false) JobStatus status, @RequestParam(required = false) JobType type,
-                            @RequestParam(required = false) String q, @RequestParam(defaultValue = "0") int page, Model model) {
+    public String jobsTable(
+            @RequestParam(required = false) JobStatus status,
+            @RequestParam(required = false) JobType type,
+            @RequestParam(required = false) String q,
+            @RequestParam(defaultValue = "0") int page,
+            Model model) {
         jobsModel(status, type, q, page, model);
         return "jobs :: table";
     }
@@ -82,7 +106,8 @@ public class DashboardController {
     private void jobsModel(JobStatus status, JobType type, String q, int page, Model model) {
         var query = new JobQuery(null, status, type, q, Math.max(0, page), PAGE);
         var now = Instant.now();
-        model.addAttribute("jobs", jobs.list(query).stream().map(j -> line(j, now)).toList());
+        model.addAttribute(
+                "jobs", jobs.list(query).stream().map(j -> line(j, now)).toList());
         model.addAttribute("total", jobs.count(query));
         model.addAttribute("page", query.page());
         model.addAttribute("pageSize", PAGE);
@@ -121,15 +146,24 @@ public class DashboardController {
         model.addAttribute("job", job);
         model.addAttribute("line", line(job, Instant.now()));
         model.addAttribute("spec", pretty(MessageCodec.encode(job.spec())));
-        model.addAttribute("plan", job.plan() == null ? "(not planned yet)" : pretty(job.plan().getBytes(StandardCharsets.UTF_8)));
+        model.addAttribute(
+                "plan",
+                job.plan() == null ? "(not planned yet)" : pretty(job.plan().getBytes(StandardCharsets.UTF_8)));
         var cells = shards.cells(id);
         var rounds = new LinkedHashMap<String, List<ShardRepository.Cell>>();
         for (var cell : cells) {
-            rounds.computeIfAbsent("step " + cell.step() + " · stage " + cell.stage(), k -> new java.util.ArrayList<>()).add(cell);
+            rounds.computeIfAbsent("step " + cell.step() + " · stage " + cell.stage(), k -> new java.util.ArrayList<>())
+                    .add(cell);
         }
         model.addAttribute("rounds", rounds);
-        model.addAttribute("failedShard", cells.stream().filter(c -> "FAILED".equals(c.status()) && c.error() != null
-            && !c.error().startsWith("job ")).findFirst().orElse(null));
+        model.addAttribute(
+                "failedShard",
+                cells.stream()
+                        .filter(c -> "FAILED".equals(c.status())
+                                && c.error() != null
+                                && !c.error().startsWith("job "))
+                        .findFirst()
+                        .orElse(null));
         model.addAttribute("events", timeline.timeline(id));
         model.addAttribute("training", job.type() == JobType.TRAINING);
     }
@@ -137,11 +171,25 @@ public class DashboardController {
     @GetMapping("/workers")
     public String workersPage(Model model) {
         var now = Instant.now();
-        model.addAttribute("workers", workers.list().stream().map(w -> Map.of(
-            "id", w.id(), "host", w.host(), "devices", String.join(", ", w.devices()),
-            "lanes", w.lanesBusy() + " / " + w.lanes(), "done", w.tasksDone(),
-            "age", ago(Duration.between(w.heartbeatAt(), now)),
-            "lost", Duration.between(w.heartbeatAt(), now).compareTo(LOST) > 0)).toList());
+        model.addAttribute(
+                "workers",
+                workers.list().stream()
+                        .map(w -> Map.of(
+                                "id",
+                                w.id(),
+                                "host",
+                                w.host(),
+                                "devices",
+                                String.join(", ", w.devices()),
+                                "lanes",
+                                w.lanesBusy() + " / " + w.lanes(),
+                                "done",
+                                w.tasksDone(),
+                                "age",
+                                ago(Duration.between(w.heartbeatAt(), now)),
+                                "lost",
+                                Duration.between(w.heartbeatAt(), now).compareTo(LOST) > 0))
+                        .toList());
         return "workers";
     }
 
@@ -166,10 +214,14 @@ public class DashboardController {
     }
 
     @org.springframework.web.bind.annotation.PostMapping("/queues/replay")
-    public String replay(@RequestParam String topic, @RequestParam int partition, @RequestParam long offset,
-                         @RequestParam String inspect) {
+    public String replay(
+            @RequestParam String topic,
+            @RequestParam int partition,
+            @RequestParam long offset,
+            @RequestParam String inspect) {
         queues.replay(topic, partition, offset);
-        return "redirect:/queues?inspect=" + java.net.URLEncoder.encode(inspect, StandardCharsets.UTF_8) + "&replayed=" + offset;
+        return "redirect:/queues?inspect=" + java.net.URLEncoder.encode(inspect, StandardCharsets.UTF_8) + "&replayed="
+                + offset;
     }
 
     @GetMapping("/dashboard/stream")
@@ -183,8 +235,11 @@ public class DashboardController {
         String progress;
         var plan = job.parsedPlan();
         if (job.progress() != null && plan != null && plan.training() != null) {
-            int step = MessageCodec.decode(job.progress().getBytes(StandardCharsets.UTF_8), Map.class).get("step") instanceof Number n
-                ? n.intValue() : 0;
+            int step = MessageCodec.decode(job.progress().getBytes(StandardCharsets.UTF_8), Map.class)
+                                    .get("step")
+                            instanceof Number n
+                    ? n.intValue()
+                    : 0;
             percent = (int) (100L * step / Math.max(1, plan.training().totalSteps()));
             progress = "step " + step + " / " + plan.training().totalSteps();
         } else {
@@ -194,13 +249,28 @@ public class DashboardController {
         if (job.status() == JobStatus.SUCCEEDED) {
             percent = 100;
         }
-        String strategy = plan == null ? String.valueOf(job.spec().parallelism().strategy())
-            : plan.splitsModel() ? plan.strategy() + " (" + plan.model().strategy() + " " + plan.model().modelShards() + ")"
-            : plan.training() != null && plan.training().pipelined() ? "PIPELINE " + plan.training().stages() : plan.strategy().name();
-        String duration = job.startedAt() == null ? "—"
-            : ago(Duration.between(job.startedAt(), job.finishedAt() != null ? job.finishedAt() : now));
-        return new JobLine(job.id().toString(), job.status().name(), job.type().name(), strategy, job.tenant(), percent,
-            progress, ago(Duration.between(job.createdAt(), now)), duration, job.error());
+        String strategy = plan == null
+                ? String.valueOf(job.spec().parallelism().strategy())
+                : plan.splitsModel()
+                        ? plan.strategy() + " (" + plan.model().strategy() + " "
+                                + plan.model().modelShards() + ")"
+                        : plan.training() != null && plan.training().pipelined()
+                                ? "PIPELINE " + plan.training().stages()
+                                : plan.strategy().name();
+        String duration = job.startedAt() == null
+                ? "—"
+                : ago(Duration.between(job.startedAt(), job.finishedAt() != null ? job.finishedAt() : now));
+        return new JobLine(
+                job.id().toString(),
+                job.status().name(),
+                job.type().name(),
+                strategy,
+                job.tenant(),
+                percent,
+                progress,
+                ago(Duration.between(job.createdAt(), now)),
+                duration,
+                job.error());
     }
 
     private static String ago(Duration d) {

@@ -1,6 +1,7 @@
 package io.shardflow.api.dashboard;
 
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.messaging.SharedAdminClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import io.shardflow.db.messaging.SharedAdminClient;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
@@ -28,10 +28,17 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class QueueHealth {
-    static final List<String> TOPICS = List.of(Topics.JOB_REQUESTS, Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS,
-        Topics.JOB_EVENTS);
-    private static final Map<String, String> CONSUMERS = Map.of(Topics.JOB_REQUESTS, "shardflow-api",
-        Topics.JOBS, "shardflow-scheduler", Topics.SHARD_TASKS, "shardflow-workers", Topics.SHARD_RESULTS, "shardflow-scheduler");
+    static final List<String> TOPICS =
+            List.of(Topics.JOB_REQUESTS, Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS, Topics.JOB_EVENTS);
+    private static final Map<String, String> CONSUMERS = Map.of(
+            Topics.JOB_REQUESTS,
+            "shardflow-api",
+            Topics.JOBS,
+            "shardflow-scheduler",
+            Topics.SHARD_TASKS,
+            "shardflow-workers",
+            Topics.SHARD_RESULTS,
+            "shardflow-scheduler");
 
     private final SharedAdminClient admin;
     private final KafkaTemplate<String, byte[]> kafka;
@@ -42,11 +49,9 @@ public class QueueHealth {
         this.kafka = kafka;
     }
 
-    public record TopicHealth(String topic, long records, String group, Long lag, double perSecond, long deadLetters) {
-    }
+    public record TopicHealth(String topic, long records, String group, Long lag, double perSecond, long deadLetters) {}
 
-    public record DeadLetter(String topic, int partition, long offset, String key, String exception, String value) {
-    }
+    public record DeadLetter(String topic, int partition, long offset, String key, String exception, String value) {}
 
     public synchronized List<TopicHealth> topics() throws ExecutionException, InterruptedException, TimeoutException {
         var result = new ArrayList<TopicHealth>();
@@ -57,11 +62,15 @@ public class QueueHealth {
             long end = sum(ends);
             long start = sum(offsets(partitions, OffsetSpec.earliest()));
             var dlt = partitions(topic + Topics.DEAD_LETTER_SUFFIX);
-            long dead = dlt.isEmpty() ? 0 : sum(offsets(dlt, OffsetSpec.latest())) - sum(offsets(dlt, OffsetSpec.earliest()));
+            long dead = dlt.isEmpty()
+                    ? 0
+                    : sum(offsets(dlt, OffsetSpec.latest())) - sum(offsets(dlt, OffsetSpec.earliest()));
             String group = CONSUMERS.get(topic);
             Long lag = null;
             if (group != null) {
-                var committed = admin().listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(5, TimeUnit.SECONDS);
+                var committed = admin().listConsumerGroupOffsets(group)
+                        .partitionsToOffsetAndMetadata()
+                        .get(5, TimeUnit.SECONDS);
                 long behind = 0;
                 for (var p : partitions) {
                     var c = committed.get(p);
@@ -81,7 +90,8 @@ public class QueueHealth {
         var letters = new ArrayList<DeadLetter>();
         try (var consumer = consumer()) {
             var partitions = consumer.partitionsFor(topic + Topics.DEAD_LETTER_SUFFIX).stream()
-                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+                    .map(p -> new TopicPartition(p.topic(), p.partition()))
+                    .toList();
             consumer.assign(partitions);
             var ends = consumer.endOffsets(partitions);
             for (var p : partitions) {
@@ -92,9 +102,13 @@ public class QueueHealth {
                 for (var r : consumer.poll(Duration.ofMillis(200))) {
                     var header = r.headers().lastHeader("kafka_dlt-exception-message");
                     String value = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
-                    letters.add(new DeadLetter(r.topic(), r.partition(), r.offset(), r.key(),
-                        header == null ? "" : new String(header.value(), StandardCharsets.UTF_8),
-                        value.length() > 300 ? value.substring(0, 300) + "…" : value));
+                    letters.add(new DeadLetter(
+                            r.topic(),
+                            r.partition(),
+                            r.offset(),
+                            r.key(),
+                            header == null ? "" : new String(header.value(), StandardCharsets.UTF_8),
+                            value.length() > 300 ? value.substring(0, 300) + "…" : value));
                 }
                 if (consumer.assignment().stream().allMatch(p -> consumer.position(p) >= ends.get(p))) {
                     break;
@@ -115,8 +129,10 @@ public class QueueHealth {
             consumer.seek(tp, offset);
             for (var r : consumer.poll(Duration.ofSeconds(2))) {
                 if (r.offset() == offset) {
-                    String original = deadLetterTopic.substring(0, deadLetterTopic.length() - Topics.DEAD_LETTER_SUFFIX.length());
-                    kafka.send(new ProducerRecord<>(original, r.key(), r.value())).join();
+                    String original =
+                            deadLetterTopic.substring(0, deadLetterTopic.length() - Topics.DEAD_LETTER_SUFFIX.length());
+                    kafka.send(new ProducerRecord<>(original, r.key(), r.value()))
+                            .join();
                     return;
                 }
             }
@@ -130,18 +146,20 @@ public class QueueHealth {
         return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    private List<TopicPartition> partitions(String topic) throws ExecutionException, InterruptedException, TimeoutException {
+    private List<TopicPartition> partitions(String topic)
+            throws ExecutionException, InterruptedException, TimeoutException {
         var described = admin().describeTopics(List.of(topic)).allTopicNames();
         try {
             return described.get(5, TimeUnit.SECONDS).get(topic).partitions().stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+                    .map(p -> new TopicPartition(topic, p.partition()))
+                    .toList();
         } catch (ExecutionException e) {
             return List.of(); // not created yet
         }
     }
 
     private Map<TopicPartition, Long> offsets(List<TopicPartition> partitions, OffsetSpec spec)
-        throws ExecutionException, InterruptedException, TimeoutException {
+            throws ExecutionException, InterruptedException, TimeoutException {
         var request = new HashMap<TopicPartition, OffsetSpec>();
         partitions.forEach(p -> request.put(p, spec));
         var result = new HashMap<TopicPartition, Long>();

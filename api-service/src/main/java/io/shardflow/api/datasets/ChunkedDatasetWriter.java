@@ -14,8 +14,14 @@ final class ChunkedDatasetWriter {
     private int chunkIndex;
     private long rows;
 
-    ChunkedDatasetWriter(DatasetRepository datasets, UUID id, String tenant, String name, String format,
-                         List<String> columns, int chunkRows) {
+    ChunkedDatasetWriter(
+            DatasetRepository datasets,
+            UUID id,
+            String tenant,
+            String name,
+            String format,
+            List<String> columns,
+            int chunkRows) {
         this.datasets = datasets;
         this.id = id;
         this.chunkRows = chunkRows;

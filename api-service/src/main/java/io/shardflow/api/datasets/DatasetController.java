@@ -27,23 +27,35 @@ public class DatasetController {
     private final Tenants tenants;
     private final ApiSettings settings;
 
-    public DatasetController(DatasetImporter importer, DatasetRepository datasets, Tenants tenants, ApiSettings settings) {
+    public DatasetController(
+            DatasetImporter importer, DatasetRepository datasets, Tenants tenants, ApiSettings settings) {
         this.importer = importer;
         this.datasets = datasets;
         this.tenants = tenants;
         this.settings = settings;
     }
 
-    @Operation(summary = "Upload a dataset of numbers",
-        description = "CSV (text/csv) with a header row, or JSON Lines (application/x-ndjson, or format=jsonl): one "
-            + "object per line whose keys are the columns; or UTF-8 text (format=text, text/plain), stored as bytes.")
-    @PostMapping(consumes = {"text/csv", "application/csv", "text/plain", "application/x-ndjson", "application/jsonl",
-        "application/json-lines"})
-    public ResponseEntity<DatasetView> upload(@RequestParam String name, @RequestParam(required = false) String format,
-                                              HttpServletRequest request) throws IOException {
-        var dataset = importer.importTable(tenants.of(request), name, formatOf(format, request.getContentType()),
-            request.getInputStream());
-        return ResponseEntity.created(URI.create("/api/v1/datasets/" + dataset.id())).body(DatasetView.of(dataset));
+    @Operation(
+            summary = "Upload a dataset of numbers",
+            description =
+                    "CSV (text/csv) with a header row, or JSON Lines (application/x-ndjson, or format=jsonl): one "
+                            + "object per line whose keys are the columns; or UTF-8 text (format=text, text/plain), stored as bytes.")
+    @PostMapping(
+            consumes = {
+                "text/csv",
+                "application/csv",
+                "text/plain",
+                "application/x-ndjson",
+                "application/jsonl",
+                "application/json-lines"
+            })
+    public ResponseEntity<DatasetView> upload(
+            @RequestParam String name, @RequestParam(required = false) String format, HttpServletRequest request)
+            throws IOException {
+        var dataset = importer.importTable(
+                tenants.of(request), name, formatOf(format, request.getContentType()), request.getInputStream());
+        return ResponseEntity.created(URI.create("/api/v1/datasets/" + dataset.id()))
+                .body(DatasetView.of(dataset));
     }
 
     private static DatasetImporter.Format formatOf(String format, String contentType) {
@@ -52,25 +64,34 @@ public class DatasetController {
                 case "csv" -> DatasetImporter.Format.CSV;
                 case "jsonl", "ndjson", "json-lines" -> DatasetImporter.Format.JSONL;
                 case "text" -> DatasetImporter.Format.TEXT;
-                default -> throw new io.shardflow.core.InvalidSpecException("format", "'" + format + "' is not one of csv, jsonl, text");
+                default ->
+                    throw new io.shardflow.core.InvalidSpecException(
+                            "format", "'" + format + "' is not one of csv, jsonl, text");
             };
         }
-        boolean jsonLines = contentType != null && (contentType.contains("ndjson") || contentType.contains("jsonl")
-            || contentType.contains("json-lines"));
+        boolean jsonLines = contentType != null
+                && (contentType.contains("ndjson")
+                        || contentType.contains("jsonl")
+                        || contentType.contains("json-lines"));
         return jsonLines ? DatasetImporter.Format.JSONL : DatasetImporter.Format.CSV;
     }
 
     @GetMapping("/{id}")
     public DatasetView get(@PathVariable UUID id, HttpServletRequest request) {
         String tenant = tenants.of(request);
-        return datasets.find(id).filter(d -> d.tenant().equals(tenant)).map(DatasetView::of)
-            .orElseThrow(() -> new NotFoundException("dataset", id));
+        return datasets.find(id)
+                .filter(d -> d.tenant().equals(tenant))
+                .map(DatasetView::of)
+                .orElseThrow(() -> new NotFoundException("dataset", id));
     }
 
     @GetMapping
-    public List<DatasetView> list(@RequestParam(defaultValue = "0") @Min(0) int page,
-                                  @RequestParam(defaultValue = "50") @Min(1) int size, HttpServletRequest request) {
+    public List<DatasetView> list(
+            @RequestParam(defaultValue = "0") @Min(0) int page,
+            @RequestParam(defaultValue = "50") @Min(1) int size,
+            HttpServletRequest request) {
         return datasets.list(tenants.of(request), page, Math.min(size, settings.maxPageSize())).stream()
-            .map(DatasetView::of).toList();
+                .map(DatasetView::of)
+                .toList();
     }
 }

@@ -31,13 +31,20 @@ import tools.jackson.databind.json.JsonMapper;
  */
 @Service
 public class DatasetImporter {
-    private static final CSVFormat CSV = CSVFormat.DEFAULT.builder()
-        .setHeader().setSkipHeaderRecord(true).setTrim(true).setIgnoreEmptyLines(true).get();
+    private static final CSVFormat CSV = CSVFormat.DEFAULT
+            .builder()
+            .setHeader()
+            .setSkipHeaderRecord(true)
+            .setTrim(true)
+            .setIgnoreEmptyLines(true)
+            .get();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** The upload formats. */
     public enum Format {
-        CSV, JSONL, TEXT
+        CSV,
+        JSONL,
+        TEXT
     }
 
     /** Bytes per stored chunk of a text dataset: the unit a shard reads. */
@@ -54,15 +61,16 @@ public class DatasetImporter {
     }
 
     public DatasetRow importTable(String tenant, String name, Format format, InputStream body) {
-        InvalidSpecException.require(name != null && !name.isBlank() && name.length() <= 200, "name",
-            "is required, 1 to 200 characters");
+        InvalidSpecException.require(
+                name != null && !name.isBlank() && name.length() <= 200, "name", "is required, 1 to 200 characters");
         var id = UUID.randomUUID();
         if (format == Format.TEXT) {
             tx.executeWithoutResult(s -> readText(body, id, tenant, name.strip()));
             return datasets.find(id).orElseThrow();
         }
         tx.executeWithoutResult(s -> {
-            try (var reader = withoutByteOrderMark(new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8)))) {
+            try (var reader =
+                    withoutByteOrderMark(new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8)))) {
                 if (format == Format.CSV) {
                     readCsv(reader, id, tenant, name.strip());
                 } else {
@@ -78,11 +86,14 @@ public class DatasetImporter {
     private void readCsv(Reader reader, UUID id, String tenant, String name) throws IOException {
         try (CSVParser parser = CSVParser.parse(reader, CSV)) {
             var columns = checkedColumns(parser.getHeaderNames());
-            var writer = new ChunkedDatasetWriter(datasets, id, tenant, name, "csv", columns, settings.datasetChunkRows());
+            var writer =
+                    new ChunkedDatasetWriter(datasets, id, tenant, name, "csv", columns, settings.datasetChunkRows());
             for (CSVRecord record : parser) {
                 if (record.size() != columns.size()) {
-                    throw new InvalidSpecException("body", "row " + writer.nextRowNumber() + " has " + record.size()
-                        + " values, the header has " + columns.size());
+                    throw new InvalidSpecException(
+                            "body",
+                            "row " + writer.nextRowNumber() + " has " + record.size() + " values, the header has "
+                                    + columns.size());
                 }
                 for (int c = 0; c < columns.size(); c++) {
                     writer.set(c, parse(record.get(c), writer.nextRowNumber(), columns.get(c)));
@@ -117,15 +128,21 @@ public class DatasetImporter {
             InvalidSpecException.require(row.isObject(), "body", "line " + line + " is not a JSON object");
             if (writer == null) {
                 columns = checkedColumns(new ArrayList<>(row.propertyNames()));
-                writer = new ChunkedDatasetWriter(datasets, id, tenant, name, "jsonl", columns, settings.datasetChunkRows());
+                writer = new ChunkedDatasetWriter(
+                        datasets, id, tenant, name, "jsonl", columns, settings.datasetChunkRows());
             }
-            InvalidSpecException.require(row.size() == columns.size(), "body", "line " + line + " has " + row.size()
-                + " fields, the first line has " + columns.size() + " (" + String.join(", ", columns) + ")");
+            InvalidSpecException.require(
+                    row.size() == columns.size(),
+                    "body",
+                    "line " + line + " has " + row.size() + " fields, the first line has " + columns.size() + " ("
+                            + String.join(", ", columns) + ")");
             for (int c = 0; c < columns.size(); c++) {
                 var value = row.get(columns.get(c));
                 InvalidSpecException.require(value != null, "body", "line " + line + " lacks '" + columns.get(c) + "'");
-                InvalidSpecException.require(value.isNumber() && Float.isFinite(value.floatValue()), "body",
-                    "line " + line + ", field '" + columns.get(c) + "': " + value + " is not a finite number");
+                InvalidSpecException.require(
+                        value.isNumber() && Float.isFinite(value.floatValue()),
+                        "body",
+                        "line " + line + ", field '" + columns.get(c) + "': " + value + " is not a finite number");
                 writer.set(c, value.floatValue());
             }
             writer.endRow();
@@ -139,9 +156,10 @@ public class DatasetImporter {
      * UTF-8 rejects the upload with its offset. A character may straddle two chunks; the check does not mind.
      */
     private void readText(InputStream body, UUID id, String tenant, String name) {
-        var decoder = java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        var decoder = java.nio.charset.StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
         var chars = java.nio.CharBuffer.allocate(TEXT_CHUNK);
         var pending = java.nio.ByteBuffer.allocate(TEXT_CHUNK + 8);
         datasets.create(id, tenant, name, "text", List.of("byte"), TEXT_CHUNK);
@@ -158,8 +176,8 @@ public class DatasetImporter {
                 pending.put(chunk, 0, n).flip();
                 var result = decoder.decode(pending, chars, false);
                 if (result.isError()) {
-                    throw new InvalidSpecException("body", "is not UTF-8 text: bad byte at offset "
-                        + (total - carried + pending.position()));
+                    throw new InvalidSpecException(
+                            "body", "is not UTF-8 text: bad byte at offset " + (total - carried + pending.position()));
                 }
                 chars.clear();
                 pending.compact();
@@ -186,7 +204,8 @@ public class DatasetImporter {
     }
 
     private static List<String> checkedColumns(List<String> names) {
-        InvalidSpecException.require(names != null && !names.isEmpty(), "body", "needs a header row naming the columns");
+        InvalidSpecException.require(
+                names != null && !names.isEmpty(), "body", "needs a header row naming the columns");
         var seen = new HashSet<String>();
         for (int i = 0; i < names.size(); i++) {
             String n = names.get(i);
@@ -205,6 +224,7 @@ public class DatasetImporter {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new InvalidSpecException("body", "row " + row + ", column '" + column + "': '" + text + "' is not a finite number");
+        throw new InvalidSpecException(
+                "body", "row " + row + ", column '" + column + "': '" + text + "' is not a finite number");
     }
 }

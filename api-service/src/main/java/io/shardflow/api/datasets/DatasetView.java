@@ -8,11 +8,17 @@ import java.util.UUID;
 
 /** A dataset: rows and columns of numbers, or for {@code format: text} its size in {@code bytes}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record DatasetView(UUID id, String name, String format, Long rows, List<String> columns, Long bytes,
-                          Instant createdAt) {
+public record DatasetView(
+        UUID id, String name, String format, Long rows, List<String> columns, Long bytes, Instant createdAt) {
     public static DatasetView of(DatasetRow d) {
         boolean text = "text".equals(d.format());
-        return new DatasetView(d.id(), d.name(), d.format(), text ? null : d.rows(), text ? null : d.columns(),
-            text ? d.rows() : null, d.createdAt());
+        return new DatasetView(
+                d.id(),
+                d.name(),
+                d.format(),
+                text ? null : d.rows(),
+                text ? null : d.columns(),
+                text ? d.rows() : null,
+                d.createdAt());
     }
 }

@@ -1,12 +1,12 @@
 package io.shardflow.api.errors;
 
+import io.shardflow.api.jobs.SyncJobFailedException;
+import io.shardflow.api.jobs.SyncTimeoutException;
 import io.shardflow.core.InvalidSpecException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import org.springframework.http.HttpHeaders;
-import io.shardflow.api.jobs.SyncJobFailedException;
-import io.shardflow.api.jobs.SyncTimeoutException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
@@ -59,8 +59,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(SyncJobFailedException.class)
     ProblemDetail syncFailed(SyncJobFailedException e) {
-        var status = e.status() == io.shardflow.core.jobs.JobStatus.CANCELLED ? HttpStatus.CONFLICT
-            : HttpStatus.INTERNAL_SERVER_ERROR;
+        var status = e.status() == io.shardflow.core.jobs.JobStatus.CANCELLED
+                ? HttpStatus.CONFLICT
+                : HttpStatus.INTERNAL_SERVER_ERROR;
         var problem = ProblemDetail.forStatusAndDetail(status, e.getMessage());
         problem.setTitle("Job " + e.status().name().toLowerCase(java.util.Locale.ROOT));
         problem.setProperty("jobId", e.jobId());
@@ -69,14 +70,17 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
-        return invalid(e.getName(), "'" + e.getValue() + "' is not a valid "
-            + (e.getRequiredType() == null ? "value" : e.getRequiredType().getSimpleName()));
+        return invalid(
+                e.getName(),
+                "'" + e.getValue() + "' is not a valid "
+                        + (e.getRequiredType() == null
+                                ? "value"
+                                : e.getRequiredType().getSimpleName()));
     }
 
     @Override
-    protected ResponseEntity<Object> handleMissingServletRequestParameter(MissingServletRequestParameterException e,
-                                                                          HttpHeaders headers, HttpStatusCode status,
-                                                                          WebRequest request) {
+    protected ResponseEntity<Object> handleMissingServletRequestParameter(
+            MissingServletRequestParameterException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         return ResponseEntity.badRequest().body(invalid(e.getParameterName(), "is required"));
     }
 
@@ -84,15 +88,15 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(Exception.class)
     ProblemDetail unexpected(Exception e) {
         logger.error("request failed", e);
-        var problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
-            "the request failed on the server; nothing of it was kept");
+        var problem = ProblemDetail.forStatusAndDetail(
+                HttpStatus.INTERNAL_SERVER_ERROR, "the request failed on the server; nothing of it was kept");
         problem.setTitle("Internal error");
         return problem;
     }
 
     @Override
-    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e, HttpHeaders headers,
-                                                                  HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         String path = "";
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof JacksonException json && path.isEmpty()) {
@@ -105,27 +109,29 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof JacksonException json) {
                 String field = pathOf(json);
-                return ResponseEntity.badRequest().body(invalid(field.isEmpty() ? "body" : field, json.getOriginalMessage()));
+                return ResponseEntity.badRequest()
+                        .body(invalid(field.isEmpty() ? "body" : field, json.getOriginalMessage()));
             }
         }
         return ResponseEntity.badRequest().body(invalid("body", "is missing or is not valid JSON"));
     }
 
     @Override
-    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e, HttpHeaders headers,
-                                                                  HttpStatusCode status, WebRequest request) {
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(
+            MethodArgumentNotValidException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         var first = e.getBindingResult().getFieldErrors().getFirst();
         return ResponseEntity.badRequest().body(invalid(first.getField(), first.getDefaultMessage()));
     }
 
     @Override
-    protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException e,
-                                                                            HttpHeaders headers, HttpStatusCode status,
-                                                                            WebRequest request) {
+    protected ResponseEntity<Object> handleHandlerMethodValidationException(
+            HandlerMethodValidationException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         var result = e.getParameterValidationResults().getFirst();
         String name = result.getMethodParameter().getParameterName();
-        return ResponseEntity.badRequest().body(invalid(name == null ? "parameter" : name,
-            result.getResolvableErrors().getFirst().getDefaultMessage()));
+        return ResponseEntity.badRequest()
+                .body(invalid(
+                        name == null ? "parameter" : name,
+                        result.getResolvableErrors().getFirst().getDefaultMessage()));
     }
 
     static ProblemDetail invalid(String field, String reason) {

@@ -14,7 +14,6 @@ import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.outbox.Outbox;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -60,17 +59,28 @@ public class JobRequestListener {
             }
             var spec = MessageCodec.decode(event.getData().toBytes(), JobSpec.class);
             var accepted = intake.submit(tenant, spec, event.getId(), correlationId);
-            log.debug("job request {} {} job {}", event.getId(), accepted.created() ? "made" : "repeats", accepted.job().id());
+            log.debug(
+                    "job request {} {} job {}",
+                    event.getId(),
+                    accepted.created() ? "made" : "repeats",
+                    accepted.job().id());
         } catch (InvalidSpecException e) {
             reject(event, correlationId, e.field(), e.reason());
         } catch (JacksonException e) {
             var cause = e.getCause() instanceof InvalidSpecException spec ? spec : null;
-            reject(event, correlationId, cause != null ? cause.field() : "data", cause != null ? cause.reason() : e.getOriginalMessage());
+            reject(
+                    event,
+                    correlationId,
+                    cause != null ? cause.field() : "data",
+                    cause != null ? cause.reason() : e.getOriginalMessage());
         }
     }
 
     private void reject(CloudEvent event, String correlationId, String field, String reason) {
-        outbox.append(Topics.JOB_EVENTS, event.getId(), JobRejected.of("/shardflow/api", event.getId(), correlationId, field, reason));
+        outbox.append(
+                Topics.JOB_EVENTS,
+                event.getId(),
+                JobRejected.of("/shardflow/api", event.getId(), correlationId, field, reason));
     }
 
     private CloudEvent parse(ConsumerRecord<String, byte[]> record) {
@@ -79,9 +89,10 @@ public class JobRequestListener {
         }
         try {
             boolean encoded = record.headers().lastHeader("ce_specversion") != null
-                || record.headers().lastHeader("content-type") != null;
-            return encoded ? deserializer.deserialize(record.topic(), record.headers(), record.value())
-                : json.deserialize(record.value());
+                    || record.headers().lastHeader("content-type") != null;
+            return encoded
+                    ? deserializer.deserialize(record.topic(), record.headers(), record.value())
+                    : json.deserialize(record.value());
         } catch (RuntimeException e) {
             throw new PoisonRecordException("not a CloudEvent: " + e.getMessage(), e);
         }
@@ -91,5 +102,4 @@ public class JobRequestListener {
         Object value = event.getExtension(name);
         return value == null ? fallback : value.toString();
     }
-
 }

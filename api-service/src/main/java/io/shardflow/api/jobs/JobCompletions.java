@@ -35,9 +35,11 @@ public class JobCompletions {
         this.jobs = jobs;
     }
 
-    @KafkaListener(id = "shardflow-sync-waiters", topics = Topics.JOB_EVENTS,
-        groupId = "shardflow-api-waiters-#{T(java.util.UUID).randomUUID()}",
-        properties = {"auto.offset.reset=latest", "enable.auto.commit=false"})
+    @KafkaListener(
+            id = "shardflow-sync-waiters",
+            topics = Topics.JOB_EVENTS,
+            groupId = "shardflow-api-waiters-#{T(java.util.UUID).randomUUID()}",
+            properties = {"auto.offset.reset=latest", "enable.auto.commit=false"})
     public void onEvent(ConsumerRecord<String, byte[]> record) {
         if (waiting.isEmpty()) {
             return; // nobody waits: no need to read the event

@@ -22,8 +22,13 @@ public class JobControl {
     private final JobIntake intake;
     private final TransactionTemplate tx;
 
-    public JobControl(JobRepository jobs, ShardRepository shards, JobEventPublisher events, JobEventLog timeline,
-                      JobIntake intake, TransactionTemplate tx) {
+    public JobControl(
+            JobRepository jobs,
+            ShardRepository shards,
+            JobEventPublisher events,
+            JobEventLog timeline,
+            JobIntake intake,
+            TransactionTemplate tx) {
         this.jobs = jobs;
         this.shards = shards;
         this.events = events;
@@ -36,10 +41,12 @@ public class JobControl {
     public JobRow retry(String tenant, UUID id) {
         var job = find(tenant, id);
         if (job.status() != JobStatus.FAILED && job.status() != JobStatus.CANCELLED) {
-            throw new ConflictException("job " + id + " is " + job.status() + "; only a FAILED or CANCELLED job is retried");
+            throw new ConflictException(
+                    "job " + id + " is " + job.status() + "; only a FAILED or CANCELLED job is retried");
         }
         return tx.execute(s -> {
-            var again = intake.submit(tenant, job.spec(), null, job.correlationId()).job();
+            var again =
+                    intake.submit(tenant, job.spec(), null, job.correlationId()).job();
             timeline.append(id, "io.shardflow.job.retried", "retried as job " + again.id());
             timeline.append(again.id(), "io.shardflow.job.retry-of", "a retry of job " + id);
             return again;
@@ -48,8 +55,8 @@ public class JobControl {
 
     /** Changes an unfinished job's priority. */
     public JobRow prioritise(String tenant, UUID id, int priority) {
-        io.shardflow.core.InvalidSpecException.require(priority >= -100 && priority <= 100, "priority",
-            "must be in -100..100, was " + priority);
+        io.shardflow.core.InvalidSpecException.require(
+                priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);
         return tx.execute(s -> {
             var job = find(tenant, id);
             if (job.status().isTerminal()) {
@@ -70,7 +77,8 @@ public class JobControl {
         return tx.execute(s -> {
             var job = find(tenant, id);
             if (!jobs.finishUnlessTerminal(id, JobStatus.CANCELLED, null)) {
-                throw new ConflictException("job " + id + " already ended as " + jobs.status(id).orElseThrow());
+                throw new ConflictException(
+                        "job " + id + " already ended as " + jobs.status(id).orElseThrow());
             }
             shards.abandonUnfinished(id, "job cancelled");
             var cancelled = jobs.find(id).orElseThrow();

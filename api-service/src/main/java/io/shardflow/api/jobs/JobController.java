@@ -55,9 +55,16 @@ public class JobController {
     private final ApiSettings settings;
     private final JobCompletions completions;
 
-    public JobController(JobIntake intake, JobControl control, JobRepository jobs, ResultStore results,
-                         JobEventLog timeline, MetricsStore metrics, Tenants tenants, ApiSettings settings,
-                         JobCompletions completions) {
+    public JobController(
+            JobIntake intake,
+            JobControl control,
+            JobRepository jobs,
+            ResultStore results,
+            JobEventLog timeline,
+            MetricsStore metrics,
+            Tenants tenants,
+            ApiSettings settings,
+            JobCompletions completions) {
         this.completions = completions;
         this.metrics = metrics;
         this.intake = intake;
@@ -69,36 +76,47 @@ public class JobController {
         this.settings = settings;
     }
 
-    @Operation(summary = "Submit a job", description = "202 with the queued job. With an Idempotency-Key already used, "
-        + "returns the first job and header Idempotent-Replayed: true.")
+    @Operation(
+            summary = "Submit a job",
+            description = "202 with the queued job. With an Idempotency-Key already used, "
+                    + "returns the first job and header Idempotent-Replayed: true.")
     @PostMapping("/jobs")
-    public ResponseEntity<JobView> submit(@RequestBody JobSpec spec,
-                                          @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
-                                          @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
-                                          HttpServletRequest request) {
+    public ResponseEntity<JobView> submit(
+            @RequestBody JobSpec spec,
+            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+            @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
+            HttpServletRequest request) {
         var accepted = intake.submit(tenants.of(request), spec, idempotencyKey, correlationId);
         var response = ResponseEntity.status(HttpStatus.ACCEPTED)
-            .location(URI.create("/api/v1/jobs/" + accepted.job().id()));
+                .location(URI.create("/api/v1/jobs/" + accepted.job().id()));
         if (!accepted.created()) {
             response.header("Idempotent-Replayed", "true");
         }
         return response.body(JobView.of(accepted.job()));
     }
 
-    @Operation(summary = "Preview the shard layout", description = "The plan the scheduler would make for this job body "
-        + "now (strategy, data and model shards, partition sizes, why AUTO chose it), without running the job.")
+    @Operation(
+            summary = "Preview the shard layout",
+            description =
+                    "The plan the scheduler would make for this job body "
+                            + "now (strategy, data and model shards, partition sizes, why AUTO chose it), without running the job.")
     @PostMapping("/jobs:plan")
     public Plan plan(@RequestBody JobSpec spec, HttpServletRequest request) {
         return intake.preview(tenants.of(request), spec);
     }
 
-    @Operation(summary = "Get a job", description = "With waitMs, answers as soon as the job has ended or after "
-        + "waitMs milliseconds (at most 60,000), whichever comes first, with the job as it is then: a wait without polling.")
+    @Operation(
+            summary = "Get a job",
+            description =
+                    "With waitMs, answers as soon as the job has ended or after "
+                            + "waitMs milliseconds (at most 60,000), whichever comes first, with the job as it is then: a wait without polling.")
     @GetMapping("/jobs/{id}")
     public JobView get(@PathVariable UUID id, @RequestParam(required = false) Long waitMs, HttpServletRequest request)
-        throws InterruptedException {
-        InvalidSpecException.require(waitMs == null || (waitMs >= 0 && waitMs <= MAX_WAIT.toMillis()), "waitMs",
-            "must be in 0.." + MAX_WAIT.toMillis() + ", was " + waitMs);
+            throws InterruptedException {
+        InvalidSpecException.require(
+                waitMs == null || (waitMs >= 0 && waitMs <= MAX_WAIT.toMillis()),
+                "waitMs",
+                "must be in 0.." + MAX_WAIT.toMillis() + ", was " + waitMs);
         var job = control.find(tenants.of(request), id);
         if (waitMs == null || waitMs == 0 || job.status().isTerminal()) {
             return JobView.of(job);
@@ -112,13 +130,15 @@ public class JobController {
 
     @Operation(summary = "List jobs, newest first, filtered by status and type")
     @GetMapping("/jobs")
-    public PageView<JobView> list(@RequestParam(required = false) JobStatus status,
-                                  @RequestParam(required = false) JobType type,
-                                  @RequestParam(defaultValue = "0") @Min(0) int page,
-                                  @RequestParam(defaultValue = "50") @Min(1) @Max(1000) int size,
-                                  HttpServletRequest request) {
+    public PageView<JobView> list(
+            @RequestParam(required = false) JobStatus status,
+            @RequestParam(required = false) JobType type,
+            @RequestParam(defaultValue = "0") @Min(0) int page,
+            @RequestParam(defaultValue = "50") @Min(1) @Max(1000) int size,
+            HttpServletRequest request) {
         var query = new JobQuery(tenants.of(request), status, type, page, Math.min(size, settings.maxPageSize()));
-        return new PageView<>(jobs.list(query).stream().map(JobView::of).toList(), page, query.size(), jobs.count(query));
+        return new PageView<>(
+                jobs.list(query).stream().map(JobView::of).toList(), page, query.size(), jobs.count(query));
     }
 
     @PostMapping("/jobs/{id}/cancel")
@@ -126,17 +146,19 @@ public class JobController {
         return JobView.of(control.cancel(tenants.of(request), id));
     }
 
-    @Operation(summary = "Run a FAILED or CANCELLED job again", description = "A new job with the same request; 409 otherwise.")
+    @Operation(
+            summary = "Run a FAILED or CANCELLED job again",
+            description = "A new job with the same request; 409 otherwise.")
     @PostMapping("/jobs/{id}/retry")
     public ResponseEntity<JobView> retry(@PathVariable UUID id, HttpServletRequest request) {
         var again = control.retry(tenants.of(request), id);
-        return ResponseEntity.status(HttpStatus.ACCEPTED).location(URI.create("/api/v1/jobs/" + again.id()))
-            .body(JobView.of(again));
+        return ResponseEntity.status(HttpStatus.ACCEPTED)
+                .location(URI.create("/api/v1/jobs/" + again.id()))
+                .body(JobView.of(again));
     }
 
     /** The body of a priority change. */
-    public record PriorityChange(Integer priority) {
-    }
+    public record PriorityChange(Integer priority) {}
 
     @Operation(summary = "Change an unfinished job's priority (-100..100)")
     @PostMapping("/jobs/{id}/priority")
@@ -158,32 +180,38 @@ public class JobController {
         return timeline.timeline(id);
     }
 
-    @Operation(summary = "The merged output, one row per input row in dataset order",
-        description = "JSON {rows, columns, outputs}, for generation {rows, outputs} with one completion per prompt; "
-            + "CSV when Accept is text/csv. 409 until the job SUCCEEDED.")
-    @GetMapping(value = "/jobs/{id}/result", produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
-    public ResponseEntity<StreamingResponseBody> result(@PathVariable UUID id,
-                                                        @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
-                                                        HttpServletRequest request) {
+    @Operation(
+            summary = "The merged output, one row per input row in dataset order",
+            description =
+                    "JSON {rows, columns, outputs}, for generation {rows, outputs} with one completion per prompt; "
+                            + "CSV when Accept is text/csv. 409 until the job SUCCEEDED.")
+    @GetMapping(
+            value = "/jobs/{id}/result",
+            produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
+    public ResponseEntity<StreamingResponseBody> result(
+            @PathVariable UUID id,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
+            HttpServletRequest request) {
         var job = control.find(tenants.of(request), id);
         if (job.status() != JobStatus.SUCCEEDED) {
-            throw new ConflictException("job " + id + " is " + job.status() + "; its result exists once it has SUCCEEDED");
+            throw new ConflictException(
+                    "job " + id + " is " + job.status() + "; its result exists once it has SUCCEEDED");
         }
         byte[] stored = results.find(id).orElseThrow(() -> new NotFoundException("result of job", id));
         boolean csv = accept != null && accept.contains("text/csv") && !accept.contains("application/json");
         boolean text = job.parsedPlan().generation();
         return ResponseEntity.ok()
-            .contentType(csv ? MediaType.parseMediaType("text/csv") : MediaType.APPLICATION_JSON)
-            .body(out -> {
-                if (text && csv) {
-                    ResultWriter.csv(GenerationResult.decode(stored), out);
-                } else if (text) {
-                    out.write(stored); // stored as the JSON the client gets
-                } else if (csv) {
-                    ResultWriter.csv(TensorCodec.decode(stored), out);
-                } else {
-                    ResultWriter.json(TensorCodec.decode(stored), out);
-                }
-            });
+                .contentType(csv ? MediaType.parseMediaType("text/csv") : MediaType.APPLICATION_JSON)
+                .body(out -> {
+                    if (text && csv) {
+                        ResultWriter.csv(GenerationResult.decode(stored), out);
+                    } else if (text) {
+                        out.write(stored); // stored as the JSON the client gets
+                    } else if (csv) {
+                        ResultWriter.csv(TensorCodec.decode(stored), out);
+                    } else {
+                        ResultWriter.json(TensorCodec.decode(stored), out);
+                    }
+                });
     }
 }

@@ -1,26 +1,26 @@
 package io.shardflow.api.jobs;
 
+import io.shardflow.api.ApiSettings;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
-import io.shardflow.api.ApiSettings;
+import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
-import io.shardflow.db.jobs.Prompts;
 import io.shardflow.core.models.Task;
-import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
-import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobInputCheck;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.jobs.Prompts;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.workers.WorkerRegistry;
 import java.util.UUID;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -41,9 +41,16 @@ public class JobIntake {
     private final ApiSettings settings;
     private final TransactionTemplate tx;
 
-    public JobIntake(JobRepository jobs, ModelRepository models, DatasetRepository datasets, Outbox outbox,
-                     JobEventPublisher events, LabelCheck labels, WorkerRegistry workers, ApiSettings settings,
-                     TransactionTemplate tx) {
+    public JobIntake(
+            JobRepository jobs,
+            ModelRepository models,
+            DatasetRepository datasets,
+            Outbox outbox,
+            JobEventPublisher events,
+            LabelCheck labels,
+            WorkerRegistry workers,
+            ApiSettings settings,
+            TransactionTemplate tx) {
         this.settings = settings;
         this.labels = labels;
         this.workers = workers;
@@ -56,13 +63,14 @@ public class JobIntake {
     }
 
     /** The accepted job, and whether this call created it (false: an earlier request with the same key did). */
-    public record Accepted(JobRow job, boolean created) {
-    }
+    public record Accepted(JobRow job, boolean created) {}
 
     public Accepted submit(String tenant, JobSpec spec, String idempotencyKey, String correlationId) {
         if (idempotencyKey != null) {
-            InvalidSpecException.require(!idempotencyKey.isBlank() && idempotencyKey.length() <= 200, "Idempotency-Key",
-                "must be 1 to 200 characters");
+            InvalidSpecException.require(
+                    !idempotencyKey.isBlank() && idempotencyKey.length() <= 200,
+                    "Idempotency-Key",
+                    "must be 1 to 200 characters");
         }
         validate(tenant, spec);
         return tx.execute(s -> {
@@ -71,8 +79,10 @@ public class JobIntake {
             var job = jobs.find(jobId).orElseThrow();
             if (!jobId.equals(id)) {
                 // a retry must be the same request; another body under a used key is a client bug
-                InvalidSpecException.require(job.spec().equals(spec), "Idempotency-Key",
-                    "was already used for job " + jobId + " with a different request");
+                InvalidSpecException.require(
+                        job.spec().equals(spec),
+                        "Idempotency-Key",
+                        "was already used for job " + jobId + " with a different request");
                 return new Accepted(job, false);
             }
             outbox.append(Topics.JOBS, jobId, new JobSubmitted(jobId));
@@ -85,7 +95,8 @@ public class JobIntake {
     public Plan preview(String tenant, JobSpec spec) {
         var checked = validate(tenant, spec);
         if (spec.type() == JobType.TRAINING) {
-            return ParallelPlanner.trainingData(spec.parallelism(), checked.dataset().rows(), fleet());
+            return ParallelPlanner.trainingData(
+                    spec.parallelism(), checked.dataset().rows(), fleet());
         }
         return checked.plan();
     }
@@ -95,17 +106,22 @@ public class JobIntake {
     }
 
     /** What validation found: the model's architecture, the dataset, and for inference the plan it would get. */
-    private record Checked(ModelArchitecture architecture, DatasetRow dataset, Plan plan) {
-    }
+    private record Checked(ModelArchitecture architecture, DatasetRow dataset, Plan plan) {}
 
     private Checked validate(String tenant, JobSpec spec) {
-        var dataset = spec.dataset() == null ? null : datasets.find(spec.dataset().id()).filter(d -> d.tenant().equals(tenant))
-            .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
+        var dataset = spec.dataset() == null
+                ? null
+                : datasets.find(spec.dataset().id())
+                        .filter(d -> d.tenant().equals(tenant))
+                        .orElseThrow(() -> new InvalidSpecException(
+                                "dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
         ModelArchitecture architecture;
         String name;
         if (spec.model().id() != null) {
-            var model = models.find(spec.model().id()).filter(m -> m.tenant().equals(tenant))
-                .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
+            var model = models.find(spec.model().id())
+                    .filter(m -> m.tenant().equals(tenant))
+                    .orElseThrow(() -> new InvalidSpecException(
+                            "model.id", "model " + spec.model().id() + " does not exist"));
             architecture = model.architecture();
             name = "'" + model.name() + "'";
         } else {
@@ -113,20 +129,26 @@ public class JobIntake {
             name = "(new)";
         }
         JobInputCheck.check(spec, architecture, name, dataset);
-        if (spec.type() == JobType.TRAINING && architecture instanceof DenseArchitecture dense
-            && dense.task() == Task.CLASSIFICATION) {
+        if (spec.type() == JobType.TRAINING
+                && architecture instanceof DenseArchitecture dense
+                && dense.task() == Task.CLASSIFICATION) {
             labels.checkClasses(dataset, spec.dataset().label(), dense.outputs());
         }
         if (spec.generation() != null) {
-            InvalidSpecException.require(spec.generation().maxTokens() <= settings.maxGenerationTokens(),
-                "generation.maxTokens", "must be at most " + settings.maxGenerationTokens() + " (shardflow.api."
-                    + "max-generation-tokens), was " + spec.generation().maxTokens());
+            InvalidSpecException.require(
+                    spec.generation().maxTokens() <= settings.maxGenerationTokens(),
+                    "generation.maxTokens",
+                    "must be at most " + settings.maxGenerationTokens() + " (shardflow.api."
+                            + "max-generation-tokens), was " + spec.generation().maxTokens());
         }
         // planning now refuses a split the model cannot take (too many shards, say) with a 400
         var plan = spec.type() == JobType.INFERENCE
-            ? ParallelPlanner.plan(spec.parallelism(), architecture,
-                Prompts.inferenceRows(spec, architecture, name, datasets, dataset), fleet())
-            : null;
+                ? ParallelPlanner.plan(
+                        spec.parallelism(),
+                        architecture,
+                        Prompts.inferenceRows(spec, architecture, name, datasets, dataset),
+                        fleet())
+                : null;
         return new Checked(architecture, dataset, plan);
     }
 }

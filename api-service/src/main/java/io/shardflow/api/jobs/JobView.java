@@ -18,27 +18,60 @@ import java.util.UUID;
  * and the validation loss and accuracy of the last epoch end; {@code resultModelId} names the trained model.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record JobView(UUID id, String tenant, JobType type, JobStatus status, int priority, JobSpec.ModelRef model,
-                      JobSpec.DatasetRef dataset, JobSpec.Parallelism parallelism, TrainingSpec training,
-                      @JsonRawValue String plan, Progress progress, @JsonRawValue String metrics, UUID resultModelId,
-                      @JsonInclude(JsonInclude.Include.ALWAYS) String error, Instant createdAt, Instant startedAt,
-                      Instant finishedAt) {
+public record JobView(
+        UUID id,
+        String tenant,
+        JobType type,
+        JobStatus status,
+        int priority,
+        JobSpec.ModelRef model,
+        JobSpec.DatasetRef dataset,
+        JobSpec.Parallelism parallelism,
+        TrainingSpec training,
+        @JsonRawValue String plan,
+        Progress progress,
+        @JsonRawValue String metrics,
+        UUID resultModelId,
+        @JsonInclude(JsonInclude.Include.ALWAYS) String error,
+        Instant createdAt,
+        Instant startedAt,
+        Instant finishedAt) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Progress(int shardsDone, int shardsTotal, Integer step, Integer steps, Integer epoch, Integer epochs) {
-    }
+    public record Progress(
+            int shardsDone, int shardsTotal, Integer step, Integer steps, Integer epoch, Integer epochs) {}
 
-    private record TrainingProgress(Integer step, Integer steps, Integer epoch, Integer epochs) {
-    }
+    private record TrainingProgress(Integer step, Integer steps, Integer epoch, Integer epochs) {}
 
     public static JobView of(JobRow job) {
         var spec = job.spec();
-        var training = job.progress() == null ? new TrainingProgress(null, null, null, null)
-            : MessageCodec.decode(job.progress().getBytes(StandardCharsets.UTF_8), TrainingProgress.class);
-        var progress = new Progress(job.shardsDone(), job.shardsTotal(), training.step(), training.steps(), training.epoch(),
-            training.epochs());
-        return new JobView(job.id(), job.tenant(), job.type(), job.status(), job.priority(), spec.model(), spec.dataset(),
-            spec.parallelism(), spec.training(), job.plan(), progress, job.metrics(), job.resultModelId(), job.error(),
-            job.createdAt(), job.startedAt(), job.finishedAt());
+        var training = job.progress() == null
+                ? new TrainingProgress(null, null, null, null)
+                : MessageCodec.decode(job.progress().getBytes(StandardCharsets.UTF_8), TrainingProgress.class);
+        var progress = new Progress(
+                job.shardsDone(),
+                job.shardsTotal(),
+                training.step(),
+                training.steps(),
+                training.epoch(),
+                training.epochs());
+        return new JobView(
+                job.id(),
+                job.tenant(),
+                job.type(),
+                job.status(),
+                job.priority(),
+                spec.model(),
+                spec.dataset(),
+                spec.parallelism(),
+                spec.training(),
+                job.plan(),
+                progress,
+                job.metrics(),
+                job.resultModelId(),
+                job.error(),
+                job.createdAt(),
+                job.startedAt(),
+                job.finishedAt());
     }
 }

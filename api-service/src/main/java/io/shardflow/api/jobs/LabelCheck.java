@@ -22,8 +22,10 @@ public class LabelCheck {
             for (int i = 0; i < values.length; i++) {
                 float v = values[i];
                 if (!Task.isClassLabel(v, classes)) {
-                    throw new InvalidSpecException("dataset.label", "row " + (from + i + 1) + " of column '" + label
-                        + "' is " + v + ", not an integer class in 0.." + (classes - 1));
+                    throw new InvalidSpecException(
+                            "dataset.label",
+                            "row " + (from + i + 1) + " of column '" + label + "' is " + v
+                                    + ", not an integer class in 0.." + (classes - 1));
                 }
             }
         });

@@ -10,8 +10,7 @@ import java.nio.charset.StandardCharsets;
 
 /** Streams a result matrix (or a generation's completions) as JSON or CSV without building the whole text in memory. */
 final class ResultWriter {
-    private ResultWriter() {
-    }
+    private ResultWriter() {}
 
     static void json(Tensor result, OutputStream out) throws IOException {
         var w = writer(out);

@@ -44,8 +44,13 @@ public class SyncInferenceController {
     private final Tenants tenants;
     private final ApiSettings settings;
 
-    public SyncInferenceController(JobIntake intake, JobControl control, JobCompletions completions, ResultStore results,
-                                   Tenants tenants, ApiSettings settings) {
+    public SyncInferenceController(
+            JobIntake intake,
+            JobControl control,
+            JobCompletions completions,
+            ResultStore results,
+            Tenants tenants,
+            ApiSettings settings) {
         this.intake = intake;
         this.control = control;
         this.completions = completions;
@@ -55,41 +60,55 @@ public class SyncInferenceController {
     }
 
     /** {@code prompt} or {@code prompts}, the generation settings, and optionally how long to wait. */
-    public record GenerateRequest(String prompt, List<String> prompts, Integer maxTokens, Double temperature,
-                                  Integer topK, Long seed, List<String> stop, Long timeoutMs) {
-    }
+    public record GenerateRequest(
+            String prompt,
+            List<String> prompts,
+            Integer maxTokens,
+            Double temperature,
+            Integer topK,
+            Long seed,
+            List<String> stop,
+            Long timeoutMs) {}
 
-    public record GenerateResponse(UUID jobId, int rows, List<String> outputs) {
-    }
+    public record GenerateResponse(UUID jobId, int rows, List<String> outputs) {}
 
-    public record PredictRequest(List<float[]> rows, Long timeoutMs) {
-    }
+    public record PredictRequest(List<float[]> rows, Long timeoutMs) {}
 
-    public record PredictResponse(UUID jobId, int rows, int columns, float[][] outputs) {
-    }
+    public record PredictResponse(UUID jobId, int rows, int columns, float[][] outputs) {}
 
-    @Operation(summary = "Complete prompts with a gpt model, answering in the response",
-        description = "Body {prompt | prompts, maxTokens, temperature, topK, seed, stop, timeoutMs}; 504 when the job "
-            + "does not finish in time (it is then cancelled).")
+    @Operation(
+            summary = "Complete prompts with a gpt model, answering in the response",
+            description =
+                    "Body {prompt | prompts, maxTokens, temperature, topK, seed, stop, timeoutMs}; 504 when the job "
+                            + "does not finish in time (it is then cancelled).")
     @PostMapping("/{id}/generate")
-    public GenerateResponse generate(@PathVariable UUID id, @RequestBody GenerateRequest body,
-                                     @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
-                                     HttpServletRequest request) throws InterruptedException {
-        InvalidSpecException.require(body.prompt() == null || body.prompts() == null, "prompt", "give prompt or prompts, not both");
+    public GenerateResponse generate(
+            @PathVariable UUID id,
+            @RequestBody GenerateRequest body,
+            @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
+            HttpServletRequest request)
+            throws InterruptedException {
+        InvalidSpecException.require(
+                body.prompt() == null || body.prompts() == null, "prompt", "give prompt or prompts, not both");
         var prompts = body.prompt() != null ? List.of(body.prompt()) : body.prompts();
         var input = new JobInput(prompts == null ? List.of() : prompts, null);
-        var generation = new GenerationSpec(body.maxTokens(), body.temperature(), body.topK(), body.seed(), body.stop());
+        var generation =
+                new GenerationSpec(body.maxTokens(), body.temperature(), body.topK(), body.seed(), body.stop());
         var jobId = run(id, input, generation, body.timeoutMs(), correlationId, request);
         var result = GenerationResult.decode(results.find(jobId).orElseThrow());
         return new GenerateResponse(jobId, result.rows(), result.outputs());
     }
 
-    @Operation(summary = "Predict with a linear or mlp model, answering in the response",
-        description = "Body {rows: [[...], ...], timeoutMs}; outputs one row per input row.")
+    @Operation(
+            summary = "Predict with a linear or mlp model, answering in the response",
+            description = "Body {rows: [[...], ...], timeoutMs}; outputs one row per input row.")
     @PostMapping("/{id}/predict")
-    public PredictResponse predict(@PathVariable UUID id, @RequestBody PredictRequest body,
-                                   @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
-                                   HttpServletRequest request) throws InterruptedException {
+    public PredictResponse predict(
+            @PathVariable UUID id,
+            @RequestBody PredictRequest body,
+            @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
+            HttpServletRequest request)
+            throws InterruptedException {
         var input = new JobInput(null, body.rows() == null ? List.of() : body.rows());
         var jobId = run(id, input, null, body.timeoutMs(), correlationId, request);
         var tensor = TensorCodec.decode(results.find(jobId).orElseThrow());
@@ -102,14 +121,30 @@ public class SyncInferenceController {
         return new PredictResponse(jobId, rows, columns, outputs);
     }
 
-    private UUID run(UUID modelId, JobInput input, GenerationSpec generation, Long timeoutMs, String correlationId,
-                     HttpServletRequest request) throws InterruptedException {
-        InvalidSpecException.require(timeoutMs == null || (timeoutMs >= 1 && timeoutMs <= MAX_TIMEOUT.toMillis()),
-            "timeoutMs", "must be in 1.." + MAX_TIMEOUT.toMillis() + ", was " + timeoutMs);
+    private UUID run(
+            UUID modelId,
+            JobInput input,
+            GenerationSpec generation,
+            Long timeoutMs,
+            String correlationId,
+            HttpServletRequest request)
+            throws InterruptedException {
+        InvalidSpecException.require(
+                timeoutMs == null || (timeoutMs >= 1 && timeoutMs <= MAX_TIMEOUT.toMillis()),
+                "timeoutMs",
+                "must be in 1.." + MAX_TIMEOUT.toMillis() + ", was " + timeoutMs);
         var timeout = timeoutMs != null ? Duration.ofMillis(timeoutMs) : settings.syncTimeout();
         String tenant = tenants.of(request);
-        var spec = new JobSpec(JobType.INFERENCE, new JobSpec.ModelRef(modelId), null, input, generation,
-            new JobSpec.Parallelism(Strategy.AUTO, 1), null, SYNC_PRIORITY, null);
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(modelId),
+                null,
+                input,
+                generation,
+                new JobSpec.Parallelism(Strategy.AUTO, 1),
+                null,
+                SYNC_PRIORITY,
+                null);
         JobIntake.Accepted accepted;
         try {
             accepted = intake.submit(tenant, spec, null, correlationId);

@@ -9,7 +9,7 @@ public class SyncTimeoutException extends RuntimeException {
 
     public SyncTimeoutException(UUID jobId, Duration timeout) {
         super("job " + jobId + " did not finish within " + timeout.toMillis() + " ms and was cancelled; "
-            + "retry later, raise timeoutMs, or submit it as an asynchronous job");
+                + "retry later, raise timeoutMs, or submit it as an asynchronous job");
         this.jobId = jobId;
     }
 

@@ -47,19 +47,32 @@ public class ModelController {
         var id = UUID.randomUUID();
         String tenant = tenants.of(request);
         if (body.init() != null) {
-            tx.executeWithoutResult(s -> models.createSeeded(id, tenant, body.name().strip(), body.architecture(),
-                body.init().seed()));
-            return ResponseEntity.created(URI.create("/api/v1/models/" + id)).body(ModelView.of(models.find(id).orElseThrow()));
+            tx.executeWithoutResult(s -> models.createSeeded(
+                    id,
+                    tenant,
+                    body.name().strip(),
+                    body.architecture(),
+                    body.init().seed()));
+            return ResponseEntity.created(URI.create("/api/v1/models/" + id))
+                    .body(ModelView.of(models.find(id).orElseThrow()));
         }
         var parameters = switch (body.architecture()) {
-            case DenseArchitecture dense -> ModelParameters.named(body.parameters().toLayers(dense));
+            case DenseArchitecture dense ->
+                ModelParameters.named(body.parameters().toLayers(dense));
             case GptArchitecture gpt -> body.parameters().toTensors(gpt);
         };
-        var preprocessing = body.preprocessing() == null || body.preprocessing().standardize() == null ? null
-            : body.preprocessing().toJson();
-        tx.executeWithoutResult(s -> models.create(id, tenant, body.name().strip(), body.architecture(), parameters,
-            new ModelRepository.Lineage(null, null, null, preprocessing)));
-        return ResponseEntity.created(URI.create("/api/v1/models/" + id)).body(ModelView.of(models.find(id).orElseThrow()));
+        var preprocessing = body.preprocessing() == null || body.preprocessing().standardize() == null
+                ? null
+                : body.preprocessing().toJson();
+        tx.executeWithoutResult(s -> models.create(
+                id,
+                tenant,
+                body.name().strip(),
+                body.architecture(),
+                parameters,
+                new ModelRepository.Lineage(null, null, null, preprocessing)));
+        return ResponseEntity.created(URI.create("/api/v1/models/" + id))
+                .body(ModelView.of(models.find(id).orElseThrow()));
     }
 
     @GetMapping("/{id}")
@@ -76,13 +89,18 @@ public class ModelController {
 
     private ModelRow find(UUID id, HttpServletRequest request) {
         String tenant = tenants.of(request);
-        return models.find(id).filter(m -> m.tenant().equals(tenant)).orElseThrow(() -> new NotFoundException("model", id));
+        return models.find(id)
+                .filter(m -> m.tenant().equals(tenant))
+                .orElseThrow(() -> new NotFoundException("model", id));
     }
 
     @GetMapping
-    public List<ModelView> list(@RequestParam(defaultValue = "0") @Min(0) int page,
-                                @RequestParam(defaultValue = "50") @Min(1) int size, HttpServletRequest request) {
+    public List<ModelView> list(
+            @RequestParam(defaultValue = "0") @Min(0) int page,
+            @RequestParam(defaultValue = "50") @Min(1) int size,
+            HttpServletRequest request) {
         return models.list(tenants.of(request), page, Math.min(size, settings.maxPageSize())).stream()
-            .map(ModelView::of).toList();
+                .map(ModelView::of)
+                .toList();
     }
 }

@@ -11,16 +11,28 @@ import java.util.UUID;
  * A registered model: its architecture, size, metrics from the training that made it, and lineage (the job and
  * dataset it came from; absent for a model registered with explicit parameters).
  */
-public record ModelView(UUID id, String name, ModelArchitecture architecture, long parameterBytes,
-                        @JsonRawValue String metrics, @JsonInclude(JsonInclude.Include.NON_NULL) Lineage lineage,
-                        @JsonRawValue String preprocessing, Instant createdAt) {
+public record ModelView(
+        UUID id,
+        String name,
+        ModelArchitecture architecture,
+        long parameterBytes,
+        @JsonRawValue String metrics,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Lineage lineage,
+        @JsonRawValue String preprocessing,
+        Instant createdAt) {
 
-    public record Lineage(UUID job, UUID dataset) {
-    }
+    public record Lineage(UUID job, UUID dataset) {}
 
     public static ModelView of(ModelRow m) {
         var lineage = m.sourceJobId() == null ? null : new Lineage(m.sourceJobId(), m.sourceDatasetId());
-        return new ModelView(m.id(), m.name(), m.architecture(), m.parameterBytes(), m.metrics(), lineage,
-            m.preprocessing(), m.createdAt());
+        return new ModelView(
+                m.id(),
+                m.name(),
+                m.architecture(),
+                m.parameterBytes(),
+                m.metrics(),
+                lineage,
+                m.preprocessing(),
+                m.createdAt());
     }
 }

@@ -4,14 +4,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.LinearArchitecture;
-import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.training.Preprocessing;
 import io.shardflow.db.models.ModelRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,8 +18,8 @@ import java.util.Map;
  * with its {@code kind}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record ParameterExport(String name, ModelArchitecture architecture, Map<String, Object> parameters,
-                       Preprocessing preprocessing) {
+record ParameterExport(
+        String name, ModelArchitecture architecture, Map<String, Object> parameters, Preprocessing preprocessing) {
 
     static ParameterExport of(ModelRow model, Map<String, Tensor> named) {
         Map<String, Object> parameters;
@@ -38,8 +37,8 @@ record ParameterExport(String name, ModelArchitecture architecture, Map<String, 
             parameters = Map.of("layers", list);
         }
         var scaling = Preprocessing.scalingIn(model.preprocessing());
-        return new ParameterExport(model.name(), model.architecture(), parameters,
-            scaling == null ? null : new Preprocessing(scaling));
+        return new ParameterExport(
+                model.name(), model.architecture(), parameters, scaling == null ? null : new Preprocessing(scaling));
     }
 
     private static Map<String, Object> layer(DenseLayer layer) {

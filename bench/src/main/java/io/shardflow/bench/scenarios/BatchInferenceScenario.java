@@ -21,7 +21,7 @@ public class BatchInferenceScenario implements Scenario {
     @Override
     public String summary() {
         return "a DATA inference job of an MLP over a large dataset on all lanes vs the same model run directly on DJL "
-            + "and the machine's fp32 matmul ceiling";
+                + "and the machine's fp32 matmul ceiling";
     }
 
     @Override
@@ -70,10 +70,19 @@ public class BatchInferenceScenario implements Scenario {
             if (!Double.isNaN(read)) {
                 readSeconds.add(read);
             }
-            System.out.printf("  run %d: platform %.2f s (%.0f rows/s), linear model %.2f s, rows read alone %.2f s, direct %.0f rows/s "
-                + "(%.2f cores busy), matmul %.0f GFLOP/s (%.2f cores busy); %s%n", r + 1, job.seconds(), platform,
-                linear.seconds(), read, direct, directCores, gflops, matmulCores,
-                timeline == null ? "no timeline" : timeline.summary());
+            System.out.printf(
+                    "  run %d: platform %.2f s (%.0f rows/s), linear model %.2f s, rows read alone %.2f s, direct %.0f rows/s "
+                            + "(%.2f cores busy), matmul %.0f GFLOP/s (%.2f cores busy); %s%n",
+                    r + 1,
+                    job.seconds(),
+                    platform,
+                    linear.seconds(),
+                    read,
+                    direct,
+                    directCores,
+                    gflops,
+                    matmulCores,
+                    timeline == null ? "no timeline" : timeline.summary());
         }
         String table = """
             %,d rows × 64 features (CSV, uploaded before and not timed) through the MLP [64, 512, 512, 10] with ReLU \
@@ -94,19 +103,38 @@ public class BatchInferenceScenario implements Scenario {
             Platform / direct DJL (per run, side by side): **%s×** (aim: ≥ 0.85×).
 
             %s
-            """.formatted(rows, InferenceWorkload.FLOPS_PER_ROW / 1e6, threads, threads, threads,
-            Stats.of(platformRate).spread("%,.0f"), Stats.of(directRate).spread("%,.0f"),
-            Stats.of(platformRate.stream().map(v -> v * InferenceWorkload.FLOPS_PER_ROW / 1e9).toList()).spread("%.0f"),
-            Stats.of(directRate.stream().map(v -> v * InferenceWorkload.FLOPS_PER_ROW / 1e9).toList()).spread("%.0f"),
-            Stats.of(ceiling).spread("%.0f"), Stats.of(platformShare).spread("%.2f"), Stats.of(directShare).spread("%.2f"),
-            Stats.of(ratios).spread("%.2f"), whereTheTimeGoes(rows, threads, timelines, linearSeconds,
-            readSeconds, directSeconds));
+            """.formatted(
+                        rows,
+                        InferenceWorkload.FLOPS_PER_ROW / 1e6,
+                        threads,
+                        threads,
+                        threads,
+                        Stats.of(platformRate).spread("%,.0f"),
+                        Stats.of(directRate).spread("%,.0f"),
+                        Stats.of(platformRate.stream()
+                                        .map(v -> v * InferenceWorkload.FLOPS_PER_ROW / 1e9)
+                                        .toList())
+                                .spread("%.0f"),
+                        Stats.of(directRate.stream()
+                                        .map(v -> v * InferenceWorkload.FLOPS_PER_ROW / 1e9)
+                                        .toList())
+                                .spread("%.0f"),
+                        Stats.of(ceiling).spread("%.0f"),
+                        Stats.of(platformShare).spread("%.2f"),
+                        Stats.of(directShare).spread("%.2f"),
+                        Stats.of(ratios).spread("%.2f"),
+                        whereTheTimeGoes(rows, threads, timelines, linearSeconds, readSeconds, directSeconds));
         return new Report.Section("Batch inference: a DATA job against direct DJL", table);
     }
 
     /** The paragraph on where the job's time goes: its timeline's phases, and the same job with a linear model. */
-    static String whereTheTimeGoes(long rows, int lanes, List<JobTimeline> timelines, List<Double> linearSeconds,
-                                   List<Double> readSeconds, List<Double> directSeconds) {
+    static String whereTheTimeGoes(
+            long rows,
+            int lanes,
+            List<JobTimeline> timelines,
+            List<Double> linearSeconds,
+            List<Double> readSeconds,
+            List<Double> directSeconds) {
         var text = new StringBuilder("Where the time goes (medians): ");
         if (!timelines.isEmpty()) {
             text.append("""
@@ -114,13 +142,18 @@ public class BatchInferenceScenario implements Scenario {
                 lane %.0f), the shards read and compute their rows in %.0f–%.0f ms each (started %.0f ms apart), storing \
                 the partials until the aggregator starts merging takes %.0f ms, and merging them until the poller sees \
                 SUCCEEDED %.0f ms. Direct DJL computes the same rows in %.0f ms. \
-                """.formatted(median(timelines, JobTimeline::wallMillis),
-                median(timelines, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
-                median(timelines, JobTimeline::intakeMillis), median(timelines, JobTimeline::planMillis),
-                median(timelines, JobTimeline::dispatchMillis), median(timelines, JobTimeline::firstShardMillis),
-                median(timelines, JobTimeline::lastShardMillis), median(timelines, JobTimeline::shardSkewMillis),
-                median(timelines, JobTimeline::mergeMillis), median(timelines, JobTimeline::seenMillis),
-                Stats.of(directSeconds).median() * 1000));
+                """.formatted(
+                            median(timelines, JobTimeline::wallMillis),
+                            median(timelines, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
+                            median(timelines, JobTimeline::intakeMillis),
+                            median(timelines, JobTimeline::planMillis),
+                            median(timelines, JobTimeline::dispatchMillis),
+                            median(timelines, JobTimeline::firstShardMillis),
+                            median(timelines, JobTimeline::lastShardMillis),
+                            median(timelines, JobTimeline::shardSkewMillis),
+                            median(timelines, JobTimeline::mergeMillis),
+                            median(timelines, JobTimeline::seenMillis),
+                            Stats.of(directSeconds).median() * 1000));
         }
         text.append("""
             The same job with a linear model 64 → 10 in place of the MLP (the same rows read, scaled, stored and \
@@ -141,7 +174,9 @@ public class BatchInferenceScenario implements Scenario {
                     recording of the platform (`jcmd <pid> JFR.start settings=profile`, 2026-11-29) agree: the lanes' \
                     Java samples outside the forward pass are the JDBC receive and `TensorCodec.bytesToFloats`; the \
                     JIT compiler and G1's concurrent threads take the rest of the platform's share during a run.
-                    """.formatted(median(timelines, JobTimeline::lastShardMillis), Stats.of(directSeconds).median() * 1000));
+                    """.formatted(
+                                median(timelines, JobTimeline::lastShardMillis),
+                                Stats.of(directSeconds).median() * 1000));
             }
         }
         return text.toString();

@@ -17,8 +17,7 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
  * the job pays for its input, without the job.
  */
 final class DatasetRead {
-    private DatasetRead() {
-    }
+    private DatasetRead() {}
 
     /** Seconds to read every row on {@code lanes} connections at once, or NaN when the database is unknown. */
     static double seconds(String jdbcUrl, String datasetId, long rows, int lanes) throws Exception {
@@ -51,7 +50,12 @@ final class DatasetRead {
         var template = new JdbcTemplate(new SingleConnectionDataSource(jdbcUrl, "postgres", "", true));
         var datasets = new DatasetRepository(JdbcClient.create(template), template);
         int[] columns = IntStream.range(0, InferenceWorkload.INPUTS).toArray();
-        datasets.forEachWindow(datasets.find(dataset).orElseThrow(), columns, start, end, DirectDjl.WINDOW_ROWS,
-            (from, to, rows) -> { });
+        datasets.forEachWindow(
+                datasets.find(dataset).orElseThrow(),
+                columns,
+                start,
+                end,
+                DirectDjl.WINDOW_ROWS,
+                (from, to, rows) -> {});
     }
 }

@@ -20,17 +20,17 @@ import java.util.concurrent.Future;
  * threads as the worker's lanes; and the fp32 matmul rate of the same threads, the machine's ceiling.
  */
 final class DirectDjl {
-    private static final com.sun.management.OperatingSystemMXBean OS =
-        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS = (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     /** Cores the bench's process kept busy during the last measurement: CPU time over wall time. */
     static volatile double lastCoresBusy;
     /** Rows per forward pass: the worker's default {@code batch-rows}. */
     static final int WINDOW_ROWS = 8192;
+
     private static final int MATMUL = 1024;
     private static Engine engine;
 
-    private DirectDjl() {
-    }
+    private DirectDjl() {}
 
     static synchronized Engine engine() {
         if (engine == null) {
@@ -56,7 +56,8 @@ final class DirectDjl {
             var biases = new NDArray[layers.length - 1];
             for (int i = 0; i + 1 < layers.length; i++) {
                 float scale = (float) Math.sqrt(2.0 / layers[i]);
-                weights[i] = manager.create(randoms(random, layers[i + 1] * layers[i], scale), new Shape(layers[i + 1], layers[i]));
+                weights[i] = manager.create(
+                        randoms(random, layers[i + 1] * layers[i], scale), new Shape(layers[i + 1], layers[i]));
                 biases[i] = manager.create(randoms(random, layers[i + 1], 0.01f), new Shape(layers[i + 1]));
             }
             var input = randoms(random, WINDOW_ROWS * InferenceWorkload.INPUTS, 1);

@@ -19,8 +19,8 @@ import tools.jackson.databind.JsonNode;
  * a time, and the latency of each request. Both modes go through the whole platform (queue, scheduler, worker).
  */
 public class GenerationScenario implements Scenario {
-    private static final Map<String, Object> MODEL = Map.of("kind", "gpt", "layers", 4, "heads", 4, "dModel", 128,
-        "context", 128);
+    private static final Map<String, Object> MODEL =
+            Map.of("kind", "gpt", "layers", 4, "heads", 4, "dModel", 128, "context", 128);
 
     @Override
     public String name() {
@@ -32,8 +32,8 @@ public class GenerationScenario implements Scenario {
         return "concurrent /generate requests with continuous batching vs the same requests one at a time";
     }
 
-    private record Mode(double seconds, List<Double> latencies, double meanBatch, double stepMillis, double prefillMillis) {
-    }
+    private record Mode(
+            double seconds, List<Double> latencies, double meanBatch, double stepMillis, double prefillMillis) {}
 
     @Override
     public Report.Section run(BenchContext context) throws Exception {
@@ -41,8 +41,10 @@ public class GenerationScenario implements Scenario {
         var options = context.options();
         int requests = options.quick() ? 16 : 64;
         int tokens = options.quick() ? 32 : 64;
-        String modelId = api.ok("/api/v1/models", Map.of("name", "bench-gpt", "architecture", MODEL,
-            "init", Map.of("seed", 1))).get("id").asString();
+        String modelId = api.ok(
+                        "/api/v1/models", Map.of("name", "bench-gpt", "architecture", MODEL, "init", Map.of("seed", 1)))
+                .get("id")
+                .asString();
         // warm up: the worker loads the model, and both paths run until the JIT has compiled them
         for (int i = 0; i < (options.quick() ? 1 : 3); i++) {
             concurrent(api, modelId, requests, tokens);
@@ -70,8 +72,9 @@ public class GenerationScenario implements Scenario {
             engineShare.add((batched.stepMillis() + batched.prefillMillis()) / 1000 / batched.seconds());
             stepMillis.add(batched.stepMillis());
             prefillMillis.add(batched.prefillMillis());
-            System.out.printf("  run %d: together %.2f s (engine: steps %.0f ms, prefills %.0f ms), one at a time %.2f s%n",
-                r + 1, batched.seconds(), batched.stepMillis(), batched.prefillMillis(), serial.seconds());
+            System.out.printf(
+                    "  run %d: together %.2f s (engine: steps %.0f ms, prefills %.0f ms), one at a time %.2f s%n",
+                    r + 1, batched.seconds(), batched.stepMillis(), batched.prefillMillis(), serial.seconds());
         }
         var bl = Stats.of(batchedLatency);
         var sl = Stats.of(serialLatency);
@@ -98,11 +101,22 @@ public class GenerationScenario implements Scenario {
             which staggers arrivals so that early steps run with fewer sequences. One at a time, each request \
             pays that way in and out once and one decoding step per token for one sequence, whose cost is \
             per-operation overhead, not arithmetic.
-            """.formatted(requests, tokens, parameters() / 1e6, requests,
-            Stats.of(batchedRate).spread("%.0f"), Stats.of(serialRate).spread("%.0f"),
-            bl.percentile(50), sl.percentile(50), bl.percentile(99), sl.percentile(99),
-            Stats.of(meanBatches).spread("%.1f"), Stats.of(stepMillis).spread("%.0f"), Stats.of(prefillMillis).spread("%.0f"),
-            Stats.of(engineShare).spread("%.2f"), Stats.of(ratios).spread("%.1f"));
+            """.formatted(
+                        requests,
+                        tokens,
+                        parameters() / 1e6,
+                        requests,
+                        Stats.of(batchedRate).spread("%.0f"),
+                        Stats.of(serialRate).spread("%.0f"),
+                        bl.percentile(50),
+                        sl.percentile(50),
+                        bl.percentile(99),
+                        sl.percentile(99),
+                        Stats.of(meanBatches).spread("%.1f"),
+                        Stats.of(stepMillis).spread("%.0f"),
+                        Stats.of(prefillMillis).spread("%.0f"),
+                        Stats.of(engineShare).spread("%.2f"),
+                        Stats.of(ratios).spread("%.1f"));
         return new Report.Section("Generation: continuous batching", table);
     }
 
@@ -140,8 +154,19 @@ public class GenerationScenario implements Scenario {
     /** One request; its latency in milliseconds. */
     private static double generate(Http api, String modelId, int request, int tokens) {
         long started = System.nanoTime();
-        var body = api.ok("/api/v1/models/" + modelId + "/generate", Map.of("prompt", "Request " + request + " says: ",
-            "maxTokens", tokens, "temperature", 0.8, "seed", request, "timeoutMs", 600_000));
+        var body = api.ok(
+                "/api/v1/models/" + modelId + "/generate",
+                Map.of(
+                        "prompt",
+                        "Request " + request + " says: ",
+                        "maxTokens",
+                        tokens,
+                        "temperature",
+                        0.8,
+                        "seed",
+                        request,
+                        "timeoutMs",
+                        600_000));
         if (body.get("outputs").size() != 1) {
             throw new IllegalStateException("expected one completion: " + body);
         }
@@ -150,10 +175,18 @@ public class GenerationScenario implements Scenario {
 
     /** The worker's generation counters (batched steps, sequence-steps), from its health details. */
     private static long[] engineCounters(Http api) {
-        JsonNode generation = api.get("/actuator/health").body().path("components").path("worker").path("details")
-            .path("generation");
-        return new long[] {generation.path("steps").asLong(), generation.path("sequenceSteps").asLong(),
-            generation.path("stepMillis").asLong(), generation.path("prefillMillis").asLong()};
+        JsonNode generation = api.get("/actuator/health")
+                .body()
+                .path("components")
+                .path("worker")
+                .path("details")
+                .path("generation");
+        return new long[] {
+            generation.path("steps").asLong(),
+            generation.path("sequenceSteps").asLong(),
+            generation.path("stepMillis").asLong(),
+            generation.path("prefillMillis").asLong()
+        };
     }
 
     private static double meanBatch(long[] before, long[] after) {

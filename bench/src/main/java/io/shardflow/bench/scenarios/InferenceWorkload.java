@@ -19,34 +19,51 @@ final class InferenceWorkload {
     static final int INPUTS = LAYERS[0];
     /** Multiply-adds of one row's forward pass, counted as two FLOPs each; the bias and ReLU are left out. */
     static final double FLOPS_PER_ROW = flopsPerRow();
+
     private static final Map<String, Prepared> PREPARED = new ConcurrentHashMap<>();
 
-    private InferenceWorkload() {
-    }
+    private InferenceWorkload() {}
 
     /**
      * @param modelId the MLP
      * @param linearId a linear model 64 → 10 over the same features: its job costs the platform what the MLP's
      *     costs except the MLP's arithmetic (a 64×10 product is 1/470 of it)
      */
-    record Prepared(String modelId, String linearId, String datasetId, long rows, double uploadSeconds) {
-    }
+    record Prepared(String modelId, String linearId, String datasetId, long rows, double uploadSeconds) {}
 
     /** A finished job: its id, the wall time from submit to SUCCEEDED seen by the poller, and both instants. */
-    record Run(String jobId, double seconds, java.time.Instant submitted, java.time.Instant seen) {
-    }
+    record Run(String jobId, double seconds, java.time.Instant submitted, java.time.Instant seen) {}
 
     static Prepared prepare(Http api, long rows) {
         return PREPARED.computeIfAbsent(api.base() + "#" + rows, key -> {
             long started = System.nanoTime();
-            String datasetId = api.upload("/api/v1/datasets?name=bench-inference-" + rows, "text/csv",
-                () -> new CsvRows(rows, 1)).get("id").asString();
+            String datasetId = api.upload(
+                            "/api/v1/datasets?name=bench-inference-" + rows, "text/csv", () -> new CsvRows(rows, 1))
+                    .get("id")
+                    .asString();
             double upload = (System.nanoTime() - started) / 1e9;
-            String modelId = api.ok("/api/v1/models", Map.of("name", "bench-mlp", "architecture",
-                Map.of("kind", "mlp", "layers", List.of(64, 512, 512, 10), "activation", "relu"),
-                "init", Map.of("seed", 1))).get("id").asString();
-            String linearId = api.ok("/api/v1/models", Map.of("name", "bench-linear", "architecture",
-                Map.of("kind", "linear", "inputs", INPUTS, "outputs", 10), "init", Map.of("seed", 1))).get("id").asString();
+            String modelId = api.ok(
+                            "/api/v1/models",
+                            Map.of(
+                                    "name",
+                                    "bench-mlp",
+                                    "architecture",
+                                    Map.of("kind", "mlp", "layers", List.of(64, 512, 512, 10), "activation", "relu"),
+                                    "init",
+                                    Map.of("seed", 1)))
+                    .get("id")
+                    .asString();
+            String linearId = api.ok(
+                            "/api/v1/models",
+                            Map.of(
+                                    "name",
+                                    "bench-linear",
+                                    "architecture",
+                                    Map.of("kind", "linear", "inputs", INPUTS, "outputs", 10),
+                                    "init",
+                                    Map.of("seed", 1)))
+                    .get("id")
+                    .asString();
             return new Prepared(modelId, linearId, datasetId, rows, upload);
         });
     }
@@ -80,7 +97,13 @@ final class InferenceWorkload {
 
     /** The live lanes the platform's worker reports in its health details (0 when it does not say). */
     static int lanes(Http api) {
-        return api.get("/actuator/health").body().path("components").path("worker").path("details").path("lanes").asInt(0);
+        return api.get("/actuator/health")
+                .body()
+                .path("components")
+                .path("worker")
+                .path("details")
+                .path("lanes")
+                .asInt(0);
     }
 
     private static double flopsPerRow() {

@@ -62,7 +62,9 @@ public class IntakeScenario implements Scenario {
                 if (jobRunr != null) {
                     ratios.add(platform.perSecond() / jobRunr.perSecond());
                 }
-                System.out.printf("  run %d: platform %.2f s, JobRunr %s%n", r + 1, platform.seconds(), jobRunr == null ? "skipped" : "%.2f s".formatted(jobRunr.seconds()));
+                System.out.printf(
+                        "  run %d: platform %.2f s, JobRunr %s%n",
+                        r + 1, platform.seconds(), jobRunr == null ? "skipped" : "%.2f s".formatted(jobRunr.seconds()));
             }
         }
         var pl = Stats.of(platformLatency);
@@ -81,15 +83,26 @@ public class IntakeScenario implements Scenario {
             | latency p99 | %.1f ms | %s |
             | processor time per job: platform (with its PostgreSQL), bench JVM | %s | %s |
 
-            """.formatted(count, THREADS, JobRunrReference.version(), count, THREADS, THREADS,
-            Stats.of(platformRate).spread("%.0f"), referenceRate.isEmpty() ? "skipped" : Stats.of(referenceRate).spread("%.0f"),
-            pl.percentile(50), latency(referenceLatency, 50), pl.percentile(99), latency(referenceLatency, 99),
-            CpuUse.perJob(platformCpu, count), referenceCpu.isEmpty() ? "skipped" : CpuUse.perJob(referenceCpu, count)));
+            """.formatted(
+                count,
+                THREADS,
+                JobRunrReference.version(),
+                count,
+                THREADS,
+                THREADS,
+                Stats.of(platformRate).spread("%.0f"),
+                referenceRate.isEmpty() ? "skipped" : Stats.of(referenceRate).spread("%.0f"),
+                pl.percentile(50),
+                latency(referenceLatency, 50),
+                pl.percentile(99),
+                latency(referenceLatency, 99),
+                CpuUse.perJob(platformCpu, count),
+                referenceCpu.isEmpty() ? "skipped" : CpuUse.perJob(referenceCpu, count)));
         if (ratios.isEmpty()) {
             text.append("The JobRunr reference was skipped: the bench ran with `--api` and no `--jdbc`.\n\n");
         } else {
             text.append("Jobs per second, Shardflow / JobRunr (per run, side by side): **%s×**.\n\n"
-                .formatted(Stats.of(ratios).spread("%.2f")));
+                    .formatted(Stats.of(ratios).spread("%.2f")));
         }
         text.append("""
             Aim: ≥ 2,000 jobs/s, p99 ≤ 50 ms, ≥ 1× JobRunr. JobRunr is measured first in each run; the next run \
@@ -101,9 +114,11 @@ public class IntakeScenario implements Scenario {
             jobs accepted a moment before on the same %d cores (the processor time above counts both). At that \
             processor time per job the machine could accept at most %.0f jobs/s (JobRunr: %.0f). JobRunr's \
             `enqueue` is one INSERT, with nothing else running. %s
-            """.formatted(Runtime.getRuntime().availableProcessors(),
-            CpuUse.ceiling(platformCpu, count), referenceCpu.isEmpty() ? Double.NaN : CpuUse.ceiling(referenceCpu, count),
-            PROFILE));
+            """.formatted(
+                        Runtime.getRuntime().availableProcessors(),
+                        CpuUse.ceiling(platformCpu, count),
+                        referenceCpu.isEmpty() ? Double.NaN : CpuUse.ceiling(referenceCpu, count),
+                        PROFILE));
         return new Report.Section("Intake: jobs accepted per second", text.toString());
     }
 
@@ -120,6 +135,8 @@ public class IntakeScenario implements Scenario {
         record, per HTTP request) or to leave out.""";
 
     private static String latency(java.util.List<Double> latencies, double percentile) {
-        return latencies.isEmpty() ? "skipped" : "%.1f ms".formatted(Stats.of(latencies).percentile(percentile));
+        return latencies.isEmpty()
+                ? "skipped"
+                : "%.1f ms".formatted(Stats.of(latencies).percentile(percentile));
     }
 }

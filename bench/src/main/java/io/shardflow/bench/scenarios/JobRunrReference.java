@@ -23,6 +23,7 @@ import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
 public final class JobRunrReference implements AutoCloseable {
     /** The smallest poll interval JobRunr allows on a SQL database. */
     static final Duration POLL_INTERVAL = Duration.ofSeconds(5);
+
     private final HikariDataSource dataSource;
     private final PostgresStorageProvider storage;
     private final JacksonJsonMapper json = new JacksonJsonMapper();
@@ -60,16 +61,23 @@ public final class JobRunrReference implements AutoCloseable {
     long succeeded() {
         var stats = storage.getJobStats();
         if (stats.getFailed() + stats.getScheduled() > 0) {
-            throw new IllegalStateException("a JobRunr job failed: " + storage.getJobList(StateName.SCHEDULED,
-                Paging.AmountBasedList.ascOnUpdatedAt(1)).stream().map(Job::getJobStates).toList());
+            throw new IllegalStateException("a JobRunr job failed: "
+                    + storage.getJobList(StateName.SCHEDULED, Paging.AmountBasedList.ascOnUpdatedAt(1)).stream()
+                            .map(Job::getJobStates)
+                            .toList());
         }
         return stats.getSucceeded();
     }
 
     /** A started background server with {@code workers} threads polling every {@link #POLL_INTERVAL}. */
     BackgroundJobServer server(int workers) {
-        var server = new BackgroundJobServer(storage, json, noInstances(), BackgroundJobServerConfiguration
-            .usingStandardBackgroundJobServerConfiguration().andWorkerCount(workers).andPollInterval(POLL_INTERVAL));
+        var server = new BackgroundJobServer(
+                storage,
+                json,
+                noInstances(),
+                BackgroundJobServerConfiguration.usingStandardBackgroundJobServerConfiguration()
+                        .andWorkerCount(workers)
+                        .andPollInterval(POLL_INTERVAL));
         server.start();
         return server;
     }

@@ -4,7 +4,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 
 /**
  * Where a finished job's wall time went, from the platform's own timestamps (its {@code jobs} and {@code shards}
@@ -13,8 +12,16 @@ import java.util.List;
  * computing them), the partials stored and their notices reaching the aggregator, and the merge until the poller
  * sees SUCCEEDED. Milliseconds, each phase from the end of the one before.
  */
-record JobTimeline(double wallMillis, double intakeMillis, double planMillis, double dispatchMillis, double firstShardMillis,
-                   double lastShardMillis, double shardSkewMillis, double mergeMillis, double seenMillis) {
+record JobTimeline(
+        double wallMillis,
+        double intakeMillis,
+        double planMillis,
+        double dispatchMillis,
+        double firstShardMillis,
+        double lastShardMillis,
+        double shardSkewMillis,
+        double mergeMillis,
+        double seenMillis) {
 
     /** Reads the job's timestamps, or null when the platform's database is unknown or unreachable. */
     static JobTimeline of(String jdbcUrl, InferenceWorkload.Run run) {
@@ -25,7 +32,8 @@ record JobTimeline(double wallMillis, double intakeMillis, double planMillis, do
             Instant created;
             Instant started;
             Instant finished;
-            try (var statement = connection.prepareStatement("select created_at, started_at, finished_at from jobs where id = ?")) {
+            try (var statement =
+                    connection.prepareStatement("select created_at, started_at, finished_at from jobs where id = ?")) {
                 statement.setObject(1, java.util.UUID.fromString(run.jobId()));
                 try (var rs = statement.executeQuery()) {
                     rs.next();
@@ -40,7 +48,7 @@ record JobTimeline(double wallMillis, double intakeMillis, double planMillis, do
             double shortest = Double.MAX_VALUE;
             double longest = 0;
             try (var statement = connection.prepareStatement(
-                "select started_at, finished_at from shards where job_id = ? and status = 'DONE'")) {
+                    "select started_at, finished_at from shards where job_id = ? and status = 'DONE'")) {
                 statement.setObject(1, java.util.UUID.fromString(run.jobId()));
                 try (var rs = statement.executeQuery()) {
                     while (rs.next()) {
@@ -58,9 +66,16 @@ record JobTimeline(double wallMillis, double intakeMillis, double planMillis, do
             if (firstStart == null) {
                 return null;
             }
-            return new JobTimeline(run.seconds() * 1000, millis(run.submitted(), created), millis(created, started),
-                millis(started, firstStart), shortest, longest, millis(firstStart, lastStart), millis(lastFinish, finished),
-                millis(finished, run.seen()));
+            return new JobTimeline(
+                    run.seconds() * 1000,
+                    millis(run.submitted(), created),
+                    millis(created, started),
+                    millis(started, firstStart),
+                    shortest,
+                    longest,
+                    millis(firstStart, lastStart),
+                    millis(lastFinish, finished),
+                    millis(finished, run.seen()));
         } catch (SQLException | RuntimeException e) {
             System.out.println("  (no timeline: " + e.getMessage() + ")");
             return null;
@@ -73,7 +88,15 @@ record JobTimeline(double wallMillis, double intakeMillis, double planMillis, do
 
     String summary() {
         return ("timeline ms: intake %.0f, plan %.0f, dispatch %.0f, shards %.0f–%.0f (starts %.0f apart), "
-            + "partials stored and noticed %.0f, merged and seen %.0f").formatted(intakeMillis, planMillis, dispatchMillis, firstShardMillis, lastShardMillis, shardSkewMillis,
-                mergeMillis, seenMillis);
+                        + "partials stored and noticed %.0f, merged and seen %.0f")
+                .formatted(
+                        intakeMillis,
+                        planMillis,
+                        dispatchMillis,
+                        firstShardMillis,
+                        lastShardMillis,
+                        shardSkewMillis,
+                        mergeMillis,
+                        seenMillis);
     }
 }

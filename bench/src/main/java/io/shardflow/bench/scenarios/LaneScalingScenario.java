@@ -39,8 +39,10 @@ public class LaneScalingScenario implements Scenario {
     public Report.Section run(BenchContext context) throws Exception {
         String title = "Lane scaling: batch inference on 1 and 2 lanes";
         if (context.platform() == null) {
-            return new Report.Section(title, "Skipped: with `--api` the bench starts no platform of its own, and this "
-                + "scenario needs one with a single lane beside the two-lane one.");
+            return new Report.Section(
+                    title,
+                    "Skipped: with `--api` the bench starts no platform of its own, and this "
+                            + "scenario needs one with a single lane beside the two-lane one.");
         }
         var options = context.options();
         long rows = options.quick() ? 100_000 : 1_000_000;
@@ -52,8 +54,9 @@ public class LaneScalingScenario implements Scenario {
             var one = new Http(single.url());
             var preparedOne = InferenceWorkload.prepare(one, rows);
             var preparedTwo = InferenceWorkload.prepare(two, rows);
-            System.out.printf("  datasets of %,d rows uploaded in %.1f s and %.1f s%n", rows, preparedOne.uploadSeconds(),
-                preparedTwo.uploadSeconds());
+            System.out.printf(
+                    "  datasets of %,d rows uploaded in %.1f s and %.1f s%n",
+                    rows, preparedOne.uploadSeconds(), preparedTwo.uploadSeconds());
             InferenceWorkload.run(one, preparedOne);
             InferenceWorkload.run(two, preparedTwo);
             DirectDjl.forwardRowsPerSecond(2, Math.min(rows, 50_000));
@@ -86,16 +89,21 @@ public class LaneScalingScenario implements Scenario {
                     timelinesOne.add(t1);
                     timelinesTwo.add(t2);
                 }
-                System.out.printf("  run %d: 1 lane %.2f s, 2 lanes %.2f s; direct %.0f rows/s on 1 thread, %.0f on 2; "
-                    + "rows read alone on 1 connection %.2f s, on 2 %.2f s%n", r + 1, jobOne.seconds(), jobTwo.seconds(), d1,
-                    d2, readOne.getLast(), readTwo.getLast());
+                System.out.printf(
+                        "  run %d: 1 lane %.2f s, 2 lanes %.2f s; direct %.0f rows/s on 1 thread, %.0f on 2; "
+                                + "rows read alone on 1 connection %.2f s, on 2 %.2f s%n",
+                        r + 1, jobOne.seconds(), jobTwo.seconds(), d1, d2, readOne.getLast(), readTwo.getLast());
                 if (t1 != null && t2 != null) {
                     System.out.println("    1 lane: " + t1.summary() + "\n    2 lanes: " + t2.summary());
                 }
             }
             Path chart = Report.chartPath(options.out(), CHART);
-            draw(chart, Stats.of(oneLane).median(), Stats.of(twoLanes).median(), Stats.of(oneThread).median(),
-                Stats.of(twoThreads).median());
+            draw(
+                    chart,
+                    Stats.of(oneLane).median(),
+                    Stats.of(twoLanes).median(),
+                    Stats.of(oneThread).median(),
+                    Stats.of(twoThreads).median());
             String link = Report.chartLink(options.out(), chart);
             String text = """
                 The batch-inference job (%,d rows × 64 features through the MLP [64, 512, 512, 10], `"strategy":"DATA"`, \
@@ -114,16 +122,24 @@ public class LaneScalingScenario implements Scenario {
                 ![throughput vs lanes](%s)
 
                 %s
-                """.formatted(rows, lanes, Stats.of(oneLane).spread("%,.0f"), Stats.of(twoLanes).spread("%,.0f"),
-                Stats.of(speedUp).spread("%.2f"), Stats.of(oneThread).spread("%,.0f"), Stats.of(twoThreads).spread("%,.0f"),
-                Stats.of(directSpeedUp).spread("%.2f"), Stats.of(speedUp).spread("%.2f"), link,
-                whereTheTimeGoes(timelinesOne, timelinesTwo, readOne, readTwo));
+                """.formatted(
+                            rows,
+                            lanes,
+                            Stats.of(oneLane).spread("%,.0f"),
+                            Stats.of(twoLanes).spread("%,.0f"),
+                            Stats.of(speedUp).spread("%.2f"),
+                            Stats.of(oneThread).spread("%,.0f"),
+                            Stats.of(twoThreads).spread("%,.0f"),
+                            Stats.of(directSpeedUp).spread("%.2f"),
+                            Stats.of(speedUp).spread("%.2f"),
+                            link,
+                            whereTheTimeGoes(timelinesOne, timelinesTwo, readOne, readTwo));
             return new Report.Section(title, text);
         }
     }
 
     private static void draw(Path file, double oneLane, double twoLanes, double oneThread, double twoThreads)
-        throws java.io.IOException {
+            throws java.io.IOException {
         var data = new DefaultCategoryDataset();
         data.addValue(oneLane, "platform job", "1 lane / thread");
         data.addValue(twoLanes, "platform job", "2 lanes / threads");
@@ -143,8 +159,8 @@ public class LaneScalingScenario implements Scenario {
         ChartUtils.saveChartAsPNG(file.toFile(), chart, 720, 420);
     }
 
-    private static String whereTheTimeGoes(List<JobTimeline> one, List<JobTimeline> two, List<Double> readOne,
-                                           List<Double> readTwo) {
+    private static String whereTheTimeGoes(
+            List<JobTimeline> one, List<JobTimeline> two, List<Double> readOne, List<Double> readTwo) {
         if (one.isEmpty()) {
             return "";
         }
@@ -158,12 +174,16 @@ public class LaneScalingScenario implements Scenario {
             window while it computes the current one, so one lane already keeps the second core partly busy with \
             the read (its PostgreSQL backend and the driver): the single lane gains from it, the speed-up from a \
             second lane shrinks by as much.
-            """.formatted(median(one, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
-            median(two, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
-            median(one, JobTimeline::lastShardMillis), median(two, JobTimeline::firstShardMillis),
-            median(two, JobTimeline::lastShardMillis), median(one, t -> t.mergeMillis() + t.seenMillis()),
-            median(two, t -> t.mergeMillis() + t.seenMillis()), Stats.of(readOne).median() * 1000,
-            Stats.of(readTwo).median() * 1000);
+            """.formatted(
+                        median(one, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
+                        median(two, t -> t.intakeMillis() + t.planMillis() + t.dispatchMillis()),
+                        median(one, JobTimeline::lastShardMillis),
+                        median(two, JobTimeline::firstShardMillis),
+                        median(two, JobTimeline::lastShardMillis),
+                        median(one, t -> t.mergeMillis() + t.seenMillis()),
+                        median(two, t -> t.mergeMillis() + t.seenMillis()),
+                        Stats.of(readOne).median() * 1000,
+                        Stats.of(readTwo).median() * 1000);
     }
 
     private static double median(List<JobTimeline> timelines, java.util.function.ToDoubleFunction<JobTimeline> field) {

@@ -18,16 +18,16 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.jfree.chart.ChartFactory;
-import org.jfree.chart.ChartUtils;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * How long one small job takes end to end: a one-row inference job from its submit until a GET shows it
@@ -51,12 +51,26 @@ public class LatencyScenario implements Scenario {
         var api = context.api();
         int jobs = context.options().quick() ? 50 : 300;
         String datasetId = csv(api);
-        String modelId = api.ok("/api/v1/models", Map.of("name", "latency-linear",
-            "architecture", Map.of("kind", "linear", "inputs", 3, "outputs", 1),
-            "parameters", Map.of("weight", new float[][] {{1, 2, 3}}, "bias", new float[] {0.5f}))).get("id").asString();
-        var job = Map.of("type", "INFERENCE", "model", Map.of("id", modelId),
-            "dataset", Map.of("id", datasetId, "features", List.of("a", "b", "c")),
-            "parallelism", Map.of("strategy", "DATA", "dataShards", 1));
+        String modelId = api.ok(
+                        "/api/v1/models",
+                        Map.of(
+                                "name",
+                                "latency-linear",
+                                "architecture",
+                                Map.of("kind", "linear", "inputs", 3, "outputs", 1),
+                                "parameters",
+                                Map.of("weight", new float[][] {{1, 2, 3}}, "bias", new float[] {0.5f})))
+                .get("id")
+                .asString();
+        var job = Map.of(
+                "type",
+                "INFERENCE",
+                "model",
+                Map.of("id", modelId),
+                "dataset",
+                Map.of("id", datasetId, "features", List.of("a", "b", "c")),
+                "parallelism",
+                Map.of("strategy", "DATA", "dataShards", 1));
         var predict = Map.of("rows", List.of(new float[] {1, 2, 3}));
         for (int i = 0; i < 20; i++) { // warm up both paths
             submitAndWait(api, job);
@@ -79,9 +93,13 @@ public class LatencyScenario implements Scenario {
         var p = Stats.of(predictLatency);
         var chart = Report.chartPath(context.options().out(), "latency.png");
         drawDistribution(chart, j, p, kafka);
-        String floor = kafka == null ? "| Kafka produce→consume round trip | (no broker address given: --kafka) | |\n"
-            : "| Kafka produce→consume round trip (acks=all) | %.1f ms | %.1f ms |\n".formatted(kafka.percentile(50), kafka.percentile(99));
-        String ratio = kafka == null ? "" : " A job's p50 is %.1f× the round trip's.".formatted(j.percentile(50) / kafka.percentile(50));
+        String floor = kafka == null
+                ? "| Kafka produce→consume round trip | (no broker address given: --kafka) | |\n"
+                : "| Kafka produce→consume round trip (acks=all) | %.1f ms | %.1f ms |\n"
+                        .formatted(kafka.percentile(50), kafka.percentile(99));
+        String ratio = kafka == null
+                ? ""
+                : " A job's p50 is %.1f× the round trip's.".formatted(j.percentile(50) / kafka.percentile(50));
         return new Report.Section("Latency of a one-row job", """
             %d one-row inference jobs (linear model, one data shard), one after another; a job's latency runs from \
             its POST until `GET /api/v1/jobs/{id}?waitMs=10000`, which answers as soon as the job has ended, returns \
@@ -99,12 +117,22 @@ public class LatencyScenario implements Scenario {
             worker lane, the lane's notice to the aggregator), each after a database commit that the outbox relay \
             publishes, plus four transactions (intake; planning and dispatch; the worker's partial, shard and \
             notice; the merge).%s
-            %s""".formatted(jobs, j.percentile(50), j.percentile(99), p.percentile(50), p.percentile(99), floor,
-            Report.chartLink(context.options().out(), chart), ratio, breakdown));
+            %s""".formatted(
+                        jobs,
+                        j.percentile(50),
+                        j.percentile(99),
+                        p.percentile(50),
+                        p.percentile(99),
+                        floor,
+                        Report.chartLink(context.options().out(), chart),
+                        ratio,
+                        breakdown));
     }
 
     private static String csv(Http api) {
-        return api.postCsv("/api/v1/datasets?name=latency-" + UUID.randomUUID(), "a,b,c\n1,2,3\n").get("id").asString();
+        return api.postCsv("/api/v1/datasets?name=latency-" + UUID.randomUUID(), "a,b,c\n1,2,3\n")
+                .get("id")
+                .asString();
     }
 
     /** Submits the job and returns its id once it reads SUCCEEDED. */
@@ -130,8 +158,11 @@ public class LatencyScenario implements Scenario {
                    percentile_cont(0.5) within group (order by extract(epoch from j.finished_at - s.finished_at)),
                    percentile_cont(0.5) within group (order by extract(epoch from j.finished_at - j.created_at))
             from jobs j join shards s on s.job_id = j.id where j.id = any(?)""";
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", ""); var statement = c.prepareStatement(sql)) {
-            statement.setArray(1, c.createArrayOf("uuid", ids.stream().map(UUID::fromString).toArray()));
+        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+                var statement = c.prepareStatement(sql)) {
+            statement.setArray(
+                    1,
+                    c.createArrayOf("uuid", ids.stream().map(UUID::fromString).toArray()));
             try (var rs = statement.executeQuery()) {
                 rs.next();
                 return """
@@ -140,8 +171,12 @@ public class LatencyScenario implements Scenario {
                     end → merged and SUCCEEDED %.1f ms; in all %.1f ms inside the platform (the rest is HTTP and \
                     the waiting GET, which the merge's commit wakes in the same process; an API apart from the \
                     scheduler is woken by the job's event on Kafka instead).
-                    """.formatted(rs.getDouble(1) * 1e3, rs.getDouble(2) * 1e3, rs.getDouble(3) * 1e3, rs.getDouble(4) * 1e3,
-                    rs.getDouble(5) * 1e3);
+                    """.formatted(
+                                rs.getDouble(1) * 1e3,
+                                rs.getDouble(2) * 1e3,
+                                rs.getDouble(3) * 1e3,
+                                rs.getDouble(4) * 1e3,
+                                rs.getDouble(5) * 1e3);
             }
         }
     }
@@ -184,7 +219,8 @@ public class LatencyScenario implements Scenario {
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         var samples = new ArrayList<Double>();
         try (var producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
-             var consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                var consumer =
+                        new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             producer.send(new ProducerRecord<>(topic, new byte[16])).get(); // creates the topic
             consumer.subscribe(List.of(topic));
             int seen = 0;

@@ -9,8 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /** A fixed number of calls shared by client threads that each make the next call as soon as the last answered. */
 final class Load {
-    private Load() {
-    }
+    private Load() {}
 
     /** Wall time of all calls, and each call's latency in milliseconds. */
     record Result(double seconds, List<Double> latencies) {

@@ -34,13 +34,13 @@ public class ModelParallelScenario implements Scenario {
         return "TENSOR 2 and PIPELINE 2 against DATA on two worker processes, with peak memory per worker";
     }
 
-    private record Result(String strategy, List<Double> seconds, List<Double> computeShare, List<Long> peakMiB) {
-    }
+    private record Result(String strategy, List<Double> seconds, List<Double> computeShare, List<Long> peakMiB) {}
 
     @Override
     public Report.Section run(BenchContext context) throws Exception {
         if (context.platform() == null) {
-            return new Report.Section("Model parallelism", "Skipped: it starts worker processes of its own; run it without --api.");
+            return new Report.Section(
+                    "Model parallelism", "Skipped: it starts worker processes of its own; run it without --api.");
         }
         boolean quick = context.options().quick();
         int width = quick ? 1024 : 4096;
@@ -48,19 +48,27 @@ public class ModelParallelScenario implements Scenario {
         var layers = List.of(width, width, width, width, 10);
         try (var platform = Platform.start(context.jar(), "--shardflow.standalone.services=api,scheduler")) {
             var api = new Http(platform.url());
-            String modelId = api.ok("/api/v1/models", Map.of("name", "mp-mlp",
-                "architecture", Map.of("kind", "mlp", "layers", layers, "activation", "relu"), "init", Map.of("seed", 1)))
-                .get("id").asString();
+            String modelId = api.ok(
+                            "/api/v1/models",
+                            Map.of(
+                                    "name",
+                                    "mp-mlp",
+                                    "architecture",
+                                    Map.of("kind", "mlp", "layers", layers, "activation", "relu"),
+                                    "init",
+                                    Map.of("seed", 1)))
+                    .get("id")
+                    .asString();
             String datasetId = dataset(api, rows, width);
             var strategies = List.of(
-                Map.<String, Object>of("strategy", "DATA", "dataShards", 2),
-                Map.<String, Object>of("strategy", "TENSOR", "modelShards", 2),
-                Map.<String, Object>of("strategy", "PIPELINE", "modelShards", 2, "microBatches", 4));
+                    Map.<String, Object>of("strategy", "DATA", "dataShards", 2),
+                    Map.<String, Object>of("strategy", "TENSOR", "modelShards", 2),
+                    Map.<String, Object>of("strategy", "PIPELINE", "modelShards", 2, "microBatches", 4));
             var results = new ArrayList<Result>();
             if (quick) {
                 // one pair of workers for all three: quicker, but their peak memory is the largest of the three
                 try (var one = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1");
-                     var two = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1")) {
+                        var two = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1")) {
                     for (var parallelism : strategies) {
                         results.add(measure(context, api, platform, modelId, datasetId, width, parallelism, one, two));
                     }
@@ -69,7 +77,7 @@ public class ModelParallelScenario implements Scenario {
                 for (var parallelism : strategies) {
                     // fresh workers per strategy, so their peak memory is this strategy's
                     try (var one = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1");
-                         var two = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1")) {
+                            var two = platform.startWorker(context.jar(), HEAP, "--shardflow.worker.lanes=1")) {
                         results.add(measure(context, api, platform, modelId, datasetId, width, parallelism, one, two));
                     }
                 }
@@ -78,10 +86,19 @@ public class ModelParallelScenario implements Scenario {
         }
     }
 
-    private static Result measure(BenchContext context, Http api, Platform platform, String modelId, String datasetId,
-                                  int width, Map<String, Object> parallelism, Platform.Worker one, Platform.Worker two)
-        throws Exception {
-        var result = new Result((String) parallelism.get("strategy"), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    private static Result measure(
+            BenchContext context,
+            Http api,
+            Platform platform,
+            String modelId,
+            String datasetId,
+            int width,
+            Map<String, Object> parallelism,
+            Platform.Worker one,
+            Platform.Worker two)
+            throws Exception {
+        var result = new Result(
+                (String) parallelism.get("strategy"), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         run(api, platform.jdbcUrl(), modelId, datasetId, width, parallelism); // warm up, loads the model
         for (int r = 0; r < context.options().repeats(); r++) {
             var timing = run(api, platform.jdbcUrl(), modelId, datasetId, width, parallelism);
@@ -95,12 +112,18 @@ public class ModelParallelScenario implements Scenario {
 
     private static Report.Section section(List<Integer> layers, int rows, List<Result> results, boolean quick) {
         double data = Stats.of(results.getFirst().seconds()).median();
-        var table = new StringBuilder("| strategy | seconds per job | vs DATA | busiest lane's compute / wall | peak RSS, worker 1 / 2 |\n"
-            + "| --- | --- | --- | --- | --- |\n");
+        var table = new StringBuilder(
+                "| strategy | seconds per job | vs DATA | busiest lane's compute / wall | peak RSS, worker 1 / 2 |\n"
+                        + "| --- | --- | --- | --- | --- |\n");
         for (var r : results) {
-            table.append("| %s | %s | %.2f× | %s | %d / %d MiB |\n".formatted(r.strategy(), Stats.of(r.seconds()).spread("%.2f"),
-                Stats.of(r.seconds()).median() / data, Stats.of(r.computeShare()).spread("%.2f"), r.peakMiB().get(0),
-                r.peakMiB().get(1)));
+            table.append("| %s | %s | %.2f× | %s | %d / %d MiB |\n"
+                    .formatted(
+                            r.strategy(),
+                            Stats.of(r.seconds()).spread("%.2f"),
+                            Stats.of(r.seconds()).median() / data,
+                            Stats.of(r.computeShare()).spread("%.2f"),
+                            r.peakMiB().get(0),
+                            r.peakMiB().get(1)));
         }
         long parameters = 0;
         for (int i = 0; i + 1 < layers.size(); i++) {
@@ -118,13 +141,19 @@ public class ModelParallelScenario implements Scenario {
             output); the rest is the rounds' way through PostgreSQL and Kafka between layers (TENSOR: one merge \
             per layer pair; PIPELINE: one per stage and micro-batch). A split pays that per round; what it buys is \
             a worker that holds half the parameters.%s
-            """.formatted(layers, parameters / 1e6, parameters * 4 / 1_000_000, rows, table,
-            quick ? " (Quick run: the same two workers ran all three, so peak memory is not per strategy.)" : ""));
+            """.formatted(
+                layers,
+                parameters / 1e6,
+                parameters * 4 / 1_000_000,
+                rows,
+                table,
+                quick ? " (Quick run: the same two workers ran all three, so peak memory is not per strategy.)" : ""));
     }
 
     /** Seconds from submit to SUCCEEDED, and the busiest worker's compute as a share of that. */
-    private static double[] run(Http api, String jdbcUrl, String modelId, String datasetId, int width,
-                                Map<String, Object> parallelism) throws Exception {
+    private static double[] run(
+            Http api, String jdbcUrl, String modelId, String datasetId, int width, Map<String, Object> parallelism)
+            throws Exception {
         var features = new ArrayList<String>();
         for (int f = 0; f < width; f++) {
             features.add("f" + f);
@@ -137,11 +166,13 @@ public class ModelParallelScenario implements Scenario {
         String id = api.ok("/api/v1/jobs", job).get("id").asString();
         var done = api.awaitJob(id, 20);
         double seconds = (Instant.parse(done.get("finishedAt").asString()).toEpochMilli()
-            - Instant.parse(done.get("createdAt").asString()).toEpochMilli()) / 1000.0;
+                        - Instant.parse(done.get("createdAt").asString()).toEpochMilli())
+                / 1000.0;
         double busiest = 0;
         try (var c = DriverManager.getConnection(jdbcUrl, "postgres", "");
-             var statement = c.prepareStatement("select max(ms) from (select worker_id, sum(extract(epoch from finished_at - "
-                 + "started_at)) as ms from shards where job_id = ? group by worker_id) w")) {
+                var statement = c.prepareStatement(
+                        "select max(ms) from (select worker_id, sum(extract(epoch from finished_at - "
+                                + "started_at)) as ms from shards where job_id = ? group by worker_id) w")) {
             statement.setObject(1, UUID.fromString(id));
             try (var rs = statement.executeQuery()) {
                 rs.next();
@@ -164,6 +195,8 @@ public class ModelParallelScenario implements Scenario {
             }
             csv.append('\n');
         }
-        return api.postCsv("/api/v1/datasets?name=mp-" + UUID.randomUUID(), csv.toString()).get("id").asString();
+        return api.postCsv("/api/v1/datasets?name=mp-" + UUID.randomUUID(), csv.toString())
+                .get("id")
+                .asString();
     }
 }

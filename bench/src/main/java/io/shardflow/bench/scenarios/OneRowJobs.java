@@ -20,13 +20,31 @@ final class OneRowJobs {
 
     /** Creates the model and the dataset, once per scenario. */
     static OneRowJobs create(Http api, String name) {
-        String datasetId = api.ok("/api/v1/datasets?name=" + name, "text/csv", "x\n1\n").get("id").asString();
-        String modelId = api.ok("/api/v1/models", Map.of("name", name, "architecture",
-            Map.of("kind", "linear", "inputs", 1, "outputs", 1),
-            "parameters", Map.of("weight", List.of(List.of(2.0)), "bias", List.of(1.0)))).get("id").asString();
-        return new OneRowJobs(api, Map.of("type", "INFERENCE", "model", Map.of("id", modelId),
-            "dataset", Map.of("id", datasetId, "features", List.of("x")),
-            "parallelism", Map.of("strategy", "DATA", "dataShards", 1)));
+        String datasetId = api.ok("/api/v1/datasets?name=" + name, "text/csv", "x\n1\n")
+                .get("id")
+                .asString();
+        String modelId = api.ok(
+                        "/api/v1/models",
+                        Map.of(
+                                "name",
+                                name,
+                                "architecture",
+                                Map.of("kind", "linear", "inputs", 1, "outputs", 1),
+                                "parameters",
+                                Map.of("weight", List.of(List.of(2.0)), "bias", List.of(1.0))))
+                .get("id")
+                .asString();
+        return new OneRowJobs(
+                api,
+                Map.of(
+                        "type",
+                        "INFERENCE",
+                        "model",
+                        Map.of("id", modelId),
+                        "dataset",
+                        Map.of("id", datasetId, "features", List.of("x")),
+                        "parallelism",
+                        Map.of("strategy", "DATA", "dataShards", 1)));
     }
 
     /** Submits one job; fails unless it was accepted (202). */
@@ -46,6 +64,9 @@ final class OneRowJobs {
 
     /** How many of the tenant's jobs are in this status: the list's total, without reading the jobs. */
     long count(String status) {
-        return api.get("/api/v1/jobs?status=" + status + "&size=1").body().get("total").asLong();
+        return api.get("/api/v1/jobs?status=" + status + "&size=1")
+                .body()
+                .get("total")
+                .asLong();
     }
 }

@@ -49,7 +49,8 @@ public class SmallJobsScenario implements Scenario {
         var stageMillis = new LinkedHashMap<String, List<Double>>();
         var platformCpu = new ArrayList<CpuUse>();
         var referenceCpu = new ArrayList<CpuUse>();
-        try (var reference = context.jdbcUrl() == null ? null : new JobRunrReference(context.jdbcUrl(), IntakeScenario.THREADS)) {
+        try (var reference =
+                context.jdbcUrl() == null ? null : new JobRunrReference(context.jdbcUrl(), IntakeScenario.THREADS)) {
             // warm up: the planner, the worker's model cache and the aggregator, and JobRunr's job path
             runPlatform(jobs, count / 10);
             if (reference != null) {
@@ -73,8 +74,9 @@ public class SmallJobsScenario implements Scenario {
                     ratios.add(jobRunr / platform);
                 }
                 stages(api, stageMillis);
-                System.out.printf("  run %d: platform %.2f s, JobRunr %s%n", r + 1, platform,
-                    reference == null ? "skipped" : "%.2f s".formatted(jobRunr));
+                System.out.printf(
+                        "  run %d: platform %.2f s, JobRunr %s%n",
+                        r + 1, platform, reference == null ? "skipped" : "%.2f s".formatted(jobRunr));
             }
         }
         var text = new StringBuilder("""
@@ -95,17 +97,29 @@ public class SmallJobsScenario implements Scenario {
             | jobs per second | %s | %s |
             | processor time per job: platform (with its PostgreSQL), bench JVM | %s | %s |
 
-            """.formatted(count, IntakeScenario.THREADS, LANES, JobRunrReference.version(), count, IntakeScenario.THREADS,
-            LANES, JobRunrReference.POLL_INTERVAL.toSeconds(), JobRunrReference.POLL_INTERVAL.toSeconds(),
-            Stats.of(platformSeconds).spread("%.1f"), referenceSeconds.isEmpty() ? "skipped"
-                : Stats.of(referenceSeconds).spread("%.1f") + " s",
-            Stats.of(platformRate).spread("%.0f"), referenceRate.isEmpty() ? "skipped" : Stats.of(referenceRate).spread("%.0f"),
-            CpuUse.perJob(platformCpu, count), referenceCpu.isEmpty() ? "skipped" : CpuUse.perJob(referenceCpu, count)));
+            """.formatted(
+                count,
+                IntakeScenario.THREADS,
+                LANES,
+                JobRunrReference.version(),
+                count,
+                IntakeScenario.THREADS,
+                LANES,
+                JobRunrReference.POLL_INTERVAL.toSeconds(),
+                JobRunrReference.POLL_INTERVAL.toSeconds(),
+                Stats.of(platformSeconds).spread("%.1f"),
+                referenceSeconds.isEmpty()
+                        ? "skipped"
+                        : Stats.of(referenceSeconds).spread("%.1f") + " s",
+                Stats.of(platformRate).spread("%.0f"),
+                referenceRate.isEmpty() ? "skipped" : Stats.of(referenceRate).spread("%.0f"),
+                CpuUse.perJob(platformCpu, count),
+                referenceCpu.isEmpty() ? "skipped" : CpuUse.perJob(referenceCpu, count)));
         if (ratios.isEmpty()) {
             text.append("The JobRunr reference was skipped: the bench ran with `--api` and no `--jdbc`.\n\n");
         } else {
             text.append("Jobs per second, Shardflow / JobRunr (per run, side by side): **%s×**.\n\n"
-                .formatted(Stats.of(ratios).spread("%.2f")));
+                    .formatted(Stats.of(ratios).spread("%.2f")));
         }
         text.append("Aim: ≥ 500 jobs/s, ≥ 1× JobRunr.\n\n");
         text.append("""
@@ -119,11 +133,22 @@ public class SmallJobsScenario implements Scenario {
             and three Kafka hops, each through the outbox relay (a locking read, a send, a delete). JobRunr's no-op \
             job is an INSERT, a fetch that marks it PROCESSING, and an UPDATE to SUCCEEDED. The gaps between a \
             job's timeline entries are mostly waiting behind the jobs submitted before it. %s
-            """.formatted(Runtime.getRuntime().availableProcessors(), CpuUse.ceiling(platformCpu, count),
-            referenceCpu.isEmpty() ? Double.NaN : CpuUse.ceiling(referenceCpu, count), IntakeScenario.PROFILE));
+            """.formatted(
+                        Runtime.getRuntime().availableProcessors(),
+                        CpuUse.ceiling(platformCpu, count),
+                        referenceCpu.isEmpty() ? Double.NaN : CpuUse.ceiling(referenceCpu, count),
+                        IntakeScenario.PROFILE));
         text.append("\nTime between a job's timeline entries (median over the %d last jobs of each run): %s.\n"
-            .formatted(SAMPLE, String.join(", ", stageMillis.entrySet().stream()
-                .map(e -> e.getKey() + " %.0f ms".formatted(Stats.of(e.getValue()).median())).toList())));
+                .formatted(
+                        SAMPLE,
+                        String.join(
+                                ", ",
+                                stageMillis.entrySet().stream()
+                                        .map(e -> e.getKey()
+                                                + " %.0f ms"
+                                                        .formatted(Stats.of(e.getValue())
+                                                                .median()))
+                                        .toList())));
         return new Report.Section("Small jobs: many one-shard jobs run to the end", text.toString());
     }
 
@@ -133,12 +158,14 @@ public class SmallJobsScenario implements Scenario {
         long failed = jobs.count("FAILED");
         long started = System.nanoTime();
         Load.run(count, IntakeScenario.THREADS, jobs::submit);
-        awaitCount(() -> {
-            if (jobs.count("FAILED") > failed) {
-                throw new IllegalStateException("a small job FAILED; see the platform's log");
-            }
-            return jobs.count("SUCCEEDED");
-        }, succeeded + count);
+        awaitCount(
+                () -> {
+                    if (jobs.count("FAILED") > failed) {
+                        throw new IllegalStateException("a small job FAILED; see the platform's log");
+                    }
+                    return jobs.count("SUCCEEDED");
+                },
+                succeeded + count);
         return (System.nanoTime() - started) / 1e9;
     }
 
@@ -171,16 +198,18 @@ public class SmallJobsScenario implements Scenario {
 
     /** Adds the gaps between consecutive timeline entries of the last jobs, keyed "queued → running" and so on. */
     private static void stages(Http api, Map<String, List<Double>> millis) {
-        for (var job : api.get("/api/v1/jobs?status=SUCCEEDED&size=" + SAMPLE).body().get("items")) {
+        for (var job :
+                api.get("/api/v1/jobs?status=SUCCEEDED&size=" + SAMPLE).body().get("items")) {
             String previous = null;
             Instant previousAt = null;
-            for (var entry : api.get("/api/v1/jobs/" + job.get("id").asString() + "/events").body()) {
+            for (var entry : api.get("/api/v1/jobs/" + job.get("id").asString() + "/events")
+                    .body()) {
                 String type = entry.get("type").asString();
                 String stage = type.substring(type.lastIndexOf('.') + 1);
                 var at = Instant.parse(entry.get("at").asString());
                 if (previous != null) {
                     millis.computeIfAbsent(previous + " → " + stage, k -> new ArrayList<>())
-                        .add(Duration.between(previousAt, at).toNanos() / 1e6);
+                            .add(Duration.between(previousAt, at).toNanos() / 1e6);
                 }
                 previous = stage;
                 previousAt = at;

@@ -50,8 +50,10 @@ public class TrainingRoundsScenario implements Scenario {
     @Override
     public Report.Section run(BenchContext context) throws Exception {
         if (context.jdbcUrl() == null) {
-            return new Report.Section("Training round overhead", "Skipped: the shards' compute times are read from the "
-                + "platform's database; give --jdbc with --api.");
+            return new Report.Section(
+                    "Training round overhead",
+                    "Skipped: the shards' compute times are read from the "
+                            + "platform's database; give --jdbc with --api.");
         }
         var api = context.api();
         boolean quick = context.options().quick();
@@ -65,9 +67,20 @@ public class TrainingRoundsScenario implements Scenario {
         var largeRuns = new ArrayList<Run>();
         for (int r = 0; r < context.options().repeats(); r++) {
             for (int i = 0; i < 2; i++) {
-                smallRuns.get(i).add(train(api, context.jdbcUrl(), small, 16, List.of(16, 32, 1), i == 0 ? 2 : 4, smallSteps, 256));
+                smallRuns
+                        .get(i)
+                        .add(train(
+                                api,
+                                context.jdbcUrl(),
+                                small,
+                                16,
+                                List.of(16, 32, 1),
+                                i == 0 ? 2 : 4,
+                                smallSteps,
+                                256));
             }
-            largeRuns.add(train(api, context.jdbcUrl(), large, 64, List.of(64, 512, 512, 1), 2, largeSteps, largeBatch));
+            largeRuns.add(
+                    train(api, context.jdbcUrl(), large, 64, List.of(64, 512, 512, 1), 2, largeSteps, largeBatch));
         }
         var two = smallRuns.get(0);
         var four = smallRuns.get(1);
@@ -94,19 +107,35 @@ public class TrainingRoundsScenario implements Scenario {
             shards' notices and a lane's way from claiming its task to computing (the job and the parameter version \
             read and decoded), counted in the shards' own times above. Each hop costs a database commit and a \
             broker round trip on the same two cores that compute.
-            """.formatted(smallSteps, largeBatch, largeSteps,
-            perRound(two, Run::wallMillis), perRound(two, Run::computeMillis), stat(two, Run::overheadPerRound, "%.1f"),
-            stat(two, Run::efficiency, "%.2f"),
-            perRound(four, Run::wallMillis), perRound(four, Run::computeMillis), stat(four, Run::overheadPerRound, "%.1f"),
-            stat(four, Run::efficiency, "%.2f"),
-            perRound(largeRuns, Run::wallMillis), perRound(largeRuns, Run::computeMillis),
-            stat(largeRuns, Run::overheadPerRound, "%.1f"), stat(largeRuns, Run::efficiency, "%.2f"),
-            stat(two, Run::outMillis, "%.1f"), stat(four, Run::outMillis, "%.1f"), stat(largeRuns, Run::outMillis, "%.1f"),
-            stat(two, Run::backMillis, "%.1f"), stat(four, Run::backMillis, "%.1f"), stat(largeRuns, Run::backMillis, "%.1f")));
+            """.formatted(
+                        smallSteps,
+                        largeBatch,
+                        largeSteps,
+                        perRound(two, Run::wallMillis),
+                        perRound(two, Run::computeMillis),
+                        stat(two, Run::overheadPerRound, "%.1f"),
+                        stat(two, Run::efficiency, "%.2f"),
+                        perRound(four, Run::wallMillis),
+                        perRound(four, Run::computeMillis),
+                        stat(four, Run::overheadPerRound, "%.1f"),
+                        stat(four, Run::efficiency, "%.2f"),
+                        perRound(largeRuns, Run::wallMillis),
+                        perRound(largeRuns, Run::computeMillis),
+                        stat(largeRuns, Run::overheadPerRound, "%.1f"),
+                        stat(largeRuns, Run::efficiency, "%.2f"),
+                        stat(two, Run::outMillis, "%.1f"),
+                        stat(four, Run::outMillis, "%.1f"),
+                        stat(largeRuns, Run::outMillis, "%.1f"),
+                        stat(two, Run::backMillis, "%.1f"),
+                        stat(four, Run::backMillis, "%.1f"),
+                        stat(largeRuns, Run::backMillis, "%.1f")));
     }
 
     private static String perRound(List<Run> runs, java.util.function.ToDoubleFunction<Run> total) {
-        return Stats.of(runs.stream().map(r -> total.applyAsDouble(r) / r.rounds()).toList()).spread("%.1f");
+        return Stats.of(runs.stream()
+                        .map(r -> total.applyAsDouble(r) / r.rounds())
+                        .toList())
+                .spread("%.1f");
     }
 
     private static String stat(List<Run> runs, java.util.function.ToDoubleFunction<Run> value, String format) {
@@ -129,24 +158,40 @@ public class TrainingRoundsScenario implements Scenario {
             }
             csv.append(String.format("%.4f", y)).append('\n');
         }
-        return api.postCsv("/api/v1/datasets?name=rounds-" + UUID.randomUUID(), csv.toString()).get("id").asString();
+        return api.postCsv("/api/v1/datasets?name=rounds-" + UUID.randomUUID(), csv.toString())
+                .get("id")
+                .asString();
     }
 
-    private static Run train(Http api, String jdbcUrl, String dataset, int features, List<Integer> layers, int shards,
-                             int steps, int batch) throws Exception {
+    private static Run train(
+            Http api,
+            String jdbcUrl,
+            String dataset,
+            int features,
+            List<Integer> layers,
+            int shards,
+            int steps,
+            int batch)
+            throws Exception {
         var names = new ArrayList<String>();
         for (int f = 0; f < features; f++) {
             names.add("f" + f);
         }
-        var job = Map.of("type", "TRAINING",
-            "model", Map.of("architecture", Map.of("kind", "mlp", "layers", layers, "activation", "relu")),
-            "dataset", Map.of("id", dataset, "features", names, "label", "y"),
-            "parallelism", Map.of("strategy", "DATA", "dataShards", shards),
-            "training", Map.of("steps", steps, "batchSize", batch, "optimizer", "adam", "learningRate", 0.001, "seed", 1));
+        var job = Map.of(
+                "type",
+                "TRAINING",
+                "model",
+                Map.of("architecture", Map.of("kind", "mlp", "layers", layers, "activation", "relu")),
+                "dataset",
+                Map.of("id", dataset, "features", names, "label", "y"),
+                "parallelism",
+                Map.of("strategy", "DATA", "dataShards", shards),
+                "training",
+                Map.of("steps", steps, "batchSize", batch, "optimizer", "adam", "learningRate", 0.001, "seed", 1));
         String id = api.ok("/api/v1/jobs", job).get("id").asString();
         JsonNode done = api.awaitJob(id, 20);
         double wall = (Instant.parse(done.get("finishedAt").asString()).toEpochMilli()
-            - Instant.parse(done.get("startedAt").asString()).toEpochMilli());
+                - Instant.parse(done.get("startedAt").asString()).toEpochMilli());
         double[] legs = legs(jdbcUrl, id);
         return new Run(wall, compute(jdbcUrl, id), steps, legs[0], legs[1]);
     }
@@ -160,7 +205,8 @@ public class TrainingRoundsScenario implements Scenario {
             select percentile_cont(0.5) within group (order by extract(epoch from s - d)) filter (where d > (select min(d) from r)),
                    percentile_cont(0.5) within group (order by extract(epoch from next - f))
             from n where next is not null or d > (select min(d) from r)""";
-        try (var c = DriverManager.getConnection(jdbcUrl, "postgres", ""); var statement = c.prepareStatement(sql)) {
+        try (var c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+                var statement = c.prepareStatement(sql)) {
             statement.setObject(1, UUID.fromString(jobId));
             try (var rs = statement.executeQuery()) {
                 rs.next();
@@ -172,9 +218,10 @@ public class TrainingRoundsScenario implements Scenario {
     /** Per round, the larger of its slowest shard and its shards' total over the lanes, summed over rounds. */
     private static double compute(String jdbcUrl, String jobId) throws Exception {
         String sql = "select greatest(max(ms), sum(ms) / ?) from (select step, stage, "
-            + "extract(epoch from finished_at - started_at) * 1000 as ms from shards where job_id = ?) s group by step, stage";
+                + "extract(epoch from finished_at - started_at) * 1000 as ms from shards where job_id = ?) s group by step, stage";
         double total = 0;
-        try (var c = DriverManager.getConnection(jdbcUrl, "postgres", ""); var statement = c.prepareStatement(sql)) {
+        try (var c = DriverManager.getConnection(jdbcUrl, "postgres", "");
+                var statement = c.prepareStatement(sql)) {
             statement.setInt(1, LANES);
             statement.setObject(2, UUID.fromString(jobId));
             try (var rs = statement.executeQuery()) {

@@ -29,7 +29,8 @@ class InferenceWorkloadTest {
 
     @Test
     void theSameSeedGivesTheSameRows() throws IOException {
-        try (var a = new InferenceWorkload.CsvRows(50, 7); var b = new InferenceWorkload.CsvRows(50, 7)) {
+        try (var a = new InferenceWorkload.CsvRows(50, 7);
+                var b = new InferenceWorkload.CsvRows(50, 7)) {
             assertThat(a.readAllBytes()).isEqualTo(b.readAllBytes());
         }
     }
@@ -42,7 +43,8 @@ class InferenceWorkloadTest {
     @Test
     void theChartGoesToAFolderNamedAfterTheReport() {
         assertThat(io.shardflow.bench.Report.chartPath(Path.of("docs/benchmarks.md"), "lanes.png"))
-            .isEqualTo(Path.of("docs/benchmarks/lanes.png").toAbsolutePath());
-        assertThat(io.shardflow.bench.Report.chartPath(Path.of("/tmp/quick.md"), "lanes.png")).isEqualTo(Path.of("/tmp/quick/lanes.png"));
+                .isEqualTo(Path.of("docs/benchmarks/lanes.png").toAbsolutePath());
+        assertThat(io.shardflow.bench.Report.chartPath(Path.of("/tmp/quick.md"), "lanes.png"))
+                .isEqualTo(Path.of("/tmp/quick/lanes.png"));
     }
 }

@@ -22,7 +22,9 @@ public final class Completion {
         this.prompt = prompt;
         this.maxTokens = spec.maxTokens();
         this.context = context;
-        this.stops = spec.stop().stream().map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
+        this.stops = spec.stop().stream()
+                .map(s -> s.getBytes(StandardCharsets.UTF_8))
+                .toList();
         this.finished = prompt.length >= context;
     }
 
@@ -72,6 +74,6 @@ public final class Completion {
 
     private static boolean endsWith(byte[] bytes, byte[] suffix) {
         return bytes.length >= suffix.length
-            && Arrays.equals(bytes, bytes.length - suffix.length, bytes.length, suffix, 0, suffix.length);
+                && Arrays.equals(bytes, bytes.length - suffix.length, bytes.length, suffix, 0, suffix.length);
     }
 }

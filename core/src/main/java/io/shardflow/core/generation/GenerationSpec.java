@@ -16,8 +16,10 @@ public record GenerationSpec(Integer maxTokens, Double temperature, Integer topK
         require(maxTokens != null, "maxTokens", "is required");
         require(maxTokens >= 1, "maxTokens", "must be >= 1, was " + maxTokens);
         temperature = temperature == null ? 1.0 : temperature;
-        require(Double.isFinite(temperature) && temperature >= 0 && temperature <= 100, "temperature",
-            "must be in [0, 100] (0: greedy), was " + temperature);
+        require(
+                Double.isFinite(temperature) && temperature >= 0 && temperature <= 100,
+                "temperature",
+                "must be in [0, 100] (0: greedy), was " + temperature);
         require(topK == null || (topK >= 1 && topK <= 256), "topK", "must be in 1..256, was " + topK);
         seed = seed == null ? 0L : seed;
         stop = stop == null ? List.of() : stop;

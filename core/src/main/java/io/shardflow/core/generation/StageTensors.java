@@ -18,8 +18,7 @@ public final class StageTensors {
     public static final String LENGTHS = "lengths";
     public static final String PROMPTS = "prompts";
 
-    private StageTensors() {
-    }
+    private StageTensors() {}
 
     public static Map<String, Tensor> tokens(List<byte[]> sequences, int[] prompts) {
         int length = sequences.stream().mapToInt(s -> s.length).max().orElse(0);

@@ -9,8 +9,7 @@ import java.util.Arrays;
  * on other shards or through pipeline stages.
  */
 public final class TokenSampler {
-    private TokenSampler() {
-    }
+    private TokenSampler() {}
 
     public static int next(float[] logits, GenerationSpec spec, long promptIndex, int tokenIndex) {
         if (spec.greedy()) {
@@ -23,7 +22,9 @@ public final class TokenSampler {
         }
         int k = spec.topK() == null ? n : Math.min(spec.topK(), n);
         if (k < n) {
-            Arrays.sort(order, (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+            Arrays.sort(
+                    order,
+                    (a, b) -> logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
             Arrays.sort(order, 0, k);
         }
         double max = Double.NEGATIVE_INFINITY;

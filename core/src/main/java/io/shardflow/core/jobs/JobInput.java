@@ -28,8 +28,10 @@ public record JobInput(List<String> prompts, List<float[]> rows) {
             int width = rows.getFirst() == null ? 0 : rows.getFirst().length;
             for (int i = 0; i < rows.size(); i++) {
                 float[] row = rows.get(i);
-                require(row != null && row.length == width && width > 0, "rows[" + i + "]",
-                    "every row needs the same number of values (" + width + "), at least one");
+                require(
+                        row != null && row.length == width && width > 0,
+                        "rows[" + i + "]",
+                        "every row needs the same number of values (" + width + "), at least one");
                 for (int c = 0; c < row.length; c++) {
                     require(Float.isFinite(row[c]), "rows[" + i + "][" + c + "]", "must be finite");
                 }

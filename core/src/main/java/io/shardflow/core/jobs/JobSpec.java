@@ -15,8 +15,16 @@ import java.util.UUID;
  * event. Server-owned fields (status, tenant, progress) are not here. Checks that need no database run in the
  * constructors; each failure names its field relative to the record that holds it (the JSON reader adds the path).
  */
-public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, JobInput input, GenerationSpec generation,
-                      Parallelism parallelism, TrainingSpec training, Integer priority, Integer maxAttempts) {
+public record JobSpec(
+        JobType type,
+        ModelRef model,
+        DatasetRef dataset,
+        JobInput input,
+        GenerationSpec generation,
+        Parallelism parallelism,
+        TrainingSpec training,
+        Integer priority,
+        Integer maxAttempts) {
     public static final int MAX_SHARDS = 1024;
     public static final int MAX_ATTEMPTS = 10;
 
@@ -35,15 +43,22 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, JobInput
             require(input == null, "input", "training reads a dataset, not inline input");
             require(generation == null, "generation", "only an INFERENCE job on a gpt model generates");
             var strategy = parallelism.strategy();
-            require(strategy == Strategy.DATA || strategy == Strategy.AUTO || strategy == Strategy.PIPELINE,
-                "parallelism.strategy", strategy + " training is not supported yet; train with DATA or PIPELINE");
-            require(strategy != Strategy.PIPELINE || training.syncEvery() == 1, "training.syncEvery",
-                "PIPELINE training synchronises every step");
+            require(
+                    strategy == Strategy.DATA || strategy == Strategy.AUTO || strategy == Strategy.PIPELINE,
+                    "parallelism.strategy",
+                    strategy + " training is not supported yet; train with DATA or PIPELINE");
+            require(
+                    strategy != Strategy.PIPELINE || training.syncEvery() == 1,
+                    "training.syncEvery",
+                    "PIPELINE training synchronises every step");
         }
         priority = priority == null ? 0 : priority;
         require(priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);
         maxAttempts = maxAttempts == null ? 3 : maxAttempts;
-        require(maxAttempts >= 1 && maxAttempts <= MAX_ATTEMPTS, "maxAttempts", "must be in 1.." + MAX_ATTEMPTS + ", was " + maxAttempts);
+        require(
+                maxAttempts >= 1 && maxAttempts <= MAX_ATTEMPTS,
+                "maxAttempts",
+                "must be in 1.." + MAX_ATTEMPTS + ", was " + maxAttempts);
     }
 
     /**
@@ -52,7 +67,10 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, JobInput
      */
     public record ModelRef(UUID id, ModelArchitecture architecture, String name) {
         public ModelRef {
-            require(id != null || architecture != null, "id", "is required (or, to train a new model, an architecture)");
+            require(
+                    id != null || architecture != null,
+                    "id",
+                    "is required (or, to train a new model, an architecture)");
             require(id == null || architecture == null, "architecture", "give a model id or an architecture, not both");
             require(name == null || (!name.isBlank() && name.length() <= 200), "name", "must be 1 to 200 characters");
         }
@@ -92,25 +110,45 @@ public record JobSpec(JobType type, ModelRef model, DatasetRef dataset, JobInput
      * (TENSOR, PIPELINE, and HYBRID with {@code modelStrategy} TENSOR by default); {@code microBatches} keeps
      * pipeline stages busy.
      */
-    public record Parallelism(Strategy strategy, Integer dataShards, Integer modelShards, Strategy modelStrategy,
-                              Integer microBatches) {
+    public record Parallelism(
+            Strategy strategy, Integer dataShards, Integer modelShards, Strategy modelStrategy, Integer microBatches) {
         public Parallelism {
             strategy = strategy == null ? Strategy.AUTO : strategy;
-            require(dataShards == null || (dataShards >= 1 && dataShards <= MAX_SHARDS), "dataShards",
-                "must be in 1.." + MAX_SHARDS + ", was " + dataShards);
-            require(modelShards == null || (modelShards >= 1 && modelShards <= MAX_SHARDS), "modelShards",
-                "must be in 1.." + MAX_SHARDS + ", was " + modelShards);
-            require(microBatches == null || (microBatches >= 1 && microBatches <= MAX_SHARDS), "microBatches",
-                "must be in 1.." + MAX_SHARDS + ", was " + microBatches);
-            require(modelStrategy == null || modelStrategy == Strategy.TENSOR || modelStrategy == Strategy.PIPELINE,
-                "modelStrategy", "must be TENSOR or PIPELINE, was " + modelStrategy);
-            require(modelStrategy == null || strategy == Strategy.HYBRID, "modelStrategy", "only a HYBRID split takes it");
-            boolean splitsModel = strategy == Strategy.TENSOR || strategy == Strategy.PIPELINE || strategy == Strategy.HYBRID;
-            require(splitsModel || modelShards == null || modelShards == 1, "modelShards",
-                strategy + " does not split the model; use TENSOR, PIPELINE or HYBRID");
+            require(
+                    dataShards == null || (dataShards >= 1 && dataShards <= MAX_SHARDS),
+                    "dataShards",
+                    "must be in 1.." + MAX_SHARDS + ", was " + dataShards);
+            require(
+                    modelShards == null || (modelShards >= 1 && modelShards <= MAX_SHARDS),
+                    "modelShards",
+                    "must be in 1.." + MAX_SHARDS + ", was " + modelShards);
+            require(
+                    microBatches == null || (microBatches >= 1 && microBatches <= MAX_SHARDS),
+                    "microBatches",
+                    "must be in 1.." + MAX_SHARDS + ", was " + microBatches);
+            require(
+                    modelStrategy == null || modelStrategy == Strategy.TENSOR || modelStrategy == Strategy.PIPELINE,
+                    "modelStrategy",
+                    "must be TENSOR or PIPELINE, was " + modelStrategy);
+            require(
+                    modelStrategy == null || strategy == Strategy.HYBRID,
+                    "modelStrategy",
+                    "only a HYBRID split takes it");
+            boolean splitsModel =
+                    strategy == Strategy.TENSOR || strategy == Strategy.PIPELINE || strategy == Strategy.HYBRID;
+            require(
+                    splitsModel || modelShards == null || modelShards == 1,
+                    "modelShards",
+                    strategy + " does not split the model; use TENSOR, PIPELINE or HYBRID");
             require(splitsModel ? modelShards != null : true, "modelShards", "is required for " + strategy);
-            require(strategy == Strategy.HYBRID || strategy == Strategy.DATA || strategy == Strategy.AUTO
-                || dataShards == null || dataShards == 1, "dataShards", strategy + " splits the model only; use HYBRID for both");
+            require(
+                    strategy == Strategy.HYBRID
+                            || strategy == Strategy.DATA
+                            || strategy == Strategy.AUTO
+                            || dataShards == null
+                            || dataShards == 1,
+                    "dataShards",
+                    strategy + " splits the model only; use HYBRID for both");
         }
 
         public Parallelism(Strategy strategy, Integer dataShards) {

@@ -8,7 +8,13 @@ import java.util.Set;
  * Allowed transitions live here and nowhere else.
  */
 public enum JobStatus {
-    QUEUED, PLANNING, RUNNING, AGGREGATING, SUCCEEDED, FAILED, CANCELLED;
+    QUEUED,
+    PLANNING,
+    RUNNING,
+    AGGREGATING,
+    SUCCEEDED,
+    FAILED,
+    CANCELLED;
 
     public boolean isTerminal() {
         return this == SUCCEEDED || this == FAILED || this == CANCELLED;

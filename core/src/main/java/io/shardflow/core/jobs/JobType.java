@@ -1,5 +1,6 @@
 package io.shardflow.core.jobs;
 
 public enum JobType {
-    INFERENCE, TRAINING
+    INFERENCE,
+    TRAINING
 }

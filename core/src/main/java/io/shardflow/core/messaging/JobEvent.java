@@ -12,15 +12,29 @@ import java.util.UUID;
  * its own jobs.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record JobEvent(String specversion, String id, String source, String type, String subject, Instant time,
-                       String datacontenttype, String correlationid, Data data) {
+public record JobEvent(
+        String specversion,
+        String id,
+        String source,
+        String type,
+        String subject,
+        Instant time,
+        String datacontenttype,
+        String correlationid,
+        Data data) {
 
-    public record Data(UUID jobId, String tenant, JobStatus status, String error, int shardsDone, int shardsTotal) {
-    }
+    public record Data(UUID jobId, String tenant, JobStatus status, String error, int shardsDone, int shardsTotal) {}
 
     public static JobEvent of(String source, String correlationId, Data data) {
-        return new JobEvent("1.0", UUID.randomUUID().toString(), source,
-            "io.shardflow.job." + data.status().name().toLowerCase(java.util.Locale.ROOT), data.jobId().toString(),
-            Instant.now(), "application/json", correlationId, data);
+        return new JobEvent(
+                "1.0",
+                UUID.randomUUID().toString(),
+                source,
+                "io.shardflow.job." + data.status().name().toLowerCase(java.util.Locale.ROOT),
+                data.jobId().toString(),
+                Instant.now(),
+                "application/json",
+                correlationId,
+                data);
     }
 }

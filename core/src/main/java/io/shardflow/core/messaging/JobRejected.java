@@ -9,15 +9,30 @@ import java.util.UUID;
  * CloudEvent of type {@code io.shardflow.job.rejected} whose data names the bad field and the reason.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record JobRejected(String specversion, String id, String source, String type, String subject, Instant time,
-                          String datacontenttype, String correlationid, Data data) {
+public record JobRejected(
+        String specversion,
+        String id,
+        String source,
+        String type,
+        String subject,
+        Instant time,
+        String datacontenttype,
+        String correlationid,
+        Data data) {
     public static final String TYPE = "io.shardflow.job.rejected";
 
-    public record Data(String requestId, String field, String reason) {
-    }
+    public record Data(String requestId, String field, String reason) {}
 
     public static JobRejected of(String source, String requestId, String correlationId, String field, String reason) {
-        return new JobRejected("1.0", UUID.randomUUID().toString(), source, TYPE, requestId, Instant.now(),
-            "application/json", correlationId, new Data(requestId, field, reason));
+        return new JobRejected(
+                "1.0",
+                UUID.randomUUID().toString(),
+                source,
+                TYPE,
+                requestId,
+                Instant.now(),
+                "application/json",
+                correlationId,
+                new Data(requestId, field, reason));
     }
 }

@@ -3,5 +3,4 @@ package io.shardflow.core.messaging;
 import java.util.UUID;
 
 /** On {@link Topics#JOBS}: a job is durable in PostgreSQL and waits to be planned. */
-public record JobSubmitted(UUID jobId) {
-}
+public record JobSubmitted(UUID jobId) {}

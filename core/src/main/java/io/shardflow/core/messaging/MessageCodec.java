@@ -6,11 +6,10 @@ import tools.jackson.databind.json.JsonMapper;
 /** JSON bytes for the small control messages on Kafka. Tensors never travel this way. */
 public final class MessageCodec {
     private static final JsonMapper MAPPER = JsonMapper.builder()
-        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .build();
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
 
-    private MessageCodec() {
-    }
+    private MessageCodec() {}
 
     public static byte[] encode(Object message) {
         return MAPPER.writeValueAsBytes(message);

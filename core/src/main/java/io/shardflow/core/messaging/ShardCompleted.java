@@ -6,15 +6,42 @@ import java.util.UUID;
  * On {@link Topics#SHARD_RESULTS}: a shard attempt ended. On success the partial is already durable. A failure
  * that is not {@code retryable} (bad input) fails the job at once; a retryable one is tried again.
  */
-public record ShardCompleted(UUID jobId, int step, int stage, int shardIndex, int attempt, boolean succeeded,
-                             String error, boolean retryable, String workerId, long computeMillis) {
+public record ShardCompleted(
+        UUID jobId,
+        int step,
+        int stage,
+        int shardIndex,
+        int attempt,
+        boolean succeeded,
+        String error,
+        boolean retryable,
+        String workerId,
+        long computeMillis) {
     public static ShardCompleted success(ShardTask task, String workerId, long computeMillis) {
-        return new ShardCompleted(task.jobId(), task.step(), task.stage(), task.shardIndex(), task.attempt(), true, null,
-            false, workerId, computeMillis);
+        return new ShardCompleted(
+                task.jobId(),
+                task.step(),
+                task.stage(),
+                task.shardIndex(),
+                task.attempt(),
+                true,
+                null,
+                false,
+                workerId,
+                computeMillis);
     }
 
     public static ShardCompleted failure(ShardTask task, String workerId, String error, boolean retryable) {
-        return new ShardCompleted(task.jobId(), task.step(), task.stage(), task.shardIndex(), task.attempt(), false, error,
-            retryable, workerId, 0);
+        return new ShardCompleted(
+                task.jobId(),
+                task.step(),
+                task.stage(),
+                task.shardIndex(),
+                task.attempt(),
+                false,
+                error,
+                retryable,
+                workerId,
+                0);
     }
 }

@@ -10,9 +10,22 @@ import java.util.UUID;
  * read parameter version {@code version} of the job; {@code modelId} is null for them. {@code layout} places an
  * inference shard in a model-parallel plan (its partition, and where its input comes from).
  */
-public record ShardTask(UUID jobId, int step, int stage, int shardIndex, int attempt, TaskKind kind, UUID modelId,
-                        UUID datasetId, List<String> features, String label, long rowStart, long rowEnd, int version,
-                        int localSteps, ShardLayout layout) {
+public record ShardTask(
+        UUID jobId,
+        int step,
+        int stage,
+        int shardIndex,
+        int attempt,
+        TaskKind kind,
+        UUID modelId,
+        UUID datasetId,
+        List<String> features,
+        String label,
+        long rowStart,
+        long rowEnd,
+        int version,
+        int localSteps,
+        ShardLayout layout) {
     public String shardKey() {
         return jobId + "/" + step + "/" + stage + "/" + shardIndex;
     }

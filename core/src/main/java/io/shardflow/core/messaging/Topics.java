@@ -12,8 +12,8 @@ public final class Topics {
     public static final String JOB_EVENTS = "shardflow.job-events";
     /** Job requests from batch pipelines. */
     public static final String JOB_REQUESTS = "shardflow.job-requests";
+
     public static final String DEAD_LETTER_SUFFIX = ".DLT";
 
-    private Topics() {
-    }
+    private Topics() {}
 }

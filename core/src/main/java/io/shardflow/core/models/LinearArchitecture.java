@@ -10,7 +10,10 @@ public record LinearArchitecture(int inputs, int outputs, Task task) implements 
         require(inputs > 0, "inputs", "must be > 0, was " + inputs);
         require(outputs > 0, "outputs", "must be > 0, was " + outputs);
         task = task == null ? Task.REGRESSION : task;
-        require(task != Task.CLASSIFICATION || outputs >= 2, "outputs", "a classifier needs one output per class, at least 2");
+        require(
+                task != Task.CLASSIFICATION || outputs >= 2,
+                "outputs",
+                "a classifier needs one output per class, at least 2");
     }
 
     public LinearArchitecture(int inputs, int outputs) {

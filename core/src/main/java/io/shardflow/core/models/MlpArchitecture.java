@@ -12,13 +12,18 @@ public record MlpArchitecture(List<Integer> layers, Activation activation, Task 
         require(layers != null && layers.size() >= 2, "layers", "needs at least an input and an output width");
         for (int i = 0; i < layers.size(); i++) {
             Integer w = layers.get(i);
-            require(w != null && w > 0 && w <= MAX_WIDTH, "layers[" + i + "]", "must be in 1.." + MAX_WIDTH + ", was " + w);
+            require(
+                    w != null && w > 0 && w <= MAX_WIDTH,
+                    "layers[" + i + "]",
+                    "must be in 1.." + MAX_WIDTH + ", was " + w);
         }
         layers = List.copyOf(layers);
         activation = activation == null ? Activation.RELU : activation;
         task = task == null ? Task.REGRESSION : task;
-        require(task != Task.CLASSIFICATION || layers.getLast() >= 2, "layers[" + (layers.size() - 1) + "]",
-            "a classifier needs one output per class, at least 2");
+        require(
+                task != Task.CLASSIFICATION || layers.getLast() >= 2,
+                "layers[" + (layers.size() - 1) + "]",
+                "a classifier needs one output per class, at least 2");
     }
 
     public MlpArchitecture(List<Integer> layers, Activation activation) {

@@ -35,9 +35,11 @@ public sealed interface ModelArchitecture permits DenseArchitecture, GptArchitec
     /** A short human description: the kind and its sizes. */
     default String describe() {
         return switch (this) {
-            case DenseArchitecture dense -> kindOf(dense) + " " + dense.widths() + " " + dense.task().name().toLowerCase(java.util.Locale.ROOT);
-            case GptArchitecture gpt -> "gpt " + gpt.layers() + " layers × " + gpt.heads() + " heads, dModel " + gpt.dModel()
-                + ", context " + gpt.context();
+            case DenseArchitecture dense ->
+                kindOf(dense) + " " + dense.widths() + " " + dense.task().name().toLowerCase(java.util.Locale.ROOT);
+            case GptArchitecture gpt ->
+                "gpt " + gpt.layers() + " layers × " + gpt.heads() + " heads, dModel " + gpt.dModel() + ", context "
+                        + gpt.context();
         };
     }
 

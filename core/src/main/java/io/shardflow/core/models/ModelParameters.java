@@ -8,8 +8,7 @@ import java.util.Map;
 
 /** Parameters as named tensors and as flat arrays; dense layers as named tensors ({@code layers.<i>.weight}, {@code layers.<i>.bias}) and as flat arrays. */
 public final class ModelParameters {
-    private ModelParameters() {
-    }
+    private ModelParameters() {}
 
     public static Map<String, Tensor> named(List<DenseLayer> layers) {
         var named = new LinkedHashMap<String, Tensor>();
@@ -72,8 +71,9 @@ public final class ModelParameters {
     public static List<DenseLayer> unflat(List<DenseLayer> like, float[][] flat) {
         var layers = new ArrayList<DenseLayer>();
         for (int i = 0; i < like.size(); i++) {
-            layers.add(new DenseLayer(new Tensor(like.get(i).weight().shape(), flat[2 * i]),
-                new Tensor(like.get(i).bias().shape(), flat[2 * i + 1])));
+            layers.add(new DenseLayer(
+                    new Tensor(like.get(i).weight().shape(), flat[2 * i]),
+                    new Tensor(like.get(i).bias().shape(), flat[2 * i + 1])));
         }
         return List.copyOf(layers);
     }

@@ -20,8 +20,10 @@ public record ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> laye
 
     /** A gpt's parameters: every tensor of the architecture by name, with the number of values its shape holds. */
     public Map<String, Tensor> toTensors(GptArchitecture architecture) {
-        InvalidSpecException.require(weight == null && bias == null && layers == null, "parameters",
-            "a gpt takes tensors by name, not weight, bias or layers");
+        InvalidSpecException.require(
+                weight == null && bias == null && layers == null,
+                "parameters",
+                "a gpt takes tensors by name, not weight, bias or layers");
         InvalidSpecException.require(tensors != null, "parameters.tensors", "is required");
         var named = new LinkedHashMap<String, Tensor>();
         for (var entry : architecture.parameterShapes().entrySet()) {
@@ -29,44 +31,52 @@ public record ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> laye
             float[] values = tensors.get(entry.getKey());
             long expected = Tensor.elementCount(entry.getValue());
             InvalidSpecException.require(values != null, path, "is required");
-            InvalidSpecException.require(values.length == expected, path, "needs " + expected + " values for shape "
-                + java.util.Arrays.toString(entry.getValue()) + ", got " + values.length);
+            InvalidSpecException.require(
+                    values.length == expected,
+                    path,
+                    "needs " + expected + " values for shape " + java.util.Arrays.toString(entry.getValue()) + ", got "
+                            + values.length);
             for (int i = 0; i < values.length; i++) {
                 InvalidSpecException.require(Float.isFinite(values[i]), path + "[" + i + "]", "must be finite");
             }
             named.put(entry.getKey(), new Tensor(entry.getValue(), values.clone()));
         }
         for (String name : tensors.keySet()) {
-            InvalidSpecException.require(named.containsKey(name), "parameters.tensors." + name, "is not a parameter of this gpt");
+            InvalidSpecException.require(
+                    named.containsKey(name), "parameters.tensors." + name, "is not a parameter of this gpt");
         }
         return named;
     }
 
-    public record LayerSpec(float[][] weight, float[] bias) {
-    }
+    public record LayerSpec(float[][] weight, float[] bias) {}
 
     public List<DenseLayer> toLayers(DenseArchitecture architecture) {
         InvalidSpecException.require(tensors == null, "parameters.tensors", "only a gpt takes tensors by name");
         List<LayerSpec> given;
         String prefix;
         if (architecture instanceof LinearArchitecture) {
-            InvalidSpecException.require(layers == null, "parameters.layers", "a linear model takes weight and bias, not layers");
+            InvalidSpecException.require(
+                    layers == null, "parameters.layers", "a linear model takes weight and bias, not layers");
             given = List.of(new LayerSpec(weight, bias));
             prefix = "parameters.";
         } else {
-            InvalidSpecException.require(weight == null && bias == null, "parameters", "an mlp takes layers of weight and bias");
+            InvalidSpecException.require(
+                    weight == null && bias == null, "parameters", "an mlp takes layers of weight and bias");
             InvalidSpecException.require(layers != null, "parameters.layers", "is required");
             given = layers;
             prefix = "parameters.layers[%d].";
         }
         var widths = architecture.widths();
-        InvalidSpecException.require(given.size() == widths.size() - 1, "parameters.layers",
-            "architecture has " + (widths.size() - 1) + " layers, parameters have " + given.size());
+        InvalidSpecException.require(
+                given.size() == widths.size() - 1,
+                "parameters.layers",
+                "architecture has " + (widths.size() - 1) + " layers, parameters have " + given.size());
         var result = new ArrayList<DenseLayer>(given.size());
         for (int i = 0; i < given.size(); i++) {
             String path = prefix.formatted(i);
             var layer = given.get(i);
-            InvalidSpecException.require(layer != null, path.isEmpty() ? "parameters" : path.substring(0, path.length() - 1), "is required");
+            InvalidSpecException.require(
+                    layer != null, path.isEmpty() ? "parameters" : path.substring(0, path.length() - 1), "is required");
             result.add(toLayer(layer, widths.get(i), widths.get(i + 1), path));
         }
         return List.copyOf(result);
@@ -80,15 +90,20 @@ public record ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> laye
         InvalidSpecException.require(w.length == outputs, path + "weight", expected + ", got " + w.length + " rows");
         var flat = new float[outputs * inputs];
         for (int r = 0; r < outputs; r++) {
-            InvalidSpecException.require(w[r] != null && w[r].length == inputs, path + "weight[" + r + "]",
-                expected + ", row has " + (w[r] == null ? 0 : w[r].length) + " values");
+            InvalidSpecException.require(
+                    w[r] != null && w[r].length == inputs,
+                    path + "weight[" + r + "]",
+                    expected + ", row has " + (w[r] == null ? 0 : w[r].length) + " values");
             for (int c = 0; c < inputs; c++) {
-                InvalidSpecException.require(Float.isFinite(w[r][c]), path + "weight[" + r + "][" + c + "]", "must be finite");
+                InvalidSpecException.require(
+                        Float.isFinite(w[r][c]), path + "weight[" + r + "][" + c + "]", "must be finite");
             }
             System.arraycopy(w[r], 0, flat, r * inputs, inputs);
         }
-        InvalidSpecException.require(b != null && b.length == outputs, path + "bias",
-            "expected [" + outputs + "], got " + (b == null ? "nothing" : "[" + b.length + "]"));
+        InvalidSpecException.require(
+                b != null && b.length == outputs,
+                path + "bias",
+                "expected [" + outputs + "], got " + (b == null ? "nothing" : "[" + b.length + "]"));
         for (int c = 0; c < outputs; c++) {
             InvalidSpecException.require(Float.isFinite(b[c]), path + "bias[" + c + "]", "must be finite");
         }

@@ -7,8 +7,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * Classification: one output per class (logits), trained with softmax cross-entropy on integer class labels.
  */
 public enum Task {
-    @JsonProperty("regression") REGRESSION,
-    @JsonProperty("classification") CLASSIFICATION;
+    @JsonProperty("regression")
+    REGRESSION,
+    @JsonProperty("classification")
+    CLASSIFICATION;
 
     /** Whether {@code label} names one of {@code classes} classes: an integer in {@code 0..classes-1}. */
     public static boolean isClassLabel(float label, int classes) {

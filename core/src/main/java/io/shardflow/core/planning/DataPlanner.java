@@ -5,8 +5,7 @@ import java.util.List;
 
 /** Splits rows into contiguous, near-equal ranges: a pure function, so it is tested without Spring. */
 public final class DataPlanner {
-    private DataPlanner() {
-    }
+    private DataPlanner() {}
 
     /**
      * Splits {@code rows} into {@code shards} contiguous ranges in row order; the first {@code rows % shards}

@@ -9,8 +9,7 @@ import java.util.List;
  * holds the embeddings, the last the final LayerNorm and the head.
  */
 public final class GptStages {
-    private GptStages() {
-    }
+    private GptStages() {}
 
     /** Blocks {@code [fromBlock, toBlock)}; {@code first} embeds the tokens, {@code last} makes the logits. */
     public record Stage(int fromBlock, int toBlock, boolean first, boolean last) {
@@ -54,17 +53,21 @@ public final class GptStages {
     public static List<Stage> split(GptArchitecture architecture, int stages) {
         if (stages < 1 || stages > architecture.layers()) {
             throw new IllegalArgumentException("a gpt of " + architecture.layers() + " layers makes 1 to "
-                + architecture.layers() + " pipeline stages, not " + stages);
+                    + architecture.layers() + " pipeline stages, not " + stages);
         }
         var ranges = DataPlanner.split(architecture.layers(), stages);
         var result = new ArrayList<Stage>();
         for (int s = 0; s < ranges.size(); s++) {
-            result.add(new Stage((int) ranges.get(s).start(), (int) ranges.get(s).end(), s == 0, s == ranges.size() - 1));
+            result.add(
+                    new Stage((int) ranges.get(s).start(), (int) ranges.get(s).end(), s == 0, s == ranges.size() - 1));
         }
         return List.copyOf(result);
     }
 
     public static long largestStageBytes(GptArchitecture architecture, int stages) {
-        return split(architecture, stages).stream().mapToLong(s -> s.bytes(architecture)).max().orElse(0);
+        return split(architecture, stages).stream()
+                .mapToLong(s -> s.bytes(architecture))
+                .max()
+                .orElse(0);
     }
 }

@@ -65,7 +65,11 @@ public record ModelSplit(List<Round> rounds) {
 
     /** The largest partition any shard holds: what one worker must be able to load. */
     public long largestPartitionBytes() {
-        return rounds.stream().flatMap(r -> r.partitions().stream()).mapToLong(Partition::bytes).max().orElse(0);
+        return rounds.stream()
+                .flatMap(r -> r.partitions().stream())
+                .mapToLong(Partition::bytes)
+                .max()
+                .orElse(0);
     }
 
     public static ModelSplit whole(DenseArchitecture architecture) {
@@ -84,8 +88,8 @@ public record ModelSplit(List<Round> rounds) {
         for (int l = 0; l < layers; l += 2) {
             int width = w.get(l + 1);
             if (shards > width) {
-                throw new IllegalArgumentException("layer " + l + " has " + width + " outputs, fewer than " + shards
-                    + " model shards");
+                throw new IllegalArgumentException(
+                        "layer " + l + " has " + width + " outputs, fewer than " + shards + " model shards");
             }
             var ranges = DataPlanner.split(width, shards);
             var partitions = new ArrayList<Partition>();
@@ -93,9 +97,10 @@ public record ModelSplit(List<Round> rounds) {
                 int from = (int) ranges.get(j).start();
                 int to = (int) ranges.get(j).end();
                 var column = new Slice(l, from, to, 0, w.get(l), true);
-                partitions.add(l + 1 < layers
-                    ? new Partition(List.of(column, new Slice(l + 1, 0, w.get(l + 2), from, to, j == 0)))
-                    : new Partition(List.of(column)));
+                partitions.add(
+                        l + 1 < layers
+                                ? new Partition(List.of(column, new Slice(l + 1, 0, w.get(l + 2), from, to, j == 0)))
+                                : new Partition(List.of(column)));
             }
             rounds.add(new Round(partitions, l + 1 < layers ? Merge.SUM : Merge.CONCAT, l > 0));
         }
@@ -106,7 +111,8 @@ public record ModelSplit(List<Round> rounds) {
         var w = architecture.widths();
         int layers = w.size() - 1;
         if (stages > layers) {
-            throw new IllegalArgumentException("a model of " + layers + " layers makes at most " + layers + " stages, not " + stages);
+            throw new IllegalArgumentException(
+                    "a model of " + layers + " layers makes at most " + layers + " stages, not " + stages);
         }
         var bytes = new long[layers];
         long total = 0;
@@ -123,7 +129,7 @@ public record ModelSplit(List<Round> rounds) {
             long stageBytes = 0;
             // take at least one layer, leave at least one for every later stage, and stop near the fair share
             while (layer < layers - (stages - s - 1)
-                && (slices.isEmpty() || s == stages - 1 || stageBytes + bytes[layer] / 2 <= target)) {
+                    && (slices.isEmpty() || s == stages - 1 || stageBytes + bytes[layer] / 2 <= target)) {
                 slices.add(new Slice(layer, 0, w.get(layer + 1), 0, w.get(layer), true));
                 stageBytes += bytes[layer];
                 layer++;

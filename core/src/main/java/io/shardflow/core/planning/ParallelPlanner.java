@@ -11,17 +11,16 @@ import io.shardflow.core.models.ModelArchitecture;
  * against the lanes. A pure function, shared by the scheduler and the plan preview.
  */
 public final class ParallelPlanner {
-    private ParallelPlanner() {
-    }
+    private ParallelPlanner() {}
 
     /** The fleet as planning sees it: live lanes, and the smallest {@code max-model-bytes} (Long.MAX_VALUE: no cap). */
-    public record Fleet(int lanes, long modelCapBytes) {
-    }
+    public record Fleet(int lanes, long modelCapBytes) {}
 
     public static Plan plan(JobSpec.Parallelism parallelism, ModelArchitecture architecture, long rows, Fleet fleet) {
         return switch (architecture) {
             case DenseArchitecture dense -> dense(parallelism, dense, rows, fleet);
-            case GptArchitecture gpt -> generation(parallelism, gpt, rows, fleet).asGeneration();
+            case GptArchitecture gpt ->
+                generation(parallelism, gpt, rows, fleet).asGeneration();
         };
     }
 
@@ -29,30 +28,51 @@ public final class ParallelPlanner {
      * A gpt generates over DATA shards of its prompts, or through PIPELINE stages of its blocks when it does not
      * fit a worker; AUTO picks DATA when it fits, else the fewest stages that do.
      */
-    private static Plan generation(JobSpec.Parallelism parallelism, GptArchitecture architecture, long rows, Fleet fleet) {
+    private static Plan generation(
+            JobSpec.Parallelism parallelism, GptArchitecture architecture, long rows, Fleet fleet) {
         int lanes = Math.max(1, fleet.lanes());
         long bytes = architecture.parameterBytes();
         return switch (parallelism.strategy()) {
-            case DATA -> data(rows, parallelism.dataShards() != null ? parallelism.dataShards()
-                : DataPlanner.defaultShards(rows, lanes), architecture, null);
+            case DATA ->
+                data(
+                        rows,
+                        parallelism.dataShards() != null
+                                ? parallelism.dataShards()
+                                : DataPlanner.defaultShards(rows, lanes),
+                        architecture,
+                        null);
             case PIPELINE -> stages(rows, parallelism.modelShards(), architecture, null);
-            case TENSOR, HYBRID -> throw new InvalidSpecException("parallelism.strategy",
-                "a gpt model generates with DATA or PIPELINE, not " + parallelism.strategy());
+            case TENSOR, HYBRID ->
+                throw new InvalidSpecException(
+                        "parallelism.strategy",
+                        "a gpt model generates with DATA or PIPELINE, not " + parallelism.strategy());
             case AUTO -> {
                 if (bytes <= fleet.modelCapBytes()) {
-                    int shards = parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
-                    yield data(rows, shards, architecture, "the model (" + bytes + " bytes) fits a worker, so " + shards
-                        + " data shard(s) over " + lanes + " lane(s)");
+                    int shards = parallelism.dataShards() != null
+                            ? parallelism.dataShards()
+                            : DataPlanner.defaultShards(rows, lanes);
+                    yield data(
+                            rows,
+                            shards,
+                            architecture,
+                            "the model (" + bytes + " bytes) fits a worker, so " + shards + " data shard(s) over "
+                                    + lanes + " lane(s)");
                 }
                 for (int k = 2; k <= architecture.layers(); k++) {
                     long largest = GptStages.largestStageBytes(architecture, k);
                     if (largest <= fleet.modelCapBytes()) {
-                        yield stages(rows, k, architecture, "the model (" + bytes + " bytes) exceeds the "
-                            + fleet.modelCapBytes() + "-byte cap; " + k + " pipeline stages of at most " + largest + " bytes fit");
+                        yield stages(
+                                rows,
+                                k,
+                                architecture,
+                                "the model (" + bytes + " bytes) exceeds the " + fleet.modelCapBytes() + "-byte cap; "
+                                        + k + " pipeline stages of at most " + largest + " bytes fit");
                     }
                 }
-                throw new InvalidSpecException("parallelism", "the model (" + bytes + " bytes) cannot be split into "
-                    + "stages that fit the workers' max-model-bytes of " + fleet.modelCapBytes());
+                throw new InvalidSpecException(
+                        "parallelism",
+                        "the model (" + bytes + " bytes) cannot be split into "
+                                + "stages that fit the workers' max-model-bytes of " + fleet.modelCapBytes());
             }
         };
     }
@@ -65,21 +85,34 @@ public final class ParallelPlanner {
             throw new InvalidSpecException("parallelism.modelShards", e.getMessage());
         }
         var ranges = DataPlanner.split(rows, 1);
-        return new Plan(Strategy.PIPELINE, rows, 1, ranges, null, new Plan.ModelPlan(Strategy.PIPELINE, stages, 1,
-            largest, architecture.parameterBytes(), reason), false);
+        return new Plan(
+                Strategy.PIPELINE,
+                rows,
+                1,
+                ranges,
+                null,
+                new Plan.ModelPlan(Strategy.PIPELINE, stages, 1, largest, architecture.parameterBytes(), reason),
+                false);
     }
 
     private static Plan dense(JobSpec.Parallelism parallelism, DenseArchitecture architecture, long rows, Fleet fleet) {
         int lanes = Math.max(1, fleet.lanes());
         var strategy = parallelism.strategy();
-        int dataShards = parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
+        int dataShards =
+                parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
         return switch (strategy) {
             case DATA -> data(rows, dataShards, architecture, null);
-            case TENSOR, PIPELINE -> model(rows, 1, strategy, parallelism.modelShards(), parallelism.microBatches(),
-                architecture, null);
-            case HYBRID -> model(rows, parallelism.dataShards() != null ? parallelism.dataShards() : 1,
-                parallelism.modelStrategy() != null ? parallelism.modelStrategy() : Strategy.TENSOR,
-                parallelism.modelShards(), parallelism.microBatches(), architecture, null);
+            case TENSOR, PIPELINE ->
+                model(rows, 1, strategy, parallelism.modelShards(), parallelism.microBatches(), architecture, null);
+            case HYBRID ->
+                model(
+                        rows,
+                        parallelism.dataShards() != null ? parallelism.dataShards() : 1,
+                        parallelism.modelStrategy() != null ? parallelism.modelStrategy() : Strategy.TENSOR,
+                        parallelism.modelShards(),
+                        parallelism.microBatches(),
+                        architecture,
+                        null);
             case AUTO -> auto(rows, parallelism, architecture, lanes, fleet.modelCapBytes());
         };
     }
@@ -89,61 +122,113 @@ public final class ParallelPlanner {
         if (parallelism.strategy() == Strategy.PIPELINE) {
             return Plan.data(rows, 1);
         }
-        return Plan.data(rows, parallelism.dataShards() != null ? parallelism.dataShards()
-            : DataPlanner.defaultShards(rows, Math.max(1, fleet.lanes())));
+        return Plan.data(
+                rows,
+                parallelism.dataShards() != null
+                        ? parallelism.dataShards()
+                        : DataPlanner.defaultShards(rows, Math.max(1, fleet.lanes())));
     }
 
-    private static Plan auto(long rows, JobSpec.Parallelism parallelism, DenseArchitecture architecture, int lanes, long cap) {
+    private static Plan auto(
+            long rows, JobSpec.Parallelism parallelism, DenseArchitecture architecture, int lanes, long cap) {
         long bytes = architecture.parameterBytes();
         if (bytes <= cap) {
-            int shards = parallelism.dataShards() != null ? parallelism.dataShards() : DataPlanner.defaultShards(rows, lanes);
-            return data(rows, shards, architecture, "the model (" + bytes + " bytes) fits a worker, so " + shards
-                + " data shard(s) over " + lanes + " lane(s)");
+            int shards = parallelism.dataShards() != null
+                    ? parallelism.dataShards()
+                    : DataPlanner.defaultShards(rows, lanes);
+            return data(
+                    rows,
+                    shards,
+                    architecture,
+                    "the model (" + bytes + " bytes) fits a worker, so " + shards + " data shard(s) over " + lanes
+                            + " lane(s)");
         }
-        int widest = architecture.widths().subList(1, architecture.widths().size()).stream().mapToInt(i -> i).min().orElse(1);
+        int widest = architecture.widths().subList(1, architecture.widths().size()).stream()
+                .mapToInt(i -> i)
+                .min()
+                .orElse(1);
         for (int k = 2; k <= widest; k++) {
             long largest = ModelSplit.tensor(architecture, k).largestPartitionBytes();
             if (largest <= cap) {
                 int dataShards = (int) Math.max(1, Math.min(lanes / k, rows));
                 String why = "the model (" + bytes + " bytes) exceeds the " + cap + "-byte cap; " + k
-                    + " tensor shards of at most " + largest + " bytes fit";
-                return model(rows, dataShards, Strategy.TENSOR, k, null, architecture, dataShards > 1
-                    ? why + ", " + dataShards + " data shards use the other lanes" : why);
+                        + " tensor shards of at most " + largest + " bytes fit";
+                return model(
+                        rows,
+                        dataShards,
+                        Strategy.TENSOR,
+                        k,
+                        null,
+                        architecture,
+                        dataShards > 1 ? why + ", " + dataShards + " data shards use the other lanes" : why);
             }
         }
         for (int k = 2; k <= architecture.layerCount(); k++) {
             long largest = ModelSplit.pipeline(architecture, k).largestPartitionBytes();
             if (largest <= cap) {
-                return model(rows, 1, Strategy.PIPELINE, k, Math.max(1, Math.min(lanes, (int) Math.min(rows, 8))),
-                    architecture, "the model (" + bytes + " bytes) exceeds the " + cap + "-byte cap; " + k
-                        + " pipeline stages of at most " + largest + " bytes fit");
+                return model(
+                        rows,
+                        1,
+                        Strategy.PIPELINE,
+                        k,
+                        Math.max(1, Math.min(lanes, (int) Math.min(rows, 8))),
+                        architecture,
+                        "the model (" + bytes + " bytes) exceeds the " + cap + "-byte cap; " + k
+                                + " pipeline stages of at most " + largest + " bytes fit");
             }
         }
-        throw new InvalidSpecException("parallelism", "the model (" + bytes + " bytes) cannot be split into parts that fit "
-            + "the workers' max-model-bytes of " + cap);
+        throw new InvalidSpecException(
+                "parallelism",
+                "the model (" + bytes + " bytes) cannot be split into parts that fit "
+                        + "the workers' max-model-bytes of " + cap);
     }
 
     private static Plan data(long rows, int shards, ModelArchitecture architecture, String reason) {
         var ranges = DataPlanner.split(rows, shards);
         long bytes = architecture.parameterBytes();
-        return new Plan(Strategy.DATA, rows, ranges.size(), ranges, null,
-            new Plan.ModelPlan(Strategy.DATA, 1, 1, bytes, bytes, reason), false);
+        return new Plan(
+                Strategy.DATA,
+                rows,
+                ranges.size(),
+                ranges,
+                null,
+                new Plan.ModelPlan(Strategy.DATA, 1, 1, bytes, bytes, reason),
+                false);
     }
 
-    private static Plan model(long rows, int dataShards, Strategy modelStrategy, int modelShards, Integer microBatches,
-                              DenseArchitecture architecture, String reason) {
+    private static Plan model(
+            long rows,
+            int dataShards,
+            Strategy modelStrategy,
+            int modelShards,
+            Integer microBatches,
+            DenseArchitecture architecture,
+            String reason) {
         ModelSplit split;
         try {
-            split = modelStrategy == Strategy.TENSOR ? ModelSplit.tensor(architecture, modelShards)
-                : ModelSplit.pipeline(architecture, modelShards);
+            split = modelStrategy == Strategy.TENSOR
+                    ? ModelSplit.tensor(architecture, modelShards)
+                    : ModelSplit.pipeline(architecture, modelShards);
         } catch (IllegalArgumentException e) {
             throw new InvalidSpecException("parallelism.modelShards", e.getMessage());
         }
         int micro = modelStrategy == Strategy.PIPELINE ? (microBatches == null ? 1 : microBatches) : 1;
         var ranges = DataPlanner.split(rows, dataShards);
         Strategy strategy = ranges.size() > 1 ? Strategy.HYBRID : modelStrategy;
-        return new Plan(strategy, rows, ranges.size(), ranges, null, new Plan.ModelPlan(modelStrategy, modelShards, micro,
-            split.largestPartitionBytes(), architecture.parameterBytes(), reason), false);
+        return new Plan(
+                strategy,
+                rows,
+                ranges.size(),
+                ranges,
+                null,
+                new Plan.ModelPlan(
+                        modelStrategy,
+                        modelShards,
+                        micro,
+                        split.largestPartitionBytes(),
+                        architecture.parameterBytes(),
+                        reason),
+                false);
     }
 
     /** The split a plan's model part describes. */
@@ -151,7 +236,8 @@ public final class ParallelPlanner {
         if (!plan.splitsModel()) {
             return ModelSplit.whole(architecture);
         }
-        return plan.model().strategy() == Strategy.TENSOR ? ModelSplit.tensor(architecture, plan.model().modelShards())
-            : ModelSplit.pipeline(architecture, plan.model().modelShards());
+        return plan.model().strategy() == Strategy.TENSOR
+                ? ModelSplit.tensor(architecture, plan.model().modelShards())
+                : ModelSplit.pipeline(architecture, plan.model().modelShards());
     }
 }

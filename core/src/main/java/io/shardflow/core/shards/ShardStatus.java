@@ -9,7 +9,11 @@ import java.util.Set;
  * with its attempt counted, so a dead worker's shard runs again.
  */
 public enum ShardStatus {
-    PENDING, DISPATCHED, RUNNING, DONE, FAILED;
+    PENDING,
+    DISPATCHED,
+    RUNNING,
+    DONE,
+    FAILED;
 
     public boolean isTerminal() {
         return this == DONE || this == FAILED;

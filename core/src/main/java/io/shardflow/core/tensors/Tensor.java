@@ -7,7 +7,8 @@ public record Tensor(int[] shape, float[] data) {
     public Tensor {
         long n = elementCount(shape);
         if (n != data.length) {
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " holds " + n + " values, data has " + data.length);
+            throw new IllegalArgumentException(
+                    "shape " + Arrays.toString(shape) + " holds " + n + " values, data has " + data.length);
         }
     }
 

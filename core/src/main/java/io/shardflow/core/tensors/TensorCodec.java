@@ -13,14 +13,14 @@ import java.util.List;
 public final class TensorCodec {
     private static final int MAGIC = 0x31544653; // "SFT1" read as a little-endian int
     private static final byte FLOAT32 = 1;
-    private static final VarHandle FLOAT_LE = MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle FLOAT_LE =
+            MethodHandles.byteArrayViewVarHandle(float[].class, ByteOrder.LITTLE_ENDIAN);
 
-    private TensorCodec() {
-    }
+    private TensorCodec() {}
 
     public static byte[] encode(Tensor tensor) {
         var buffer = ByteBuffer.allocate(headerBytes(tensor.rank()) + tensor.data().length * Float.BYTES)
-            .order(ByteOrder.LITTLE_ENDIAN);
+                .order(ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(MAGIC).put(FLOAT32).put((byte) tensor.rank()).putShort((short) 0);
         for (int d : tensor.shape()) {
             buffer.putInt(d);
@@ -34,7 +34,8 @@ public final class TensorCodec {
         var buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).position(headerBytes(shape.length));
         long count = Tensor.elementCount(shape);
         if (buffer.remaining() != count * Float.BYTES) {
-            throw new IllegalArgumentException("tensor payload is " + buffer.remaining() + " bytes, shape needs " + count * Float.BYTES);
+            throw new IllegalArgumentException(
+                    "tensor payload is " + buffer.remaining() + " bytes, shape needs " + count * Float.BYTES);
         }
         var data = new float[(int) count];
         buffer.asFloatBuffer().get(data);
@@ -99,17 +100,19 @@ public final class TensorCodec {
         for (byte[] part : parts) {
             int[] shape = shapeOf(part);
             if (shape.length != 2 || (columns >= 0 && shape[1] != columns)) {
-                throw new IllegalArgumentException("parts differ in shape: " + java.util.Arrays.toString(shape)
-                    + " vs [*, " + columns + "]");
+                throw new IllegalArgumentException(
+                        "parts differ in shape: " + java.util.Arrays.toString(shape) + " vs [*, " + columns + "]");
             }
             if (part.length != header + (long) shape[0] * shape[1] * Float.BYTES) {
-                throw new IllegalArgumentException("tensor payload does not match its shape " + java.util.Arrays.toString(shape));
+                throw new IllegalArgumentException(
+                        "tensor payload does not match its shape " + java.util.Arrays.toString(shape));
             }
             columns = shape[1];
             rows = Math.addExact(rows, shape[0]);
         }
-        var out = ByteBuffer.allocate(Math.addExact(header, Math.multiplyExact(Math.multiplyExact(rows, columns), Float.BYTES)))
-            .order(ByteOrder.LITTLE_ENDIAN);
+        var out = ByteBuffer.allocate(
+                        Math.addExact(header, Math.multiplyExact(Math.multiplyExact(rows, columns), Float.BYTES)))
+                .order(ByteOrder.LITTLE_ENDIAN);
         out.put(parts.getFirst(), 0, header).putInt(8, rows).position(header);
         for (byte[] part : parts) {
             out.put(part, header, part.length - header);
@@ -145,7 +148,8 @@ public final class TensorCodec {
         for (int i = 1; i < parts.size(); i++) {
             float[] other = parts.get(i).data();
             if (other.length != data.length) {
-                throw new IllegalArgumentException("parts differ in shape: " + parts.get(i) + " vs " + parts.getFirst());
+                throw new IllegalArgumentException(
+                        "parts differ in shape: " + parts.get(i) + " vs " + parts.getFirst());
             }
             for (int j = 0; j < data.length; j++) {
                 data[j] += other[j];

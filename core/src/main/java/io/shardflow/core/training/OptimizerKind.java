@@ -7,7 +7,8 @@ import java.util.Locale;
 
 /** The optimisers the aggregator applies: SGD with optional momentum, and Adam. */
 public enum OptimizerKind {
-    SGD, ADAM;
+    SGD,
+    ADAM;
 
     @JsonCreator
     public static OptimizerKind parse(String name) {

@@ -20,8 +20,7 @@ import java.util.Random;
 public final class ParameterInit {
     private static final double GPT_STD = 0.02;
 
-    private ParameterInit() {
-    }
+    private ParameterInit() {}
 
     /** Every parameter of {@code architecture}, named, in {@link ModelArchitecture#parameterShapes()} order. */
     public static Map<String, Tensor> initial(ModelArchitecture architecture, long seed) {

@@ -17,9 +17,15 @@ public sealed interface ParameterOptimizer permits SgdOptimizer, AdamOptimizer {
 
     static ParameterOptimizer create(TrainingSpec spec) {
         return switch (spec.optimizer()) {
-            case SGD -> new SgdOptimizer(spec.learningRate().floatValue(), spec.momentum().floatValue());
-            case ADAM -> new AdamOptimizer(spec.learningRate().floatValue(), spec.beta1().floatValue(),
-                spec.beta2().floatValue(), spec.epsilon().floatValue());
+            case SGD ->
+                new SgdOptimizer(
+                        spec.learningRate().floatValue(), spec.momentum().floatValue());
+            case ADAM ->
+                new AdamOptimizer(
+                        spec.learningRate().floatValue(),
+                        spec.beta1().floatValue(),
+                        spec.beta2().floatValue(),
+                        spec.epsilon().floatValue());
         };
     }
 

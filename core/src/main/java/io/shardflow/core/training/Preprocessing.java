@@ -18,6 +18,7 @@ public record Preprocessing(FeatureScaling standardize) {
         if (json == null) {
             return null;
         }
-        return MessageCodec.decode(json.getBytes(StandardCharsets.UTF_8), Preprocessing.class).standardize();
+        return MessageCodec.decode(json.getBytes(StandardCharsets.UTF_8), Preprocessing.class)
+                .standardize();
     }
 }

@@ -28,10 +28,15 @@ public final class TextSchedule {
         this.bytes = bytes;
         long validation = Math.round(validationSplit * bytes);
         this.trainingEnd = bytes - validation;
-        InvalidSpecException.require(trainingEnd >= window, "dataset.id", "the text's training part has " + trainingEnd
-            + " bytes, fewer than one window of context + 1 = " + window + " bytes");
-        InvalidSpecException.require(validation == 0 || validation >= window, "training.validationSplit",
-            "holds out " + validation + " bytes, fewer than one window of " + window + " bytes");
+        InvalidSpecException.require(
+                trainingEnd >= window,
+                "dataset.id",
+                "the text's training part has " + trainingEnd + " bytes, fewer than one window of context + 1 = "
+                        + window + " bytes");
+        InvalidSpecException.require(
+                validation == 0 || validation >= window,
+                "training.validationSplit",
+                "holds out " + validation + " bytes, fewer than one window of " + window + " bytes");
     }
 
     public long trainingBytes() {

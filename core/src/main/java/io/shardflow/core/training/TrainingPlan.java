@@ -16,9 +16,19 @@ import java.util.UUID;
  * stages {@code 0..stages-2} forward, {@code stages-1} the last stage's forward and backward, and
  * {@code stages + s} the backward of stage {@code s}.
  */
-public record TrainingPlan(ModelArchitecture architecture, int totalSteps, int stepsPerEpoch, int epochs,
-                           int syncEvery, int trainingRows, int validationRows, FeatureScaling scaling,
-                           UUID initialModelId, int checkpointEvery, int stages, int microBatches) {
+public record TrainingPlan(
+        ModelArchitecture architecture,
+        int totalSteps,
+        int stepsPerEpoch,
+        int epochs,
+        int syncEvery,
+        int trainingRows,
+        int validationRows,
+        FeatureScaling scaling,
+        UUID initialModelId,
+        int checkpointEvery,
+        int stages,
+        int microBatches) {
     public static final int COMPUTE_STAGE = 0;
 
     /** The stage key of an evaluation round. */

@@ -67,7 +67,8 @@ public final class TrainingSchedule {
             cachedEpoch = epoch;
         }
         int from = (step % stepsPerEpoch()) * batchSize;
-        return Arrays.copyOfRange(cachedOrder, Math.min(from, cachedOrder.length), Math.min(from + batchSize, cachedOrder.length));
+        return Arrays.copyOfRange(
+                cachedOrder, Math.min(from, cachedOrder.length), Math.min(from + batchSize, cachedOrder.length));
     }
 
     /** The rows of {@code rows} that lie in {@code [start, end)}, in their order. */

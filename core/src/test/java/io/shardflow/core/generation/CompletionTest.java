@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class CompletionTest {
     private static Completion completion(String prompt, int maxTokens, List<String> stop, int context) {
-        return new Completion(prompt.getBytes(StandardCharsets.UTF_8), new GenerationSpec(maxTokens, 0.0, null, null, stop), context);
+        return new Completion(
+                prompt.getBytes(StandardCharsets.UTF_8), new GenerationSpec(maxTokens, 0.0, null, null, stop), context);
     }
 
     private static boolean addAll(Completion completion, String text) {
@@ -45,7 +46,9 @@ class CompletionTest {
         assertThat(c.add('a')).isFalse();
         assertThat(c.add('b')).isTrue();
         assertThat(c.text()).isEqualTo("ab");
-        assertThat(completion("1234567890", 5, null, 10).finished()).as("no room at all").isTrue();
+        assertThat(completion("1234567890", 5, null, 10).finished())
+                .as("no room at all")
+                .isTrue();
     }
 
     @Test

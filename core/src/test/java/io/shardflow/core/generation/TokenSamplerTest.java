@@ -17,7 +17,9 @@ class TokenSamplerTest {
         logits[200] = 3;
         logits[100] = 2;
         assertThat(TokenSampler.next(logits, spec(0, null, 1), 0, 0)).isEqualTo(7);
-        assertThat(TokenSampler.next(logits, spec(0.7, 1, 1), 5, 3)).as("top-1 sampling is greedy").isEqualTo(7);
+        assertThat(TokenSampler.next(logits, spec(0.7, 1, 1), 5, 3))
+                .as("top-1 sampling is greedy")
+                .isEqualTo(7);
     }
 
     @Test

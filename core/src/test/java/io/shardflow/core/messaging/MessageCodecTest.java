@@ -20,33 +20,57 @@ class MessageCodecTest {
 
     @Test
     void shardTasksRoundTrip() {
-        var task = new ShardTask(UUID.randomUUID(), 0, 0, 2, 1, TaskKind.INFER, UUID.randomUUID(), UUID.randomUUID(),
-            List.of("a", "b"), null, 10, 20, 0, 0, new io.shardflow.core.planning.ShardLayout(1, 2, 0, 0, 0));
-        assertThat(MessageCodec.decode(MessageCodec.encode(task), ShardTask.class)).isEqualTo(task);
+        var task = new ShardTask(
+                UUID.randomUUID(),
+                0,
+                0,
+                2,
+                1,
+                TaskKind.INFER,
+                UUID.randomUUID(),
+                UUID.randomUUID(),
+                List.of("a", "b"),
+                null,
+                10,
+                20,
+                0,
+                0,
+                new io.shardflow.core.planning.ShardLayout(1, 2, 0, 0, 0));
+        assertThat(MessageCodec.decode(MessageCodec.encode(task), ShardTask.class))
+                .isEqualTo(task);
     }
 
     @Test
     void architecturesCarryTheirKind() {
         var json = new String(MessageCodec.encode(new MlpArchitecture(List.of(3, 4, 2), null)), StandardCharsets.UTF_8);
-        assertThat(json).contains("\"kind\":\"mlp\"").contains("\"activation\":\"relu\"").doesNotContain("inputs");
-        assertThat(MessageCodec.decode("{\"kind\":\"linear\",\"inputs\":3,\"outputs\":2}".getBytes(), ModelArchitecture.class))
-            .isEqualTo(new LinearArchitecture(3, 2));
+        assertThat(json)
+                .contains("\"kind\":\"mlp\"")
+                .contains("\"activation\":\"relu\"")
+                .doesNotContain("inputs");
+        assertThat(MessageCodec.decode(
+                        "{\"kind\":\"linear\",\"inputs\":3,\"outputs\":2}".getBytes(), ModelArchitecture.class))
+                .isEqualTo(new LinearArchitecture(3, 2));
         assertThatThrownBy(() -> MessageCodec.decode("{\"kind\":\"cnn\"}".getBytes(), ModelArchitecture.class))
-            .isInstanceOf(JacksonException.class);
+                .isInstanceOf(JacksonException.class);
     }
 
     @Test
     void aJobSpecFillsDefaultsAndRejectsBadFields() {
-        var spec = MessageCodec.decode(("{\"type\":\"INFERENCE\",\"model\":{\"id\":\"" + UUID.randomUUID()
-            + "\"},\"dataset\":{\"id\":\"" + UUID.randomUUID() + "\",\"features\":[\"x\"]}}").getBytes(), JobSpec.class);
+        var spec = MessageCodec.decode(
+                ("{\"type\":\"INFERENCE\",\"model\":{\"id\":\"" + UUID.randomUUID() + "\"},\"dataset\":{\"id\":\""
+                                + UUID.randomUUID() + "\",\"features\":[\"x\"]}}")
+                        .getBytes(),
+                JobSpec.class);
         assertThat(spec.type()).isEqualTo(JobType.INFERENCE);
         assertThat(spec.parallelism().strategy()).isEqualTo(Strategy.AUTO);
         assertThat(spec.parallelism().dataShards()).isNull();
         assertThat(spec.maxAttempts()).isEqualTo(3);
 
         assertThatThrownBy(() -> new JobSpec.DatasetRef(UUID.randomUUID(), List.of("a", "a")))
-            .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.field()).isEqualTo("features[1]"));
+                .isInstanceOfSatisfying(
+                        InvalidSpecException.class, e -> assertThat(e.field()).isEqualTo("features[1]"));
         assertThatThrownBy(() -> new JobSpec.Parallelism(Strategy.DATA, 0))
-            .isInstanceOfSatisfying(InvalidSpecException.class, e -> assertThat(e.field()).isEqualTo("dataShards"));
+                .isInstanceOfSatisfying(
+                        InvalidSpecException.class, e -> assertThat(e.field()).isEqualTo("dataShards"));
     }
 }

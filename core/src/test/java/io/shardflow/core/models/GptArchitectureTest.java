@@ -16,14 +16,17 @@ class GptArchitectureTest {
     @Test
     void parametersAreNamedAndCountedLikeGpt2WithAnUntiedHead() {
         var shapes = gpt.parameterShapes();
-        assertThat(shapes.keySet()).startsWith("tokens.weight", "positions.weight").endsWith("head.weight")
-            .contains("blocks.1.attention.qkv.weight", "blocks.0.mlp.proj.weight", "final.ln.bias");
+        assertThat(shapes.keySet())
+                .startsWith("tokens.weight", "positions.weight")
+                .endsWith("head.weight")
+                .contains("blocks.1.attention.qkv.weight", "blocks.0.mlp.proj.weight", "final.ln.bias");
         long d = 64;
         long perBlock = 12 * d * d + 13 * d; // qkv, out, fc, proj weights and biases, two LayerNorms
         long expected = 256 * d + 32 * d + 2 * perBlock + 2 * d + 256 * d;
         assertThat(gpt.parameterBytes()).isEqualTo(expected * 4);
         assertThat(ParameterInit.initial(gpt, 3).keySet()).containsExactlyElementsOf(shapes.keySet());
-        assertThat(ParameterInit.initial(gpt, 3).get("blocks.0.ln1.weight").data()).containsOnly(1f);
+        assertThat(ParameterInit.initial(gpt, 3).get("blocks.0.ln1.weight").data())
+                .containsOnly(1f);
     }
 
     @Test
@@ -36,8 +39,9 @@ class GptArchitectureTest {
 
     @Test
     void headsMustDivideTheWidth() {
-        assertThatThrownBy(() -> new GptArchitecture(2, 3, 64, 32)).isInstanceOf(InvalidSpecException.class)
-            .hasMessageContaining("heads: must divide dModel (64)");
+        assertThatThrownBy(() -> new GptArchitecture(2, 3, 64, 32))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("heads: must divide dModel (64)");
         assertThatThrownBy(() -> new GptArchitecture(0, 1, 8, 32)).hasMessageContaining("layers");
         assertThatThrownBy(() -> new GptArchitecture(1, 1, 8, 1)).hasMessageContaining("context");
     }

@@ -3,9 +3,9 @@ package io.shardflow.core.planning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class DataPlannerTest {
 
@@ -29,7 +29,7 @@ class DataPlannerTest {
     @Test
     void tenRowsInThreeShardsPutTheExtraRowFirst() {
         assertThat(DataPlanner.split(10, 3))
-            .containsExactly(new RowRange(0, 4), new RowRange(4, 7), new RowRange(7, 10));
+                .containsExactly(new RowRange(0, 4), new RowRange(4, 7), new RowRange(7, 10));
     }
 
     @Test

@@ -13,8 +13,8 @@ class GptPlanningTest {
 
     @Test
     void promptsSplitIntoDataShardsWhenTheModelFits() {
-        var plan = ParallelPlanner.plan(new JobSpec.Parallelism(Strategy.AUTO, null), gpt, 10,
-            new ParallelPlanner.Fleet(4, Long.MAX_VALUE));
+        var plan = ParallelPlanner.plan(
+                new JobSpec.Parallelism(Strategy.AUTO, null), gpt, 10, new ParallelPlanner.Fleet(4, Long.MAX_VALUE));
         assertThat(plan.generation()).isTrue();
         assertThat(plan.strategy()).isEqualTo(Strategy.DATA);
         assertThat(plan.dataShards()).isEqualTo(4);
@@ -24,8 +24,8 @@ class GptPlanningTest {
     @Test
     void autoPicksTheFewestPipelineStagesThatFitTheCap() {
         long cap = GptStages.largestStageBytes(gpt, 2);
-        var plan = ParallelPlanner.plan(new JobSpec.Parallelism(Strategy.AUTO, null), gpt, 3,
-            new ParallelPlanner.Fleet(2, cap));
+        var plan = ParallelPlanner.plan(
+                new JobSpec.Parallelism(Strategy.AUTO, null), gpt, 3, new ParallelPlanner.Fleet(2, cap));
         assertThat(plan.generation()).isTrue();
         assertThat(plan.splitsModel()).isTrue();
         assertThat(plan.model().strategy()).isEqualTo(Strategy.PIPELINE);
@@ -35,11 +35,19 @@ class GptPlanningTest {
 
     @Test
     void tensorSplitsAreRefusedForAGpt() {
-        assertThatThrownBy(() -> ParallelPlanner.plan(new JobSpec.Parallelism(Strategy.TENSOR, null, 2, null, null), gpt, 3,
-            new ParallelPlanner.Fleet(2, Long.MAX_VALUE)))
-            .isInstanceOf(InvalidSpecException.class).hasMessageContaining("DATA or PIPELINE");
-        assertThatThrownBy(() -> ParallelPlanner.plan(new JobSpec.Parallelism(Strategy.PIPELINE, null, 9, null, null), gpt, 3,
-            new ParallelPlanner.Fleet(2, Long.MAX_VALUE)))
-            .isInstanceOf(InvalidSpecException.class).hasMessageContaining("parallelism.modelShards");
+        assertThatThrownBy(() -> ParallelPlanner.plan(
+                        new JobSpec.Parallelism(Strategy.TENSOR, null, 2, null, null),
+                        gpt,
+                        3,
+                        new ParallelPlanner.Fleet(2, Long.MAX_VALUE)))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("DATA or PIPELINE");
+        assertThatThrownBy(() -> ParallelPlanner.plan(
+                        new JobSpec.Parallelism(Strategy.PIPELINE, null, 9, null, null),
+                        gpt,
+                        3,
+                        new ParallelPlanner.Fleet(2, Long.MAX_VALUE)))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("parallelism.modelShards");
     }
 }

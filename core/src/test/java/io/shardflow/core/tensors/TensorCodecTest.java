@@ -34,17 +34,20 @@ class TensorCodecTest {
         byte[] bytes = TensorCodec.encode(Tensor.vector(new float[] {1.0f}));
         // magic, dtype, rank, reserved, one dimension, one value
         assertThat(bytes).hasSize(4 + 1 + 1 + 2 + 4 + 4);
-        assertThat(new String(bytes, 0, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("SFT");
+        assertThat(new String(bytes, 0, 3, java.nio.charset.StandardCharsets.US_ASCII))
+                .isEqualTo("SFT");
         assertThat(bytes[bytes.length - 1]).isEqualTo((byte) 0x3f); // 1.0f = 0x3f800000, last byte in little-endian
     }
 
     @Test
     void rejectsBytesThatAreNotATensor() {
         assertThatThrownBy(() -> TensorCodec.decode("hello world!".getBytes()))
-            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("magic");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("magic");
         byte[] truncated = java.util.Arrays.copyOf(TensorCodec.encode(Tensor.matrix(2, 2, new float[4])), 20);
         assertThatThrownBy(() -> TensorCodec.decode(truncated))
-            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("payload");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("payload");
     }
 
     @Test
@@ -57,7 +60,7 @@ class TensorCodecTest {
         assertThat(joined.shape()).containsExactly(3, 2);
         assertThat(joined.data()).containsExactly(1, 2, 3, 4, 5, 6);
         assertThatThrownBy(() -> TensorCodec.concatRows(List.of(a, Tensor.matrix(1, 3, new float[3]))))
-            .isInstanceOf(IllegalArgumentException.class);
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -65,14 +68,17 @@ class TensorCodecTest {
         var random = new Random(11);
         var parts = List.of(randomMatrix(random, 3, 4), randomMatrix(random, 1, 4), randomMatrix(random, 5, 4));
 
-        byte[] joined = TensorCodec.concatEncodedRows(parts.stream().map(TensorCodec::encode).toList());
+        byte[] joined = TensorCodec.concatEncodedRows(
+                parts.stream().map(TensorCodec::encode).toList());
 
         assertThat(joined).isEqualTo(TensorCodec.encode(TensorCodec.concatRows(parts)));
-        assertThatThrownBy(() -> TensorCodec.concatEncodedRows(List.of(TensorCodec.encode(parts.get(0)),
-            TensorCodec.encode(Tensor.matrix(1, 3, new float[3]))))).isInstanceOf(IllegalArgumentException.class)
-            .hasMessageContaining("shape");
-        assertThatThrownBy(() -> TensorCodec.concatEncodedRows(List.of(TensorCodec.encode(Tensor.vector(new float[2])))))
-            .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TensorCodec.concatEncodedRows(List.of(
+                        TensorCodec.encode(parts.get(0)), TensorCodec.encode(Tensor.matrix(1, 3, new float[3])))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("shape");
+        assertThatThrownBy(
+                        () -> TensorCodec.concatEncodedRows(List.of(TensorCodec.encode(Tensor.vector(new float[2])))))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     private static Tensor randomMatrix(Random random, int rows, int columns) {

@@ -53,10 +53,12 @@ class OptimizerTest {
 
     @Test
     void settingsAreChecked() {
-        assertThatThrownBy(() -> spec(OptimizerKind.SGD, 0, null)).isInstanceOfSatisfying(InvalidSpecException.class,
-            e -> assertThat(e.field()).isEqualTo("learningRate"));
-        assertThatThrownBy(() -> spec(OptimizerKind.SGD, 0.1, 1.0)).isInstanceOfSatisfying(InvalidSpecException.class,
-            e -> assertThat(e.field()).isEqualTo("momentum"));
+        assertThatThrownBy(() -> spec(OptimizerKind.SGD, 0, null))
+                .isInstanceOfSatisfying(
+                        InvalidSpecException.class, e -> assertThat(e.field()).isEqualTo("learningRate"));
+        assertThatThrownBy(() -> spec(OptimizerKind.SGD, 0.1, 1.0))
+                .isInstanceOfSatisfying(
+                        InvalidSpecException.class, e -> assertThat(e.field()).isEqualTo("momentum"));
         assertThatThrownBy(() -> OptimizerKind.parse("rmsprop")).isInstanceOf(InvalidSpecException.class);
         assertThat(OptimizerKind.parse("Adam")).isEqualTo(OptimizerKind.ADAM);
         assertThat(spec(OptimizerKind.SGD, 0.1, null).totalSteps(100)).isEqualTo(13);

@@ -16,7 +16,8 @@ class TextScheduleTest {
         assertThat(schedule.window()).isEqualTo(65);
         long[] batch = schedule.batch(3);
         assertThat(batch).hasSize(32);
-        assertThat(Arrays.stream(batch).allMatch(s -> s >= 0 && s + 65 <= 9_000)).isTrue();
+        assertThat(Arrays.stream(batch).allMatch(s -> s >= 0 && s + 65 <= 9_000))
+                .isTrue();
         assertThat(new TextSchedule(10_000, 0.1, 7, 32, 64).batch(3)).isEqualTo(batch);
         assertThat(schedule.batch(4)).isNotEqualTo(batch);
         assertThat(new TextSchedule(10_000, 0.1, 8, 32, 64).batch(3)).isNotEqualTo(batch);
@@ -44,9 +45,11 @@ class TextScheduleTest {
 
     @Test
     void aTextTooShortForOneWindowIsRefused() {
-        assertThatThrownBy(() -> new TextSchedule(60, 0, 1, 4, 64)).isInstanceOf(InvalidSpecException.class)
-            .hasMessageContaining("fewer than one window");
-        assertThatThrownBy(() -> new TextSchedule(1_000, 0.01, 1, 4, 64)).isInstanceOf(InvalidSpecException.class)
-            .hasMessageContaining("training.validationSplit");
+        assertThatThrownBy(() -> new TextSchedule(60, 0, 1, 4, 64))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("fewer than one window");
+        assertThatThrownBy(() -> new TextSchedule(1_000, 0.01, 1, 4, 64))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageContaining("training.validationSplit");
     }
 }

@@ -29,7 +29,9 @@ class TrainingScheduleTest {
         var schedule = new TrainingSchedule(50, 0.0, 3, 16);
         assertThat(schedule.stepsPerEpoch()).isEqualTo(4);
         for (int epoch = 0; epoch < 3; epoch++) {
-            int[] seen = IntStream.range(epoch * 4, epoch * 4 + 4).flatMap(s -> Arrays.stream(schedule.batch(s))).toArray();
+            int[] seen = IntStream.range(epoch * 4, epoch * 4 + 4)
+                    .flatMap(s -> Arrays.stream(schedule.batch(s)))
+                    .toArray();
             assertThat(seen).hasSize(50).doesNotHaveDuplicates();
             assertThat(schedule.batch(epoch * 4 + 3)).hasSize(2); // the last batch of an epoch is what is left
         }

@@ -25,7 +25,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * that overlap them, so a shard never loads the whole dataset.
  */
 public class DatasetRepository {
-    private static final String COLUMNS = "id, tenant, name, format, row_count, columns::text as columns, chunk_rows, created_at";
+    private static final String COLUMNS =
+            "id, tenant, name, format, row_count, columns::text as columns, chunk_rows, created_at";
 
     // reads the window after the one a caller computes on; virtual threads, since a read mostly waits on the database
     private static final ExecutorService READ_AHEAD = Executors.newVirtualThreadPerTaskExecutor();
@@ -40,25 +41,42 @@ public class DatasetRepository {
 
     /** Creates an empty dataset; chunks follow with {@link #appendChunk}, then {@link #setRowCount}. */
     public void create(UUID id, String tenant, String name, String format, List<String> columns, int chunkRows) {
-        jdbc.sql("insert into datasets (id, tenant, name, format, row_count, columns, chunk_rows) values (?, ?, ?, ?, 0, cast(? as jsonb), ?)")
-            .params(id, tenant, name, format, new String(MessageCodec.encode(columns), StandardCharsets.UTF_8), chunkRows)
-            .update();
+        jdbc.sql(
+                        "insert into datasets (id, tenant, name, format, row_count, columns, chunk_rows) values (?, ?, ?, ?, 0, cast(? as jsonb), ?)")
+                .params(
+                        id,
+                        tenant,
+                        name,
+                        format,
+                        new String(MessageCodec.encode(columns), StandardCharsets.UTF_8),
+                        chunkRows)
+                .update();
     }
 
     /** Stores rows {@code [rowStart, rowStart + rowCount)} of every column; {@code columns[c]} holds column c's values. */
     public void appendChunk(UUID id, int chunkIndex, long rowStart, int rowCount, float[][] columns) {
         var rows = new ArrayList<Object[]>(columns.length);
         for (int c = 0; c < columns.length; c++) {
-            rows.add(new Object[] {id, c, chunkIndex, rowStart, rowCount, TensorCodec.floatsToBytes(columns[c], rowCount)});
+            rows.add(
+                    new Object[] {id, c, chunkIndex, rowStart, rowCount, TensorCodec.floatsToBytes(columns[c], rowCount)
+                    });
         }
-        template.batchUpdate("insert into dataset_chunks (dataset_id, column_index, chunk_index, row_start, row_count, data) "
-            + "values (?, ?, ?, ?, ?, ?)", rows);
+        template.batchUpdate(
+                "insert into dataset_chunks (dataset_id, column_index, chunk_index, row_start, row_count, data) "
+                        + "values (?, ?, ?, ?, ?, ?)",
+                rows);
     }
 
     /** Stores bytes {@code [start, start + length)} of a text dataset as one chunk (column 0). */
     public void appendBytes(UUID id, int chunkIndex, long start, byte[] bytes, int length) {
-        template.update("insert into dataset_chunks (dataset_id, column_index, chunk_index, row_start, row_count, data) "
-            + "values (?, 0, ?, ?, ?, ?)", id, chunkIndex, start, length, java.util.Arrays.copyOf(bytes, length));
+        template.update(
+                "insert into dataset_chunks (dataset_id, column_index, chunk_index, row_start, row_count, data) "
+                        + "values (?, 0, ?, ?, ?, ?)",
+                id,
+                chunkIndex,
+                start,
+                length,
+                java.util.Arrays.copyOf(bytes, length));
     }
 
     /** Bytes {@code [start, end)} of a text dataset, reading only the chunks that hold them. */
@@ -67,29 +85,42 @@ public class DatasetRepository {
         if (out.length == 0) {
             return out;
         }
-        BinaryReads.query(template, "select row_start, row_count, data from dataset_chunks where dataset_id = ? "
-                + "and column_index = 0 and chunk_index between ? and ?", rs -> {
-                long chunkStart = rs.getLong(1);
-                byte[] data = rs.getBytes(3);
-                long from = Math.max(start, chunkStart);
-                long to = Math.min(end, chunkStart + rs.getInt(2));
-                System.arraycopy(data, (int) (from - chunkStart), out, (int) (from - start), (int) (to - from));
-            }, dataset.id(), (int) (start / dataset.chunkRows()), (int) ((end - 1) / dataset.chunkRows()));
+        BinaryReads.query(
+                template,
+                "select row_start, row_count, data from dataset_chunks where dataset_id = ? "
+                        + "and column_index = 0 and chunk_index between ? and ?",
+                rs -> {
+                    long chunkStart = rs.getLong(1);
+                    byte[] data = rs.getBytes(3);
+                    long from = Math.max(start, chunkStart);
+                    long to = Math.min(end, chunkStart + rs.getInt(2));
+                    System.arraycopy(data, (int) (from - chunkStart), out, (int) (from - start), (int) (to - from));
+                },
+                dataset.id(),
+                (int) (start / dataset.chunkRows()),
+                (int) ((end - 1) / dataset.chunkRows()));
         return out;
     }
 
     public void setRowCount(UUID id, long rows) {
-        jdbc.sql("update datasets set row_count = ? where id = ?").params(rows, id).update();
+        jdbc.sql("update datasets set row_count = ? where id = ?")
+                .params(rows, id)
+                .update();
     }
 
     public Optional<DatasetRow> find(UUID id) {
-        return jdbc.sql("select " + COLUMNS + " from datasets where id = ?").param(id).query(DatasetRepository::map).optional();
+        return jdbc.sql("select " + COLUMNS + " from datasets where id = ?")
+                .param(id)
+                .query(DatasetRepository::map)
+                .optional();
     }
 
     public List<DatasetRow> list(String tenant, int page, int size) {
         return jdbc.sql("select " + COLUMNS + " from datasets where (cast(? as text) is null or tenant = ?) "
-                + "order by created_at desc, id limit ? offset ?")
-            .params(tenant, tenant, size, (long) page * size).query(DatasetRepository::map).list();
+                        + "order by created_at desc, id limit ? offset ?")
+                .params(tenant, tenant, size, (long) page * size)
+                .query(DatasetRepository::map)
+                .list();
     }
 
     /**
@@ -110,12 +141,19 @@ public class DatasetRepository {
         }
         // a chunk's columns arrive one by one; they are transposed into rows once all of them are here
         var chunks = new TreeMap<Long, ColumnChunks>();
-        BinaryReads.query(template, "select column_index, row_start, row_count, data from dataset_chunks "
-                + "where dataset_id = ? and column_index = any(?) and chunk_index between ? and ?", rs -> {
-                long chunkStart = rs.getLong(2);
-                var chunk = chunks.computeIfAbsent(chunkStart, s -> new ColumnChunks(s, new byte[width][]));
-                chunk.columns()[positions.get(rs.getInt(1))] = rs.getBytes(4);
-            }, dataset.id(), indexes, (int) (start / dataset.chunkRows()), (int) ((end - 1) / dataset.chunkRows()));
+        BinaryReads.query(
+                template,
+                "select column_index, row_start, row_count, data from dataset_chunks "
+                        + "where dataset_id = ? and column_index = any(?) and chunk_index between ? and ?",
+                rs -> {
+                    long chunkStart = rs.getLong(2);
+                    var chunk = chunks.computeIfAbsent(chunkStart, s -> new ColumnChunks(s, new byte[width][]));
+                    chunk.columns()[positions.get(rs.getInt(1))] = rs.getBytes(4);
+                },
+                dataset.id(),
+                indexes,
+                (int) (start / dataset.chunkRows()),
+                (int) ((end - 1) / dataset.chunkRows()));
         for (var chunk : chunks.values()) {
             chunk.transposeInto(out, start, end);
         }
@@ -131,7 +169,8 @@ public class DatasetRepository {
             int width = columns.length;
             for (int c = 0; c < width; c++) {
                 if (columns[c] == null) {
-                    throw new IllegalStateException("the dataset's chunk at row " + rowStart + " lacks a requested column");
+                    throw new IllegalStateException(
+                            "the dataset's chunk at row " + rowStart + " lacks a requested column");
                 }
             }
             int chunkRows = columns[0].length / Float.BYTES;
@@ -140,8 +179,8 @@ public class DatasetRepository {
             for (long block = from; block < to; block += BLOCK_ROWS) {
                 int count = (int) Math.min(BLOCK_ROWS, to - block);
                 for (int c = 0; c < width; c++) {
-                    TensorCodec.bytesToFloats(columns[c], (int) (block - rowStart), count, out,
-                        (int) (block - start) * width + c, width);
+                    TensorCodec.bytesToFloats(
+                            columns[c], (int) (block - rowStart), count, out, (int) (block - start) * width + c, width);
                 }
             }
         }
@@ -214,9 +253,14 @@ public class DatasetRepository {
 
     @SuppressWarnings("unchecked")
     private static DatasetRow map(ResultSet rs, int row) throws SQLException {
-        return new DatasetRow(rs.getObject("id", UUID.class), rs.getString("tenant"), rs.getString("name"),
-            rs.getString("format"), rs.getLong("row_count"),
-            List.copyOf(MessageCodec.decode(rs.getBytes("columns"), List.class)), rs.getInt("chunk_rows"),
-            rs.getTimestamp("created_at").toInstant());
+        return new DatasetRow(
+                rs.getObject("id", UUID.class),
+                rs.getString("tenant"),
+                rs.getString("name"),
+                rs.getString("format"),
+                rs.getLong("row_count"),
+                List.copyOf(MessageCodec.decode(rs.getBytes("columns"), List.class)),
+                rs.getInt("chunk_rows"),
+                rs.getTimestamp("created_at").toInstant());
     }
 }

@@ -5,8 +5,15 @@ import java.util.List;
 import java.util.UUID;
 
 /** A dataset's descriptor; its values live in column chunks of {@code chunkRows} rows. */
-public record DatasetRow(UUID id, String tenant, String name, String format, long rows, List<String> columns,
-                         int chunkRows, Instant createdAt) {
+public record DatasetRow(
+        UUID id,
+        String tenant,
+        String name,
+        String format,
+        long rows,
+        List<String> columns,
+        int chunkRows,
+        Instant createdAt) {
     public int columnIndex(String column) {
         return columns.indexOf(column);
     }

@@ -13,23 +13,30 @@ public class JobEventLog {
         this.jdbc = jdbc;
     }
 
-    public record Entry(long id, UUID jobId, String type, String detail, Instant at) {
-    }
+    public record Entry(long id, UUID jobId, String type, String detail, Instant at) {}
 
     public void append(UUID jobId, String type, String detail) {
-        jdbc.sql("insert into job_events (job_id, type, detail) values (?, ?, ?)").params(jobId, type, detail).update();
+        jdbc.sql("insert into job_events (job_id, type, detail) values (?, ?, ?)")
+                .params(jobId, type, detail)
+                .update();
     }
 
     /** The id of the newest entry of any job: changes whenever anything happens to a job. */
     public long latestId() {
-        return jdbc.sql("select coalesce(max(id), 0) from job_events").query(Long.class).single();
+        return jdbc.sql("select coalesce(max(id), 0) from job_events")
+                .query(Long.class)
+                .single();
     }
 
     public List<Entry> timeline(UUID jobId) {
         return jdbc.sql("select id, job_id, type, detail, created_at from job_events where job_id = ? order by id")
-            .param(jobId)
-            .query((rs, n) -> new Entry(rs.getLong(1), rs.getObject(2, UUID.class), rs.getString(3), rs.getString(4),
-                rs.getTimestamp(5).toInstant()))
-            .list();
+                .param(jobId)
+                .query((rs, n) -> new Entry(
+                        rs.getLong(1),
+                        rs.getObject(2, UUID.class),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getTimestamp(5).toInstant()))
+                .list();
     }
 }

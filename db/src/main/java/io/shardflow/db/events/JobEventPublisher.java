@@ -26,8 +26,11 @@ public class JobEventPublisher {
 
     /** Publishes the job's state as it is now, with an optional note for the timeline. */
     public void publish(JobRow job, String note) {
-        var event = JobEvent.of(source, job.correlationId(), new JobEvent.Data(job.id(), job.tenant(), job.status(), job.error(),
-            job.shardsDone(), job.shardsTotal()));
+        var event = JobEvent.of(
+                source,
+                job.correlationId(),
+                new JobEvent.Data(
+                        job.id(), job.tenant(), job.status(), job.error(), job.shardsDone(), job.shardsTotal()));
         log.append(job.id(), event.type(), note == null ? job.error() : note);
         outbox.append(Topics.JOB_EVENTS, job.id(), event);
         if (job.status().isTerminal()) {

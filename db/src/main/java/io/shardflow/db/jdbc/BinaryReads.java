@@ -18,8 +18,7 @@ import org.springframework.jdbc.core.RowMapper;
  * many connections, so a bulk read often ran as text.
  */
 public final class BinaryReads {
-    private BinaryReads() {
-    }
+    private BinaryReads() {}
 
     public static void query(JdbcTemplate jdbc, String sql, RowCallbackHandler rows, Object... args) {
         jdbc.query(connection -> prepare(connection, sql, args), rows);

@@ -16,8 +16,7 @@ import io.shardflow.db.datasets.DatasetRow;
  * dataset or prompts shorter than the context, and generation settings for inference.
  */
 public final class JobInputCheck {
-    private JobInputCheck() {
-    }
+    private JobInputCheck() {}
 
     /** {@code dataset} is null when the job brings its input inline. */
     public static void check(JobSpec spec, ModelArchitecture architecture, String modelName, DatasetRow dataset) {
@@ -29,25 +28,37 @@ public final class JobInputCheck {
 
     private static void gpt(JobSpec spec, GptArchitecture gpt, String modelName, DatasetRow dataset) {
         if (dataset != null && !"text".equals(dataset.format())) {
-            throw new InvalidSpecException("dataset.id", "model " + modelName + " is a gpt and reads text datasets; '"
-                + dataset.name() + "' is " + dataset.format());
+            throw new InvalidSpecException(
+                    "dataset.id",
+                    "model " + modelName + " is a gpt and reads text datasets; '" + dataset.name() + "' is "
+                            + dataset.format());
         }
         var ref = spec.dataset();
-        InvalidSpecException.require(ref == null || ref.features().isEmpty(), "dataset.features",
-            "a gpt reads raw text and takes no feature columns");
-        InvalidSpecException.require(ref == null || ref.label() == null, "dataset.label",
-            "a gpt learns to predict the next byte and takes no label column");
+        InvalidSpecException.require(
+                ref == null || ref.features().isEmpty(),
+                "dataset.features",
+                "a gpt reads raw text and takes no feature columns");
+        InvalidSpecException.require(
+                ref == null || ref.label() == null,
+                "dataset.label",
+                "a gpt learns to predict the next byte and takes no label column");
         if (spec.type() == JobType.TRAINING) {
             var strategy = spec.parallelism().strategy();
-            InvalidSpecException.require(strategy == Strategy.DATA || strategy == Strategy.AUTO, "parallelism.strategy",
-                "a gpt trains with DATA parallelism, not " + strategy);
+            InvalidSpecException.require(
+                    strategy == Strategy.DATA || strategy == Strategy.AUTO,
+                    "parallelism.strategy",
+                    "a gpt trains with DATA parallelism, not " + strategy);
             return;
         }
         var input = spec.input();
-        InvalidSpecException.require(input == null || input.prompts() != null, "input.rows", "model " + modelName
-            + " is a gpt and takes prompts, not rows");
-        InvalidSpecException.require(spec.generation() != null, "generation",
-            "is required to run a gpt model (maxTokens, and temperature, topK, seed, stop as needed)");
+        InvalidSpecException.require(
+                input == null || input.prompts() != null,
+                "input.rows",
+                "model " + modelName + " is a gpt and takes prompts, not rows");
+        InvalidSpecException.require(
+                spec.generation() != null,
+                "generation",
+                "is required to run a gpt model (maxTokens, and temperature, topK, seed, stop as needed)");
         if (input == null) {
             return;
         }
@@ -55,45 +66,65 @@ public final class JobInputCheck {
     }
 
     private static void dense(JobSpec spec, DenseArchitecture architecture, String modelName, DatasetRow dataset) {
-        InvalidSpecException.require(spec.generation() == null, "generation", "only a gpt model generates; model "
-            + modelName + " is " + ModelArchitecture.kindOf(architecture));
+        InvalidSpecException.require(
+                spec.generation() == null,
+                "generation",
+                "only a gpt model generates; model " + modelName + " is " + ModelArchitecture.kindOf(architecture));
         int inputs = architecture.inputs();
         if (dataset == null) {
             var input = spec.input();
-            InvalidSpecException.require(input.rows() != null, "input.prompts", "model " + modelName + " is "
-                + ModelArchitecture.kindOf(architecture) + " and takes rows of " + inputs + " numbers, not prompts");
-            InvalidSpecException.require(input.rows().getFirst().length == inputs, "input.rows[0]", "model " + modelName
-                + " takes " + inputs + " inputs, the row has " + input.rows().getFirst().length);
+            InvalidSpecException.require(
+                    input.rows() != null,
+                    "input.prompts",
+                    "model " + modelName + " is " + ModelArchitecture.kindOf(architecture) + " and takes rows of "
+                            + inputs + " numbers, not prompts");
+            InvalidSpecException.require(
+                    input.rows().getFirst().length == inputs,
+                    "input.rows[0]",
+                    "model " + modelName + " takes " + inputs + " inputs, the row has "
+                            + input.rows().getFirst().length);
             return;
         }
         if ("text".equals(dataset.format())) {
-            throw new InvalidSpecException("dataset.id", "dataset '" + dataset.name()
-                + "' is text; linear and mlp models take csv or jsonl datasets of numbers");
+            throw new InvalidSpecException(
+                    "dataset.id",
+                    "dataset '" + dataset.name()
+                            + "' is text; linear and mlp models take csv or jsonl datasets of numbers");
         }
         var features = spec.dataset().features();
-        InvalidSpecException.require(!features.isEmpty(), "dataset.features", "names the input columns and may not be empty");
+        InvalidSpecException.require(
+                !features.isEmpty(), "dataset.features", "names the input columns and may not be empty");
         for (int i = 0; i < features.size(); i++) {
             if (dataset.columnIndex(features.get(i)) < 0) {
-                throw new InvalidSpecException("dataset.features[" + i + "]", "dataset '" + dataset.name()
-                    + "' has no column '" + features.get(i) + "' (columns: " + String.join(", ", dataset.columns()) + ")");
+                throw new InvalidSpecException(
+                        "dataset.features[" + i + "]",
+                        "dataset '" + dataset.name() + "' has no column '" + features.get(i) + "' (columns: "
+                                + String.join(", ", dataset.columns()) + ")");
             }
         }
         if (features.size() != inputs) {
-            throw new InvalidSpecException("dataset.features", "model " + modelName + " takes " + inputs
-                + " inputs, " + features.size() + " feature columns were given");
+            throw new InvalidSpecException(
+                    "dataset.features",
+                    "model " + modelName + " takes " + inputs + " inputs, " + features.size()
+                            + " feature columns were given");
         }
         String label = spec.dataset().label();
         if (spec.type() != JobType.TRAINING) {
             return;
         }
-        InvalidSpecException.require(label != null, "dataset.label", "names the column to learn and is required for training");
+        InvalidSpecException.require(
+                label != null, "dataset.label", "names the column to learn and is required for training");
         if (dataset.columnIndex(label) < 0) {
-            throw new InvalidSpecException("dataset.label", "dataset '" + dataset.name() + "' has no column '" + label
-                + "' (columns: " + String.join(", ", dataset.columns()) + ")");
+            throw new InvalidSpecException(
+                    "dataset.label",
+                    "dataset '" + dataset.name() + "' has no column '" + label + "' (columns: "
+                            + String.join(", ", dataset.columns()) + ")");
         }
         if (architecture.task() == Task.REGRESSION && architecture.outputs() != 1) {
-            throw new InvalidSpecException("model.architecture", "a regression on one label column needs 1 output, the model has "
-                + architecture.outputs() + " (for classes, set \"task\":\"classification\")");
+            throw new InvalidSpecException(
+                    "model.architecture",
+                    "a regression on one label column needs 1 output, the model has " + architecture.outputs()
+                            + " (for classes, set \"task\":\"classification\")");
         }
     }
 }

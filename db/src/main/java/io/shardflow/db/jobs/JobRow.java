@@ -10,10 +10,26 @@ import java.time.Instant;
 import java.util.UUID;
 
 /** A job as stored. */
-public record JobRow(UUID id, String tenant, JobType type, JobStatus status, int priority, JobSpec spec, String plan,
-                     int shardsTotal, int shardsDone, String error, long version, Instant createdAt,
-                     Instant updatedAt, Instant startedAt, Instant finishedAt, UUID resultModelId, String progress,
-                     String metrics, String correlationId) {
+public record JobRow(
+        UUID id,
+        String tenant,
+        JobType type,
+        JobStatus status,
+        int priority,
+        JobSpec spec,
+        String plan,
+        int shardsTotal,
+        int shardsDone,
+        String error,
+        long version,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant startedAt,
+        Instant finishedAt,
+        UUID resultModelId,
+        String progress,
+        String metrics,
+        String correlationId) {
 
     /** The plan the scheduler recorded; null before planning. */
     public Plan parsedPlan() {

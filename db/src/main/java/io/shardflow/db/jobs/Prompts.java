@@ -15,17 +15,20 @@ public final class Prompts {
     /** A prompt file is read at once by the planner and the workers, so it stays modest. */
     public static final long MAX_DATASET_BYTES = 16L << 20;
 
-    private Prompts() {
-    }
+    private Prompts() {}
 
     public static List<String> of(JobSpec spec, DatasetRepository datasets, DatasetRow dataset) {
         if (spec.input() != null) {
             return spec.input().prompts();
         }
-        InvalidSpecException.require(dataset.rows() <= MAX_DATASET_BYTES, "dataset.id", "a prompt dataset is read whole "
-            + "and may hold at most " + MAX_DATASET_BYTES + " bytes; '" + dataset.name() + "' has " + dataset.rows());
+        InvalidSpecException.require(
+                dataset.rows() <= MAX_DATASET_BYTES,
+                "dataset.id",
+                "a prompt dataset is read whole " + "and may hold at most " + MAX_DATASET_BYTES + " bytes; '"
+                        + dataset.name() + "' has " + dataset.rows());
         var prompts = lines(new String(datasets.readBytes(dataset, 0, dataset.rows()), StandardCharsets.UTF_8));
-        InvalidSpecException.require(!prompts.isEmpty(), "dataset.id", "dataset '" + dataset.name() + "' holds no prompt lines");
+        InvalidSpecException.require(
+                !prompts.isEmpty(), "dataset.id", "dataset '" + dataset.name() + "' holds no prompt lines");
         return prompts;
     }
 
@@ -33,8 +36,12 @@ public final class Prompts {
      * How many rows an inference job runs on: its inline inputs, the prompt lines of a gpt's dataset (each checked
      * against the context, so a long one is refused naming its line), or the dataset's rows.
      */
-    public static long inferenceRows(JobSpec spec, ModelArchitecture architecture, String modelName,
-                                     DatasetRepository datasets, DatasetRow dataset) {
+    public static long inferenceRows(
+            JobSpec spec,
+            ModelArchitecture architecture,
+            String modelName,
+            DatasetRepository datasets,
+            DatasetRow dataset) {
         if (spec.input() != null) {
             return spec.input().size();
         }
@@ -62,8 +69,11 @@ public final class Prompts {
     public static void checkLengths(List<String> prompts, int context, String field, String modelName) {
         for (int i = 0; i < prompts.size(); i++) {
             int bytes = prompts.get(i).getBytes(StandardCharsets.UTF_8).length;
-            InvalidSpecException.require(bytes < context, field + "[" + i + "]", "is " + bytes + " bytes; model "
-                + modelName + " has a context of " + context + " bytes and a prompt must be shorter");
+            InvalidSpecException.require(
+                    bytes < context,
+                    field + "[" + i + "]",
+                    "is " + bytes + " bytes; model " + modelName + " has a context of " + context
+                            + " bytes and a prompt must be shorter");
         }
     }
 }

@@ -18,6 +18,8 @@ class KafkaBrokerHealthIndicator extends AbstractHealthIndicator {
     protected void doHealthCheck(Health.Builder builder) throws Exception {
         var cluster = admin.get().describeCluster(new DescribeClusterOptions().timeoutMs(2_000));
         int nodes = cluster.nodes().get(3, TimeUnit.SECONDS).size();
-        builder.up().withDetail("clusterId", cluster.clusterId().get(3, TimeUnit.SECONDS)).withDetail("nodes", nodes);
+        builder.up()
+                .withDetail("clusterId", cluster.clusterId().get(3, TimeUnit.SECONDS))
+                .withDetail("nodes", nodes);
     }
 }

@@ -18,9 +18,8 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("shardflow.messaging")
 public record MessagingSettings(
-    @DefaultValue("12") @Min(1) int partitions,
-    @DefaultValue("1") @Min(1) short replicationFactor,
-    @DefaultValue("500ms") Duration outboxPollInterval,
-    @DefaultValue("500") @Min(1) int outboxBatchSize,
-    @DefaultValue("10s") Duration sendTimeout) {
-}
+        @DefaultValue("12") @Min(1) int partitions,
+        @DefaultValue("1") @Min(1) short replicationFactor,
+        @DefaultValue("500ms") Duration outboxPollInterval,
+        @DefaultValue("500") @Min(1) int outboxBatchSize,
+        @DefaultValue("10s") Duration sendTimeout) {}

@@ -41,38 +41,55 @@ import org.springframework.util.backoff.ExponentialBackOff;
  * Kafka as every Shardflow service uses it: string keys (job ids) and byte values (small JSON messages), an
  * idempotent producer, the topics, a dead-letter error handler for every listener, and the outbox relay.
  */
-@AutoConfiguration(after = {KafkaAutoConfiguration.class, TransactionAutoConfiguration.class,
-    io.shardflow.db.ShardflowStorageAutoConfiguration.class})
+@AutoConfiguration(
+        after = {
+            KafkaAutoConfiguration.class,
+            TransactionAutoConfiguration.class,
+            io.shardflow.db.ShardflowStorageAutoConfiguration.class
+        })
 @EnableConfigurationProperties(MessagingSettings.class)
 public class ShardflowMessagingAutoConfiguration {
 
     @Bean
     DefaultKafkaProducerFactoryCustomizer shardflowProducerSettings() {
         return factory -> factory.updateConfigs(Map.of(
-            ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-            ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-            ProducerConfig.ACKS_CONFIG, "all",
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-            // fail a send fast while the broker is away; the outbox keeps the message and retries
-            ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
-            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
-            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 9_000,
-            ProducerConfig.LINGER_MS_CONFIG, 0));
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
+                StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
+                ByteArraySerializer.class,
+                ProducerConfig.ACKS_CONFIG,
+                "all",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                true,
+                // fail a send fast while the broker is away; the outbox keeps the message and retries
+                ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                5_000,
+                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5_000,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                9_000,
+                ProducerConfig.LINGER_MS_CONFIG,
+                0));
     }
 
     @Bean
     DefaultKafkaConsumerFactoryCustomizer shardflowConsumerSettings() {
         return factory -> factory.updateConfigs(Map.of(
-            ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-            ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false));
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                false));
     }
 
     @Bean
     KafkaAdmin.NewTopics shardflowTopics(MessagingSettings settings) {
         var topics = new ArrayList<NewTopic>();
-        for (var name : List.of(Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS, Topics.JOB_EVENTS, Topics.JOB_REQUESTS)) {
+        for (var name : List.of(
+                Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS, Topics.JOB_EVENTS, Topics.JOB_REQUESTS)) {
             topics.add(new NewTopic(name, settings.partitions(), settings.replicationFactor()));
             topics.add(new NewTopic(name + Topics.DEAD_LETTER_SUFFIX, 1, settings.replicationFactor()));
         }
@@ -85,8 +102,8 @@ public class ShardflowMessagingAutoConfiguration {
      */
     @Bean
     CommonErrorHandler shardflowErrorHandler(KafkaTemplate<String, byte[]> kafka) {
-        var recoverer = new DeadLetterPublishingRecoverer(kafka,
-            (record, e) -> new TopicPartition(record.topic() + Topics.DEAD_LETTER_SUFFIX, -1));
+        var recoverer = new DeadLetterPublishingRecoverer(
+                kafka, (record, e) -> new TopicPartition(record.topic() + Topics.DEAD_LETTER_SUFFIX, -1));
         var backOff = new ExponentialBackOff(200, 2.0);
         backOff.setMaxAttempts(3);
         var handler = new DefaultErrorHandler(recoverer, backOff);
@@ -105,15 +122,21 @@ public class ShardflowMessagingAutoConfiguration {
     }
 
     @Bean
-    OutboxRelay outboxRelay(JdbcClient jdbc, TransactionTemplate tx, KafkaTemplate<String, byte[]> kafka,
-                            OutboxSignal signal, MessagingSettings settings) {
+    OutboxRelay outboxRelay(
+            JdbcClient jdbc,
+            TransactionTemplate tx,
+            KafkaTemplate<String, byte[]> kafka,
+            OutboxSignal signal,
+            MessagingSettings settings) {
         return new OutboxRelay(jdbc, tx, kafka, signal, settings);
     }
 
     @Bean
-    JobEventPublisher jobEventPublisher(JobEventLog log, Outbox outbox,
-                                        @Value("${spring.application.name:shardflow}") String application,
-                                        ApplicationEventPublisher local) {
+    JobEventPublisher jobEventPublisher(
+            JobEventLog log,
+            Outbox outbox,
+            @Value("${spring.application.name:shardflow}") String application,
+            ApplicationEventPublisher local) {
         return new JobEventPublisher(log, outbox, "/shardflow/" + application, local);
     }
 
@@ -129,7 +152,10 @@ public class ShardflowMessagingAutoConfiguration {
 
     @Bean
     HealthIndicator outboxHealthIndicator(OutboxRelay relay) {
-        return () -> relay.isRunning() && relay.isHealthy() ? Health.up().build()
-            : Health.down().withDetail("reason", relay.isRunning() ? "the last publish failed" : "not started").build();
+        return () -> relay.isRunning() && relay.isHealthy()
+                ? Health.up().build()
+                : Health.down()
+                        .withDetail("reason", relay.isRunning() ? "the last publish failed" : "not started")
+                        .build();
     }
 }

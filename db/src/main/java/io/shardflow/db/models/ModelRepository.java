@@ -3,17 +3,17 @@ package io.shardflow.db.models;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.DenseLayer;
-import io.shardflow.core.models.ModelParameters;
-import io.shardflow.core.training.ParameterInit;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.training.ParameterInit;
 import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -22,7 +22,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /** The model registry: descriptors plus named parameters ({@code layers.<i>.weight}, {@code blocks.<i>.…}) stored as tiles. */
 public class ModelRepository {
     private static final String COLUMNS = "id, tenant, name, architecture::text as architecture, parameter_bytes, "
-        + "source_job_id, source_dataset_id, metrics::text as metrics, preprocessing::text as preprocessing, created_at";
+            + "source_job_id, source_dataset_id, metrics::text as metrics, preprocessing::text as preprocessing, created_at";
 
     /** Where a trained model came from and what it learnt besides its parameters. */
     public record Lineage(UUID sourceJobId, UUID sourceDatasetId, String metricsJson, String preprocessingJson) {
@@ -37,18 +37,33 @@ public class ModelRepository {
         this.tiles = new ModelTiles(template);
     }
 
-    public void create(UUID id, String tenant, String name, ModelArchitecture architecture, List<DenseLayer> layers,
-                       Lineage lineage) {
+    public void create(
+            UUID id,
+            String tenant,
+            String name,
+            ModelArchitecture architecture,
+            List<DenseLayer> layers,
+            Lineage lineage) {
         create(id, tenant, name, architecture, ModelParameters.named(layers), lineage);
     }
 
     /** Registers a model from its named parameters; a vector is stored as an n×1 matrix. */
-    public void create(UUID id, String tenant, String name, ModelArchitecture architecture, Map<String, Tensor> parameters,
-                       Lineage lineage) {
+    public void create(
+            UUID id,
+            String tenant,
+            String name,
+            ModelArchitecture architecture,
+            Map<String, Tensor> parameters,
+            Lineage lineage) {
         insertRow(id, tenant, name, architecture, lineage);
         for (var entry : parameters.entrySet()) {
             int[] shape = entry.getValue().shape();
-            tiles.write(id, entry.getKey(), shape[0], shape.length == 2 ? shape[1] : 1, entry.getValue().data());
+            tiles.write(
+                    id,
+                    entry.getKey(),
+                    shape[0],
+                    shape.length == 2 ? shape[1] : 1,
+                    entry.getValue().data());
         }
     }
 
@@ -72,12 +87,20 @@ public class ModelRepository {
     }
 
     private void insertRow(UUID id, String tenant, String name, ModelArchitecture architecture, Lineage lineage) {
-        jdbc.sql("insert into models (id, tenant, name, architecture, parameter_bytes, source_job_id, source_dataset_id, "
-                + "metrics, preprocessing) values (?, ?, ?, cast(? as jsonb), ?, ?, ?, cast(? as jsonb), cast(? as jsonb))")
-            .params(id, tenant, name, new String(MessageCodec.encode(architecture), StandardCharsets.UTF_8),
-                architecture.parameterBytes(), lineage.sourceJobId(), lineage.sourceDatasetId(), lineage.metricsJson(),
-                lineage.preprocessingJson())
-            .update();
+        jdbc.sql(
+                        "insert into models (id, tenant, name, architecture, parameter_bytes, source_job_id, source_dataset_id, "
+                                + "metrics, preprocessing) values (?, ?, ?, cast(? as jsonb), ?, ?, ?, cast(? as jsonb), cast(? as jsonb))")
+                .params(
+                        id,
+                        tenant,
+                        name,
+                        new String(MessageCodec.encode(architecture), StandardCharsets.UTF_8),
+                        architecture.parameterBytes(),
+                        lineage.sourceJobId(),
+                        lineage.sourceDatasetId(),
+                        lineage.metricsJson(),
+                        lineage.preprocessingJson())
+                .update();
     }
 
     /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of layer {@code layer}'s weight. */
@@ -99,13 +122,18 @@ public class ModelRepository {
     }
 
     public Optional<ModelRow> find(UUID id) {
-        return jdbc.sql("select " + COLUMNS + " from models where id = ?").param(id).query(ModelRepository::map).optional();
+        return jdbc.sql("select " + COLUMNS + " from models where id = ?")
+                .param(id)
+                .query(ModelRepository::map)
+                .optional();
     }
 
     public List<ModelRow> list(String tenant, int page, int size) {
         return jdbc.sql("select " + COLUMNS + " from models where (cast(? as text) is null or tenant = ?) "
-                + "order by created_at desc, id limit ? offset ?")
-            .params(tenant, tenant, size, (long) page * size).query(ModelRepository::map).list();
+                        + "order by created_at desc, id limit ? offset ?")
+                .params(tenant, tenant, size, (long) page * size)
+                .query(ModelRepository::map)
+                .list();
     }
 
     /** Every parameter of the model, named, in the architecture's order. */
@@ -132,16 +160,24 @@ public class ModelRepository {
         for (int l = 0; l + 1 < widths.size(); l++) {
             int in = widths.get(l);
             int out = widths.get(l + 1);
-            layers.add(new DenseLayer(Tensor.matrix(out, in, weightSlice(model.id(), l, 0, out, 0, in)),
-                Tensor.vector(biasSlice(model.id(), l, 0, out))));
+            layers.add(new DenseLayer(
+                    Tensor.matrix(out, in, weightSlice(model.id(), l, 0, out, 0, in)),
+                    Tensor.vector(biasSlice(model.id(), l, 0, out))));
         }
         return layers;
     }
 
     private static ModelRow map(ResultSet rs, int row) throws SQLException {
-        return new ModelRow(rs.getObject("id", UUID.class), rs.getString("tenant"), rs.getString("name"),
-            MessageCodec.decode(rs.getBytes("architecture"), ModelArchitecture.class), rs.getLong("parameter_bytes"),
-            rs.getObject("source_job_id", UUID.class), rs.getObject("source_dataset_id", UUID.class),
-            rs.getString("metrics"), rs.getString("preprocessing"), rs.getTimestamp("created_at").toInstant());
+        return new ModelRow(
+                rs.getObject("id", UUID.class),
+                rs.getString("tenant"),
+                rs.getString("name"),
+                MessageCodec.decode(rs.getBytes("architecture"), ModelArchitecture.class),
+                rs.getLong("parameter_bytes"),
+                rs.getObject("source_job_id", UUID.class),
+                rs.getObject("source_dataset_id", UUID.class),
+                rs.getString("metrics"),
+                rs.getString("preprocessing"),
+                rs.getTimestamp("created_at").toInstant());
     }
 }

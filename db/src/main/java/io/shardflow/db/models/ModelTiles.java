@@ -71,30 +71,45 @@ public final class ModelTiles {
     public float[] read(UUID modelId, String name, int r0, int r1, int c0, int c1) {
         int width = c1 - c0;
         var out = new float[Math.multiplyExact(r1 - r0, width)];
-        BinaryReads.query(jdbc, "select row_start, col_start, rows, cols, data from model_tiles where model_id = ? "
-                + "and name = ? and row_start < ? and row_start + rows > ? and col_start < ? and col_start + cols > ?",
-            rs -> {
-                int tr0 = rs.getInt(1);
-                int tc0 = rs.getInt(2);
-                int tr = rs.getInt(3);
-                int tc = rs.getInt(4);
-                var tile = new float[tr * tc];
-                TensorCodec.bytesToFloats(rs.getBytes(5), 0, tile.length, tile, 0, 1);
-                int fromRow = Math.max(r0, tr0);
-                int toRow = Math.min(r1, tr0 + tr);
-                int fromCol = Math.max(c0, tc0);
-                int toCol = Math.min(c1, tc0 + tc);
-                for (int r = fromRow; r < toRow; r++) {
-                    System.arraycopy(tile, (r - tr0) * tc + (fromCol - tc0), out, (r - r0) * width + (fromCol - c0), toCol - fromCol);
-                }
-            }, modelId, name, r1, r0, c1, c0);
+        BinaryReads.query(
+                jdbc,
+                "select row_start, col_start, rows, cols, data from model_tiles where model_id = ? "
+                        + "and name = ? and row_start < ? and row_start + rows > ? and col_start < ? and col_start + cols > ?",
+                rs -> {
+                    int tr0 = rs.getInt(1);
+                    int tc0 = rs.getInt(2);
+                    int tr = rs.getInt(3);
+                    int tc = rs.getInt(4);
+                    var tile = new float[tr * tc];
+                    TensorCodec.bytesToFloats(rs.getBytes(5), 0, tile.length, tile, 0, 1);
+                    int fromRow = Math.max(r0, tr0);
+                    int toRow = Math.min(r1, tr0 + tr);
+                    int fromCol = Math.max(c0, tc0);
+                    int toCol = Math.min(c1, tc0 + tc);
+                    for (int r = fromRow; r < toRow; r++) {
+                        System.arraycopy(
+                                tile,
+                                (r - tr0) * tc + (fromCol - tc0),
+                                out,
+                                (r - r0) * width + (fromCol - c0),
+                                toCol - fromCol);
+                    }
+                },
+                modelId,
+                name,
+                r1,
+                r0,
+                c1,
+                c0);
         return out;
     }
 
     private void flush(ArrayList<Object[]> batch) {
         if (!batch.isEmpty()) {
-            jdbc.batchUpdate("insert into model_tiles (model_id, name, row_start, col_start, rows, cols, data) "
-                + "values (?, ?, ?, ?, ?, ?, ?)", batch);
+            jdbc.batchUpdate(
+                    "insert into model_tiles (model_id, name, row_start, col_start, rows, cols, data) "
+                            + "values (?, ?, ?, ?, ?, ?, ?)",
+                    batch);
             batch.clear();
         }
     }

@@ -25,7 +25,8 @@ public class Outbox {
     /** Appends a message for an explicit partition (null lets the producer pick one by key). */
     public void append(String topic, Integer partition, Object key, Object message) {
         jdbc.sql("insert into outbox (topic, partition, message_key, payload) values (?, ?, ?, ?)")
-            .params(topic, partition, key.toString(), MessageCodec.encode(message)).update();
+                .params(topic, partition, key.toString(), MessageCodec.encode(message))
+                .update();
         wakeRelayAfterCommit();
     }
 

@@ -30,8 +30,12 @@ public class OutboxRelay implements SmartLifecycle {
     private volatile boolean healthy = true;
     private Thread thread;
 
-    public OutboxRelay(JdbcClient jdbc, TransactionTemplate tx, KafkaTemplate<String, byte[]> kafka, OutboxSignal signal,
-                       MessagingSettings settings) {
+    public OutboxRelay(
+            JdbcClient jdbc,
+            TransactionTemplate tx,
+            KafkaTemplate<String, byte[]> kafka,
+            OutboxSignal signal,
+            MessagingSettings settings) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.kafka = kafka;
@@ -39,28 +43,35 @@ public class OutboxRelay implements SmartLifecycle {
         this.settings = settings;
     }
 
-    private record Row(long id, String topic, Integer partition, String key, byte[] payload) {
-    }
+    private record Row(long id, String topic, Integer partition, String key, byte[] payload) {}
 
     /** Publishes one batch; returns how many rows it published. */
     public int publishBatch() {
         Integer published = tx.execute(status -> {
-            List<Row> rows = jdbc.sql("select id, topic, partition, message_key, payload from outbox order by id limit ? for update skip locked")
-                .param(settings.outboxBatchSize())
-                .query((rs, n) -> new Row(rs.getLong(1), rs.getString(2), rs.getObject(3, Integer.class), rs.getString(4), rs.getBytes(5))).list();
+            List<Row> rows = jdbc.sql(
+                            "select id, topic, partition, message_key, payload from outbox order by id limit ? for update skip locked")
+                    .param(settings.outboxBatchSize())
+                    .query((rs, n) -> new Row(
+                            rs.getLong(1),
+                            rs.getString(2),
+                            rs.getObject(3, Integer.class),
+                            rs.getString(4),
+                            rs.getBytes(5)))
+                    .list();
             if (rows.isEmpty()) {
                 return 0;
             }
             var sends = rows.stream()
-                .map(r -> kafka.send(new ProducerRecord<>(r.topic(), r.partition(), r.key(), r.payload())))
-                .toArray(CompletableFuture[]::new);
+                    .map(r -> kafka.send(new ProducerRecord<>(r.topic(), r.partition(), r.key(), r.payload())))
+                    .toArray(CompletableFuture[]::new);
             try {
                 CompletableFuture.allOf(sends).get(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("broker did not acknowledge the outbox batch", e);
             }
             jdbc.sql("delete from outbox where id = any(?)")
-                .param(rows.stream().map(Row::id).toArray(Long[]::new)).update();
+                    .param(rows.stream().map(Row::id).toArray(Long[]::new))
+                    .update();
             return rows.size();
         });
         return published == null ? 0 : published;

@@ -22,28 +22,45 @@ public class PartialStore {
                 insert into partials (job_id, step, stage, shard_index, attempt, data) values (?, ?, ?, ?, ?, ?)
                 on conflict (job_id, step, stage, shard_index)
                 do update set attempt = excluded.attempt, data = excluded.data, created_at = now()""")
-            .params(key.jobId(), key.step(), key.stage(), key.shardIndex(), attempt, tensor).update();
+                .params(key.jobId(), key.step(), key.stage(), key.shardIndex(), attempt, tensor)
+                .update();
     }
 
     /** The round's partials in shard order. */
     public List<byte[]> readRound(UUID jobId, int step, int stage) {
-        return BinaryReads.list(template, "select data from partials where job_id = ? and step = ? and stage = ? order by shard_index",
-            (rs, n) -> rs.getBytes(1), jobId, step, stage);
+        return BinaryReads.list(
+                template,
+                "select data from partials where job_id = ? and step = ? and stage = ? order by shard_index",
+                (rs, n) -> rs.getBytes(1),
+                jobId,
+                step,
+                stage);
     }
 
     /** Partials {@code [fromIndex, toIndex)} of a round, in shard order. */
     public List<byte[]> readGroup(UUID jobId, int step, int stage, int fromIndex, int toIndex) {
-        return BinaryReads.list(template, "select data from partials where job_id = ? and step = ? and stage = ? "
-                + "and shard_index >= ? and shard_index < ? order by shard_index",
-            (rs, n) -> rs.getBytes(1), jobId, step, stage, fromIndex, toIndex);
+        return BinaryReads.list(
+                template,
+                "select data from partials where job_id = ? and step = ? and stage = ? "
+                        + "and shard_index >= ? and shard_index < ? order by shard_index",
+                (rs, n) -> rs.getBytes(1),
+                jobId,
+                step,
+                stage,
+                fromIndex,
+                toIndex);
     }
 
     public void deleteGroup(UUID jobId, int step, int stage, int fromIndex, int toIndex) {
-        jdbc.sql("delete from partials where job_id = ? and step = ? and stage = ? and shard_index >= ? and shard_index < ?")
-            .params(jobId, step, stage, fromIndex, toIndex).update();
+        jdbc.sql(
+                        "delete from partials where job_id = ? and step = ? and stage = ? and shard_index >= ? and shard_index < ?")
+                .params(jobId, step, stage, fromIndex, toIndex)
+                .update();
     }
 
     public void deleteRound(UUID jobId, int step, int stage) {
-        jdbc.sql("delete from partials where job_id = ? and step = ? and stage = ?").params(jobId, step, stage).update();
+        jdbc.sql("delete from partials where job_id = ? and step = ? and stage = ?")
+                .params(jobId, step, stage)
+                .update();
     }
 }

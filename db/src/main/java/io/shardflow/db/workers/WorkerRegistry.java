@@ -18,17 +18,29 @@ public class WorkerRegistry {
     }
 
     /** {@code maxModelBytes} null: this worker loads partitions of any size. */
-    public void heartbeat(String id, String host, int lanes, int lanesBusy, List<String> devices, long tasksDone,
-                          Long maxModelBytes) {
+    public void heartbeat(
+            String id,
+            String host,
+            int lanes,
+            int lanesBusy,
+            List<String> devices,
+            long tasksDone,
+            Long maxModelBytes) {
         jdbc.sql("""
                 insert into workers (id, host, lanes, lanes_busy, devices, tasks_done, max_model_bytes)
                 values (?, ?, ?, ?, cast(? as jsonb), ?, ?)
                 on conflict (id) do update set lanes = excluded.lanes, lanes_busy = excluded.lanes_busy,
                   devices = excluded.devices, tasks_done = excluded.tasks_done, max_model_bytes = excluded.max_model_bytes,
                   heartbeat_at = now()""")
-            .params(id, host, lanes, lanesBusy, new String(MessageCodec.encode(devices), StandardCharsets.UTF_8), tasksDone,
-                maxModelBytes)
-            .update();
+                .params(
+                        id,
+                        host,
+                        lanes,
+                        lanesBusy,
+                        new String(MessageCodec.encode(devices), StandardCharsets.UTF_8),
+                        tasksDone,
+                        maxModelBytes)
+                .update();
     }
 
     /** How recently a worker must have reported to count as live, unless configured otherwise. */
@@ -42,22 +54,34 @@ public class WorkerRegistry {
     /** The smallest model cap among live workers; Long.MAX_VALUE when none has one. */
     public long modelCap(Duration freshness) {
         Long cap = jdbc.sql("select min(max_model_bytes) from workers where heartbeat_at > ?")
-            .param(Timestamp.from(Instant.now().minus(freshness))).query(Long.class).optional().orElse(null);
+                .param(Timestamp.from(Instant.now().minus(freshness)))
+                .query(Long.class)
+                .optional()
+                .orElse(null);
         return cap == null ? Long.MAX_VALUE : cap;
     }
 
     /** Lanes of the workers heard from within {@code freshness}: the fleet's capacity for planning. */
     public int liveLanes(Duration freshness) {
         return jdbc.sql("select coalesce(sum(lanes), 0) from workers where heartbeat_at > ?")
-            .param(Timestamp.from(Instant.now().minus(freshness))).query(Integer.class).single();
+                .param(Timestamp.from(Instant.now().minus(freshness)))
+                .query(Integer.class)
+                .single();
     }
 
     @SuppressWarnings("unchecked")
     public List<WorkerRow> list() {
-        return jdbc.sql("select id, host, lanes, lanes_busy, devices::text, tasks_done, started_at, heartbeat_at from workers order by id")
-            .query((rs, n) -> new WorkerRow(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getInt(4),
-                List.copyOf(MessageCodec.decode(rs.getBytes(5), List.class)), rs.getLong(6),
-                rs.getTimestamp(7).toInstant(), rs.getTimestamp(8).toInstant()))
-            .list();
+        return jdbc.sql(
+                        "select id, host, lanes, lanes_busy, devices::text, tasks_done, started_at, heartbeat_at from workers order by id")
+                .query((rs, n) -> new WorkerRow(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getInt(3),
+                        rs.getInt(4),
+                        List.copyOf(MessageCodec.decode(rs.getBytes(5), List.class)),
+                        rs.getLong(6),
+                        rs.getTimestamp(7).toInstant(),
+                        rs.getTimestamp(8).toInstant()))
+                .list();
     }
 }

@@ -39,9 +39,17 @@ public class Aggregator {
     private final PipelineGeneration generation;
     private final TransactionTemplate tx;
 
-    public Aggregator(JobRepository jobs, ShardRepository shards, PartialStore partials, ResultStore results,
-                      ShardRecovery recovery, JobEventPublisher events, TrainingCoordinator training,
-                      ModelParallelCoordinator modelParallel, PipelineGeneration generation, TransactionTemplate tx) {
+    public Aggregator(
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            ResultStore results,
+            ShardRecovery recovery,
+            JobEventPublisher events,
+            TrainingCoordinator training,
+            ModelParallelCoordinator modelParallel,
+            PipelineGeneration generation,
+            TransactionTemplate tx) {
         this.generation = generation;
         this.training = training;
         this.modelParallel = modelParallel;
@@ -54,8 +62,11 @@ public class Aggregator {
         this.tx = tx;
     }
 
-    @KafkaListener(id = LISTENER_ID, topics = Topics.SHARD_RESULTS, groupId = "shardflow-scheduler",
-        concurrency = "${shardflow.scheduler.listener-concurrency:2}")
+    @KafkaListener(
+            id = LISTENER_ID,
+            topics = Topics.SHARD_RESULTS,
+            groupId = "shardflow-scheduler",
+            concurrency = "${shardflow.scheduler.listener-concurrency:2}")
     public void onShardCompleted(ConsumerRecord<String, byte[]> record) {
         handle(MessageCodec.decode(record.value(), ShardCompleted.class));
     }
@@ -74,7 +85,9 @@ public class Aggregator {
                     generation.stageDone(job, ShardKey.of(done));
                 } else if (plan != null && plan.splitsModel()) {
                     modelParallel.shardDone(job, ShardKey.of(done));
-                } else if (plan != null && plan.training() != null && plan.training().pipelined()) {
+                } else if (plan != null
+                        && plan.training() != null
+                        && plan.training().pipelined()) {
                     training.pipelineTaskDone(job, ShardKey.of(done));
                 } else {
                     mergeIfComplete(job, done.step(), done.stage());
@@ -82,8 +95,9 @@ public class Aggregator {
                 return;
             }
             shards.find(ShardKey.of(done))
-                .filter(shard -> shard.attempt() == done.attempt() && !shard.status().isTerminal())
-                .ifPresent(shard -> recovery.attemptEnded(job, shard, done.error(), done.retryable()));
+                    .filter(shard ->
+                            shard.attempt() == done.attempt() && !shard.status().isTerminal())
+                    .ifPresent(shard -> recovery.attemptEnded(job, shard, done.error(), done.retryable()));
         });
     }
 
@@ -135,7 +149,12 @@ public class Aggregator {
         }
         if (job.parsedPlan().generation()) {
             var stored = partials.readRound(job.id(), step, stage);
-            results.put(job.id(), GenerationResult.concat(stored.stream().map(GenerationResult::decode).toList()).encode());
+            results.put(
+                    job.id(),
+                    GenerationResult.concat(stored.stream()
+                                    .map(GenerationResult::decode)
+                                    .toList())
+                            .encode());
             partials.deleteRound(job.id(), step, stage);
         } else {
             // the shards' outputs are the result's rows in shard order: they stay, unread and uncopied

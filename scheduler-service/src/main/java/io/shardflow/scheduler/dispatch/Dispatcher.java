@@ -3,13 +3,13 @@ package io.shardflow.scheduler.dispatch;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
+import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.ShardLayout;
 import io.shardflow.core.planning.Strategy;
-import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.messaging.MessagingSettings;
 import io.shardflow.db.outbox.Outbox;
-import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
@@ -40,11 +40,20 @@ public class Dispatcher {
         var rows = new ArrayList<ShardRow>();
         for (int i = 0; i < plan.shards().size(); i++) {
             var range = plan.shards().get(i);
-            rows.add(new ShardRow(new ShardKey(job.id(), step, stage, i), null, range.start(), range.end(), 1,
-                job.spec().maxAttempts(), null, null, null));
+            rows.add(new ShardRow(
+                    new ShardKey(job.id(), step, stage, i),
+                    null,
+                    range.start(),
+                    range.end(),
+                    1,
+                    job.spec().maxAttempts(),
+                    null,
+                    null,
+                    null));
         }
         shards.insertPending(rows);
-        var dispatched = shards.dispatchPending(job.id(), step, stage, Instant.now().plus(dispatchLease));
+        var dispatched =
+                shards.dispatchPending(job.id(), step, stage, Instant.now().plus(dispatchLease));
         for (var shard : dispatched) {
             send(job, plan, shard);
         }
@@ -61,15 +70,32 @@ public class Dispatcher {
     public void send(JobRow job, Plan plan, ShardRow shard) {
         var key = shard.key();
         var spec = job.spec();
-        var task = new ShardTask(job.id(), key.step(), key.stage(), key.shardIndex(), shard.attempt(), kind(job, plan, key),
-            spec.model().id(), spec.dataset() == null ? null : spec.dataset().id(),
-            spec.dataset() == null ? java.util.List.of() : spec.dataset().features(),
-            spec.dataset() == null ? null : spec.dataset().label(), shard.rowStart(),
-            shard.rowEnd(), version(plan, key), localSteps(plan, key), ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex()));
+        var task = new ShardTask(
+                job.id(),
+                key.step(),
+                key.stage(),
+                key.shardIndex(),
+                shard.attempt(),
+                kind(job, plan, key),
+                spec.model().id(),
+                spec.dataset() == null ? null : spec.dataset().id(),
+                spec.dataset() == null ? java.util.List.of() : spec.dataset().features(),
+                spec.dataset() == null ? null : spec.dataset().label(),
+                shard.rowStart(),
+                shard.rowEnd(),
+                version(plan, key),
+                localSteps(plan, key),
+                ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex()));
         // a model shard keeps to the same partition (and so the same lane and its cached partition) round after round
-        int partition = Math.floorMod(job.id().hashCode() + key.shardIndex() + shard.attempt() - 1
-            + (plan.splitsModel() && plan.model().strategy() == Strategy.PIPELINE ? key.stage() * plan.dataShards() : 0),
-            partitions);
+        int partition = Math.floorMod(
+                job.id().hashCode()
+                        + key.shardIndex()
+                        + shard.attempt()
+                        - 1
+                        + (plan.splitsModel() && plan.model().strategy() == Strategy.PIPELINE
+                                ? key.stage() * plan.dataShards()
+                                : 0),
+                partitions);
         outbox.append(Topics.SHARD_TASKS, partition, task.shardKey(), task);
     }
 
@@ -86,7 +112,9 @@ public class Dispatcher {
         }
         if (training.pipelined()) {
             int k = training.stages();
-            return key.stage() < k - 1 ? TaskKind.PIPE_FORWARD : key.stage() == k - 1 ? TaskKind.PIPE_LAST : TaskKind.PIPE_BACKWARD;
+            return key.stage() < k - 1
+                    ? TaskKind.PIPE_FORWARD
+                    : key.stage() == k - 1 ? TaskKind.PIPE_LAST : TaskKind.PIPE_BACKWARD;
         }
         return training.syncEvery() == 1 ? TaskKind.GRADIENT : TaskKind.LOCAL_STEPS;
     }

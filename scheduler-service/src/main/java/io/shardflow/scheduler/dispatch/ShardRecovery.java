@@ -22,8 +22,13 @@ public class ShardRecovery {
     private final JobEventLog timeline;
     private final SchedulerSettings settings;
 
-    public ShardRecovery(JobRepository jobs, ShardRepository shards, Dispatcher dispatcher, JobEventPublisher events,
-                         JobEventLog timeline, SchedulerSettings settings) {
+    public ShardRecovery(
+            JobRepository jobs,
+            ShardRepository shards,
+            Dispatcher dispatcher,
+            JobEventPublisher events,
+            JobEventLog timeline,
+            SchedulerSettings settings) {
         this.jobs = jobs;
         this.shards = shards;
         this.dispatcher = dispatcher;
@@ -37,16 +42,19 @@ public class ShardRecovery {
         var key = shard.key();
         if (retryable && shard.attempt() < shard.maxAttempts()) {
             shards.redispatch(key, shard.attempt(), reason, Instant.now().plus(settings.dispatchLease()))
-                .ifPresent(next -> {
-                    dispatcher.send(job, job.parsedPlan(), next);
-                    timeline.append(job.id(), "io.shardflow.shard.retried", "shard " + key.shardIndex() + " attempt "
-                        + shard.attempt() + " ended (" + reason + "); attempt " + next.attempt() + " dispatched");
-                });
+                    .ifPresent(next -> {
+                        dispatcher.send(job, job.parsedPlan(), next);
+                        timeline.append(
+                                job.id(),
+                                "io.shardflow.shard.retried",
+                                "shard " + key.shardIndex() + " attempt " + shard.attempt() + " ended (" + reason
+                                        + "); attempt " + next.attempt() + " dispatched");
+                    });
             return;
         }
         if (shards.fail(key, shard.attempt(), reason)) {
-            String error = "shard " + key.shardIndex() + " (rows " + shard.rowStart() + ".." + shard.rowEnd() + ") failed"
-                + (retryable ? " after " + shard.attempt() + " attempts" : "") + ": " + reason;
+            String error = "shard " + key.shardIndex() + " (rows " + shard.rowStart() + ".." + shard.rowEnd()
+                    + ") failed" + (retryable ? " after " + shard.attempt() + " attempts" : "") + ": " + reason;
             failJob(job, error);
         }
     }

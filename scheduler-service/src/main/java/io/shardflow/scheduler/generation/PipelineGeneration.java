@@ -8,6 +8,7 @@ import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.planning.Plan;
+import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -22,7 +23,6 @@ import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
-import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -52,9 +52,16 @@ public class PipelineGeneration {
     private final JobEventPublisher events;
     private final Map<java.util.UUID, List<byte[]>> prompts = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public PipelineGeneration(JobRepository jobs, ShardRepository shards, PartialStore partials, ActivationStore activations,
-                              ResultStore results, ModelRepository models, DatasetRepository datasets,
-                              Dispatcher dispatcher, JobEventPublisher events) {
+    public PipelineGeneration(
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            ActivationStore activations,
+            ResultStore results,
+            ModelRepository models,
+            DatasetRepository datasets,
+            Dispatcher dispatcher,
+            JobEventPublisher events) {
         this.jobs = jobs;
         this.shards = shards;
         this.partials = partials;
@@ -87,11 +94,17 @@ public class PipelineGeneration {
         if (key.stage() < stages - 1) {
             activations.put(job.id(), key.step(), key.stage(), 0, output.getFirst());
             partials.deleteGroup(job.id(), key.step(), key.stage(), 0, 1);
-            dispatch(job, plan, key.step(), key.stage() + 1, shards.find(key).orElseThrow().rowEnd());
+            dispatch(
+                    job,
+                    plan,
+                    key.step(),
+                    key.stage() + 1,
+                    shards.find(key).orElseThrow().rowEnd());
             return;
         }
         var prompts = prompts(job);
-        var state = TensorCodec.decodeBundle(activations.get(job.id(), key.step(), STATE_STAGE, 0).orElseThrow());
+        var state = TensorCodec.decodeBundle(
+                activations.get(job.id(), key.step(), STATE_STAGE, 0).orElseThrow());
         var completions = completions(job, prompts, state);
         var last = TensorCodec.decodeBundle(output.getFirst());
         var logits = last.get(StageTensors.LOGITS);
@@ -99,7 +112,8 @@ public class PipelineGeneration {
         var generation = job.spec().generation();
         for (int b = 0; b < rows.length; b++) {
             var completion = completions.get(rows[b]);
-            float[] row = java.util.Arrays.copyOfRange(logits.data(), b * logits.shape()[1], (b + 1) * logits.shape()[1]);
+            float[] row =
+                    java.util.Arrays.copyOfRange(logits.data(), b * logits.shape()[1], (b + 1) * logits.shape()[1]);
             completion.add(TokenSampler.next(row, generation, rows[b], completion.tokens()));
         }
         partials.deleteGroup(job.id(), key.step(), key.stage(), 0, 1);
@@ -131,7 +145,10 @@ public class PipelineGeneration {
         if (!jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             return;
         }
-        results.put(job.id(), GenerationResult.of(completions.stream().map(Completion::text).toList()).encode());
+        results.put(
+                job.id(),
+                GenerationResult.of(completions.stream().map(Completion::text).toList())
+                        .encode());
         activations.deleteAll(job.id());
         prompts.remove(job.id());
         int done = shards.countDone(job.id());
@@ -139,27 +156,45 @@ public class PipelineGeneration {
         jobs.recordPlan(job.id(), new String(MessageCodec.encode(plan), StandardCharsets.UTF_8), done);
         jobs.recordProgress(job.id(), done);
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
-        events.publish(jobs.find(job.id()).orElseThrow(), "generated " + completions.size() + " completions in " + steps
-            + " token steps through " + plan.model().modelShards() + " pipeline stages");
+        events.publish(
+                jobs.find(job.id()).orElseThrow(),
+                "generated " + completions.size() + " completions in " + steps + " token steps through "
+                        + plan.model().modelShards() + " pipeline stages");
     }
 
     private void dispatch(JobRow job, Plan plan, int step, int stage, long prompts) {
-        dispatcher.startShards(job, plan, List.of(new ShardRow(new ShardKey(job.id(), step, stage, 0), null, 0, prompts,
-            1, job.spec().maxAttempts(), null, null, null)));
+        dispatcher.startShards(
+                job,
+                plan,
+                List.of(new ShardRow(
+                        new ShardKey(job.id(), step, stage, 0),
+                        null,
+                        0,
+                        prompts,
+                        1,
+                        job.spec().maxAttempts(),
+                        null,
+                        null,
+                        null)));
     }
 
     /** A job's prompts, read once per job while it generates (a prompt dataset is read whole). */
     private List<byte[]> prompts(JobRow job) {
         return prompts.computeIfAbsent(job.id(), id -> {
             var spec = job.spec();
-            var dataset = spec.dataset() == null ? null : datasets.find(spec.dataset().id()).orElseThrow();
-            return Prompts.of(spec, datasets, dataset).stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
+            var dataset = spec.dataset() == null
+                    ? null
+                    : datasets.find(spec.dataset().id()).orElseThrow();
+            return Prompts.of(spec, datasets, dataset).stream()
+                    .map(p -> p.getBytes(StandardCharsets.UTF_8))
+                    .toList();
         });
     }
 
     /** Every prompt's completion, replayed from the bytes a state holds (stop strings and limits apply again). */
     private List<Completion> completions(JobRow job, List<byte[]> prompts, Map<String, Tensor> state) {
-        var architecture = (GptArchitecture) models.find(job.spec().model().id()).orElseThrow().architecture();
+        var architecture = (GptArchitecture)
+                models.find(job.spec().model().id()).orElseThrow().architecture();
         var completions = new ArrayList<Completion>();
         for (int i = 0; i < prompts.size(); i++) {
             var completion = new Completion(prompts.get(i), job.spec().generation(), architecture.context());
@@ -198,7 +233,8 @@ public class PipelineGeneration {
             }
         }
         bundle.put("done", Tensor.vector(done));
-        bundle.putAll(StageTensors.tokens(sequences, rows.stream().mapToInt(Integer::intValue).toArray()));
+        bundle.putAll(StageTensors.tokens(
+                sequences, rows.stream().mapToInt(Integer::intValue).toArray()));
         return TensorCodec.encodeBundle(bundle);
     }
 }

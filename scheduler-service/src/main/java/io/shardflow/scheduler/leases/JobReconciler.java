@@ -24,8 +24,12 @@ public class JobReconciler {
     private final SchedulerSettings settings;
     private final TransactionTemplate tx;
 
-    public JobReconciler(JobRepository jobs, JobPlanner planner, Aggregator aggregator, SchedulerSettings settings,
-                         TransactionTemplate tx) {
+    public JobReconciler(
+            JobRepository jobs,
+            JobPlanner planner,
+            Aggregator aggregator,
+            SchedulerSettings settings,
+            TransactionTemplate tx) {
         this.jobs = jobs;
         this.planner = planner;
         this.aggregator = aggregator;

@@ -36,12 +36,13 @@ public class LeaseSweeper {
                 for (var shard : shards.lockExpired(Instant.now(), BATCH)) {
                     var job = jobs.find(shard.key().jobId()).orElseThrow();
                     if (job.status().isTerminal()) {
-                        shards.abandonUnfinished(job.id(), "job " + job.status().name().toLowerCase());
+                        shards.abandonUnfinished(
+                                job.id(), "job " + job.status().name().toLowerCase());
                         continue;
                     }
                     String reason = shard.workerId() == null
-                        ? "no worker started it before its lease expired"
-                        : "worker " + shard.workerId() + " stopped heartbeating";
+                            ? "no worker started it before its lease expired"
+                            : "worker " + shard.workerId() + " stopped heartbeating";
                     recovery.attemptEnded(job, shard, reason, true);
                 }
             });

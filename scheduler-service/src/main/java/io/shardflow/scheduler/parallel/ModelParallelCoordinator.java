@@ -1,7 +1,7 @@
 package io.shardflow.scheduler.parallel;
 
-import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.ParallelPlanner;
@@ -42,9 +42,15 @@ public class ModelParallelCoordinator {
     private final Dispatcher dispatcher;
     private final JobEventPublisher events;
 
-    public ModelParallelCoordinator(JobRepository jobs, ShardRepository shards, PartialStore partials,
-                                    ActivationStore activations, ResultStore results, ModelRepository models,
-                                    Dispatcher dispatcher, JobEventPublisher events) {
+    public ModelParallelCoordinator(
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            ActivationStore activations,
+            ResultStore results,
+            ModelRepository models,
+            Dispatcher dispatcher,
+            JobEventPublisher events) {
         this.jobs = jobs;
         this.shards = shards;
         this.partials = partials;
@@ -58,7 +64,9 @@ public class ModelParallelCoordinator {
     /** Tasks a plan runs in all: the job's shard total. */
     public static int totalShards(Plan plan, ModelSplit split) {
         if (plan.model().strategy() == Strategy.TENSOR) {
-            return plan.dataShards() * plan.model().modelShards() * split.rounds().size();
+            return plan.dataShards()
+                    * plan.model().modelShards()
+                    * split.rounds().size();
         }
         int micro = 0;
         for (var range : plan.shards()) {
@@ -148,7 +156,9 @@ public class ModelParallelCoordinator {
         int last = split.rounds().size() - 1;
         boolean tensor = plan.model().strategy() == Strategy.TENSOR;
         var finals = tensor ? activations.ofStage(job.id(), 0, last) : activations.ofStage(job.id(), last, -1);
-        int expected = tensor ? plan.shards().size() : totalShards(plan, split) / split.rounds().size();
+        int expected = tensor
+                ? plan.shards().size()
+                : totalShards(plan, split) / split.rounds().size();
         if (finals.size() < expected || !jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             return;
         }
@@ -161,10 +171,10 @@ public class ModelParallelCoordinator {
         // every shard is DONE by now; an earlier count may have raced a shard that finished meanwhile
         jobs.recordProgress(job.id(), shards.countDone(job.id()));
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
-        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + parts.size() + " outputs of " + split.rounds().size()
-            + " model-parallel rounds");
+        events.publish(
+                jobs.find(job.id()).orElseThrow(),
+                "merged " + parts.size() + " outputs of " + split.rounds().size() + " model-parallel rounds");
     }
-
 
     private static ShardRow row(JobRow job, ShardKey key, RowRange range) {
         return new ShardRow(key, null, range.start(), range.end(), 1, job.spec().maxAttempts(), null, null, null);

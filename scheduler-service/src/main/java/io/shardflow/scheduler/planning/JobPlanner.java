@@ -7,21 +7,21 @@ import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.models.DenseArchitecture;
-import io.shardflow.db.jobs.Prompts;
-import io.shardflow.scheduler.generation.PipelineGeneration;
-import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.ParallelPlanner;
+import io.shardflow.core.planning.Plan;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobInputCheck;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.jobs.Prompts;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.dispatch.Dispatcher;
+import io.shardflow.scheduler.generation.PipelineGeneration;
 import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
 import io.shardflow.scheduler.training.TrainingCoordinator;
 import io.shardflow.scheduler.training.TrainingPreparation;
@@ -55,11 +55,19 @@ public class JobPlanner {
     private final PipelineGeneration generation;
     private final TransactionTemplate tx;
 
-    public JobPlanner(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
-                      WorkerRegistry workers, Dispatcher dispatcher, JobEventPublisher events,
-                      SchedulerSettings settings, TrainingPreparation preparation,
-                      ModelParallelCoordinator modelParallel, TrainingCoordinator training,
-                      PipelineGeneration generation, TransactionTemplate tx) {
+    public JobPlanner(
+            JobRepository jobs,
+            ModelRepository models,
+            DatasetRepository datasets,
+            WorkerRegistry workers,
+            Dispatcher dispatcher,
+            JobEventPublisher events,
+            SchedulerSettings settings,
+            TrainingPreparation preparation,
+            ModelParallelCoordinator modelParallel,
+            TrainingCoordinator training,
+            PipelineGeneration generation,
+            TransactionTemplate tx) {
         this.generation = generation;
         this.jobs = jobs;
         this.training = training;
@@ -74,8 +82,11 @@ public class JobPlanner {
         this.tx = tx;
     }
 
-    @KafkaListener(id = LISTENER_ID, topics = Topics.JOBS, groupId = "shardflow-scheduler",
-        concurrency = "${shardflow.scheduler.listener-concurrency:2}")
+    @KafkaListener(
+            id = LISTENER_ID,
+            topics = Topics.JOBS,
+            groupId = "shardflow-scheduler",
+            concurrency = "${shardflow.scheduler.listener-concurrency:2}")
     public void onJobSubmitted(ConsumerRecord<String, byte[]> record) {
         plan(MessageCodec.decode(record.value(), JobSubmitted.class).jobId());
     }
@@ -120,23 +131,29 @@ public class JobPlanner {
         if (plan.generation()) {
             return plan.model().modelShards() * job.spec().generation().maxTokens();
         }
-        var architecture = (DenseArchitecture) models.find(job.spec().model().id()).orElseThrow().architecture();
+        var architecture = (DenseArchitecture)
+                models.find(job.spec().model().id()).orElseThrow().architecture();
         return ModelParallelCoordinator.totalShards(plan, ParallelPlanner.split(plan, architecture));
     }
 
     private Plan planOf(JobRow job) {
         var spec = job.spec();
-        DatasetRow dataset = spec.dataset() == null ? null : datasets.find(spec.dataset().id())
-            .filter(d -> d.tenant().equals(job.tenant()))
-            .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
+        DatasetRow dataset = spec.dataset() == null
+                ? null
+                : datasets.find(spec.dataset().id())
+                        .filter(d -> d.tenant().equals(job.tenant()))
+                        .orElseThrow(() -> new InvalidSpecException(
+                                "dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
         if (spec.type() == JobType.TRAINING) {
             var target = preparation.target(spec, job.tenant());
             JobInputCheck.check(spec, target.architecture(), target.name(), dataset);
             var data = ParallelPlanner.trainingData(spec.parallelism(), dataset.rows(), fleet());
             return data.withTraining(preparation.prepare(job.id(), spec, target, dataset));
         }
-        ModelRow model = models.find(spec.model().id()).filter(m -> m.tenant().equals(job.tenant()))
-            .orElseThrow(() -> new InvalidSpecException("model.id", "model " + spec.model().id() + " does not exist"));
+        ModelRow model = models.find(spec.model().id())
+                .filter(m -> m.tenant().equals(job.tenant()))
+                .orElseThrow(() -> new InvalidSpecException(
+                        "model.id", "model " + spec.model().id() + " does not exist"));
         String name = "'" + model.name() + "'";
         JobInputCheck.check(spec, model.architecture(), name, dataset);
         long rows = Prompts.inferenceRows(spec, model.architecture(), name, datasets, dataset);
@@ -147,19 +164,20 @@ public class JobPlanner {
         return workers.fleet(settings.workerFreshness(), settings.fallbackShards());
     }
 
-
     private static String describe(Plan plan) {
         String split = "planned " + plan.dataShards() + " data shards over " + plan.rows()
-            + (plan.generation() ? " prompts" : " rows");
+                + (plan.generation() ? " prompts" : " rows");
         if (plan.splitsModel()) {
             split += " × " + plan.model().modelShards() + " " + plan.model().strategy() + " model shards"
-                + (plan.model().microBatches() > 1 ? " in " + plan.model().microBatches() + " micro-batches" : "");
+                    + (plan.model().microBatches() > 1 ? " in " + plan.model().microBatches() + " micro-batches" : "");
         }
         if (plan.model() != null && plan.model().reason() != null) {
             split += " (AUTO: " + plan.model().reason() + ")";
         }
         var training = plan.training();
-        return training == null ? split : split + "; " + training.totalSteps() + " steps, " + training.epochs()
-            + " epochs, synchronising every " + training.syncEvery() + " step(s)";
+        return training == null
+                ? split
+                : split + "; " + training.totalSteps() + " steps, " + training.epochs()
+                        + " epochs, synchronising every " + training.syncEvery() + " step(s)";
     }
 }

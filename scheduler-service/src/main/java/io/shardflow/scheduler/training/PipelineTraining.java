@@ -1,7 +1,7 @@
 package io.shardflow.scheduler.training;
 
-import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Plan;
@@ -39,8 +39,13 @@ final class PipelineTraining {
     private final Dispatcher dispatcher;
     private final Map<UUID, TrainingSchedule> schedules = new ConcurrentHashMap<>();
 
-    PipelineTraining(TrainingCoordinator coordinator, JobRepository jobs, ShardRepository shards, PartialStore partials,
-                     ActivationStore activations, Dispatcher dispatcher) {
+    PipelineTraining(
+            TrainingCoordinator coordinator,
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            ActivationStore activations,
+            Dispatcher dispatcher) {
         this.coordinator = coordinator;
         this.jobs = jobs;
         this.shards = shards;
@@ -66,7 +71,8 @@ final class PipelineTraining {
         int stage = key.stage();
         int b = key.shardIndex();
         if (stage == training.evaluateStage()) {
-            if (shards.countDone(job.id(), step, stage, 0, 1) == 1 && jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
+            if (shards.countDone(job.id(), step, stage, 0, 1) == 1
+                    && jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
                 coordinator.roundCompleted(job, step, stage);
             }
             return;
@@ -120,8 +126,15 @@ final class PipelineTraining {
         long samples = 0;
         double lossSum = 0;
         for (int s = 0; s < k; s++) {
-            int first = split.rounds().get(s).partitions().getFirst().slices().getFirst().layer();
-            int tensors = 2 * split.rounds().get(s).partitions().getFirst().slices().size();
+            int first = split.rounds()
+                    .get(s)
+                    .partitions()
+                    .getFirst()
+                    .slices()
+                    .getFirst()
+                    .layer();
+            int tensors =
+                    2 * split.rounds().get(s).partitions().getFirst().slices().size();
             for (byte[] bytes : partials.readGroup(job.id(), step, backwardKey(k, s), 0, micro)) {
                 var partial = TrainingPartial.decode(bytes);
                 for (int i = 0; i < tensors; i++) {
@@ -150,17 +163,20 @@ final class PipelineTraining {
 
     private int microBatches(JobRow job, Plan plan, int step) {
         var spec = job.spec().training();
-        var schedule = schedules.computeIfAbsent(job.id(),
-            id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
-        return DataPlanner.split(schedule.batch(step).length, plan.training().microBatches()).size();
+        var schedule = schedules.computeIfAbsent(
+                job.id(),
+                id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
+        return DataPlanner.split(schedule.batch(step).length, plan.training().microBatches())
+                .size();
     }
 
     private static int inputWidth(Plan plan, int stage) {
-        var split = ModelSplit.pipeline((DenseArchitecture) plan.training().architecture(), plan.training().stages());
+        var split = ModelSplit.pipeline(
+                (DenseArchitecture) plan.training().architecture(),
+                plan.training().stages());
         var first = split.rounds().get(stage).partitions().getFirst().slices().getFirst();
         return first.colEnd() - first.colStart();
     }
-
 
     private static ShardRow row(JobRow job, Plan plan, ShardKey key) {
         var range = plan.shards().getFirst();

@@ -50,10 +50,18 @@ public class TrainingCoordinator {
     private final Map<UUID, TrainingState> states = new ConcurrentHashMap<>();
     private final PipelineTraining pipeline;
 
-    public TrainingCoordinator(JobRepository jobs, ShardRepository shards, PartialStore partials,
-                               ActivationStore activations, TrainingStore store, MetricsStore metrics,
-                               ModelRepository models, Dispatcher dispatcher, ShardRecovery recovery,
-                               JobEventPublisher events, JobEventLog timeline) {
+    public TrainingCoordinator(
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            ActivationStore activations,
+            TrainingStore store,
+            MetricsStore metrics,
+            ModelRepository models,
+            Dispatcher dispatcher,
+            ShardRecovery recovery,
+            JobEventPublisher events,
+            JobEventLog timeline) {
         this.jobs = jobs;
         this.partials = partials;
         this.store = store;
@@ -72,8 +80,7 @@ public class TrainingCoordinator {
         var training = plan.training();
         // a compute round starts from version `step`; an evaluation round checks the version its round produced
         boolean evaluation = stage == training.evaluateStage();
-        var state = current(job, plan, evaluation ? training.roundEnd(step) : step, step,
-            !evaluation);
+        var state = current(job, plan, evaluation ? training.roundEnd(step) : step, step, !evaluation);
         if (state == null) {
             return;
         }
@@ -107,13 +114,16 @@ public class TrainingCoordinator {
             return state;
         }
         var checkpoint = store.latestCheckpoint(job.id())
-            .orElseThrow(() -> new IllegalStateException("training job " + job.id() + " has no checkpoint"));
+                .orElseThrow(() -> new IllegalStateException("training job " + job.id() + " has no checkpoint"));
         if (computeRound && checkpoint.step() == roundStart) {
             // the round was computed from the checkpoint's parameters: carry on from there
             return restore(job, checkpoint);
         }
-        resume(job, plan, checkpoint, state == null ? "this scheduler holds no state for the job"
-            : "its state is at step " + state.version);
+        resume(
+                job,
+                plan,
+                checkpoint,
+                state == null ? "this scheduler holds no state for the job" : "its state is at step " + state.version);
         return null;
     }
 
@@ -123,9 +133,11 @@ public class TrainingCoordinator {
         int end = training.roundEnd(step);
         String broken = firstNotFinite(state);
         if (!Double.isFinite(loss) || broken != null) {
-            recovery.failJob(job, "training diverged at step " + end + ": the loss is " + loss
-                + (broken == null ? "" : " and " + broken + " is not finite")
-                + "; try a smaller learning rate or standardised features");
+            recovery.failJob(
+                    job,
+                    "training diverged at step " + end + ": the loss is " + loss
+                            + (broken == null ? "" : " and " + broken + " is not finite")
+                            + "; try a smaller learning rate or standardised features");
             states.remove(job.id());
             return;
         }
@@ -158,7 +170,8 @@ public class TrainingCoordinator {
 
     private TrainingState restore(JobRow job, TrainingStore.Checkpoint checkpoint) {
         var named = TensorCodec.decodeBundle(checkpoint.parameters());
-        var optimizer = ParameterOptimizer.restore(job.spec().training(), TensorCodec.decodeBundle(checkpoint.optimizer()));
+        var optimizer =
+                ParameterOptimizer.restore(job.spec().training(), TensorCodec.decodeBundle(checkpoint.optimizer()));
         var state = new TrainingState(named, ModelParameters.flat(named), optimizer, checkpoint.step());
         states.put(job.id(), state);
         return state;
@@ -170,7 +183,8 @@ public class TrainingCoordinator {
         store.putParameters(job.id(), checkpoint.step(), checkpoint.parameters());
         restore(job, checkpoint);
         log.info("training job {} resumes from the checkpoint at step {} ({})", job.id(), checkpoint.step(), why);
-        timeline.append(job.id(), "io.shardflow.job.resumed", "resumed from the checkpoint at step " + checkpoint.step());
+        timeline.append(
+                job.id(), "io.shardflow.job.resumed", "resumed from the checkpoint at step " + checkpoint.step());
         jobs.recordTraining(job.id(), TrainingProgress.json(plan.training(), checkpoint.step()), null);
         store.rewindActivations(job.id(), checkpoint.step());
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
@@ -191,28 +205,37 @@ public class TrainingCoordinator {
     private void finish(JobRow job, TrainingPlan training, TrainingState state) {
         var spec = job.spec();
         var modelId = UUID.randomUUID();
-        String name = spec.training().resultName() != null ? spec.training().resultName()
-            : spec.model().name() != null ? spec.model().name() : "trained by job " + job.id();
+        String name = spec.training().resultName() != null
+                ? spec.training().resultName()
+                : spec.model().name() != null ? spec.model().name() : "trained by job " + job.id();
         String metricsJson = TrainingProgress.metrics(state.lastLoss, state.validationLoss, state.validationAccuracy);
         String preprocessing = training.scaling() == null ? null : new Preprocessing(training.scaling()).toJson();
-        models.create(modelId, job.tenant(), name, training.architecture(), ModelParameters.unflat(state.shapes, state.params),
-            new ModelRepository.Lineage(job.id(), spec.dataset().id(), metricsJson, preprocessing));
+        models.create(
+                modelId,
+                job.tenant(),
+                name,
+                training.architecture(),
+                ModelParameters.unflat(state.shapes, state.params),
+                new ModelRepository.Lineage(job.id(), spec.dataset().id(), metricsJson, preprocessing));
         jobs.recordResultModel(job.id(), modelId);
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
         store.dropParametersBefore(job.id(), Integer.MAX_VALUE);
         states.remove(job.id());
-        events.publish(jobs.find(job.id()).orElseThrow(), "trained model " + modelId + " after " + state.version + " steps");
+        events.publish(
+                jobs.find(job.id()).orElseThrow(), "trained model " + modelId + " after " + state.version + " steps");
     }
 
-    private void recordValidation(JobRow job, TrainingPlan training, TrainingState state, int step, List<TrainingPartial> parts) {
+    private void recordValidation(
+            JobRow job, TrainingPlan training, TrainingState state, int step, List<TrainingPartial> parts) {
         long samples = parts.stream().mapToLong(TrainingPartial::samples).sum();
         if (samples == 0) {
             return;
         }
         double loss = parts.stream().mapToDouble(p -> p.loss() * p.samples()).sum() / samples;
         Double accuracy = training.architecture() instanceof io.shardflow.core.models.DenseArchitecture dense
-            && dense.task() == io.shardflow.core.models.Task.CLASSIFICATION
-            ? parts.stream().mapToLong(TrainingPartial::correct).sum() / (double) samples : null;
+                        && dense.task() == io.shardflow.core.models.Task.CLASSIFICATION
+                ? parts.stream().mapToLong(TrainingPartial::correct).sum() / (double) samples
+                : null;
         int last = training.roundEnd(step) - 1;
         metrics.recordValidation(job.id(), last, training.epochOf(last), loss, accuracy);
         state.validationLoss = loss;
@@ -220,8 +243,10 @@ public class TrainingCoordinator {
     }
 
     private void recordProgress(JobRow job, TrainingPlan training, TrainingState state) {
-        jobs.recordTraining(job.id(), TrainingProgress.json(training, state.version),
-            TrainingProgress.metrics(state.lastLoss, state.validationLoss, state.validationAccuracy));
+        jobs.recordTraining(
+                job.id(),
+                TrainingProgress.json(training, state.version),
+                TrainingProgress.metrics(state.lastLoss, state.validationLoss, state.validationAccuracy));
     }
 
     /** A pipeline task finished (stage, micro-batch) for a pipelined training job. */

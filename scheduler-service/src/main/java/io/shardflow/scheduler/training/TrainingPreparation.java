@@ -6,11 +6,11 @@ import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.tensors.Tensor;
-import io.shardflow.core.training.TextSchedule;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.FeatureScaling;
 import io.shardflow.core.training.ParameterInit;
 import io.shardflow.core.training.ParameterOptimizer;
+import io.shardflow.core.training.TextSchedule;
 import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.core.training.TrainingSchedule;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -32,8 +32,8 @@ public class TrainingPreparation {
     private final TrainingStore store;
     private final SchedulerSettings settings;
 
-    public TrainingPreparation(ModelRepository models, DatasetRepository datasets, TrainingStore store,
-                               SchedulerSettings settings) {
+    public TrainingPreparation(
+            ModelRepository models, DatasetRepository datasets, TrainingStore store, SchedulerSettings settings) {
         this.models = models;
         this.datasets = datasets;
         this.store = store;
@@ -41,61 +41,92 @@ public class TrainingPreparation {
     }
 
     /** The architecture the job trains, with the name that identifies it in error messages. */
-    public record Target(ModelArchitecture architecture, String name, UUID initialModelId) {
-    }
+    public record Target(ModelArchitecture architecture, String name, UUID initialModelId) {}
 
     public Target target(JobSpec spec, String tenant) {
         var ref = spec.model();
         if (ref.architecture() != null) {
             return new Target(ref.architecture(), "(new " + kind(ref.architecture()) + ")", null);
         }
-        var model = models.find(ref.id()).filter(m -> m.tenant().equals(tenant))
-            .orElseThrow(() -> new InvalidSpecException("model.id", "model " + ref.id() + " does not exist"));
+        var model = models.find(ref.id())
+                .filter(m -> m.tenant().equals(tenant))
+                .orElseThrow(() -> new InvalidSpecException("model.id", "model " + ref.id() + " does not exist"));
         return new Target(model.architecture(), "'" + model.name() + "'", model.id());
     }
 
     public TrainingPlan prepare(UUID jobId, JobSpec spec, Target target, DatasetRow dataset) {
         var training = spec.training();
-        int checkpointEvery = training.checkpointEvery() != null ? training.checkpointEvery() : settings.checkpointEvery();
+        int checkpointEvery =
+                training.checkpointEvery() != null ? training.checkpointEvery() : settings.checkpointEvery();
         if (target.architecture() instanceof GptArchitecture gpt) {
-            var text = new TextSchedule(dataset.rows(), training.validationSplit(), training.seed(), training.batchSize(),
-                gpt.context());
+            var text = new TextSchedule(
+                    dataset.rows(), training.validationSplit(), training.seed(), training.batchSize(), gpt.context());
             int perEpoch = text.stepsPerEpoch();
             int total = training.steps() != null ? training.steps() : Math.multiplyExact(perEpoch, training.epochs());
             storeInitial(jobId, training, target);
-            return new TrainingPlan(gpt, total, perEpoch, (total + perEpoch - 1) / perEpoch, training.syncEvery(),
-                (int) Math.min(Integer.MAX_VALUE, text.trainingBytes()), text.validationWindows().length, null,
-                target.initialModelId(), checkpointEvery, 1, 1);
+            return new TrainingPlan(
+                    gpt,
+                    total,
+                    perEpoch,
+                    (total + perEpoch - 1) / perEpoch,
+                    training.syncEvery(),
+                    (int) Math.min(Integer.MAX_VALUE, text.trainingBytes()),
+                    text.validationWindows().length,
+                    null,
+                    target.initialModelId(),
+                    checkpointEvery,
+                    1,
+                    1);
         }
         var dense = (DenseArchitecture) target.architecture();
-        var schedule = new TrainingSchedule(dataset.rows(), training.validationSplit(), training.seed(), training.batchSize());
-        InvalidSpecException.require(schedule.trainingRows() > 0, "training.validationSplit",
-            "leaves no training rows in a dataset of " + dataset.rows() + " rows");
+        var schedule =
+                new TrainingSchedule(dataset.rows(), training.validationSplit(), training.seed(), training.batchSize());
+        InvalidSpecException.require(
+                schedule.trainingRows() > 0,
+                "training.validationSplit",
+                "leaves no training rows in a dataset of " + dataset.rows() + " rows");
         int total = training.totalSteps(schedule.trainingRows());
         int perEpoch = schedule.stepsPerEpoch();
-        FeatureScaling scaling = training.standardize() ? scaling(dataset, spec.dataset().features(), schedule) : null;
+        FeatureScaling scaling =
+                training.standardize() ? scaling(dataset, spec.dataset().features(), schedule) : null;
         storeInitial(jobId, training, target);
         var parallelism = spec.parallelism();
         boolean pipeline = parallelism.strategy() == io.shardflow.core.planning.Strategy.PIPELINE;
         int stages = pipeline ? parallelism.modelShards() : 1;
         if (stages > dense.layerCount()) {
-            throw new InvalidSpecException("parallelism.modelShards", "a model of " + dense.layerCount()
-                + " layers makes at most " + dense.layerCount() + " stages, not " + stages);
+            throw new InvalidSpecException(
+                    "parallelism.modelShards",
+                    "a model of " + dense.layerCount() + " layers makes at most " + dense.layerCount() + " stages, not "
+                            + stages);
         }
         int micro = pipeline && parallelism.microBatches() != null ? parallelism.microBatches() : 1;
-        return new TrainingPlan(target.architecture(), total, perEpoch, (total + perEpoch - 1) / perEpoch,
-            training.syncEvery(), schedule.trainingRows(), schedule.validationRows().length, scaling,
-            target.initialModelId(), checkpointEvery, stages, micro);
+        return new TrainingPlan(
+                target.architecture(),
+                total,
+                perEpoch,
+                (total + perEpoch - 1) / perEpoch,
+                training.syncEvery(),
+                schedule.trainingRows(),
+                schedule.validationRows().length,
+                scaling,
+                target.initialModelId(),
+                checkpointEvery,
+                stages,
+                micro);
     }
 
     /** Version 0 and checkpoint 0: the fine-tuned model's parameters, or seeded new ones. */
     private void storeInitial(UUID jobId, io.shardflow.core.training.TrainingSpec training, Target target) {
         Map<String, Tensor> initial = target.initialModelId() != null
-            ? models.loadNamed(models.find(target.initialModelId()).orElseThrow())
-            : ParameterInit.initial(target.architecture(), training.seed());
+                ? models.loadNamed(models.find(target.initialModelId()).orElseThrow())
+                : ParameterInit.initial(target.architecture(), training.seed());
         byte[] parameters = TensorCodec.encodeBundle(initial);
         store.putParameters(jobId, 0, parameters);
-        store.checkpoint(jobId, 0, parameters, TensorCodec.encodeBundle(ParameterOptimizer.create(training).state()));
+        store.checkpoint(
+                jobId,
+                0,
+                parameters,
+                TensorCodec.encodeBundle(ParameterOptimizer.create(training).state()));
     }
 
     /** Mean and standard deviation of each feature over the training rows, read a window at a time. */

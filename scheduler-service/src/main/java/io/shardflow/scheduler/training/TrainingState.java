@@ -11,6 +11,7 @@ import java.util.Map;
 final class TrainingState {
     /** The parameters' names and shapes; {@code params} holds their values in this order. */
     final Map<String, Tensor> shapes;
+
     float[][] params;
     final ParameterOptimizer optimizer;
     int version;

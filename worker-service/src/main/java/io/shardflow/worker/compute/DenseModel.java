@@ -7,8 +7,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.shardflow.core.models.Activation;
-import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.DenseArchitecture;
+import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,8 +55,12 @@ public final class DenseModel implements AutoCloseable {
 
     /** A whole model: every layer with its bias. */
     public DenseModel(Engine engine, Device device, DenseArchitecture architecture, List<DenseLayer> layers) {
-        this(engine, device, architecture.hiddenActivation(),
-            layers.stream().map(l -> new Layer(l.weight(), l.bias())).toList(), false);
+        this(
+                engine,
+                device,
+                architecture.hiddenActivation(),
+                layers.stream().map(l -> new Layer(l.weight(), l.bias())).toList(),
+                false);
     }
 
     /** Runs {@code rows} inputs (row-major {@code [rows][inputs]}) through the layers; returns {@code [rows][outputs]}. */
@@ -73,7 +77,8 @@ public final class DenseModel implements AutoCloseable {
                 }
                 for (int i = 0; i < arrays.size(); i++) {
                     var layer = arrays.get(i);
-                    a = (layer[1] == null ? Linear.linear(a, layer[0]) : Linear.linear(a, layer[0], layer[1])).singletonOrThrow();
+                    a = (layer[1] == null ? Linear.linear(a, layer[0]) : Linear.linear(a, layer[0], layer[1]))
+                            .singletonOrThrow();
                     if (i + 1 < arrays.size()) {
                         a = activate(a);
                     }

@@ -26,20 +26,21 @@ public final class DenseTraining {
     }
 
     /** {@code grads} is null for an evaluation; {@code loss} is the mean over the batch. */
-    public record Result(float[][] grads, double loss, int correct, int samples) {
-    }
+    public record Result(float[][] grads, double loss, int correct, int samples) {}
 
     /** A pipeline stage's gradients, and the gradient of its input (null for the first stage). */
-    public record StageResult(float[][] grads, float[] inputGrad, double loss, int correct, int samples) {
-    }
+    public record StageResult(float[][] grads, float[] inputGrad, double loss, int correct, int samples) {}
 
     /** A stage's layers {@code first..} forward, without gradients: its output for the next stage. */
-    public float[] forwardStage(DenseArchitecture architecture, int first, float[][] params, float[] x, int n,
-                                boolean activateInput) {
+    public float[] forwardStage(
+            DenseArchitecture architecture, int first, float[][] params, float[] x, int n, boolean activateInput) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
             var input = manager.create(x, new Shape(n, architecture.widths().get(first)));
-            return forward(architecture, stageArrays(manager, architecture, first, params), activateInput ? activate(architecture, input) : input)
-                .toFloatArray();
+            return forward(
+                            architecture,
+                            stageArrays(manager, architecture, first, params),
+                            activateInput ? activate(architecture, input) : input)
+                    .toFloatArray();
         }
     }
 
@@ -48,8 +49,17 @@ public final class DenseTraining {
      * share of the global batch's mean loss ({@code batch} rows in all); otherwise {@code upstream}, the gradient of
      * the stage's output.
      */
-    public StageResult backwardStage(DenseArchitecture architecture, int first, float[][] params, float[] x, int n,
-                                     boolean activateInput, float[] labels, int batch, float[] upstream, boolean inputGrad) {
+    public StageResult backwardStage(
+            DenseArchitecture architecture,
+            int first,
+            float[][] params,
+            float[] x,
+            int n,
+            boolean activateInput,
+            float[] labels,
+            int batch,
+            float[] upstream,
+            boolean inputGrad) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
             var arrays = stageArrays(manager, architecture, first, params);
             for (var p : arrays) {
@@ -93,7 +103,8 @@ public final class DenseTraining {
         };
     }
 
-    private static NDArray[] stageArrays(NDManager manager, DenseArchitecture architecture, int first, float[][] params) {
+    private static NDArray[] stageArrays(
+            NDManager manager, DenseArchitecture architecture, int first, float[][] params) {
         var widths = architecture.widths();
         var arrays = new NDArray[params.length];
         for (int i = 0; i < params.length / 2; i++) {
@@ -129,8 +140,10 @@ public final class DenseTraining {
 
     public Result evaluate(DenseArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
-            var logits = forward(architecture, arrays(manager, architecture, params),
-                manager.create(x, new Shape(n, architecture.inputs())));
+            var logits = forward(
+                    architecture,
+                    arrays(manager, architecture, params),
+                    manager.create(x, new Shape(n, architecture.inputs())));
             var loss = loss(architecture, manager, logits, y, n);
             return new Result(null, loss.getFloat(), correct(architecture, manager, logits, y), n);
         }

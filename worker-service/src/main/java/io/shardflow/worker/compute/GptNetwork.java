@@ -83,8 +83,7 @@ public final class GptNetwork implements AutoCloseable {
     }
 
     /** Gradients of the mean loss, one array per parameter in {@link GptArchitecture#parameterShapes()} order. */
-    public record Gradient(float[][] grads, double loss, int windows) {
-    }
+    public record Gradient(float[][] grads, double loss, int windows) {}
 
     /** Loads {@code parameters} (all of the architecture's, or a subset) into a manager of its own. */
     public GptNetwork(Engine engine, Device device, GptArchitecture architecture, Map<String, Tensor> parameters) {
@@ -93,7 +92,8 @@ public final class GptNetwork implements AutoCloseable {
             var shape = shapes.get(name);
             if (shape == null || !Arrays.equals(shape, tensor.shape())) {
                 throw new IllegalArgumentException("parameter " + name + " " + Arrays.toString(tensor.shape())
-                    + " does not fit the architecture: expected " + (shape == null ? "no such parameter" : Arrays.toString(shape)));
+                        + " does not fit the architecture: expected "
+                        + (shape == null ? "no such parameter" : Arrays.toString(shape)));
             }
         });
         this.architecture = architecture;
@@ -154,8 +154,8 @@ public final class GptNetwork implements AutoCloseable {
      */
     public float[] embed(int[][] tokens, int length) {
         if (tokens.length == 0 || length < 1 || length > architecture.context()) {
-            throw new IllegalArgumentException("need 1.. sequences of length 1.." + architecture.context()
-                + ", had " + tokens.length + " of length " + length);
+            throw new IllegalArgumentException("need 1.. sequences of length 1.." + architecture.context() + ", had "
+                    + tokens.length + " of length " + length);
         }
         var padded = new int[tokens.length][];
         for (int b = 0; b < tokens.length; b++) {
@@ -165,7 +165,8 @@ public final class GptNetwork implements AutoCloseable {
             padded[b] = Arrays.copyOf(tokens[b], length);
         }
         try (NDManager scope = manager.newSubManager()) {
-            return embed(weights, byteIndices(scope, padded, 0, length), positions(scope, length)).toFloatArray();
+            return embed(weights, byteIndices(scope, padded, 0, length), positions(scope, length))
+                    .toFloatArray();
         }
     }
 
@@ -175,11 +176,13 @@ public final class GptNetwork implements AutoCloseable {
      */
     public float[] blocks(int fromBlock, int toBlock, float[] hidden, int batch, int length) {
         if (fromBlock < 0 || fromBlock > toBlock || toBlock > architecture.layers()) {
-            throw new IllegalArgumentException("blocks [" + fromBlock + ", " + toBlock + ") outside 0.." + architecture.layers());
+            throw new IllegalArgumentException(
+                    "blocks [" + fromBlock + ", " + toBlock + ") outside 0.." + architecture.layers());
         }
         try (NDManager scope = manager.newSubManager()) {
             NDArray x = hidden(scope, hidden, batch, length);
-            return blocks(weights, fromBlock, toBlock, x, selfAttention(scope, length)).toFloatArray();
+            return blocks(weights, fromBlock, toBlock, x, selfAttention(scope, length))
+                    .toFloatArray();
         }
     }
 
@@ -214,13 +217,19 @@ public final class GptNetwork implements AutoCloseable {
         }
         for (int[] window : windows) {
             if (window.length != context + 1) {
-                throw new IllegalArgumentException("a window holds context + 1 = " + (context + 1) + " bytes, had " + window.length);
+                throw new IllegalArgumentException(
+                        "a window holds context + 1 = " + (context + 1) + " bytes, had " + window.length);
             }
         }
         NDArray x = embed(w, byteIndices(scope, windows, 0, context), positions(scope, context));
         x = blocks(w, 0, architecture.layers(), x, selfAttention(scope, context));
         NDArray targets = byteIndices(scope, windows, 1, context).oneHot(GptArchitecture.VOCABULARY);
-        return logits(w, x).logSoftmax(-1).mul(targets).sum(new int[] {-1}).neg().mean();
+        return logits(w, x)
+                .logSoftmax(-1)
+                .mul(targets)
+                .sum(new int[] {-1})
+                .neg()
+                .mean();
     }
 
     /** {@code [n][length]} indices from {@code sequences[b][from..from+length)}, each a byte value. */
@@ -246,9 +255,12 @@ public final class GptNetwork implements AutoCloseable {
     }
 
     private NDArray hidden(NDManager scope, float[] hidden, int batch, int length) {
-        if (batch < 1 || length < 1 || length > architecture.context() || hidden.length != (long) batch * length * architecture.dModel()) {
-            throw new IllegalArgumentException("hidden holds " + hidden.length + " values, not [" + batch + "][" + length
-                + "][" + architecture.dModel() + "] within context " + architecture.context());
+        if (batch < 1
+                || length < 1
+                || length > architecture.context()
+                || hidden.length != (long) batch * length * architecture.dModel()) {
+            throw new IllegalArgumentException("hidden holds " + hidden.length + " values, not [" + batch + "]["
+                    + length + "][" + architecture.dModel() + "] within context " + architecture.context());
         }
         return scope.create(hidden, new Shape(batch, length, architecture.dModel()));
     }
@@ -263,8 +275,10 @@ public final class GptNetwork implements AutoCloseable {
     }
 
     private static NDArray embed(Weights w, NDArray tokens, NDArray positions) {
-        NDArray tokenEmbeddings = Embedding.embedding(tokens, w.get(TOKENS), SparseFormat.DENSE).singletonOrThrow();
-        return tokenEmbeddings.add(Embedding.embedding(positions, w.get(POSITIONS), SparseFormat.DENSE).singletonOrThrow());
+        NDArray tokenEmbeddings =
+                Embedding.embedding(tokens, w.get(TOKENS), SparseFormat.DENSE).singletonOrThrow();
+        return tokenEmbeddings.add(Embedding.embedding(positions, w.get(POSITIONS), SparseFormat.DENSE)
+                .singletonOrThrow());
     }
 
     private NDArray blocks(Weights w, int from, int to, NDArray x, Attention attention) {
@@ -299,14 +313,16 @@ public final class GptNetwork implements AutoCloseable {
      */
     private NDArray headAttention(NDArray queries, NDArray keys, NDArray values, NDArray mask) {
         NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2))
-            .mul((float) (1 / Math.sqrt(architecture.headSize()))).add(mask);
+                .mul((float) (1 / Math.sqrt(architecture.headSize())))
+                .add(mask);
         return scores.softmax(-1).matMul(values);
     }
 
     /** {@code [B][T][d]} to {@code [B][heads][T][headSize]}. */
     private NDArray heads(NDArray a) {
         Shape s = a.getShape();
-        return a.reshape(s.get(0), s.get(1), architecture.heads(), architecture.headSize()).transpose(0, 2, 1, 3);
+        return a.reshape(s.get(0), s.get(1), architecture.heads(), architecture.headSize())
+                .transpose(0, 2, 1, 3);
     }
 
     /** {@code [B][heads][T][headSize]} to {@code [B][T][d]}. */
@@ -318,11 +334,12 @@ public final class GptNetwork implements AutoCloseable {
     private static NDArray layerNorm(Weights w, String prefix, NDArray x) {
         Shape normalized = new Shape(x.getShape().get(x.getShape().dimension() - 1));
         return LayerNorm.layerNorm(x, normalized, w.get(prefix + ".weight"), w.get(prefix + ".bias"), LAYER_NORM_EPS)
-            .singletonOrThrow();
+                .singletonOrThrow();
     }
 
     private static NDArray linear(Weights w, String prefix, NDArray x) {
-        return Linear.linear(x, w.get(prefix + ".weight"), w.get(prefix + ".bias")).singletonOrThrow();
+        return Linear.linear(x, w.get(prefix + ".weight"), w.get(prefix + ".bias"))
+                .singletonOrThrow();
     }
 
     /** The final LayerNorm and the head tied to the token embedding. */
@@ -391,7 +408,8 @@ public final class GptNetwork implements AutoCloseable {
         public float[][] prefill(int[] slots, byte[][] prompts) {
             int batch = slots.length;
             if (batch == 0 || prompts.length != batch) {
-                throw new IllegalArgumentException("need one prompt per slot, had " + batch + " slots and " + prompts.length + " prompts");
+                throw new IllegalArgumentException(
+                        "need one prompt per slot, had " + batch + " slots and " + prompts.length + " prompts");
             }
             var seen = new boolean[lengths.length];
             int longest = 0;
@@ -403,7 +421,8 @@ public final class GptNetwork implements AutoCloseable {
                 seen[slots[b]] = true;
                 int n = prompts[b].length;
                 if (n < 1 || n > architecture.context()) {
-                    throw new IllegalArgumentException("a prompt holds 1.." + architecture.context() + " bytes, had " + n);
+                    throw new IllegalArgumentException(
+                            "a prompt holds 1.." + architecture.context() + " bytes, had " + n);
                 }
                 longest = Math.max(longest, n);
             }
@@ -414,7 +433,8 @@ public final class GptNetwork implements AutoCloseable {
             var cachePositions = new long[batch * longest];
             var last = new long[batch];
             for (int b = 0; b < batch; b++) {
-                lengths[slots[b]] = 0; // a prefill that fails leaves its slots empty, not half overwritten and still counted
+                lengths[slots[b]] =
+                        0; // a prefill that fails leaves its slots empty, not half overwritten and still counted
                 for (int t = 0; t < prompts[b].length; t++) {
                     tokens[b][t] = prompts[b][t] & 0xFF;
                 }
@@ -435,7 +455,8 @@ public final class GptNetwork implements AutoCloseable {
                 };
                 NDArray x = embed(weights, byteIndices(scope, tokens, 0, length), positions(scope, length));
                 x = blocks(weights, 0, architecture.layers(), x, store);
-                NDArray lastRows = x.reshape(-1, architecture.dModel()).get(scope, new NDIndex("{}", scope.create(last)));
+                NDArray lastRows =
+                        x.reshape(-1, architecture.dModel()).get(scope, new NDIndex("{}", scope.create(last)));
                 float[][] next = perRow(logits(weights, lastRows).toFloatArray(), batch);
                 for (int b = 0; b < batch; b++) {
                     lengths[slots[b]] = prompts[b].length;
@@ -448,7 +469,8 @@ public final class GptNetwork implements AutoCloseable {
         public float[][] step(int[] slots, int[] tokens) {
             int batch = slots.length;
             if (batch == 0 || tokens.length != batch) {
-                throw new IllegalArgumentException("need one token per slot, had " + batch + " slots and " + tokens.length + " tokens");
+                throw new IllegalArgumentException(
+                        "need one token per slot, had " + batch + " slots and " + tokens.length + " tokens");
             }
             var seen = new boolean[lengths.length];
             for (int slot : slots) {
@@ -475,7 +497,11 @@ public final class GptNetwork implements AutoCloseable {
             var mask = new float[rows * span];
             for (int r = 0; r < rows; r++) {
                 rowOfSlot[attended[r]] = r;
-                Arrays.fill(mask, r * span + Math.min(lengths[attended[r]] + 1, span), (r + 1) * span, Float.NEGATIVE_INFINITY);
+                Arrays.fill(
+                        mask,
+                        r * span + Math.min(lengths[attended[r]] + 1, span),
+                        (r + 1) * span,
+                        Float.NEGATIVE_INFINITY);
             }
             var rowOf = new long[batch];
             var queryOf = new long[rows];
@@ -486,23 +512,30 @@ public final class GptNetwork implements AutoCloseable {
                 positions[b] = lengths[slots[b]];
             }
             try (NDManager scope = manager.newSubManager()) {
-                NDArray stepped = scope.create(Arrays.stream(slots).asLongStream().toArray());
+                NDArray stepped =
+                        scope.create(Arrays.stream(slots).asLongStream().toArray());
                 NDIndex written = new NDIndex("{}, :, {}", stepped, scope.create(positions));
-                NDIndex cached = view ? new NDIndex().addSliceDim(first, last + 1).addAllDim().addSliceDim(0, span)
-                    : new NDIndex("{}, :, :" + span, stepped);
+                NDIndex cached = view
+                        ? new NDIndex().addSliceDim(first, last + 1).addAllDim().addSliceDim(0, span)
+                        : new NDIndex("{}, :, :" + span, stepped);
                 NDIndex byRow = new NDIndex("{}", scope.create(queryOf));
                 NDIndex bySlot = new NDIndex("{}", scope.create(rowOf));
                 NDArray maskArray = scope.create(mask, new Shape(rows, 1, 1, span));
                 Attention attention = (layer, q, k, v) -> {
                     write(keys[layer], written, k);
                     write(values[layer], written, v);
-                    NDArray out = headAttention(heads(q.get(scope, byRow)), keys[layer].get(scope, cached),
-                        values[layer].get(scope, cached), maskArray);
+                    NDArray out = headAttention(
+                            heads(q.get(scope, byRow)),
+                            keys[layer].get(scope, cached),
+                            values[layer].get(scope, cached),
+                            maskArray);
                     return merge(out).get(scope, bySlot);
                 };
                 // one new position per sequence: tokens [batch][1] at each sequence's own position
-                NDArray x = embed(weights, byteIndices(scope, new int[][] {tokens}, 0, batch).reshape(batch, 1),
-                    scope.create(positions, new Shape(batch, 1)));
+                NDArray x = embed(
+                        weights,
+                        byteIndices(scope, new int[][] {tokens}, 0, batch).reshape(batch, 1),
+                        scope.create(positions, new Shape(batch, 1)));
                 x = blocks(weights, 0, architecture.layers(), x, attention);
                 float[][] next = perRow(logits(weights, x).toFloatArray(), batch);
                 for (int slot : slots) {

@@ -22,30 +22,29 @@ public class ModelCache {
     private final Long cap;
     private final Cache<Key, DenseModel> cache;
 
-    private record Key(UUID modelId, ModelSplit.Partition partition, boolean activateInput) {
-    }
+    private record Key(UUID modelId, ModelSplit.Partition partition, boolean activateInput) {}
 
     public ModelCache(ModelRepository models, ComputeEngine engine, long maxBytes, Long cap) {
         this.models = models;
         this.engine = engine;
         this.cap = cap;
         this.cache = Caffeine.newBuilder()
-            .maximumWeight(cap != null ? Math.min(cap, maxBytes) : maxBytes)
-            .weigher((Key key, DenseModel m) -> (int) Math.min(Integer.MAX_VALUE, m.bytes()))
-            .removalListener((Key key, DenseModel m, RemovalCause cause) -> {
-                if (m != null) {
-                    m.close();
-                }
-            })
-            .build();
+                .maximumWeight(cap != null ? Math.min(cap, maxBytes) : maxBytes)
+                .weigher((Key key, DenseModel m) -> (int) Math.min(Integer.MAX_VALUE, m.bytes()))
+                .removalListener((Key key, DenseModel m, RemovalCause cause) -> {
+                    if (m != null) {
+                        m.close();
+                    }
+                })
+                .build();
     }
 
     public DenseModel get(ModelRow model, ModelSplit.Round round, ModelSplit.Partition partition) {
         long bytes = partition.bytes();
         if (cap != null && bytes > cap) {
             throw new ShardInputException("the partition of model " + model.id() + " needs " + bytes
-                + " bytes, above this worker's shardflow.worker.max-model-bytes of " + cap
-                + " bytes; split the model (TENSOR, PIPELINE or AUTO)");
+                    + " bytes, above this worker's shardflow.worker.max-model-bytes of " + cap
+                    + " bytes; split the model (TENSOR, PIPELINE or AUTO)");
         }
         var key = new Key(model.id(), partition, round.activateInput());
         var loaded = cache.get(key, k -> load(model, partition, round.activateInput()));
@@ -61,13 +60,27 @@ public class ModelCache {
         for (var slice : partition.slices()) {
             int rows = slice.rowEnd() - slice.rowStart();
             int cols = slice.colEnd() - slice.colStart();
-            var weight = Tensor.matrix(rows, cols, models.weightSlice(model.id(), slice.layer(), slice.rowStart(),
-                slice.rowEnd(), slice.colStart(), slice.colEnd()));
-            var bias = slice.bias() ? Tensor.vector(models.biasSlice(model.id(), slice.layer(), slice.rowStart(), slice.rowEnd()))
-                : null;
+            var weight = Tensor.matrix(
+                    rows,
+                    cols,
+                    models.weightSlice(
+                            model.id(),
+                            slice.layer(),
+                            slice.rowStart(),
+                            slice.rowEnd(),
+                            slice.colStart(),
+                            slice.colEnd()));
+            var bias = slice.bias()
+                    ? Tensor.vector(models.biasSlice(model.id(), slice.layer(), slice.rowStart(), slice.rowEnd()))
+                    : null;
             layers.add(new DenseModel.Layer(weight, bias));
         }
-        return new DenseModel(engine.engine(), engine.device(), ((io.shardflow.core.models.DenseArchitecture) model.architecture()).hiddenActivation(), layers, activateInput);
+        return new DenseModel(
+                engine.engine(),
+                engine.device(),
+                ((io.shardflow.core.models.DenseArchitecture) model.architecture()).hiddenActivation(),
+                layers,
+                activateInput);
     }
 
     public void invalidateAll() {

@@ -21,10 +21,11 @@ public class GenerationComputation {
     private final ModelRepository models;
     private final DatasetRepository datasets;
     private final GenerationEngine engine;
-    private final Cache<UUID, List<String>> prompts = Caffeine.newBuilder().maximumSize(256).build();
+    private final Cache<UUID, List<String>> prompts =
+            Caffeine.newBuilder().maximumSize(256).build();
 
-    public GenerationComputation(JobRepository jobs, ModelRepository models, DatasetRepository datasets,
-                                 GenerationEngine engine) {
+    public GenerationComputation(
+            JobRepository jobs, ModelRepository models, DatasetRepository datasets, GenerationEngine engine) {
         this.jobs = jobs;
         this.models = models;
         this.datasets = datasets;
@@ -32,14 +33,23 @@ public class GenerationComputation {
     }
 
     public CompletableFuture<byte[]> start(ShardTask task) throws InterruptedException {
-        var job = jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
+        var job =
+                jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
         var model = models.find(task.modelId())
-            .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
+                .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
         var spec = job.spec();
-        var all = prompts.get(job.id(), id -> Prompts.of(spec, datasets,
-            spec.dataset() == null ? null : datasets.find(spec.dataset().id()).orElseThrow(
-                () -> new ShardInputException("dataset " + spec.dataset().id() + " does not exist"))));
+        var all = prompts.get(
+                job.id(),
+                id -> Prompts.of(
+                        spec,
+                        datasets,
+                        spec.dataset() == null
+                                ? null
+                                : datasets.find(spec.dataset().id())
+                                        .orElseThrow(() -> new ShardInputException(
+                                                "dataset " + spec.dataset().id() + " does not exist"))));
         var mine = all.subList((int) task.rowStart(), (int) task.rowEnd());
-        return engine.submit(job.id(), model, spec.generation(), mine, task.rowStart()).thenApply(r -> r.encode());
+        return engine.submit(job.id(), model, spec.generation(), mine, task.rowStart())
+                .thenApply(r -> r.encode());
     }
 }

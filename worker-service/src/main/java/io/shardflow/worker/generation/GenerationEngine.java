@@ -15,14 +15,14 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.Set;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -71,9 +71,14 @@ public class GenerationEngine implements AutoCloseable {
         }
     }
 
-    private record Sequence(Group group, int offset, long promptIndex, byte[] prompt, Completion completion,
-                            GenerationSpec spec, ModelRow model) {
-    }
+    private record Sequence(
+            Group group,
+            int offset,
+            long promptIndex,
+            byte[] prompt,
+            Completion completion,
+            GenerationSpec spec,
+            ModelRow model) {}
 
     /** One model's running batch: its network, its KV cache and which sequence holds each slot. */
     private final class ModelBatch {
@@ -117,13 +122,15 @@ public class GenerationEngine implements AutoCloseable {
     }
 
     /** Queues a task's prompts; the future completes with their completions in order. Blocks while the queue is full. */
-    public CompletableFuture<GenerationResult> submit(UUID jobId, ModelRow model, GenerationSpec spec, List<String> prompts,
-                                                      long firstIndex) throws InterruptedException {
+    public CompletableFuture<GenerationResult> submit(
+            UUID jobId, ModelRow model, GenerationSpec spec, List<String> prompts, long firstIndex)
+            throws InterruptedException {
         var group = new Group(jobId, prompts.size());
         int context = ((GptArchitecture) model.architecture()).context();
         for (int i = 0; i < prompts.size(); i++) {
             byte[] prompt = prompts.get(i).getBytes(StandardCharsets.UTF_8);
-            waiting.put(new Sequence(group, i, firstIndex + i, prompt, new Completion(prompt, spec, context), spec, model));
+            waiting.put(
+                    new Sequence(group, i, firstIndex + i, prompt, new Completion(prompt, spec, context), spec, model));
         }
         return group.future;
     }
@@ -151,7 +158,8 @@ public class GenerationEngine implements AutoCloseable {
 
     /** Moves waiting sequences to their model's pending list; when there is nothing to compute, waits a little for some. */
     private void admitWaiting() throws InterruptedException {
-        boolean idle = batches.values().stream().noneMatch(ModelBatch::active) && pending.values().stream().allMatch(ArrayDeque::isEmpty);
+        boolean idle = batches.values().stream().noneMatch(ModelBatch::active)
+                && pending.values().stream().allMatch(ArrayDeque::isEmpty);
         Sequence next = idle ? waiting.poll(100, TimeUnit.MILLISECONDS) : waiting.poll();
         if (next == null) {
             return;
@@ -164,7 +172,9 @@ public class GenerationEngine implements AutoCloseable {
         for (var entry : pending.entrySet()) {
             if (!entry.getValue().isEmpty() && !batches.containsKey(entry.getKey())) {
                 try {
-                    batches.put(entry.getKey(), new ModelBatch(entry.getValue().peek().model()));
+                    batches.put(
+                            entry.getKey(),
+                            new ModelBatch(entry.getValue().peek().model()));
                 } catch (RuntimeException e) {
                     // this model cannot load here (too large, say): its tasks fail, other models go on
                     entry.getValue().forEach(s -> s.group().future.completeExceptionally(e));
@@ -195,8 +205,9 @@ public class GenerationEngine implements AutoCloseable {
             return;
         }
         long started = System.nanoTime();
-        float[][] logits = batch.decode.prefill(slots.stream().mapToInt(Integer::intValue).toArray(),
-            admitted.stream().map(Sequence::prompt).toArray(byte[][]::new));
+        float[][] logits = batch.decode.prefill(
+                slots.stream().mapToInt(Integer::intValue).toArray(),
+                admitted.stream().map(Sequence::prompt).toArray(byte[][]::new));
         batch.lastUsed = System.nanoTime();
         prefillNanos.addAndGet(batch.lastUsed - started);
         prefills.addAndGet(admitted.size());
@@ -290,8 +301,9 @@ public class GenerationEngine implements AutoCloseable {
         while (it.hasNext()) {
             var entry = it.next();
             var queue = pending.get(entry.getKey());
-            if (!entry.getValue().active() && (queue == null || queue.isEmpty())
-                && System.nanoTime() - entry.getValue().lastUsed > IDLE_BATCH_NANOS) {
+            if (!entry.getValue().active()
+                    && (queue == null || queue.isEmpty())
+                    && System.nanoTime() - entry.getValue().lastUsed > IDLE_BATCH_NANOS) {
                 entry.getValue().close();
                 it.remove();
                 pending.remove(entry.getKey());
@@ -336,8 +348,13 @@ public class GenerationEngine implements AutoCloseable {
 
     /** Time spent in batched steps and in prompt prefills, in milliseconds, and the prefill count. */
     public Map<String, Long> busy() {
-        return Map.of("stepMillis", stepNanos.get() / 1_000_000, "prefillMillis", prefillNanos.get() / 1_000_000,
-            "prefills", prefills.get());
+        return Map.of(
+                "stepMillis",
+                stepNanos.get() / 1_000_000,
+                "prefillMillis",
+                prefillNanos.get() / 1_000_000,
+                "prefills",
+                prefills.get());
     }
 
     @Override

@@ -24,8 +24,7 @@ public class GptNetworks {
     private final LinkedHashMap<Key, Entry> loaded = new LinkedHashMap<>(16, 0.75f, true);
 
     /** A whole model ({@code stages} 1) or stage {@code stage} of {@code stages}. */
-    public record Key(UUID modelId, int stage, int stages) {
-    }
+    public record Key(UUID modelId, int stage, int stages) {}
 
     private static final class Entry {
         final GptNetwork network;
@@ -81,8 +80,8 @@ public class GptNetworks {
         long bytes = stage.bytes(architecture);
         if (cap != null && bytes > cap) {
             throw new ShardInputException("model " + model.id() + (key.stages() > 1 ? " stage " + key.stage() : "")
-                + " needs " + bytes + " bytes, above this worker's shardflow.worker.max-model-bytes of " + cap
-                + " bytes; run it with PIPELINE stages");
+                    + " needs " + bytes + " bytes, above this worker's shardflow.worker.max-model-bytes of " + cap
+                    + " bytes; run it with PIPELINE stages");
         }
         var parameters = models.loadNamed(model, stage.parameterNames(architecture));
         return new GptNetwork(engine.engine(), engine.device(), architecture, parameters);

@@ -26,7 +26,8 @@ public class StageGeneration implements ShardComputation {
     private final ActivationStore activations;
     private final GptNetworks networks;
 
-    public StageGeneration(JobRepository jobs, ModelRepository models, ActivationStore activations, GptNetworks networks) {
+    public StageGeneration(
+            JobRepository jobs, ModelRepository models, ActivationStore activations, GptNetworks networks) {
         this.jobs = jobs;
         this.models = models;
         this.activations = activations;
@@ -35,15 +36,16 @@ public class StageGeneration implements ShardComputation {
 
     @Override
     public byte[] compute(ShardTask task) {
-        var job = jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
+        var job =
+                jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
         var model = models.find(task.modelId())
-            .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
+                .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
         var architecture = (GptArchitecture) model.architecture();
         int stages = job.parsedPlan().model().modelShards();
         var stage = GptStages.split(architecture, stages).get(task.stage());
-        var input = TensorCodec.decodeBundle(activations.get(task.jobId(), task.step(),
-                task.stage() == 0 ? TOKENS_STAGE : task.stage() - 1, 0)
-            .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing")));
+        var input = TensorCodec.decodeBundle(activations
+                .get(task.jobId(), task.step(), task.stage() == 0 ? TOKENS_STAGE : task.stage() - 1, 0)
+                .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing")));
         int[] lengths = StageTensors.ints(input.get(StageTensors.LENGTHS));
         int batch = lengths.length;
         var key = new GptNetworks.Key(model.id(), task.stage(), stages);
@@ -62,8 +64,8 @@ public class StageGeneration implements ShardComputation {
             }
             hidden = network.blocks(stage.fromBlock(), stage.toBlock(), hidden, batch, length);
             if (!stage.last()) {
-                return TensorCodec.encodeBundle(StageTensors.carry(input, StageTensors.HIDDEN,
-                    Tensor.matrix(batch, length * architecture.dModel(), hidden)));
+                return TensorCodec.encodeBundle(StageTensors.carry(
+                        input, StageTensors.HIDDEN, Tensor.matrix(batch, length * architecture.dModel(), hidden)));
             }
             int[] last = new int[batch];
             for (int b = 0; b < batch; b++) {
@@ -74,8 +76,8 @@ public class StageGeneration implements ShardComputation {
             for (int b = 0; b < batch; b++) {
                 System.arraycopy(logits[b], 0, flat, b * GptArchitecture.VOCABULARY, GptArchitecture.VOCABULARY);
             }
-            return TensorCodec.encodeBundle(StageTensors.carry(input, StageTensors.LOGITS,
-                Tensor.matrix(batch, GptArchitecture.VOCABULARY, flat)));
+            return TensorCodec.encodeBundle(StageTensors.carry(
+                    input, StageTensors.LOGITS, Tensor.matrix(batch, GptArchitecture.VOCABULARY, flat)));
         } finally {
             networks.release(key);
         }

@@ -5,8 +5,7 @@ import java.util.List;
 
 /** Column names to indexes, with a clear error for a column the dataset lacks. */
 public final class Columns {
-    private Columns() {
-    }
+    private Columns() {}
 
     public static int[] indexes(DatasetRow dataset, List<String> names) {
         var indexes = new int[names.size()];
@@ -14,7 +13,7 @@ public final class Columns {
             indexes[i] = dataset.columnIndex(names.get(i));
             if (indexes[i] < 0) {
                 throw new ShardInputException("dataset '" + dataset.name() + "' has no column '" + names.get(i)
-                    + "' (columns: " + String.join(", ", dataset.columns()) + ")");
+                        + "' (columns: " + String.join(", ", dataset.columns()) + ")");
             }
         }
         return indexes;

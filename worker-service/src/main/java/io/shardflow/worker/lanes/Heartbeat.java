@@ -25,8 +25,13 @@ public class Heartbeat {
     private final ComputeEngine engine;
     private volatile Instant lastBeat;
 
-    public Heartbeat(WorkerIdentity identity, WorkerSettings settings, WorkerRegistry registry, ShardRepository shards,
-                     ShardExecutor executor, ComputeEngine engine) {
+    public Heartbeat(
+            WorkerIdentity identity,
+            WorkerSettings settings,
+            WorkerRegistry registry,
+            ShardRepository shards,
+            ShardExecutor executor,
+            ComputeEngine engine) {
         this.identity = identity;
         this.settings = settings;
         this.registry = registry;
@@ -38,8 +43,14 @@ public class Heartbeat {
     @Scheduled(fixedDelayString = "${shardflow.worker.heartbeat-interval:2s}")
     public void beat() {
         try {
-            registry.heartbeat(identity.id(), identity.host(), settings.effectiveLanes(), executor.busyLanes(),
-                engine.devices(), executor.tasksDone(), settings.modelCap());
+            registry.heartbeat(
+                    identity.id(),
+                    identity.host(),
+                    settings.effectiveLanes(),
+                    executor.busyLanes(),
+                    engine.devices(),
+                    executor.tasksDone(),
+                    settings.modelCap());
             var leaseUntil = Instant.now().plus(settings.lease());
             for (var task : executor.inFlight()) {
                 shards.extendLease(ShardKey.of(task), task.attempt(), identity.id(), leaseUntil);

@@ -33,8 +33,13 @@ public class InferenceComputation implements ShardComputation {
     private final ActivationStore activations;
     private final ModelCache modelCache;
 
-    public InferenceComputation(WorkerSettings settings, JobRepository jobs, ModelRepository models,
-                                DatasetRepository datasets, ActivationStore activations, ModelCache modelCache) {
+    public InferenceComputation(
+            WorkerSettings settings,
+            JobRepository jobs,
+            ModelRepository models,
+            DatasetRepository datasets,
+            ActivationStore activations,
+            ModelCache modelCache) {
         this.settings = settings;
         this.jobs = jobs;
         this.models = models;
@@ -45,9 +50,10 @@ public class InferenceComputation implements ShardComputation {
 
     @Override
     public byte[] compute(ShardTask task) {
-        var job = jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
+        var job =
+                jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
         ModelRow model = models.find(task.modelId())
-            .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
+                .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
         ShardLayout layout = task.layout();
         var architecture = (DenseArchitecture) model.architecture();
         var split = ParallelPlanner.split(job.parsedPlan(), architecture);
@@ -61,8 +67,9 @@ public class InferenceComputation implements ShardComputation {
         } else if (layout.readsDataset()) {
             fromDataset(task, model, architecture, round, partition, out, outputs);
         } else {
-            var input = TensorCodec.decode(activations.get(task.jobId(), layout.inputStep(), layout.inputStage(), layout.dataShard())
-                .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing")));
+            var input = TensorCodec.decode(activations
+                    .get(task.jobId(), layout.inputStep(), layout.inputStage(), layout.dataShard())
+                    .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing")));
             int width = input.shape()[1];
             for (int from = 0; from < rows; from += settings.batchRows()) {
                 int to = Math.min(rows, from + settings.batchRows());
@@ -75,8 +82,14 @@ public class InferenceComputation implements ShardComputation {
     }
 
     /** Rows sent inline with the job (the synchronous predict path), scaled like dataset rows. */
-    private void fromInput(java.util.List<float[]> rows, ShardTask task, ModelRow model, ModelSplit.Round round,
-                           ModelSplit.Partition partition, float[] out, int outputs) {
+    private void fromInput(
+            java.util.List<float[]> rows,
+            ShardTask task,
+            ModelRow model,
+            ModelSplit.Round round,
+            ModelSplit.Partition partition,
+            float[] out,
+            int outputs) {
         FeatureScaling scaling = Preprocessing.scalingIn(model.preprocessing());
         int start = (int) task.rowStart();
         int width = rows.getFirst().length;
@@ -94,30 +107,38 @@ public class InferenceComputation implements ShardComputation {
         }
     }
 
-    private void fromDataset(ShardTask task, ModelRow model, DenseArchitecture architecture, ModelSplit.Round round,
-                             ModelSplit.Partition partition, float[] out, int outputs) {
+    private void fromDataset(
+            ShardTask task,
+            ModelRow model,
+            DenseArchitecture architecture,
+            ModelSplit.Round round,
+            ModelSplit.Partition partition,
+            float[] out,
+            int outputs) {
         DatasetRow dataset = datasets.find(task.datasetId())
-            .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
+                .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
         int[] columns = Columns.indexes(dataset, task.features());
         if (columns.length != architecture.inputs()) {
-            throw new ShardInputException("model takes " + architecture.inputs() + " inputs but "
-                + columns.length + " feature columns were given");
+            throw new ShardInputException("model takes " + architecture.inputs() + " inputs but " + columns.length
+                    + " feature columns were given");
         }
         if (task.rowEnd() > dataset.rows()) {
-            throw new ShardInputException("rows [" + task.rowStart() + ", " + task.rowEnd() + ") lie outside the dataset's "
-                + dataset.rows() + " rows");
+            throw new ShardInputException("rows [" + task.rowStart() + ", " + task.rowEnd()
+                    + ") lie outside the dataset's " + dataset.rows() + " rows");
         }
         FeatureScaling scaling = Preprocessing.scalingIn(model.preprocessing());
-        datasets.forEachWindow(dataset, columns, task.rowStart(), task.rowEnd(), settings.batchRows(), (from, to, input) -> {
-            if (scaling != null) {
-                scaling.apply(input);
-            }
-            float[] y = forward(model, round, partition, input, (int) (to - from));
-            System.arraycopy(y, 0, out, (int) (from - task.rowStart()) * outputs, y.length);
-        });
+        datasets.forEachWindow(
+                dataset, columns, task.rowStart(), task.rowEnd(), settings.batchRows(), (from, to, input) -> {
+                    if (scaling != null) {
+                        scaling.apply(input);
+                    }
+                    float[] y = forward(model, round, partition, input, (int) (to - from));
+                    System.arraycopy(y, 0, out, (int) (from - task.rowStart()) * outputs, y.length);
+                });
     }
 
-    private float[] forward(ModelRow model, ModelSplit.Round round, ModelSplit.Partition partition, float[] input, int rows) {
+    private float[] forward(
+            ModelRow model, ModelSplit.Round round, ModelSplit.Partition partition, float[] input, int rows) {
         for (int tries = 0; ; tries++) {
             DenseModel loaded = modelCache.get(model, round, partition);
             try {

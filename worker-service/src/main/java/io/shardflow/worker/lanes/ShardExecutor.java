@@ -10,14 +10,14 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.worker.WorkerSettings;
-import java.time.Instant;
 import io.shardflow.worker.generation.GenerationComputation;
+import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,14 +44,23 @@ public class ShardExecutor {
     private final GenerationComputation generation;
     private final TransactionTemplate tx;
     // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
-    private final Executor completions = Executors.newFixedThreadPool(2, Thread.ofPlatform().name("shardflow-finish-", 0)
-        .daemon().factory());
+    private final Executor completions = Executors.newFixedThreadPool(
+            2, Thread.ofPlatform().name("shardflow-finish-", 0).daemon().factory());
     private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong done = new AtomicLong();
 
-    public ShardExecutor(WorkerIdentity identity, WorkerSettings settings, JobRepository jobs, ShardRepository shards,
-                         PartialStore partials, Outbox outbox, ShardComputation inference, ShardComputation training,
-                         ShardComputation stages, GenerationComputation generation, TransactionTemplate tx) {
+    public ShardExecutor(
+            WorkerIdentity identity,
+            WorkerSettings settings,
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            Outbox outbox,
+            ShardComputation inference,
+            ShardComputation training,
+            ShardComputation stages,
+            GenerationComputation generation,
+            TransactionTemplate tx) {
         this.stages = stages;
         this.generation = generation;
         this.identity = identity;
@@ -69,7 +78,10 @@ public class ShardExecutor {
         var key = ShardKey.of(task);
         var status = jobs.status(task.jobId());
         if (status.isEmpty() || status.get().isTerminal()) {
-            log.debug("dropping {}: job is {}", task.shardKey(), status.map(Enum::name).orElse("gone"));
+            log.debug(
+                    "dropping {}: job is {}",
+                    task.shardKey(),
+                    status.map(Enum::name).orElse("gone"));
             return;
         }
         if (!shards.start(key, task.attempt(), identity.id(), Instant.now().plus(settings.lease()))) {
@@ -107,17 +119,25 @@ public class ShardExecutor {
      */
     private void startGeneration(ShardTask task, long started) {
         try {
-            generation.start(task).whenCompleteAsync((output, error) -> {
-                try {
-                    if (error == null) {
-                        complete(task, output, started);
-                    } else {
-                        failed(task, error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error);
-                    }
-                } finally {
-                    inFlight.remove(task);
-                }
-            }, completions);
+            generation
+                    .start(task)
+                    .whenCompleteAsync(
+                            (output, error) -> {
+                                try {
+                                    if (error == null) {
+                                        complete(task, output, started);
+                                    } else {
+                                        failed(
+                                                task,
+                                                error instanceof CompletionException c && c.getCause() != null
+                                                        ? c.getCause()
+                                                        : error);
+                                    }
+                                } finally {
+                                    inFlight.remove(task);
+                                }
+                            },
+                            completions);
         } catch (InterruptedException e) {
             inFlight.remove(task);
             Thread.currentThread().interrupt();
@@ -155,7 +175,8 @@ public class ShardExecutor {
     }
 
     private void report(ShardTask task, String error, boolean retryable) {
-        outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
+        outbox.append(
+                Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
     }
 
     public int busyLanes() {

@@ -19,8 +19,11 @@ public class ShardTaskListener {
         this.executor = executor;
     }
 
-    @KafkaListener(id = LISTENER_ID, topics = Topics.SHARD_TASKS, groupId = "shardflow-workers",
-        containerFactory = "laneContainerFactory")
+    @KafkaListener(
+            id = LISTENER_ID,
+            topics = Topics.SHARD_TASKS,
+            groupId = "shardflow-workers",
+            containerFactory = "laneContainerFactory")
     public void onTask(ConsumerRecord<String, byte[]> record) {
         executor.execute(MessageCodec.decode(record.value(), ShardTask.class));
     }

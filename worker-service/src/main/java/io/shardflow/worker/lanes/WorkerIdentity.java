@@ -13,7 +13,8 @@ public record WorkerIdentity(String id, String host) {
             host = "localhost";
         }
         String id = configuredId == null || configuredId.isBlank()
-            ? host + "-" + UUID.randomUUID().toString().substring(0, 8) : configuredId;
+                ? host + "-" + UUID.randomUUID().toString().substring(0, 8)
+                : configuredId;
         return new WorkerIdentity(id, host);
     }
 }

@@ -22,6 +22,5 @@ record ShardSlice(long start, int rows, int features, float[] x, float[] y) {
         return (long) (x.length + y.length) * Float.BYTES;
     }
 
-    record Batch(float[] x, float[] y, int rows) {
-    }
+    record Batch(float[] x, float[] y, int rows) {}
 }

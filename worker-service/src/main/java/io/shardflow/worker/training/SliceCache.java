@@ -24,18 +24,19 @@ public class SliceCache {
         this.datasets = datasets;
         this.windowRows = windowRows;
         this.cache = Caffeine.newBuilder()
-            .maximumWeight(maxBytes)
-            .weigher((String key, ShardSlice slice) -> (int) Math.min(Integer.MAX_VALUE, slice.bytes()))
-            .build();
+                .maximumWeight(maxBytes)
+                .weigher((String key, ShardSlice slice) -> (int) Math.min(Integer.MAX_VALUE, slice.bytes()))
+                .build();
     }
 
     ShardSlice get(ShardTask task, DenseArchitecture architecture, FeatureScaling scaling) {
-        return cache.get(task.jobId() + "/" + task.rowStart() + "/" + task.rowEnd(), k -> load(task, architecture, scaling));
+        return cache.get(
+                task.jobId() + "/" + task.rowStart() + "/" + task.rowEnd(), k -> load(task, architecture, scaling));
     }
 
     private ShardSlice load(ShardTask task, DenseArchitecture architecture, FeatureScaling scaling) {
         var dataset = datasets.find(task.datasetId())
-            .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
+                .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
         var names = new ArrayList<>(task.features());
         names.add(task.label());
         int[] columns = Columns.indexes(dataset, names);
@@ -65,7 +66,7 @@ public class SliceCache {
             float v = y[i];
             if (!Task.isClassLabel(v, architecture.outputs())) {
                 throw new ShardInputException("row " + (start + i) + ": label '" + label + "' is " + v
-                    + ", not a class in 0.." + (architecture.outputs() - 1));
+                        + ", not a class in 0.." + (architecture.outputs() - 1));
             }
         }
     }

@@ -24,26 +24,38 @@ public class TextTraining {
     private final DatasetRepository datasets;
     private final ComputeEngine engine;
     private final Cache<String, byte[]> texts;
-    private final Cache<java.util.UUID, TextSchedule> schedules = Caffeine.newBuilder().maximumSize(64).build();
+    private final Cache<java.util.UUID, TextSchedule> schedules =
+            Caffeine.newBuilder().maximumSize(64).build();
 
     public TextTraining(DatasetRepository datasets, ComputeEngine engine, long cacheBytes) {
         this.datasets = datasets;
         this.engine = engine;
-        this.texts = Caffeine.newBuilder().maximumWeight(cacheBytes)
-            .weigher((String key, byte[] bytes) -> bytes.length).build();
+        this.texts = Caffeine.newBuilder()
+                .maximumWeight(cacheBytes)
+                .weigher((String key, byte[] bytes) -> bytes.length)
+                .build();
     }
 
     public byte[] compute(ShardTask task, JobRow job, GptArchitecture architecture, float[][] params) {
         var spec = job.spec().training();
-        var schedule = schedules.get(job.id(), id -> new TextSchedule(job.parsedPlan().rows(), spec.validationSplit(),
-            spec.seed(), spec.batchSize(), architecture.context()));
+        var schedule = schedules.get(
+                job.id(),
+                id -> new TextSchedule(
+                        job.parsedPlan().rows(),
+                        spec.validationSplit(),
+                        spec.seed(),
+                        spec.batchSize(),
+                        architecture.context()));
         long end = Math.min(job.parsedPlan().rows(), task.rowEnd() + schedule.window() - 1);
         byte[] text = texts.get(job.id() + "/" + task.rowStart(), k -> read(task, task.rowStart(), end));
         var shapes = architecture.parameterShapes();
         return switch (task.kind()) {
             case GRADIENT -> {
-                var windows = windows(text, task.rowStart(), TextSchedule.within(schedule.batch(task.step()),
-                    task.rowStart(), task.rowEnd()), schedule.window());
+                var windows = windows(
+                        text,
+                        task.rowStart(),
+                        TextSchedule.within(schedule.batch(task.step()), task.rowStart(), task.rowEnd()),
+                        schedule.window());
                 if (windows.length == 0) {
                     yield new TrainingPartial(zerosLike(params), 0, 0, 0).encode();
                 }
@@ -53,10 +65,15 @@ public class TextTraining {
                     yield new TrainingPartial(result.grads(), windows.length, result.loss(), 0).encode();
                 }
             }
-            case LOCAL_STEPS -> localSteps(task, architecture, shapes, params, text, schedule, spec).encode();
+            case LOCAL_STEPS ->
+                localSteps(task, architecture, shapes, params, text, schedule, spec)
+                        .encode();
             case EVALUATE -> {
-                var windows = windows(text, task.rowStart(), TextSchedule.within(schedule.validationWindows(),
-                    task.rowStart(), task.rowEnd()), schedule.window());
+                var windows = windows(
+                        text,
+                        task.rowStart(),
+                        TextSchedule.within(schedule.validationWindows(), task.rowStart(), task.rowEnd()),
+                        schedule.window());
                 if (windows.length == 0) {
                     yield new TrainingPartial(new float[0][], 0, 0, 0).encode();
                 }
@@ -64,19 +81,29 @@ public class TextTraining {
                     yield new TrainingPartial(new float[0][], windows.length, network.loss(windows), 0).encode();
                 }
             }
-            default -> throw new IllegalArgumentException("a gpt trains with DATA parallelism; not a task for it: " + task.kind());
+            default ->
+                throw new IllegalArgumentException(
+                        "a gpt trains with DATA parallelism; not a task for it: " + task.kind());
         };
     }
 
-    private TrainingPartial localSteps(ShardTask task, GptArchitecture architecture, Map<String, int[]> shapes,
-                                       float[][] params, byte[] text, TextSchedule schedule,
-                                       io.shardflow.core.training.TrainingSpec spec) {
+    private TrainingPartial localSteps(
+            ShardTask task,
+            GptArchitecture architecture,
+            Map<String, int[]> shapes,
+            float[][] params,
+            byte[] text,
+            TextSchedule schedule,
+            io.shardflow.core.training.TrainingSpec spec) {
         var optimizer = ParameterOptimizer.create(spec);
         long samples = 0;
         double lossSum = 0;
         for (int h = 0; h < task.localSteps(); h++) {
-            var windows = windows(text, task.rowStart(), TextSchedule.within(schedule.batch(task.step() + h),
-                task.rowStart(), task.rowEnd()), schedule.window());
+            var windows = windows(
+                    text,
+                    task.rowStart(),
+                    TextSchedule.within(schedule.batch(task.step() + h), task.rowStart(), task.rowEnd()),
+                    schedule.window());
             if (windows.length == 0) {
                 continue;
             }
@@ -101,7 +128,7 @@ public class TextTraining {
             for (float v : result.grads()[i]) {
                 if (!Float.isFinite(v)) {
                     throw new IllegalStateException("the gradient of " + name + " holds " + v + " while the loss is "
-                        + result.loss() + " over " + result.windows() + " windows");
+                            + result.loss() + " over " + result.windows() + " windows");
                 }
             }
             i++;
@@ -109,12 +136,13 @@ public class TextTraining {
     }
 
     private GptNetwork network(GptArchitecture architecture, Map<String, int[]> shapes, float[][] params) {
-        return new GptNetwork(engine.engine(), engine.device(), architecture, ModelParameters.fromShapes(shapes, params));
+        return new GptNetwork(
+                engine.engine(), engine.device(), architecture, ModelParameters.fromShapes(shapes, params));
     }
 
     private byte[] read(ShardTask task, long start, long end) {
         var dataset = datasets.find(task.datasetId())
-            .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
+                .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
         return datasets.readBytes(dataset, start, end);
     }
 

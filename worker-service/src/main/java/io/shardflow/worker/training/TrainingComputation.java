@@ -4,28 +4,28 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
-import io.shardflow.core.planning.DataPlanner;
-import io.shardflow.core.planning.ModelSplit;
-import io.shardflow.core.tensors.Tensor;
-import io.shardflow.core.training.TrainingPlan;
-import io.shardflow.db.partials.ActivationStore;
-import java.util.ArrayList;
-import java.util.Arrays;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.planning.DataPlanner;
+import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Plan;
+import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.TrainingPartial;
+import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.core.training.TrainingSchedule;
 import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.lanes.ShardComputation;
 import io.shardflow.worker.lanes.ShardInputException;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.UUID;
 
 /**
@@ -40,10 +40,16 @@ public class TrainingComputation implements ShardComputation {
     private final DenseTraining training;
     private final ActivationStore activations;
     private final TextTraining text;
-    private final Cache<UUID, TrainingSchedule> schedules = Caffeine.newBuilder().maximumSize(64).build();
+    private final Cache<UUID, TrainingSchedule> schedules =
+            Caffeine.newBuilder().maximumSize(64).build();
 
-    public TrainingComputation(JobRepository jobs, TrainingStore store, SliceCache slices, DenseTraining training,
-                               ActivationStore activations, TextTraining text) {
+    public TrainingComputation(
+            JobRepository jobs,
+            TrainingStore store,
+            SliceCache slices,
+            DenseTraining training,
+            ActivationStore activations,
+            TextTraining text) {
         this.text = text;
         this.jobs = jobs;
         this.activations = activations;
@@ -54,26 +60,34 @@ public class TrainingComputation implements ShardComputation {
 
     @Override
     public byte[] compute(ShardTask task) {
-        JobRow job = jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
+        JobRow job =
+                jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
         Plan plan = job.parsedPlan();
         var trainingPlan = plan.training();
         TrainingSpec spec = job.spec().training();
-        var schedule = schedules.get(job.id(),
-            id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
-        float[][] params = ModelParameters.flat(TensorCodec.decodeBundle(
-            store.parameters(job.id(), task.version()).orElseThrow(() -> new IllegalStateException(
-                "parameter version " + task.version() + " of job " + job.id() + " is missing"))));
+        var schedule = schedules.get(
+                job.id(),
+                id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
+        float[][] params = ModelParameters.flat(TensorCodec.decodeBundle(store.parameters(job.id(), task.version())
+                .orElseThrow(() -> new IllegalStateException(
+                        "parameter version " + task.version() + " of job " + job.id() + " is missing"))));
         if (trainingPlan.architecture() instanceof GptArchitecture gpt) {
             return text.compute(task, job, gpt, params);
         }
         var architecture = (DenseArchitecture) trainingPlan.architecture();
         var slice = slices.get(task, architecture, trainingPlan.scaling());
         return switch (task.kind()) {
-            case GRADIENT -> gradient(architecture, params, slice, schedule.batch(task.step()), task).encode();
-            case LOCAL_STEPS -> localSteps(architecture, params, slice, schedule, spec, task).encode();
-            case EVALUATE -> evaluate(architecture, params, slice, schedule.validationRows(), task).encode();
+            case GRADIENT ->
+                gradient(architecture, params, slice, schedule.batch(task.step()), task)
+                        .encode();
+            case LOCAL_STEPS ->
+                localSteps(architecture, params, slice, schedule, spec, task).encode();
+            case EVALUATE ->
+                evaluate(architecture, params, slice, schedule.validationRows(), task)
+                        .encode();
             case PIPE_FORWARD, PIPE_LAST, PIPE_BACKWARD -> pipeline(trainingPlan, params, slice, schedule, task);
-            case INFER, GENERATE, GENERATE_STAGE -> throw new IllegalArgumentException("not a training task: " + task.kind());
+            case INFER, GENERATE, GENERATE_STAGE ->
+                throw new IllegalArgumentException("not a training task: " + task.kind());
         };
     }
 
@@ -82,7 +96,8 @@ public class TrainingComputation implements ShardComputation {
      * stage's forward and backward, {@code k + s} stage s's backward, which recomputes its forward from its stored
      * input rather than keeping activations alive between tasks.
      */
-    private byte[] pipeline(TrainingPlan plan, float[][] params, ShardSlice slice, TrainingSchedule schedule, ShardTask task) {
+    private byte[] pipeline(
+            TrainingPlan plan, float[][] params, ShardSlice slice, TrainingSchedule schedule, ShardTask task) {
         int k = plan.stages();
         int s = task.stage() < k ? task.stage() : task.stage() - k;
         int microBatch = task.shardIndex();
@@ -90,31 +105,49 @@ public class TrainingComputation implements ShardComputation {
         var micro = DataPlanner.split(batch.length, plan.microBatches()).get(microBatch);
         var rows = slice.gather(Arrays.copyOfRange(batch, (int) micro.start(), (int) micro.end()));
         var architecture = (DenseArchitecture) plan.architecture();
-        var stage = ModelSplit.pipeline(architecture, k).rounds().get(s).partitions().getFirst();
+        var stage = ModelSplit.pipeline(architecture, k)
+                .rounds()
+                .get(s)
+                .partitions()
+                .getFirst();
         int first = stage.slices().getFirst().layer();
-        var stageParams = Arrays.copyOfRange(params, 2 * first, 2 * first + 2 * stage.slices().size());
+        var stageParams = Arrays.copyOfRange(
+                params, 2 * first, 2 * first + 2 * stage.slices().size());
         float[] input = s == 0 ? rows.x() : activation(task, s - 1);
         if (task.kind() == TaskKind.PIPE_FORWARD) {
             var out = training.forwardStage(architecture, first, stageParams, input, rows.rows(), s > 0);
             return TensorCodec.encode(Tensor.matrix(rows.rows(), stage.outputs(), out));
         }
         boolean last = task.kind() == TaskKind.PIPE_LAST;
-        var result = training.backwardStage(architecture, first, stageParams, input, rows.rows(), s > 0,
-            last ? rows.y() : null, batch.length, last ? null : activation(task, k + s + 1), s > 0);
+        var result = training.backwardStage(
+                architecture,
+                first,
+                stageParams,
+                input,
+                rows.rows(),
+                s > 0,
+                last ? rows.y() : null,
+                batch.length,
+                last ? null : activation(task, k + s + 1),
+                s > 0);
         var tensors = new ArrayList<>(Arrays.asList(result.grads()));
         if (result.inputGrad() != null) {
             tensors.add(result.inputGrad());
         }
-        return new TrainingPartial(tensors.toArray(float[][]::new), result.samples(), result.loss(), result.correct()).encode();
+        return new TrainingPartial(tensors.toArray(float[][]::new), result.samples(), result.loss(), result.correct())
+                .encode();
     }
 
     private float[] activation(ShardTask task, int stage) {
-        return TensorCodec.decode(activations.get(task.jobId(), task.step(), stage, task.shardIndex())
-            .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing"))).data();
+        return TensorCodec.decode(activations
+                        .get(task.jobId(), task.step(), stage, task.shardIndex())
+                        .orElseThrow(
+                                () -> new IllegalStateException("the input of " + task.shardKey() + " is missing")))
+                .data();
     }
 
-    private TrainingPartial gradient(DenseArchitecture architecture, float[][] params, ShardSlice slice, int[] batch,
-                                     ShardTask task) {
+    private TrainingPartial gradient(
+            DenseArchitecture architecture, float[][] params, ShardSlice slice, int[] batch, ShardTask task) {
         var batchRows = slice.gather(TrainingSchedule.within(batch, task.rowStart(), task.rowEnd()));
         if (batchRows.rows() == 0) {
             return new TrainingPartial(zerosLike(params), 0, 0, 0);
@@ -124,14 +157,20 @@ public class TrainingComputation implements ShardComputation {
     }
 
     /** H steps of the job's optimiser from the round's parameters; the optimiser's state starts fresh each round. */
-    private TrainingPartial localSteps(DenseArchitecture architecture, float[][] params, ShardSlice slice,
-                                       TrainingSchedule schedule, TrainingSpec spec, ShardTask task) {
+    private TrainingPartial localSteps(
+            DenseArchitecture architecture,
+            float[][] params,
+            ShardSlice slice,
+            TrainingSchedule schedule,
+            TrainingSpec spec,
+            ShardTask task) {
         var optimizer = ParameterOptimizer.create(spec);
         long samples = 0;
         double lossSum = 0;
         long correct = 0;
         for (int h = 0; h < task.localSteps(); h++) {
-            var batchRows = slice.gather(TrainingSchedule.within(schedule.batch(task.step() + h), task.rowStart(), task.rowEnd()));
+            var batchRows = slice.gather(
+                    TrainingSchedule.within(schedule.batch(task.step() + h), task.rowStart(), task.rowEnd()));
             if (batchRows.rows() == 0) {
                 continue;
             }
@@ -144,8 +183,8 @@ public class TrainingComputation implements ShardComputation {
         return new TrainingPartial(params, samples, samples == 0 ? 0 : lossSum / samples, correct);
     }
 
-    private TrainingPartial evaluate(DenseArchitecture architecture, float[][] params, ShardSlice slice, int[] validation,
-                                     ShardTask task) {
+    private TrainingPartial evaluate(
+            DenseArchitecture architecture, float[][] params, ShardSlice slice, int[] validation, ShardTask task) {
         var rows = slice.gather(TrainingSchedule.within(validation, task.rowStart(), task.rowEnd()));
         if (rows.rows() == 0) {
             return new TrainingPartial(new float[0][], 0, 0, 0);

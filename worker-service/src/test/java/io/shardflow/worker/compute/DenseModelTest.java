@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardflow.core.models.Activation;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.MlpArchitecture;
-import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Duration;
@@ -16,9 +16,9 @@ import java.util.Random;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
 
 /** The DJL forward pass against a plain double-precision reference, alone and from several lanes at once. */
@@ -27,8 +27,17 @@ class DenseModelTest {
 
     @BeforeAll
     static void engine() {
-        engine = new ComputeEngine(new WorkerSettings("", 2, 1, 8192, Duration.ofSeconds(2), Duration.ofSeconds(30),
-            DataSize.ofMegabytes(64), DataSize.ofMegabytes(64), DataSize.ofBytes(0), new WorkerSettings.Generation(64, 1024)));
+        engine = new ComputeEngine(new WorkerSettings(
+                "",
+                2,
+                1,
+                8192,
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(30),
+                DataSize.ofMegabytes(64),
+                DataSize.ofMegabytes(64),
+                DataSize.ofBytes(0),
+                new WorkerSettings.Generation(64, 1024)));
     }
 
     private static List<DenseLayer> randomLayers(Random random, List<Integer> widths) {
@@ -83,8 +92,9 @@ class DenseModelTest {
         for (int r = 0; r < rows; r++) {
             double[] expected = reference(arch, layers, x, r);
             for (int o = 0; o < expected.length; o++) {
-                assertThat((double) y[r * arch.outputs() + o]).isCloseTo(expected[o],
-                    org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(expected[o]))));
+                assertThat((double) y[r * arch.outputs() + o])
+                        .isCloseTo(
+                                expected[o], org.assertj.core.data.Offset.offset(1e-5 * (1 + Math.abs(expected[o]))));
             }
         }
     }
@@ -110,7 +120,7 @@ class DenseModelTest {
         var arch = new MlpArchitecture(List.of(16, 32, 4), Activation.RELU);
         var layers = randomLayers(random, arch.widths());
         try (var model = new DenseModel(engine.engine(), engine.device(), arch, layers);
-             var lanes = Executors.newFixedThreadPool(4)) {
+                var lanes = Executors.newFixedThreadPool(4)) {
             var inputs = new ArrayList<float[]>();
             var results = new ArrayList<Future<float[]>>();
             for (int t = 0; t < 16; t++) {

@@ -68,7 +68,8 @@ class GptNetworkTest {
                 int token = random.nextInt(256);
                 sequence.add(token);
                 logits = batch.step(new int[] {1}, new int[] {token})[0];
-                assertArrayEquals(fullLogits(network, sequence), logits, CLOSE, "after " + sequence.size() + " positions");
+                assertArrayEquals(
+                        fullLogits(network, sequence), logits, CLOSE, "after " + sequence.size() + " positions");
             }
             assertEquals(SMALL.context(), batch.length(1));
             var full = assertThrows(IllegalStateException.class, () -> batch.step(new int[] {1}, new int[] {0}));
@@ -132,7 +133,9 @@ class GptNetworkTest {
                     active = new ArrayList<>(active.reversed());
                 }
                 int[] slots = active.stream().mapToInt(s -> slotOf[s]).toArray();
-                int[] tokens = active.stream().mapToInt(s -> argMax(together[s][taken[s]])).toArray();
+                int[] tokens = active.stream()
+                        .mapToInt(s -> argMax(together[s][taken[s]]))
+                        .toArray();
                 float[][] logits = batch.step(slots, tokens);
                 for (int i = 0; i < active.size(); i++) {
                     int s = active.get(i);
@@ -186,7 +189,8 @@ class GptNetworkTest {
                     var sequence = sequences.get(slots[i]);
                     sequence.add(tokens[i]);
                     next[slots[i]] = logits[i];
-                    assertArrayEquals(fullLogits(network, sequence), logits[i], CLOSE, "slot " + slots[i] + " in round " + round);
+                    assertArrayEquals(
+                            fullLogits(network, sequence), logits[i], CLOSE, "slot " + slots[i] + " in round " + round);
                 }
             }
             for (int s : all) {
@@ -239,15 +243,14 @@ class GptNetworkTest {
         var names = new ArrayList<>(SMALL.parameterShapes().keySet());
         assertEquals(names.size(), gradient.grads().length);
         int square = SMALL.dModel() * SMALL.dModel();
-        record Range(String name, int from, int to) {
-        }
+        record Range(String name, int from, int to) {}
         var ranges = List.of(
-            new Range("blocks.0.attention.qkv.weight", 0, square),
-            new Range("blocks.0.attention.qkv.weight", square, 2 * square),
-            new Range("blocks.0.attention.qkv.weight", 2 * square, 3 * square),
-            new Range("tokens.weight", 0, 256 * SMALL.dModel()),
-            new Range("head.weight", 0, 256 * SMALL.dModel()),
-            new Range("blocks.1.ln1.weight", 0, SMALL.dModel()));
+                new Range("blocks.0.attention.qkv.weight", 0, square),
+                new Range("blocks.0.attention.qkv.weight", square, 2 * square),
+                new Range("blocks.0.attention.qkv.weight", 2 * square, 3 * square),
+                new Range("tokens.weight", 0, 256 * SMALL.dModel()),
+                new Range("head.weight", 0, 256 * SMALL.dModel()),
+                new Range("blocks.1.ln1.weight", 0, SMALL.dModel()));
         float epsilon = 1e-2f;
         for (var range : ranges) {
             float[] grad = gradient.grads()[names.indexOf(range.name())];
@@ -263,8 +266,9 @@ class GptNetworkTest {
     @Test
     void uniformModelLosesLn256() {
         var zeros = new HashMap<String, Tensor>();
-        SMALL.parameterShapes().forEach((name, shape) ->
-            zeros.put(name, new Tensor(shape, new float[(int) Tensor.elementCount(shape)])));
+        SMALL.parameterShapes()
+                .forEach((name, shape) ->
+                        zeros.put(name, new Tensor(shape, new float[(int) Tensor.elementCount(shape)])));
         try (var uniform = new GptNetwork(engine, Device.cpu(), SMALL, zeros)) {
             int[][] windows = windows(new Random(5), 2);
             assertEquals(Math.log(256), uniform.loss(windows), 1e-5);
@@ -283,7 +287,8 @@ class GptNetworkTest {
         }
         var names = new ArrayList<>(SMALL.parameterShapes().keySet());
         var current = new LinkedHashMap<String, Tensor>();
-        parameters.forEach((name, tensor) -> current.put(name, new Tensor(tensor.shape(), tensor.data().clone())));
+        parameters.forEach((name, tensor) ->
+                current.put(name, new Tensor(tensor.shape(), tensor.data().clone())));
         double first = Double.NaN;
         double last = Double.NaN;
         for (int step = 0; step < 300; step++) {
@@ -362,8 +367,9 @@ class GptNetworkTest {
                         batch.step(all, tokens);
                     }
                     double ms = (System.nanoTime() - start) / 1e6 / steps;
-                    System.out.printf("step() with %d slots at ~%d positions: %.2f ms (%.3f ms per sequence)%n",
-                        slots, batch.length(0), ms, ms / slots);
+                    System.out.printf(
+                            "step() with %d slots at ~%d positions: %.2f ms (%.3f ms per sequence)%n",
+                            slots, batch.length(0), ms, ms / slots);
                 }
             }
         }
@@ -378,7 +384,8 @@ class GptNetworkTest {
             prompts[i] = new byte[1 + random.nextInt(SMALL.context() - 4)];
             random.nextBytes(prompts[i]);
         }
-        try (var together = network.newBatch(6); var alone = network.newBatch(6)) {
+        try (var together = network.newBatch(6);
+                var alone = network.newBatch(6)) {
             int[] slots = {5, 0, 3, 1};
             float[][] batched = together.prefill(slots, prompts);
             int[] tokens = new int[slots.length];
@@ -450,7 +457,8 @@ class GptNetworkTest {
         var x = new double[length][d];
         for (int t = 0; t < length; t++) {
             for (int i = 0; i < d; i++) {
-                x[t][i] = p.get("tokens.weight").get(tokens[t], i) + p.get("positions.weight").get(t, i);
+                x[t][i] = p.get("tokens.weight").get(tokens[t], i)
+                        + p.get("positions.weight").get(t, i);
             }
         }
         for (int layer = 0; layer < a.layers(); layer++) {
@@ -519,7 +527,8 @@ class GptNetworkTest {
 
     private static double[] referenceLayerNorm(Map<String, Tensor> p, String prefix, double[] x) {
         double mean = Arrays.stream(x).average().orElseThrow();
-        double variance = Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
+        double variance =
+                Arrays.stream(x).map(v -> (v - mean) * (v - mean)).average().orElseThrow();
         float[] gain = p.get(prefix + ".weight").data();
         float[] bias = p.get(prefix + ".bias").data();
         var y = new double[x.length];

@@ -11,7 +11,9 @@ import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
+import java.time.Clock;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcClientAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
@@ -23,6 +25,13 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 @AutoConfiguration(
         after = {JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class, FlywayAutoConfiguration.class})
 public class ShardflowStorageAutoConfiguration {
+
+    /** The time every service reads: leases, stalls, heartbeats. Tests put a clock of their own in its place. */
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
 
     @Bean
     JobRepository jobRepository(JdbcClient jdbc) {

@@ -3,12 +3,14 @@ package io.shardflow.db;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.core.jobs.IllegalTransitionException;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.models.LinearArchitecture;
 import io.shardflow.core.models.ParameterSpec;
+import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
@@ -18,6 +20,7 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.shards.NewShard;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
@@ -124,19 +127,22 @@ class RepositoriesIT {
     void onlyTheCurrentAttemptOfAShardMayRunOrFinish() {
         var jobId = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
         var key = new ShardKey(jobId, 0, 0, 0);
-        shards.insertPending(List.of(new ShardRow(key, null, 0, 10, 1, 3, null, null, null)));
+        shards.insertPending(List.of(new NewShard(key, 0, 10, 3)));
         var lease = Instant.now().plus(1, ChronoUnit.MINUTES);
         assertThat(shards.dispatchPending(jobId, 0, 0, lease)).hasSize(1);
 
         assertThat(shards.start(key, 1, "w1", lease)).isTrue();
         assertThat(shards.start(key, 1, "w2", lease)).as("a redelivered task").isFalse();
-        var retried = shards.redispatch(key, 1, "lost worker", lease).orElseThrow();
+        var retried = shards.redispatch(key, 1, "lost worker", ShardFailure.LEASE_EXPIRED, lease)
+                .orElseThrow();
         assertThat(retried.attempt()).isEqualTo(2);
         assertThat(retried.status()).isEqualTo(ShardStatus.DISPATCHED);
         assertThat(shards.complete(key, 1)).as("the superseded attempt").isFalse();
         assertThat(shards.start(key, 2, "w2", lease)).isTrue();
         assertThat(shards.complete(key, 2)).isTrue();
-        assertThat(shards.redispatch(key, 2, "late", lease)).as("done is done").isEmpty();
+        assertThat(shards.redispatch(key, 2, "late", ShardFailure.LEASE_EXPIRED, lease))
+                .as("done is done")
+                .isEmpty();
         assertThat(shards.countRound(jobId, 0, 0).complete()).isTrue();
     }
 
@@ -144,18 +150,18 @@ class RepositoriesIT {
     void expiredLeasesAreFoundAndHeartbeatsExtendThem() {
         var jobId = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
         var key = new ShardKey(jobId, 0, 0, 0);
-        shards.insertPending(List.of(new ShardRow(key, null, 0, 10, 1, 3, null, null, null)));
+        shards.insertPending(List.of(new NewShard(key, 0, 10, 3)));
         var past = Instant.now().minus(1, ChronoUnit.SECONDS);
         shards.dispatchPending(jobId, 0, 0, Instant.now().plus(1, ChronoUnit.MINUTES));
         shards.start(key, 1, "dead-" + jobId, past);
 
-        List<ShardRow> expired = db.tx.execute(s -> shards.lockExpired(Instant.now(), 1000));
+        List<ShardRow> expired = shards.expired(Instant.now(), 1000);
         assertThat(expired).extracting(ShardRow::key).contains(key);
         assertThat(shards.extendLease(key, 1, "dead-" + jobId, Instant.now().plus(1, ChronoUnit.MINUTES)))
                 .isTrue();
         assertThat(shards.extendLease(key, 1, "someone-else", Instant.now().plus(1, ChronoUnit.MINUTES)))
                 .isFalse();
-        List<ShardRow> afterHeartbeat = db.tx.execute(s -> shards.lockExpired(Instant.now(), 1000));
+        List<ShardRow> afterHeartbeat = shards.expired(Instant.now(), 1000);
         assertThat(afterHeartbeat).extracting(ShardRow::key).doesNotContain(key);
     }
 
@@ -193,7 +199,7 @@ class RepositoriesIT {
     void aRowRangeReadsOnlyItsChunksAndColumnsAcrossChunkBoundaries() {
         var id = UUID.randomUUID();
         int chunkRows = 4;
-        datasets.create(id, "t1", "grid", "csv", List.of("a", "b", "c"), chunkRows);
+        datasets.create(id, "t1", "grid", DatasetFormat.CSV, List.of("a", "b", "c"), chunkRows);
         int rows = 10;
         for (int chunk = 0; chunk * chunkRows < rows; chunk++) {
             int n = Math.min(chunkRows, rows - chunk * chunkRows);
@@ -225,7 +231,7 @@ class RepositoriesIT {
         int chunkRows = 64;
         int width = 5;
         int rows = 1_000;
-        datasets.create(id, "t1", "wide", "csv", List.of("a", "b", "c", "d", "e"), chunkRows);
+        datasets.create(id, "t1", "wide", DatasetFormat.CSV, List.of("a", "b", "c", "d", "e"), chunkRows);
         for (int chunk = 0; chunk * chunkRows < rows; chunk++) {
             int n = Math.min(chunkRows, rows - chunk * chunkRows);
             var columns = new float[width][chunkRows];

@@ -11,19 +11,24 @@ import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardRepository;
-import io.shardflow.db.training.MetricsStore;
-import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.scheduler.aggregation.Aggregator;
+import io.shardflow.scheduler.coordination.Coordinators;
+import io.shardflow.scheduler.coordination.JobFailures;
+import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
-import io.shardflow.scheduler.generation.PipelineGeneration;
+import io.shardflow.scheduler.generation.GenerationCoordinator;
+import io.shardflow.scheduler.generation.PipelineGenerationCoordinator;
+import io.shardflow.scheduler.inference.DataInferenceCoordinator;
+import io.shardflow.scheduler.inference.ModelParallelCoordinator;
 import io.shardflow.scheduler.leases.JobReconciler;
 import io.shardflow.scheduler.leases.LeaseSweeper;
-import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
 import io.shardflow.scheduler.planning.JobPlanner;
-import io.shardflow.scheduler.training.TrainingCoordinator;
+import io.shardflow.scheduler.training.DataParallelTrainingCoordinator;
+import io.shardflow.scheduler.training.PipelineTrainingCoordinator;
 import io.shardflow.scheduler.training.TrainingPreparation;
+import java.time.Clock;
 import java.util.List;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -37,86 +42,34 @@ class SchedulerConfiguration {
 
     @Bean
     Dispatcher dispatcher(
-            Outbox outbox, ShardRepository shards, MessagingSettings messaging, SchedulerSettings settings) {
-        return new Dispatcher(outbox, shards, messaging, settings.dispatchLease());
-    }
-
-    @Bean
-    TrainingPreparation trainingPreparation(
-            ModelRepository models, DatasetRepository datasets, TrainingStore store, SchedulerSettings settings) {
-        return new TrainingPreparation(models, datasets, store, settings);
-    }
-
-    @Bean
-    TrainingCoordinator trainingCoordinator(
-            JobRepository jobs,
+            Outbox outbox,
             ShardRepository shards,
-            PartialStore partials,
-            ActivationStore activations,
-            TrainingStore store,
-            MetricsStore metrics,
-            ModelRepository models,
-            Dispatcher dispatcher,
-            ShardRecovery recovery,
-            JobEventPublisher events,
-            JobEventLog timeline) {
-        return new TrainingCoordinator(
-                jobs, shards, partials, activations, store, metrics, models, dispatcher, recovery, events, timeline);
+            MessagingSettings messaging,
+            SchedulerSettings settings,
+            Clock clock) {
+        return new Dispatcher(outbox, shards, messaging, settings.dispatchLease(), clock);
+    }
+
+    @Bean
+    Rounds rounds(JobRepository jobs, ShardRepository shards) {
+        return new Rounds(jobs, shards);
+    }
+
+    @Bean
+    JobFailures jobFailures(JobRepository jobs, ShardRepository shards, JobEventPublisher events) {
+        return new JobFailures(jobs, shards, events);
     }
 
     @Bean
     ShardRecovery shardRecovery(
-            JobRepository jobs,
-            ShardRepository shards,
-            Dispatcher dispatcher,
-            JobEventPublisher events,
-            JobEventLog timeline,
-            SchedulerSettings settings) {
-        return new ShardRecovery(jobs, shards, dispatcher, events, timeline, settings);
+            ShardRepository shards, Dispatcher dispatcher, JobFailures failures, JobEventLog timeline) {
+        return new ShardRecovery(shards, dispatcher, failures, timeline);
     }
 
     @Bean
-    JobPlanner jobPlanner(
-            JobRepository jobs,
-            ModelRepository models,
-            DatasetRepository datasets,
-            WorkerRegistry workers,
-            Dispatcher dispatcher,
-            JobEventPublisher events,
-            SchedulerSettings settings,
-            TrainingPreparation preparation,
-            ModelParallelCoordinator modelParallel,
-            TrainingCoordinator training,
-            PipelineGeneration generation,
-            TransactionTemplate tx) {
-        return new JobPlanner(
-                jobs,
-                models,
-                datasets,
-                workers,
-                dispatcher,
-                events,
-                settings,
-                preparation,
-                modelParallel,
-                training,
-                generation,
-                tx);
-    }
-
-    @Bean
-    PipelineGeneration pipelineGeneration(
-            JobRepository jobs,
-            ShardRepository shards,
-            PartialStore partials,
-            ActivationStore activations,
-            ResultStore results,
-            ModelRepository models,
-            DatasetRepository datasets,
-            Dispatcher dispatcher,
-            JobEventPublisher events) {
-        return new PipelineGeneration(
-                jobs, shards, partials, activations, results, models, datasets, dispatcher, events);
+    DataInferenceCoordinator dataInferenceCoordinator(
+            JobRepository jobs, Rounds rounds, Dispatcher dispatcher, ResultStore results, JobEventPublisher events) {
+        return new DataInferenceCoordinator(jobs, rounds, dispatcher, results, events);
     }
 
     @Bean
@@ -133,35 +86,87 @@ class SchedulerConfiguration {
     }
 
     @Bean
-    Aggregator aggregator(
+    GenerationCoordinator generationCoordinator(
+            JobRepository jobs,
+            Rounds rounds,
+            Dispatcher dispatcher,
+            PartialStore partials,
+            ResultStore results,
+            JobEventPublisher events) {
+        return new GenerationCoordinator(jobs, rounds, dispatcher, partials, results, events);
+    }
+
+    @Bean
+    PipelineGenerationCoordinator pipelineGenerationCoordinator(
             JobRepository jobs,
             ShardRepository shards,
             PartialStore partials,
+            ActivationStore activations,
             ResultStore results,
-            ShardRecovery recovery,
-            JobEventPublisher events,
-            TrainingCoordinator training,
+            ModelRepository models,
+            DatasetRepository datasets,
+            Dispatcher dispatcher,
+            JobEventPublisher events) {
+        return new PipelineGenerationCoordinator(
+                jobs, shards, partials, activations, results, models, datasets, dispatcher, events);
+    }
+
+    @Bean
+    Coordinators coordinators(
+            DataInferenceCoordinator dataInference,
             ModelParallelCoordinator modelParallel,
-            PipelineGeneration generation,
+            GenerationCoordinator generation,
+            PipelineGenerationCoordinator pipelinedGeneration,
+            DataParallelTrainingCoordinator dataParallelTraining,
+            PipelineTrainingCoordinator pipelineTraining) {
+        return new Coordinators(
+                dataInference, modelParallel, generation, pipelinedGeneration, dataParallelTraining, pipelineTraining);
+    }
+
+    @Bean
+    JobPlanner jobPlanner(
+            JobRepository jobs,
+            ModelRepository models,
+            DatasetRepository datasets,
+            WorkerRegistry workers,
+            TrainingPreparation preparation,
+            Coordinators coordinators,
+            JobEventPublisher events,
+            SchedulerSettings settings,
             TransactionTemplate tx) {
-        return new Aggregator(
-                jobs, shards, partials, results, recovery, events, training, modelParallel, generation, tx);
+        return new JobPlanner(jobs, models, datasets, workers, preparation, coordinators, events, settings, tx);
+    }
+
+    @Bean
+    Aggregator aggregator(
+            JobRepository jobs,
+            ShardRepository shards,
+            Coordinators coordinators,
+            ShardRecovery recovery,
+            TransactionTemplate tx) {
+        return new Aggregator(jobs, shards, coordinators, recovery, tx);
     }
 
     @Bean
     LeaseSweeper leaseSweeper(
-            JobRepository jobs, ShardRepository shards, ShardRecovery recovery, TransactionTemplate tx) {
-        return new LeaseSweeper(jobs, shards, recovery, tx);
+            JobRepository jobs,
+            ShardRepository shards,
+            ShardRecovery recovery,
+            TransactionTemplate tx,
+            Clock clock,
+            SchedulerSettings settings) {
+        return new LeaseSweeper(jobs, shards, recovery, tx, clock, settings.sweepInterval());
     }
 
     @Bean
     JobReconciler jobReconciler(
             JobRepository jobs,
             JobPlanner planner,
-            Aggregator aggregator,
+            Coordinators coordinators,
             SchedulerSettings settings,
-            TransactionTemplate tx) {
-        return new JobReconciler(jobs, planner, aggregator, settings, tx);
+            TransactionTemplate tx,
+            Clock clock) {
+        return new JobReconciler(jobs, planner, coordinators, settings, tx, clock);
     }
 
     /** UP once the planner and the aggregator consume. */

@@ -4,6 +4,9 @@ import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.planning.Plan;
+import io.shardflow.core.shards.ShardFailure;
+import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobQuery;
@@ -146,9 +149,7 @@ public class DashboardController {
         model.addAttribute("job", job);
         model.addAttribute("line", line(job, Instant.now()));
         model.addAttribute("spec", pretty(MessageCodec.encode(job.spec())));
-        model.addAttribute(
-                "plan",
-                job.plan() == null ? "(not planned yet)" : pretty(job.plan().getBytes(StandardCharsets.UTF_8)));
+        model.addAttribute("plan", job.plan() == null ? "(not planned yet)" : pretty(MessageCodec.encode(job.plan())));
         var cells = shards.cells(id);
         var rounds = new LinkedHashMap<String, List<ShardRepository.Cell>>();
         for (var cell : cells) {
@@ -159,9 +160,7 @@ public class DashboardController {
         model.addAttribute(
                 "failedShard",
                 cells.stream()
-                        .filter(c -> "FAILED".equals(c.status())
-                                && c.error() != null
-                                && !c.error().startsWith("job "))
+                        .filter(c -> c.status() == ShardStatus.FAILED && c.failure() != ShardFailure.JOB_ENDED)
                         .findFirst()
                         .orElse(null));
         model.addAttribute("events", timeline.timeline(id));
@@ -233,15 +232,10 @@ public class DashboardController {
     static JobLine line(JobRow job, Instant now) {
         int percent;
         String progress;
-        var plan = job.parsedPlan();
-        if (job.progress() != null && plan != null && plan.training() != null) {
-            int step = MessageCodec.decode(job.progress().getBytes(StandardCharsets.UTF_8), Map.class)
-                                    .get("step")
-                            instanceof Number n
-                    ? n.intValue()
-                    : 0;
-            percent = (int) (100L * step / Math.max(1, plan.training().totalSteps()));
-            progress = "step " + step + " / " + plan.training().totalSteps();
+        var training = job.progress();
+        if (training != null) {
+            percent = (int) (100L * training.step() / Math.max(1, training.steps()));
+            progress = "step " + training.step() + " / " + training.steps();
         } else {
             percent = job.shardsTotal() == 0 ? 0 : (int) (100L * job.shardsDone() / job.shardsTotal());
             progress = job.shardsDone() + " / " + job.shardsTotal() + " shards";
@@ -249,14 +243,8 @@ public class DashboardController {
         if (job.status() == JobStatus.SUCCEEDED) {
             percent = 100;
         }
-        String strategy = plan == null
-                ? String.valueOf(job.spec().parallelism().strategy())
-                : plan.splitsModel()
-                        ? plan.strategy() + " (" + plan.model().strategy() + " "
-                                + plan.model().modelShards() + ")"
-                        : plan.training() != null && plan.training().pipelined()
-                                ? "PIPELINE " + plan.training().stages()
-                                : plan.strategy().name();
+        String strategy =
+                job.plan() == null ? String.valueOf(job.spec().parallelism().strategy()) : strategy(job.plan());
         String duration = job.startedAt() == null
                 ? "—"
                 : ago(Duration.between(job.startedAt(), job.finishedAt() != null ? job.finishedAt() : now));
@@ -271,6 +259,21 @@ public class DashboardController {
                 ago(Duration.between(job.createdAt(), now)),
                 duration,
                 job.error());
+    }
+
+    private static String strategy(Plan plan) {
+        return switch (plan) {
+            case Plan.ModelParallelInference p -> p.strategy() + " (" + split(p.model()) + ")";
+            case Plan.PipelinedGeneration p -> p.strategy() + " (" + split(p.model()) + ")";
+            case Plan.PipelineTraining p -> "PIPELINE " + p.training().stages();
+            case Plan.DataInference p -> p.strategy().name();
+            case Plan.Generation p -> p.strategy().name();
+            case Plan.DataParallelTraining p -> p.strategy().name();
+        };
+    }
+
+    private static String split(Plan.ModelPlan model) {
+        return model.strategy() + " " + model.modelShards();
     }
 
     private static String ago(Duration d) {

@@ -1,5 +1,6 @@
 package io.shardflow.api.datasets;
 
+import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.db.datasets.DatasetRepository;
 import java.util.List;
 import java.util.UUID;
@@ -19,7 +20,7 @@ final class ChunkedDatasetWriter {
             UUID id,
             String tenant,
             String name,
-            String format,
+            DatasetFormat format,
             List<String> columns,
             int chunkRows) {
         this.datasets = datasets;

@@ -3,6 +3,7 @@ package io.shardflow.api.datasets;
 import io.shardflow.api.ApiSettings;
 import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.swagger.v3.oas.annotations.Operation;
 import jakarta.servlet.http.HttpServletRequest;
@@ -58,12 +59,12 @@ public class DatasetController {
                 .body(DatasetView.of(dataset));
     }
 
-    private static DatasetImporter.Format formatOf(String format, String contentType) {
+    private static DatasetFormat formatOf(String format, String contentType) {
         if (format != null) {
             return switch (format.strip().toLowerCase(java.util.Locale.ROOT)) {
-                case "csv" -> DatasetImporter.Format.CSV;
-                case "jsonl", "ndjson", "json-lines" -> DatasetImporter.Format.JSONL;
-                case "text" -> DatasetImporter.Format.TEXT;
+                case "csv" -> DatasetFormat.CSV;
+                case "jsonl", "ndjson", "json-lines" -> DatasetFormat.JSONL;
+                case "text" -> DatasetFormat.TEXT;
                 default ->
                     throw new io.shardflow.core.InvalidSpecException(
                             "format", "'" + format + "' is not one of csv, jsonl, text");
@@ -73,7 +74,7 @@ public class DatasetController {
                 && (contentType.contains("ndjson")
                         || contentType.contains("jsonl")
                         || contentType.contains("json-lines"));
-        return jsonLines ? DatasetImporter.Format.JSONL : DatasetImporter.Format.CSV;
+        return jsonLines ? DatasetFormat.JSONL : DatasetFormat.CSV;
     }
 
     @GetMapping("/{id}")

@@ -2,6 +2,7 @@ package io.shardflow.api.datasets;
 
 import io.shardflow.api.ApiSettings;
 import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import java.io.BufferedReader;
@@ -40,13 +41,6 @@ public class DatasetImporter {
             .get();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    /** The upload formats. */
-    public enum Format {
-        CSV,
-        JSONL,
-        TEXT
-    }
-
     /** Bytes per stored chunk of a text dataset: the unit a shard reads. */
     static final int TEXT_CHUNK = 65_536;
 
@@ -60,18 +54,18 @@ public class DatasetImporter {
         this.settings = settings;
     }
 
-    public DatasetRow importTable(String tenant, String name, Format format, InputStream body) {
+    public DatasetRow importTable(String tenant, String name, DatasetFormat format, InputStream body) {
         InvalidSpecException.require(
                 name != null && !name.isBlank() && name.length() <= 200, "name", "is required, 1 to 200 characters");
         var id = UUID.randomUUID();
-        if (format == Format.TEXT) {
+        if (format == DatasetFormat.TEXT) {
             tx.executeWithoutResult(s -> readText(body, id, tenant, name.strip()));
             return datasets.find(id).orElseThrow();
         }
         tx.executeWithoutResult(s -> {
             try (var reader =
                     withoutByteOrderMark(new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8)))) {
-                if (format == Format.CSV) {
+                if (format == DatasetFormat.CSV) {
                     readCsv(reader, id, tenant, name.strip());
                 } else {
                     readJsonLines(reader, id, tenant, name.strip());
@@ -86,8 +80,8 @@ public class DatasetImporter {
     private void readCsv(Reader reader, UUID id, String tenant, String name) throws IOException {
         try (CSVParser parser = CSVParser.parse(reader, CSV)) {
             var columns = checkedColumns(parser.getHeaderNames());
-            var writer =
-                    new ChunkedDatasetWriter(datasets, id, tenant, name, "csv", columns, settings.datasetChunkRows());
+            var writer = new ChunkedDatasetWriter(
+                    datasets, id, tenant, name, DatasetFormat.CSV, columns, settings.datasetChunkRows());
             for (CSVRecord record : parser) {
                 if (record.size() != columns.size()) {
                     throw new InvalidSpecException(
@@ -129,7 +123,7 @@ public class DatasetImporter {
             if (writer == null) {
                 columns = checkedColumns(new ArrayList<>(row.propertyNames()));
                 writer = new ChunkedDatasetWriter(
-                        datasets, id, tenant, name, "jsonl", columns, settings.datasetChunkRows());
+                        datasets, id, tenant, name, DatasetFormat.JSONL, columns, settings.datasetChunkRows());
             }
             InvalidSpecException.require(
                     row.size() == columns.size(),
@@ -162,7 +156,7 @@ public class DatasetImporter {
                 .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
         var chars = java.nio.CharBuffer.allocate(TEXT_CHUNK);
         var pending = java.nio.ByteBuffer.allocate(TEXT_CHUNK + 8);
-        datasets.create(id, tenant, name, "text", List.of("byte"), TEXT_CHUNK);
+        datasets.create(id, tenant, name, DatasetFormat.TEXT, List.of("byte"), TEXT_CHUNK);
         var chunk = new byte[TEXT_CHUNK];
         long total = 0;
         int index = 0;

@@ -1,6 +1,7 @@
 package io.shardflow.api.datasets;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.db.datasets.DatasetRow;
 import java.time.Instant;
 import java.util.List;
@@ -9,9 +10,9 @@ import java.util.UUID;
 /** A dataset: rows and columns of numbers, or for {@code format: text} its size in {@code bytes}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record DatasetView(
-        UUID id, String name, String format, Long rows, List<String> columns, Long bytes, Instant createdAt) {
+        UUID id, String name, DatasetFormat format, Long rows, List<String> columns, Long bytes, Instant createdAt) {
     public static DatasetView of(DatasetRow d) {
-        boolean text = "text".equals(d.format());
+        boolean text = d.format().text();
         return new DatasetView(
                 d.id(),
                 d.name(),

@@ -9,7 +9,7 @@ import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
-import io.shardflow.core.planning.Plan;
+import io.shardflow.core.planning.PlanDocument;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobQuery;
@@ -101,7 +101,7 @@ public class JobController {
                     "The plan the scheduler would make for this job body "
                             + "now (strategy, data and model shards, partition sizes, why AUTO chose it), without running the job.")
     @PostMapping("/jobs:plan")
-    public Plan plan(@RequestBody JobSpec spec, HttpServletRequest request) {
+    public PlanDocument plan(@RequestBody JobSpec spec, HttpServletRequest request) {
         return intake.preview(tenants.of(request), spec);
     }
 
@@ -199,7 +199,7 @@ public class JobController {
         }
         byte[] stored = results.find(id).orElseThrow(() -> new NotFoundException("result of job", id));
         boolean csv = accept != null && accept.contains("text/csv") && !accept.contains("application/json");
-        boolean text = job.parsedPlan().generation();
+        boolean text = job.planned().completesText();
         return ResponseEntity.ok()
                 .contentType(csv ? MediaType.parseMediaType("text/csv") : MediaType.APPLICATION_JSON)
                 .body(out -> {

@@ -11,6 +11,8 @@ import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.Plan;
+import io.shardflow.core.planning.PlanDocument;
+import io.shardflow.core.planning.Strategy;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.events.JobEventPublisher;
@@ -92,13 +94,16 @@ public class JobIntake {
     }
 
     /** The plan the scheduler would make for this job now, without running it. */
-    public Plan preview(String tenant, JobSpec spec) {
+    public PlanDocument preview(String tenant, JobSpec spec) {
         var checked = validate(tenant, spec);
         if (spec.type() == JobType.TRAINING) {
-            return ParallelPlanner.trainingData(
-                    spec.parallelism(), checked.dataset().rows(), fleet());
+            // the steps and scaling are worked out when the job is planned; the data split is known now
+            long rows = checked.dataset().rows();
+            var shards = ParallelPlanner.trainingShards(spec.parallelism(), rows, fleet());
+            var strategy = spec.parallelism().strategy() == Strategy.PIPELINE ? Strategy.PIPELINE : Strategy.DATA;
+            return new PlanDocument(strategy, rows, shards.size(), shards, null, null, false);
         }
-        return checked.plan();
+        return checked.plan().document();
     }
 
     private ParallelPlanner.Fleet fleet() {

@@ -1,16 +1,17 @@
 package io.shardflow.api.jobs;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
-import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.planning.Plan;
+import io.shardflow.core.training.TrainingMetrics;
+import io.shardflow.core.training.TrainingProgress;
 import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.jobs.JobRow;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A job as the API shows it. For training, {@code progress} adds {@code step} (optimiser steps applied),
@@ -25,36 +26,44 @@ public record JobView(
         JobStatus status,
         int priority,
         JobSpec.ModelRef model,
-        JobSpec.DatasetRef dataset,
+        JobSpec.@Nullable DatasetRef dataset,
         JobSpec.Parallelism parallelism,
-        TrainingSpec training,
-        @JsonRawValue String plan,
+        @Nullable TrainingSpec training,
+        @Nullable Plan plan,
         Progress progress,
-        @JsonRawValue String metrics,
-        UUID resultModelId,
-        @JsonInclude(JsonInclude.Include.ALWAYS) String error,
+        @Nullable TrainingMetrics metrics,
+        @Nullable UUID resultModelId,
+        @JsonInclude(JsonInclude.Include.ALWAYS) @Nullable String error,
         Instant createdAt,
-        Instant startedAt,
-        Instant finishedAt) {
+        @Nullable Instant startedAt,
+        @Nullable Instant finishedAt) {
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Progress(
-            int shardsDone, int shardsTotal, Integer step, Integer steps, Integer epoch, Integer epochs) {}
+            int shardsDone,
+            int shardsTotal,
+            @Nullable Integer step,
+            @Nullable Integer steps,
+            @Nullable Integer epoch,
+            @Nullable Integer epochs) {
 
-    private record TrainingProgress(Integer step, Integer steps, Integer epoch, Integer epochs) {}
+        static Progress of(JobRow job) {
+            TrainingProgress training = job.progress();
+            if (training == null) {
+                return new Progress(job.shardsDone(), job.shardsTotal(), null, null, null, null);
+            }
+            return new Progress(
+                    job.shardsDone(),
+                    job.shardsTotal(),
+                    training.step(),
+                    training.steps(),
+                    training.epoch(),
+                    training.epochs());
+        }
+    }
 
     public static JobView of(JobRow job) {
         var spec = job.spec();
-        var training = job.progress() == null
-                ? new TrainingProgress(null, null, null, null)
-                : MessageCodec.decode(job.progress().getBytes(StandardCharsets.UTF_8), TrainingProgress.class);
-        var progress = new Progress(
-                job.shardsDone(),
-                job.shardsTotal(),
-                training.step(),
-                training.steps(),
-                training.epoch(),
-                training.epochs());
         return new JobView(
                 job.id(),
                 job.tenant(),
@@ -66,7 +75,7 @@ public record JobView(
                 spec.parallelism(),
                 spec.training(),
                 job.plan(),
-                progress,
+                Progress.of(job),
                 job.metrics(),
                 job.resultModelId(),
                 job.error(),

@@ -63,7 +63,7 @@ public class ModelController {
         };
         var preprocessing = body.preprocessing() == null || body.preprocessing().standardize() == null
                 ? null
-                : body.preprocessing().toJson();
+                : body.preprocessing();
         tx.executeWithoutResult(s -> models.create(
                 id,
                 tenant,

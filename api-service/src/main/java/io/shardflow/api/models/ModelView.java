@@ -1,8 +1,9 @@
 package io.shardflow.api.models;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.training.Preprocessing;
+import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.db.models.ModelRow;
 import java.time.Instant;
 import java.util.UUID;
@@ -16,9 +17,9 @@ public record ModelView(
         String name,
         ModelArchitecture architecture,
         long parameterBytes,
-        @JsonRawValue String metrics,
+        TrainingMetrics metrics,
         @JsonInclude(JsonInclude.Include.NON_NULL) Lineage lineage,
-        @JsonRawValue String preprocessing,
+        Preprocessing preprocessing,
         Instant createdAt) {
 
     public record Lineage(UUID job, UUID dataset) {}

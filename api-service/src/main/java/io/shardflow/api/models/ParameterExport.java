@@ -36,7 +36,7 @@ record ParameterExport(
             layers.forEach(l -> list.add(layer(l)));
             parameters = Map.of("layers", list);
         }
-        var scaling = Preprocessing.scalingIn(model.preprocessing());
+        var scaling = Preprocessing.scalingOf(model.preprocessing());
         return new ParameterExport(
                 model.name(), model.architecture(), parameters, scaling == null ? null : new Preprocessing(scaling));
     }

@@ -10,8 +10,17 @@ import java.util.Map;
  * {@code tokens} {@code [B, L]} (right-padded byte values), {@code lengths} and {@code prompts} (the prompt index
  * of each row); a middle stage reads and writes {@code hidden} {@code [B, L·dModel]}; the last writes
  * {@code logits} {@code [B, 256]} at each sequence's last position.
+ *
+ * <p>Where they are kept ({@code job_activations}, keyed by token step and stage): the scheduler writes token step
+ * t's state, whose sequences are stage 0's input, at {@code (t, STATE_STAGE)}; stage s's output, stage s + 1's
+ * input, is at {@code (t, s)}; the job's prompts are at {@code (PROMPTS_STEP, STATE_STAGE)}.
  */
 public final class StageTensors {
+    /** The stage key of a token step's state: its sequences, stage 0's input. */
+    public static final int STATE_STAGE = -1;
+    /** The step key of the job's prompts, apart from every token step. */
+    public static final int PROMPTS_STEP = -1;
+
     public static final String TOKENS = "tokens";
     public static final String HIDDEN = "hidden";
     public static final String LOGITS = "logits";

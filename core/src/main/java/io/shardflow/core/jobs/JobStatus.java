@@ -44,12 +44,11 @@ public enum JobStatus {
 
     /** The statuses from which {@code target} may be reached, for compare-and-set updates. */
     public static Set<JobStatus> sourcesOf(JobStatus target) {
-        var sources = EnumSet.noneOf(JobStatus.class);
-        for (var s : values()) {
-            if (s.canMoveTo(target)) {
-                sources.add(s);
-            }
-        }
-        return sources;
+        return Transitions.sources(JobStatus.class, s -> s.canMoveTo(target));
+    }
+
+    /** The statuses of jobs that have not ended. */
+    public static Set<JobStatus> unfinished() {
+        return Transitions.sources(JobStatus.class, s -> !s.isTerminal());
     }
 }

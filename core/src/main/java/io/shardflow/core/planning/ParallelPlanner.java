@@ -5,6 +5,8 @@ import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Chooses how an inference job is split, from the model's bytes against the fleet's memory cap and the rows
@@ -19,8 +21,7 @@ public final class ParallelPlanner {
     public static Plan plan(JobSpec.Parallelism parallelism, ModelArchitecture architecture, long rows, Fleet fleet) {
         return switch (architecture) {
             case DenseArchitecture dense -> dense(parallelism, dense, rows, fleet);
-            case GptArchitecture gpt ->
-                generation(parallelism, gpt, rows, fleet).asGeneration();
+            case GptArchitecture gpt -> generation(parallelism, gpt, rows, fleet);
         };
     }
 
@@ -34,7 +35,7 @@ public final class ParallelPlanner {
         long bytes = architecture.parameterBytes();
         return switch (parallelism.strategy()) {
             case DATA ->
-                data(
+                prompts(
                         rows,
                         parallelism.dataShards() != null
                                 ? parallelism.dataShards()
@@ -51,7 +52,7 @@ public final class ParallelPlanner {
                     int shards = parallelism.dataShards() != null
                             ? parallelism.dataShards()
                             : DataPlanner.defaultShards(rows, lanes);
-                    yield data(
+                    yield prompts(
                             rows,
                             shards,
                             architecture,
@@ -77,22 +78,20 @@ public final class ParallelPlanner {
         };
     }
 
-    private static Plan stages(long rows, int stages, GptArchitecture architecture, String reason) {
+    private static Plan prompts(long rows, int shards, GptArchitecture architecture, @Nullable String reason) {
+        return new Plan.Generation(
+                rows, DataPlanner.split(rows, shards), Plan.ModelPlan.whole(architecture.parameterBytes(), reason));
+    }
+
+    private static Plan stages(long rows, int stages, GptArchitecture architecture, @Nullable String reason) {
         long largest;
         try {
             largest = GptStages.largestStageBytes(architecture, stages);
         } catch (IllegalArgumentException e) {
             throw new InvalidSpecException("parallelism.modelShards", e.getMessage());
         }
-        var ranges = DataPlanner.split(rows, 1);
-        return new Plan(
-                Strategy.PIPELINE,
-                rows,
-                1,
-                ranges,
-                null,
-                new Plan.ModelPlan(Strategy.PIPELINE, stages, 1, largest, architecture.parameterBytes(), reason),
-                false);
+        return new Plan.PipelinedGeneration(
+                rows, new Plan.ModelPlan(Strategy.PIPELINE, stages, 1, largest, architecture.parameterBytes(), reason));
     }
 
     private static Plan dense(JobSpec.Parallelism parallelism, DenseArchitecture architecture, long rows, Fleet fleet) {
@@ -118,11 +117,11 @@ public final class ParallelPlanner {
     }
 
     /** The data split of a training job: one shard through a PIPELINE, else {@code dataShards} or one per lane. */
-    public static Plan trainingData(JobSpec.Parallelism parallelism, long rows, Fleet fleet) {
+    public static List<RowRange> trainingShards(JobSpec.Parallelism parallelism, long rows, Fleet fleet) {
         if (parallelism.strategy() == Strategy.PIPELINE) {
-            return Plan.data(rows, 1);
+            return DataPlanner.split(rows, 1);
         }
-        return Plan.data(
+        return DataPlanner.split(
                 rows,
                 parallelism.dataShards() != null
                         ? parallelism.dataShards()
@@ -183,17 +182,9 @@ public final class ParallelPlanner {
                         + "the workers' max-model-bytes of " + cap);
     }
 
-    private static Plan data(long rows, int shards, ModelArchitecture architecture, String reason) {
-        var ranges = DataPlanner.split(rows, shards);
-        long bytes = architecture.parameterBytes();
-        return new Plan(
-                Strategy.DATA,
-                rows,
-                ranges.size(),
-                ranges,
-                null,
-                new Plan.ModelPlan(Strategy.DATA, 1, 1, bytes, bytes, reason),
-                false);
+    private static Plan data(long rows, int shards, DenseArchitecture architecture, @Nullable String reason) {
+        return new Plan.DataInference(
+                rows, DataPlanner.split(rows, shards), Plan.ModelPlan.whole(architecture.parameterBytes(), reason));
     }
 
     private static Plan model(
@@ -203,7 +194,7 @@ public final class ParallelPlanner {
             int modelShards,
             Integer microBatches,
             DenseArchitecture architecture,
-            String reason) {
+            @Nullable String reason) {
         ModelSplit split;
         try {
             split = modelStrategy == Strategy.TENSOR
@@ -213,31 +204,25 @@ public final class ParallelPlanner {
             throw new InvalidSpecException("parallelism.modelShards", e.getMessage());
         }
         int micro = modelStrategy == Strategy.PIPELINE ? (microBatches == null ? 1 : microBatches) : 1;
-        var ranges = DataPlanner.split(rows, dataShards);
-        Strategy strategy = ranges.size() > 1 ? Strategy.HYBRID : modelStrategy;
-        return new Plan(
-                strategy,
+        return new Plan.ModelParallelInference(
                 rows,
-                ranges.size(),
-                ranges,
-                null,
+                DataPlanner.split(rows, dataShards),
                 new Plan.ModelPlan(
                         modelStrategy,
                         modelShards,
                         micro,
                         split.largestPartitionBytes(),
                         architecture.parameterBytes(),
-                        reason),
-                false);
+                        reason));
     }
 
-    /** The split a plan's model part describes. */
+    /** The split of a dense model that an inference plan runs: whole unless the plan splits it. */
     public static ModelSplit split(Plan plan, DenseArchitecture architecture) {
-        if (!plan.splitsModel()) {
+        if (!(plan instanceof Plan.ModelParallelInference split)) {
             return ModelSplit.whole(architecture);
         }
-        return plan.model().strategy() == Strategy.TENSOR
-                ? ModelSplit.tensor(architecture, plan.model().modelShards())
-                : ModelSplit.pipeline(architecture, plan.model().modelShards());
+        return split.tensor()
+                ? ModelSplit.tensor(architecture, split.model().modelShards())
+                : ModelSplit.pipeline(architecture, split.model().modelShards());
     }
 }

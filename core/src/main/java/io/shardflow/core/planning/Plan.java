@@ -1,49 +1,313 @@
 package io.shardflow.core.planning;
 
+import com.fasterxml.jackson.annotation.JsonValue;
+import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.training.TrainingPlan;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
- * How a job was split, as the job shows it: the strategy, the shard count and each shard's rows; for training,
- * the training plan too. {@code generation}: the rows are prompts a gpt completes, token by token.
+ * How a job was split: one record per kind of job, so that code acting on a plan switches over the kinds and the
+ * compiler names every place a new kind must be handled. Stored and shown as one flat JSON document
+ * ({@link PlanDocument}).
+ *
+ * <p>A shard is keyed {@code (step, stage, shardIndex)}; what those mean is the kind's business, and each kind says
+ * what a task of a key computes ({@link #taskKind}), where it sits in a model split ({@link #layout}) and which
+ * parameter version it reads.
  */
-public record Plan(
-        Strategy strategy,
-        long rows,
-        int dataShards,
-        List<RowRange> shards,
-        TrainingPlan training,
-        ModelPlan model,
-        boolean generation) {
+public sealed interface Plan
+        permits Plan.DataInference,
+                Plan.ModelParallelInference,
+                Plan.Generation,
+                Plan.PipelinedGeneration,
+                Plan.Training {
+
+    /** Rows the job runs over: dataset rows, prompts, or the bytes of a text dataset. */
+    long rows();
+
+    /** The data shards' row ranges, in row order. */
+    List<RowRange> shards();
+
+    Strategy strategy();
+
+    /** What a task of shard {@code (step, stage, ·)} computes. */
+    TaskKind taskKind(int step, int stage);
+
+    /** Whether the result is text (one completion per prompt) rather than numbers. */
+    boolean completesText();
+
+    default int dataShards() {
+        return shards().size();
+    }
+
+    /** Where the shard sits in a model split, and where its input comes from. */
+    default ShardLayout layout(int step, int stage, int shardIndex) {
+        return ShardLayout.data(shardIndex);
+    }
+
+    /** The parameter version a training task computes from; 0 for inference. */
+    default int parameterVersion(int step, int stage) {
+        return 0;
+    }
+
+    /** Optimiser steps a training task takes locally (local SGD); 0 for inference. */
+    default int localSteps(int step, int stage) {
+        return 0;
+    }
+
+    /**
+     * The shard's place among the task topic's partitions, relative to the job's: consecutive for a round's shards,
+     * so they spread over lanes, and the same round after round for a model shard, so it keeps its cached partition.
+     */
+    default int lane(int step, int stage, int shardIndex) {
+        return shardIndex;
+    }
+
+    @JsonValue
+    default PlanDocument document() {
+        return PlanDocument.of(this);
+    }
 
     /**
      * How the model is split: TENSOR or PIPELINE with {@code modelShards}; {@code microBatches} per data shard for
      * a pipeline; the bytes of the largest partition one worker holds, and of the whole model; the reason for the
-     * choice when AUTO made it.
+     * choice when AUTO made it. DATA with one shard means the model is whole.
      */
-    public record ModelPlan(
+    record ModelPlan(
             Strategy strategy,
             int modelShards,
             int microBatches,
             long largestPartitionBytes,
             long modelBytes,
-            String reason) {}
+            @Nullable String reason) {
 
-    public static Plan data(long rows, int requestedShards) {
-        var ranges = DataPlanner.split(rows, requestedShards);
-        return new Plan(Strategy.DATA, rows, ranges.size(), ranges, null, null, false);
+        public static ModelPlan whole(long modelBytes, @Nullable String reason) {
+            return new ModelPlan(Strategy.DATA, 1, 1, modelBytes, modelBytes, reason);
+        }
     }
 
-    public Plan withTraining(TrainingPlan training) {
-        return new Plan(strategy, rows, dataShards, shards, training, model, generation);
+    /** A dense model over row ranges; outputs concatenated in row order. */
+    record DataInference(long rows, List<RowRange> shards, ModelPlan model) implements Plan {
+        public DataInference {
+            shards = List.copyOf(shards);
+        }
+
+        @Override
+        public Strategy strategy() {
+            return Strategy.DATA;
+        }
+
+        @Override
+        public boolean completesText() {
+            return false;
+        }
+
+        @Override
+        public TaskKind taskKind(int step, int stage) {
+            return TaskKind.INFER;
+        }
     }
 
-    public Plan asGeneration() {
-        return new Plan(strategy, rows, dataShards, shards, training, model, true);
+    /**
+     * A dense model split into model shards (TENSOR rounds or PIPELINE stages), over one or more data shards (more
+     * than one: HYBRID). Keys: TENSOR {@code (round, 0, dataShard × k + modelShard)}; PIPELINE
+     * {@code (microBatch, stage, dataShard)}.
+     */
+    record ModelParallelInference(long rows, List<RowRange> shards, ModelPlan model) implements Plan {
+        public ModelParallelInference {
+            shards = List.copyOf(shards);
+            if (model.strategy() != Strategy.TENSOR && model.strategy() != Strategy.PIPELINE) {
+                throw new IllegalArgumentException("a model is split by TENSOR or PIPELINE, not " + model.strategy());
+            }
+        }
+
+        public boolean tensor() {
+            return model.strategy() == Strategy.TENSOR;
+        }
+
+        @Override
+        public Strategy strategy() {
+            return shards.size() > 1 ? Strategy.HYBRID : model.strategy();
+        }
+
+        @Override
+        public boolean completesText() {
+            return false;
+        }
+
+        @Override
+        public TaskKind taskKind(int step, int stage) {
+            return TaskKind.INFER;
+        }
+
+        @Override
+        public ShardLayout layout(int step, int stage, int shardIndex) {
+            int k = model.modelShards();
+            if (tensor()) {
+                return new ShardLayout(step, shardIndex % k, shardIndex / k, step == 0 ? -1 : step - 1, 0);
+            }
+            return new ShardLayout(stage, 0, shardIndex, stage == 0 ? -1 : step, stage - 1);
+        }
+
+        @Override
+        public int lane(int step, int stage, int shardIndex) {
+            return tensor() ? shardIndex : shardIndex + stage * dataShards();
+        }
     }
 
-    /** True when the model itself is split (TENSOR, PIPELINE, HYBRID). */
-    public boolean splitsModel() {
-        return model != null && model.strategy() != Strategy.DATA;
+    /** A gpt completing prompts over data shards of them; each worker batches them with other sequences. */
+    record Generation(long rows, List<RowRange> shards, ModelPlan model) implements Plan {
+        public Generation {
+            shards = List.copyOf(shards);
+        }
+
+        @Override
+        public Strategy strategy() {
+            return Strategy.DATA;
+        }
+
+        @Override
+        public boolean completesText() {
+            return true;
+        }
+
+        @Override
+        public TaskKind taskKind(int step, int stage) {
+            return TaskKind.GENERATE;
+        }
+    }
+
+    /**
+     * A gpt that no worker holds whole, generating through {@code model.modelShards()} pipeline stages: key
+     * {@code (tokenStep, stage, 0)}.
+     */
+    record PipelinedGeneration(long rows, ModelPlan model) implements Plan {
+        @Override
+        public List<RowRange> shards() {
+            return List.of(new RowRange(0, rows));
+        }
+
+        public int stages() {
+            return model.modelShards();
+        }
+
+        @Override
+        public Strategy strategy() {
+            return Strategy.PIPELINE;
+        }
+
+        @Override
+        public boolean completesText() {
+            return true;
+        }
+
+        @Override
+        public TaskKind taskKind(int step, int stage) {
+            return TaskKind.GENERATE_STAGE;
+        }
+
+        @Override
+        public int lane(int step, int stage, int shardIndex) {
+            return shardIndex + stage;
+        }
+    }
+
+    /** A training job: the plan has the numbers every worker computes with. */
+    sealed interface Training extends Plan permits DataParallelTraining, PipelineTraining {
+        TrainingPlan training();
+    }
+
+    /**
+     * Data-parallel training (synchronous or local SGD) over row ranges: round {@code (step, COMPUTE_STAGE)}
+     * computes from parameter version {@code step}; {@code (step, evaluateStage)} evaluates what that round produced.
+     */
+    record DataParallelTraining(long rows, List<RowRange> shards, TrainingPlan training) implements Training {
+        public DataParallelTraining {
+            shards = List.copyOf(shards);
+        }
+
+        @Override
+        public Strategy strategy() {
+            return Strategy.DATA;
+        }
+
+        @Override
+        public boolean completesText() {
+            return false;
+        }
+
+        @Override
+        public TaskKind taskKind(int step, int stage) {
+            if (stage == training.evaluateStage()) {
+                return TaskKind.EVALUATE;
+            }
+            return training.syncEvery() == 1 ? TaskKind.GRADIENT : TaskKind.LOCAL_STEPS;
+        }
+
+        @Override
+        public int parameterVersion(int step, int stage) {
+            return training.versionRead(step, stage);
+        }
+
+        @Override
+        public int localSteps(int step, int stage) {
+            return training.roundEnd(step) - step;
+        }
+    }
+
+    /**
+     * GPipe training over {@code training.stages()} stages of a dense model, one data shard: key
+     * {@code (step, stage, microBatch)} with stages {@code 0..k-2} forward, {@code k-1} the last stage's forward and
+     * backward, {@code k + s} stage s's backward, and {@code evaluateStage} the evaluation.
+     */
+    record PipelineTraining(long rows, TrainingPlan training) implements Training {
+        public PipelineTraining {
+            if (!training.pipelined()) {
+                throw new IllegalArgumentException("pipeline training needs at least two stages");
+            }
+        }
+
+        @Override
+        public List<RowRange> shards() {
+            return List.of(new RowRange(0, rows));
+        }
+
+        @Override
+        public Strategy strategy() {
+            return Strategy.PIPELINE;
+        }
+
+        @Override
+        public boolean completesText() {
+            return false;
+        }
+
+        @Override
+        public TaskKind taskKind(int step, int stage) {
+            int k = training.stages();
+            if (stage == training.evaluateStage()) {
+                return TaskKind.EVALUATE;
+            }
+            if (stage < k - 1) {
+                return TaskKind.PIPE_FORWARD;
+            }
+            return stage == k - 1 ? TaskKind.PIPE_LAST : TaskKind.PIPE_BACKWARD;
+        }
+
+        @Override
+        public int parameterVersion(int step, int stage) {
+            return training.versionRead(step, stage);
+        }
+
+        @Override
+        public int localSteps(int step, int stage) {
+            return training.roundEnd(step) - step;
+        }
+
+        /** The stage key of stage {@code s}'s backward: the last stage's combined task, or {@code k + s}. */
+        public int backwardKey(int s) {
+            int k = training.stages();
+            return s == k - 1 ? k - 1 : k + s;
+        }
     }
 }

@@ -45,6 +45,11 @@ public record TrainingPlan(
         return Math.min(totalSteps, step + syncEvery);
     }
 
+    /** The parameter version a task of round {@code (step, stage)} reads: evaluation checks what the round made. */
+    public int versionRead(int step, int stage) {
+        return stage == evaluateStage() ? roundEnd(step) : step;
+    }
+
     public int epochOf(int step) {
         return step / stepsPerEpoch;
     }

@@ -71,6 +71,13 @@ public final class TrainingSchedule {
                 cachedOrder, Math.min(from, cachedOrder.length), Math.min(from + batchSize, cachedOrder.length));
     }
 
+    /** How many rows global batch {@code step} holds, without shuffling anything: {@code batch(step).length}. */
+    public static int batchLength(int trainingRows, int batchSize, int step) {
+        int stepsPerEpoch = Math.max(1, (trainingRows + batchSize - 1) / batchSize);
+        int from = (step % stepsPerEpoch) * batchSize;
+        return Math.max(0, Math.min(batchSize, trainingRows - from));
+    }
+
     /** The rows of {@code rows} that lie in {@code [start, end)}, in their order. */
     public static int[] within(int[] rows, long start, long end) {
         return Arrays.stream(rows).filter(r -> r >= start && r < end).toArray();

@@ -15,10 +15,11 @@ class GptPlanningTest {
     void promptsSplitIntoDataShardsWhenTheModelFits() {
         var plan = ParallelPlanner.plan(
                 new JobSpec.Parallelism(Strategy.AUTO, null), gpt, 10, new ParallelPlanner.Fleet(4, Long.MAX_VALUE));
-        assertThat(plan.generation()).isTrue();
-        assertThat(plan.strategy()).isEqualTo(Strategy.DATA);
-        assertThat(plan.dataShards()).isEqualTo(4);
-        assertThat(plan.model().reason()).contains("fits a worker");
+        assertThat(plan).isInstanceOfSatisfying(Plan.Generation.class, generation -> {
+            assertThat(generation.strategy()).isEqualTo(Strategy.DATA);
+            assertThat(generation.dataShards()).isEqualTo(4);
+            assertThat(generation.model().reason()).contains("fits a worker");
+        });
     }
 
     @Test
@@ -26,11 +27,11 @@ class GptPlanningTest {
         long cap = GptStages.largestStageBytes(gpt, 2);
         var plan = ParallelPlanner.plan(
                 new JobSpec.Parallelism(Strategy.AUTO, null), gpt, 3, new ParallelPlanner.Fleet(2, cap));
-        assertThat(plan.generation()).isTrue();
-        assertThat(plan.splitsModel()).isTrue();
-        assertThat(plan.model().strategy()).isEqualTo(Strategy.PIPELINE);
-        assertThat(plan.model().modelShards()).isEqualTo(2);
-        assertThat(plan.dataShards()).isEqualTo(1);
+        assertThat(plan).isInstanceOfSatisfying(Plan.PipelinedGeneration.class, pipelined -> {
+            assertThat(pipelined.model().strategy()).isEqualTo(Strategy.PIPELINE);
+            assertThat(pipelined.stages()).isEqualTo(2);
+            assertThat(pipelined.dataShards()).isEqualTo(1);
+        });
     }
 
     @Test

@@ -42,6 +42,20 @@ class TrainingScheduleTest {
     }
 
     @Test
+    void aBatchLengthIsKnownWithoutBuildingTheSchedule() {
+        for (int rows : new int[] {1, 17, 50, 64, 101}) {
+            for (int batchSize : new int[] {1, 7, 16, 64, 200}) {
+                var schedule = new TrainingSchedule(rows, 0.25, 5, batchSize);
+                for (int step = 0; step < 3 * schedule.stepsPerEpoch(); step++) {
+                    assertThat(TrainingSchedule.batchLength(schedule.trainingRows(), batchSize, step))
+                            .as("%d rows, batches of %d, step %d", rows, batchSize, step)
+                            .isEqualTo(schedule.batch(step).length);
+                }
+            }
+        }
+    }
+
+    @Test
     void aShardTakesTheBatchRowsInItsRangeInBatchOrder() {
         int[] batch = {9, 2, 15, 4, 11};
         assertThat(TrainingSchedule.within(batch, 0, 10)).containsExactly(9, 2, 4);

@@ -1,9 +1,9 @@
 package io.shardflow.db.datasets;
 
-import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.jdbc.BinaryReads;
-import java.nio.charset.StandardCharsets;
+import io.shardflow.db.jdbc.JsonColumns;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -40,16 +40,10 @@ public class DatasetRepository {
     }
 
     /** Creates an empty dataset; chunks follow with {@link #appendChunk}, then {@link #setRowCount}. */
-    public void create(UUID id, String tenant, String name, String format, List<String> columns, int chunkRows) {
+    public void create(UUID id, String tenant, String name, DatasetFormat format, List<String> columns, int chunkRows) {
         jdbc.sql(
                         "insert into datasets (id, tenant, name, format, row_count, columns, chunk_rows) values (?, ?, ?, ?, 0, cast(? as jsonb), ?)")
-                .params(
-                        id,
-                        tenant,
-                        name,
-                        format,
-                        new String(MessageCodec.encode(columns), StandardCharsets.UTF_8),
-                        chunkRows)
+                .params(id, tenant, name, format.id(), JsonColumns.write(columns), chunkRows)
                 .update();
     }
 
@@ -257,9 +251,9 @@ public class DatasetRepository {
                 rs.getObject("id", UUID.class),
                 rs.getString("tenant"),
                 rs.getString("name"),
-                rs.getString("format"),
+                DatasetFormat.of(rs.getString("format")),
                 rs.getLong("row_count"),
-                List.copyOf(MessageCodec.decode(rs.getBytes("columns"), List.class)),
+                List.copyOf(JsonColumns.read(rs.getString("columns"), List.class)),
                 rs.getInt("chunk_rows"),
                 rs.getTimestamp("created_at").toInstant());
     }

@@ -1,5 +1,6 @@
 package io.shardflow.db.datasets;
 
+import io.shardflow.core.datasets.DatasetFormat;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -9,7 +10,7 @@ public record DatasetRow(
         UUID id,
         String tenant,
         String name,
-        String format,
+        DatasetFormat format,
         long rows,
         List<String> columns,
         int chunkRows,

@@ -27,7 +27,7 @@ public final class JobInputCheck {
     }
 
     private static void gpt(JobSpec spec, GptArchitecture gpt, String modelName, DatasetRow dataset) {
-        if (dataset != null && !"text".equals(dataset.format())) {
+        if (dataset != null && !dataset.format().text()) {
             throw new InvalidSpecException(
                     "dataset.id",
                     "model " + modelName + " is a gpt and reads text datasets; '" + dataset.name() + "' is "
@@ -85,7 +85,7 @@ public final class JobInputCheck {
                             + input.rows().getFirst().length);
             return;
         }
-        if ("text".equals(dataset.format())) {
+        if (dataset.format().text()) {
             throw new InvalidSpecException(
                     "dataset.id",
                     "dataset '" + dataset.name()

@@ -3,7 +3,14 @@ package io.shardflow.db.jobs;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
-import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.jobs.Transitions;
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.core.planning.Plan;
+import io.shardflow.core.planning.PlanDocument;
+import io.shardflow.core.shards.ShardStatus;
+import io.shardflow.core.training.TrainingMetrics;
+import io.shardflow.core.training.TrainingProgress;
+import io.shardflow.db.jdbc.JsonColumns;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -12,11 +19,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Jobs in PostgreSQL. Every status write is a compare-and-set on the current status: zero rows updated means
- * another actor got there first, and the caller re-reads rather than overwrites.
+ * Jobs in PostgreSQL. Every status write is a compare-and-set on the current status, whose allowed sources come
+ * from {@link JobStatus}: zero rows updated means another actor got there first, and the caller re-reads rather
+ * than overwrites. Coordination of one job is serialised across scheduler processes by {@link #lock}.
  */
 public class JobRepository {
     private static final String COLUMNS = """
@@ -50,7 +59,7 @@ public class JobRepository {
                 .param("type", spec.type().name())
                 .param("status", JobStatus.QUEUED.name())
                 .param("priority", spec.priority())
-                .param("spec", new String(MessageCodec.encode(spec), java.nio.charset.StandardCharsets.UTF_8))
+                .param("spec", JsonColumns.write(spec))
                 .param("key", idempotencyKey)
                 .param("correlation", correlationId)
                 .query(UUID.class)
@@ -59,6 +68,18 @@ public class JobRepository {
                 .params(tenant, idempotencyKey)
                 .query(UUID.class)
                 .single());
+    }
+
+    /**
+     * The job, locked until the caller's transaction ends: whoever coordinates a job (plans it, merges a round,
+     * recovers a shard) holds this lock, so schedulers in several processes never act on one job at once, whatever
+     * order its notices reach them in. Call in a transaction.
+     */
+    public Optional<JobRow> lock(UUID id) {
+        return jdbc.sql("select " + COLUMNS + " from jobs where id = ? for update")
+                .param(id)
+                .query(JobRepository::map)
+                .optional();
     }
 
     public Optional<JobRow> find(UUID id) {
@@ -136,7 +157,7 @@ public class JobRepository {
         }
         return jdbc.sql("""
                 update jobs set status = :to, error = :error, version = version + 1, updated_at = now(), finished_at = now()
-                where id = :id and status in ('QUEUED', 'PLANNING', 'RUNNING', 'AGGREGATING')""")
+                where id = :id""" + " and " + Transitions.in("status", JobStatus.sourcesOf(terminal)))
                         .param("to", terminal.name())
                         .param("error", error)
                         .param("id", id)
@@ -144,18 +165,25 @@ public class JobRepository {
                 == 1;
     }
 
-    public void recordPlan(UUID id, String planJson, int shardsTotal) {
+    public void recordPlan(UUID id, Plan plan, int shardsTotal) {
         jdbc.sql(
                         "update jobs set plan = cast(? as jsonb), shards_total = ?, shards_done = 0, updated_at = now() where id = ?")
-                .params(planJson, shardsTotal, id)
+                .params(JsonColumns.write(plan.document()), shardsTotal, id)
                 .update();
     }
 
-    /** A training job's progress ({@code step}, {@code steps}, {@code epoch}, {@code epochs}) and latest metrics, as JSON. */
-    public void recordTraining(UUID id, String progressJson, String metricsJson) {
+    /** The job's shard total, when the job turned out to take fewer tasks than planned. */
+    public void recordShardsTotal(UUID id, int shardsTotal) {
+        jdbc.sql("update jobs set shards_total = ?, updated_at = now() where id = ?")
+                .params(shardsTotal, id)
+                .update();
+    }
+
+    /** A training job's progress and latest metrics; null metrics keep those recorded. */
+    public void recordTraining(UUID id, TrainingProgress progress, @Nullable TrainingMetrics metrics) {
         jdbc.sql("update jobs set progress = cast(? as jsonb), metrics = coalesce(cast(? as jsonb), metrics), "
                         + "updated_at = now() where id = ?")
-                .params(progressJson, metricsJson, id)
+                .params(JsonColumns.write(progress), JsonColumns.write(metrics), id)
                 .update();
     }
 
@@ -183,18 +211,30 @@ public class JobRepository {
      */
     public List<UUID> queuedAndForgotten(java.time.Duration age, int limit) {
         return jdbc.sql("""
-                select j.id from jobs j where j.status = 'QUEUED' and j.created_at < now() - make_interval(secs => ?)
-                and not exists (select 1 from outbox o where o.topic = 'shardflow.jobs' and o.message_key = j.id::text)
-                order by j.created_at limit ?""").params(age.toSeconds(), limit).query(UUID.class).list();
+                select j.id from jobs j where j.status = :queued and j.created_at < now() - make_interval(secs => :age)
+                and not exists (select 1 from outbox o where o.topic = :topic and o.message_key = j.id::text)
+                order by j.created_at limit :limit""")
+                .param("queued", JobStatus.QUEUED.name())
+                .param("age", age.toSeconds())
+                .param("topic", Topics.JOBS)
+                .param("limit", limit)
+                .query(UUID.class)
+                .list();
     }
 
     /** RUNNING jobs untouched for {@code age} whose every shard is DONE: their last completion notice was lost. */
     public List<UUID> runningWithAllShardsDone(java.time.Duration age, int limit) {
         return jdbc.sql("""
-                select j.id from jobs j where j.status = 'RUNNING' and j.updated_at < now() - make_interval(secs => ?)
+                select j.id from jobs j where j.status = :running and j.updated_at < now() - make_interval(secs => :age)
                 and exists (select 1 from shards s where s.job_id = j.id)
-                and not exists (select 1 from shards s where s.job_id = j.id and s.status <> 'DONE')
-                order by j.updated_at limit ?""").params(age.toSeconds(), limit).query(UUID.class).list();
+                and not exists (select 1 from shards s where s.job_id = j.id and s.status <> :done)
+                order by j.updated_at limit :limit""")
+                .param("running", JobStatus.RUNNING.name())
+                .param("age", age.toSeconds())
+                .param("done", ShardStatus.DONE.name())
+                .param("limit", limit)
+                .query(UUID.class)
+                .list();
     }
 
     public Optional<JobStatus> status(UUID id) {
@@ -210,8 +250,8 @@ public class JobRepository {
         if (ids.isEmpty()) {
             return java.util.Set.of();
         }
-        var running = new java.util.HashSet<UUID>(jdbc.sql("select id from jobs where id = any(?) and status not in "
-                        + "('SUCCEEDED', 'FAILED', 'CANCELLED')")
+        var running = new java.util.HashSet<UUID>(jdbc.sql(
+                        "select id from jobs where id = any(?) and " + Transitions.in("status", JobStatus.unfinished()))
                 .param(ids.toArray(UUID[]::new))
                 .query(UUID.class)
                 .list());
@@ -227,8 +267,8 @@ public class JobRepository {
                 JobType.valueOf(rs.getString("type")),
                 JobStatus.valueOf(rs.getString("status")),
                 rs.getInt("priority"),
-                MessageCodec.decode(rs.getBytes("spec"), JobSpec.class),
-                rs.getString("plan"),
+                JsonColumns.read(rs.getString("spec"), JobSpec.class),
+                plan(rs.getString("plan")),
                 rs.getInt("shards_total"),
                 rs.getInt("shards_done"),
                 rs.getString("error"),
@@ -238,12 +278,17 @@ public class JobRepository {
                 instant(rs.getTimestamp("started_at")),
                 instant(rs.getTimestamp("finished_at")),
                 rs.getObject("result_model_id", UUID.class),
-                rs.getString("progress"),
-                rs.getString("metrics"),
+                JsonColumns.read(rs.getString("progress"), TrainingProgress.class),
+                JsonColumns.read(rs.getString("metrics"), TrainingMetrics.class),
                 rs.getString("correlation_id"));
     }
 
-    static Instant instant(Timestamp ts) {
+    private static @Nullable Plan plan(@Nullable String json) {
+        var document = JsonColumns.read(json, PlanDocument.class);
+        return document == null ? null : document.plan();
+    }
+
+    static @Nullable Instant instant(@Nullable Timestamp ts) {
         return ts == null ? null : ts.toInstant();
     }
 }

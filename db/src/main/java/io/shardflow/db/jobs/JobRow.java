@@ -3,13 +3,20 @@ package io.shardflow.db.jobs;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
-import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.planning.Plan;
-import java.nio.charset.StandardCharsets;
+import io.shardflow.core.training.TrainingMetrics;
+import io.shardflow.core.training.TrainingProgress;
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
-/** A job as stored. */
+/**
+ * A job as stored.
+ *
+ * @param plan how the scheduler split it; null before planning
+ * @param progress a training job's steps and epochs; null for other jobs and before the first step
+ * @param metrics a training job's latest loss and validation figures; null before the first step
+ */
 public record JobRow(
         UUID id,
         String tenant,
@@ -17,22 +24,25 @@ public record JobRow(
         JobStatus status,
         int priority,
         JobSpec spec,
-        String plan,
+        @Nullable Plan plan,
         int shardsTotal,
         int shardsDone,
-        String error,
+        @Nullable String error,
         long version,
         Instant createdAt,
         Instant updatedAt,
-        Instant startedAt,
-        Instant finishedAt,
-        UUID resultModelId,
-        String progress,
-        String metrics,
-        String correlationId) {
+        @Nullable Instant startedAt,
+        @Nullable Instant finishedAt,
+        @Nullable UUID resultModelId,
+        @Nullable TrainingProgress progress,
+        @Nullable TrainingMetrics metrics,
+        @Nullable String correlationId) {
 
-    /** The plan the scheduler recorded; null before planning. */
-    public Plan parsedPlan() {
-        return plan == null ? null : MessageCodec.decode(plan.getBytes(StandardCharsets.UTF_8), Plan.class);
+    /** The plan of a job that has one; a job being coordinated always has. */
+    public Plan planned() {
+        if (plan == null) {
+            throw new IllegalStateException("job " + id + " has not been planned");
+        }
+        return plan;
     }
 }

@@ -1,13 +1,14 @@
 package io.shardflow.db.models;
 
-import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.training.ParameterInit;
-import java.nio.charset.StandardCharsets;
+import io.shardflow.core.training.Preprocessing;
+import io.shardflow.core.training.TrainingMetrics;
+import io.shardflow.db.jdbc.JsonColumns;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -25,7 +27,11 @@ public class ModelRepository {
             + "source_job_id, source_dataset_id, metrics::text as metrics, preprocessing::text as preprocessing, created_at";
 
     /** Where a trained model came from and what it learnt besides its parameters. */
-    public record Lineage(UUID sourceJobId, UUID sourceDatasetId, String metricsJson, String preprocessingJson) {
+    public record Lineage(
+            @Nullable UUID sourceJobId,
+            @Nullable UUID sourceDatasetId,
+            @Nullable TrainingMetrics metrics,
+            @Nullable Preprocessing preprocessing) {
         public static final Lineage NONE = new Lineage(null, null, null, null);
     }
 
@@ -94,12 +100,12 @@ public class ModelRepository {
                         id,
                         tenant,
                         name,
-                        new String(MessageCodec.encode(architecture), StandardCharsets.UTF_8),
+                        JsonColumns.write(architecture),
                         architecture.parameterBytes(),
                         lineage.sourceJobId(),
                         lineage.sourceDatasetId(),
-                        lineage.metricsJson(),
-                        lineage.preprocessingJson())
+                        JsonColumns.write(lineage.metrics()),
+                        JsonColumns.write(lineage.preprocessing()))
                 .update();
     }
 
@@ -172,12 +178,12 @@ public class ModelRepository {
                 rs.getObject("id", UUID.class),
                 rs.getString("tenant"),
                 rs.getString("name"),
-                MessageCodec.decode(rs.getBytes("architecture"), ModelArchitecture.class),
+                JsonColumns.read(rs.getString("architecture"), ModelArchitecture.class),
                 rs.getLong("parameter_bytes"),
                 rs.getObject("source_job_id", UUID.class),
                 rs.getObject("source_dataset_id", UUID.class),
-                rs.getString("metrics"),
-                rs.getString("preprocessing"),
+                JsonColumns.read(rs.getString("metrics"), TrainingMetrics.class),
+                JsonColumns.read(rs.getString("preprocessing"), Preprocessing.class),
                 rs.getTimestamp("created_at").toInstant());
     }
 }

@@ -1,24 +1,39 @@
 package io.shardflow.db.shards;
 
+import static io.shardflow.core.shards.ShardStatus.DISPATCHED;
+import static io.shardflow.core.shards.ShardStatus.DONE;
+import static io.shardflow.core.shards.ShardStatus.FAILED;
+import static io.shardflow.core.shards.ShardStatus.PENDING;
+import static io.shardflow.core.shards.ShardStatus.RUNNING;
+
+import io.shardflow.core.jobs.Transitions;
+import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.core.shards.ShardStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * Shards in PostgreSQL. Each write checks the status and attempt it expects, so a stale task (an attempt that
- * was superseded after its lease expired) can never overwrite a newer one.
+ * Shards in PostgreSQL. Each write checks the status it expects, as {@link ShardStatus} allows, and the attempt it
+ * acts for: the attempt number fences a stale task (one superseded after its lease expired), which can never
+ * overwrite a newer attempt's work.
  */
 public class ShardRepository {
-    private static final String COLUMNS = """
-        job_id, step, stage, shard_index, status, row_start, row_end, attempt, max_attempts, worker_id, lease_until, error""";
+    private static final String COLUMNS =
+            "job_id, step, stage, shard_index, status, row_start, row_end, attempt, max_attempts, worker_id, "
+                    + "lease_until, error, failure";
     private static final String KEY = "job_id = :job and step = :step and stage = :stage and shard_index = :index";
+    /** A lease holds while a shard waits for a worker or runs on one; when it lapses the shard goes back. */
+    private static final String LEASED = Transitions.in("status", ShardStatus.sourcesOf(PENDING));
 
     private final JdbcClient jdbc;
     private final JdbcTemplate template;
@@ -29,34 +44,36 @@ public class ShardRepository {
     }
 
     /** Inserts new shards as PENDING. */
-    public void insertPending(List<ShardRow> shards) {
+    public void insertPending(List<NewShard> shards) {
         template.batchUpdate("""
                 insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, attempt, max_attempts)
-                values (?, ?, ?, ?, 'PENDING', ?, ?, 1, ?)""", shards, 500, (ps, s) -> {
+                values (?, ?, ?, ?, ?, ?, ?, 1, ?)""", shards, 500, (ps, s) -> {
             ps.setObject(1, s.key().jobId());
             ps.setInt(2, s.key().step());
             ps.setInt(3, s.key().stage());
             ps.setInt(4, s.key().shardIndex());
-            ps.setLong(5, s.rowStart());
-            ps.setLong(6, s.rowEnd());
-            ps.setInt(7, s.maxAttempts());
+            ps.setString(5, PENDING.name());
+            ps.setLong(6, s.rowStart());
+            ps.setLong(7, s.rowEnd());
+            ps.setInt(8, s.maxAttempts());
         });
     }
 
     /**
-     * Inserts shards as PENDING unless they exist, then dispatches those it inserted: a round started twice (by two
-     * notices racing) starts once. Returns the shards dispatched now.
+     * Inserts shards already DISPATCHED (PENDING and dispatched in one write) unless they exist: a round started
+     * twice starts once. Returns the shards dispatched now.
      */
-    public List<ShardRow> insertAndDispatch(List<ShardRow> shards, Instant leaseUntil) {
-        var dispatched = new java.util.ArrayList<ShardRow>();
+    public List<ShardRow> insertAndDispatch(List<NewShard> shards, Instant leaseUntil) {
+        var dispatched = new ArrayList<ShardRow>();
         for (var s : shards) {
             withKey(
                             jdbc.sql(
-                                    "insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, attempt, "
-                                            + "max_attempts, lease_until, dispatched_at) values (:job, :step, :stage, :index, 'DISPATCHED', :start, "
-                                            + ":end, 1, :max, :lease, now()) on conflict do nothing returning "
-                                            + COLUMNS),
+                                    "insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, "
+                                            + "attempt, max_attempts, lease_until, dispatched_at) values (:job, :step, :stage, "
+                                            + ":index, :status, :start, :end, 1, :max, :lease, now()) on conflict do nothing "
+                                            + "returning " + COLUMNS),
                             s.key())
+                    .param("status", DISPATCHED.name())
                     .param("start", s.rowStart())
                     .param("end", s.rowEnd())
                     .param("max", s.maxAttempts())
@@ -71,26 +88,26 @@ public class ShardRepository {
     /** How many of the shards {@code [fromIndex, toIndex)} of a round are DONE. */
     public int countDone(UUID jobId, int step, int stage, int fromIndex, int toIndex) {
         return jdbc.sql("select count(*) from shards where job_id = ? and step = ? and stage = ? and shard_index >= ? "
-                        + "and shard_index < ? and status = 'DONE'")
-                .params(jobId, step, stage, fromIndex, toIndex)
+                        + "and shard_index < ? and status = ?")
+                .params(jobId, step, stage, fromIndex, toIndex, DONE.name())
                 .query(Integer.class)
                 .single();
     }
 
     public int countDone(UUID jobId) {
-        return jdbc.sql("select count(*) from shards where job_id = ? and status = 'DONE'")
-                .param(jobId)
+        return jdbc.sql("select count(*) from shards where job_id = ? and status = ?")
+                .params(jobId, DONE.name())
                 .query(Integer.class)
                 .single();
     }
 
-    /** PENDING → DISPATCHED for every pending shard of the round; returns those dispatched. */
+    /** PENDING → DISPATCHED for every pending shard of the round; returns those dispatched, in index order. */
     public List<ShardRow> dispatchPending(UUID jobId, int step, int stage, Instant leaseUntil) {
         return jdbc
-                .sql(
-                        "update shards set status = 'DISPATCHED', lease_until = :lease, dispatched_at = now(), version = version + 1 "
-                                + "where job_id = :job and step = :step and stage = :stage and status = 'PENDING' returning "
-                                + COLUMNS)
+                .sql("update shards set status = :to, lease_until = :lease, dispatched_at = now(), "
+                        + "version = version + 1 where job_id = :job and step = :step and stage = :stage and "
+                        + Transitions.in("status", ShardStatus.sourcesOf(DISPATCHED)) + " returning " + COLUMNS)
+                .param("to", DISPATCHED.name())
                 .param("lease", Timestamp.from(leaseUntil))
                 .param("job", jobId)
                 .param("step", step)
@@ -98,18 +115,19 @@ public class ShardRepository {
                 .query(ShardRepository::map)
                 .list()
                 .stream()
-                .sorted(java.util.Comparator.comparingInt(s -> s.key().shardIndex()))
+                .sorted(Comparator.comparingInt(s -> s.key().shardIndex()))
                 .toList();
     }
 
     /** DISPATCHED → RUNNING on {@code workerId} for this attempt; false when the attempt is stale or done. */
     public boolean start(ShardKey key, int attempt, String workerId, Instant leaseUntil) {
         return withKey(
-                                jdbc.sql(
-                                        "update shards set status = 'RUNNING', worker_id = :worker, lease_until = :lease, "
-                                                + "started_at = now(), version = version + 1 where " + KEY
-                                                + " and attempt = :attempt and status = 'DISPATCHED'"),
+                                jdbc.sql("update shards set status = :to, worker_id = :worker, lease_until = :lease, "
+                                        + "started_at = now(), version = version + 1 where " + KEY
+                                        + " and attempt = :attempt and "
+                                        + Transitions.in("status", ShardStatus.sourcesOf(RUNNING))),
                                 key)
+                        .param("to", RUNNING.name())
                         .param("worker", workerId)
                         .param("lease", Timestamp.from(leaseUntil))
                         .param("attempt", attempt)
@@ -120,43 +138,48 @@ public class ShardRepository {
     /** RUNNING → DONE for this attempt; false when the attempt lost its lease meanwhile. */
     public boolean complete(ShardKey key, int attempt) {
         return withKey(
-                                jdbc.sql("update shards set status = 'DONE', lease_until = null, finished_at = now(), "
-                                        + "version = version + 1 where " + KEY
-                                        + " and attempt = :attempt and status = 'RUNNING'"),
+                                jdbc.sql("update shards set status = :to, lease_until = null, finished_at = now(), "
+                                        + "version = version + 1 where " + KEY + " and attempt = :attempt and "
+                                        + Transitions.in("status", ShardStatus.sourcesOf(DONE))),
                                 key)
+                        .param("to", DONE.name())
                         .param("attempt", attempt)
                         .update()
                 == 1;
     }
 
     /**
-     * Gives the shard another attempt (back through PENDING to DISPATCHED) if {@code attempt} is still current and
-     * unfinished. Returns the shard as re-dispatched.
+     * Gives the shard another attempt if {@code attempt} is still current and holds a lease: back to PENDING with
+     * the attempt counted, then at once DISPATCHED again, in one write. Returns the shard as re-dispatched.
      */
-    public Optional<ShardRow> redispatch(ShardKey key, int attempt, String reason, Instant leaseUntil) {
+    public Optional<ShardRow> redispatch(
+            ShardKey key, int attempt, String reason, ShardFailure failure, Instant leaseUntil) {
         return withKey(
-                        jdbc.sql("update shards set status = 'DISPATCHED', attempt = attempt + 1, worker_id = null, "
-                                + "lease_until = :lease, dispatched_at = now(), started_at = null, error = :reason, version = version + 1 "
-                                + "where " + KEY
-                                + " and attempt = :attempt and status in ('DISPATCHED', 'RUNNING') returning "
-                                + COLUMNS),
+                        jdbc.sql("update shards set status = :to, attempt = attempt + 1, worker_id = null, "
+                                + "lease_until = :lease, dispatched_at = now(), started_at = null, error = :reason, "
+                                + "failure = :failure, version = version + 1 where " + KEY + " and attempt = :attempt "
+                                + "and " + LEASED + " returning " + COLUMNS),
                         key)
+                .param("to", PENDING.moveTo(DISPATCHED).name())
                 .param("lease", Timestamp.from(leaseUntil))
                 .param("reason", reason)
+                .param("failure", failure.name())
                 .param("attempt", attempt)
                 .query(ShardRepository::map)
                 .optional();
     }
 
     /** Marks this attempt FAILED with its reason, if it is still current and unfinished. */
-    public boolean fail(ShardKey key, int attempt, String error) {
+    public boolean fail(ShardKey key, int attempt, String error, ShardFailure failure) {
         return withKey(
-                                jdbc.sql(
-                                        "update shards set status = 'FAILED', error = :error, lease_until = null, finished_at = now(), "
-                                                + "version = version + 1 where " + KEY
-                                                + " and attempt = :attempt and status in ('PENDING', 'DISPATCHED', 'RUNNING')"),
+                                jdbc.sql("update shards set status = :to, error = :error, failure = :failure, "
+                                        + "lease_until = null, finished_at = now(), version = version + 1 where " + KEY
+                                        + " and attempt = :attempt and "
+                                        + Transitions.in("status", ShardStatus.sourcesOf(FAILED))),
                                 key)
+                        .param("to", FAILED.name())
                         .param("error", error)
+                        .param("failure", failure.name())
                         .param("attempt", attempt)
                         .update()
                 == 1;
@@ -165,9 +188,10 @@ public class ShardRepository {
     /** Ends every unfinished shard of a job that was cancelled or failed, so none of them runs or is re-dispatched. */
     public int abandonUnfinished(UUID jobId, String reason) {
         return jdbc.sql(
-                        "update shards set status = 'FAILED', error = ?, lease_until = null, finished_at = now(), version = version + 1 "
-                                + "where job_id = ? and status in ('PENDING', 'DISPATCHED', 'RUNNING')")
-                .params(reason, jobId)
+                        "update shards set status = ?, error = ?, failure = ?, lease_until = null, finished_at = now(), "
+                                + "version = version + 1 where job_id = ? and "
+                                + Transitions.in("status", ShardStatus.sourcesOf(FAILED)))
+                .params(FAILED.name(), reason, ShardFailure.JOB_ENDED.name(), jobId)
                 .update();
     }
 
@@ -175,20 +199,23 @@ public class ShardRepository {
     public boolean extendLease(ShardKey key, int attempt, String workerId, Instant leaseUntil) {
         return withKey(
                                 jdbc.sql("update shards set lease_until = :lease where " + KEY
-                                        + " and attempt = :attempt and worker_id = :worker and status = 'RUNNING'"),
+                                        + " and attempt = :attempt and worker_id = :worker and status = :running"),
                                 key)
                         .param("lease", Timestamp.from(leaseUntil))
                         .param("attempt", attempt)
                         .param("worker", workerId)
+                        .param("running", RUNNING.name())
                         .update()
                 == 1;
     }
 
-    /** Unfinished shards whose lease ran out, locked for this transaction; others skip them. */
-    public List<ShardRow> lockExpired(Instant now, int limit) {
-        return jdbc.sql("select " + COLUMNS
-                        + " from shards where status in ('DISPATCHED', 'RUNNING') and lease_until < ? "
-                        + "order by lease_until limit ? for update skip locked")
+    /**
+     * Keys of unfinished shards whose lease ran out before {@code now}, oldest first. Not locked: the caller takes
+     * each one's job lock and checks again before acting, so sweepers in several processes may look at once.
+     */
+    public List<ShardRow> expired(Instant now, int limit) {
+        return jdbc.sql("select " + COLUMNS + " from shards where " + LEASED
+                        + " and lease_until < ? order by lease_until limit ?")
                 .params(Timestamp.from(now), limit)
                 .query(ShardRepository::map)
                 .list();
@@ -201,6 +228,15 @@ public class ShardRepository {
                 .list();
     }
 
+    /** The job's DONE shards, in key order: what a job resumed after lost notices re-drives. */
+    public List<ShardKey> done(UUID jobId) {
+        return jdbc.sql("select job_id, step, stage, shard_index from shards where job_id = ? and status = ? "
+                        + "order by step, stage, shard_index")
+                .params(jobId, DONE.name())
+                .query((rs, n) -> key(rs))
+                .list();
+    }
+
     public Optional<ShardRow> find(ShardKey key) {
         return withKey(jdbc.sql("select " + COLUMNS + " from shards where " + KEY), key)
                 .query(ShardRepository::map)
@@ -209,9 +245,9 @@ public class ShardRepository {
 
     /** Counts of a round's shards: how many, and how many are DONE. */
     public RoundCount countRound(UUID jobId, int step, int stage) {
-        return jdbc.sql("select count(*) as total, count(*) filter (where status = 'DONE') as done from shards "
+        return jdbc.sql("select count(*) as total, count(*) filter (where status = ?) as done from shards "
                         + "where job_id = ? and step = ? and stage = ?")
-                .params(jobId, step, stage)
+                .params(DONE.name(), jobId, step, stage)
                 .query((rs, n) -> new RoundCount(rs.getInt("total"), rs.getInt("done")))
                 .single();
     }
@@ -229,26 +265,28 @@ public class ShardRepository {
             int step,
             int stage,
             int shardIndex,
-            String status,
-            String workerId,
+            ShardStatus status,
+            @Nullable String workerId,
             int attempt,
-            Long millis,
-            String error) {}
+            @Nullable Long millis,
+            @Nullable String error,
+            @Nullable ShardFailure failure) {}
 
     public List<Cell> cells(UUID jobId) {
         return jdbc.sql("select step, stage, shard_index, status, worker_id, attempt, "
-                        + "(extract(epoch from coalesce(finished_at, now()) - started_at) * 1000)::bigint, error "
-                        + "from shards where job_id = ? order by step, stage, shard_index")
+                        + "(extract(epoch from coalesce(finished_at, now()) - started_at) * 1000)::bigint, error, "
+                        + "failure from shards where job_id = ? order by step, stage, shard_index")
                 .param(jobId)
                 .query((rs, n) -> new Cell(
                         rs.getInt(1),
                         rs.getInt(2),
                         rs.getInt(3),
-                        rs.getString(4),
+                        ShardStatus.valueOf(rs.getString(4)),
                         rs.getString(5),
                         rs.getInt(6),
                         rs.getObject(7, Long.class),
-                        rs.getString(8)))
+                        rs.getString(8),
+                        failure(rs.getString(9))))
                 .list();
     }
 
@@ -267,14 +305,19 @@ public class ShardRepository {
                 .param("index", key.shardIndex());
     }
 
+    private static ShardKey key(ResultSet rs) throws SQLException {
+        return new ShardKey(
+                rs.getObject("job_id", UUID.class), rs.getInt("step"), rs.getInt("stage"), rs.getInt("shard_index"));
+    }
+
+    private static @Nullable ShardFailure failure(@Nullable String failure) {
+        return failure == null ? null : ShardFailure.valueOf(failure);
+    }
+
     private static ShardRow map(ResultSet rs, int row) throws SQLException {
         var lease = rs.getTimestamp("lease_until");
         return new ShardRow(
-                new ShardKey(
-                        rs.getObject("job_id", UUID.class),
-                        rs.getInt("step"),
-                        rs.getInt("stage"),
-                        rs.getInt("shard_index")),
+                key(rs),
                 ShardStatus.valueOf(rs.getString("status")),
                 rs.getLong("row_start"),
                 rs.getLong("row_end"),
@@ -282,6 +325,7 @@ public class ShardRepository {
                 rs.getInt("max_attempts"),
                 rs.getString("worker_id"),
                 lease == null ? null : lease.toInstant(),
-                rs.getString("error"));
+                rs.getString("error"),
+                failure(rs.getString("failure")));
     }
 }

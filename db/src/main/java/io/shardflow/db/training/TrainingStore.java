@@ -6,7 +6,11 @@ import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-/** Parameter versions and checkpoints of training jobs, as tensor bundles. */
+/**
+ * A training job's state as tensor bundles: parameter versions (version N is the model after N optimiser steps),
+ * each with the optimiser state that produced it, so any scheduler process can take the next round from here;
+ * and checkpoints every N steps.
+ */
 public class TrainingStore {
     private final JdbcClient jdbc;
     private final JdbcTemplate template;
@@ -18,11 +22,38 @@ public class TrainingStore {
 
     public record Checkpoint(int step, byte[] parameters, byte[] optimizer) {}
 
-    public void putParameters(UUID jobId, int version, byte[] bundle) {
-        jdbc.sql("insert into job_parameters (job_id, version, data) values (?, ?, ?) "
-                        + "on conflict (job_id, version) do update set data = excluded.data")
-                .params(jobId, version, bundle)
+    /** Parameter version {@code version} and the optimiser state after it. */
+    public record State(int version, byte[] parameters, byte[] optimizer) {}
+
+    /**
+     * Stores version {@code version}; false when it exists already (another process made it first, which the job
+     * lock rules out: the caller treats it as a lost race).
+     */
+    public boolean putState(UUID jobId, int version, byte[] parameters, byte[] optimizer) {
+        return jdbc.sql("insert into job_parameters (job_id, version, data, optimizer) values (?, ?, ?, ?) "
+                                + "on conflict (job_id, version) do nothing")
+                        .params(jobId, version, parameters, optimizer)
+                        .update()
+                == 1;
+    }
+
+    /** Stores version {@code version} over whatever is there: the initial one, or a checkpoint resumed from. */
+    public void replaceState(UUID jobId, int version, byte[] parameters, byte[] optimizer) {
+        jdbc.sql(
+                        "insert into job_parameters (job_id, version, data, optimizer) values (?, ?, ?, ?) "
+                                + "on conflict (job_id, version) do update set data = excluded.data, optimizer = excluded.optimizer")
+                .params(jobId, version, parameters, optimizer)
                 .update();
+    }
+
+    /** Version {@code version} with its optimiser state; empty when it is gone or predates stored optimiser state. */
+    public Optional<State> state(UUID jobId, int version) {
+        return BinaryReads.first(
+                template,
+                "select data, optimizer from job_parameters where job_id = ? and version = ? and optimizer is not null",
+                (rs, n) -> new State(version, rs.getBytes(1), rs.getBytes(2)),
+                jobId,
+                version);
     }
 
     public Optional<byte[]> parameters(UUID jobId, int version) {

@@ -1,8 +1,7 @@
 package io.shardflow.db.workers;
 
-import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.planning.ParallelPlanner;
-import java.nio.charset.StandardCharsets;
+import io.shardflow.db.jdbc.JsonColumns;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,14 +31,7 @@ public class WorkerRegistry {
                 on conflict (id) do update set lanes = excluded.lanes, lanes_busy = excluded.lanes_busy,
                   devices = excluded.devices, tasks_done = excluded.tasks_done, max_model_bytes = excluded.max_model_bytes,
                   heartbeat_at = now()""")
-                .params(
-                        id,
-                        host,
-                        lanes,
-                        lanesBusy,
-                        new String(MessageCodec.encode(devices), StandardCharsets.UTF_8),
-                        tasksDone,
-                        maxModelBytes)
+                .params(id, host, lanes, lanesBusy, JsonColumns.write(devices), tasksDone, maxModelBytes)
                 .update();
     }
 
@@ -78,7 +70,7 @@ public class WorkerRegistry {
                         rs.getString(2),
                         rs.getInt(3),
                         rs.getInt(4),
-                        List.copyOf(MessageCodec.decode(rs.getBytes(5), List.class)),
+                        List.copyOf(JsonColumns.read(rs.getString(5), List.class)),
                         rs.getLong(6),
                         rs.getTimestamp(7).toInstant(),
                         rs.getTimestamp(8).toInstant()))

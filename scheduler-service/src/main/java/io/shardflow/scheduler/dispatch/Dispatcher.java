@@ -1,59 +1,57 @@
 package io.shardflow.scheduler.dispatch;
 
-import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.ShardTask;
-import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.Plan;
-import io.shardflow.core.planning.ShardLayout;
-import io.shardflow.core.planning.Strategy;
+import io.shardflow.core.planning.RowRange;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.messaging.MessagingSettings;
 import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.shards.NewShard;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Turns dispatched shard rows into tasks on {@link Topics#SHARD_TASKS}, through the outbox so a task exists
- * exactly when its shard row says DISPATCHED. A job's shards go to consecutive partitions, which lanes consume
- * round-robin, so they spread over lanes instead of queueing behind one another.
+ * exactly when its shard row says DISPATCHED. What a task computes comes from the job's plan. A job's shards go
+ * to consecutive partitions, which lanes consume round-robin, so they spread over lanes instead of queueing behind
+ * one another.
  */
 public class Dispatcher {
     private final Outbox outbox;
     private final ShardRepository shards;
     private final int partitions;
     private final Duration dispatchLease;
+    private final Clock clock;
 
-    public Dispatcher(Outbox outbox, ShardRepository shards, MessagingSettings settings, Duration dispatchLease) {
+    public Dispatcher(
+            Outbox outbox, ShardRepository shards, MessagingSettings settings, Duration dispatchLease, Clock clock) {
         this.outbox = outbox;
         this.shards = shards;
         this.partitions = settings.partitions();
         this.dispatchLease = dispatchLease;
+        this.clock = clock;
     }
 
-    /** Creates the round's shards, one per data shard of the plan, and dispatches them. Call in a transaction. */
+    /** A shard of the job over {@code rows}, with the job's attempts. */
+    public static NewShard shard(JobRow job, ShardKey key, RowRange rows) {
+        return new NewShard(key, rows.start(), rows.end(), job.spec().maxAttempts());
+    }
+
+    /** Creates round {@code (step, stage)}, one shard per data shard of the plan, and dispatches it. */
     public int startRound(JobRow job, Plan plan, int step, int stage) {
-        var rows = new ArrayList<ShardRow>();
+        var rows = new ArrayList<NewShard>();
         for (int i = 0; i < plan.shards().size(); i++) {
-            var range = plan.shards().get(i);
-            rows.add(new ShardRow(
-                    new ShardKey(job.id(), step, stage, i),
-                    null,
-                    range.start(),
-                    range.end(),
-                    1,
-                    job.spec().maxAttempts(),
-                    null,
-                    null,
-                    null));
+            rows.add(shard(
+                    job, new ShardKey(job.id(), step, stage, i), plan.shards().get(i)));
         }
         shards.insertPending(rows);
-        var dispatched =
-                shards.dispatchPending(job.id(), step, stage, Instant.now().plus(dispatchLease));
+        var dispatched = shards.dispatchPending(job.id(), step, stage, leaseUntil());
         for (var shard : dispatched) {
             send(job, plan, shard);
         }
@@ -61,73 +59,41 @@ public class Dispatcher {
     }
 
     /** Inserts and dispatches the shards that do not exist yet; a round started twice starts once. */
-    public void startShards(JobRow job, Plan plan, java.util.List<ShardRow> rows) {
-        for (var shard : shards.insertAndDispatch(rows, Instant.now().plus(dispatchLease))) {
+    public void startShards(JobRow job, Plan plan, List<NewShard> rows) {
+        for (var shard : shards.insertAndDispatch(rows, leaseUntil())) {
             send(job, plan, shard);
         }
     }
 
+    /** When a shard dispatched now is given up unless a worker has started it. */
+    public java.time.Instant leaseUntil() {
+        return clock.instant().plus(dispatchLease);
+    }
+
+    /** Queues the task of the shard's current attempt. */
     public void send(JobRow job, Plan plan, ShardRow shard) {
         var key = shard.key();
         var spec = job.spec();
+        var dataset = spec.dataset();
         var task = new ShardTask(
                 job.id(),
                 key.step(),
                 key.stage(),
                 key.shardIndex(),
                 shard.attempt(),
-                kind(job, plan, key),
+                plan.taskKind(key.step(), key.stage()),
                 spec.model().id(),
-                spec.dataset() == null ? null : spec.dataset().id(),
-                spec.dataset() == null ? java.util.List.of() : spec.dataset().features(),
-                spec.dataset() == null ? null : spec.dataset().label(),
+                dataset == null ? null : dataset.id(),
+                dataset == null ? List.of() : dataset.features(),
+                dataset == null ? null : dataset.label(),
                 shard.rowStart(),
                 shard.rowEnd(),
-                version(plan, key),
-                localSteps(plan, key),
-                ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex()));
-        // a model shard keeps to the same partition (and so the same lane and its cached partition) round after round
-        int partition = Math.floorMod(
-                job.id().hashCode()
-                        + key.shardIndex()
-                        + shard.attempt()
-                        - 1
-                        + (plan.splitsModel() && plan.model().strategy() == Strategy.PIPELINE
-                                ? key.stage() * plan.dataShards()
-                                : 0),
-                partitions);
+                plan.parameterVersion(key.step(), key.stage()),
+                plan.localSteps(key.step(), key.stage()),
+                plan.layout(key.step(), key.stage(), key.shardIndex()));
+        int lane = plan.lane(key.step(), key.stage(), key.shardIndex());
+        // a retried attempt moves to the next partition, away from a lane that may be stuck
+        int partition = Math.floorMod(job.id().hashCode() + lane + shard.attempt() - 1, partitions);
         outbox.append(Topics.SHARD_TASKS, partition, task.shardKey(), task);
-    }
-
-    private static TaskKind kind(JobRow job, Plan plan, ShardKey key) {
-        if (job.type() == JobType.INFERENCE) {
-            if (plan.generation()) {
-                return plan.splitsModel() ? TaskKind.GENERATE_STAGE : TaskKind.GENERATE;
-            }
-            return TaskKind.INFER;
-        }
-        var training = plan.training();
-        if (key.stage() == training.evaluateStage()) {
-            return TaskKind.EVALUATE;
-        }
-        if (training.pipelined()) {
-            int k = training.stages();
-            return key.stage() < k - 1
-                    ? TaskKind.PIPE_FORWARD
-                    : key.stage() == k - 1 ? TaskKind.PIPE_LAST : TaskKind.PIPE_BACKWARD;
-        }
-        return training.syncEvery() == 1 ? TaskKind.GRADIENT : TaskKind.LOCAL_STEPS;
-    }
-
-    /** Gradient rounds read the parameters before their first step; evaluation reads them after the round. */
-    private static int version(Plan plan, ShardKey key) {
-        if (plan.training() == null) {
-            return 0;
-        }
-        return key.stage() == plan.training().evaluateStage() ? plan.training().roundEnd(key.step()) : key.step();
-    }
-
-    private static int localSteps(Plan plan, ShardKey key) {
-        return plan.training() == null ? 0 : plan.training().roundEnd(key.step()) - key.step();
     }
 }

@@ -1,49 +1,40 @@
 package io.shardflow.scheduler.dispatch;
 
-import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.db.events.JobEventLog;
-import io.shardflow.db.events.JobEventPublisher;
-import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
-import io.shardflow.scheduler.SchedulerSettings;
-import java.time.Instant;
+import io.shardflow.scheduler.coordination.JobFailures;
 
 /**
- * What happens to a shard attempt that did not finish, whether it failed on a worker or lost its worker: another
- * attempt while attempts remain and a retry can help, else the job fails with the shard's reason.
+ * What happens to a shard attempt that did not finish, whether it failed on a worker or lost its worker, for every
+ * kind of job alike: another attempt while attempts remain and a retry can help, else the job fails with the
+ * shard's reason.
  */
 public class ShardRecovery {
-    private final JobRepository jobs;
     private final ShardRepository shards;
     private final Dispatcher dispatcher;
-    private final JobEventPublisher events;
+    private final JobFailures failures;
     private final JobEventLog timeline;
-    private final SchedulerSettings settings;
 
-    public ShardRecovery(
-            JobRepository jobs,
-            ShardRepository shards,
-            Dispatcher dispatcher,
-            JobEventPublisher events,
-            JobEventLog timeline,
-            SchedulerSettings settings) {
-        this.jobs = jobs;
+    public ShardRecovery(ShardRepository shards, Dispatcher dispatcher, JobFailures failures, JobEventLog timeline) {
         this.shards = shards;
         this.dispatcher = dispatcher;
-        this.events = events;
+        this.failures = failures;
         this.timeline = timeline;
-        this.settings = settings;
     }
 
-    /** Call in a transaction. {@code shard} is the attempt that ended; a stale attempt was filtered out before. */
-    public void attemptEnded(JobRow job, ShardRow shard, String reason, boolean retryable) {
+    /**
+     * Call in a transaction, with the job locked. {@code shard} is the attempt that ended; a stale attempt was
+     * filtered out before.
+     */
+    public void attemptEnded(JobRow job, ShardRow shard, String reason, ShardFailure failure, boolean retryable) {
         var key = shard.key();
         if (retryable && shard.attempt() < shard.maxAttempts()) {
-            shards.redispatch(key, shard.attempt(), reason, Instant.now().plus(settings.dispatchLease()))
+            shards.redispatch(key, shard.attempt(), reason, failure, dispatcher.leaseUntil())
                     .ifPresent(next -> {
-                        dispatcher.send(job, job.parsedPlan(), next);
+                        dispatcher.send(job, job.planned(), next);
                         timeline.append(
                                 job.id(),
                                 "io.shardflow.shard.retried",
@@ -52,17 +43,10 @@ public class ShardRecovery {
                     });
             return;
         }
-        if (shards.fail(key, shard.attempt(), reason)) {
+        if (shards.fail(key, shard.attempt(), reason, failure)) {
             String error = "shard " + key.shardIndex() + " (rows " + shard.rowStart() + ".." + shard.rowEnd()
                     + ") failed" + (retryable ? " after " + shard.attempt() + " attempts" : "") + ": " + reason;
-            failJob(job, error);
-        }
-    }
-
-    public void failJob(JobRow job, String error) {
-        if (jobs.finishUnlessTerminal(job.id(), JobStatus.FAILED, error)) {
-            shards.abandonUnfinished(job.id(), "job failed");
-            events.publish(jobs.find(job.id()).orElseThrow(), null);
+            failures.fail(job, error);
         }
     }
 }

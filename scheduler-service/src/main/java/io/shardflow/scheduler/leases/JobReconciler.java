@@ -2,8 +2,11 @@ package io.shardflow.scheduler.leases;
 
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.scheduler.SchedulerSettings;
-import io.shardflow.scheduler.aggregation.Aggregator;
+import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.planning.JobPlanner;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -12,44 +15,56 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The safety net under the Kafka path: a job whose planning request or last completion notice was lost (sent to
  * a dead-letter topic after the database was briefly away, say) is picked up from its rows. Planning and merging
- * are compare-and-set, so running them twice does nothing twice.
+ * are compare-and-set under the job's lock, so running them twice does nothing twice. One job's failure is logged
+ * and does not stop the others.
  */
 public class JobReconciler {
     private static final Logger log = LoggerFactory.getLogger(JobReconciler.class);
     private static final int BATCH = 50;
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
     private final JobRepository jobs;
     private final JobPlanner planner;
-    private final Aggregator aggregator;
+    private final Coordinators coordinators;
     private final SchedulerSettings settings;
     private final TransactionTemplate tx;
+    private final BackgroundPass<UUID> unplanned;
+    private final BackgroundPass<UUID> unmerged;
 
     public JobReconciler(
             JobRepository jobs,
             JobPlanner planner,
-            Aggregator aggregator,
+            Coordinators coordinators,
             SchedulerSettings settings,
-            TransactionTemplate tx) {
+            TransactionTemplate tx,
+            Clock clock) {
         this.jobs = jobs;
         this.planner = planner;
-        this.aggregator = aggregator;
+        this.coordinators = coordinators;
         this.settings = settings;
         this.tx = tx;
+        var first = settings.reconcileInterval();
+        this.unplanned = new BackgroundPass<>("planning forgotten jobs", log, clock, first, MAX_BACKOFF);
+        this.unmerged = new BackgroundPass<>("resuming unmerged jobs", log, clock, first, MAX_BACKOFF);
     }
 
     @Scheduled(fixedDelayString = "${shardflow.scheduler.reconcile-interval:10s}")
     public void reconcile() {
-        try {
-            for (var jobId : jobs.queuedAndForgotten(settings.stallAfter(), BATCH)) {
+        for (var jobId : unplanned.find(() -> jobs.queuedAndForgotten(settings.stallAfter(), BATCH))) {
+            unplanned.run(jobId, () -> {
                 log.warn("job {} was queued but never planned; planning it now", jobId);
                 planner.plan(jobId);
-            }
-            for (var jobId : jobs.runningWithAllShardsDone(settings.stallAfter(), BATCH)) {
-                log.warn("job {} has every shard done but was never merged; merging it now", jobId);
-                tx.executeWithoutResult(s -> jobs.find(jobId).ifPresent(aggregator::resync));
-            }
-        } catch (RuntimeException e) {
-            log.warn("reconciliation failed: {}", e.getMessage());
+            });
         }
+        for (var jobId : unmerged.find(() -> jobs.runningWithAllShardsDone(settings.stallAfter(), BATCH))) {
+            unmerged.run(jobId, () -> resume(jobId));
+        }
+    }
+
+    private void resume(UUID jobId) {
+        log.warn("job {} has every shard done but was never merged; resuming it now", jobId);
+        tx.executeWithoutResult(s -> jobs.lock(jobId)
+                .filter(job -> !job.status().isTerminal() && job.plan() != null)
+                .ifPresent(job -> coordinators.of(job).resume(job)));
     }
 }

@@ -3,12 +3,13 @@ package io.shardflow.scheduler.planning;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.Plan;
+import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.events.JobEventPublisher;
@@ -20,23 +21,20 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.scheduler.SchedulerSettings;
-import io.shardflow.scheduler.dispatch.Dispatcher;
-import io.shardflow.scheduler.generation.PipelineGeneration;
-import io.shardflow.scheduler.parallel.ModelParallelCoordinator;
-import io.shardflow.scheduler.training.TrainingCoordinator;
+import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.training.TrainingPreparation;
-import io.shardflow.scheduler.training.TrainingProgress;
-import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Plans an accepted job: checks it against the stored model and dataset, splits its rows into shards, and
- * dispatches them, all in one transaction. A job that cannot run fails here with the reason.
+ * Plans an accepted job: checks it against the stored model and dataset, splits it, and has the coordinator of its
+ * kind dispatch the first round, all in one transaction with the job locked. A job that cannot run fails here with
+ * the reason.
  */
 public class JobPlanner {
     public static final String LISTENER_ID = "shardflow-planner";
@@ -46,13 +44,10 @@ public class JobPlanner {
     private final ModelRepository models;
     private final DatasetRepository datasets;
     private final WorkerRegistry workers;
-    private final Dispatcher dispatcher;
+    private final TrainingPreparation preparation;
+    private final Coordinators coordinators;
     private final JobEventPublisher events;
     private final SchedulerSettings settings;
-    private final TrainingPreparation preparation;
-    private final ModelParallelCoordinator modelParallel;
-    private final TrainingCoordinator training;
-    private final PipelineGeneration generation;
     private final TransactionTemplate tx;
 
     public JobPlanner(
@@ -60,23 +55,17 @@ public class JobPlanner {
             ModelRepository models,
             DatasetRepository datasets,
             WorkerRegistry workers,
-            Dispatcher dispatcher,
+            TrainingPreparation preparation,
+            Coordinators coordinators,
             JobEventPublisher events,
             SchedulerSettings settings,
-            TrainingPreparation preparation,
-            ModelParallelCoordinator modelParallel,
-            TrainingCoordinator training,
-            PipelineGeneration generation,
             TransactionTemplate tx) {
-        this.generation = generation;
         this.jobs = jobs;
-        this.training = training;
-        this.modelParallel = modelParallel;
-        this.preparation = preparation;
         this.models = models;
         this.datasets = datasets;
         this.workers = workers;
-        this.dispatcher = dispatcher;
+        this.preparation = preparation;
+        this.coordinators = coordinators;
         this.events = events;
         this.settings = settings;
         this.tx = tx;
@@ -85,7 +74,7 @@ public class JobPlanner {
     @KafkaListener(
             id = LISTENER_ID,
             topics = Topics.JOBS,
-            groupId = "shardflow-scheduler",
+            groupId = ConsumerGroups.SCHEDULER,
             concurrency = "${shardflow.scheduler.listener-concurrency:2}")
     public void onJobSubmitted(ConsumerRecord<String, byte[]> record) {
         plan(MessageCodec.decode(record.value(), JobSubmitted.class).jobId());
@@ -93,47 +82,23 @@ public class JobPlanner {
 
     public void plan(UUID jobId) {
         tx.executeWithoutResult(s -> {
-            var job = jobs.find(jobId).orElse(null);
+            var job = jobs.lock(jobId).orElse(null);
             if (job == null || !jobs.transition(jobId, JobStatus.QUEUED, JobStatus.PLANNING)) {
                 log.debug("job {} is not waiting to be planned", jobId);
                 return;
             }
             try {
                 var plan = planOf(job);
-                int total = totalShards(job, plan);
-                jobs.recordPlan(jobId, new String(MessageCodec.encode(plan), StandardCharsets.UTF_8), total);
+                var coordination = coordinators.of(plan);
+                jobs.recordPlan(jobId, plan, coordination.totalShards(job));
                 jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
-                if (plan.generation() && plan.splitsModel()) {
-                    generation.start(job, plan);
-                } else if (plan.splitsModel()) {
-                    modelParallel.start(job, plan);
-                } else if (plan.training() != null) {
-                    training.startCompute(job, plan, 0);
-                } else {
-                    dispatcher.startRound(job, plan, 0, 0);
-                }
-                if (plan.training() != null) {
-                    jobs.recordTraining(jobId, TrainingProgress.json(plan.training(), 0), null);
-                }
+                coordination.start(job);
                 events.publish(jobs.find(jobId).orElseThrow(), describe(plan));
             } catch (InvalidSpecException e) {
                 jobs.finishUnlessTerminal(jobId, JobStatus.FAILED, e.getMessage());
                 events.publish(jobs.find(jobId).orElseThrow(), null);
             }
         });
-    }
-
-    /** The tasks a plan runs: a pipelined generation counts every stage of every token step it may take. */
-    private int totalShards(JobRow job, Plan plan) {
-        if (!plan.splitsModel()) {
-            return plan.dataShards();
-        }
-        if (plan.generation()) {
-            return plan.model().modelShards() * job.spec().generation().maxTokens();
-        }
-        var architecture = (DenseArchitecture)
-                models.find(job.spec().model().id()).orElseThrow().architecture();
-        return ModelParallelCoordinator.totalShards(plan, ParallelPlanner.split(plan, architecture));
     }
 
     private Plan planOf(JobRow job) {
@@ -147,8 +112,11 @@ public class JobPlanner {
         if (spec.type() == JobType.TRAINING) {
             var target = preparation.target(spec, job.tenant());
             JobInputCheck.check(spec, target.architecture(), target.name(), dataset);
-            var data = ParallelPlanner.trainingData(spec.parallelism(), dataset.rows(), fleet());
-            return data.withTraining(preparation.prepare(job.id(), spec, target, dataset));
+            var shards = ParallelPlanner.trainingShards(spec.parallelism(), dataset.rows(), fleet());
+            TrainingPlan training = preparation.prepare(job.id(), spec, target, dataset);
+            return training.pipelined()
+                    ? new Plan.PipelineTraining(dataset.rows(), training)
+                    : new Plan.DataParallelTraining(dataset.rows(), shards, training);
         }
         ModelRow model = models.find(spec.model().id())
                 .filter(m -> m.tenant().equals(job.tenant()))
@@ -164,20 +132,32 @@ public class JobPlanner {
         return workers.fleet(settings.workerFreshness(), settings.fallbackShards());
     }
 
-    private static String describe(Plan plan) {
-        String split = "planned " + plan.dataShards() + " data shards over " + plan.rows()
-                + (plan.generation() ? " prompts" : " rows");
-        if (plan.splitsModel()) {
-            split += " × " + plan.model().modelShards() + " " + plan.model().strategy() + " model shards"
-                    + (plan.model().microBatches() > 1 ? " in " + plan.model().microBatches() + " micro-batches" : "");
-        }
-        if (plan.model() != null && plan.model().reason() != null) {
-            split += " (AUTO: " + plan.model().reason() + ")";
-        }
-        var training = plan.training();
-        return training == null
-                ? split
-                : split + "; " + training.totalSteps() + " steps, " + training.epochs()
-                        + " epochs, synchronising every " + training.syncEvery() + " step(s)";
+    /** The timeline's note of the plan. */
+    static String describe(Plan plan) {
+        String over = "planned " + plan.dataShards() + " data shards over " + plan.rows();
+        return switch (plan) {
+            case Plan.DataInference p -> over + " rows" + auto(p.model());
+            case Plan.ModelParallelInference p -> over + " rows" + modelSplit(p.model()) + auto(p.model());
+            case Plan.Generation p -> over + " prompts" + auto(p.model());
+            case Plan.PipelinedGeneration p -> over + " prompts" + modelSplit(p.model()) + auto(p.model());
+            case Plan.DataParallelTraining p -> over + " rows" + training(p.training());
+            case Plan.PipelineTraining p ->
+                over + " rows × " + p.training().stages() + " PIPELINE stages in "
+                        + p.training().microBatches() + " micro-batches" + training(p.training());
+        };
+    }
+
+    private static String modelSplit(Plan.ModelPlan model) {
+        return " × " + model.modelShards() + " " + model.strategy() + " model shards"
+                + (model.microBatches() > 1 ? " in " + model.microBatches() + " micro-batches" : "");
+    }
+
+    private static String auto(Plan.@Nullable ModelPlan model) {
+        return model != null && model.reason() != null ? " (AUTO: " + model.reason() + ")" : "";
+    }
+
+    private static String training(TrainingPlan training) {
+        return "; " + training.totalSteps() + " steps, " + training.epochs() + " epochs, synchronising every "
+                + training.syncEvery() + " step(s)";
     }
 }

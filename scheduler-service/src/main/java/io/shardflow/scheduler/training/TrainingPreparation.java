@@ -115,18 +115,16 @@ public class TrainingPreparation {
                 micro);
     }
 
-    /** Version 0 and checkpoint 0: the fine-tuned model's parameters, or seeded new ones. */
+    /** Version 0 and checkpoint 0: the fine-tuned model's parameters, or seeded new ones, and a fresh optimiser. */
     private void storeInitial(UUID jobId, io.shardflow.core.training.TrainingSpec training, Target target) {
         Map<String, Tensor> initial = target.initialModelId() != null
                 ? models.loadNamed(models.find(target.initialModelId()).orElseThrow())
                 : ParameterInit.initial(target.architecture(), training.seed());
         byte[] parameters = TensorCodec.encodeBundle(initial);
-        store.putParameters(jobId, 0, parameters);
-        store.checkpoint(
-                jobId,
-                0,
-                parameters,
-                TensorCodec.encodeBundle(ParameterOptimizer.create(training).state()));
+        byte[] optimizer =
+                TensorCodec.encodeBundle(ParameterOptimizer.create(training).state());
+        store.replaceState(jobId, 0, parameters, optimizer);
+        store.checkpoint(jobId, 0, parameters, optimizer);
     }
 
     /** Mean and standard deviation of each feature over the training rows, read a window at a time. */

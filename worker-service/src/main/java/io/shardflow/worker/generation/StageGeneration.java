@@ -4,6 +4,7 @@ import io.shardflow.core.generation.StageTensors;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.planning.GptStages;
+import io.shardflow.core.planning.Plan;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.jobs.JobRepository;
@@ -18,9 +19,6 @@ import io.shardflow.worker.lanes.ShardInputException;
  * states, and the last returns each sequence's next-byte logits. A stage holds only its own parameters.
  */
 public class StageGeneration implements ShardComputation {
-    /** Where the scheduler stores a step's input sequences. */
-    static final int TOKENS_STAGE = -1;
-
     private final JobRepository jobs;
     private final ModelRepository models;
     private final ActivationStore activations;
@@ -41,10 +39,13 @@ public class StageGeneration implements ShardComputation {
         var model = models.find(task.modelId())
                 .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
         var architecture = (GptArchitecture) model.architecture();
-        int stages = job.parsedPlan().model().modelShards();
+        if (!(job.planned() instanceof Plan.PipelinedGeneration plan)) {
+            throw new ShardInputException("job " + job.id() + " does not generate through pipeline stages");
+        }
+        int stages = plan.stages();
         var stage = GptStages.split(architecture, stages).get(task.stage());
         var input = TensorCodec.decodeBundle(activations
-                .get(task.jobId(), task.step(), task.stage() == 0 ? TOKENS_STAGE : task.stage() - 1, 0)
+                .get(task.jobId(), task.step(), task.stage() == 0 ? StageTensors.STATE_STAGE : task.stage() - 1, 0)
                 .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing")));
         int[] lengths = StageTensors.ints(input.get(StageTensors.LENGTHS));
         int batch = lengths.length;

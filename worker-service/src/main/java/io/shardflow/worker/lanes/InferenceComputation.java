@@ -56,7 +56,7 @@ public class InferenceComputation implements ShardComputation {
                 .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
         ShardLayout layout = task.layout();
         var architecture = (DenseArchitecture) model.architecture();
-        var split = ParallelPlanner.split(job.parsedPlan(), architecture);
+        var split = ParallelPlanner.split(job.planned(), architecture);
         var round = split.rounds().get(layout.modelRound());
         var partition = round.partitions().get(layout.modelShard());
         int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
@@ -90,7 +90,7 @@ public class InferenceComputation implements ShardComputation {
             ModelSplit.Partition partition,
             float[] out,
             int outputs) {
-        FeatureScaling scaling = Preprocessing.scalingIn(model.preprocessing());
+        FeatureScaling scaling = Preprocessing.scalingOf(model.preprocessing());
         int start = (int) task.rowStart();
         int width = rows.getFirst().length;
         for (int from = start; from < task.rowEnd(); from += settings.batchRows()) {
@@ -126,7 +126,7 @@ public class InferenceComputation implements ShardComputation {
             throw new ShardInputException("rows [" + task.rowStart() + ", " + task.rowEnd()
                     + ") lie outside the dataset's " + dataset.rows() + " rows");
         }
-        FeatureScaling scaling = Preprocessing.scalingIn(model.preprocessing());
+        FeatureScaling scaling = Preprocessing.scalingOf(model.preprocessing());
         datasets.forEachWindow(
                 dataset, columns, task.rowStart(), task.rowEnd(), settings.batchRows(), (from, to, input) -> {
                     if (scaling != null) {

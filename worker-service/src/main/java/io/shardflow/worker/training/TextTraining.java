@@ -41,12 +41,12 @@ public class TextTraining {
         var schedule = schedules.get(
                 job.id(),
                 id -> new TextSchedule(
-                        job.parsedPlan().rows(),
+                        job.planned().rows(),
                         spec.validationSplit(),
                         spec.seed(),
                         spec.batchSize(),
                         architecture.context()));
-        long end = Math.min(job.parsedPlan().rows(), task.rowEnd() + schedule.window() - 1);
+        long end = Math.min(job.planned().rows(), task.rowEnd() + schedule.window() - 1);
         byte[] text = texts.get(job.id() + "/" + task.rowStart(), k -> read(task, task.rowStart(), end));
         var shapes = architecture.parameterShapes();
         return switch (task.kind()) {

@@ -62,7 +62,9 @@ public class TrainingComputation implements ShardComputation {
     public byte[] compute(ShardTask task) {
         JobRow job =
                 jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
-        Plan plan = job.parsedPlan();
+        if (!(job.planned() instanceof Plan.Training plan)) {
+            throw new ShardInputException("job " + job.id() + " is not a training job");
+        }
         var trainingPlan = plan.training();
         TrainingSpec spec = job.spec().training();
         var schedule = schedules.get(

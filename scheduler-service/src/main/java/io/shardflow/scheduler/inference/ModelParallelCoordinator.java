@@ -1,4 +1,4 @@
-package io.shardflow.scheduler.parallel;
+package io.shardflow.scheduler.inference;
 
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.models.DenseArchitecture;
@@ -7,8 +7,6 @@ import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.RowRange;
-import io.shardflow.core.planning.ShardLayout;
-import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.events.JobEventPublisher;
@@ -18,21 +16,22 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.shards.NewShard;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
-import io.shardflow.db.shards.ShardRow;
+import io.shardflow.scheduler.coordination.JobCoordinator;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Drives model-parallel inference. TENSOR: for each data shard, round p runs one task per model shard; when all
- * are DONE their outputs are summed (or concatenated) into the data shard's input of round p + 1. PIPELINE: each
- * data shard's rows are cut into micro-batches; stage s of micro-batch b is dispatched as soon as stage s - 1 of b
- * is merged, so stages of different micro-batches run at once on different lanes. Every step is idempotent: a
- * merge is stored once, a next round inserted once.
+ * Model-parallel inference. TENSOR: for each data shard, round p runs one task per model shard; when all are DONE
+ * their outputs are summed (or concatenated) into the data shard's input of round p + 1. PIPELINE: each data
+ * shard's rows are cut into micro-batches; stage s of micro-batch b is dispatched as soon as stage s - 1 of b is
+ * merged, so stages of different micro-batches run at once on different lanes. Every step is idempotent: a merge
+ * is stored once, a next round inserted once.
  */
-public class ModelParallelCoordinator {
+public class ModelParallelCoordinator implements JobCoordinator<Plan.ModelParallelInference> {
     private final JobRepository jobs;
     private final ShardRepository shards;
     private final PartialStore partials;
@@ -61,34 +60,34 @@ public class ModelParallelCoordinator {
         this.events = events;
     }
 
-    /** Tasks a plan runs in all: the job's shard total. */
-    public static int totalShards(Plan plan, ModelSplit split) {
-        if (plan.model().strategy() == Strategy.TENSOR) {
-            return plan.dataShards()
-                    * plan.model().modelShards()
-                    * split.rounds().size();
+    @Override
+    public int totalShards(JobRow job, Plan.ModelParallelInference plan) {
+        int rounds = split(job, plan).rounds().size();
+        if (plan.tensor()) {
+            return plan.dataShards() * plan.model().modelShards() * rounds;
         }
         int micro = 0;
         for (var range : plan.shards()) {
             micro += microBatches(plan, range).size();
         }
-        return micro * split.rounds().size();
+        return micro * rounds;
     }
 
     /** Dispatches the first round: every model shard of every data shard, or stage 0 of every micro-batch. */
-    public void start(JobRow job, Plan plan) {
-        var rows = new ArrayList<ShardRow>();
+    @Override
+    public void start(JobRow job, Plan.ModelParallelInference plan) {
+        var rows = new ArrayList<NewShard>();
         for (int d = 0; d < plan.shards().size(); d++) {
             var range = plan.shards().get(d);
-            if (plan.model().strategy() == Strategy.TENSOR) {
+            if (plan.tensor()) {
                 int k = plan.model().modelShards();
                 for (int j = 0; j < k; j++) {
-                    rows.add(row(job, new ShardKey(job.id(), 0, 0, d * k + j), range));
+                    rows.add(Dispatcher.shard(job, new ShardKey(job.id(), 0, 0, d * k + j), range));
                 }
             } else {
                 var micro = microBatches(plan, range);
                 for (int b = 0; b < micro.size(); b++) {
-                    rows.add(row(job, new ShardKey(job.id(), b, 0, d), micro.get(b)));
+                    rows.add(Dispatcher.shard(job, new ShardKey(job.id(), b, 0, d), micro.get(b)));
                 }
             }
         }
@@ -96,15 +95,13 @@ public class ModelParallelCoordinator {
     }
 
     /** A shard finished: merge its group if complete, start what it unblocks, finish the job at the end. */
-    public void shardDone(JobRow job, ShardKey key) {
-        var plan = job.parsedPlan();
-        var model = models.find(job.spec().model().id()).orElseThrow();
-        var split = ParallelPlanner.split(plan, (DenseArchitecture) model.architecture());
-        var layout = ShardLayout.of(plan, key.step(), key.stage(), key.shardIndex());
+    @Override
+    public void shardDone(JobRow job, Plan.ModelParallelInference plan, ShardKey key) {
+        var split = split(job, plan);
+        var layout = plan.layout(key.step(), key.stage(), key.shardIndex());
         var round = split.rounds().get(layout.modelRound());
-        boolean tensor = plan.model().strategy() == Strategy.TENSOR;
-        int from = tensor ? layout.dataShard() * round.shards() : layout.dataShard();
-        int to = tensor ? from + round.shards() : from + 1;
+        int from = plan.tensor() ? layout.dataShard() * round.shards() : layout.dataShard();
+        int to = plan.tensor() ? from + round.shards() : from + 1;
         jobs.recordProgress(job.id(), shards.countDone(job.id()));
         if (shards.countDone(job.id(), key.step(), key.stage(), from, to) < to - from) {
             return;
@@ -129,13 +126,13 @@ public class ModelParallelCoordinator {
         if (next < split.rounds().size()) {
             var shard = shards.find(key).orElseThrow();
             var range = new RowRange(shard.rowStart(), shard.rowEnd());
-            var rows = new ArrayList<ShardRow>();
-            if (tensor) {
+            var rows = new ArrayList<NewShard>();
+            if (plan.tensor()) {
                 for (int j = 0; j < round.shards(); j++) {
-                    rows.add(row(job, new ShardKey(job.id(), next, 0, from + j), range));
+                    rows.add(Dispatcher.shard(job, new ShardKey(job.id(), next, 0, from + j), range));
                 }
             } else {
-                rows.add(row(job, new ShardKey(job.id(), key.step(), next, layout.dataShard()), range));
+                rows.add(Dispatcher.shard(job, new ShardKey(job.id(), key.step(), next, layout.dataShard()), range));
             }
             dispatcher.startShards(job, plan, rows);
             return;
@@ -144,21 +141,19 @@ public class ModelParallelCoordinator {
     }
 
     /** Re-drives every finished shard: what a lost notice left undone gets done. */
-    public void resync(JobRow job) {
-        for (var shard : shards.list(job.id())) {
-            if (shard.status() == io.shardflow.core.shards.ShardStatus.DONE) {
-                shardDone(jobs.find(job.id()).orElseThrow(), shard.key());
-            }
+    @Override
+    public void resume(JobRow job, Plan.ModelParallelInference plan) {
+        for (var key : shards.done(job.id())) {
+            shardDone(job, plan, key);
         }
     }
 
-    private void finishIfComplete(JobRow job, Plan plan, ModelSplit split) {
+    private void finishIfComplete(JobRow job, Plan.ModelParallelInference plan, ModelSplit split) {
         int last = split.rounds().size() - 1;
-        boolean tensor = plan.model().strategy() == Strategy.TENSOR;
-        var finals = tensor ? activations.ofStage(job.id(), 0, last) : activations.ofStage(job.id(), last, -1);
-        int expected = tensor
+        var finals = plan.tensor() ? activations.ofStage(job.id(), 0, last) : activations.ofStage(job.id(), last, -1);
+        int expected = plan.tensor()
                 ? plan.shards().size()
-                : totalShards(plan, split) / split.rounds().size();
+                : totalShards(job, plan) / split.rounds().size();
         if (finals.size() < expected || !jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             return;
         }
@@ -176,12 +171,13 @@ public class ModelParallelCoordinator {
                 "merged " + parts.size() + " outputs of " + split.rounds().size() + " model-parallel rounds");
     }
 
-    private static ShardRow row(JobRow job, ShardKey key, RowRange range) {
-        return new ShardRow(key, null, range.start(), range.end(), 1, job.spec().maxAttempts(), null, null, null);
+    private ModelSplit split(JobRow job, Plan.ModelParallelInference plan) {
+        var model = models.find(job.spec().model().id()).orElseThrow();
+        return ParallelPlanner.split(plan, (DenseArchitecture) model.architecture());
     }
 
     /** The micro-batches of a data shard's rows, as absolute row ranges. */
-    static List<RowRange> microBatches(Plan plan, RowRange range) {
+    static List<RowRange> microBatches(Plan.ModelParallelInference plan, RowRange range) {
         var micro = new ArrayList<RowRange>();
         for (var r : DataPlanner.split(range.size(), plan.model().microBatches())) {
             micro.add(new RowRange(range.start() + r.start(), range.start() + r.end()));

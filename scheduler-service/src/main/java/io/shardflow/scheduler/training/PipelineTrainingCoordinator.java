@@ -8,20 +8,19 @@ import io.shardflow.core.planning.Plan;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.TrainingPartial;
+import io.shardflow.core.training.TrainingProgress;
 import io.shardflow.core.training.TrainingSchedule;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.NewShard;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
-import io.shardflow.db.shards.ShardRow;
+import io.shardflow.scheduler.coordination.JobCoordinator;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * GPipe training over pipeline stages. A step's global batch is cut into micro-batches; each micro-batch goes
@@ -30,50 +29,63 @@ import java.util.concurrent.ConcurrentHashMap;
  * done its backward for every micro-batch, the gradients are summed over micro-batches and the optimiser steps
  * (per stage, which for element-wise optimisers is the same as one step over all parameters).
  */
-final class PipelineTraining {
-    private final TrainingCoordinator coordinator;
+public class PipelineTrainingCoordinator implements JobCoordinator<Plan.PipelineTraining> {
     private final JobRepository jobs;
     private final ShardRepository shards;
     private final PartialStore partials;
     private final ActivationStore activations;
     private final Dispatcher dispatcher;
-    private final Map<UUID, TrainingSchedule> schedules = new ConcurrentHashMap<>();
+    private final TrainingRounds server;
 
-    PipelineTraining(
-            TrainingCoordinator coordinator,
+    PipelineTrainingCoordinator(
             JobRepository jobs,
             ShardRepository shards,
             PartialStore partials,
             ActivationStore activations,
-            Dispatcher dispatcher) {
-        this.coordinator = coordinator;
+            Dispatcher dispatcher,
+            TrainingRounds server) {
         this.jobs = jobs;
         this.shards = shards;
         this.partials = partials;
         this.activations = activations;
         this.dispatcher = dispatcher;
+        this.server = server;
+    }
+
+    @Override
+    public int totalShards(JobRow job, Plan.PipelineTraining plan) {
+        return plan.dataShards();
+    }
+
+    @Override
+    public void start(JobRow job, Plan.PipelineTraining plan) {
+        jobs.recordTraining(job.id(), TrainingProgress.at(plan.training(), 0), null);
+        startStep(job, plan, 0);
     }
 
     /** Dispatches stage 0 of every micro-batch of step {@code step}. */
-    void start(JobRow job, Plan plan, int step) {
-        var rows = new ArrayList<ShardRow>();
+    private void startStep(JobRow job, Plan.PipelineTraining plan, int step) {
+        var rows = new ArrayList<NewShard>();
         for (int b = 0; b < microBatches(job, plan, step); b++) {
             rows.add(row(job, plan, new ShardKey(job.id(), step, 0, b)));
         }
         dispatcher.startShards(job, plan, rows);
     }
 
-    void taskDone(JobRow job, ShardKey key) {
-        var plan = job.parsedPlan();
+    @Override
+    public void shardDone(JobRow job, Plan.PipelineTraining plan, ShardKey key) {
         var training = plan.training();
         int k = training.stages();
         int step = key.step();
         int stage = key.stage();
         int b = key.shardIndex();
+        if (!current(job, plan, key)) {
+            return; // a notice of a step the job has moved past
+        }
         if (stage == training.evaluateStage()) {
             if (shards.countDone(job.id(), step, stage, 0, 1) == 1
                     && jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
-                coordinator.roundCompleted(job, step, stage);
+                server.roundCompleted(run(job, plan), step, stage);
             }
             return;
         }
@@ -103,18 +115,39 @@ final class PipelineTraining {
         finishStepIfComplete(job, plan, step);
     }
 
-    private void finishStepIfComplete(JobRow job, Plan plan, int step) {
+    /** Re-drives every finished task whose notice may have been lost. */
+    @Override
+    public void resume(JobRow job, Plan.PipelineTraining plan) {
+        for (var key : shards.done(job.id())) {
+            shardDone(job, plan, key);
+        }
+    }
+
+    /**
+     * Whether {@code key} belongs to the step the job is on: its compute tasks run from the parameters of the steps
+     * applied so far, its evaluation checks what the last step made.
+     */
+    private static boolean current(JobRow job, Plan.PipelineTraining plan, ShardKey key) {
+        int applied = job.progress() == null ? 0 : job.progress().step();
+        var training = plan.training();
+        return key.stage() == training.evaluateStage()
+                ? training.roundEnd(key.step()) == applied
+                : key.step() == applied;
+    }
+
+    private void finishStepIfComplete(JobRow job, Plan.PipelineTraining plan, int step) {
         int k = plan.training().stages();
         int micro = microBatches(job, plan, step);
         for (int s = 0; s < k; s++) {
-            if (shards.countDone(job.id(), step, backwardKey(k, s), 0, micro) < micro) {
+            if (shards.countDone(job.id(), step, plan.backwardKey(s), 0, micro) < micro) {
                 return;
             }
         }
         if (!jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             return;
         }
-        var state = coordinator.current(job, plan, step, step, true);
+        var run = run(job, plan);
+        var state = server.load(run, step, step, true);
         if (state == null) {
             return;
         }
@@ -126,16 +159,10 @@ final class PipelineTraining {
         long samples = 0;
         double lossSum = 0;
         for (int s = 0; s < k; s++) {
-            int first = split.rounds()
-                    .get(s)
-                    .partitions()
-                    .getFirst()
-                    .slices()
-                    .getFirst()
-                    .layer();
-            int tensors =
-                    2 * split.rounds().get(s).partitions().getFirst().slices().size();
-            for (byte[] bytes : partials.readGroup(job.id(), step, backwardKey(k, s), 0, micro)) {
+            var partition = split.rounds().get(s).partitions().getFirst();
+            int first = partition.slices().getFirst().layer();
+            int tensors = 2 * partition.slices().size();
+            for (byte[] bytes : partials.readGroup(job.id(), step, plan.backwardKey(s), 0, micro)) {
                 var partial = TrainingPartial.decode(bytes);
                 for (int i = 0; i < tensors; i++) {
                     float[] g = partial.tensors()[i];
@@ -149,28 +176,26 @@ final class PipelineTraining {
                     lossSum += partial.loss() * partial.samples();
                 }
             }
-            partials.deleteGroup(job.id(), step, backwardKey(k, s), 0, micro);
+            partials.deleteGroup(job.id(), step, plan.backwardKey(s), 0, micro);
         }
         activations.deleteStep(job.id(), step);
         state.optimizer.step(state.params, grads);
-        coordinator.stepped(job, plan, state, step, lossSum / Math.max(1, samples), samples);
+        server.stepped(run, state, step, lossSum / Math.max(1, samples), samples);
     }
 
-    /** The stage key of stage {@code s}'s backward: the last stage's combined task, or {@code k + s}. */
-    static int backwardKey(int k, int s) {
-        return s == k - 1 ? k - 1 : k + s;
+    private TrainingRun run(JobRow job, Plan.PipelineTraining plan) {
+        return new TrainingRun(job, plan, plan.training(), step -> startStep(job, plan, step));
     }
 
-    private int microBatches(JobRow job, Plan plan, int step) {
-        var spec = job.spec().training();
-        var schedule = schedules.computeIfAbsent(
-                job.id(),
-                id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
-        return DataPlanner.split(schedule.batch(step).length, plan.training().microBatches())
-                .size();
+    /** How many micro-batches step {@code step}'s global batch is cut into (the last batch of an epoch may be short). */
+    private static int microBatches(JobRow job, Plan.PipelineTraining plan, int step) {
+        var training = plan.training();
+        int batch = TrainingSchedule.batchLength(
+                training.trainingRows(), job.spec().training().batchSize(), step);
+        return DataPlanner.split(batch, training.microBatches()).size();
     }
 
-    private static int inputWidth(Plan plan, int stage) {
+    private static int inputWidth(Plan.PipelineTraining plan, int stage) {
         var split = ModelSplit.pipeline(
                 (DenseArchitecture) plan.training().architecture(),
                 plan.training().stages());
@@ -178,12 +203,7 @@ final class PipelineTraining {
         return first.colEnd() - first.colStart();
     }
 
-    private static ShardRow row(JobRow job, Plan plan, ShardKey key) {
-        var range = plan.shards().getFirst();
-        return new ShardRow(key, null, range.start(), range.end(), 1, job.spec().maxAttempts(), null, null, null);
-    }
-
-    void forget(UUID jobId) {
-        schedules.remove(jobId);
+    private static NewShard row(JobRow job, Plan.PipelineTraining plan, ShardKey key) {
+        return Dispatcher.shard(job, key, plan.shards().getFirst());
     }
 }

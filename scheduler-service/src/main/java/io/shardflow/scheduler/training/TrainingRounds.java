@@ -1,65 +1,61 @@
 package io.shardflow.scheduler.training;
 
 import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.ModelParameters;
-import io.shardflow.core.planning.Plan;
+import io.shardflow.core.models.Task;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.Preprocessing;
+import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.core.training.TrainingPartial;
 import io.shardflow.core.training.TrainingPlan;
+import io.shardflow.core.training.TrainingProgress;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.models.ModelRepository;
-import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
-import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
+import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.dispatch.Dispatcher;
-import io.shardflow.scheduler.dispatch.ShardRecovery;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The parameter server of data-parallel training. When a compute round completes it averages the shards'
- * gradients weighted by their samples and applies the optimiser (synchronous SGD), or averages their parameters
- * (local SGD); stores the new parameter version, records the loss, checkpoints every N steps, evaluates at epoch
- * ends, and dispatches the next round, or registers the trained model. All of it inside the caller's transaction,
- * after the job moved RUNNING → AGGREGATING.
+ * The parameter server of training. When a compute round completes it averages the shards' gradients weighted by
+ * their samples and applies the optimiser (synchronous SGD), or averages their parameters (local SGD); stores the
+ * new parameter version with the optimiser's state, records the loss, checkpoints every N steps, evaluates at
+ * epoch ends, and starts the next round, or registers the trained model. All of it inside the caller's
+ * transaction, with the job locked and moved RUNNING → AGGREGATING. The state it works on is read from the job's
+ * rows and written back to them, so the next round may be handled by any scheduler process.
  */
-public class TrainingCoordinator {
-    private static final Logger log = LoggerFactory.getLogger(TrainingCoordinator.class);
+class TrainingRounds {
+    private static final Logger log = LoggerFactory.getLogger(TrainingRounds.class);
 
     private final JobRepository jobs;
     private final PartialStore partials;
     private final TrainingStore store;
     private final MetricsStore metrics;
     private final ModelRepository models;
+    private final JobFailures failures;
     private final Dispatcher dispatcher;
-    private final ShardRecovery recovery;
     private final JobEventPublisher events;
     private final JobEventLog timeline;
-    private final Map<UUID, TrainingState> states = new ConcurrentHashMap<>();
-    private final PipelineTraining pipeline;
 
-    public TrainingCoordinator(
+    TrainingRounds(
             JobRepository jobs,
-            ShardRepository shards,
             PartialStore partials,
-            ActivationStore activations,
             TrainingStore store,
             MetricsStore metrics,
             ModelRepository models,
+            JobFailures failures,
             Dispatcher dispatcher,
-            ShardRecovery recovery,
             JobEventPublisher events,
             JobEventLog timeline) {
         this.jobs = jobs;
@@ -67,20 +63,19 @@ public class TrainingCoordinator {
         this.store = store;
         this.metrics = metrics;
         this.models = models;
+        this.failures = failures;
         this.dispatcher = dispatcher;
-        this.recovery = recovery;
         this.events = events;
         this.timeline = timeline;
-        this.pipeline = new PipelineTraining(this, jobs, shards, partials, activations, dispatcher);
     }
 
-    /** Every shard of round {@code (step, stage)} is DONE and the job is AGGREGATING. */
-    public void roundCompleted(JobRow job, int step, int stage) {
-        var plan = job.parsedPlan();
-        var training = plan.training();
+    /** Every shard of round {@code (step, stage)} of a data-parallel job is DONE and the job is AGGREGATING. */
+    void roundCompleted(TrainingRun run, int step, int stage) {
+        var training = run.training();
+        var job = run.job();
         // a compute round starts from version `step`; an evaluation round checks the version its round produced
         boolean evaluation = stage == training.evaluateStage();
-        var state = current(job, plan, evaluation ? training.roundEnd(step) : step, step, !evaluation);
+        var state = load(run, training.versionRead(step, stage), step, !evaluation);
         if (state == null) {
             return;
         }
@@ -90,8 +85,8 @@ public class TrainingCoordinator {
         }
         partials.deleteRound(job.id(), step, stage);
         if (evaluation) {
-            recordValidation(job, training, state, step, parts);
-            next(job, plan, state);
+            recordValidation(run, state, step, parts);
+            next(run, state);
             return;
         }
         long samples = parts.stream().mapToLong(TrainingPartial::samples).sum();
@@ -101,163 +96,148 @@ public class TrainingCoordinator {
         } else {
             state.params = weightedMean(parts, samples);
         }
-        stepped(job, plan, state, step, loss, samples);
+        stepped(run, state, step, loss, samples);
     }
 
     /**
-     * The working state at {@code version}, or null after starting a resume: a missing or diverging state is
-     * rebuilt from the checkpoint when that is where this round began, else the job replays from the checkpoint.
+     * The state at {@code version}, or null after starting a resume: a version that is not stored (its rows were
+     * written before optimiser state was kept with them, say) is rebuilt from the checkpoint when that is where this
+     * round began, else the job replays from the checkpoint.
      */
-    TrainingState current(JobRow job, Plan plan, int version, int roundStart, boolean computeRound) {
-        var state = states.get(job.id());
-        if (state != null && state.version == version) {
-            return state;
+    @Nullable
+    TrainingState load(TrainingRun run, int version, int roundStart, boolean computeRound) {
+        var job = run.job();
+        var jobMetrics = job.metrics() != null ? job.metrics() : TrainingMetrics.NONE;
+        var stored = store.state(job.id(), version);
+        if (stored.isPresent()) {
+            return state(run, stored.get().parameters(), stored.get().optimizer(), version, jobMetrics);
         }
         var checkpoint = store.latestCheckpoint(job.id())
                 .orElseThrow(() -> new IllegalStateException("training job " + job.id() + " has no checkpoint"));
         if (computeRound && checkpoint.step() == roundStart) {
             // the round was computed from the checkpoint's parameters: carry on from there
-            return restore(job, checkpoint);
+            return state(run, checkpoint.parameters(), checkpoint.optimizer(), checkpoint.step(), jobMetrics);
         }
-        resume(
-                job,
-                plan,
-                checkpoint,
-                state == null ? "this scheduler holds no state for the job" : "its state is at step " + state.version);
+        resume(run, checkpoint, "parameter version " + version + " is not stored");
         return null;
     }
 
     /** After the update of the round that began at {@code step}: store, record, checkpoint, then evaluate or go on. */
-    void stepped(JobRow job, Plan plan, TrainingState state, int step, double loss, long samples) {
-        var training = plan.training();
+    void stepped(TrainingRun run, TrainingState state, int step, double loss, long samples) {
+        var job = run.job();
+        var training = run.training();
         int end = training.roundEnd(step);
         String broken = firstNotFinite(state);
         if (!Double.isFinite(loss) || broken != null) {
-            recovery.failJob(
+            failures.fail(
                     job,
                     "training diverged at step " + end + ": the loss is " + loss
                             + (broken == null ? "" : " and " + broken + " is not finite")
                             + "; try a smaller learning rate or standardised features");
-            states.remove(job.id());
             return;
         }
         state.version = end;
-        state.lastLoss = loss;
+        state.metrics = state.metrics.withLoss(loss);
         byte[] parameters = TensorCodec.encodeBundle(ModelParameters.unflat(state.shapes, state.params));
-        store.putParameters(job.id(), end, parameters);
+        byte[] optimizer = TensorCodec.encodeBundle(state.optimizer.state());
+        if (!store.putState(job.id(), end, parameters, optimizer)) {
+            // the job lock makes this impossible; if it happens, roll back rather than fork the job's history
+            throw new IllegalStateException("parameter version " + end + " of job " + job.id() + " exists already");
+        }
         store.dropParametersBefore(job.id(), end);
         metrics.recordLoss(job.id(), end - 1, training.epochOf(end - 1), loss, samples);
         if (crossesMultiple(step, end, training.checkpointEvery()) || end == training.totalSteps()) {
-            store.checkpoint(job.id(), end, parameters, TensorCodec.encodeBundle(state.optimizer.state()));
+            store.checkpoint(job.id(), end, parameters, optimizer);
         }
         if (job.spec().training().validationSplit() > 0 && endsEpoch(training, step, end)) {
-            recordProgress(job, training, state);
+            recordProgress(run, state);
             jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
-            dispatcher.startRound(job, plan, step, training.evaluateStage());
+            startEvaluation(run, step);
             return;
         }
-        next(job, plan, state);
+        next(run, state);
     }
 
-    /** Starts the compute of the step at {@code version}: one round of data shards, or a pipeline's first stage. */
-    public void startCompute(JobRow job, Plan plan, int version) {
-        if (plan.training().pipelined()) {
-            pipeline.start(job, plan, version);
-        } else {
-            dispatcher.startRound(job, plan, version, TrainingPlan.COMPUTE_STAGE);
-        }
+    /** Every job evaluates on its data shards' validation rows, whatever splits its compute. */
+    private void startEvaluation(TrainingRun run, int step) {
+        dispatcher.startRound(run.job(), run.plan(), step, run.training().evaluateStage());
     }
 
-    private TrainingState restore(JobRow job, TrainingStore.Checkpoint checkpoint) {
-        var named = TensorCodec.decodeBundle(checkpoint.parameters());
+    private TrainingState state(
+            TrainingRun run, byte[] parameters, byte[] optimizerState, int version, TrainingMetrics metrics) {
+        var named = TensorCodec.decodeBundle(parameters);
         var optimizer =
-                ParameterOptimizer.restore(job.spec().training(), TensorCodec.decodeBundle(checkpoint.optimizer()));
-        var state = new TrainingState(named, ModelParameters.flat(named), optimizer, checkpoint.step());
-        states.put(job.id(), state);
-        return state;
+                ParameterOptimizer.restore(run.job().spec().training(), TensorCodec.decodeBundle(optimizerState));
+        return new TrainingState(named, ModelParameters.flat(named), optimizer, version, metrics);
     }
 
     /** Rebuilds the state from the last checkpoint and replays from there: the rounds after it are forgotten. */
-    private void resume(JobRow job, Plan plan, TrainingStore.Checkpoint checkpoint, String why) {
+    private void resume(TrainingRun run, TrainingStore.Checkpoint checkpoint, String why) {
+        var job = run.job();
         store.rewindTo(job.id(), checkpoint.step());
-        store.putParameters(job.id(), checkpoint.step(), checkpoint.parameters());
-        restore(job, checkpoint);
+        store.replaceState(job.id(), checkpoint.step(), checkpoint.parameters(), checkpoint.optimizer());
         log.info("training job {} resumes from the checkpoint at step {} ({})", job.id(), checkpoint.step(), why);
         timeline.append(
                 job.id(), "io.shardflow.job.resumed", "resumed from the checkpoint at step " + checkpoint.step());
-        jobs.recordTraining(job.id(), TrainingProgress.json(plan.training(), checkpoint.step()), null);
+        jobs.recordTraining(job.id(), TrainingProgress.at(run.training(), checkpoint.step()), null);
         store.rewindActivations(job.id(), checkpoint.step());
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
-        startCompute(job, plan, checkpoint.step());
+        run.steps().start(checkpoint.step());
     }
 
-    private void next(JobRow job, Plan plan, TrainingState state) {
-        var training = plan.training();
-        recordProgress(job, training, state);
+    private void next(TrainingRun run, TrainingState state) {
+        var training = run.training();
+        recordProgress(run, state);
         if (state.version >= training.totalSteps()) {
-            finish(job, training, state);
+            finish(run, state);
             return;
         }
-        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
-        startCompute(job, plan, state.version);
+        jobs.transition(run.job().id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
+        run.steps().start(state.version);
     }
 
-    private void finish(JobRow job, TrainingPlan training, TrainingState state) {
+    private void finish(TrainingRun run, TrainingState state) {
+        var job = run.job();
+        var training = run.training();
         var spec = job.spec();
         var modelId = UUID.randomUUID();
         String name = spec.training().resultName() != null
                 ? spec.training().resultName()
                 : spec.model().name() != null ? spec.model().name() : "trained by job " + job.id();
-        String metricsJson = TrainingProgress.metrics(state.lastLoss, state.validationLoss, state.validationAccuracy);
-        String preprocessing = training.scaling() == null ? null : new Preprocessing(training.scaling()).toJson();
+        var preprocessing = training.scaling() == null ? null : new Preprocessing(training.scaling());
         models.create(
                 modelId,
                 job.tenant(),
                 name,
                 training.architecture(),
                 ModelParameters.unflat(state.shapes, state.params),
-                new ModelRepository.Lineage(job.id(), spec.dataset().id(), metricsJson, preprocessing));
+                new ModelRepository.Lineage(job.id(), spec.dataset().id(), state.metrics, preprocessing));
         jobs.recordResultModel(job.id(), modelId);
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
         store.dropParametersBefore(job.id(), Integer.MAX_VALUE);
-        states.remove(job.id());
         events.publish(
                 jobs.find(job.id()).orElseThrow(), "trained model " + modelId + " after " + state.version + " steps");
     }
 
-    private void recordValidation(
-            JobRow job, TrainingPlan training, TrainingState state, int step, List<TrainingPartial> parts) {
+    /** An evaluation round's figures: the job's validation loss (and accuracy, for a classifier). */
+    void recordValidation(TrainingRun run, TrainingState state, int step, List<TrainingPartial> parts) {
         long samples = parts.stream().mapToLong(TrainingPartial::samples).sum();
         if (samples == 0) {
             return;
         }
+        var training = run.training();
         double loss = parts.stream().mapToDouble(p -> p.loss() * p.samples()).sum() / samples;
-        Double accuracy = training.architecture() instanceof io.shardflow.core.models.DenseArchitecture dense
-                        && dense.task() == io.shardflow.core.models.Task.CLASSIFICATION
-                ? parts.stream().mapToLong(TrainingPartial::correct).sum() / (double) samples
-                : null;
+        Double accuracy =
+                training.architecture() instanceof DenseArchitecture dense && dense.task() == Task.CLASSIFICATION
+                        ? parts.stream().mapToLong(TrainingPartial::correct).sum() / (double) samples
+                        : null;
         int last = training.roundEnd(step) - 1;
-        metrics.recordValidation(job.id(), last, training.epochOf(last), loss, accuracy);
-        state.validationLoss = loss;
-        state.validationAccuracy = accuracy;
+        metrics.recordValidation(run.job().id(), last, training.epochOf(last), loss, accuracy);
+        state.metrics = state.metrics.withValidation(loss, accuracy);
     }
 
-    private void recordProgress(JobRow job, TrainingPlan training, TrainingState state) {
-        jobs.recordTraining(
-                job.id(),
-                TrainingProgress.json(training, state.version),
-                TrainingProgress.metrics(state.lastLoss, state.validationLoss, state.validationAccuracy));
-    }
-
-    /** A pipeline task finished (stage, micro-batch) for a pipelined training job. */
-    public void pipelineTaskDone(JobRow job, io.shardflow.db.shards.ShardKey key) {
-        pipeline.taskDone(job, key);
-    }
-
-    /** Forgets the state of a job that ended. */
-    public void forget(UUID jobId) {
-        states.remove(jobId);
-        pipeline.forget(jobId);
+    private void recordProgress(TrainingRun run, TrainingState state) {
+        jobs.recordTraining(run.job().id(), TrainingProgress.at(run.training(), state.version), state.metrics);
     }
 
     private static float[][] weightedMean(List<TrainingPartial> parts, long samples) {
@@ -288,7 +268,7 @@ public class TrainingCoordinator {
     }
 
     /** The name of the first parameter that holds a NaN or an infinity, or null. */
-    private static String firstNotFinite(TrainingState state) {
+    private static @Nullable String firstNotFinite(TrainingState state) {
         int i = 0;
         for (String name : state.shapes.keySet()) {
             for (float v : state.params[i]) {

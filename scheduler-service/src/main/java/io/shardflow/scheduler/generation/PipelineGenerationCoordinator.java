@@ -1,5 +1,8 @@
 package io.shardflow.scheduler.generation;
 
+import static io.shardflow.core.generation.StageTensors.PROMPTS_STEP;
+import static io.shardflow.core.generation.StageTensors.STATE_STAGE;
+
 import io.shardflow.core.generation.Completion;
 import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.generation.StageTensors;
@@ -8,7 +11,7 @@ import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.planning.Plan;
-import io.shardflow.core.shards.ShardStatus;
+import io.shardflow.core.planning.RowRange;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -22,10 +25,11 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
-import io.shardflow.db.shards.ShardRow;
+import io.shardflow.scheduler.coordination.JobCoordinator;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,12 +39,11 @@ import java.util.Map;
  * in turn on the current sequences (the key {@code (step, stage, 0)}); a stage's output becomes the next stage's
  * input here, and the last stage's logits are sampled here with the same {@link TokenSampler} the workers use, so
  * the text equals DATA generation's. Stages recompute the whole prefix every step (no cache spans tasks): a token
- * costs k task round trips. The state of step t (every prompt's bytes so far and the next input) is stored at
- * {@code (t, -1)}; every move is idempotent, so a repeated notice changes nothing.
+ * costs k task round trips. Everything lives in the job's rows ({@link StageTensors} says where): the prompts,
+ * stored once at the start, and the state of step t (every prompt's bytes so far and the next input). Every move
+ * is idempotent, so a repeated notice changes nothing.
  */
-public class PipelineGeneration {
-    static final int STATE_STAGE = -1;
-
+public class PipelineGenerationCoordinator implements JobCoordinator<Plan.PipelinedGeneration> {
     private final JobRepository jobs;
     private final ShardRepository shards;
     private final PartialStore partials;
@@ -50,9 +53,8 @@ public class PipelineGeneration {
     private final DatasetRepository datasets;
     private final Dispatcher dispatcher;
     private final JobEventPublisher events;
-    private final Map<java.util.UUID, List<byte[]>> prompts = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public PipelineGeneration(
+    public PipelineGenerationCoordinator(
             JobRepository jobs,
             ShardRepository shards,
             PartialStore partials,
@@ -73,19 +75,29 @@ public class PipelineGeneration {
         this.events = events;
     }
 
-    /** Stores step 0's state (the prompts) and dispatches its first stage. Call in a transaction. */
-    public void start(JobRow job, Plan plan) {
-        var prompts = prompts(job);
-        var completions = completions(job, prompts, Map.of());
-        if (activations.put(job.id(), 0, STATE_STAGE, 0, state(prompts, completions))) {
+    /** Every stage of every token step it may take: the job ends sooner when every prompt stops early. */
+    @Override
+    public int totalShards(JobRow job, Plan.PipelinedGeneration plan) {
+        var generation = job.spec().generation();
+        int maxTokens = generation == null ? 0 : generation.maxTokens();
+        return plan.stages() * maxTokens;
+    }
+
+    /** Stores the prompts and step 0's state, and dispatches its first stage. */
+    @Override
+    public void start(JobRow job, Plan.PipelinedGeneration plan) {
+        var prompts = readPrompts(job);
+        activations.put(job.id(), PROMPTS_STEP, STATE_STAGE, 0, MessageCodec.encode(prompts));
+        var bytes = utf8(prompts);
+        if (activations.put(job.id(), 0, STATE_STAGE, 0, state(bytes, completions(job, bytes, Map.of())))) {
             dispatch(job, plan, 0, 0, prompts.size());
         }
     }
 
     /** A stage of a step finished: pass its output on, or sample the step's tokens and start the next step. */
-    public void stageDone(JobRow job, ShardKey key) {
-        var plan = job.parsedPlan();
-        int stages = plan.model().modelShards();
+    @Override
+    public void shardDone(JobRow job, Plan.PipelinedGeneration plan, ShardKey key) {
+        int stages = plan.stages();
         jobs.recordProgress(job.id(), shards.countDone(job.id()));
         var output = partials.readGroup(job.id(), key.step(), key.stage(), 0, 1);
         if (output.isEmpty()) {
@@ -94,17 +106,15 @@ public class PipelineGeneration {
         if (key.stage() < stages - 1) {
             activations.put(job.id(), key.step(), key.stage(), 0, output.getFirst());
             partials.deleteGroup(job.id(), key.step(), key.stage(), 0, 1);
-            dispatch(
-                    job,
-                    plan,
-                    key.step(),
-                    key.stage() + 1,
-                    shards.find(key).orElseThrow().rowEnd());
+            var shard = shards.find(key).orElseThrow();
+            dispatch(job, plan, key.step(), key.stage() + 1, shard.rowEnd());
             return;
         }
-        var prompts = prompts(job);
-        var state = TensorCodec.decodeBundle(
-                activations.get(job.id(), key.step(), STATE_STAGE, 0).orElseThrow());
+        var prompts = storedPrompts(job);
+        var state = TensorCodec.decodeBundle(activations
+                .get(job.id(), key.step(), STATE_STAGE, 0)
+                .orElseThrow(
+                        () -> new IllegalStateException("job " + job.id() + " has no state at step " + key.step())));
         var completions = completions(job, prompts, state);
         var last = TensorCodec.decodeBundle(output.getFirst());
         var logits = last.get(StageTensors.LOGITS);
@@ -112,8 +122,7 @@ public class PipelineGeneration {
         var generation = job.spec().generation();
         for (int b = 0; b < rows.length; b++) {
             var completion = completions.get(rows[b]);
-            float[] row =
-                    java.util.Arrays.copyOfRange(logits.data(), b * logits.shape()[1], (b + 1) * logits.shape()[1]);
+            float[] row = Arrays.copyOfRange(logits.data(), b * logits.shape()[1], (b + 1) * logits.shape()[1]);
             completion.add(TokenSampler.next(row, generation, rows[b], completion.tokens()));
         }
         partials.deleteGroup(job.id(), key.step(), key.stage(), 0, 1);
@@ -127,21 +136,15 @@ public class PipelineGeneration {
         }
     }
 
-    /** Forgets what is kept for a job that ended. */
-    public void forget(java.util.UUID jobId) {
-        prompts.remove(jobId);
-    }
-
     /** Re-drives every finished stage whose notice may have been lost. */
-    public void resync(JobRow job) {
-        for (var shard : shards.list(job.id())) {
-            if (shard.status() == ShardStatus.DONE) {
-                stageDone(jobs.find(job.id()).orElseThrow(), shard.key());
-            }
+    @Override
+    public void resume(JobRow job, Plan.PipelinedGeneration plan) {
+        for (var key : shards.done(job.id())) {
+            shardDone(job, plan, key);
         }
     }
 
-    private void finish(JobRow job, Plan plan, List<Completion> completions, int steps) {
+    private void finish(JobRow job, Plan.PipelinedGeneration plan, List<Completion> completions, int steps) {
         if (!jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             return;
         }
@@ -150,45 +153,43 @@ public class PipelineGeneration {
                 GenerationResult.of(completions.stream().map(Completion::text).toList())
                         .encode());
         activations.deleteAll(job.id());
-        prompts.remove(job.id());
         int done = shards.countDone(job.id());
         // the plan counted maxTokens steps; the job took fewer when every prompt stopped early
-        jobs.recordPlan(job.id(), new String(MessageCodec.encode(plan), StandardCharsets.UTF_8), done);
+        jobs.recordShardsTotal(job.id(), done);
         jobs.recordProgress(job.id(), done);
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
         events.publish(
                 jobs.find(job.id()).orElseThrow(),
-                "generated " + completions.size() + " completions in " + steps + " token steps through "
-                        + plan.model().modelShards() + " pipeline stages");
+                "generated " + completions.size() + " completions in " + steps + " token steps through " + plan.stages()
+                        + " pipeline stages");
     }
 
-    private void dispatch(JobRow job, Plan plan, int step, int stage, long prompts) {
+    private void dispatch(JobRow job, Plan.PipelinedGeneration plan, int step, int stage, long prompts) {
         dispatcher.startShards(
                 job,
                 plan,
-                List.of(new ShardRow(
-                        new ShardKey(job.id(), step, stage, 0),
-                        null,
-                        0,
-                        prompts,
-                        1,
-                        job.spec().maxAttempts(),
-                        null,
-                        null,
-                        null)));
+                List.of(Dispatcher.shard(job, new ShardKey(job.id(), step, stage, 0), new RowRange(0, prompts))));
     }
 
-    /** A job's prompts, read once per job while it generates (a prompt dataset is read whole). */
-    private List<byte[]> prompts(JobRow job) {
-        return prompts.computeIfAbsent(job.id(), id -> {
-            var spec = job.spec();
-            var dataset = spec.dataset() == null
-                    ? null
-                    : datasets.find(spec.dataset().id()).orElseThrow();
-            return Prompts.of(spec, datasets, dataset).stream()
-                    .map(p -> p.getBytes(StandardCharsets.UTF_8))
-                    .toList();
-        });
+    /** The job's prompts from its request or dataset (a prompt dataset is read whole), read once at the start. */
+    private List<String> readPrompts(JobRow job) {
+        var spec = job.spec();
+        var dataset = spec.dataset() == null
+                ? null
+                : datasets.find(spec.dataset().id()).orElseThrow();
+        return Prompts.of(spec, datasets, dataset);
+    }
+
+    /** The prompts as {@link #start} stored them. */
+    private List<byte[]> storedPrompts(JobRow job) {
+        var stored = activations
+                .get(job.id(), PROMPTS_STEP, STATE_STAGE, 0)
+                .orElseThrow(() -> new IllegalStateException("job " + job.id() + " has no stored prompts"));
+        return utf8(Arrays.asList(MessageCodec.decode(stored, String[].class)));
+    }
+
+    private static List<byte[]> utf8(List<String> prompts) {
+        return prompts.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
     }
 
     /** Every prompt's completion, replayed from the bytes a state holds (stop strings and limits apply again). */

@@ -34,13 +34,13 @@ public class ShardflowStorageAutoConfiguration {
     }
 
     @Bean
-    JobRepository jobRepository(JdbcClient jdbc) {
-        return new JobRepository(jdbc);
+    JobRepository jobRepository(JdbcClient jdbc, Clock clock) {
+        return new JobRepository(jdbc, clock);
     }
 
     @Bean
-    ShardRepository shardRepository(JdbcClient jdbc, JdbcTemplate template) {
-        return new ShardRepository(jdbc, template);
+    ShardRepository shardRepository(JdbcClient jdbc, JdbcTemplate template, Clock clock) {
+        return new ShardRepository(jdbc, template, clock);
     }
 
     @Bean
@@ -84,7 +84,7 @@ public class ShardflowStorageAutoConfiguration {
     }
 
     @Bean
-    WorkerRegistry workerRegistry(JdbcClient jdbc) {
-        return new WorkerRegistry(jdbc);
+    WorkerRegistry workerRegistry(JdbcClient jdbc, Clock clock) {
+        return new WorkerRegistry(jdbc, clock);
     }
 }

@@ -34,8 +34,8 @@ import org.junit.jupiter.api.Test;
 /** The repositories against a real PostgreSQL: compare-and-set, idempotency, leases and chunked reads. */
 class RepositoriesIT {
     private final TestDatabase db = TestDatabase.get();
-    private final JobRepository jobs = new JobRepository(db.jdbc);
-    private final ShardRepository shards = new ShardRepository(db.jdbc, db.template);
+    private final JobRepository jobs = new JobRepository(db.jdbc, java.time.Clock.systemUTC());
+    private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, java.time.Clock.systemUTC());
     private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template);
     private final ModelRepository models = new ModelRepository(db.jdbc, db.template);
     private final PartialStore partials = new PartialStore(db.jdbc, db.template);

@@ -1,8 +1,10 @@
 package io.shardflow.standalone;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
+import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.SimpleCommandLinePropertySource;
@@ -31,6 +33,14 @@ public final class ShardflowStandalone implements AutoCloseable {
 
     /** Starts everything; the arguments are Spring Boot's ({@code --server.port=8081} and so on). */
     public static ShardflowStandalone start(String... args) {
+        return start(List.of(), args);
+    }
+
+    /**
+     * Starts everything, with extra initializers for the services' context: a program that embeds the platform
+     * registers beans of its own this way (tests put a clock they control in place of the system clock).
+     */
+    public static ShardflowStandalone start(List<ApplicationContextInitializer<?>> initializers, String... args) {
         var env = new StandardEnvironment();
         env.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
         Path dataDir =
@@ -57,6 +67,7 @@ public final class ShardflowStandalone implements AutoCloseable {
             app.addInitializers(ctx -> ctx.getEnvironment()
                     .getPropertySources()
                     .addFirst(new MapPropertySource("shardflow-local", local)));
+            app.addInitializers(initializers.toArray(ApplicationContextInitializer[]::new));
             return new ShardflowStandalone(postgres, kafka, app.run(args));
         } catch (RuntimeException e) {
             if (kafka != null) {

@@ -27,7 +27,8 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 /**
  * Faults, each with what must hold: a job accepted while the broker is down completes once it returns; a
  * cancelled job never runs; a shard whose worker died runs again after its lease expires, and the result is the
- * same as a fault-free run.
+ * same as a fault-free run; a job whose planning request or last completion notice was lost is picked up by the
+ * reconciler. Time passes by moving the platform's clock, not by rewriting timestamps.
  */
 class FaultsIT {
     private final ShardflowStandalone platform = TestPlatform.shared();
@@ -96,11 +97,16 @@ class FaultsIT {
                                     .query(Long.class)
                                     .single()
                             == 3);
-            // a worker took shard 1, then died: its lease is in the past and nobody extends it
-            jdbc.sql("update shards set status = 'RUNNING', worker_id = 'worker-that-died', started_at = now(), "
-                            + "lease_until = now() - interval '1 second' where job_id = ? and shard_index = 1")
-                    .param(UUID.fromString(jobId))
-                    .update();
+            // a worker took shard 1 as a worker does, then died: nobody extends its lease, and time passes
+            var shards = platform.context().getBean(ShardRepository.class);
+            var lease = Duration.ofSeconds(30);
+            assertThat(shards.start(
+                            new ShardKey(UUID.fromString(jobId), 0, 0, 1),
+                            1,
+                            "worker-that-died",
+                            TestPlatform.CLOCK.instant().plus(lease)))
+                    .isTrue();
+            TestPlatform.CLOCK.advance(lease.plusSeconds(1));
         } finally {
             lanes.start();
         }
@@ -135,9 +141,7 @@ class FaultsIT {
                 null);
         // accepted a while ago, but its request never reached the scheduler (no outbox row, nothing on Kafka)
         var jobId = platform.context().getBean(JobRepository.class).insert(UUID.randomUUID(), "default", spec, null);
-        jdbc.sql("update jobs set created_at = now() - interval '1 minute' where id = ?")
-                .param(jobId)
-                .update();
+        TestPlatform.CLOCK.advance(Duration.ofMinutes(1));
 
         awaitStatus(api, jobId.toString(), "SUCCEEDED");
         assertOutputs(api.get("/api/v1/jobs/" + jobId + "/result").json(), table, List.of("a"), model);
@@ -166,18 +170,23 @@ class FaultsIT {
                                     .query(Long.class)
                                     .single()
                             == 3);
-            // every shard finished and stored its partial (shard i's rows hold the value i), but no notice arrived
+            // every shard ran and stored its partial as a worker does (shard i's rows hold the value i), but
+            // no completion notice arrived
+            var shards = platform.context().getBean(ShardRepository.class);
             for (int shard = 0; shard < 3; shard++) {
+                var key = new ShardKey(id, 0, 0, shard);
                 var values = new float[10];
                 Arrays.fill(values, shard);
-                partials.put(new ShardKey(id, 0, 0, shard), 1, TensorCodec.encode(Tensor.matrix(10, 1, values)));
+                assertThat(shards.start(
+                                key,
+                                1,
+                                "worker-without-a-broker",
+                                TestPlatform.CLOCK.instant().plusSeconds(30)))
+                        .isTrue();
+                partials.put(key, 1, TensorCodec.encode(Tensor.matrix(10, 1, values)));
+                assertThat(shards.complete(key, 1)).isTrue();
             }
-            jdbc.sql("update shards set status = 'DONE', lease_until = null where job_id = ?")
-                    .param(id)
-                    .update();
-            jdbc.sql("update jobs set updated_at = now() - interval '1 minute' where id = ?")
-                    .param(id)
-                    .update();
+            TestPlatform.CLOCK.advance(Duration.ofMinutes(1));
             awaitStatus(api, jobId, "SUCCEEDED");
         } finally {
             lanes.start();

@@ -5,7 +5,10 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.support.GenericApplicationContext;
 
 /**
  * The whole platform, started once per test JVM on free ports and a fresh data folder: real PostgreSQL, real
@@ -13,6 +16,8 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
  */
 final class TestPlatform {
     private static ShardflowStandalone shared;
+    /** The shared platform's clock: a test that moves it moves time for everything the platform judges. */
+    static final MutableClock CLOCK = new MutableClock();
 
     private TestPlatform() {}
 
@@ -26,6 +31,8 @@ final class TestPlatform {
 
     static ShardflowStandalone start(Path dataDir) {
         return ShardflowStandalone.start(
+                List.of(context ->
+                        ((GenericApplicationContext) context).registerBean("clock", Clock.class, () -> CLOCK)),
                 "--shardflow.data-dir=" + dataDir,
                 "--server.port=0",
                 "--shardflow.local.kafka-port=" + freePort(),

@@ -3,6 +3,7 @@ package io.shardflow.core.messaging;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.shardflow.core.jobs.JobStatus;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -25,14 +26,14 @@ public record JobEvent(
 
     public record Data(UUID jobId, String tenant, JobStatus status, String error, int shardsDone, int shardsTotal) {}
 
-    public static JobEvent of(String source, String correlationId, Data data) {
+    public static JobEvent of(String source, String correlationId, Data data, Instant time) {
         return new JobEvent(
                 "1.0",
                 UUID.randomUUID().toString(),
                 source,
-                "io.shardflow.job." + data.status().name().toLowerCase(java.util.Locale.ROOT),
+                "io.shardflow.job." + data.status().name().toLowerCase(Locale.ROOT),
                 data.jobId().toString(),
-                Instant.now(),
+                time,
                 "application/json",
                 correlationId,
                 data);

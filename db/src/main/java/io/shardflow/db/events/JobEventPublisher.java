@@ -24,13 +24,14 @@ public class JobEventPublisher {
         this.local = local;
     }
 
-    /** Publishes the job's state as it is now, with an optional note for the timeline. */
+    /** Publishes the job's state as it is now, dated by its last change, with an optional note for the timeline. */
     public void publish(JobRow job, String note) {
         var event = JobEvent.of(
                 source,
                 job.correlationId(),
                 new JobEvent.Data(
-                        job.id(), job.tenant(), job.status(), job.error(), job.shardsDone(), job.shardsTotal()));
+                        job.id(), job.tenant(), job.status(), job.error(), job.shardsDone(), job.shardsTotal()),
+                job.updatedAt());
         log.append(job.id(), event.type(), note == null ? job.error() : note);
         outbox.append(Topics.JOB_EVENTS, job.id(), event);
         if (job.status().isTerminal()) {

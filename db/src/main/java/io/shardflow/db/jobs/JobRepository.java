@@ -14,6 +14,7 @@ import io.shardflow.db.jdbc.JsonColumns;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,9 +35,16 @@ public class JobRepository {
         metrics::text as metrics, correlation_id""";
 
     private final JdbcClient jdbc;
+    private final Clock clock;
 
-    public JobRepository(JdbcClient jdbc) {
+    public JobRepository(JdbcClient jdbc, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** The time a write stamps, from the injected clock rather than the database's, so tests can move it. */
+    private Timestamp now() {
+        return Timestamp.from(clock.instant());
     }
 
     /**
@@ -50,8 +58,9 @@ public class JobRepository {
     /** As {@link #insert(UUID, String, JobSpec, String)}, with the caller's correlation id for its events. */
     public UUID insert(UUID id, String tenant, JobSpec spec, String idempotencyKey, String correlationId) {
         var inserted = jdbc.sql("""
-                insert into jobs (id, tenant, type, status, priority, spec, idempotency_key, correlation_id)
-                values (:id, :tenant, :type, :status, :priority, cast(:spec as jsonb), :key, :correlation)
+                insert into jobs (id, tenant, type, status, priority, spec, idempotency_key, correlation_id, created_at,
+                  updated_at)
+                values (:id, :tenant, :type, :status, :priority, cast(:spec as jsonb), :key, :correlation, :now, :now)
                 on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
                 returning id""")
                 .param("id", id)
@@ -61,6 +70,7 @@ public class JobRepository {
                 .param("priority", spec.priority())
                 .param("spec", JsonColumns.write(spec))
                 .param("key", idempotencyKey)
+                .param("now", now())
                 .param("correlation", correlationId)
                 .query(UUID.class)
                 .optional();
@@ -138,12 +148,13 @@ public class JobRepository {
     public boolean transition(UUID id, JobStatus from, JobStatus to) {
         from.moveTo(to);
         return jdbc.sql("""
-                update jobs set status = :to, version = version + 1, updated_at = now(),
-                  started_at = case when :to = 'RUNNING' then coalesce(started_at, now()) else started_at end,
-                  finished_at = case when :terminal then now() else finished_at end
+                update jobs set status = :to, version = version + 1, updated_at = :now,
+                  started_at = case when :to = 'RUNNING' then coalesce(started_at, :now) else started_at end,
+                  finished_at = case when :terminal then :now else finished_at end
                 where id = :id and status = :from""")
                         .param("to", to.name())
                         .param("terminal", to.isTerminal())
+                        .param("now", now())
                         .param("id", id)
                         .param("from", from.name())
                         .update()
@@ -156,10 +167,11 @@ public class JobRepository {
             throw new IllegalArgumentException(terminal + " is not terminal");
         }
         return jdbc.sql("""
-                update jobs set status = :to, error = :error, version = version + 1, updated_at = now(), finished_at = now()
+                update jobs set status = :to, error = :error, version = version + 1, updated_at = :now, finished_at = :now
                 where id = :id""" + " and " + Transitions.in("status", JobStatus.sourcesOf(terminal)))
                         .param("to", terminal.name())
                         .param("error", error)
+                        .param("now", now())
                         .param("id", id)
                         .update()
                 == 1;
@@ -167,41 +179,41 @@ public class JobRepository {
 
     public void recordPlan(UUID id, Plan plan, int shardsTotal) {
         jdbc.sql(
-                        "update jobs set plan = cast(? as jsonb), shards_total = ?, shards_done = 0, updated_at = now() where id = ?")
-                .params(JsonColumns.write(plan.document()), shardsTotal, id)
+                        "update jobs set plan = cast(? as jsonb), shards_total = ?, shards_done = 0, updated_at = ? where id = ?")
+                .params(JsonColumns.write(plan.document()), shardsTotal, now(), id)
                 .update();
     }
 
     /** The job's shard total, when the job turned out to take fewer tasks than planned. */
     public void recordShardsTotal(UUID id, int shardsTotal) {
-        jdbc.sql("update jobs set shards_total = ?, updated_at = now() where id = ?")
-                .params(shardsTotal, id)
+        jdbc.sql("update jobs set shards_total = ?, updated_at = ? where id = ?")
+                .params(shardsTotal, now(), id)
                 .update();
     }
 
     /** A training job's progress and latest metrics; null metrics keep those recorded. */
     public void recordTraining(UUID id, TrainingProgress progress, @Nullable TrainingMetrics metrics) {
         jdbc.sql("update jobs set progress = cast(? as jsonb), metrics = coalesce(cast(? as jsonb), metrics), "
-                        + "updated_at = now() where id = ?")
-                .params(JsonColumns.write(progress), JsonColumns.write(metrics), id)
+                        + "updated_at = ? where id = ?")
+                .params(JsonColumns.write(progress), JsonColumns.write(metrics), now(), id)
                 .update();
     }
 
     public void setPriority(UUID id, int priority) {
-        jdbc.sql("update jobs set priority = ?, version = version + 1, updated_at = now() where id = ?")
-                .params(priority, id)
+        jdbc.sql("update jobs set priority = ?, version = version + 1, updated_at = ? where id = ?")
+                .params(priority, now(), id)
                 .update();
     }
 
     public void recordResultModel(UUID id, UUID modelId) {
-        jdbc.sql("update jobs set result_model_id = ?, updated_at = now() where id = ?")
-                .params(modelId, id)
+        jdbc.sql("update jobs set result_model_id = ?, updated_at = ? where id = ?")
+                .params(modelId, now(), id)
                 .update();
     }
 
     public void recordProgress(UUID id, int shardsDone) {
-        jdbc.sql("update jobs set shards_done = greatest(shards_done, ?), updated_at = now() where id = ?")
-                .params(shardsDone, id)
+        jdbc.sql("update jobs set shards_done = greatest(shards_done, ?), updated_at = ? where id = ?")
+                .params(shardsDone, now(), id)
                 .update();
     }
 
@@ -211,11 +223,11 @@ public class JobRepository {
      */
     public List<UUID> queuedAndForgotten(java.time.Duration age, int limit) {
         return jdbc.sql("""
-                select j.id from jobs j where j.status = :queued and j.created_at < now() - make_interval(secs => :age)
+                select j.id from jobs j where j.status = :queued and j.created_at < :before
                 and not exists (select 1 from outbox o where o.topic = :topic and o.message_key = j.id::text)
                 order by j.created_at limit :limit""")
                 .param("queued", JobStatus.QUEUED.name())
-                .param("age", age.toSeconds())
+                .param("before", Timestamp.from(clock.instant().minus(age)))
                 .param("topic", Topics.JOBS)
                 .param("limit", limit)
                 .query(UUID.class)
@@ -225,12 +237,12 @@ public class JobRepository {
     /** RUNNING jobs untouched for {@code age} whose every shard is DONE: their last completion notice was lost. */
     public List<UUID> runningWithAllShardsDone(java.time.Duration age, int limit) {
         return jdbc.sql("""
-                select j.id from jobs j where j.status = :running and j.updated_at < now() - make_interval(secs => :age)
+                select j.id from jobs j where j.status = :running and j.updated_at < :before
                 and exists (select 1 from shards s where s.job_id = j.id)
                 and not exists (select 1 from shards s where s.job_id = j.id and s.status <> :done)
                 order by j.updated_at limit :limit""")
                 .param("running", JobStatus.RUNNING.name())
-                .param("age", age.toSeconds())
+                .param("before", Timestamp.from(clock.instant().minus(age)))
                 .param("done", ShardStatus.DONE.name())
                 .param("limit", limit)
                 .query(UUID.class)

@@ -12,6 +12,7 @@ import io.shardflow.core.shards.ShardStatus;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -37,10 +38,17 @@ public class ShardRepository {
 
     private final JdbcClient jdbc;
     private final JdbcTemplate template;
+    private final Clock clock;
 
-    public ShardRepository(JdbcClient jdbc, JdbcTemplate template) {
+    public ShardRepository(JdbcClient jdbc, JdbcTemplate template, Clock clock) {
         this.jdbc = jdbc;
         this.template = template;
+        this.clock = clock;
+    }
+
+    /** The time a write stamps, from the injected clock rather than the database's, so tests can move it. */
+    private Timestamp now() {
+        return Timestamp.from(clock.instant());
     }
 
     /** Inserts new shards as PENDING. */
@@ -70,7 +78,7 @@ public class ShardRepository {
                             jdbc.sql(
                                     "insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, "
                                             + "attempt, max_attempts, lease_until, dispatched_at) values (:job, :step, :stage, "
-                                            + ":index, :status, :start, :end, 1, :max, :lease, now()) on conflict do nothing "
+                                            + ":index, :status, :start, :end, 1, :max, :lease, :now) on conflict do nothing "
                                             + "returning " + COLUMNS),
                             s.key())
                     .param("status", DISPATCHED.name())
@@ -78,6 +86,7 @@ public class ShardRepository {
                     .param("end", s.rowEnd())
                     .param("max", s.maxAttempts())
                     .param("lease", Timestamp.from(leaseUntil))
+                    .param("now", now())
                     .query(ShardRepository::map)
                     .optional()
                     .ifPresent(dispatched::add);
@@ -104,11 +113,12 @@ public class ShardRepository {
     /** PENDING → DISPATCHED for every pending shard of the round; returns those dispatched, in index order. */
     public List<ShardRow> dispatchPending(UUID jobId, int step, int stage, Instant leaseUntil) {
         return jdbc
-                .sql("update shards set status = :to, lease_until = :lease, dispatched_at = now(), "
+                .sql("update shards set status = :to, lease_until = :lease, dispatched_at = :now, "
                         + "version = version + 1 where job_id = :job and step = :step and stage = :stage and "
                         + Transitions.in("status", ShardStatus.sourcesOf(DISPATCHED)) + " returning " + COLUMNS)
                 .param("to", DISPATCHED.name())
                 .param("lease", Timestamp.from(leaseUntil))
+                .param("now", now())
                 .param("job", jobId)
                 .param("step", step)
                 .param("stage", stage)
@@ -123,11 +133,12 @@ public class ShardRepository {
     public boolean start(ShardKey key, int attempt, String workerId, Instant leaseUntil) {
         return withKey(
                                 jdbc.sql("update shards set status = :to, worker_id = :worker, lease_until = :lease, "
-                                        + "started_at = now(), version = version + 1 where " + KEY
+                                        + "started_at = :now, version = version + 1 where " + KEY
                                         + " and attempt = :attempt and "
                                         + Transitions.in("status", ShardStatus.sourcesOf(RUNNING))),
                                 key)
                         .param("to", RUNNING.name())
+                        .param("now", now())
                         .param("worker", workerId)
                         .param("lease", Timestamp.from(leaseUntil))
                         .param("attempt", attempt)
@@ -138,11 +149,12 @@ public class ShardRepository {
     /** RUNNING → DONE for this attempt; false when the attempt lost its lease meanwhile. */
     public boolean complete(ShardKey key, int attempt) {
         return withKey(
-                                jdbc.sql("update shards set status = :to, lease_until = null, finished_at = now(), "
+                                jdbc.sql("update shards set status = :to, lease_until = null, finished_at = :now, "
                                         + "version = version + 1 where " + KEY + " and attempt = :attempt and "
                                         + Transitions.in("status", ShardStatus.sourcesOf(DONE))),
                                 key)
                         .param("to", DONE.name())
+                        .param("now", now())
                         .param("attempt", attempt)
                         .update()
                 == 1;
@@ -156,12 +168,13 @@ public class ShardRepository {
             ShardKey key, int attempt, String reason, ShardFailure failure, Instant leaseUntil) {
         return withKey(
                         jdbc.sql("update shards set status = :to, attempt = attempt + 1, worker_id = null, "
-                                + "lease_until = :lease, dispatched_at = now(), started_at = null, error = :reason, "
+                                + "lease_until = :lease, dispatched_at = :now, started_at = null, error = :reason, "
                                 + "failure = :failure, version = version + 1 where " + KEY + " and attempt = :attempt "
                                 + "and " + LEASED + " returning " + COLUMNS),
                         key)
                 .param("to", PENDING.moveTo(DISPATCHED).name())
                 .param("lease", Timestamp.from(leaseUntil))
+                .param("now", now())
                 .param("reason", reason)
                 .param("failure", failure.name())
                 .param("attempt", attempt)
@@ -173,11 +186,12 @@ public class ShardRepository {
     public boolean fail(ShardKey key, int attempt, String error, ShardFailure failure) {
         return withKey(
                                 jdbc.sql("update shards set status = :to, error = :error, failure = :failure, "
-                                        + "lease_until = null, finished_at = now(), version = version + 1 where " + KEY
+                                        + "lease_until = null, finished_at = :now, version = version + 1 where " + KEY
                                         + " and attempt = :attempt and "
                                         + Transitions.in("status", ShardStatus.sourcesOf(FAILED))),
                                 key)
                         .param("to", FAILED.name())
+                        .param("now", now())
                         .param("error", error)
                         .param("failure", failure.name())
                         .param("attempt", attempt)
@@ -187,11 +201,10 @@ public class ShardRepository {
 
     /** Ends every unfinished shard of a job that was cancelled or failed, so none of them runs or is re-dispatched. */
     public int abandonUnfinished(UUID jobId, String reason) {
-        return jdbc.sql(
-                        "update shards set status = ?, error = ?, failure = ?, lease_until = null, finished_at = now(), "
-                                + "version = version + 1 where job_id = ? and "
-                                + Transitions.in("status", ShardStatus.sourcesOf(FAILED)))
-                .params(FAILED.name(), reason, ShardFailure.JOB_ENDED.name(), jobId)
+        return jdbc.sql("update shards set status = ?, error = ?, failure = ?, lease_until = null, finished_at = ?, "
+                        + "version = version + 1 where job_id = ? and "
+                        + Transitions.in("status", ShardStatus.sourcesOf(FAILED)))
+                .params(FAILED.name(), reason, ShardFailure.JOB_ENDED.name(), now(), jobId)
                 .update();
     }
 
@@ -274,9 +287,9 @@ public class ShardRepository {
 
     public List<Cell> cells(UUID jobId) {
         return jdbc.sql("select step, stage, shard_index, status, worker_id, attempt, "
-                        + "(extract(epoch from coalesce(finished_at, now()) - started_at) * 1000)::bigint, error, "
+                        + "(extract(epoch from coalesce(finished_at, ?) - started_at) * 1000)::bigint, error, "
                         + "failure from shards where job_id = ? order by step, stage, shard_index")
-                .param(jobId)
+                .params(now(), jobId)
                 .query((rs, n) -> new Cell(
                         rs.getInt(1),
                         rs.getInt(2),

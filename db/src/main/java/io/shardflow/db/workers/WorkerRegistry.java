@@ -3,17 +3,19 @@ package io.shardflow.db.workers;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.db.jdbc.JsonColumns;
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** Worker heartbeats: who is alive, with how many lanes. */
 public class WorkerRegistry {
     private final JdbcClient jdbc;
+    private final Clock clock;
 
-    public WorkerRegistry(JdbcClient jdbc) {
+    public WorkerRegistry(JdbcClient jdbc, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
     }
 
     /** {@code maxModelBytes} null: this worker loads partitions of any size. */
@@ -25,13 +27,15 @@ public class WorkerRegistry {
             List<String> devices,
             long tasksDone,
             Long maxModelBytes) {
+        var now = Timestamp.from(clock.instant());
         jdbc.sql("""
-                insert into workers (id, host, lanes, lanes_busy, devices, tasks_done, max_model_bytes)
-                values (?, ?, ?, ?, cast(? as jsonb), ?, ?)
+                insert into workers (id, host, lanes, lanes_busy, devices, tasks_done, max_model_bytes, started_at,
+                  heartbeat_at)
+                values (?, ?, ?, ?, cast(? as jsonb), ?, ?, ?, ?)
                 on conflict (id) do update set lanes = excluded.lanes, lanes_busy = excluded.lanes_busy,
                   devices = excluded.devices, tasks_done = excluded.tasks_done, max_model_bytes = excluded.max_model_bytes,
-                  heartbeat_at = now()""")
-                .params(id, host, lanes, lanesBusy, JsonColumns.write(devices), tasksDone, maxModelBytes)
+                  heartbeat_at = excluded.heartbeat_at""")
+                .params(id, host, lanes, lanesBusy, JsonColumns.write(devices), tasksDone, maxModelBytes, now, now)
                 .update();
     }
 
@@ -46,7 +50,7 @@ public class WorkerRegistry {
     /** The smallest model cap among live workers; Long.MAX_VALUE when none has one. */
     public long modelCap(Duration freshness) {
         Long cap = jdbc.sql("select min(max_model_bytes) from workers where heartbeat_at > ?")
-                .param(Timestamp.from(Instant.now().minus(freshness)))
+                .param(Timestamp.from(clock.instant().minus(freshness)))
                 .query(Long.class)
                 .optional()
                 .orElse(null);
@@ -56,7 +60,7 @@ public class WorkerRegistry {
     /** Lanes of the workers heard from within {@code freshness}: the fleet's capacity for planning. */
     public int liveLanes(Duration freshness) {
         return jdbc.sql("select coalesce(sum(lanes), 0) from workers where heartbeat_at > ?")
-                .param(Timestamp.from(Instant.now().minus(freshness)))
+                .param(Timestamp.from(clock.instant().minus(freshness)))
                 .query(Integer.class)
                 .single();
     }

@@ -1,5 +1,6 @@
 package io.shardflow.standalone;
 
+import io.shardflow.db.MutableClock;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;

@@ -1,4 +1,4 @@
-package io.shardflow.standalone;
+package io.shardflow.db;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -11,10 +11,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * The system clock plus an offset a test moves forward: every lease, stall and heartbeat the platform judges reads
  * it, so a test makes time pass instead of rewriting timestamps in the database.
  */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
     private final AtomicReference<Duration> offset = new AtomicReference<>(Duration.ZERO);
 
-    void advance(Duration by) {
+    public void advance(Duration by) {
         offset.accumulateAndGet(by, Duration::plus);
     }
 

@@ -1,0 +1,433 @@
+package io.shardflow.scheduler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardflow.core.datasets.DatasetFormat;
+import io.shardflow.core.generation.GenerationResult;
+import io.shardflow.core.generation.GenerationSpec;
+import io.shardflow.core.generation.StageTensors;
+import io.shardflow.core.jobs.JobInput;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.messaging.ShardCompleted;
+import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.models.GptArchitecture;
+import io.shardflow.core.models.LinearArchitecture;
+import io.shardflow.core.models.MlpArchitecture;
+import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.planning.ModelSplit;
+import io.shardflow.core.planning.Strategy;
+import io.shardflow.core.shards.ShardStatus;
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.tensors.TensorCodec;
+import io.shardflow.core.training.OptimizerKind;
+import io.shardflow.core.training.TrainingPartial;
+import io.shardflow.core.training.TrainingSpec;
+import io.shardflow.db.MutableClock;
+import io.shardflow.db.TestDatabase;
+import io.shardflow.db.datasets.DatasetRepository;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.partials.ActivationStore;
+import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.training.TrainingStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Each coordinator against a real PostgreSQL and a clock the test moves, with simulated lanes in place of workers.
+ * Notices reach the schedulers shuffled, repeated and split between two scheduler processes handling them at once;
+ * whatever the order, each job ends once with the result an orderly run gives.
+ */
+class CoordinatorsIT {
+    private static final String TENANT = "coordinators";
+
+    private final TestDatabase db = TestDatabase.get();
+    private final MutableClock clock = new MutableClock();
+    private final SchedulerProcess first = new SchedulerProcess(db, clock, "scheduler-a");
+    private final SchedulerProcess second = new SchedulerProcess(db, clock, "scheduler-b");
+    private final SimulatedLanes lanes = new SimulatedLanes(db, clock);
+    private final JobRepository jobs = new JobRepository(db.jdbc, clock);
+    private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
+    private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template);
+    private final ModelRepository models = new ModelRepository(db.jdbc, db.template);
+    private final ResultStore results =
+            new ResultStore(db.jdbc, db.template, new io.shardflow.db.partials.PartialStore(db.jdbc, db.template));
+
+    /** How notices travel: in order to one scheduler, or shuffled, some twice, to two schedulers at once. */
+    private enum Delivery {
+        ORDERLY,
+        CHAOTIC
+    }
+
+    private UUID submit(JobSpec spec) {
+        var id = jobs.insert(UUID.randomUUID(), TENANT, spec, null);
+        first.planner.plan(id);
+        return id;
+    }
+
+    /**
+     * Runs the job to its end: every task the schedulers dispatch is computed by {@code compute}, and the notices of
+     * each wave are delivered as {@code delivery} says. Returns the ended job.
+     */
+    private JobRow run(UUID jobId, Delivery delivery, Function<ShardTask, byte[]> compute) throws Exception {
+        var random = new Random(jobId.getLeastSignificantBits());
+        try (var pool = Executors.newFixedThreadPool(2)) {
+            for (int wave = 0; wave < 10_000; wave++) {
+                var job = jobs.find(jobId).orElseThrow();
+                if (job.status().isTerminal()) {
+                    return job;
+                }
+                var notices = new ArrayList<ShardCompleted>();
+                for (var task : lanes.take(jobId)) {
+                    var notice = lanes.run(task, compute);
+                    if (notice != null) {
+                        notices.add(notice);
+                    }
+                }
+                assertThat(notices).as("a running job has work dispatched").isNotEmpty();
+                if (delivery == Delivery.ORDERLY) {
+                    notices.forEach(first.aggregator::handle);
+                    continue;
+                }
+                var deliveries = new ArrayList<ShardCompleted>(notices);
+                for (var notice : notices) {
+                    if (random.nextInt(3) == 0) {
+                        deliveries.add(notice); // redelivered
+                    }
+                }
+                Collections.shuffle(deliveries, random);
+                var handled = new ArrayList<Future<?>>();
+                for (var notice : deliveries) {
+                    var scheduler = random.nextBoolean() ? first : second;
+                    handled.add(pool.submit(() -> scheduler.aggregator.handle(notice)));
+                }
+                for (var future : handled) {
+                    future.get();
+                }
+            }
+        }
+        throw new AssertionError("job " + jobId + " did not end");
+    }
+
+    private long events(UUID jobId, String type) {
+        return db.jdbc
+                .sql("select count(*) from job_events where job_id = ? and type = ?")
+                .params(jobId, type)
+                .query(Long.class)
+                .single();
+    }
+
+    private UUID table(int rows, List<String> columns, Function<Integer, float[]> row) {
+        var id = UUID.randomUUID();
+        int chunk = 16;
+        datasets.create(id, TENANT, "table", DatasetFormat.CSV, columns, chunk);
+        for (int start = 0, index = 0; start < rows; start += chunk, index++) {
+            int n = Math.min(chunk, rows - start);
+            var values = new float[columns.size()][chunk];
+            for (int r = 0; r < n; r++) {
+                float[] x = row.apply(start + r);
+                for (int c = 0; c < x.length; c++) {
+                    values[c][r] = x[c];
+                }
+            }
+            datasets.appendChunk(id, index, start, n, values);
+        }
+        datasets.setRowCount(id, rows);
+        return id;
+    }
+
+    @Test
+    void dataInferenceMergesOnceWhateverTheOrderAndWhicheverSchedulerHearsIt() throws Exception {
+        var model = UUID.randomUUID();
+        models.createSeeded(model, TENANT, "linear", new LinearArchitecture(2, 1), 1);
+        var data = table(50, List.of("a", "b"), r -> new float[] {r, -r});
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(model),
+                new JobSpec.DatasetRef(data, List.of("a", "b")),
+                null,
+                null,
+                new JobSpec.Parallelism(Strategy.DATA, 4),
+                null,
+                null,
+                null);
+        var jobId = submit(spec);
+
+        // each shard's output is its rows' indexes, so the result shows the order the partials were joined in
+        var job = run(jobId, Delivery.CHAOTIC, task -> {
+            int rows = (int) (task.rowEnd() - task.rowStart());
+            var values = new float[rows];
+            for (int r = 0; r < rows; r++) {
+                values[r] = task.rowStart() + r;
+            }
+            return TensorCodec.encode(Tensor.matrix(rows, 1, values));
+        });
+
+        assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(job.shardsDone()).isEqualTo(4);
+        assertThat(events(jobId, "io.shardflow.job.succeeded")).isEqualTo(1);
+        var result = TensorCodec.decode(results.find(jobId).orElseThrow());
+        assertThat(result.shape()).containsExactly(50, 1);
+        for (int r = 0; r < 50; r++) {
+            assertThat(result.data()[r]).isEqualTo(r);
+        }
+    }
+
+    private JobSpec trainingSpec(UUID data) {
+        var training = new TrainingSpec(
+                null, 14, 8, OptimizerKind.ADAM, 0.01, null, null, null, null, 1, 3L, 0.25, false, 5, null);
+        return new JobSpec(
+                JobType.TRAINING,
+                new JobSpec.ModelRef(null, new LinearArchitecture(2, 1), "trained"),
+                new JobSpec.DatasetRef(data, List.of("a", "b"), "y"),
+                null,
+                null,
+                new JobSpec.Parallelism(Strategy.DATA, 3),
+                training,
+                null,
+                null);
+    }
+
+    /**
+     * A gradient that depends only on the parameters the task reads and on its shard, so that the whole run is a
+     * function of the order the parameter server applies rounds in: any other order or a lost round shows.
+     */
+    private byte[] syntheticTraining(ShardTask task) {
+        int samples = (int) (task.rowEnd() - task.rowStart());
+        if (task.kind() == io.shardflow.core.messaging.TaskKind.EVALUATE) {
+            return new TrainingPartial(new float[0][], samples, 0.25 + task.step(), 0).encode();
+        }
+        var store = new TrainingStore(db.jdbc, db.template);
+        var params = ModelParameters.flat(TensorCodec.decodeBundle(
+                store.parameters(task.jobId(), task.version()).orElseThrow()));
+        var grads = new float[params.length][];
+        for (int i = 0; i < params.length; i++) {
+            grads[i] = new float[params[i].length];
+            for (int j = 0; j < params[i].length; j++) {
+                grads[i][j] = 0.5f * params[i][j] + 0.01f * (task.shardIndex() + 1) - 0.003f * j;
+            }
+        }
+        return new TrainingPartial(grads, samples, 1.0 / (task.version() + 1), 0).encode();
+    }
+
+    @Test
+    void trainingEndsWithTheSameParametersWhenNoticesAreShuffledRepeatedAndSplitBetweenTwoSchedulers()
+            throws Exception {
+        var data = table(60, List.of("a", "b", "y"), r -> new float[] {r % 7, r % 5, r % 3});
+        var orderly = run(submit(trainingSpec(data)), Delivery.ORDERLY, this::syntheticTraining);
+        var chaotic = run(submit(trainingSpec(data)), Delivery.CHAOTIC, this::syntheticTraining);
+
+        for (var job : List.of(orderly, chaotic)) {
+            assertThat(job.status()).as(job.error()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(job.progress().step()).isEqualTo(14);
+            assertThat(events(job.id(), "io.shardflow.job.succeeded")).isEqualTo(1);
+            assertThat(events(job.id(), "io.shardflow.job.resumed")).isZero();
+            assertThat(db.jdbc
+                            .sql("select count(*) from models where source_job_id = ?")
+                            .param(job.id())
+                            .query(Long.class)
+                            .single())
+                    .isEqualTo(1);
+        }
+        assertThat(chaotic.metrics()).isEqualTo(orderly.metrics());
+        var a = models.loadNamed(models.find(orderly.resultModelId()).orElseThrow());
+        var b = models.loadNamed(models.find(chaotic.resultModelId()).orElseThrow());
+        assertThat(a.keySet()).isEqualTo(b.keySet());
+        for (var name : a.keySet()) {
+            assertThat(b.get(name).data()).as(name).containsExactly(a.get(name).data());
+        }
+    }
+
+    @Test
+    void tensorParallelInferenceMergesEachRoundOfEveryDataShard() throws Exception {
+        var architecture = new MlpArchitecture(List.of(3, 6, 4, 2), null);
+        var model = UUID.randomUUID();
+        models.createSeeded(model, TENANT, "mlp", architecture, 2);
+        var data = table(20, List.of("a", "b", "c"), r -> new float[] {r, r, r});
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(model),
+                new JobSpec.DatasetRef(data, List.of("a", "b", "c")),
+                null,
+                null,
+                new JobSpec.Parallelism(Strategy.HYBRID, 2, 2, Strategy.TENSOR, null),
+                null,
+                null,
+                null);
+        var jobId = submit(spec);
+        var split = ModelSplit.tensor(architecture, 2);
+
+        // every model shard outputs ones of its partition's width: a summed round gives k, a concatenated one 1
+        var job = run(jobId, Delivery.CHAOTIC, task -> {
+            var partition = split.rounds()
+                    .get(task.layout().modelRound())
+                    .partitions()
+                    .get(task.layout().modelShard());
+            int rows = (int) (task.rowEnd() - task.rowStart());
+            var ones = new float[rows * partition.outputs()];
+            java.util.Arrays.fill(ones, 1f);
+            return TensorCodec.encode(Tensor.matrix(rows, partition.outputs(), ones));
+        });
+
+        assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(job.shardsDone())
+                .isEqualTo(job.shardsTotal())
+                .isEqualTo(2 * 2 * split.rounds().size());
+        assertThat(events(jobId, "io.shardflow.job.succeeded")).isEqualTo(1);
+        var result = TensorCodec.decode(results.find(jobId).orElseThrow());
+        assertThat(result.shape()).containsExactly(20, 2);
+        float expected = split.rounds().getLast().merge() == ModelSplit.Merge.SUM ? 2f : 1f;
+        for (float v : result.data()) {
+            assertThat(v).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void pipelinedGenerationSamplesEveryTokenStepFromTheLastStage() throws Exception {
+        var architecture = new GptArchitecture(2, 2, 8, 32);
+        var model = UUID.randomUUID();
+        models.createSeeded(model, TENANT, "gpt", architecture, 3);
+        var prompts = List.of("one", "two", "three");
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(model),
+                null,
+                new JobInput(prompts, null),
+                new GenerationSpec(6, 0.0, null, null, List.of("b")),
+                new JobSpec.Parallelism(Strategy.PIPELINE, null, 2, null, null),
+                null,
+                null,
+                null);
+        var jobId = submit(spec);
+        var activations = new ActivationStore(db.jdbc, db.template);
+
+        // the last stage always favours byte 'a' then 'b' by turns, so every prompt completes "a" and stops at its stop
+        // string "b"
+        var job = run(jobId, Delivery.CHAOTIC, task -> {
+            var input = TensorCodec.decodeBundle(activations
+                    .get(task.jobId(), task.step(), task.stage() == 0 ? StageTensors.STATE_STAGE : task.stage() - 1, 0)
+                    .orElseThrow());
+            int batch = input.get(StageTensors.LENGTHS).data().length;
+            if (task.stage() == 0) {
+                return TensorCodec.encodeBundle(
+                        StageTensors.carry(input, StageTensors.HIDDEN, Tensor.matrix(batch, 1, new float[batch])));
+            }
+            var logits = new float[batch * 256];
+            for (int b = 0; b < batch; b++) {
+                logits[b * 256 + (task.step() % 2 == 0 ? 'a' : 'b')] = 10f;
+            }
+            return TensorCodec.encodeBundle(
+                    StageTensors.carry(input, StageTensors.LOGITS, Tensor.matrix(batch, 256, logits)));
+        });
+
+        assertThat(job.status()).as(job.error()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(events(jobId, "io.shardflow.job.succeeded")).isEqualTo(1);
+        assertThat(job.shardsTotal()).as("two token steps of two stages").isEqualTo(4);
+        var result = GenerationResult.decode(results.find(jobId).orElseThrow());
+        assertThat(result.outputs()).containsExactly("a", "a", "a");
+    }
+
+    @Test
+    void anAttemptNoWorkerStartsIsDispatchedAgainOnceItsLeaseHasExpired() {
+        var model = UUID.randomUUID();
+        models.createSeeded(model, TENANT, "linear", new LinearArchitecture(1, 1), 1);
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(model),
+                null,
+                new JobInput(null, List.of(new float[] {1}, new float[] {2})),
+                null,
+                new JobSpec.Parallelism(Strategy.DATA, 1),
+                null,
+                null,
+                null);
+        var jobId = submit(spec);
+        assertThat(lanes.take(jobId)).extracting(ShardTask::attempt).containsExactly(1);
+
+        clock.advance(SchedulerProcess.SETTINGS.dispatchLease().minusSeconds(1));
+        second.sweeper.sweep();
+        assertThat(lanes.take(jobId)).as("the lease has not run out").isEmpty();
+
+        clock.advance(Duration.ofSeconds(2));
+        second.sweeper.sweep();
+        first.sweeper.sweep();
+        assertThat(lanes.take(jobId)).extracting(ShardTask::attempt).containsExactly(2);
+        var shard = shards.list(jobId).getFirst();
+        assertThat(shard.status()).isEqualTo(ShardStatus.DISPATCHED);
+        assertThat(shard.error()).isEqualTo("no worker started it before its lease expired");
+    }
+
+    @Test
+    void aJobWhoseLastNoticeWasLostIsFinishedByTheReconcilerOfAnyScheduler() {
+        var model = UUID.randomUUID();
+        models.createSeeded(model, TENANT, "linear", new LinearArchitecture(1, 1), 1);
+        var data = table(9, List.of("a"), r -> new float[] {r});
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(model),
+                new JobSpec.DatasetRef(data, List.of("a")),
+                null,
+                null,
+                new JobSpec.Parallelism(Strategy.DATA, 3),
+                null,
+                null,
+                null);
+        var jobId = submit(spec);
+        for (var task : lanes.take(jobId)) {
+            int rows = (int) (task.rowEnd() - task.rowStart());
+            lanes.run(task, t -> TensorCodec.encode(Tensor.matrix(rows, 1, new float[rows]))); // notices lost
+        }
+
+        second.reconciler.reconcile();
+        assertThat(jobs.find(jobId).orElseThrow().status())
+                .as("not stalled yet")
+                .isEqualTo(JobStatus.RUNNING);
+
+        clock.advance(SchedulerProcess.SETTINGS.stallAfter().plusSeconds(1));
+        second.reconciler.reconcile();
+        assertThat(jobs.find(jobId).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(events(jobId, "io.shardflow.job.succeeded")).isEqualTo(1);
+    }
+
+    @Test
+    void aShardThatKeepsFailingIsRetriedThenFailsItsJobWithItsReason() throws Exception {
+        var model = UUID.randomUUID();
+        models.createSeeded(model, TENANT, "linear", new LinearArchitecture(1, 1), 1);
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(model),
+                null,
+                new JobInput(null, List.of(new float[] {1}, new float[] {2}, new float[] {3})),
+                null,
+                new JobSpec.Parallelism(Strategy.DATA, 1),
+                null,
+                null,
+                2);
+        var jobId = submit(spec);
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            var tasks = lanes.take(jobId);
+            assertThat(tasks).extracting(ShardTask::attempt).containsExactly(attempt);
+            var failure = SimulatedLanes.failed(tasks.getFirst(), "IllegalStateException: out of luck", true);
+            first.aggregator.handle(failure);
+            second.aggregator.handle(failure); // a redelivered failure changes nothing
+        }
+        var job = jobs.find(jobId).orElseThrow();
+        assertThat(job.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(job.error())
+                .isEqualTo("shard 0 (rows 0..3) failed after 2 attempts: IllegalStateException: out of luck");
+        assertThat(lanes.take(jobId)).isEmpty();
+        assertThat(events(jobId, "io.shardflow.job.failed")).isEqualTo(1);
+    }
+}

@@ -1,0 +1,40 @@
+package io.shardflow.scheduler.training;
+
+import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.events.JobEventPublisher;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.partials.ActivationStore;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.training.MetricsStore;
+import io.shardflow.db.training.TrainingStore;
+import io.shardflow.scheduler.coordination.JobFailures;
+import io.shardflow.scheduler.coordination.Rounds;
+import io.shardflow.scheduler.dispatch.Dispatcher;
+
+/** The training coordinators wired as {@code TrainingConfiguration} wires them, for tests outside this package. */
+public final class TrainingFixture {
+    private TrainingFixture() {}
+
+    public record Coordinators(DataParallelTrainingCoordinator dataParallel, PipelineTrainingCoordinator pipeline) {}
+
+    public static Coordinators create(
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            ActivationStore activations,
+            TrainingStore store,
+            MetricsStore metrics,
+            ModelRepository models,
+            Rounds rounds,
+            JobFailures failures,
+            Dispatcher dispatcher,
+            JobEventPublisher events,
+            JobEventLog timeline) {
+        var server = new TrainingRounds(jobs, partials, store, metrics, models, failures, dispatcher, events, timeline);
+        return new Coordinators(
+                new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server),
+                new PipelineTrainingCoordinator(jobs, shards, partials, activations, dispatcher, server));
+    }
+}

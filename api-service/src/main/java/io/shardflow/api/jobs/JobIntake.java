@@ -2,6 +2,8 @@ package io.shardflow.api.jobs;
 
 import io.shardflow.api.ApiSettings;
 import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.generation.Prompts;
+import io.shardflow.core.jobs.JobInputCheck;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
@@ -16,10 +18,8 @@ import io.shardflow.core.planning.Strategy;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.events.JobEventPublisher;
-import io.shardflow.db.jobs.JobInputCheck;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
-import io.shardflow.db.jobs.Prompts;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.workers.WorkerRegistry;
@@ -151,7 +151,7 @@ public class JobIntake {
                 ? ParallelPlanner.plan(
                         spec.parallelism(),
                         architecture,
-                        Prompts.inferenceRows(spec, architecture, name, datasets, dataset),
+                        Prompts.inferenceRows(spec, architecture, name, dataset, datasets.text(dataset)),
                         fleet())
                 : null;
         return new Checked(architecture, dataset, plan);

@@ -16,6 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -59,6 +61,16 @@ public class DatasetRepository {
                 "insert into dataset_chunks (dataset_id, column_index, chunk_index, row_start, row_count, data) "
                         + "values (?, ?, ?, ?, ?, ?)",
                 rows);
+    }
+
+    /** The whole of a text dataset, read when asked: prompts are read from it once its size has been checked. */
+    public Supplier<byte[]> text(@Nullable DatasetRow dataset) {
+        return () -> {
+            if (dataset == null) {
+                throw new IllegalStateException("no dataset to read");
+            }
+            return readBytes(dataset, 0, dataset.rows());
+        };
     }
 
     /** Stores bytes {@code [start, start + length)} of a text dataset as one chunk (column 0). */

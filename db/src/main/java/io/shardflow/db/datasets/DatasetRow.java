@@ -1,6 +1,7 @@
 package io.shardflow.db.datasets;
 
 import io.shardflow.core.datasets.DatasetFormat;
+import io.shardflow.core.datasets.DatasetShape;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -14,8 +15,5 @@ public record DatasetRow(
         long rows,
         List<String> columns,
         int chunkRows,
-        Instant createdAt) {
-    public int columnIndex(String column) {
-        return columns.indexOf(column);
-    }
-}
+        Instant createdAt)
+        implements DatasetShape {}

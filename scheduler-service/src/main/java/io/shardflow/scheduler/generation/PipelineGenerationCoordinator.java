@@ -5,6 +5,7 @@ import static io.shardflow.core.generation.StageTensors.STATE_STAGE;
 
 import io.shardflow.core.generation.Completion;
 import io.shardflow.core.generation.GenerationResult;
+import io.shardflow.core.generation.Prompts;
 import io.shardflow.core.generation.StageTensors;
 import io.shardflow.core.generation.TokenSampler;
 import io.shardflow.core.jobs.JobStatus;
@@ -18,7 +19,6 @@ import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
-import io.shardflow.db.jobs.Prompts;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
@@ -177,7 +177,7 @@ public class PipelineGenerationCoordinator implements JobCoordinator<Plan.Pipeli
         var dataset = spec.dataset() == null
                 ? null
                 : datasets.find(spec.dataset().id()).orElseThrow();
-        return Prompts.of(spec, datasets, dataset);
+        return Prompts.of(spec, dataset, datasets.text(dataset));
     }
 
     /** The prompts as {@link #start} stored them. */

@@ -1,6 +1,8 @@
 package io.shardflow.scheduler.planning;
 
 import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.generation.Prompts;
+import io.shardflow.core.jobs.JobInputCheck;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.ConsumerGroups;
@@ -13,10 +15,8 @@ import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.events.JobEventPublisher;
-import io.shardflow.db.jobs.JobInputCheck;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
-import io.shardflow.db.jobs.Prompts;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
 import io.shardflow.db.workers.WorkerRegistry;
@@ -124,7 +124,7 @@ public class JobPlanner {
                         "model.id", "model " + spec.model().id() + " does not exist"));
         String name = "'" + model.name() + "'";
         JobInputCheck.check(spec, model.architecture(), name, dataset);
-        long rows = Prompts.inferenceRows(spec, model.architecture(), name, datasets, dataset);
+        long rows = Prompts.inferenceRows(spec, model.architecture(), name, dataset, datasets.text(dataset));
         return ParallelPlanner.plan(spec.parallelism(), model.architecture(), rows, fleet());
     }
 

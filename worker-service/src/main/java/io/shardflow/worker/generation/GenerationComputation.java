@@ -2,10 +2,10 @@ package io.shardflow.worker.generation;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.shardflow.core.generation.Prompts;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.jobs.Prompts;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.List;
@@ -38,16 +38,14 @@ public class GenerationComputation {
         var model = models.find(task.modelId())
                 .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
         var spec = job.spec();
-        var all = prompts.get(
-                job.id(),
-                id -> Prompts.of(
-                        spec,
-                        datasets,
-                        spec.dataset() == null
-                                ? null
-                                : datasets.find(spec.dataset().id())
-                                        .orElseThrow(() -> new ShardInputException(
-                                                "dataset " + spec.dataset().id() + " does not exist"))));
+        var all = prompts.get(job.id(), id -> {
+            var dataset = spec.dataset() == null
+                    ? null
+                    : datasets.find(spec.dataset().id())
+                            .orElseThrow(() -> new ShardInputException(
+                                    "dataset " + spec.dataset().id() + " does not exist"));
+            return Prompts.of(spec, dataset, datasets.text(dataset));
+        });
         var mine = all.subList((int) task.rowStart(), (int) task.rowEnd());
         return engine.submit(job.id(), model, spec.generation(), mine, task.rowStart())
                 .thenApply(r -> r.encode());

@@ -1,14 +1,14 @@
-package io.shardflow.db.jobs;
+package io.shardflow.core.jobs;
 
 import io.shardflow.core.InvalidSpecException;
-import io.shardflow.core.jobs.JobSpec;
-import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.datasets.DatasetShape;
+import io.shardflow.core.generation.Prompts;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.planning.Strategy;
-import io.shardflow.db.datasets.DatasetRow;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks a job's inputs against the model and what is stored. Linear and mlp: every feature column exists and
@@ -19,14 +19,15 @@ public final class JobInputCheck {
     private JobInputCheck() {}
 
     /** {@code dataset} is null when the job brings its input inline. */
-    public static void check(JobSpec spec, ModelArchitecture architecture, String modelName, DatasetRow dataset) {
+    public static void check(
+            JobSpec spec, ModelArchitecture architecture, String modelName, @Nullable DatasetShape dataset) {
         switch (architecture) {
             case GptArchitecture gpt -> gpt(spec, gpt, modelName, dataset);
             case DenseArchitecture dense -> dense(spec, dense, modelName, dataset);
         }
     }
 
-    private static void gpt(JobSpec spec, GptArchitecture gpt, String modelName, DatasetRow dataset) {
+    private static void gpt(JobSpec spec, GptArchitecture gpt, String modelName, @Nullable DatasetShape dataset) {
         if (dataset != null && !dataset.format().text()) {
             throw new InvalidSpecException(
                     "dataset.id",
@@ -65,7 +66,8 @@ public final class JobInputCheck {
         Prompts.checkLengths(input.prompts(), gpt.context(), "input.prompts", modelName);
     }
 
-    private static void dense(JobSpec spec, DenseArchitecture architecture, String modelName, DatasetRow dataset) {
+    private static void dense(
+            JobSpec spec, DenseArchitecture architecture, String modelName, @Nullable DatasetShape dataset) {
         InvalidSpecException.require(
                 spec.generation() == null,
                 "generation",

@@ -1,32 +1,39 @@
-package io.shardflow.db.jobs;
+package io.shardflow.core.generation;
 
 import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.datasets.DatasetShape;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
-import io.shardflow.db.datasets.DatasetRepository;
-import io.shardflow.db.datasets.DatasetRow;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
-/** The prompts of a generation job: inline, or one per non-empty line of a text dataset (read whole). */
+/**
+ * The prompts of a generation job: inline, or one per non-empty line of a text dataset, read whole by the caller's
+ * {@code text} (only once the dataset's size has been checked).
+ */
 public final class Prompts {
     /** A prompt file is read at once by the planner and the workers, so it stays modest. */
     public static final long MAX_DATASET_BYTES = 16L << 20;
 
     private Prompts() {}
 
-    public static List<String> of(JobSpec spec, DatasetRepository datasets, DatasetRow dataset) {
+    public static List<String> of(JobSpec spec, @Nullable DatasetShape dataset, Supplier<byte[]> text) {
         if (spec.input() != null) {
             return spec.input().prompts();
+        }
+        if (dataset == null) {
+            throw new InvalidSpecException("dataset", "is required (or inline prompts)");
         }
         InvalidSpecException.require(
                 dataset.rows() <= MAX_DATASET_BYTES,
                 "dataset.id",
                 "a prompt dataset is read whole " + "and may hold at most " + MAX_DATASET_BYTES + " bytes; '"
                         + dataset.name() + "' has " + dataset.rows());
-        var prompts = lines(new String(datasets.readBytes(dataset, 0, dataset.rows()), StandardCharsets.UTF_8));
+        var prompts = lines(new String(text.get(), StandardCharsets.UTF_8));
         InvalidSpecException.require(
                 !prompts.isEmpty(), "dataset.id", "dataset '" + dataset.name() + "' holds no prompt lines");
         return prompts;
@@ -40,13 +47,16 @@ public final class Prompts {
             JobSpec spec,
             ModelArchitecture architecture,
             String modelName,
-            DatasetRepository datasets,
-            DatasetRow dataset) {
+            @Nullable DatasetShape dataset,
+            Supplier<byte[]> text) {
         if (spec.input() != null) {
             return spec.input().size();
         }
+        if (dataset == null) {
+            throw new InvalidSpecException("dataset", "is required (or inline input)");
+        }
         if (architecture instanceof GptArchitecture gpt) {
-            var prompts = of(spec, datasets, dataset);
+            var prompts = of(spec, dataset, text);
             checkLengths(prompts, gpt.context(), "dataset.prompts", modelName);
             return prompts.size();
         }

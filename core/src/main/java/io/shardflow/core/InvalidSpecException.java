@@ -14,7 +14,7 @@ public class InvalidSpecException extends IllegalArgumentException {
     }
 
     public String reason() {
-        return getMessage().substring(field.length() + 2);
+        return String.valueOf(getMessage()).substring(field.length() + 2);
     }
 
     /** The same problem, seen from a containing object: {@code layers[0].weight} becomes {@code parameters.layers[0].weight}. */
@@ -22,6 +22,7 @@ public class InvalidSpecException extends IllegalArgumentException {
         return new InvalidSpecException(parent + "." + field, reason());
     }
 
+    @Contract("false, _, _ -> fail")
     public static void require(boolean condition, String field, String message) {
         if (!condition) {
             throw new InvalidSpecException(field, message);

@@ -22,8 +22,13 @@ public final class Prompts {
     private Prompts() {}
 
     public static List<String> of(JobSpec spec, @Nullable DatasetShape dataset, Supplier<byte[]> text) {
-        if (spec.input() != null) {
-            return spec.input().prompts();
+        var input = spec.input();
+        if (input != null) {
+            var prompts = input.prompts();
+            if (prompts == null) {
+                throw new InvalidSpecException("input.prompts", "is required to generate (rows are for linear and mlp models)");
+            }
+            return prompts;
         }
         if (dataset == null) {
             throw new InvalidSpecException("dataset", "is required (or inline prompts)");

@@ -1,5 +1,6 @@
 package io.shardflow.core.jobs;
 
+import org.jspecify.annotations.Nullable;
 import static io.shardflow.core.InvalidSpecException.require;
 
 import java.util.List;
@@ -8,7 +9,7 @@ import java.util.List;
  * Inputs sent inline with the job instead of a dataset: {@code prompts} for a gpt, or feature {@code rows} for a
  * linear or mlp model. Meant for small requests (the synchronous endpoints); large inputs belong in a dataset.
  */
-public record JobInput(List<String> prompts, List<float[]> rows) {
+public record JobInput(@Nullable List<String> prompts, @Nullable List<float[]> rows) {
     public static final int MAX_ITEMS = 10_000;
 
     public JobInput {
@@ -41,16 +42,19 @@ public record JobInput(List<String> prompts, List<float[]> rows) {
     }
 
     public int size() {
-        return prompts != null ? prompts.size() : rows.size();
+        if (prompts != null) {
+            return prompts.size();
+        }
+        return rows == null ? 0 : rows.size();
     }
 
     @Override
-    public boolean equals(Object o) {
+    public boolean equals(@Nullable Object o) {
         if (!(o instanceof JobInput other) || !java.util.Objects.equals(prompts, other.prompts)) {
             return false;
         }
         if (rows == null || other.rows == null) {
-            return rows == other.rows;
+            return rows == null && other.rows == null;
         }
         if (rows.size() != other.rows.size()) {
             return false;

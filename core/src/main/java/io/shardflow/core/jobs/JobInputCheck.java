@@ -60,7 +60,7 @@ public final class JobInputCheck {
                 spec.generation() != null,
                 "generation",
                 "is required to run a gpt model (maxTokens, and temperature, topK, seed, stop as needed)");
-        if (input == null) {
+        if (input == null || input.prompts() == null) {
             return;
         }
         Prompts.checkLengths(input.prompts(), gpt.context(), "input.prompts", modelName);
@@ -73,8 +73,10 @@ public final class JobInputCheck {
                 "generation",
                 "only a gpt model generates; model " + modelName + " is " + ModelArchitecture.kindOf(architecture));
         int inputs = architecture.inputs();
-        if (dataset == null) {
+        var ref = spec.dataset();
+        if (dataset == null || ref == null) {
             var input = spec.input();
+            InvalidSpecException.require(input != null, "input", "is required without a dataset");
             InvalidSpecException.require(
                     input.rows() != null,
                     "input.prompts",
@@ -93,7 +95,7 @@ public final class JobInputCheck {
                     "dataset '" + dataset.name()
                             + "' is text; linear and mlp models take csv or jsonl datasets of numbers");
         }
-        var features = spec.dataset().features();
+        var features = ref.features();
         InvalidSpecException.require(
                 !features.isEmpty(), "dataset.features", "names the input columns and may not be empty");
         for (int i = 0; i < features.size(); i++) {
@@ -110,7 +112,7 @@ public final class JobInputCheck {
                     "model " + modelName + " takes " + inputs + " inputs, " + features.size()
                             + " feature columns were given");
         }
-        String label = spec.dataset().label();
+        String label = ref.label();
         if (spec.type() != JobType.TRAINING) {
             return;
         }

@@ -1,5 +1,6 @@
 package io.shardflow.core.jobs;
 
+import org.jspecify.annotations.Nullable;
 import static io.shardflow.core.InvalidSpecException.require;
 
 import io.shardflow.core.generation.GenerationSpec;
@@ -8,6 +9,7 @@ import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.training.TrainingSpec;
 import java.util.HashSet;
 import java.util.List;
+import io.shardflow.core.InvalidSpecException;
 import java.util.UUID;
 
 /**
@@ -18,11 +20,11 @@ import java.util.UUID;
 public record JobSpec(
         JobType type,
         ModelRef model,
-        DatasetRef dataset,
-        JobInput input,
-        GenerationSpec generation,
+        @Nullable DatasetRef dataset,
+        @Nullable JobInput input,
+        @Nullable GenerationSpec generation,
         Parallelism parallelism,
-        TrainingSpec training,
+        @Nullable TrainingSpec training,
         Integer priority,
         Integer maxAttempts) {
     public static final int MAX_SHARDS = 1024;
@@ -65,7 +67,7 @@ public record JobSpec(
      * A registered model ({@code id}), or for training a new one ({@code architecture}, initialised from the
      * training seed); training from an {@code id} fine-tunes that model. {@code name} names the trained model.
      */
-    public record ModelRef(UUID id, ModelArchitecture architecture, String name) {
+    public record ModelRef(@Nullable UUID id, @Nullable ModelArchitecture architecture, @Nullable String name) {
         public ModelRef {
             require(
                     id != null || architecture != null,
@@ -84,7 +86,7 @@ public record JobSpec(
      * The dataset; for linear and mlp models the columns that feed the model's inputs in order and, for training,
      * the label column. A gpt reads a text dataset and takes neither.
      */
-    public record DatasetRef(UUID id, List<String> features, String label) {
+    public record DatasetRef(UUID id, List<String> features, @Nullable String label) {
         public DatasetRef {
             require(id != null, "id", "is required");
             features = features == null ? List.of() : features;
@@ -111,7 +113,11 @@ public record JobSpec(
      * pipeline stages busy.
      */
     public record Parallelism(
-            Strategy strategy, Integer dataShards, Integer modelShards, Strategy modelStrategy, Integer microBatches) {
+            Strategy strategy,
+            @Nullable Integer dataShards,
+            @Nullable Integer modelShards,
+            @Nullable Strategy modelStrategy,
+            @Nullable Integer microBatches) {
         public Parallelism {
             strategy = strategy == null ? Strategy.AUTO : strategy;
             require(
@@ -151,7 +157,15 @@ public record JobSpec(
                     strategy + " splits the model only; use HYBRID for both");
         }
 
-        public Parallelism(Strategy strategy, Integer dataShards) {
+        /** The model shards of a split that splits the model, which the constructor made sure are given. */
+        public int splitModelShards() {
+            if (modelShards == null) {
+                throw new InvalidSpecException("parallelism.modelShards", "is required for " + strategy);
+            }
+            return modelShards;
+        }
+
+        public Parallelism(Strategy strategy, @Nullable Integer dataShards) {
             this(strategy, dataShards, null, null, null);
         }
     }

@@ -1,5 +1,6 @@
 package io.shardflow.core.messaging;
 
+import org.jspecify.annotations.Nullable;
 import java.util.UUID;
 
 /**
@@ -13,7 +14,7 @@ public record ShardCompleted(
         int shardIndex,
         int attempt,
         boolean succeeded,
-        String error,
+        @Nullable String error,
         boolean retryable,
         String workerId,
         long computeMillis) {

@@ -1,5 +1,6 @@
 package io.shardflow.core.models;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +23,8 @@ public final class ModelParameters {
     public static List<DenseLayer> layers(Map<String, Tensor> named) {
         var layers = new ArrayList<DenseLayer>();
         for (int i = 0; named.containsKey("layers." + i + ".weight"); i++) {
-            layers.add(new DenseLayer(named.get("layers." + i + ".weight"), named.get("layers." + i + ".bias")));
+            layers.add(new DenseLayer(
+                    Lookup.required(named, "layers." + i + ".weight"), Lookup.required(named, "layers." + i + ".bias")));
         }
         return List.copyOf(layers);
     }

@@ -1,5 +1,6 @@
 package io.shardflow.core.models;
 
+import org.jspecify.annotations.Nullable;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
@@ -12,9 +13,13 @@ import java.util.Map;
  * of weight/bias pairs for an MLP, {@code tensors} (name → row-major values) for a gpt. {@link #toLayers} and
  * {@link #toTensors} check every shape against the architecture.
  */
-public record ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> layers, Map<String, float[]> tensors) {
+public record ParameterSpec(
+        float @Nullable [][] weight,
+        float @Nullable [] bias,
+        @Nullable List<LayerSpec> layers,
+        @Nullable Map<String, float[]> tensors) {
 
-    public ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> layers) {
+    public ParameterSpec(float @Nullable [][] weight, float @Nullable [] bias, @Nullable List<LayerSpec> layers) {
         this(weight, bias, layers, null);
     }
 
@@ -24,7 +29,9 @@ public record ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> laye
                 weight == null && bias == null && layers == null,
                 "parameters",
                 "a gpt takes tensors by name, not weight, bias or layers");
-        InvalidSpecException.require(tensors != null, "parameters.tensors", "is required");
+        if (tensors == null) {
+            throw new InvalidSpecException("parameters.tensors", "is required");
+        }
         var named = new LinkedHashMap<String, Tensor>();
         for (var entry : architecture.parameterShapes().entrySet()) {
             String path = "parameters.tensors." + entry.getKey();
@@ -48,7 +55,7 @@ public record ParameterSpec(float[][] weight, float[] bias, List<LayerSpec> laye
         return named;
     }
 
-    public record LayerSpec(float[][] weight, float[] bias) {}
+    public record LayerSpec(float @Nullable [][] weight, float @Nullable [] bias) {}
 
     public List<DenseLayer> toLayers(DenseArchitecture architecture) {
         InvalidSpecException.require(tensors == null, "parameters.tensors", "only a gpt takes tensors by name");

@@ -1,5 +1,6 @@
 package io.shardflow.core.planning;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.models.GptArchitecture;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,7 +42,7 @@ public final class GptStages {
             var shapes = architecture.parameterShapes();
             for (String name : parameterNames(architecture)) {
                 long n = 1;
-                for (int d : shapes.get(name)) {
+                for (int d : Lookup.required(shapes, name)) {
                     n *= d;
                 }
                 count += n;

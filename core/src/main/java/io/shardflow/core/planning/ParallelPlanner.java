@@ -42,7 +42,7 @@ public final class ParallelPlanner {
                                 : DataPlanner.defaultShards(rows, lanes),
                         architecture,
                         null);
-            case PIPELINE -> stages(rows, parallelism.modelShards(), architecture, null);
+            case PIPELINE -> stages(rows, parallelism.splitModelShards(), architecture, null);
             case TENSOR, HYBRID ->
                 throw new InvalidSpecException(
                         "parallelism.strategy",
@@ -88,7 +88,7 @@ public final class ParallelPlanner {
         try {
             largest = GptStages.largestStageBytes(architecture, stages);
         } catch (IllegalArgumentException e) {
-            throw new InvalidSpecException("parallelism.modelShards", e.getMessage());
+            throw new InvalidSpecException("parallelism.modelShards", String.valueOf(e.getMessage()));
         }
         return new Plan.PipelinedGeneration(
                 rows, new Plan.ModelPlan(Strategy.PIPELINE, stages, 1, largest, architecture.parameterBytes(), reason));
@@ -102,13 +102,13 @@ public final class ParallelPlanner {
         return switch (strategy) {
             case DATA -> data(rows, dataShards, architecture, null);
             case TENSOR, PIPELINE ->
-                model(rows, 1, strategy, parallelism.modelShards(), parallelism.microBatches(), architecture, null);
+                model(rows, 1, strategy, parallelism.splitModelShards(), parallelism.microBatches(), architecture, null);
             case HYBRID ->
                 model(
                         rows,
                         parallelism.dataShards() != null ? parallelism.dataShards() : 1,
                         parallelism.modelStrategy() != null ? parallelism.modelStrategy() : Strategy.TENSOR,
-                        parallelism.modelShards(),
+                        parallelism.splitModelShards(),
                         parallelism.microBatches(),
                         architecture,
                         null);
@@ -192,7 +192,7 @@ public final class ParallelPlanner {
             int dataShards,
             Strategy modelStrategy,
             int modelShards,
-            Integer microBatches,
+            @Nullable Integer microBatches,
             DenseArchitecture architecture,
             @Nullable String reason) {
         ModelSplit split;
@@ -201,7 +201,7 @@ public final class ParallelPlanner {
                     ? ModelSplit.tensor(architecture, modelShards)
                     : ModelSplit.pipeline(architecture, modelShards);
         } catch (IllegalArgumentException e) {
-            throw new InvalidSpecException("parallelism.modelShards", e.getMessage());
+            throw new InvalidSpecException("parallelism.modelShards", String.valueOf(e.getMessage()));
         }
         int micro = modelStrategy == Strategy.PIPELINE ? (microBatches == null ? 1 : microBatches) : 1;
         return new Plan.ModelParallelInference(

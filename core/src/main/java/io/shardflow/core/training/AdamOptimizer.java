@@ -1,5 +1,6 @@
 package io.shardflow.core.training;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.tensors.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,8 +15,9 @@ public final class AdamOptimizer implements ParameterOptimizer {
     private final float beta2;
     private final float epsilon;
     private int t;
-    private float[][] mean;
-    private float[][] variance;
+    // empty until the first step or a restore sizes them like the parameters
+    private float[][] mean = new float[0][];
+    private float[][] variance = new float[0][];
 
     AdamOptimizer(float learningRate, float beta1, float beta2, float epsilon) {
         this.learningRate = learningRate;
@@ -26,7 +28,7 @@ public final class AdamOptimizer implements ParameterOptimizer {
 
     @Override
     public void step(float[][] params, float[][] grads) {
-        if (mean == null) {
+        if (mean.length == 0) {
             mean = new float[params.length][];
             variance = new float[params.length][];
             for (int i = 0; i < params.length; i++) {
@@ -57,7 +59,7 @@ public final class AdamOptimizer implements ParameterOptimizer {
     public Map<String, Tensor> state() {
         var state = new LinkedHashMap<String, Tensor>();
         state.put("t", Tensor.vector(new float[] {t}));
-        if (mean != null) {
+        if (mean.length > 0) {
             for (int i = 0; i < mean.length; i++) {
                 state.put("mean." + i, Tensor.vector(mean[i].clone()));
                 state.put("variance." + i, Tensor.vector(variance[i].clone()));
@@ -67,14 +69,14 @@ public final class AdamOptimizer implements ParameterOptimizer {
     }
 
     void restore(Map<String, Tensor> state) {
-        t = (int) state.get("t").data()[0];
+        t = (int) Lookup.required(state, "t").data()[0];
         int n = (state.size() - 1) / 2;
         if (n > 0) {
             mean = new float[n][];
             variance = new float[n][];
             for (int i = 0; i < n; i++) {
-                mean[i] = state.get("mean." + i).data().clone();
-                variance[i] = state.get("variance." + i).data().clone();
+                mean[i] = Lookup.required(state, "mean." + i).data().clone();
+                variance[i] = Lookup.required(state, "variance." + i).data().clone();
             }
         }
     }

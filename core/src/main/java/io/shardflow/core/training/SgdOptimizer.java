@@ -1,5 +1,6 @@
 package io.shardflow.core.training;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.tensors.Tensor;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -8,7 +9,8 @@ import java.util.Map;
 public final class SgdOptimizer implements ParameterOptimizer {
     private final float learningRate;
     private final float momentum;
-    private float[][] velocity;
+    // empty without momentum, and until the first step or a restore sizes it like the parameters
+    private float[][] velocity = new float[0][];
 
     SgdOptimizer(float learningRate, float momentum) {
         this.learningRate = learningRate;
@@ -17,7 +19,7 @@ public final class SgdOptimizer implements ParameterOptimizer {
 
     @Override
     public void step(float[][] params, float[][] grads) {
-        if (momentum != 0 && velocity == null) {
+        if (momentum != 0 && velocity.length == 0) {
             velocity = new float[params.length][];
             for (int i = 0; i < params.length; i++) {
                 velocity[i] = new float[params[i].length];
@@ -40,7 +42,7 @@ public final class SgdOptimizer implements ParameterOptimizer {
     @Override
     public Map<String, Tensor> state() {
         var state = new LinkedHashMap<String, Tensor>();
-        if (velocity != null) {
+        if (velocity.length > 0) {
             for (int i = 0; i < velocity.length; i++) {
                 state.put("velocity." + i, Tensor.vector(velocity[i].clone()));
             }
@@ -54,7 +56,7 @@ public final class SgdOptimizer implements ParameterOptimizer {
         }
         velocity = new float[state.size()][];
         for (int i = 0; i < velocity.length; i++) {
-            velocity[i] = state.get("velocity." + i).data().clone();
+            velocity[i] = Lookup.required(state, "velocity." + i).data().clone();
         }
     }
 }

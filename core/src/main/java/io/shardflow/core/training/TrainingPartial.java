@@ -1,5 +1,6 @@
 package io.shardflow.core.training;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import java.util.LinkedHashMap;
@@ -21,10 +22,10 @@ public record TrainingPartial(float[][] tensors, long samples, double loss, long
 
     public static TrainingPartial decode(byte[] bytes) {
         var bundle = TensorCodec.decodeBundle(bytes);
-        float[] meta = bundle.get("meta").data();
+        float[] meta = Lookup.required(bundle, "meta").data();
         var tensors = new float[bundle.size() - 1][];
         for (int i = 0; i < tensors.length; i++) {
-            tensors[i] = bundle.get("t." + i).data();
+            tensors[i] = Lookup.required(bundle, "t." + i).data();
         }
         return new TrainingPartial(tensors, (long) meta[0], meta[1], (long) meta[2]);
     }

@@ -15,7 +15,7 @@ public final class TrainingSchedule {
     private final int[] training;
     private final int[] validation;
     private int cachedEpoch = -1;
-    private int[] cachedOrder;
+    private int[] cachedOrder = new int[0];
 
     public TrainingSchedule(long rows, double validationSplit, long seed, int batchSize) {
         if (rows > Integer.MAX_VALUE) {

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.core.generation;
+
+import org.jspecify.annotations.NullMarked;

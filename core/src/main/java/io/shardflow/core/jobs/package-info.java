@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.core.jobs;
+
+import org.jspecify.annotations.NullMarked;

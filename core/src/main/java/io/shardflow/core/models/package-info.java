@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.core.models;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.core.planning;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.core.shards;
+
+import org.jspecify.annotations.NullMarked;

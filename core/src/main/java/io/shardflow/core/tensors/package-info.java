@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.core.tensors;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.core.training;
+
+import org.jspecify.annotations.NullMarked;

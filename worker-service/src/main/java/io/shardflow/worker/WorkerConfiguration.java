@@ -26,8 +26,10 @@ import io.shardflow.worker.training.TextTraining;
 import io.shardflow.worker.training.TrainingComputation;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.RoundRobinAssignor;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
@@ -38,6 +40,7 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.support.TransactionTemplate;
 
 @Configuration(proxyBeanMethods = false)
@@ -101,6 +104,24 @@ class WorkerConfiguration {
                 jobs::ended);
     }
 
+    /**
+     * Finishes generation tasks (stores the partial, queues the notice) off the engine's thread. Not a default
+     * candidate, so it neither stands in for Boot's application task executor nor is injected anywhere unasked. It
+     * is shut down with the context, after the lanes and the engine have stopped, and lets the notices still queued
+     * be written first.
+     */
+    @Bean(defaultCandidate = false)
+    ThreadPoolTaskExecutor shardCompletions() {
+        var executor = new ThreadPoolTaskExecutor();
+        executor.setCorePoolSize(2);
+        executor.setMaxPoolSize(2);
+        executor.setThreadNamePrefix("shardflow-finish-");
+        executor.setDaemon(true);
+        executor.setWaitForTasksToCompleteOnShutdown(true);
+        executor.setAwaitTerminationSeconds(10);
+        return executor;
+    }
+
     @Bean
     ShardExecutor shardExecutor(
             WorkerIdentity identity,
@@ -116,6 +137,7 @@ class WorkerConfiguration {
             ActivationStore activations,
             GptNetworks networks,
             GenerationEngine engine,
+            @Qualifier("shardCompletions") Executor completions,
             TransactionTemplate tx) {
         return new ShardExecutor(
                 identity,
@@ -128,6 +150,7 @@ class WorkerConfiguration {
                 training,
                 new StageGeneration(jobs, models, activations, networks),
                 new GenerationComputation(jobs, models, datasets, engine),
+                completions,
                 tx);
     }
 

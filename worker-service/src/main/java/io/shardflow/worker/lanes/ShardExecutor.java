@@ -17,7 +17,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +43,7 @@ public class ShardExecutor {
     private final GenerationComputation generation;
     private final TransactionTemplate tx;
     // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
-    private final Executor completions = Executors.newFixedThreadPool(
-            2, Thread.ofPlatform().name("shardflow-finish-", 0).daemon().factory());
+    private final Executor completions;
     private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong done = new AtomicLong();
 
@@ -60,6 +58,7 @@ public class ShardExecutor {
             ShardComputation training,
             ShardComputation stages,
             GenerationComputation generation,
+            Executor completions,
             TransactionTemplate tx) {
         this.stages = stages;
         this.generation = generation;
@@ -71,6 +70,7 @@ public class ShardExecutor {
         this.outbox = outbox;
         this.inference = inference;
         this.training = training;
+        this.completions = completions;
         this.tx = tx;
     }
 

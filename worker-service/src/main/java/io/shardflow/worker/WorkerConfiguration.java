@@ -51,9 +51,11 @@ class WorkerConfiguration {
         return WorkerIdentity.of(settings.id());
     }
 
+    /** DJL's process-wide settings first, then the engine, which reads them as it loads. */
     @Bean
     ComputeEngine computeEngine(WorkerSettings settings) {
-        return new ComputeEngine(settings);
+        ComputeEngine.configure(settings.intraOpThreads());
+        return new ComputeEngine();
     }
 
     @Bean(destroyMethod = "invalidateAll")

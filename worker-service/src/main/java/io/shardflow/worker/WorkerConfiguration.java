@@ -24,6 +24,7 @@ import io.shardflow.worker.lanes.WorkerIdentity;
 import io.shardflow.worker.training.SliceCache;
 import io.shardflow.worker.training.TextTraining;
 import io.shardflow.worker.training.TrainingComputation;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executor;
@@ -140,7 +141,8 @@ class WorkerConfiguration {
             GptNetworks networks,
             GenerationEngine engine,
             @Qualifier("shardCompletions") Executor completions,
-            TransactionTemplate tx) {
+            TransactionTemplate tx,
+            Clock clock) {
         return new ShardExecutor(
                 identity,
                 settings,
@@ -153,7 +155,8 @@ class WorkerConfiguration {
                 new StageGeneration(jobs, models, activations, networks),
                 new GenerationComputation(jobs, models, datasets, engine),
                 completions,
-                tx);
+                tx,
+                clock);
     }
 
     @Bean
@@ -168,8 +171,9 @@ class WorkerConfiguration {
             WorkerRegistry registry,
             ShardRepository shards,
             ShardExecutor executor,
-            ComputeEngine engine) {
-        return new Heartbeat(identity, settings, registry, shards, executor, engine);
+            ComputeEngine engine,
+            Clock clock) {
+        return new Heartbeat(identity, settings, registry, shards, executor, engine, clock);
     }
 
     /**
@@ -219,13 +223,14 @@ class WorkerConfiguration {
             WorkerIdentity identity,
             WorkerSettings settings,
             ComputeEngine engine,
-            GenerationEngine generation) {
+            GenerationEngine generation,
+            Clock clock) {
         return () -> {
             var lanes = registry.getListenerContainer(ShardTaskListener.LISTENER_ID);
             Instant last = heartbeat.lastBeat();
             boolean fresh = last != null
                     && last.isAfter(
-                            Instant.now().minus(settings.heartbeatInterval().multipliedBy(5)));
+                            clock.instant().minus(settings.heartbeatInterval().multipliedBy(5)));
             var health = lanes != null && lanes.isRunning() && fresh ? Health.up() : Health.down();
             return health.withDetail("id", identity.id())
                     .withDetail("lanes", settings.effectiveLanes())

@@ -5,6 +5,7 @@ import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.compute.ComputeEngine;
+import java.time.Clock;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,7 @@ public class Heartbeat {
     private final ShardRepository shards;
     private final ShardExecutor executor;
     private final ComputeEngine engine;
+    private final Clock clock;
     private volatile Instant lastBeat;
 
     public Heartbeat(
@@ -31,13 +33,15 @@ public class Heartbeat {
             WorkerRegistry registry,
             ShardRepository shards,
             ShardExecutor executor,
-            ComputeEngine engine) {
+            ComputeEngine engine,
+            Clock clock) {
         this.identity = identity;
         this.settings = settings;
         this.registry = registry;
         this.shards = shards;
         this.executor = executor;
         this.engine = engine;
+        this.clock = clock;
     }
 
     @Scheduled(fixedDelayString = "${shardflow.worker.heartbeat-interval:2s}")
@@ -51,11 +55,11 @@ public class Heartbeat {
                     engine.devices(),
                     executor.tasksDone(),
                     settings.modelCap());
-            var leaseUntil = Instant.now().plus(settings.lease());
+            var leaseUntil = clock.instant().plus(settings.lease());
             for (var task : executor.inFlight()) {
                 shards.extendLease(ShardKey.of(task), task.attempt(), identity.id(), leaseUntil);
             }
-            lastBeat = Instant.now();
+            lastBeat = clock.instant();
         } catch (RuntimeException e) {
             log.warn("heartbeat failed: {}", e.getMessage());
         }

@@ -11,7 +11,7 @@ import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.generation.GenerationComputation;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -43,6 +43,7 @@ public class ShardExecutor {
     private final ShardComputation stages;
     private final GenerationComputation generation;
     private final TransactionTemplate tx;
+    private final Clock clock;
     // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
     private final Executor completions;
     private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
@@ -60,7 +61,8 @@ public class ShardExecutor {
             ShardComputation stages,
             GenerationComputation generation,
             Executor completions,
-            TransactionTemplate tx) {
+            TransactionTemplate tx,
+            Clock clock) {
         this.stages = stages;
         this.generation = generation;
         this.identity = identity;
@@ -73,6 +75,7 @@ public class ShardExecutor {
         this.training = training;
         this.completions = completions;
         this.tx = tx;
+        this.clock = clock;
     }
 
     public void execute(ShardTask task) {
@@ -85,7 +88,7 @@ public class ShardExecutor {
                     status.map(Enum::name).orElse("gone"));
             return;
         }
-        if (!shards.start(key, task.attempt(), identity.id(), Instant.now().plus(settings.lease()))) {
+        if (!shards.start(key, task.attempt(), identity.id(), clock.instant().plus(settings.lease()))) {
             log.debug("dropping {} attempt {}: stale or already done", task.shardKey(), task.attempt());
             return;
         }

@@ -22,7 +22,10 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.generation.GenerationComputation;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -39,6 +42,7 @@ import org.springframework.util.unit.DataSize;
  * heartbeat stops extending its lease.
  */
 class ShardExecutorTest {
+    private static final Clock CLOCK = Clock.fixed(Instant.parse("2030-01-01T00:00:00Z"), ZoneOffset.UTC);
     private final JobRepository jobs = mock(JobRepository.class);
     private final ShardRepository shards = mock(ShardRepository.class);
     private final PartialStore partials = mock(PartialStore.class);
@@ -72,7 +76,8 @@ class ShardExecutorTest {
                 mock(ShardComputation.class),
                 generation,
                 Runnable::run,
-                mock(TransactionTemplate.class));
+                mock(TransactionTemplate.class),
+                CLOCK);
         when(jobs.status(any())).thenReturn(Optional.of(JobStatus.RUNNING));
         when(shards.start(any(), anyInt(), anyString(), any())).thenReturn(true);
     }
@@ -95,6 +100,16 @@ class ShardExecutorTest {
         assertThat(notice.getValue().retryable()).isTrue();
         assertThat(notice.getValue().error()).isEqualTo("IllegalStateException: no such tensor");
         assertThat(executor.inFlight()).isEmpty();
+    }
+
+    @Test
+    void theAttemptIsLeasedFromTheClock() {
+        var task = task(TaskKind.INFER);
+        when(inference.compute(task)).thenThrow(new IllegalStateException("no such tensor"));
+
+        executor.execute(task);
+
+        verify(shards).start(any(), eq(1), eq("worker-1"), eq(Instant.parse("2030-01-01T00:00:30Z")));
     }
 
     @Test

@@ -51,7 +51,7 @@ public class Heartbeat {
         this.clock = clock;
     }
 
-    @Scheduled(fixedDelayString = "${shardflow.worker.heartbeat-interval:2s}")
+    @Scheduled(fixedDelayString = "#{@'" + WorkerSettings.BEAN + "'.heartbeatInterval().toMillis()}")
     public void beat() {
         try {
             registry.heartbeat(

@@ -12,6 +12,9 @@ import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
@@ -58,9 +61,22 @@ public class ShardflowStorageAutoConfiguration {
         return new ResultStore(jdbc, template, partials);
     }
 
+    /**
+     * Reads a dataset's next window while the caller computes on this one ({@link DatasetRepository#forEachWindow}):
+     * virtual threads, since a read mostly waits on the database. Not a default candidate, so it neither stands in
+     * for Boot's application task executor nor is injected anywhere unasked. Closed with the context, which waits
+     * for the reads in progress (one window each).
+     */
+    @Bean(destroyMethod = "close", defaultCandidate = false)
+    ExecutorService datasetReadAhead() {
+        return Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("dataset-read-ahead-", 0).factory());
+    }
+
     @Bean
-    DatasetRepository datasetRepository(JdbcClient jdbc, JdbcTemplate template) {
-        return new DatasetRepository(jdbc, template);
+    DatasetRepository datasetRepository(
+            JdbcClient jdbc, JdbcTemplate template, @Qualifier("datasetReadAhead") ExecutorService readAhead) {
+        return new DatasetRepository(jdbc, template, readAhead);
     }
 
     @Bean

@@ -29,6 +29,9 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** The repositories against a real PostgreSQL: compare-and-set, idempotency, leases and chunked reads. */
@@ -36,10 +39,16 @@ class RepositoriesIT {
     private final TestDatabase db = TestDatabase.get();
     private final JobRepository jobs = new JobRepository(db.jdbc, java.time.Clock.systemUTC());
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, java.time.Clock.systemUTC());
-    private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template);
+    private static final ExecutorService READ_AHEAD = Executors.newVirtualThreadPerTaskExecutor();
+    private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template, READ_AHEAD);
     private final ModelRepository models = new ModelRepository(db.jdbc, db.template);
     private final PartialStore partials = new PartialStore(db.jdbc, db.template);
     private final ResultStore results = new ResultStore(db.jdbc, db.template, partials);
+
+    @AfterAll
+    static void closeReadAhead() {
+        READ_AHEAD.close();
+    }
 
     private static JobSpec spec() {
         return new JobSpec(

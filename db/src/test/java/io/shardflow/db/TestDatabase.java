@@ -3,6 +3,8 @@ package io.shardflow.db;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -18,6 +20,8 @@ public final class TestDatabase {
     public final JdbcClient jdbc;
     public final JdbcTemplate template;
     public final TransactionTemplate tx;
+    /** Dataset reads ahead of use run here, as on the services' executor; it lives as long as the JVM. */
+    public final ExecutorService readAhead = Executors.newVirtualThreadPerTaskExecutor();
 
     private TestDatabase(DataSource dataSource) {
         this.dataSource = dataSource;

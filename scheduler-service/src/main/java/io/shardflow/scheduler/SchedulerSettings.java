@@ -17,6 +17,7 @@ import org.springframework.validation.annotation.Validated;
  *     long is picked up by the reconciler
  * @param reconcileInterval how often the reconciler looks
  * @param checkpointEvery training steps between checkpoints, when a job names no interval
+ * @param listenerConcurrency threads that plan jobs and merge results (each job stays on one of them)
  */
 @Validated
 @ConfigurationProperties("shardflow.scheduler")
@@ -27,4 +28,13 @@ public record SchedulerSettings(
         @DefaultValue("1") @Min(1) int fallbackShards,
         @DefaultValue("30s") Duration stallAfter,
         @DefaultValue("10s") Duration reconcileInterval,
-        @DefaultValue("50") @Min(1) int checkpointEvery) {}
+        @DefaultValue("50") @Min(1) int checkpointEvery,
+        @DefaultValue("2") @Min(1) int listenerConcurrency) {
+
+    /**
+     * The name Spring Boot registers this record's bean under ({@code prefix-class name}), so that annotations whose
+     * attributes are strings ({@code @KafkaListener(concurrency)}, {@code @Scheduled(fixedDelayString)}) read the
+     * bound setting, default included, with {@code #{@'…'.setting()}} instead of repeating its default.
+     */
+    public static final String BEAN = "shardflow.scheduler-io.shardflow.scheduler.SchedulerSettings";
+}

@@ -60,7 +60,7 @@ class CoordinatorsIT {
     private final SimulatedLanes lanes = new SimulatedLanes(db, clock);
     private final JobRepository jobs = new JobRepository(db.jdbc, clock);
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
-    private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template);
+    private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template, db.readAhead);
     private final ModelRepository models = new ModelRepository(db.jdbc, db.template);
     private final ResultStore results =
             new ResultStore(db.jdbc, db.template, new io.shardflow.db.partials.PartialStore(db.jdbc, db.template));

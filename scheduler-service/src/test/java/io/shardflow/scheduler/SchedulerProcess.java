@@ -47,7 +47,8 @@ final class SchedulerProcess {
             1,
             Duration.ofSeconds(30),
             Duration.ofSeconds(10),
-            50);
+            50,
+            2);
 
     final JobPlanner planner;
     final Aggregator aggregator;
@@ -61,7 +62,7 @@ final class SchedulerProcess {
         var activations = new ActivationStore(db.jdbc, db.template);
         var results = new ResultStore(db.jdbc, db.template, partials);
         var models = new ModelRepository(db.jdbc, db.template);
-        var datasets = new DatasetRepository(db.jdbc, db.template);
+        var datasets = new DatasetRepository(db.jdbc, db.template, db.readAhead);
         var store = new TrainingStore(db.jdbc, db.template);
         var metrics = new MetricsStore(db.jdbc);
         var timeline = new JobEventLog(db.jdbc);

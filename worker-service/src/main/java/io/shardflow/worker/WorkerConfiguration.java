@@ -24,10 +24,13 @@ import io.shardflow.worker.lanes.WorkerIdentity;
 import io.shardflow.worker.training.SliceCache;
 import io.shardflow.worker.training.TextTraining;
 import io.shardflow.worker.training.TrainingComputation;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.RoundRobinAssignor;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
@@ -38,6 +41,7 @@ import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
 import org.springframework.kafka.listener.ContainerProperties;
+import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.support.TransactionTemplate;
 
 @Configuration(proxyBeanMethods = false)
@@ -48,9 +52,11 @@ class WorkerConfiguration {
         return WorkerIdentity.of(settings.id());
     }
 
+    /** DJL's process-wide settings first, then the engine, which reads them as it loads. */
     @Bean
     ComputeEngine computeEngine(WorkerSettings settings) {
-        return new ComputeEngine(settings);
+        ComputeEngine.configure(settings.intraOpThreads());
+        return new ComputeEngine();
     }
 
     @Bean(destroyMethod = "invalidateAll")
@@ -101,6 +107,24 @@ class WorkerConfiguration {
                 jobs::ended);
     }
 
+    /**
+     * Finishes generation tasks (stores the partial, queues the notice) off the engine's thread. Not a default
+     * candidate, so it neither stands in for Boot's application task executor nor is injected anywhere unasked. It
+     * is shut down with the context, after the lanes and the engine have stopped, and lets the notices still queued
+     * be written first.
+     */
+    @Bean(defaultCandidate = false)
+    ThreadPoolTaskExecutor shardCompletions() {
+        var executor = new ThreadPoolTaskExecutor();
+        executor.setCorePoolSize(2);
+        executor.setMaxPoolSize(2);
+        executor.setThreadNamePrefix("shardflow-finish-");
+        executor.setDaemon(true);
+        executor.setWaitForTasksToCompleteOnShutdown(true);
+        executor.setAwaitTerminationSeconds(10);
+        return executor;
+    }
+
     @Bean
     ShardExecutor shardExecutor(
             WorkerIdentity identity,
@@ -116,7 +140,9 @@ class WorkerConfiguration {
             ActivationStore activations,
             GptNetworks networks,
             GenerationEngine engine,
-            TransactionTemplate tx) {
+            @Qualifier("shardCompletions") Executor completions,
+            TransactionTemplate tx,
+            Clock clock) {
         return new ShardExecutor(
                 identity,
                 settings,
@@ -128,7 +154,9 @@ class WorkerConfiguration {
                 training,
                 new StageGeneration(jobs, models, activations, networks),
                 new GenerationComputation(jobs, models, datasets, engine),
-                tx);
+                completions,
+                tx,
+                clock);
     }
 
     @Bean
@@ -143,8 +171,9 @@ class WorkerConfiguration {
             WorkerRegistry registry,
             ShardRepository shards,
             ShardExecutor executor,
-            ComputeEngine engine) {
-        return new Heartbeat(identity, settings, registry, shards, executor, engine);
+            ComputeEngine engine,
+            Clock clock) {
+        return new Heartbeat(identity, settings, registry, shards, executor, engine, clock);
     }
 
     /**
@@ -194,13 +223,14 @@ class WorkerConfiguration {
             WorkerIdentity identity,
             WorkerSettings settings,
             ComputeEngine engine,
-            GenerationEngine generation) {
+            GenerationEngine generation,
+            Clock clock) {
         return () -> {
             var lanes = registry.getListenerContainer(ShardTaskListener.LISTENER_ID);
             Instant last = heartbeat.lastBeat();
             boolean fresh = last != null
                     && last.isAfter(
-                            Instant.now().minus(settings.heartbeatInterval().multipliedBy(5)));
+                            clock.instant().minus(settings.heartbeatInterval().multipliedBy(5)));
             var health = lanes != null && lanes.isRunning() && fresh ? Health.up() : Health.down();
             return health.withDetail("id", identity.id())
                     .withDetail("lanes", settings.effectiveLanes())

@@ -37,6 +37,13 @@ public record WorkerSettings(
         @DefaultValue Generation generation) {
 
     /**
+     * The name Spring Boot registers this record's bean under ({@code prefix-class name}), so that
+     * {@code @Scheduled(fixedDelayString)} reads the bound setting, default included, with {@code #{@'…'.setting()}}
+     * instead of repeating its default.
+     */
+    public static final String BEAN = "shardflow.worker-io.shardflow.worker.WorkerSettings";
+
+    /**
      * @param maxBatch sequences of one model that share a forward pass (KV-cache slots)
      * @param maxWaiting sequences queued for a slot before the lanes stop taking generation tasks
      */

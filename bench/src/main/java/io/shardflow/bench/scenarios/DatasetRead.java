@@ -48,14 +48,16 @@ final class DatasetRead {
     /** The lanes' own read: the platform's dataset repository, window by window, on one connection. */
     private static void read(String jdbcUrl, UUID dataset, long start, long end) {
         var template = new JdbcTemplate(new SingleConnectionDataSource(jdbcUrl, "postgres", "", true));
-        var datasets = new DatasetRepository(JdbcClient.create(template), template);
-        int[] columns = IntStream.range(0, InferenceWorkload.INPUTS).toArray();
-        datasets.forEachWindow(
-                datasets.find(dataset).orElseThrow(),
-                columns,
-                start,
-                end,
-                DirectDjl.WINDOW_ROWS,
-                (from, to, rows) -> {});
+        try (var readAhead = Executors.newVirtualThreadPerTaskExecutor()) {
+            var datasets = new DatasetRepository(JdbcClient.create(template), template, readAhead);
+            int[] columns = IntStream.range(0, InferenceWorkload.INPUTS).toArray();
+            datasets.forEachWindow(
+                    datasets.find(dataset).orElseThrow(),
+                    columns,
+                    start,
+                    end,
+                    DirectDjl.WINDOW_ROWS,
+                    (from, to, rows) -> {});
+        }
     }
 }

@@ -26,7 +26,8 @@ public final class Prompts {
         if (input != null) {
             var prompts = input.prompts();
             if (prompts == null) {
-                throw new InvalidSpecException("input.prompts", "is required to generate (rows are for linear and mlp models)");
+                throw new InvalidSpecException(
+                        "input.prompts", "is required to generate (rows are for linear and mlp models)");
             }
             return prompts;
         }

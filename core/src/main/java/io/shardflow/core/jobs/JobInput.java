@@ -1,15 +1,16 @@
 package io.shardflow.core.jobs;
 
-import org.jspecify.annotations.Nullable;
 import static io.shardflow.core.InvalidSpecException.require;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Inputs sent inline with the job instead of a dataset: {@code prompts} for a gpt, or feature {@code rows} for a
  * linear or mlp model. Meant for small requests (the synchronous endpoints); large inputs belong in a dataset.
  */
-public record JobInput(@Nullable List<String> prompts, @Nullable List<float[]> rows) {
+public record JobInput(
+        @Nullable List<String> prompts, @Nullable List<float[]> rows) {
     public static final int MAX_ITEMS = 10_000;
 
     public JobInput {

@@ -1,16 +1,16 @@
 package io.shardflow.core.jobs;
 
-import org.jspecify.annotations.Nullable;
 import static io.shardflow.core.InvalidSpecException.require;
 
+import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.generation.GenerationSpec;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.training.TrainingSpec;
 import java.util.HashSet;
 import java.util.List;
-import io.shardflow.core.InvalidSpecException;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a client may ask for when it submits a job: the body of {@code POST /api/v1/jobs} and of a job-request
@@ -67,7 +67,10 @@ public record JobSpec(
      * A registered model ({@code id}), or for training a new one ({@code architecture}, initialised from the
      * training seed); training from an {@code id} fine-tunes that model. {@code name} names the trained model.
      */
-    public record ModelRef(@Nullable UUID id, @Nullable ModelArchitecture architecture, @Nullable String name) {
+    public record ModelRef(
+            @Nullable UUID id,
+            @Nullable ModelArchitecture architecture,
+            @Nullable String name) {
         public ModelRef {
             require(
                     id != null || architecture != null,
@@ -86,7 +89,8 @@ public record JobSpec(
      * The dataset; for linear and mlp models the columns that feed the model's inputs in order and, for training,
      * the label column. A gpt reads a text dataset and takes neither.
      */
-    public record DatasetRef(UUID id, List<String> features, @Nullable String label) {
+    public record DatasetRef(
+            UUID id, List<String> features, @Nullable String label) {
         public DatasetRef {
             require(id != null, "id", "is required");
             features = features == null ? List.of() : features;

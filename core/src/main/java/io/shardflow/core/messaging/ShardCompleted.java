@@ -1,7 +1,7 @@
 package io.shardflow.core.messaging;
 
-import org.jspecify.annotations.Nullable;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * On {@link Topics#SHARD_RESULTS}: a shard attempt ended. On success the partial is already durable. A failure

@@ -24,7 +24,8 @@ public final class ModelParameters {
         var layers = new ArrayList<DenseLayer>();
         for (int i = 0; named.containsKey("layers." + i + ".weight"); i++) {
             layers.add(new DenseLayer(
-                    Lookup.required(named, "layers." + i + ".weight"), Lookup.required(named, "layers." + i + ".bias")));
+                    Lookup.required(named, "layers." + i + ".weight"),
+                    Lookup.required(named, "layers." + i + ".bias")));
         }
         return List.copyOf(layers);
     }

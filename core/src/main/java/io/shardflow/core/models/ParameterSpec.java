@@ -1,12 +1,12 @@
 package io.shardflow.core.models;
 
-import org.jspecify.annotations.Nullable;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Explicit parameters as a client sends them: {@code weight}/{@code bias} for a linear model, {@code layers}

@@ -102,7 +102,14 @@ public final class ParallelPlanner {
         return switch (strategy) {
             case DATA -> data(rows, dataShards, architecture, null);
             case TENSOR, PIPELINE ->
-                model(rows, 1, strategy, parallelism.splitModelShards(), parallelism.microBatches(), architecture, null);
+                model(
+                        rows,
+                        1,
+                        strategy,
+                        parallelism.splitModelShards(),
+                        parallelism.microBatches(),
+                        architecture,
+                        null);
             case HYBRID ->
                 model(
                         rows,

@@ -14,7 +14,6 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -30,15 +29,15 @@ public class DatasetRepository {
     private static final String COLUMNS =
             "id, tenant, name, format, row_count, columns::text as columns, chunk_rows, created_at";
 
-    // reads the window after the one a caller computes on; virtual threads, since a read mostly waits on the database
-    private static final ExecutorService READ_AHEAD = Executors.newVirtualThreadPerTaskExecutor();
-
     private final JdbcClient jdbc;
     private final JdbcTemplate template;
+    // reads the window after the one a caller computes on; its owner shuts it down
+    private final ExecutorService readAhead;
 
-    public DatasetRepository(JdbcClient jdbc, JdbcTemplate template) {
+    public DatasetRepository(JdbcClient jdbc, JdbcTemplate template, ExecutorService readAhead) {
         this.jdbc = jdbc;
         this.template = template;
+        this.readAhead = readAhead;
     }
 
     /** Creates an empty dataset; chunks follow with {@link #appendChunk}, then {@link #setRowCount}. */
@@ -206,16 +205,16 @@ public class DatasetRepository {
      */
     public void forEachWindow(DatasetRow dataset, int[] columns, long start, long end, int windowRows, Window window) {
         var bounds = windows(dataset.chunkRows(), start, end, windowRows);
-        boolean readAhead = !TransactionSynchronizationManager.isActualTransactionActive();
+        boolean overlap = !TransactionSynchronizationManager.isActualTransactionActive();
         Future<float[]> next = null;
         for (int i = 0; i < bounds.size(); i++) {
             long from = bounds.get(i)[0];
             long to = bounds.get(i)[1];
             float[] rows = next != null ? await(next) : readRows(dataset, columns, from, to);
             next = null;
-            if (readAhead && i + 1 < bounds.size()) {
+            if (overlap && i + 1 < bounds.size()) {
                 long[] following = bounds.get(i + 1);
-                next = READ_AHEAD.submit(() -> readRows(dataset, columns, following[0], following[1]));
+                next = readAhead.submit(() -> readRows(dataset, columns, following[0], following[1]));
             }
             try {
                 window.accept(from, to, rows);

@@ -92,8 +92,14 @@ public class OutboxRelay implements SmartLifecycle {
                 return;
             } catch (RuntimeException e) {
                 healthy = false;
+                boolean first = backoffMillis == 0;
                 backoffMillis = Math.min(Math.max(100, backoffMillis * 2), 5_000);
-                log.warn("outbox relay could not publish, retrying in {} ms: {}", backoffMillis, e.getMessage());
+                if (first) {
+                    // the stack trace once per run of failures: it says why; the retries only say it goes on
+                    log.warn("outbox relay could not publish, retrying in {} ms", backoffMillis, e);
+                } else {
+                    log.warn("outbox relay could not publish, retrying in {} ms: {}", backoffMillis, e.getMessage());
+                }
             }
         }
     }

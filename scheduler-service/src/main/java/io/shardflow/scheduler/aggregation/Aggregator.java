@@ -8,6 +8,7 @@ import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -44,7 +45,7 @@ public class Aggregator {
             id = LISTENER_ID,
             topics = Topics.SHARD_RESULTS,
             groupId = ConsumerGroups.SCHEDULER,
-            concurrency = "${shardflow.scheduler.listener-concurrency:2}")
+            concurrency = "#{@'" + SchedulerSettings.BEAN + "'.listenerConcurrency()}")
     public void onShardCompleted(ConsumerRecord<String, byte[]> record) {
         handle(MessageCodec.decode(record.value(), ShardCompleted.class));
     }

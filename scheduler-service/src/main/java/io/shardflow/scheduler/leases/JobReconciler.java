@@ -48,7 +48,7 @@ public class JobReconciler {
         this.unmerged = new BackgroundPass<>("resuming unmerged jobs", log, clock, first, MAX_BACKOFF);
     }
 
-    @Scheduled(fixedDelayString = "${shardflow.scheduler.reconcile-interval:10s}")
+    @Scheduled(fixedDelayString = "#{@'" + SchedulerSettings.BEAN + "'.reconcileInterval().toMillis()}")
     public void reconcile() {
         for (var jobId : unplanned.find(() -> jobs.queuedAndForgotten(settings.stallAfter(), BATCH))) {
             unplanned.run(jobId, () -> {

@@ -5,6 +5,7 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
+import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
 import java.time.Clock;
 import java.time.Duration;
@@ -46,7 +47,7 @@ public class LeaseSweeper {
         this.pass = new BackgroundPass<>("sweeping expired leases", log, clock, sweepInterval, Duration.ofMinutes(5));
     }
 
-    @Scheduled(fixedDelayString = "${shardflow.scheduler.sweep-interval:1s}")
+    @Scheduled(fixedDelayString = "#{@'" + SchedulerSettings.BEAN + "'.sweepInterval().toMillis()}")
     public void sweep() {
         for (var expired : pass.find(() -> shards.expired(clock.instant(), BATCH))) {
             pass.run(expired.key(), () -> tx.executeWithoutResult(s -> giveBack(expired)));

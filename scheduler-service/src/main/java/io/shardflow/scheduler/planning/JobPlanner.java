@@ -75,7 +75,7 @@ public class JobPlanner {
             id = LISTENER_ID,
             topics = Topics.JOBS,
             groupId = ConsumerGroups.SCHEDULER,
-            concurrency = "${shardflow.scheduler.listener-concurrency:2}")
+            concurrency = "#{@'" + SchedulerSettings.BEAN + "'.listenerConcurrency()}")
     public void onJobSubmitted(ConsumerRecord<String, byte[]> record) {
         plan(MessageCodec.decode(record.value(), JobSubmitted.class).jobId());
     }

@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 
 /**
  * Continuous batching for gpt generation. Sequences from any number of shard tasks (of any jobs) on the same
@@ -35,8 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sampling uses {@link TokenSampler} keyed by the prompt's index in its job, so a completion does not depend
  * on what it was batched with. Submitters block when {@code maxWaiting} sequences wait already (backpressure).
+ *
+ * <p>The loop's thread runs between {@link #start} and {@link #stop}; {@link #close} also frees the batches' KV
+ * caches. In a Spring context it starts before the lanes take tasks and stops after they have stopped.
  */
-public class GenerationEngine implements AutoCloseable {
+public class GenerationEngine implements SmartLifecycle, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GenerationEngine.class);
     private static final long IDLE_BATCH_NANOS = TimeUnit.SECONDS.toNanos(10);
     private static final long CHECK_WANTED_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
@@ -47,14 +52,14 @@ public class GenerationEngine implements AutoCloseable {
     private final BlockingQueue<Sequence> waiting;
     private final Map<UUID, ModelBatch> batches = new LinkedHashMap<>();
     private final Map<UUID, ArrayDeque<Sequence>> pending = new HashMap<>();
-    private final Thread loop;
+    private Thread loop;
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong stepSequences = new AtomicLong();
     private final AtomicLong stepNanos = new AtomicLong();
     private final AtomicLong prefillNanos = new AtomicLong();
     private final AtomicLong prefills = new AtomicLong();
-    private volatile boolean stopped;
+    private volatile boolean running;
     private long lastWantedCheck = System.nanoTime();
 
     /** The prompts of one shard task: done when every one of its sequences is. */
@@ -118,7 +123,45 @@ public class GenerationEngine implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.ended = ended;
         this.waiting = new LinkedBlockingQueue<>(maxWaiting);
-        this.loop = Thread.ofPlatform().name("shardflow-generation").daemon().start(this::run);
+    }
+
+    /** Starts the loop's thread; sequences submitted before wait in the queue. */
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        loop = Thread.ofPlatform().name("shardflow-generation").daemon().start(this::run);
+    }
+
+    /**
+     * Stops the loop after its current step, waiting up to five seconds. Sequences in flight stay unfinished: their
+     * tasks' leases run out and the shards run again.
+     */
+    @Override
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        loop.interrupt();
+        try {
+            loop.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Below the listener containers' phase: the loop starts before the lanes take tasks and stops after them. */
+    @Override
+    public int getPhase() {
+        return AbstractMessageListenerContainer.DEFAULT_PHASE - 1;
     }
 
     /** Queues a task's prompts; the future completes with their completions in order. Blocks while the queue is full. */
@@ -136,7 +179,7 @@ public class GenerationEngine implements AutoCloseable {
     }
 
     private void run() {
-        while (!stopped) {
+        while (running) {
             try {
                 admitWaiting();
                 for (var batch : List.copyOf(batches.values())) {
@@ -357,14 +400,14 @@ public class GenerationEngine implements AutoCloseable {
                 prefills.get());
     }
 
+    /** Stops the loop and frees the batches' KV caches and their hold on the networks. */
     @Override
-    public void close() {
-        stopped = true;
-        loop.interrupt();
-        try {
-            loop.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+    public synchronized void close() {
+        stop();
+        if (loop != null && loop.isAlive()) {
+            // still inside a forward pass: freeing the tensors it is using from this thread is not safe
+            log.warn("generation loop did not stop within 5 s; leaving its batches to the process's exit");
+            return;
         }
         batches.values().forEach(ModelBatch::close);
         batches.clear();

@@ -5,6 +5,8 @@ import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.compute.ComputeEngine;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,10 +14,12 @@ import org.springframework.scheduling.annotation.Scheduled;
 
 /**
  * Reports this worker and extends the leases of the attempts its lanes are computing, so only the shards of a
- * dead worker (or of a lane that lost its attempt) expire.
+ * dead worker (or of a lane that lost its attempt) expire. It keeps beating while the database is away; the log
+ * gets the first failure with its stack trace, a line a minute while failures go on, and a line on recovery.
  */
 public class Heartbeat {
     private static final Logger log = LoggerFactory.getLogger(Heartbeat.class);
+    private static final Duration REPEAT_WARNING = Duration.ofMinutes(1);
 
     private final WorkerIdentity identity;
     private final WorkerSettings settings;
@@ -23,7 +27,12 @@ public class Heartbeat {
     private final ShardRepository shards;
     private final ShardExecutor executor;
     private final ComputeEngine engine;
+    private final Clock clock;
     private volatile Instant lastBeat;
+    // the current run of failures; only beat() touches these, one run at a time
+    private Instant failingSince;
+    private Instant lastWarning;
+    private int failures;
 
     public Heartbeat(
             WorkerIdentity identity,
@@ -31,16 +40,18 @@ public class Heartbeat {
             WorkerRegistry registry,
             ShardRepository shards,
             ShardExecutor executor,
-            ComputeEngine engine) {
+            ComputeEngine engine,
+            Clock clock) {
         this.identity = identity;
         this.settings = settings;
         this.registry = registry;
         this.shards = shards;
         this.executor = executor;
         this.engine = engine;
+        this.clock = clock;
     }
 
-    @Scheduled(fixedDelayString = "${shardflow.worker.heartbeat-interval:2s}")
+    @Scheduled(fixedDelayString = "#{@'" + WorkerSettings.BEAN + "'.heartbeatInterval().toMillis()}")
     public void beat() {
         try {
             registry.heartbeat(
@@ -51,13 +62,37 @@ public class Heartbeat {
                     engine.devices(),
                     executor.tasksDone(),
                     settings.modelCap());
-            var leaseUntil = Instant.now().plus(settings.lease());
+            var leaseUntil = clock.instant().plus(settings.lease());
             for (var task : executor.inFlight()) {
                 shards.extendLease(ShardKey.of(task), task.attempt(), identity.id(), leaseUntil);
             }
-            lastBeat = Instant.now();
+            lastBeat = clock.instant();
+            if (failingSince != null) {
+                log.info("heartbeat recovered after {} failed attempt(s) since {}", failures, failingSince);
+                failingSince = null;
+            }
         } catch (RuntimeException e) {
-            log.warn("heartbeat failed: {}", e.getMessage());
+            failed(e);
+        }
+    }
+
+    private void failed(RuntimeException e) {
+        var now = clock.instant();
+        if (failingSince == null) {
+            failingSince = now;
+            lastWarning = now;
+            failures = 1;
+            log.warn("heartbeat failed; this worker's leases are not extended until it succeeds", e);
+            return;
+        }
+        failures++;
+        if (!now.isBefore(lastWarning.plus(REPEAT_WARNING))) {
+            lastWarning = now;
+            log.warn(
+                    "heartbeat still failing: {} attempt(s) since {}, the last with {}",
+                    failures,
+                    failingSince,
+                    e.toString());
         }
     }
 

@@ -11,13 +11,12 @@ import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.generation.GenerationComputation;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +26,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Runs one shard task: claims the attempt, computes the shard (inference, training, a pipeline stage on the calling
  * lane; generation in the batching engine), then stores the partial, marks the shard DONE and queues the
  * completion notice in one transaction. Whatever
- * happens, the attempt ends with a notice: success, or a failure that says whether a retry can help.
+ * happens short of an {@link Error}, the attempt ends with a notice: success, or a failure that says whether a retry
+ * can help. After an Error nothing is written; the attempt's lease runs out and the scheduler retries the shard.
  */
 public class ShardExecutor {
     private static final Logger log = LoggerFactory.getLogger(ShardExecutor.class);
@@ -43,9 +43,9 @@ public class ShardExecutor {
     private final ShardComputation stages;
     private final GenerationComputation generation;
     private final TransactionTemplate tx;
+    private final Clock clock;
     // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
-    private final Executor completions = Executors.newFixedThreadPool(
-            2, Thread.ofPlatform().name("shardflow-finish-", 0).daemon().factory());
+    private final Executor completions;
     private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong done = new AtomicLong();
 
@@ -60,7 +60,9 @@ public class ShardExecutor {
             ShardComputation training,
             ShardComputation stages,
             GenerationComputation generation,
-            TransactionTemplate tx) {
+            Executor completions,
+            TransactionTemplate tx,
+            Clock clock) {
         this.stages = stages;
         this.generation = generation;
         this.identity = identity;
@@ -71,7 +73,9 @@ public class ShardExecutor {
         this.outbox = outbox;
         this.inference = inference;
         this.training = training;
+        this.completions = completions;
         this.tx = tx;
+        this.clock = clock;
     }
 
     public void execute(ShardTask task) {
@@ -84,7 +88,7 @@ public class ShardExecutor {
                     status.map(Enum::name).orElse("gone"));
             return;
         }
-        if (!shards.start(key, task.attempt(), identity.id(), Instant.now().plus(settings.lease()))) {
+        if (!shards.start(key, task.attempt(), identity.id(), clock.instant().plus(settings.lease()))) {
             log.debug("dropping {} attempt {}: stale or already done", task.shardKey(), task.attempt());
             return;
         }
@@ -101,13 +105,11 @@ public class ShardExecutor {
                 default -> training.compute(task);
             };
             complete(task, output, started);
-        } catch (Throwable e) {
+        } catch (Exception e) {
             failed(task, e);
-            if (e instanceof Error error) {
-                throw error;
-            }
         } finally {
-            // from here on the heartbeat no longer extends this attempt's lease
+            // from here on the heartbeat no longer extends this attempt's lease. An Error (out of memory, say) is
+            // not caught: a broken thread writes nothing more, and the lease running out sends the shard elsewhere
             inFlight.remove(task);
         }
     }
@@ -118,32 +120,41 @@ public class ShardExecutor {
      * this worker dies meanwhile, the lease runs out and the shard runs again elsewhere.
      */
     private void startGeneration(ShardTask task, long started) {
+        boolean handedOver = false;
         try {
             generation
                     .start(task)
-                    .whenCompleteAsync(
-                            (output, error) -> {
-                                try {
-                                    if (error == null) {
-                                        complete(task, output, started);
-                                    } else {
-                                        failed(
-                                                task,
-                                                error instanceof CompletionException c && c.getCause() != null
-                                                        ? c.getCause()
-                                                        : error);
-                                    }
-                                } finally {
-                                    inFlight.remove(task);
-                                }
-                            },
-                            completions);
+                    .whenCompleteAsync((output, error) -> finishGeneration(task, output, error, started), completions);
+            handedOver = true;
         } catch (InterruptedException e) {
-            inFlight.remove(task);
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            inFlight.remove(task);
+        } catch (Exception e) {
             failed(task, e);
+        } finally {
+            if (!handedOver) {
+                inFlight.remove(task);
+            }
+        }
+    }
+
+    /** Ends a generation attempt on a completions thread, as {@link #execute} ends the others on the lane. */
+    private void finishGeneration(ShardTask task, byte[] output, Throwable error, long started) {
+        var cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
+        try {
+            if (cause == null) {
+                complete(task, output, started);
+            } else if (cause instanceof Exception e) {
+                failed(task, e);
+            } else {
+                // an Error in the engine: write nothing, as on a lane; the lease runs out and the shard runs again
+                log.error(
+                        "shard {} attempt {} failed in the generation engine", task.shardKey(), task.attempt(), cause);
+            }
+        } catch (RuntimeException e) {
+            // nothing reads the future this runs in: without this line the failure would go unseen
+            log.warn("shard {} attempt {}: could not record how it ended", task.shardKey(), task.attempt(), e);
+        } finally {
+            inFlight.remove(task);
         }
     }
 
@@ -163,7 +174,7 @@ public class ShardExecutor {
     }
 
     /** The attempt always ends with a notice, so the scheduler need not wait for its lease to run out. */
-    private void failed(ShardTask task, Throwable e) {
+    private void failed(ShardTask task, Exception e) {
         if (e instanceof ShardInputException) {
             report(task, e.getMessage(), false);
         } else if (e instanceof CancellationException) {

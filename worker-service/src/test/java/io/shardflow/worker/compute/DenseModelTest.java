@@ -8,8 +8,6 @@ import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.MlpArchitecture;
 import io.shardflow.core.tensors.Tensor;
-import io.shardflow.worker.WorkerSettings;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -19,7 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.springframework.util.unit.DataSize;
 
 /** The DJL forward pass against a plain double-precision reference, alone and from several lanes at once. */
 class DenseModelTest {
@@ -27,17 +24,8 @@ class DenseModelTest {
 
     @BeforeAll
     static void engine() {
-        engine = new ComputeEngine(new WorkerSettings(
-                "",
-                2,
-                1,
-                8192,
-                Duration.ofSeconds(2),
-                Duration.ofSeconds(30),
-                DataSize.ofMegabytes(64),
-                DataSize.ofMegabytes(64),
-                DataSize.ofBytes(0),
-                new WorkerSettings.Generation(64, 1024)));
+        ComputeEngine.configure(1);
+        engine = new ComputeEngine();
     }
 
     private static List<DenseLayer> randomLayers(Random random, List<Integer> widths) {

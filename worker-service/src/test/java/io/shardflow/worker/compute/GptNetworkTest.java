@@ -24,7 +24,6 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 class GptNetworkTest {
     private static final GptArchitecture SMALL = new GptArchitecture(2, 4, 32, 16);
@@ -339,39 +338,6 @@ class GptNetworkTest {
             }
         } finally {
             pool.shutdownNow();
-        }
-    }
-
-    /** Not a check: prints step() timings for a mid-size model. Run with -Dgpt.bench=true. */
-    @Test
-    @EnabledIfSystemProperty(named = "gpt.bench", matches = "true")
-    void stepTimings() {
-        var architecture = new GptArchitecture(4, 4, 128, 128);
-        try (var model = new GptNetwork(engine, Device.cpu(), architecture, randomParameters(architecture, 8))) {
-            for (int slots : new int[] {1, 64}) {
-                try (var batch = model.newBatch(slots)) {
-                    var prompt = new byte[32];
-                    new Random(9).nextBytes(prompt);
-                    int[] all = new int[slots];
-                    Arrays.setAll(all, s -> s);
-                    for (int s = 0; s < slots; s++) {
-                        batch.prefill(s, prompt);
-                    }
-                    int[] tokens = new int[slots];
-                    for (int i = 0; i < 10; i++) {
-                        batch.step(all, tokens);
-                    }
-                    int steps = 40;
-                    long start = System.nanoTime();
-                    for (int i = 0; i < steps; i++) {
-                        batch.step(all, tokens);
-                    }
-                    double ms = (System.nanoTime() - start) / 1e6 / steps;
-                    System.out.printf(
-                            "step() with %d slots at ~%d positions: %.2f ms (%.3f ms per sequence)%n",
-                            slots, batch.length(0), ms, ms / slots);
-                }
-            }
         }
     }
 

@@ -206,9 +206,10 @@ public class DashboardController {
 
     @GetMapping("/queues")
     public String queuesPage(@RequestParam(required = false) String inspect, Model model) throws Exception {
-        model.addAttribute("topics", queues.topics());
-        model.addAttribute("inspect", inspect);
+        // the letters first: a topic that is not Shardflow's is a 404 before anything is asked of the broker
         model.addAttribute("letters", inspect == null ? List.of() : queues.deadLetters(inspect, 50));
+        model.addAttribute("inspect", inspect);
+        model.addAttribute("topics", queues.topics());
         return "queues";
     }
 

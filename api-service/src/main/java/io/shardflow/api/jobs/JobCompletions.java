@@ -1,5 +1,6 @@
 package io.shardflow.api.jobs;
 
+import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.JobEvent;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
@@ -52,7 +53,7 @@ public class JobCompletions {
     @KafkaListener(
             id = "shardflow-sync-waiters",
             topics = Topics.JOB_EVENTS,
-            groupId = "shardflow-api-waiters-#{T(java.util.UUID).randomUUID()}",
+            groupId = ConsumerGroups.API + "-waiters-#{T(java.util.UUID).randomUUID()}",
             properties = {"auto.offset.reset=latest", "enable.auto.commit=false"})
     public void onEvent(ConsumerRecord<String, byte[]> record) {
         if (waiting.isEmpty()) {

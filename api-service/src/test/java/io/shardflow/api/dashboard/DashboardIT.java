@@ -1,0 +1,34 @@
+package io.shardflow.api.dashboard;
+
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import io.shardflow.api.ApiITSupport;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.MediaType;
+
+/** The dashboard's pages over MockMvc. */
+class DashboardIT extends ApiITSupport {
+    private static final String BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8";
+
+    @Test
+    void inspectingATopicThatIsNotShardflowsIsNotFound() throws Exception {
+        // no broker listens: the answer comes before anything is asked of one
+        mvc.perform(get("/queues").param("inspect", "payments").header("Accept", BROWSER))
+                .andExpect(status().isNotFound())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.status").value(404))
+                .andExpect(jsonPath("$.detail").value(Matchers.containsString("topic payments")));
+        mvc.perform(post("/queues/replay")
+                        .param("topic", "payments.DLT")
+                        .param("partition", "0")
+                        .param("offset", "0")
+                        .param("inspect", "payments"))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.detail").value(Matchers.containsString("topic payments")));
+    }
+}

@@ -1,5 +1,6 @@
 package io.shardflow.api.dashboard;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
@@ -7,13 +8,31 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import io.shardflow.api.ApiITSupport;
+import java.time.Duration;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
+import org.springframework.scheduling.config.FixedDelayTask;
+import org.springframework.scheduling.config.ScheduledTask;
+import org.springframework.scheduling.config.ScheduledTaskHolder;
 
 /** The dashboard's pages over MockMvc. */
 class DashboardIT extends ApiITSupport {
     private static final String BROWSER = "text/html,application/xhtml+xml,*/*;q=0.8";
+
+    @Autowired
+    private ScheduledTaskHolder scheduled;
+
+    @Test
+    void theStreamIsScheduledAtTheConfiguredRefresh() {
+        // the only fixed-delay task of the API: the stream's broadcast, at shardflow.api.dashboard-refresh (1s)
+        assertThat(scheduled.getScheduledTasks())
+                .map(ScheduledTask::getTask)
+                .filteredOn(FixedDelayTask.class::isInstance)
+                .map(task -> ((FixedDelayTask) task).getIntervalDuration())
+                .containsExactly(Duration.ofSeconds(1));
+    }
 
     @Test
     void inspectingATopicThatIsNotShardflowsIsNotFound() throws Exception {

@@ -10,6 +10,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import io.shardflow.api.ApiITSupport;
 import java.time.Duration;
 import org.hamcrest.Matchers;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
@@ -32,6 +33,30 @@ class DashboardIT extends ApiITSupport {
                 .filteredOn(FixedDelayTask.class::isInstance)
                 .map(task -> ((FixedDelayTask) task).getIntervalDuration())
                 .containsExactly(Duration.ofSeconds(1));
+    }
+
+    @AfterEach
+    void backToNow() {
+        clock.reset();
+    }
+
+    @Test
+    void ageIsTakenFromTheClock() throws Exception {
+        String id = json(mvc.perform(postJson("/api/v1/jobs", inferenceJob(linearModel(), points(), 2)))
+                        .andExpect(status().isAccepted())
+                        .andReturn())
+                .get("id")
+                .asString();
+
+        clock.advance(Duration.ofHours(3));
+
+        mvc.perform(get("/dashboard/jobs").param("q", id))
+                .andExpect(status().isOk())
+                .andExpect(content().string(Matchers.containsString("data-job=\"" + id + "\"")))
+                .andExpect(content().string(Matchers.containsString("<td>3 h</td>")));
+        mvc.perform(get("/dashboard/jobs/" + id))
+                .andExpect(status().isOk())
+                .andExpect(content().string(Matchers.containsString("age <span>3 h</span>")));
     }
 
     @Test

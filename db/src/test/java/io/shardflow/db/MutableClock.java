@@ -18,6 +18,11 @@ public final class MutableClock extends Clock {
         offset.accumulateAndGet(by, Duration::plus);
     }
 
+    /** Back to the system's time. */
+    public void reset() {
+        offset.set(Duration.ZERO);
+    }
+
     @Override
     public Instant instant() {
         return Instant.now().plus(offset.get());

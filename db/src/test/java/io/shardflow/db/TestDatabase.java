@@ -14,7 +14,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /** One real PostgreSQL per test JVM, migrated by the production Flyway scripts. */
 public final class TestDatabase {
+    public static final String USER = "postgres";
     private static TestDatabase instance;
+
+    /** For a Spring context of its own ({@code spring.datasource.url}); the user is {@link #USER}, no password. */
+    public final String jdbcUrl;
 
     public final DataSource dataSource;
     public final JdbcClient jdbc;
@@ -23,7 +27,8 @@ public final class TestDatabase {
     /** Dataset reads ahead of use run here, as on the services' executor; it lives as long as the JVM. */
     public final ExecutorService readAhead = Executors.newVirtualThreadPerTaskExecutor();
 
-    private TestDatabase(DataSource dataSource) {
+    private TestDatabase(String jdbcUrl, DataSource dataSource) {
+        this.jdbcUrl = jdbcUrl;
         this.dataSource = dataSource;
         this.jdbc = JdbcClient.create(dataSource);
         this.template = new JdbcTemplate(dataSource);
@@ -43,7 +48,7 @@ public final class TestDatabase {
                 }));
                 var dataSource = postgres.getPostgresDatabase();
                 Flyway.configure().dataSource(dataSource).load().migrate();
-                instance = new TestDatabase(dataSource);
+                instance = new TestDatabase(postgres.getJdbcUrl(USER, "postgres"), dataSource);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -16,6 +16,7 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -51,6 +52,7 @@ public class DashboardController {
     private final DatasetRepository datasets;
     private final DashboardStream stream;
     private final QueueHealth queues;
+    private final Clock clock;
 
     public DashboardController(
             JobRepository jobs,
@@ -60,7 +62,9 @@ public class DashboardController {
             ModelRepository models,
             DatasetRepository datasets,
             DashboardStream stream,
-            QueueHealth queues) {
+            QueueHealth queues,
+            Clock clock) {
+        this.clock = clock;
         this.queues = queues;
         this.jobs = jobs;
         this.shards = shards;
@@ -108,7 +112,7 @@ public class DashboardController {
 
     private void jobsModel(JobStatus status, JobType type, String q, int page, Model model) {
         var query = new JobQuery(null, status, type, q, Math.max(0, page), PAGE);
-        var now = Instant.now();
+        var now = clock.instant();
         model.addAttribute(
                 "jobs", jobs.list(query).stream().map(j -> line(j, now)).toList());
         model.addAttribute("total", jobs.count(query));
@@ -147,7 +151,7 @@ public class DashboardController {
     private void jobModel(UUID id, Model model) {
         var job = jobs.find(id).orElseThrow(() -> new NotFoundException("job", id));
         model.addAttribute("job", job);
-        model.addAttribute("line", line(job, Instant.now()));
+        model.addAttribute("line", line(job, clock.instant()));
         model.addAttribute("spec", pretty(MessageCodec.encode(job.spec())));
         model.addAttribute("plan", job.plan() == null ? "(not planned yet)" : pretty(MessageCodec.encode(job.plan())));
         var cells = shards.cells(id);
@@ -169,7 +173,7 @@ public class DashboardController {
 
     @GetMapping("/workers")
     public String workersPage(Model model) {
-        var now = Instant.now();
+        var now = clock.instant();
         model.addAttribute(
                 "workers",
                 workers.list().stream()
@@ -206,9 +210,10 @@ public class DashboardController {
 
     @GetMapping("/queues")
     public String queuesPage(@RequestParam(required = false) String inspect, Model model) throws Exception {
-        model.addAttribute("topics", queues.topics());
-        model.addAttribute("inspect", inspect);
+        // the letters first: a topic that is not Shardflow's is a 404 before anything is asked of the broker
         model.addAttribute("letters", inspect == null ? List.of() : queues.deadLetters(inspect, 50));
+        model.addAttribute("inspect", inspect);
+        model.addAttribute("topics", queues.topics());
         return "queues";
     }
 

@@ -1,25 +1,35 @@
 package io.shardflow.api.dashboard;
 
+import io.shardflow.api.ApiSettings;
 import io.shardflow.db.events.JobEventLog;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.scheduling.annotation.SchedulingConfigurer;
+import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
 /**
- * Tells open dashboard pages that something happened to a job, as server-sent events. One query a second for the
+ * Tells open dashboard pages that something happened to a job, as server-sent events. One query per {@code shardflow.api.dashboard-refresh} (a second) for the
  * whole server, however many pages are open; a page then reloads only the fragment it shows.
  */
 @Component
-public class DashboardStream {
+public class DashboardStream implements SchedulingConfigurer {
     private final JobEventLog events;
+    private final Duration refresh;
     private final CopyOnWriteArrayList<SseEmitter> emitters = new CopyOnWriteArrayList<>();
     private volatile long seen = -1;
 
-    public DashboardStream(JobEventLog events) {
+    public DashboardStream(JobEventLog events, ApiSettings settings) {
         this.events = events;
+        this.refresh = settings.dashboardRefresh();
+    }
+
+    /** The broadcast every {@code shardflow.api.dashboard-refresh}, read from the typed settings. */
+    @Override
+    public void configureTasks(ScheduledTaskRegistrar tasks) {
+        tasks.addFixedDelayTask(this::broadcast, refresh);
     }
 
     public SseEmitter subscribe() {
@@ -31,8 +41,7 @@ public class DashboardStream {
         return emitter;
     }
 
-    @Scheduled(fixedDelayString = "${shardflow.api.dashboard-refresh:1s}")
-    public void broadcast() {
+    void broadcast() {
         if (emitters.isEmpty()) {
             return;
         }

@@ -1,5 +1,7 @@
 package io.shardflow.api.dashboard;
 
+import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.messaging.SharedAdminClient;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +19,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -32,13 +35,13 @@ public class QueueHealth {
             List.of(Topics.JOB_REQUESTS, Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS, Topics.JOB_EVENTS);
     private static final Map<String, String> CONSUMERS = Map.of(
             Topics.JOB_REQUESTS,
-            "shardflow-api",
+            ConsumerGroups.API,
             Topics.JOBS,
-            "shardflow-scheduler",
+            ConsumerGroups.SCHEDULER,
             Topics.SHARD_TASKS,
-            "shardflow-workers",
+            ConsumerGroups.WORKERS,
             Topics.SHARD_RESULTS,
-            "shardflow-scheduler");
+            ConsumerGroups.SCHEDULER);
 
     private final SharedAdminClient admin;
     private final KafkaTemplate<String, byte[]> kafka;
@@ -85,8 +88,12 @@ public class QueueHealth {
         return result;
     }
 
-    /** The most recent records of a dead-letter topic, with the exception that sent them there. */
+    /**
+     * The most recent records of a topic's dead-letter topic, with the exception that sent them there. Only
+     * Shardflow's topics: a consumer asked for another name might have the broker create it.
+     */
     public List<DeadLetter> deadLetters(String topic, int max) {
+        requireKnown(topic);
         var letters = new ArrayList<DeadLetter>();
         try (var consumer = consumer()) {
             var partitions = consumer.partitionsFor(topic + Topics.DEAD_LETTER_SUFFIX).stream()
@@ -123,14 +130,14 @@ public class QueueHealth {
         if (!deadLetterTopic.endsWith(Topics.DEAD_LETTER_SUFFIX)) {
             throw new IllegalArgumentException(deadLetterTopic + " is not a dead-letter topic");
         }
+        String original = deadLetterTopic.substring(0, deadLetterTopic.length() - Topics.DEAD_LETTER_SUFFIX.length());
+        requireKnown(original);
         try (var consumer = consumer()) {
             var tp = new TopicPartition(deadLetterTopic, partition);
             consumer.assign(List.of(tp));
             consumer.seek(tp, offset);
             for (var r : consumer.poll(Duration.ofSeconds(2))) {
                 if (r.offset() == offset) {
-                    String original =
-                            deadLetterTopic.substring(0, deadLetterTopic.length() - Topics.DEAD_LETTER_SUFFIX.length());
                     kafka.send(new ProducerRecord<>(original, r.key(), r.value()))
                             .join();
                     return;
@@ -146,15 +153,24 @@ public class QueueHealth {
         return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
-    private List<TopicPartition> partitions(String topic)
-            throws ExecutionException, InterruptedException, TimeoutException {
+    private static void requireKnown(String topic) {
+        if (!TOPICS.contains(topic)) {
+            throw new NotFoundException("topic", topic);
+        }
+    }
+
+    /** The topic's partitions; none while it is not created yet. Any other failure is the caller's to report. */
+    List<TopicPartition> partitions(String topic) throws ExecutionException, InterruptedException, TimeoutException {
         var described = admin().describeTopics(List.of(topic)).allTopicNames();
         try {
             return described.get(5, TimeUnit.SECONDS).get(topic).partitions().stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
         } catch (ExecutionException e) {
-            return List.of(); // not created yet
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return List.of();
+            }
+            throw e;
         }
     }
 

@@ -1,10 +1,8 @@
 package io.shardflow.api.errors;
 
-import java.util.UUID;
-
-/** An id that names nothing this tenant can see: 404. */
+/** An id or name that names nothing this tenant can see: 404. */
 public class NotFoundException extends RuntimeException {
-    public NotFoundException(String kind, UUID id) {
+    public NotFoundException(String kind, Object id) {
         super(kind + " " + id + " does not exist");
     }
 }

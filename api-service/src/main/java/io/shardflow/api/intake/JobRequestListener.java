@@ -9,6 +9,7 @@ import io.shardflow.api.ApiSettings;
 import io.shardflow.api.jobs.JobIntake;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.JobRejected;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
@@ -45,7 +46,7 @@ public class JobRequestListener {
         this.settings = settings;
     }
 
-    @KafkaListener(id = "shardflow-job-requests", topics = Topics.JOB_REQUESTS, groupId = "shardflow-api")
+    @KafkaListener(id = "shardflow-job-requests", topics = Topics.JOB_REQUESTS, groupId = ConsumerGroups.API)
     public void onRequest(ConsumerRecord<String, byte[]> record) {
         CloudEvent event = parse(record);
         if (!TYPE.equals(event.getType())) {

@@ -1,5 +1,6 @@
 package io.shardflow.api.jobs;
 
+import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.JobEvent;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
@@ -8,6 +9,7 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
@@ -29,16 +32,28 @@ public class JobCompletions {
     static final Duration RECHECK = Duration.ofMillis(250);
 
     private final JobRepository jobs;
-    private final Map<UUID, CompletableFuture<Void>> waiting = new ConcurrentHashMap<>();
+    private final Duration recheck;
+    /**
+     * A future per waiter, not one per job: a waiter that leaves (it timed out, say) removes only its own, so the
+     * job's end still finds and wakes every waiter that stays.
+     */
+    private final Map<UUID, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
 
+    @Autowired
     public JobCompletions(JobRepository jobs) {
+        this(jobs, RECHECK);
+    }
+
+    /** With another re-check interval: tests make it long, so that only a wake-up returns a waiter in time. */
+    JobCompletions(JobRepository jobs, Duration recheck) {
         this.jobs = jobs;
+        this.recheck = recheck;
     }
 
     @KafkaListener(
             id = "shardflow-sync-waiters",
             topics = Topics.JOB_EVENTS,
-            groupId = "shardflow-api-waiters-#{T(java.util.UUID).randomUUID()}",
+            groupId = ConsumerGroups.API + "-waiters-#{T(java.util.UUID).randomUUID()}",
             properties = {"auto.offset.reset=latest", "enable.auto.commit=false"})
     public void onEvent(ConsumerRecord<String, byte[]> record) {
         if (waiting.isEmpty()) {
@@ -46,26 +61,28 @@ public class JobCompletions {
         }
         var event = MessageCodec.decode(record.value(), JobEvent.class);
         if (event.data() != null && event.data().status().isTerminal()) {
-            var future = waiting.get(event.data().jobId());
-            if (future != null) {
-                future.complete(null);
-            }
+            wake(event.data().jobId());
         }
     }
 
     /** A job ended in this process: its waiters wake without waiting for the event to come round through Kafka. */
     @TransactionalEventListener(fallbackExecution = true)
     public void onJobEnded(JobEnded ended) {
-        var future = waiting.get(ended.jobId());
-        if (future != null) {
-            future.complete(null);
+        wake(ended.jobId());
+    }
+
+    private void wake(UUID jobId) {
+        var waiters = waiting.get(jobId);
+        if (waiters != null) {
+            waiters.forEach(w -> w.complete(null));
         }
     }
 
     /** The job once it has ended, or a TimeoutException after {@code timeout}. */
     public JobRow await(UUID jobId, Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        var future = waiting.computeIfAbsent(jobId, id -> new CompletableFuture<>());
+        // registered before the first look at the row, so an end between the two is not missed
+        var woken = register(jobId);
         try {
             while (true) {
                 var job = jobs.find(jobId).orElseThrow();
@@ -76,8 +93,13 @@ public class JobCompletions {
                 if (left <= 0) {
                     throw new TimeoutException("job " + jobId + " did not end within " + timeout);
                 }
+                if (woken.isDone()) {
+                    // woken, yet the row has not ended: wait afresh rather than spin on a completed future
+                    unregister(jobId, woken);
+                    woken = register(jobId);
+                }
                 try {
-                    future.get(Math.min(left, RECHECK.toNanos()), TimeUnit.NANOSECONDS);
+                    woken.get(Math.min(left, recheck.toNanos()), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     // look at the row again
                 } catch (ExecutionException e) {
@@ -85,7 +107,31 @@ public class JobCompletions {
                 }
             }
         } finally {
-            waiting.remove(jobId, future);
+            unregister(jobId, woken);
         }
+    }
+
+    /** How many requests wait for this job now. */
+    int waiters(UUID jobId) {
+        var waiters = waiting.get(jobId);
+        return waiters == null ? 0 : waiters.size();
+    }
+
+    private CompletableFuture<Void> register(UUID jobId) {
+        var woken = new CompletableFuture<Void>();
+        waiting.compute(jobId, (id, waiters) -> {
+            var set = waiters != null ? waiters : ConcurrentHashMap.<CompletableFuture<Void>>newKeySet();
+            set.add(woken);
+            return set;
+        });
+        return woken;
+    }
+
+    /** Removes this waiter, and the job's entry with its last waiter; compute keeps both atomic per job. */
+    private void unregister(UUID jobId, CompletableFuture<Void> woken) {
+        waiting.computeIfPresent(jobId, (id, waiters) -> {
+            waiters.remove(woken);
+            return waiters.isEmpty() ? null : waiters;
+        });
     }
 }

@@ -2,9 +2,7 @@ package io.shardflow.scheduler;
 
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
-import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.messaging.MessagingSettings;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.ActivationStore;
@@ -12,6 +10,8 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
+import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.messaging.MessagingSettings;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.coordination.JobFailures;

@@ -7,7 +7,10 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** Dependencies point one way: services → db → core, and services never call each other. */
+/**
+ * Dependencies point one way: services → messaging → db (storage) → core, and services never call each other;
+ * storage knows nothing of the broker.
+ */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -36,6 +39,28 @@ class ArchitectureTest {
         noClasses()
                 .that()
                 .resideInAPackage("io.shardflow.db..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.shardflow.api..", "io.shardflow.scheduler..", "io.shardflow.worker..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void storageKnowsNoBroker() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.shardflow.db..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("org.apache.kafka..", "org.springframework.kafka..", "io.shardflow.messaging..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void messagingKnowsNoService() {
+        noClasses()
+                .that()
+                .resideInAPackage("io.shardflow.messaging..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("io.shardflow.api..", "io.shardflow.scheduler..", "io.shardflow.worker..")

@@ -3,7 +3,7 @@ package io.shardflow.api.dashboard;
 import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.db.messaging.SharedAdminClient;
+import io.shardflow.messaging.SharedAdminClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

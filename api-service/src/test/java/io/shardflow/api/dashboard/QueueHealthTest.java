@@ -8,7 +8,7 @@ import static org.mockito.Mockito.when;
 
 import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.db.messaging.SharedAdminClient;
+import io.shardflow.messaging.SharedAdminClient;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;

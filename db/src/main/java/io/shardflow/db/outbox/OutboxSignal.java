@@ -15,7 +15,7 @@ public class OutboxSignal {
     }
 
     /** Waits for a wake or the timeout, whichever comes first. */
-    void await(Duration timeout) throws InterruptedException {
+    public void await(Duration timeout) throws InterruptedException {
         if (permits.tryAcquire(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             permits.drainPermits();
         }

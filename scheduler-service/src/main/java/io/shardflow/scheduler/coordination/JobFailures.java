@@ -1,10 +1,10 @@
 package io.shardflow.scheduler.coordination;
 
 import io.shardflow.core.jobs.JobStatus;
-import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.messaging.JobEventPublisher;
 
 /** Ends a job as FAILED with a reason: its unfinished shards are abandoned and the failure is published. */
 public class JobFailures {

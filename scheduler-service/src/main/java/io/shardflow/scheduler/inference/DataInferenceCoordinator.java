@@ -2,11 +2,11 @@ package io.shardflow.scheduler.inference;
 
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.planning.Plan;
-import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardKey;
+import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.coordination.JobCoordinator;
 import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;

@@ -1,7 +1,6 @@
 package io.shardflow.scheduler.training;
 
 import io.shardflow.db.events.JobEventLog;
-import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
@@ -9,6 +8,7 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
+import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;

@@ -1,6 +1,6 @@
-package io.shardflow.db.outbox;
+package io.shardflow.messaging;
 
-import io.shardflow.db.messaging.MessagingSettings;
+import io.shardflow.db.outbox.OutboxSignal;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

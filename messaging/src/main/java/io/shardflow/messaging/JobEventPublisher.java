@@ -1,7 +1,8 @@
-package io.shardflow.db.events;
+package io.shardflow.messaging;
 
 import io.shardflow.core.messaging.JobEvent;
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.outbox.Outbox;
 import org.springframework.context.ApplicationEventPublisher;

@@ -1,4 +1,4 @@
-package io.shardflow.db.messaging;
+package io.shardflow.messaging;
 
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;

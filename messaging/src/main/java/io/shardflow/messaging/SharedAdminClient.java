@@ -1,4 +1,4 @@
-package io.shardflow.db.messaging;
+package io.shardflow.messaging;
 
 import java.time.Duration;
 import org.apache.kafka.clients.admin.AdminClient;

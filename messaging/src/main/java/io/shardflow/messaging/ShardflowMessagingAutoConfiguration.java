@@ -1,10 +1,8 @@
-package io.shardflow.db.messaging;
+package io.shardflow.messaging;
 
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.events.JobEventLog;
-import io.shardflow.db.events.JobEventPublisher;
 import io.shardflow.db.outbox.Outbox;
-import io.shardflow.db.outbox.OutboxRelay;
 import io.shardflow.db.outbox.OutboxSignal;
 import java.util.ArrayList;
 import java.util.List;

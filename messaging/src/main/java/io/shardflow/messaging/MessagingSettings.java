@@ -1,4 +1,4 @@
-package io.shardflow.db.messaging;
+package io.shardflow.messaging;
 
 import jakarta.validation.constraints.Min;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.shardflow.db.events;
+package io.shardflow.messaging;
 
 import io.shardflow.core.jobs.JobStatus;
 import java.util.UUID;

@@ -5,6 +5,7 @@ import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.outbox.Outbox;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 
 /**
@@ -26,7 +27,7 @@ public class JobEventPublisher {
     }
 
     /** Publishes the job's state as it is now, dated by its last change, with an optional note for the timeline. */
-    public void publish(JobRow job, String note) {
+    public void publish(JobRow job, @Nullable String note) {
         var event = JobEvent.of(
                 source,
                 job.correlationId(),

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -28,7 +29,7 @@ public class OutboxRelay implements SmartLifecycle {
     private final MessagingSettings settings;
     private volatile boolean running;
     private volatile boolean healthy = true;
-    private Thread thread;
+    private @Nullable Thread thread;
 
     public OutboxRelay(
             JdbcClient jdbc,
@@ -118,10 +119,11 @@ public class OutboxRelay implements SmartLifecycle {
     @Override
     public synchronized void stop() {
         running = false;
-        if (thread != null) {
-            thread.interrupt();
+        var relay = thread;
+        if (relay != null) {
+            relay.interrupt();
             try {
-                thread.join(5_000);
+                relay.join(5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

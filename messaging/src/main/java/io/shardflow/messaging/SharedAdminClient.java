@@ -2,23 +2,26 @@ package io.shardflow.messaging;
 
 import java.time.Duration;
 import org.apache.kafka.clients.admin.AdminClient;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.kafka.core.KafkaAdmin;
 
 /** One Kafka admin client per process, made on first use with the application's Kafka settings. */
 public class SharedAdminClient implements DisposableBean {
     private final KafkaAdmin kafkaAdmin;
-    private AdminClient admin;
+    private @Nullable AdminClient admin;
 
     public SharedAdminClient(KafkaAdmin kafkaAdmin) {
         this.kafkaAdmin = kafkaAdmin;
     }
 
     public synchronized AdminClient get() {
-        if (admin == null) {
-            admin = AdminClient.create(kafkaAdmin.getConfigurationProperties());
+        var created = admin;
+        if (created == null) {
+            created = AdminClient.create(kafkaAdmin.getConfigurationProperties());
+            admin = created;
         }
-        return admin;
+        return created;
     }
 
     /** The connection settings, for clients that are not admin clients. */

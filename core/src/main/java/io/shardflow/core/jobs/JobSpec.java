@@ -63,6 +63,39 @@ public record JobSpec(
                 "must be in 1.." + MAX_ATTEMPTS + ", was " + maxAttempts);
     }
 
+    /** The registered model the job runs or fine-tunes; an inference job always names one. */
+    public UUID requireModelId() {
+        var id = model.id();
+        if (id == null) {
+            throw new IllegalStateException("the job names no registered model");
+        }
+        return id;
+    }
+
+    /** The dataset the job reads; a training job always names one. */
+    public DatasetRef requireDataset() {
+        if (dataset == null) {
+            throw new IllegalStateException("the job names no dataset");
+        }
+        return dataset;
+    }
+
+    /** The training settings of a TRAINING job, which always has them. */
+    public TrainingSpec requireTraining() {
+        if (training == null) {
+            throw new IllegalStateException("the job is not a training job");
+        }
+        return training;
+    }
+
+    /** The generation settings of a job that runs a gpt, which always has them. */
+    public GenerationSpec requireGeneration() {
+        if (generation == null) {
+            throw new IllegalStateException("the job generates nothing");
+        }
+        return generation;
+    }
+
     /**
      * A registered model ({@code id}), or for training a new one ({@code architecture}, initialised from the
      * training seed); training from an {@code id} fine-tunes that model. {@code name} names the trained model.

@@ -5,6 +5,7 @@ import io.shardflow.core.jobs.JobStatus;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * On {@link Topics#JOB_EVENTS}: a lifecycle event in CloudEvents 1.0 structured JSON form, keyed by job id.
@@ -21,12 +22,18 @@ public record JobEvent(
         String subject,
         Instant time,
         String datacontenttype,
-        String correlationid,
+        @Nullable String correlationid,
         Data data) {
 
-    public record Data(UUID jobId, String tenant, JobStatus status, String error, int shardsDone, int shardsTotal) {}
+    public record Data(
+            UUID jobId,
+            String tenant,
+            JobStatus status,
+            @Nullable String error,
+            int shardsDone,
+            int shardsTotal) {}
 
-    public static JobEvent of(String source, String correlationId, Data data, Instant time) {
+    public static JobEvent of(String source, @Nullable String correlationId, Data data, Instant time) {
         return new JobEvent(
                 "1.0",
                 UUID.randomUUID().toString(),

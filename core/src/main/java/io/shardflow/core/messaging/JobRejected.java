@@ -3,6 +3,7 @@ package io.shardflow.core.messaging;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * On {@link Topics#JOB_EVENTS}, keyed by the request's id: a job request from a pipeline that was refused, as a
@@ -17,13 +18,14 @@ public record JobRejected(
         String subject,
         Instant time,
         String datacontenttype,
-        String correlationid,
+        @Nullable String correlationid,
         Data data) {
     public static final String TYPE = "io.shardflow.job.rejected";
 
-    public record Data(String requestId, String field, String reason) {}
+    public record Data(String requestId, @Nullable String field, String reason) {}
 
-    public static JobRejected of(String source, String requestId, String correlationId, String field, String reason) {
+    public static JobRejected of(
+            String source, String requestId, @Nullable String correlationId, @Nullable String field, String reason) {
         return new JobRejected(
                 "1.0",
                 UUID.randomUUID().toString(),

@@ -3,6 +3,7 @@ package io.shardflow.core.messaging;
 import io.shardflow.core.planning.ShardLayout;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * On {@link Topics#SHARD_TASKS}: run one shard attempt. It only points at rows; the model, the parameters and the
@@ -17,15 +18,31 @@ public record ShardTask(
         int shardIndex,
         int attempt,
         TaskKind kind,
-        UUID modelId,
-        UUID datasetId,
+        @Nullable UUID modelId,
+        @Nullable UUID datasetId,
         List<String> features,
-        String label,
+        @Nullable String label,
         long rowStart,
         long rowEnd,
         int version,
         int localSteps,
         ShardLayout layout) {
+    /** The registered model an inference task runs; every inference task names one. */
+    public UUID requireModelId() {
+        if (modelId == null) {
+            throw new IllegalStateException("task " + shardKey() + " names no model");
+        }
+        return modelId;
+    }
+
+    /** The dataset a task reads its rows from. */
+    public UUID requireDatasetId() {
+        if (datasetId == null) {
+            throw new IllegalStateException("task " + shardKey() + " names no dataset");
+        }
+        return datasetId;
+    }
+
     public String shardKey() {
         return jobId + "/" + step + "/" + stage + "/" + shardIndex;
     }

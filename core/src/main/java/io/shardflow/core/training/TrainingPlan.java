@@ -2,6 +2,7 @@ package io.shardflow.core.training;
 
 import io.shardflow.core.models.ModelArchitecture;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the scheduler decided for a training job, kept in the job's plan so every worker computes with the same
@@ -24,8 +25,8 @@ public record TrainingPlan(
         int syncEvery,
         int trainingRows,
         int validationRows,
-        FeatureScaling scaling,
-        UUID initialModelId,
+        @Nullable FeatureScaling scaling,
+        @Nullable UUID initialModelId,
         int checkpointEvery,
         int stages,
         int microBatches) {

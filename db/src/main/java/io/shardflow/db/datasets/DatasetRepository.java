@@ -1,5 +1,6 @@
 package io.shardflow.db.datasets;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.jdbc.BinaryReads;
@@ -153,7 +154,7 @@ public class DatasetRepository {
                 rs -> {
                     long chunkStart = rs.getLong(2);
                     var chunk = chunks.computeIfAbsent(chunkStart, s -> new ColumnChunks(s, new byte[width][]));
-                    chunk.columns()[positions.get(rs.getInt(1))] = rs.getBytes(4);
+                    chunk.columns()[Lookup.required(positions, rs.getInt(1))] = rs.getBytes(4);
                 },
                 dataset.id(),
                 indexes,

@@ -1,8 +1,10 @@
 package io.shardflow.db.events;
 
+import io.shardflow.db.jdbc.SqlArgs;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** A job's timeline: every state change and operator action, in order. */
@@ -13,11 +15,12 @@ public class JobEventLog {
         this.jdbc = jdbc;
     }
 
-    public record Entry(long id, UUID jobId, String type, String detail, Instant at) {}
+    public record Entry(
+            long id, UUID jobId, String type, @Nullable String detail, Instant at) {}
 
-    public void append(UUID jobId, String type, String detail) {
+    public void append(UUID jobId, String type, @Nullable String detail) {
         jdbc.sql("insert into job_events (job_id, type, detail) values (?, ?, ?)")
-                .params(jobId, type, detail)
+                .params(SqlArgs.of(jobId, type, detail))
                 .update();
     }
 

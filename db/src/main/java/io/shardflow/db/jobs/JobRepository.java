@@ -11,6 +11,7 @@ import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.core.training.TrainingProgress;
 import io.shardflow.db.jdbc.JsonColumns;
+import io.shardflow.db.jdbc.SqlArgs;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -51,12 +52,13 @@ public class JobRepository {
      * Inserts a QUEUED job. With an idempotency key already used by the tenant, inserts nothing and returns
      * the first job's id instead.
      */
-    public UUID insert(UUID id, String tenant, JobSpec spec, String idempotencyKey) {
+    public UUID insert(UUID id, String tenant, JobSpec spec, @Nullable String idempotencyKey) {
         return insert(id, tenant, spec, idempotencyKey, null);
     }
 
     /** As {@link #insert(UUID, String, JobSpec, String)}, with the caller's correlation id for its events. */
-    public UUID insert(UUID id, String tenant, JobSpec spec, String idempotencyKey, String correlationId) {
+    public UUID insert(
+            UUID id, String tenant, JobSpec spec, @Nullable String idempotencyKey, @Nullable String correlationId) {
         var inserted = jdbc.sql("""
                 insert into jobs (id, tenant, type, status, priority, spec, idempotency_key, correlation_id, created_at,
                   updated_at)
@@ -74,10 +76,14 @@ public class JobRepository {
                 .param("correlation", correlationId)
                 .query(UUID.class)
                 .optional();
-        return inserted.orElseGet(() -> jdbc.sql("select id from jobs where tenant = ? and idempotency_key = ?")
+        if (inserted.isPresent() || idempotencyKey == null) {
+            return inserted.orElseThrow();
+        }
+        // the key was used: the first job under it is the answer
+        return jdbc.sql("select id from jobs where tenant = ? and idempotency_key = ?")
                 .params(tenant, idempotencyKey)
-                .query(UUID.class)
-                .single());
+                .query((rs, n) -> rs.getObject(1, UUID.class))
+                .single();
     }
 
     /**
@@ -195,7 +201,7 @@ public class JobRepository {
     public void recordTraining(UUID id, TrainingProgress progress, @Nullable TrainingMetrics metrics) {
         jdbc.sql("update jobs set progress = cast(? as jsonb), metrics = coalesce(cast(? as jsonb), metrics), "
                         + "updated_at = ? where id = ?")
-                .params(JsonColumns.write(progress), JsonColumns.write(metrics), now(), id)
+                .params(SqlArgs.of(JsonColumns.write(progress), JsonColumns.writeOrNull(metrics), now(), id))
                 .update();
     }
 
@@ -230,7 +236,7 @@ public class JobRepository {
                 .param("before", Timestamp.from(clock.instant().minus(age)))
                 .param("topic", Topics.JOBS)
                 .param("limit", limit)
-                .query(UUID.class)
+                .query((rs, n) -> rs.getObject(1, UUID.class))
                 .list();
     }
 
@@ -245,7 +251,7 @@ public class JobRepository {
                 .param("before", Timestamp.from(clock.instant().minus(age)))
                 .param("done", ShardStatus.DONE.name())
                 .param("limit", limit)
-                .query(UUID.class)
+                .query((rs, n) -> rs.getObject(1, UUID.class))
                 .list();
     }
 
@@ -285,18 +291,18 @@ public class JobRepository {
                 rs.getInt("shards_done"),
                 rs.getString("error"),
                 rs.getLong("version"),
-                instant(rs.getTimestamp("created_at")),
-                instant(rs.getTimestamp("updated_at")),
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getTimestamp("updated_at").toInstant(),
                 instant(rs.getTimestamp("started_at")),
                 instant(rs.getTimestamp("finished_at")),
                 rs.getObject("result_model_id", UUID.class),
-                JsonColumns.read(rs.getString("progress"), TrainingProgress.class),
-                JsonColumns.read(rs.getString("metrics"), TrainingMetrics.class),
+                JsonColumns.readOrNull(rs.getString("progress"), TrainingProgress.class),
+                JsonColumns.readOrNull(rs.getString("metrics"), TrainingMetrics.class),
                 rs.getString("correlation_id"));
     }
 
     private static @Nullable Plan plan(@Nullable String json) {
-        var document = JsonColumns.read(json, PlanDocument.class);
+        var document = JsonColumns.readOrNull(json, PlanDocument.class);
         return document == null ? null : document.plan();
     }
 

@@ -1,5 +1,6 @@
 package io.shardflow.db.models;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.ModelArchitecture;
@@ -9,6 +10,7 @@ import io.shardflow.core.training.ParameterInit;
 import io.shardflow.core.training.Preprocessing;
 import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.db.jdbc.JsonColumns;
+import io.shardflow.db.jdbc.SqlArgs;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -96,7 +98,7 @@ public class ModelRepository {
         jdbc.sql(
                         "insert into models (id, tenant, name, architecture, parameter_bytes, source_job_id, source_dataset_id, "
                                 + "metrics, preprocessing) values (?, ?, ?, cast(? as jsonb), ?, ?, ?, cast(? as jsonb), cast(? as jsonb))")
-                .params(
+                .params(SqlArgs.of(
                         id,
                         tenant,
                         name,
@@ -104,8 +106,8 @@ public class ModelRepository {
                         architecture.parameterBytes(),
                         lineage.sourceJobId(),
                         lineage.sourceDatasetId(),
-                        JsonColumns.write(lineage.metrics()),
-                        JsonColumns.write(lineage.preprocessing()))
+                        JsonColumns.writeOrNull(lineage.metrics()),
+                        JsonColumns.writeOrNull(lineage.preprocessing())))
                 .update();
     }
 
@@ -152,7 +154,7 @@ public class ModelRepository {
         var shapes = model.architecture().parameterShapes();
         var named = new LinkedHashMap<String, Tensor>();
         for (String name : names) {
-            int[] shape = shapes.get(name);
+            int[] shape = Lookup.required(shapes, name);
             int cols = shape.length == 2 ? shape[1] : 1;
             named.put(name, new Tensor(shape, tiles.read(model.id(), name, 0, shape[0], 0, cols)));
         }
@@ -182,8 +184,8 @@ public class ModelRepository {
                 rs.getLong("parameter_bytes"),
                 rs.getObject("source_job_id", UUID.class),
                 rs.getObject("source_dataset_id", UUID.class),
-                JsonColumns.read(rs.getString("metrics"), TrainingMetrics.class),
-                JsonColumns.read(rs.getString("preprocessing"), Preprocessing.class),
+                JsonColumns.readOrNull(rs.getString("metrics"), TrainingMetrics.class),
+                JsonColumns.readOrNull(rs.getString("preprocessing"), Preprocessing.class),
                 rs.getTimestamp("created_at").toInstant());
     }
 }

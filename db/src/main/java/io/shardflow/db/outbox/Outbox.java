@@ -1,6 +1,8 @@
 package io.shardflow.db.outbox;
 
 import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.db.jdbc.SqlArgs;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -23,9 +25,9 @@ public class Outbox {
     }
 
     /** Appends a message for an explicit partition (null lets the producer pick one by key). */
-    public void append(String topic, Integer partition, Object key, Object message) {
+    public void append(String topic, @Nullable Integer partition, Object key, Object message) {
         jdbc.sql("insert into outbox (topic, partition, message_key, payload) values (?, ?, ?, ?)")
-                .params(topic, partition, key.toString(), MessageCodec.encode(message))
+                .params(SqlArgs.of(topic, partition, key.toString(), MessageCodec.encode(message)))
                 .update();
         wakeRelayAfterCommit();
     }

@@ -1,7 +1,9 @@
 package io.shardflow.db.training;
 
+import io.shardflow.db.jdbc.SqlArgs;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** A training job's curve: loss per step, validation loss and accuracy at epoch ends. */
@@ -22,11 +24,11 @@ public class MetricsStore {
                 on conflict (job_id, step) do update set epoch = excluded.epoch, loss = excluded.loss, samples = excluded.samples""").params(jobId, step, epoch, loss, samples).update();
     }
 
-    public void recordValidation(UUID jobId, int step, int epoch, double loss, Double accuracy) {
+    public void recordValidation(UUID jobId, int step, int epoch, double loss, @Nullable Double accuracy) {
         jdbc.sql("""
                 insert into job_metrics (job_id, step, epoch, validation_loss, validation_accuracy) values (?, ?, ?, ?, ?)
                 on conflict (job_id, step) do update set validation_loss = excluded.validation_loss,
-                  validation_accuracy = excluded.validation_accuracy""").params(jobId, step, epoch, loss, accuracy).update();
+                  validation_accuracy = excluded.validation_accuracy""").params(SqlArgs.of(jobId, step, epoch, loss, accuracy)).update();
     }
 
     public List<Point> curve(UUID jobId) {

@@ -2,10 +2,12 @@ package io.shardflow.db.workers;
 
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.db.jdbc.JsonColumns;
+import io.shardflow.db.jdbc.SqlArgs;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** Worker heartbeats: who is alive, with how many lanes. */
@@ -26,7 +28,7 @@ public class WorkerRegistry {
             int lanesBusy,
             List<String> devices,
             long tasksDone,
-            Long maxModelBytes) {
+            @Nullable Long maxModelBytes) {
         var now = Timestamp.from(clock.instant());
         jdbc.sql("""
                 insert into workers (id, host, lanes, lanes_busy, devices, tasks_done, max_model_bytes, started_at,
@@ -35,7 +37,8 @@ public class WorkerRegistry {
                 on conflict (id) do update set lanes = excluded.lanes, lanes_busy = excluded.lanes_busy,
                   devices = excluded.devices, tasks_done = excluded.tasks_done, max_model_bytes = excluded.max_model_bytes,
                   heartbeat_at = excluded.heartbeat_at""")
-                .params(id, host, lanes, lanesBusy, JsonColumns.write(devices), tasksDone, maxModelBytes, now, now)
+                .params(SqlArgs.of(
+                        id, host, lanes, lanesBusy, JsonColumns.write(devices), tasksDone, maxModelBytes, now, now))
                 .update();
     }
 

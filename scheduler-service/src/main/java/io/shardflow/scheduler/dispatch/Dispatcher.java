@@ -84,7 +84,7 @@ public class Dispatcher {
                 plan.taskKind(key.step(), key.stage()),
                 spec.model().id(),
                 dataset == null ? null : dataset.id(),
-                dataset == null ? List.of() : dataset.features(),
+                dataset == null ? List.<String>of() : dataset.features(),
                 dataset == null ? null : dataset.label(),
                 shard.rowStart(),
                 shard.rowEnd(),

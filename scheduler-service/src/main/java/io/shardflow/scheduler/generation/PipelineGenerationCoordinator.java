@@ -3,6 +3,7 @@ package io.shardflow.scheduler.generation;
 import static io.shardflow.core.generation.StageTensors.PROMPTS_STEP;
 import static io.shardflow.core.generation.StageTensors.STATE_STAGE;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.generation.Completion;
 import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.generation.Prompts;
@@ -117,9 +118,9 @@ public class PipelineGenerationCoordinator implements JobCoordinator<Plan.Pipeli
                         () -> new IllegalStateException("job " + job.id() + " has no state at step " + key.step())));
         var completions = completions(job, prompts, state);
         var last = TensorCodec.decodeBundle(output.getFirst());
-        var logits = last.get(StageTensors.LOGITS);
-        int[] rows = StageTensors.ints(last.get(StageTensors.PROMPTS));
-        var generation = job.spec().generation();
+        var logits = Lookup.required(last, StageTensors.LOGITS);
+        int[] rows = StageTensors.ints(Lookup.required(last, StageTensors.PROMPTS));
+        var generation = job.spec().requireGeneration();
         for (int b = 0; b < rows.length; b++) {
             var completion = completions.get(rows[b]);
             float[] row = Arrays.copyOfRange(logits.data(), b * logits.shape()[1], (b + 1) * logits.shape()[1]);
@@ -195,16 +196,16 @@ public class PipelineGenerationCoordinator implements JobCoordinator<Plan.Pipeli
     /** Every prompt's completion, replayed from the bytes a state holds (stop strings and limits apply again). */
     private List<Completion> completions(JobRow job, List<byte[]> prompts, Map<String, Tensor> state) {
         var architecture = (GptArchitecture)
-                models.find(job.spec().model().id()).orElseThrow().architecture();
+                models.find(job.spec().requireModelId()).orElseThrow().architecture();
         var completions = new ArrayList<Completion>();
         for (int i = 0; i < prompts.size(); i++) {
-            var completion = new Completion(prompts.get(i), job.spec().generation(), architecture.context());
+            var completion = new Completion(prompts.get(i), job.spec().requireGeneration(), architecture.context());
             var generated = state.get("g." + i);
             if (generated != null) {
                 for (float token : generated.data()) {
                     completion.add((int) token);
                 }
-                if (state.get("done").data()[i] > 0 && !completion.finished()) {
+                if (Lookup.required(state, "done").data()[i] > 0 && !completion.finished()) {
                     completion.finish();
                 }
             }

@@ -172,7 +172,7 @@ public class ModelParallelCoordinator implements JobCoordinator<Plan.ModelParall
     }
 
     private ModelSplit split(JobRow job, Plan.ModelParallelInference plan) {
-        var model = models.find(job.spec().model().id()).orElseThrow();
+        var model = models.find(job.spec().requireModelId()).orElseThrow();
         return ParallelPlanner.split(plan, (DenseArchitecture) model.architecture());
     }
 

@@ -95,7 +95,7 @@ public class JobPlanner {
                 coordination.start(job);
                 events.publish(jobs.find(jobId).orElseThrow(), describe(plan));
             } catch (InvalidSpecException e) {
-                jobs.finishUnlessTerminal(jobId, JobStatus.FAILED, e.getMessage());
+                jobs.finishUnlessTerminal(jobId, JobStatus.FAILED, String.valueOf(e.getMessage()));
                 events.publish(jobs.find(jobId).orElseThrow(), null);
             }
         });
@@ -103,29 +103,34 @@ public class JobPlanner {
 
     private Plan planOf(JobRow job) {
         var spec = job.spec();
-        DatasetRow dataset = spec.dataset() == null
-                ? null
-                : datasets.find(spec.dataset().id())
-                        .filter(d -> d.tenant().equals(job.tenant()))
-                        .orElseThrow(() -> new InvalidSpecException(
-                                "dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
+        var ref = spec.dataset();
+        @Nullable DatasetRow dataset = ref == null ? null : dataset(ref.id(), job.tenant());
         if (spec.type() == JobType.TRAINING) {
             var target = preparation.target(spec, job.tenant());
             JobInputCheck.check(spec, target.architecture(), target.name(), dataset);
+            if (dataset == null) {
+                throw new InvalidSpecException("dataset", "is required");
+            }
             var shards = ParallelPlanner.trainingShards(spec.parallelism(), dataset.rows(), fleet());
             TrainingPlan training = preparation.prepare(job.id(), spec, target, dataset);
             return training.pipelined()
                     ? new Plan.PipelineTraining(dataset.rows(), training)
                     : new Plan.DataParallelTraining(dataset.rows(), shards, training);
         }
-        ModelRow model = models.find(spec.model().id())
+        var modelId = spec.requireModelId();
+        ModelRow model = models.find(modelId)
                 .filter(m -> m.tenant().equals(job.tenant()))
-                .orElseThrow(() -> new InvalidSpecException(
-                        "model.id", "model " + spec.model().id() + " does not exist"));
+                .orElseThrow(() -> new InvalidSpecException("model.id", "model " + modelId + " does not exist"));
         String name = "'" + model.name() + "'";
         JobInputCheck.check(spec, model.architecture(), name, dataset);
         long rows = Prompts.inferenceRows(spec, model.architecture(), name, dataset, datasets.text(dataset));
         return ParallelPlanner.plan(spec.parallelism(), model.architecture(), rows, fleet());
+    }
+
+    private DatasetRow dataset(UUID id, String tenant) {
+        return datasets.find(id)
+                .filter(d -> d.tenant().equals(tenant))
+                .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + id + " does not exist"));
     }
 
     private ParallelPlanner.Fleet fleet() {

@@ -191,7 +191,7 @@ public class PipelineTrainingCoordinator implements JobCoordinator<Plan.Pipeline
     private static int microBatches(JobRow job, Plan.PipelineTraining plan, int step) {
         var training = plan.training();
         int batch = TrainingSchedule.batchLength(
-                training.trainingRows(), job.spec().training().batchSize(), step);
+                training.trainingRows(), job.spec().requireTraining().batchSize(), step);
         return DataPlanner.split(batch, training.microBatches()).size();
     }
 

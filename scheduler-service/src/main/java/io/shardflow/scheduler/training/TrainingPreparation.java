@@ -13,6 +13,7 @@ import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.TextSchedule;
 import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.core.training.TrainingSchedule;
+import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.models.ModelRepository;
@@ -21,6 +22,7 @@ import io.shardflow.scheduler.SchedulerSettings;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Readies a training job: the architecture (new, or the registered model's when fine-tuning), the step counts,
@@ -41,21 +43,25 @@ public class TrainingPreparation {
     }
 
     /** The architecture the job trains, with the name that identifies it in error messages. */
-    public record Target(ModelArchitecture architecture, String name, UUID initialModelId) {}
+    public record Target(
+            ModelArchitecture architecture,
+            String name,
+            @Nullable UUID initialModelId) {}
 
     public Target target(JobSpec spec, String tenant) {
-        var ref = spec.model();
-        if (ref.architecture() != null) {
-            return new Target(ref.architecture(), "(new " + kind(ref.architecture()) + ")", null);
+        var architecture = spec.model().architecture();
+        if (architecture != null) {
+            return new Target(architecture, "(new " + kind(architecture) + ")", null);
         }
-        var model = models.find(ref.id())
+        var id = spec.requireModelId();
+        var model = models.find(id)
                 .filter(m -> m.tenant().equals(tenant))
-                .orElseThrow(() -> new InvalidSpecException("model.id", "model " + ref.id() + " does not exist"));
+                .orElseThrow(() -> new InvalidSpecException("model.id", "model " + id + " does not exist"));
         return new Target(model.architecture(), "'" + model.name() + "'", model.id());
     }
 
     public TrainingPlan prepare(UUID jobId, JobSpec spec, Target target, DatasetRow dataset) {
-        var training = spec.training();
+        var training = spec.requireTraining();
         int checkpointEvery =
                 training.checkpointEvery() != null ? training.checkpointEvery() : settings.checkpointEvery();
         if (target.architecture() instanceof GptArchitecture gpt) {
@@ -87,12 +93,13 @@ public class TrainingPreparation {
                 "leaves no training rows in a dataset of " + dataset.rows() + " rows");
         int total = training.totalSteps(schedule.trainingRows());
         int perEpoch = schedule.stepsPerEpoch();
+        @Nullable
         FeatureScaling scaling =
-                training.standardize() ? scaling(dataset, spec.dataset().features(), schedule) : null;
+                training.standardize() ? scaling(dataset, spec.requireDataset().features(), schedule) : null;
         storeInitial(jobId, training, target);
         var parallelism = spec.parallelism();
         boolean pipeline = parallelism.strategy() == io.shardflow.core.planning.Strategy.PIPELINE;
-        int stages = pipeline ? parallelism.modelShards() : 1;
+        int stages = pipeline ? parallelism.splitModelShards() : 1;
         if (stages > dense.layerCount()) {
             throw new InvalidSpecException(
                     "parallelism.modelShards",
@@ -116,9 +123,10 @@ public class TrainingPreparation {
     }
 
     /** Version 0 and checkpoint 0: the fine-tuned model's parameters, or seeded new ones, and a fresh optimiser. */
-    private void storeInitial(UUID jobId, io.shardflow.core.training.TrainingSpec training, Target target) {
-        Map<String, Tensor> initial = target.initialModelId() != null
-                ? models.loadNamed(models.find(target.initialModelId()).orElseThrow())
+    private void storeInitial(UUID jobId, TrainingSpec training, Target target) {
+        var base = target.initialModelId();
+        Map<String, Tensor> initial = base != null
+                ? models.loadNamed(models.find(base).orElseThrow())
                 : ParameterInit.initial(target.architecture(), training.seed());
         byte[] parameters = TensorCodec.encodeBundle(initial);
         byte[] optimizer =

@@ -149,7 +149,7 @@ class TrainingRounds {
         if (crossesMultiple(step, end, training.checkpointEvery()) || end == training.totalSteps()) {
             store.checkpoint(job.id(), end, parameters, optimizer);
         }
-        if (job.spec().training().validationSplit() > 0 && endsEpoch(training, step, end)) {
+        if (job.spec().requireTraining().validationSplit() > 0 && endsEpoch(training, step, end)) {
             recordProgress(run, state);
             jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
             startEvaluation(run, step);
@@ -166,8 +166,8 @@ class TrainingRounds {
     private TrainingState state(
             TrainingRun run, byte[] parameters, byte[] optimizerState, int version, TrainingMetrics metrics) {
         var named = TensorCodec.decodeBundle(parameters);
-        var optimizer =
-                ParameterOptimizer.restore(run.job().spec().training(), TensorCodec.decodeBundle(optimizerState));
+        var optimizer = ParameterOptimizer.restore(
+                run.job().spec().requireTraining(), TensorCodec.decodeBundle(optimizerState));
         return new TrainingState(named, ModelParameters.flat(named), optimizer, version, metrics);
     }
 
@@ -201,8 +201,8 @@ class TrainingRounds {
         var training = run.training();
         var spec = job.spec();
         var modelId = UUID.randomUUID();
-        String name = spec.training().resultName() != null
-                ? spec.training().resultName()
+        String name = spec.requireTraining().resultName() != null
+                ? spec.requireTraining().resultName()
                 : spec.model().name() != null ? spec.model().name() : "trained by job " + job.id();
         var preprocessing = training.scaling() == null ? null : new Preprocessing(training.scaling());
         models.create(
@@ -211,7 +211,7 @@ class TrainingRounds {
                 name,
                 training.architecture(),
                 ModelParameters.unflat(state.shapes, state.params),
-                new ModelRepository.Lineage(job.id(), spec.dataset().id(), state.metrics, preprocessing));
+                new ModelRepository.Lineage(job.id(), spec.requireDataset().id(), state.metrics, preprocessing));
         jobs.recordResultModel(job.id(), modelId);
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
         store.dropParametersBefore(job.id(), Integer.MAX_VALUE);

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.datasets;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.events;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.jdbc;
+
+import org.jspecify.annotations.NullMarked;

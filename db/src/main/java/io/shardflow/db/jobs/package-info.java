@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.jobs;
+
+import org.jspecify.annotations.NullMarked;

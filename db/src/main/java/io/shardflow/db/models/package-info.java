@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.models;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.outbox;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.partials;
+
+import org.jspecify.annotations.NullMarked;

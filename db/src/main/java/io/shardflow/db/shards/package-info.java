@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.shards;
+
+import org.jspecify.annotations.NullMarked;

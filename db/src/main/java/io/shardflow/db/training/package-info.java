@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.training;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.workers;
+
+import org.jspecify.annotations.NullMarked;

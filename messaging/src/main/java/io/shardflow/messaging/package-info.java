@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.messaging;
+
+import org.jspecify.annotations.NullMarked;

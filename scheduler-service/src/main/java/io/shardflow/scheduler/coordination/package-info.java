@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.scheduler.coordination;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.scheduler.dispatch;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.scheduler.generation;
+
+import org.jspecify.annotations.NullMarked;

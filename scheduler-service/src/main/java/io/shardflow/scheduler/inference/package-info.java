@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.scheduler.inference;
+
+import org.jspecify.annotations.NullMarked;

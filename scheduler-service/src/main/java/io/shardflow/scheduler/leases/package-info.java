@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.scheduler.leases;
+
+import org.jspecify.annotations.NullMarked;

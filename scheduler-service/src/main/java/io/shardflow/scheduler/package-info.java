@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.scheduler;
+
+import org.jspecify.annotations.NullMarked;

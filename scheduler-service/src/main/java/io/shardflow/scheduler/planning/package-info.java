@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.scheduler.planning;
+
+import org.jspecify.annotations.NullMarked;

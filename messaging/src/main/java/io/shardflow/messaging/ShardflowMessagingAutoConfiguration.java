@@ -1,6 +1,7 @@
 package io.shardflow.messaging;
 
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.ShardflowStorageAutoConfiguration;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.outbox.OutboxSignal;
@@ -34,6 +35,7 @@ import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.transaction.support.TransactionTemplate;
 import org.springframework.util.backoff.ExponentialBackOff;
+import tools.jackson.core.JacksonException;
 
 /**
  * Kafka as every Shardflow service uses it: string keys (job ids) and byte values (small JSON messages), an
@@ -43,7 +45,7 @@ import org.springframework.util.backoff.ExponentialBackOff;
         after = {
             KafkaAutoConfiguration.class,
             TransactionAutoConfiguration.class,
-            io.shardflow.db.ShardflowStorageAutoConfiguration.class
+            ShardflowStorageAutoConfiguration.class
         })
 @EnableConfigurationProperties(MessagingSettings.class)
 public class ShardflowMessagingAutoConfiguration {
@@ -105,7 +107,7 @@ public class ShardflowMessagingAutoConfiguration {
         var backOff = new ExponentialBackOff(200, 2.0);
         backOff.setMaxAttempts(3);
         var handler = new DefaultErrorHandler(recoverer, backOff);
-        handler.addNotRetryableExceptions(tools.jackson.core.JacksonException.class, IllegalArgumentException.class);
+        handler.addNotRetryableExceptions(JacksonException.class, IllegalArgumentException.class);
         return handler;
     }
 

@@ -1,6 +1,7 @@
 package io.shardflow.messaging;
 
 import java.time.Duration;
+import java.util.Map;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.DisposableBean;
@@ -25,7 +26,7 @@ public class SharedAdminClient implements DisposableBean {
     }
 
     /** The connection settings, for clients that are not admin clients. */
-    public java.util.Map<String, Object> settings() {
+    public Map<String, Object> settings() {
         return kafkaAdmin.getConfigurationProperties();
     }
 

@@ -17,7 +17,8 @@ import org.springframework.validation.annotation.Validated;
  *     long is picked up by the reconciler
  * @param reconcileInterval how often the reconciler looks
  * @param checkpointEvery training steps between checkpoints, when a job names no interval
- * @param listenerConcurrency threads that plan jobs and merge results (each job stays on one of them)
+ * @param listenerConcurrency consumer threads per process that plan jobs and handle shard notices; a job's row
+ *     lock keeps one of them at a time on it, whichever process they run in
  */
 @Validated
 @ConfigurationProperties("shardflow.scheduler")

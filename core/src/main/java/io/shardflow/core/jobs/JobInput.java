@@ -2,7 +2,9 @@ package io.shardflow.core.jobs;
 
 import static io.shardflow.core.InvalidSpecException.require;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -51,7 +53,7 @@ public record JobInput(
 
     @Override
     public boolean equals(@Nullable Object o) {
-        if (!(o instanceof JobInput other) || !java.util.Objects.equals(prompts, other.prompts)) {
+        if (!(o instanceof JobInput other) || !Objects.equals(prompts, other.prompts)) {
             return false;
         }
         if (rows == null || other.rows == null) {
@@ -61,7 +63,7 @@ public record JobInput(
             return false;
         }
         for (int i = 0; i < rows.size(); i++) {
-            if (!java.util.Arrays.equals(rows.get(i), other.rows.get(i))) {
+            if (!Arrays.equals(rows.get(i), other.rows.get(i))) {
                 return false;
             }
         }
@@ -70,6 +72,6 @@ public record JobInput(
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(prompts, rows == null ? 0 : rows.size());
+        return Objects.hash(prompts, rows == null ? 0 : rows.size());
     }
 }

@@ -2,6 +2,7 @@ package io.shardflow.core.models;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -36,7 +37,7 @@ public sealed interface ModelArchitecture permits DenseArchitecture, GptArchitec
     default String describe() {
         return switch (this) {
             case DenseArchitecture dense ->
-                kindOf(dense) + " " + dense.widths() + " " + dense.task().name().toLowerCase(java.util.Locale.ROOT);
+                kindOf(dense) + " " + dense.widths() + " " + dense.task().name().toLowerCase(Locale.ROOT);
             case GptArchitecture gpt ->
                 "gpt " + gpt.layers() + " layers × " + gpt.heads() + " heads, dModel " + gpt.dModel() + ", context "
                         + gpt.context();

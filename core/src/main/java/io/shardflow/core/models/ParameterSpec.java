@@ -3,6 +3,7 @@ package io.shardflow.core.models;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +42,7 @@ public record ParameterSpec(
             InvalidSpecException.require(
                     values.length == expected,
                     path,
-                    "needs " + expected + " values for shape " + java.util.Arrays.toString(entry.getValue()) + ", got "
+                    "needs " + expected + " values for shape " + Arrays.toString(entry.getValue()) + ", got "
                             + values.length);
             for (int i = 0; i < values.length; i++) {
                 InvalidSpecException.require(Float.isFinite(values[i]), path + "[" + i + "]", "must be finite");

@@ -4,7 +4,12 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The binary form of a tensor, as stored in PostgreSQL: magic {@code SFT1}, dtype (1 = float32), rank, two
@@ -101,11 +106,10 @@ public final class TensorCodec {
             int[] shape = shapeOf(part);
             if (shape.length != 2 || (columns >= 0 && shape[1] != columns)) {
                 throw new IllegalArgumentException(
-                        "parts differ in shape: " + java.util.Arrays.toString(shape) + " vs [*, " + columns + "]");
+                        "parts differ in shape: " + Arrays.toString(shape) + " vs [*, " + columns + "]");
             }
             if (part.length != header + (long) shape[0] * shape[1] * Float.BYTES) {
-                throw new IllegalArgumentException(
-                        "tensor payload does not match its shape " + java.util.Arrays.toString(shape));
+                throw new IllegalArgumentException("tensor payload does not match its shape " + Arrays.toString(shape));
             }
             columns = shape[1];
             rows = Math.addExact(rows, shape[0]);
@@ -174,11 +178,11 @@ public final class TensorCodec {
     }
 
     /** Several named tensors in one value: count, then per entry its name (UTF-8) and its encoded tensor. */
-    public static byte[] encodeBundle(java.util.Map<String, Tensor> tensors) {
-        var parts = new java.util.ArrayList<byte[]>();
+    public static byte[] encodeBundle(Map<String, Tensor> tensors) {
+        var parts = new ArrayList<byte[]>();
         int size = Integer.BYTES;
         for (var entry : tensors.entrySet()) {
-            byte[] name = entry.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] name = entry.getKey().getBytes(StandardCharsets.UTF_8);
             byte[] tensor = encode(entry.getValue());
             parts.add(name);
             parts.add(tensor);
@@ -192,16 +196,16 @@ public final class TensorCodec {
     }
 
     /** The named tensors of {@link #encodeBundle}, in their order. */
-    public static java.util.LinkedHashMap<String, Tensor> decodeBundle(byte[] bytes) {
+    public static LinkedHashMap<String, Tensor> decodeBundle(byte[] bytes) {
         var buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int count = buffer.getInt();
-        var tensors = new java.util.LinkedHashMap<String, Tensor>();
+        var tensors = new LinkedHashMap<String, Tensor>();
         for (int i = 0; i < count; i++) {
             byte[] name = new byte[buffer.getInt()];
             buffer.get(name);
             byte[] tensor = new byte[buffer.getInt()];
             buffer.get(tensor);
-            tensors.put(new String(name, java.nio.charset.StandardCharsets.UTF_8), decode(tensor));
+            tensors.put(new String(name, StandardCharsets.UTF_8), decode(tensor));
         }
         return tensors;
     }

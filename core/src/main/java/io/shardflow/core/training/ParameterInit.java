@@ -7,6 +7,7 @@ import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.tensors.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +57,7 @@ public final class ParameterInit {
             var values = new float[(int) Tensor.elementCount(shape)];
             named.put(name, new Tensor(shape, values));
             if (name.endsWith("ln1.weight") || name.endsWith("ln2.weight") || name.endsWith("ln.weight")) {
-                java.util.Arrays.fill(values, 1f);
+                Arrays.fill(values, 1f);
             } else if (shape.length == 2) {
                 double std = GPT_STD;
                 if (name.endsWith("attention.out.weight") || name.endsWith("mlp.proj.weight")) {

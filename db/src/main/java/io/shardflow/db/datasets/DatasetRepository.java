@@ -8,6 +8,7 @@ import io.shardflow.db.jdbc.JsonColumns;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Optional;
@@ -82,7 +83,7 @@ public class DatasetRepository {
                 chunkIndex,
                 start,
                 length,
-                java.util.Arrays.copyOf(bytes, length));
+                Arrays.copyOf(bytes, length));
     }
 
     /** Bytes {@code [start, end)} of a text dataset, reading only the chunks that hold them. */

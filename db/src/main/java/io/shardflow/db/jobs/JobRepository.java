@@ -16,10 +16,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -140,7 +145,7 @@ public class JobRepository {
         }
         if (q.search() != null) {
             where.append(" and (id::text like ? or tenant = ? or error ilike ?)");
-            args.add(q.search().toLowerCase(java.util.Locale.ROOT) + "%");
+            args.add(q.search().toLowerCase(Locale.ROOT) + "%");
             args.add(q.search());
             args.add("%" + q.search() + "%");
         }
@@ -227,7 +232,7 @@ public class JobRepository {
      * QUEUED jobs older than {@code age} whose request is no longer waiting in the outbox: their planning request
      * was published but never acted on (for example, it went to the dead-letter topic).
      */
-    public List<UUID> queuedAndForgotten(java.time.Duration age, int limit) {
+    public List<UUID> queuedAndForgotten(Duration age, int limit) {
         return jdbc.sql("""
                 select j.id from jobs j where j.status = :queued and j.created_at < :before
                 and not exists (select 1 from outbox o where o.topic = :topic and o.message_key = j.id::text)
@@ -241,7 +246,7 @@ public class JobRepository {
     }
 
     /** RUNNING jobs untouched for {@code age} whose every shard is DONE: their last completion notice was lost. */
-    public List<UUID> runningWithAllShardsDone(java.time.Duration age, int limit) {
+    public List<UUID> runningWithAllShardsDone(Duration age, int limit) {
         return jdbc.sql("""
                 select j.id from jobs j where j.status = :running and j.updated_at < :before
                 and exists (select 1 from shards s where s.job_id = j.id)
@@ -264,16 +269,16 @@ public class JobRepository {
     }
 
     /** Which of {@code ids} have ended (or are gone), in one query. */
-    public java.util.Set<UUID> ended(java.util.Collection<UUID> ids) {
+    public Set<UUID> ended(Collection<UUID> ids) {
         if (ids.isEmpty()) {
-            return java.util.Set.of();
+            return Set.of();
         }
-        var running = new java.util.HashSet<UUID>(jdbc.sql(
+        var running = new HashSet<UUID>(jdbc.sql(
                         "select id from jobs where id = any(?) and " + Transitions.in("status", JobStatus.unfinished()))
                 .param(ids.toArray(UUID[]::new))
                 .query(UUID.class)
                 .list());
-        var ended = new java.util.HashSet<UUID>(ids);
+        var ended = new HashSet<UUID>(ids);
         ended.removeAll(running);
         return ended;
     }

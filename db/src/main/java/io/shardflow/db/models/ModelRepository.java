@@ -14,6 +14,7 @@ import io.shardflow.db.jdbc.SqlArgs;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -150,7 +151,7 @@ public class ModelRepository {
     }
 
     /** The named parameters of {@code names} only: what a pipeline stage holds. */
-    public Map<String, Tensor> loadNamed(ModelRow model, java.util.Collection<String> names) {
+    public Map<String, Tensor> loadNamed(ModelRow model, Collection<String> names) {
         var shapes = model.architecture().parameterShapes();
         var named = new LinkedHashMap<String, Tensor>();
         for (String name : names) {

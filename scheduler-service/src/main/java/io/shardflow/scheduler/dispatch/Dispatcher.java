@@ -13,6 +13,7 @@ import io.shardflow.db.shards.ShardRow;
 import io.shardflow.messaging.MessagingSettings;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -66,7 +67,7 @@ public class Dispatcher {
     }
 
     /** When a shard dispatched now is given up unless a worker has started it. */
-    public java.time.Instant leaseUntil() {
+    public Instant leaseUntil() {
         return clock.instant().plus(dispatchLease);
     }
 

@@ -5,6 +5,7 @@ import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.FeatureScaling;
@@ -19,6 +20,7 @@ import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.scheduler.SchedulerSettings;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -98,7 +100,7 @@ public class TrainingPreparation {
                 training.standardize() ? scaling(dataset, spec.requireDataset().features(), schedule) : null;
         storeInitial(jobId, training, target);
         var parallelism = spec.parallelism();
-        boolean pipeline = parallelism.strategy() == io.shardflow.core.planning.Strategy.PIPELINE;
+        boolean pipeline = parallelism.strategy() == Strategy.PIPELINE;
         int stages = pipeline ? parallelism.splitModelShards() : 1;
         if (stages > dense.layerCount()) {
             throw new InvalidSpecException(
@@ -138,7 +140,7 @@ public class TrainingPreparation {
     /** Mean and standard deviation of each feature over the training rows, read a window at a time. */
     private FeatureScaling scaling(DatasetRow dataset, List<String> features, TrainingSchedule schedule) {
         int[] columns = features.stream().mapToInt(dataset::columnIndex).toArray();
-        var validation = new java.util.BitSet();
+        var validation = new BitSet();
         for (int row : schedule.validationRows()) {
             validation.set(row);
         }

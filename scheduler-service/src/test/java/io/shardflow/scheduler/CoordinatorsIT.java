@@ -12,17 +12,21 @@ import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.LinearArchitecture;
 import io.shardflow.core.models.MlpArchitecture;
 import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ModelSplit;
+import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.OptimizerKind;
 import io.shardflow.core.training.TrainingPartial;
+import io.shardflow.core.training.TrainingSchedule;
 import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.MutableClock;
 import io.shardflow.db.TestDatabase;
@@ -31,11 +35,13 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
+import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.TrainingStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
@@ -62,8 +68,7 @@ class CoordinatorsIT {
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
     private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template, db.readAhead);
     private final ModelRepository models = new ModelRepository(db.jdbc, db.template);
-    private final ResultStore results =
-            new ResultStore(db.jdbc, db.template, new io.shardflow.db.partials.PartialStore(db.jdbc, db.template));
+    private final ResultStore results = new ResultStore(db.jdbc, db.template, new PartialStore(db.jdbc, db.template));
 
     /** How notices travel: in order to one scheduler, or shuffled, some twice, to two schedulers at once. */
     private enum Delivery {
@@ -206,7 +211,7 @@ class CoordinatorsIT {
      */
     private byte[] syntheticTraining(ShardTask task) {
         int samples = (int) (task.rowEnd() - task.rowStart());
-        if (task.kind() == io.shardflow.core.messaging.TaskKind.EVALUATE) {
+        if (task.kind() == TaskKind.EVALUATE) {
             return new TrainingPartial(new float[0][], samples, 0.25 + task.step(), 0).encode();
         }
         var store = new TrainingStore(db.jdbc, db.template);
@@ -250,6 +255,91 @@ class CoordinatorsIT {
         }
     }
 
+    /**
+     * Synthetic GPipe tasks: a forward stage outputs zeros of its width; a backward (or the last stage's combined
+     * task) returns constant gradients for its stage's parameters and the gradient of its input; evaluation a loss.
+     * The run is then a function only of the order the coordinator applies steps in.
+     */
+    private byte[] syntheticPipeline(ShardTask task, MlpArchitecture architecture, int stages) {
+        var job = jobs.find(task.jobId()).orElseThrow();
+        var plan = (Plan.PipelineTraining) job.planned();
+        var training = plan.training();
+        if (task.kind() == TaskKind.EVALUATE) {
+            return new TrainingPartial(new float[0][], 6, 0.5 + task.step(), 0).encode();
+        }
+        int batch = TrainingSchedule.batchLength(
+                training.trainingRows(), job.spec().requireTraining().batchSize(), task.step());
+        int rows = (int) DataPlanner.split(batch, training.microBatches())
+                .get(task.shardIndex())
+                .size();
+        var split = ModelSplit.pipeline(architecture, stages);
+        int s = task.stage() < stages ? task.stage() : task.stage() - stages;
+        var partition = split.rounds().get(s).partitions().getFirst();
+        if (task.kind() == TaskKind.PIPE_FORWARD) {
+            return TensorCodec.encode(Tensor.matrix(rows, partition.outputs(), new float[rows * partition.outputs()]));
+        }
+        var tensors = new ArrayList<float[]>();
+        for (var slice : partition.slices()) {
+            int layer = slice.layer();
+            int in = architecture.widths().get(layer);
+            int out = architecture.widths().get(layer + 1);
+            var weight = new float[in * out];
+            Arrays.fill(weight, 0.01f * (s + 1) + 0.001f * task.step());
+            var bias = new float[out];
+            Arrays.fill(bias, -0.02f * (s + 1));
+            tensors.add(weight);
+            tensors.add(bias);
+        }
+        var first = partition.slices().getFirst();
+        tensors.add(new float[rows * (first.colEnd() - first.colStart())]);
+        return new TrainingPartial(tensors.toArray(float[][]::new), rows, 1.0 / (task.step() + 1), 0).encode();
+    }
+
+    private JobSpec pipelineSpec(UUID data, MlpArchitecture architecture) {
+        var training = new TrainingSpec(
+                null, 7, 8, OptimizerKind.ADAM, 0.01, null, null, null, null, 1, 5L, 0.25, false, 3, null);
+        return new JobSpec(
+                JobType.TRAINING,
+                new JobSpec.ModelRef(null, architecture, "piped"),
+                new JobSpec.DatasetRef(data, List.of("a", "b"), "y"),
+                null,
+                null,
+                new JobSpec.Parallelism(Strategy.PIPELINE, null, 2, null, 2),
+                training,
+                null,
+                null);
+    }
+
+    @Test
+    void pipelineTrainingEndsWithTheSameParametersWhateverTheOrderOfItsStagesNotices() throws Exception {
+        var architecture = new MlpArchitecture(List.of(2, 5, 4, 1), null);
+        var data = table(40, List.of("a", "b", "y"), r -> new float[] {r % 3, r % 4, r % 2});
+        var orderly = run(
+                submit(pipelineSpec(data, architecture)),
+                Delivery.ORDERLY,
+                task -> syntheticPipeline(task, architecture, 2));
+        var chaotic = run(
+                submit(pipelineSpec(data, architecture)),
+                Delivery.CHAOTIC,
+                task -> syntheticPipeline(task, architecture, 2));
+
+        for (var job : List.of(orderly, chaotic)) {
+            assertThat(job.status()).as(job.error()).isEqualTo(JobStatus.SUCCEEDED);
+            assertThat(job.progress().step()).isEqualTo(7);
+            assertThat(events(job.id(), "io.shardflow.job.succeeded")).isEqualTo(1);
+            assertThat(events(job.id(), "io.shardflow.job.resumed")).isZero();
+        }
+        assertThat(chaotic.metrics()).isEqualTo(orderly.metrics());
+        var a = models.loadNamed(models.find(orderly.resultModelId()).orElseThrow());
+        var b = models.loadNamed(models.find(chaotic.resultModelId()).orElseThrow());
+        for (var name : a.keySet()) {
+            assertThat(b.get(name).data()).as(name).containsExactly(a.get(name).data());
+        }
+        assertThat(a.get("layers.0.bias").data()[0])
+                .as("the steps moved the parameters")
+                .isNotZero();
+    }
+
     @Test
     void tensorParallelInferenceMergesEachRoundOfEveryDataShard() throws Exception {
         var architecture = new MlpArchitecture(List.of(3, 6, 4, 2), null);
@@ -277,7 +367,7 @@ class CoordinatorsIT {
                     .get(task.layout().modelShard());
             int rows = (int) (task.rowEnd() - task.rowStart());
             var ones = new float[rows * partition.outputs()];
-            java.util.Arrays.fill(ones, 1f);
+            Arrays.fill(ones, 1f);
             return TensorCodec.encode(Tensor.matrix(rows, partition.outputs(), ones));
         });
 

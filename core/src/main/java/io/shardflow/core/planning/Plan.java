@@ -215,6 +215,16 @@ public sealed interface Plan
     /** A training job: the plan has the numbers every worker computes with. */
     sealed interface Training extends Plan permits DataParallelTraining, PipelineTraining {
         TrainingPlan training();
+
+        @Override
+        default int parameterVersion(int step, int stage) {
+            return training().versionRead(step, stage);
+        }
+
+        @Override
+        default int localSteps(int step, int stage) {
+            return training().roundEnd(step) - step;
+        }
     }
 
     /**
@@ -242,16 +252,6 @@ public sealed interface Plan
                 return TaskKind.EVALUATE;
             }
             return training.syncEvery() == 1 ? TaskKind.GRADIENT : TaskKind.LOCAL_STEPS;
-        }
-
-        @Override
-        public int parameterVersion(int step, int stage) {
-            return training.versionRead(step, stage);
-        }
-
-        @Override
-        public int localSteps(int step, int stage) {
-            return training.roundEnd(step) - step;
         }
     }
 
@@ -292,16 +292,6 @@ public sealed interface Plan
                 return TaskKind.PIPE_FORWARD;
             }
             return stage == k - 1 ? TaskKind.PIPE_LAST : TaskKind.PIPE_BACKWARD;
-        }
-
-        @Override
-        public int parameterVersion(int step, int stage) {
-            return training.versionRead(step, stage);
-        }
-
-        @Override
-        public int localSteps(int step, int stage) {
-            return training.roundEnd(step) - step;
         }
 
         /** The stage key of stage {@code s}'s backward: the last stage's combined task, or {@code k + s}. */

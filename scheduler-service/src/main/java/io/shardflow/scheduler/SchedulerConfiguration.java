@@ -25,6 +25,7 @@ import io.shardflow.scheduler.inference.ModelParallelCoordinator;
 import io.shardflow.scheduler.leases.JobReconciler;
 import io.shardflow.scheduler.leases.LeaseSweeper;
 import io.shardflow.scheduler.planning.JobPlanner;
+import io.shardflow.scheduler.planning.PlanMaker;
 import io.shardflow.scheduler.training.DataParallelTrainingCoordinator;
 import io.shardflow.scheduler.training.PipelineTrainingCoordinator;
 import io.shardflow.scheduler.training.TrainingPreparation;
@@ -124,17 +125,23 @@ class SchedulerConfiguration {
     }
 
     @Bean
-    JobPlanner jobPlanner(
-            JobRepository jobs,
+    PlanMaker planMaker(
             ModelRepository models,
             DatasetRepository datasets,
             WorkerRegistry workers,
             TrainingPreparation preparation,
+            SchedulerSettings settings) {
+        return new PlanMaker(models, datasets, workers, preparation, settings);
+    }
+
+    @Bean
+    JobPlanner jobPlanner(
+            JobRepository jobs,
+            PlanMaker plans,
             Coordinators coordinators,
             JobEventPublisher events,
-            SchedulerSettings settings,
             TransactionTemplate tx) {
-        return new JobPlanner(jobs, models, datasets, workers, preparation, coordinators, events, settings, tx);
+        return new JobPlanner(jobs, plans, coordinators, events, tx);
     }
 
     @Bean

@@ -60,7 +60,7 @@ class CoordinatorsIT {
     private static final String TENANT = "coordinators";
 
     private final TestDatabase db = TestDatabase.get();
-    private final MutableClock clock = new MutableClock();
+    private final MutableClock clock = MutableClock.frozen();
     private final SchedulerProcess first = new SchedulerProcess(db, clock, "scheduler-a");
     private final SchedulerProcess second = new SchedulerProcess(db, clock, "scheduler-b");
     private final SimulatedLanes lanes = new SimulatedLanes(db, clock);

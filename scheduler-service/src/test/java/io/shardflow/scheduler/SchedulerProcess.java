@@ -29,6 +29,7 @@ import io.shardflow.scheduler.inference.ModelParallelCoordinator;
 import io.shardflow.scheduler.leases.JobReconciler;
 import io.shardflow.scheduler.leases.LeaseSweeper;
 import io.shardflow.scheduler.planning.JobPlanner;
+import io.shardflow.scheduler.planning.PlanMaker;
 import io.shardflow.scheduler.training.TrainingFixture;
 import io.shardflow.scheduler.training.TrainingPreparation;
 import java.time.Clock;
@@ -96,8 +97,8 @@ final class SchedulerProcess {
                 training.pipeline());
         var preparation = new TrainingPreparation(models, datasets, store, SETTINGS);
         var workers = new WorkerRegistry(db.jdbc, clock);
-        this.planner =
-                new JobPlanner(jobs, models, datasets, workers, preparation, coordinators, events, SETTINGS, db.tx);
+        var plans = new PlanMaker(models, datasets, workers, preparation, SETTINGS);
+        this.planner = new JobPlanner(jobs, plans, coordinators, events, db.tx);
         this.aggregator = new Aggregator(jobs, shards, coordinators, recovery, db.tx);
         this.sweeper = new LeaseSweeper(jobs, shards, recovery, db.tx, clock, SETTINGS.sweepInterval());
         this.reconciler = new JobReconciler(jobs, planner, coordinators, SETTINGS, db.tx, clock);

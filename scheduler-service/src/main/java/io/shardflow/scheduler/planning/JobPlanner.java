@@ -1,28 +1,17 @@
 package io.shardflow.scheduler.planning;
 
 import io.shardflow.core.InvalidSpecException;
-import io.shardflow.core.generation.Prompts;
-import io.shardflow.core.jobs.JobInputCheck;
 import io.shardflow.core.jobs.JobStatus;
-import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.training.TrainingPlan;
-import io.shardflow.db.datasets.DatasetRepository;
-import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.jobs.JobRow;
-import io.shardflow.db.models.ModelRepository;
-import io.shardflow.db.models.ModelRow;
-import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.coordination.Coordinators;
-import io.shardflow.scheduler.training.TrainingPreparation;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jspecify.annotations.Nullable;
@@ -41,33 +30,21 @@ public class JobPlanner {
     private static final Logger log = LoggerFactory.getLogger(JobPlanner.class);
 
     private final JobRepository jobs;
-    private final ModelRepository models;
-    private final DatasetRepository datasets;
-    private final WorkerRegistry workers;
-    private final TrainingPreparation preparation;
+    private final PlanMaker plans;
     private final Coordinators coordinators;
     private final JobEventPublisher events;
-    private final SchedulerSettings settings;
     private final TransactionTemplate tx;
 
     public JobPlanner(
             JobRepository jobs,
-            ModelRepository models,
-            DatasetRepository datasets,
-            WorkerRegistry workers,
-            TrainingPreparation preparation,
+            PlanMaker plans,
             Coordinators coordinators,
             JobEventPublisher events,
-            SchedulerSettings settings,
             TransactionTemplate tx) {
         this.jobs = jobs;
-        this.models = models;
-        this.datasets = datasets;
-        this.workers = workers;
-        this.preparation = preparation;
+        this.plans = plans;
         this.coordinators = coordinators;
         this.events = events;
-        this.settings = settings;
         this.tx = tx;
     }
 
@@ -88,7 +65,7 @@ public class JobPlanner {
                 return;
             }
             try {
-                var plan = planOf(job);
+                var plan = plans.planOf(job);
                 var coordination = coordinators.of(plan);
                 jobs.recordPlan(jobId, plan, coordination.totalShards(job));
                 jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
@@ -99,42 +76,6 @@ public class JobPlanner {
                 events.publish(jobs.find(jobId).orElseThrow(), null);
             }
         });
-    }
-
-    private Plan planOf(JobRow job) {
-        var spec = job.spec();
-        var ref = spec.dataset();
-        @Nullable DatasetRow dataset = ref == null ? null : dataset(ref.id(), job.tenant());
-        if (spec.type() == JobType.TRAINING) {
-            var target = preparation.target(spec, job.tenant());
-            JobInputCheck.check(spec, target.architecture(), target.name(), dataset);
-            if (dataset == null) {
-                throw new InvalidSpecException("dataset", "is required");
-            }
-            var shards = ParallelPlanner.trainingShards(spec.parallelism(), dataset.rows(), fleet());
-            TrainingPlan training = preparation.prepare(job.id(), spec, target, dataset);
-            return training.pipelined()
-                    ? new Plan.PipelineTraining(dataset.rows(), training)
-                    : new Plan.DataParallelTraining(dataset.rows(), shards, training);
-        }
-        var modelId = spec.requireModelId();
-        ModelRow model = models.find(modelId)
-                .filter(m -> m.tenant().equals(job.tenant()))
-                .orElseThrow(() -> new InvalidSpecException("model.id", "model " + modelId + " does not exist"));
-        String name = "'" + model.name() + "'";
-        JobInputCheck.check(spec, model.architecture(), name, dataset);
-        long rows = Prompts.inferenceRows(spec, model.architecture(), name, dataset, datasets.text(dataset));
-        return ParallelPlanner.plan(spec.parallelism(), model.architecture(), rows, fleet());
-    }
-
-    private DatasetRow dataset(UUID id, String tenant) {
-        return datasets.find(id)
-                .filter(d -> d.tenant().equals(tenant))
-                .orElseThrow(() -> new InvalidSpecException("dataset.id", "dataset " + id + " does not exist"));
-    }
-
-    private ParallelPlanner.Fleet fleet() {
-        return workers.fleet(settings.workerFreshness(), settings.fallbackShards());
     }
 
     /** The timeline's note of the plan. */

@@ -13,6 +13,7 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
 import org.apache.kafka.server.common.MetadataVersion;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A real single-node Kafka broker in KRaft mode (broker and controller in one), running in this JVM. Its log
@@ -24,7 +25,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final int port;
     private final int controllerPort;
     private final int partitions;
-    private KafkaRaftServer server;
+    /** The running broker; null while stopped. */
+    private @Nullable KafkaRaftServer server;
 
     private EmbeddedKafkaBroker(Path directory, int port, int controllerPort, int partitions) {
         this.directory = directory;
@@ -67,9 +69,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** Stops the broker; its data stays for {@link #start()}. */
     public synchronized void stop() {
-        if (server != null) {
-            server.shutdown();
-            server.awaitShutdown();
+        var running = server;
+        if (running != null) {
+            running.shutdown();
+            running.awaitShutdown();
             server = null;
         }
     }

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -86,13 +87,13 @@ public class DashboardController {
             String progress,
             String age,
             String duration,
-            String error) {}
+            @Nullable String error) {}
 
     @GetMapping("/")
     public String jobsPage(
-            @RequestParam(required = false) JobStatus status,
-            @RequestParam(required = false) JobType type,
-            @RequestParam(required = false) String q,
+            @RequestParam(required = false) @Nullable JobStatus status,
+            @RequestParam(required = false) @Nullable JobType type,
+            @RequestParam(required = false) @Nullable String q,
             @RequestParam(defaultValue = "0") int page,
             Model model) {
         jobsModel(status, type, q, page, model);
@@ -101,16 +102,17 @@ public class DashboardController {
 
     @GetMapping("/dashboard/jobs")
     public String jobsTable(
-            @RequestParam(required = false) JobStatus status,
-            @RequestParam(required = false) JobType type,
-            @RequestParam(required = false) String q,
+            @RequestParam(required = false) @Nullable JobStatus status,
+            @RequestParam(required = false) @Nullable JobType type,
+            @RequestParam(required = false) @Nullable String q,
             @RequestParam(defaultValue = "0") int page,
             Model model) {
         jobsModel(status, type, q, page, model);
         return "jobs :: table";
     }
 
-    private void jobsModel(JobStatus status, JobType type, String q, int page, Model model) {
+    private void jobsModel(
+            @Nullable JobStatus status, @Nullable JobType type, @Nullable String q, int page, Model model) {
         var query = new JobQuery(null, status, type, q, Math.max(0, page), PAGE);
         var now = clock.instant();
         model.addAttribute(
@@ -209,7 +211,7 @@ public class DashboardController {
     }
 
     @GetMapping("/queues")
-    public String queuesPage(@RequestParam(required = false) String inspect, Model model) throws Exception {
+    public String queuesPage(@RequestParam(required = false) @Nullable String inspect, Model model) throws Exception {
         // the letters first: a topic that is not Shardflow's is a 404 before anything is asked of the broker
         model.addAttribute("letters", inspect == null ? List.of() : queues.deadLetters(inspect, 50));
         model.addAttribute("inspect", inspect);

@@ -1,6 +1,7 @@
 package io.shardflow.api.dashboard;
 
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.Lookup;
 import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.messaging.SharedAdminClient;
@@ -22,6 +23,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jspecify.annotations.Nullable;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
 
@@ -52,9 +54,22 @@ public class QueueHealth {
         this.kafka = kafka;
     }
 
-    public record TopicHealth(String topic, long records, String group, Long lag, double perSecond, long deadLetters) {}
+    /** {@code group} and {@code lag} are null for a topic no Shardflow service consumes (the lifecycle events). */
+    public record TopicHealth(
+            String topic,
+            long records,
+            @Nullable String group,
+            @Nullable Long lag,
+            double perSecond,
+            long deadLetters) {}
 
-    public record DeadLetter(String topic, int partition, long offset, String key, String exception, String value) {}
+    public record DeadLetter(
+            String topic,
+            int partition,
+            long offset,
+            @Nullable String key,
+            String exception,
+            String value) {}
 
     public synchronized List<TopicHealth> topics() throws ExecutionException, InterruptedException, TimeoutException {
         var result = new ArrayList<TopicHealth>();
@@ -77,7 +92,7 @@ public class QueueHealth {
                 long behind = 0;
                 for (var p : partitions) {
                     var c = committed.get(p);
-                    behind += ends.get(p) - (c == null ? 0 : c.offset());
+                    behind += Lookup.required(ends, p) - (c == null ? 0 : c.offset());
                 }
                 lag = behind;
             }
@@ -102,7 +117,7 @@ public class QueueHealth {
             consumer.assign(partitions);
             var ends = consumer.endOffsets(partitions);
             for (var p : partitions) {
-                consumer.seek(p, Math.max(0, ends.get(p) - max));
+                consumer.seek(p, Math.max(0, Lookup.required(ends, p) - max));
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
             while (System.nanoTime() < deadline && letters.size() < max) {
@@ -117,7 +132,7 @@ public class QueueHealth {
                             header == null ? "" : new String(header.value(), StandardCharsets.UTF_8),
                             value.length() > 300 ? value.substring(0, 300) + "…" : value));
                 }
-                if (consumer.assignment().stream().allMatch(p -> consumer.position(p) >= ends.get(p))) {
+                if (consumer.assignment().stream().allMatch(p -> consumer.position(p) >= Lookup.required(ends, p))) {
                     break;
                 }
             }
@@ -163,7 +178,7 @@ public class QueueHealth {
     List<TopicPartition> partitions(String topic) throws ExecutionException, InterruptedException, TimeoutException {
         var described = admin().describeTopics(List.of(topic)).allTopicNames();
         try {
-            return described.get(5, TimeUnit.SECONDS).get(topic).partitions().stream()
+            return Lookup.required(described.get(5, TimeUnit.SECONDS), topic).partitions().stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
         } catch (ExecutionException e) {

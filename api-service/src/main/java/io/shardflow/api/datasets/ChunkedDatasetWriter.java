@@ -9,6 +9,7 @@ import java.util.UUID;
 final class ChunkedDatasetWriter {
     private final DatasetRepository datasets;
     private final UUID id;
+    private final List<String> columns;
     private final float[][] chunk;
     private final int chunkRows;
     private int filled;
@@ -25,9 +26,15 @@ final class ChunkedDatasetWriter {
             int chunkRows) {
         this.datasets = datasets;
         this.id = id;
+        this.columns = columns;
         this.chunkRows = chunkRows;
         this.chunk = new float[columns.size()][chunkRows];
         datasets.create(id, tenant, name, format, columns, chunkRows);
+    }
+
+    /** The dataset's columns, in the order of {@link #set}'s {@code column}. */
+    List<String> columns() {
+        return columns;
     }
 
     /** The 1-based number the next row will have, for error messages. */

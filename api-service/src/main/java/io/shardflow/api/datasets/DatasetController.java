@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -51,7 +52,9 @@ public class DatasetController {
                 "application/json-lines"
             })
     public ResponseEntity<DatasetView> upload(
-            @RequestParam String name, @RequestParam(required = false) String format, HttpServletRequest request)
+            @RequestParam String name,
+            @RequestParam(required = false) @Nullable String format,
+            HttpServletRequest request)
             throws IOException {
         var dataset = importer.importTable(
                 tenants.of(request), name, formatOf(format, request.getContentType()), request.getInputStream());
@@ -59,7 +62,7 @@ public class DatasetController {
                 .body(DatasetView.of(dataset));
     }
 
-    private static DatasetFormat formatOf(String format, String contentType) {
+    private static DatasetFormat formatOf(@Nullable String format, @Nullable String contentType) {
         if (format != null) {
             return switch (format.strip().toLowerCase(java.util.Locale.ROOT)) {
                 case "csv" -> DatasetFormat.CSV;

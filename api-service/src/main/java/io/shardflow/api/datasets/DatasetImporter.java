@@ -106,7 +106,6 @@ public class DatasetImporter {
 
     private void readJsonLines(BufferedReader reader, UUID id, String tenant, String name) throws IOException {
         ChunkedDatasetWriter writer = null;
-        List<String> columns = null;
         long line = 0;
         for (String text = reader.readLine(); text != null; text = reader.readLine()) {
             line++;
@@ -121,10 +120,16 @@ public class DatasetImporter {
             }
             InvalidSpecException.require(row.isObject(), "body", "line " + line + " is not a JSON object");
             if (writer == null) {
-                columns = checkedColumns(new ArrayList<>(row.propertyNames()));
                 writer = new ChunkedDatasetWriter(
-                        datasets, id, tenant, name, DatasetFormat.JSONL, columns, settings.datasetChunkRows());
+                        datasets,
+                        id,
+                        tenant,
+                        name,
+                        DatasetFormat.JSONL,
+                        checkedColumns(new ArrayList<>(row.propertyNames())),
+                        settings.datasetChunkRows());
             }
+            var columns = writer.columns();
             InvalidSpecException.require(
                     row.size() == columns.size(),
                     "body",

@@ -6,6 +6,7 @@ import io.shardflow.core.InvalidSpecException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import org.springframework.context.MessageSourceResolvable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -120,7 +121,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleMethodArgumentNotValid(
             MethodArgumentNotValidException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         var first = e.getBindingResult().getFieldErrors().getFirst();
-        return ResponseEntity.badRequest().body(invalid(first.getField(), first.getDefaultMessage()));
+        return ResponseEntity.badRequest().body(invalid(first.getField(), messageOf(first)));
     }
 
     @Override
@@ -131,7 +132,13 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.badRequest()
                 .body(invalid(
                         name == null ? "parameter" : name,
-                        result.getResolvableErrors().getFirst().getDefaultMessage()));
+                        messageOf(result.getResolvableErrors().getFirst())));
+    }
+
+    /** A validation error's message; one without a default message (none of Bean Validation's) says the least. */
+    private static String messageOf(MessageSourceResolvable error) {
+        String message = error.getDefaultMessage();
+        return message == null ? "is invalid" : message;
     }
 
     static ProblemDetail invalid(String field, String reason) {

@@ -38,7 +38,7 @@ public class JobRequestListener {
     private final Outbox outbox;
     private final ApiSettings settings;
     private final CloudEventDeserializer deserializer = new CloudEventDeserializer();
-    private final EventFormat json = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+    private final EventFormat json = jsonFormat();
 
     public JobRequestListener(JobIntake intake, Outbox outbox, ApiSettings settings) {
         this.intake = intake;
@@ -55,10 +55,11 @@ public class JobRequestListener {
         String correlationId = extension(event, "correlationid", event.getId());
         String tenant = extension(event, "tenant", settings.defaultTenant());
         try {
-            if (event.getData() == null) {
+            var data = event.getData();
+            if (data == null) {
                 throw new InvalidSpecException("data", "is required: the body of POST /api/v1/jobs");
             }
-            var spec = MessageCodec.decode(event.getData().toBytes(), JobSpec.class);
+            var spec = MessageCodec.decode(data.toBytes(), JobSpec.class);
             var accepted = intake.submit(tenant, spec, event.getId(), correlationId);
             log.debug(
                     "job request {} {} job {}",
@@ -97,6 +98,16 @@ public class JobRequestListener {
         } catch (RuntimeException e) {
             throw new PoisonRecordException("not a CloudEvent: " + e.getMessage(), e);
         }
+    }
+
+    /** CloudEvents' JSON format, which cloudevents-json-jackson registers with the provider. */
+    private static EventFormat jsonFormat() {
+        var format = EventFormatProvider.getInstance().resolveFormat(JsonFormat.CONTENT_TYPE);
+        if (format == null) {
+            throw new IllegalStateException(
+                    "no CloudEvents format for " + JsonFormat.CONTENT_TYPE + ": cloudevents-json-jackson is missing");
+        }
+        return format;
     }
 
     private static String extension(CloudEvent event, String name, String fallback) {

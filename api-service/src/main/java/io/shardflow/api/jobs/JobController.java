@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -83,8 +84,8 @@ public class JobController {
     @PostMapping("/jobs")
     public ResponseEntity<JobView> submit(
             @RequestBody JobSpec spec,
-            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
-            @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
+            @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String idempotencyKey,
+            @RequestHeader(name = "X-Correlation-Id", required = false) @Nullable String correlationId,
             HttpServletRequest request) {
         var accepted = intake.submit(tenants.of(request), spec, idempotencyKey, correlationId);
         var response = ResponseEntity.status(HttpStatus.ACCEPTED)
@@ -111,7 +112,8 @@ public class JobController {
                     "With waitMs, answers as soon as the job has ended or after "
                             + "waitMs milliseconds (at most 60,000), whichever comes first, with the job as it is then: a wait without polling.")
     @GetMapping("/jobs/{id}")
-    public JobView get(@PathVariable UUID id, @RequestParam(required = false) Long waitMs, HttpServletRequest request)
+    public JobView get(
+            @PathVariable UUID id, @RequestParam(required = false) @Nullable Long waitMs, HttpServletRequest request)
             throws InterruptedException {
         InvalidSpecException.require(
                 waitMs == null || (waitMs >= 0 && waitMs <= MAX_WAIT.toMillis()),
@@ -131,8 +133,8 @@ public class JobController {
     @Operation(summary = "List jobs, newest first, filtered by status and type")
     @GetMapping("/jobs")
     public PageView<JobView> list(
-            @RequestParam(required = false) JobStatus status,
-            @RequestParam(required = false) JobType type,
+            @RequestParam(required = false) @Nullable JobStatus status,
+            @RequestParam(required = false) @Nullable JobType type,
             @RequestParam(defaultValue = "0") @Min(0) int page,
             @RequestParam(defaultValue = "50") @Min(1) @Max(1000) int size,
             HttpServletRequest request) {
@@ -158,7 +160,7 @@ public class JobController {
     }
 
     /** The body of a priority change. */
-    public record PriorityChange(Integer priority) {}
+    public record PriorityChange(@Nullable Integer priority) {}
 
     @Operation(summary = "Change an unfinished job's priority (-100..100)")
     @PostMapping("/jobs/{id}/priority")
@@ -190,7 +192,7 @@ public class JobController {
             produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
     public ResponseEntity<StreamingResponseBody> result(
             @PathVariable UUID id,
-            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept,
+            @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept,
             HttpServletRequest request) {
         var job = control.find(tenants.of(request), id);
         if (job.status() != JobStatus.SUCCEEDED) {

@@ -24,6 +24,7 @@ import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -67,7 +68,8 @@ public class JobIntake {
     /** The accepted job, and whether this call created it (false: an earlier request with the same key did). */
     public record Accepted(JobRow job, boolean created) {}
 
-    public Accepted submit(String tenant, JobSpec spec, String idempotencyKey, String correlationId) {
+    public Accepted submit(
+            String tenant, JobSpec spec, @Nullable String idempotencyKey, @Nullable String correlationId) {
         if (idempotencyKey != null) {
             InvalidSpecException.require(
                     !idempotencyKey.isBlank() && idempotencyKey.length() <= 200,
@@ -98,12 +100,12 @@ public class JobIntake {
         var checked = validate(tenant, spec);
         if (spec.type() == JobType.TRAINING) {
             // the steps and scaling are worked out when the job is planned; the data split is known now
-            long rows = checked.dataset().rows();
+            long rows = checked.trainingData().rows();
             var shards = ParallelPlanner.trainingShards(spec.parallelism(), rows, fleet());
             var strategy = spec.parallelism().strategy() == Strategy.PIPELINE ? Strategy.PIPELINE : Strategy.DATA;
             return new PlanDocument(strategy, rows, shards.size(), shards, null, null, false);
         }
-        return checked.plan().document();
+        return checked.inferencePlan().document();
     }
 
     private ParallelPlanner.Fleet fleet() {
@@ -111,33 +113,58 @@ public class JobIntake {
     }
 
     /** What validation found: the model's architecture, the dataset, and for inference the plan it would get. */
-    private record Checked(ModelArchitecture architecture, DatasetRow dataset, Plan plan) {}
+    private record Checked(
+            ModelArchitecture architecture,
+            @Nullable DatasetRow dataset,
+            @Nullable Plan plan) {
+        /** The dataset of a training job, which always reads one. */
+        DatasetRow trainingData() {
+            if (dataset == null) {
+                throw new IllegalStateException("a training job passed validation without a dataset");
+            }
+            return dataset;
+        }
+
+        /** The plan of an inference job, which validation makes. */
+        Plan inferencePlan() {
+            if (plan == null) {
+                throw new IllegalStateException("only an inference job is planned at validation");
+            }
+            return plan;
+        }
+    }
 
     private Checked validate(String tenant, JobSpec spec) {
-        var dataset = spec.dataset() == null
+        var ref = spec.dataset();
+        var dataset = ref == null
                 ? null
-                : datasets.find(spec.dataset().id())
+                : datasets.find(ref.id())
                         .filter(d -> d.tenant().equals(tenant))
-                        .orElseThrow(() -> new InvalidSpecException(
-                                "dataset.id", "dataset " + spec.dataset().id() + " does not exist"));
-        ModelArchitecture architecture;
+                        .orElseThrow(() ->
+                                new InvalidSpecException("dataset.id", "dataset " + ref.id() + " does not exist"));
+        // a model reference names a registered model or brings a new architecture, never both
+        ModelArchitecture architecture = spec.model().architecture();
         String name;
-        if (spec.model().id() != null) {
-            var model = models.find(spec.model().id())
+        if (architecture == null) {
+            var id = spec.requireModelId();
+            var model = models.find(id)
                     .filter(m -> m.tenant().equals(tenant))
-                    .orElseThrow(() -> new InvalidSpecException(
-                            "model.id", "model " + spec.model().id() + " does not exist"));
+                    .orElseThrow(() -> new InvalidSpecException("model.id", "model " + id + " does not exist"));
             architecture = model.architecture();
             name = "'" + model.name() + "'";
         } else {
-            architecture = spec.model().architecture();
             name = "(new)";
         }
         JobInputCheck.check(spec, architecture, name, dataset);
         if (spec.type() == JobType.TRAINING
                 && architecture instanceof DenseArchitecture dense
                 && dense.task() == Task.CLASSIFICATION) {
-            labels.checkClasses(dataset, spec.dataset().label(), dense.outputs());
+            // the input check requires both of a dense training job
+            String label = ref == null ? null : ref.label();
+            if (dataset == null || label == null) {
+                throw new IllegalStateException("a training job passed its input check without a dataset and label");
+            }
+            labels.checkClasses(dataset, label, dense.outputs());
         }
         if (spec.generation() != null) {
             InvalidSpecException.require(

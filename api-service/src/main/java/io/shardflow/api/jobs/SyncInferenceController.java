@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -61,18 +62,19 @@ public class SyncInferenceController {
 
     /** {@code prompt} or {@code prompts}, the generation settings, and optionally how long to wait. */
     public record GenerateRequest(
-            String prompt,
-            List<String> prompts,
-            Integer maxTokens,
-            Double temperature,
-            Integer topK,
-            Long seed,
-            List<String> stop,
-            Long timeoutMs) {}
+            @Nullable String prompt,
+            @Nullable List<String> prompts,
+            @Nullable Integer maxTokens,
+            @Nullable Double temperature,
+            @Nullable Integer topK,
+            @Nullable Long seed,
+            @Nullable List<String> stop,
+            @Nullable Long timeoutMs) {}
 
     public record GenerateResponse(UUID jobId, int rows, List<String> outputs) {}
 
-    public record PredictRequest(List<float[]> rows, Long timeoutMs) {}
+    public record PredictRequest(
+            @Nullable List<float[]> rows, @Nullable Long timeoutMs) {}
 
     public record PredictResponse(UUID jobId, int rows, int columns, float[][] outputs) {}
 
@@ -85,7 +87,7 @@ public class SyncInferenceController {
     public GenerateResponse generate(
             @PathVariable UUID id,
             @RequestBody GenerateRequest body,
-            @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
+            @RequestHeader(name = "X-Correlation-Id", required = false) @Nullable String correlationId,
             HttpServletRequest request)
             throws InterruptedException {
         InvalidSpecException.require(
@@ -106,7 +108,7 @@ public class SyncInferenceController {
     public PredictResponse predict(
             @PathVariable UUID id,
             @RequestBody PredictRequest body,
-            @RequestHeader(name = "X-Correlation-Id", required = false) String correlationId,
+            @RequestHeader(name = "X-Correlation-Id", required = false) @Nullable String correlationId,
             HttpServletRequest request)
             throws InterruptedException {
         var input = new JobInput(null, body.rows() == null ? List.of() : body.rows());
@@ -124,9 +126,9 @@ public class SyncInferenceController {
     private UUID run(
             UUID modelId,
             JobInput input,
-            GenerationSpec generation,
-            Long timeoutMs,
-            String correlationId,
+            @Nullable GenerationSpec generation,
+            @Nullable Long timeoutMs,
+            @Nullable String correlationId,
             HttpServletRequest request)
             throws InterruptedException {
         InvalidSpecException.require(
@@ -144,7 +146,7 @@ public class SyncInferenceController {
                 new JobSpec.Parallelism(Strategy.AUTO, 1),
                 null,
                 SYNC_PRIORITY,
-                null);
+                JobSpec.DEFAULT_MAX_ATTEMPTS);
         JobIntake.Accepted accepted;
         try {
             accepted = intake.submit(tenant, spec, null, correlationId);

@@ -46,20 +46,17 @@ public class ModelController {
     public ResponseEntity<ModelView> register(@RequestBody ModelRequest body, HttpServletRequest request) {
         var id = UUID.randomUUID();
         String tenant = tenants.of(request);
-        if (body.init() != null) {
-            tx.executeWithoutResult(s -> models.createSeeded(
-                    id,
-                    tenant,
-                    body.name().strip(),
-                    body.architecture(),
-                    body.init().seed()));
+        var init = body.init();
+        if (init != null) {
+            tx.executeWithoutResult(
+                    s -> models.createSeeded(id, tenant, body.name().strip(), body.architecture(), init.seed()));
             return ResponseEntity.created(URI.create("/api/v1/models/" + id))
                     .body(ModelView.of(models.find(id).orElseThrow()));
         }
         var parameters = switch (body.architecture()) {
             case DenseArchitecture dense ->
-                ModelParameters.named(body.parameters().toLayers(dense));
-            case GptArchitecture gpt -> body.parameters().toTensors(gpt);
+                ModelParameters.named(body.requireParameters().toLayers(dense));
+            case GptArchitecture gpt -> body.requireParameters().toTensors(gpt);
         };
         var preprocessing = body.preprocessing() == null || body.preprocessing().standardize() == null
                 ? null

@@ -6,6 +6,7 @@ import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.ParameterSpec;
 import io.shardflow.core.training.Preprocessing;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The body of {@code POST /api/v1/models}: a name, a built-in architecture and its explicit parameters, and
@@ -13,7 +14,11 @@ import io.shardflow.core.training.Preprocessing;
  * exactly this shape, so a model moves between installations.
  */
 public record ModelRequest(
-        String name, ModelArchitecture architecture, ParameterSpec parameters, Preprocessing preprocessing, Init init) {
+        String name,
+        ModelArchitecture architecture,
+        @Nullable ParameterSpec parameters,
+        @Nullable Preprocessing preprocessing,
+        @Nullable Init init) {
 
     /** Seeded random initialisation, for a model registered from its architecture alone. */
     public record Init(Long seed) {
@@ -56,5 +61,13 @@ public record ModelRequest(
                         "must be finite and > 0");
             }
         }
+    }
+
+    /** The explicit parameters of a request without {@code init}, which the constructor made sure it has. */
+    public ParameterSpec requireParameters() {
+        if (parameters == null) {
+            throw new IllegalStateException("the request has init, not parameters");
+        }
+        return parameters;
     }
 }

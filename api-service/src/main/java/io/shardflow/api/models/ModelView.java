@@ -7,6 +7,7 @@ import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.db.models.ModelRow;
 import java.time.Instant;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A registered model: its architecture, size, metrics from the training that made it, and lineage (the job and
@@ -17,15 +18,16 @@ public record ModelView(
         String name,
         ModelArchitecture architecture,
         long parameterBytes,
-        TrainingMetrics metrics,
-        @JsonInclude(JsonInclude.Include.NON_NULL) Lineage lineage,
-        Preprocessing preprocessing,
+        @Nullable TrainingMetrics metrics,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable Lineage lineage,
+        @Nullable Preprocessing preprocessing,
         Instant createdAt) {
 
-    public record Lineage(UUID job, UUID dataset) {}
+    public record Lineage(UUID job, @Nullable UUID dataset) {}
 
     public static ModelView of(ModelRow m) {
-        var lineage = m.sourceJobId() == null ? null : new Lineage(m.sourceJobId(), m.sourceDatasetId());
+        var job = m.sourceJobId();
+        var lineage = job == null ? null : new Lineage(job, m.sourceDatasetId());
         return new ModelView(
                 m.id(),
                 m.name(),

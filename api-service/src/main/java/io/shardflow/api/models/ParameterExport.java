@@ -12,6 +12,7 @@ import io.shardflow.db.models.ModelRow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A registered model as the body {@code POST /api/v1/models} takes. A record, so the architecture is written
@@ -19,7 +20,10 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record ParameterExport(
-        String name, ModelArchitecture architecture, Map<String, Object> parameters, Preprocessing preprocessing) {
+        String name,
+        ModelArchitecture architecture,
+        Map<String, Object> parameters,
+        @Nullable Preprocessing preprocessing) {
 
     static ParameterExport of(ModelRow model, Map<String, Tensor> named) {
         Map<String, Object> parameters;

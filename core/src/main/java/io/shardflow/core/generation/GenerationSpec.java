@@ -3,31 +3,42 @@ package io.shardflow.core.generation;
 import static io.shardflow.core.InvalidSpecException.require;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How a gpt completes prompts: at most {@code maxTokens} bytes each; {@code temperature} 0 is greedy (argmax),
  * above 0 samples from the softmax of logits/temperature, restricted to the {@code topK} most likely bytes when
  * given; {@code seed} makes sampling repeatable; a completion ends before the first {@code stop} string it produces.
  */
-public record GenerationSpec(Integer maxTokens, Double temperature, Integer topK, Long seed, List<String> stop) {
+public record GenerationSpec(
+        Integer maxTokens, Double temperature, @Nullable Integer topK, Long seed, List<String> stop) {
     public static final int MAX_STOPS = 8;
 
-    public GenerationSpec {
+    /**
+     * Every setting but {@code maxTokens} may be left out (null), as a request body may: temperature 1, no top-k
+     * restriction, seed 0, no stop strings.
+     */
+    public GenerationSpec(
+            @Nullable Integer maxTokens,
+            @Nullable Double temperature,
+            @Nullable Integer topK,
+            @Nullable Long seed,
+            @Nullable List<String> stop) {
         require(maxTokens != null, "maxTokens", "is required");
         require(maxTokens >= 1, "maxTokens", "must be >= 1, was " + maxTokens);
-        temperature = temperature == null ? 1.0 : temperature;
-        require(
-                Double.isFinite(temperature) && temperature >= 0 && temperature <= 100,
-                "temperature",
-                "must be in [0, 100] (0: greedy), was " + temperature);
+        double t = temperature == null ? 1.0 : temperature;
+        require(Double.isFinite(t) && t >= 0 && t <= 100, "temperature", "must be in [0, 100] (0: greedy), was " + t);
         require(topK == null || (topK >= 1 && topK <= 256), "topK", "must be in 1..256, was " + topK);
-        seed = seed == null ? 0L : seed;
-        stop = stop == null ? List.of() : stop;
-        require(stop.size() <= MAX_STOPS, "stop", "takes at most " + MAX_STOPS + " strings, got " + stop.size());
-        for (int i = 0; i < stop.size(); i++) {
-            require(stop.get(i) != null && !stop.get(i).isEmpty(), "stop[" + i + "]", "may not be empty");
+        List<String> stops = stop == null ? List.of() : stop;
+        require(stops.size() <= MAX_STOPS, "stop", "takes at most " + MAX_STOPS + " strings, got " + stops.size());
+        for (int i = 0; i < stops.size(); i++) {
+            require(stops.get(i) != null && !stops.get(i).isEmpty(), "stop[" + i + "]", "may not be empty");
         }
-        stop = List.copyOf(stop);
+        this.maxTokens = maxTokens;
+        this.temperature = t;
+        this.topK = topK;
+        this.seed = seed == null ? 0L : seed;
+        this.stop = List.copyOf(stops);
     }
 
     public boolean greedy() {

@@ -29,6 +29,8 @@ public record JobSpec(
         Integer maxAttempts) {
     public static final int MAX_SHARDS = 1024;
     public static final int MAX_ATTEMPTS = 10;
+    /** The attempts a shard gets when the request leaves {@code maxAttempts} out. */
+    public static final int DEFAULT_MAX_ATTEMPTS = 3;
 
     public JobSpec {
         require(type != null, "type", "is required (INFERENCE or TRAINING)");
@@ -56,7 +58,7 @@ public record JobSpec(
         }
         priority = priority == null ? 0 : priority;
         require(priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);
-        maxAttempts = maxAttempts == null ? 3 : maxAttempts;
+        maxAttempts = maxAttempts == null ? DEFAULT_MAX_ATTEMPTS : maxAttempts;
         require(
                 maxAttempts >= 1 && maxAttempts <= MAX_ATTEMPTS,
                 "maxAttempts",

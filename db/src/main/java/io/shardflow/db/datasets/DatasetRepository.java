@@ -5,6 +5,7 @@ import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.jdbc.BinaryReads;
 import io.shardflow.db.jdbc.JsonColumns;
+import io.shardflow.db.jdbc.SqlArgs;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -122,10 +123,11 @@ public class DatasetRepository {
                 .optional();
     }
 
-    public List<DatasetRow> list(String tenant, int page, int size) {
+    /** A page of the tenant's datasets, newest first; a null {@code tenant} lists every tenant's (operators). */
+    public List<DatasetRow> list(@Nullable String tenant, int page, int size) {
         return jdbc.sql("select " + COLUMNS + " from datasets where (cast(? as text) is null or tenant = ?) "
                         + "order by created_at desc, id limit ? offset ?")
-                .params(tenant, tenant, size, (long) page * size)
+                .params(SqlArgs.of(tenant, tenant, size, (long) page * size))
                 .query(DatasetRepository::map)
                 .list();
     }

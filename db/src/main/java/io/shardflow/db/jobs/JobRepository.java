@@ -172,8 +172,8 @@ public class JobRepository {
                 == 1;
     }
 
-    /** Ends an unfinished job with a reason; false when it had already ended. */
-    public boolean finishUnlessTerminal(UUID id, JobStatus terminal, String error) {
+    /** Ends an unfinished job, with a reason or none (null); false when it had already ended. */
+    public boolean finishUnlessTerminal(UUID id, JobStatus terminal, @Nullable String error) {
         if (!terminal.isTerminal()) {
             throw new IllegalArgumentException(terminal + " is not terminal");
         }

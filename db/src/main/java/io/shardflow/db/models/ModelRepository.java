@@ -137,10 +137,11 @@ public class ModelRepository {
                 .optional();
     }
 
-    public List<ModelRow> list(String tenant, int page, int size) {
+    /** A page of the tenant's models, newest first; a null {@code tenant} lists every tenant's (operators). */
+    public List<ModelRow> list(@Nullable String tenant, int page, int size) {
         return jdbc.sql("select " + COLUMNS + " from models where (cast(? as text) is null or tenant = ?) "
                         + "order by created_at desc, id limit ? offset ?")
-                .params(tenant, tenant, size, (long) page * size)
+                .params(SqlArgs.of(tenant, tenant, size, (long) page * size))
                 .query(ModelRepository::map)
                 .list();
     }

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.api.errors;
+
+import org.jspecify.annotations.NullMarked;

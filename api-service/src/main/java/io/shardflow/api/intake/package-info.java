@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.api.intake;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.api.jobs;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.api.models;
+
+import org.jspecify.annotations.NullMarked;

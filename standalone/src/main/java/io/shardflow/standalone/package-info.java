@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.standalone;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,9 +1,11 @@
 package io.shardflow.standalone;
 
+import io.shardflow.messaging.MessagingSettings;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.springframework.boot.SpringApplication;
+import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.env.MapPropertySource;
@@ -43,16 +45,18 @@ public final class ShardflowStandalone implements AutoCloseable {
     public static ShardflowStandalone start(List<ApplicationContextInitializer<?>> initializers, String... args) {
         var env = new StandardEnvironment();
         env.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
-        Path dataDir =
-                Path.of(env.getProperty("shardflow.data-dir", "shardflow-data")).toAbsolutePath();
-        int kafkaPort = env.getProperty("shardflow.local.kafka-port", Integer.class, 9092);
-        int postgresPort = env.getProperty("shardflow.local.postgres-port", Integer.class, 0);
-        int partitions = env.getProperty("shardflow.messaging.partitions", Integer.class, 12);
+        var settings = StandaloneSettings.of(env);
+        Path dataDir = settings.dataDir().toAbsolutePath();
+        int partitions = Binder.get(env)
+                .bindOrCreate("shardflow.messaging", MessagingSettings.class)
+                .partitions();
 
-        var postgres = EmbeddedPostgresServer.start(dataDir.resolve("postgres"), postgresPort);
+        var postgres = EmbeddedPostgresServer.start(
+                dataDir.resolve("postgres"), settings.local().postgresPort());
         EmbeddedKafkaBroker kafka = null;
         try {
-            kafka = EmbeddedKafkaBroker.start(dataDir.resolve("kafka"), kafkaPort, partitions);
+            kafka = EmbeddedKafkaBroker.start(
+                    dataDir.resolve("kafka"), settings.local().kafkaPort(), partitions);
             var local = Map.<String, Object>of(
                     "spring.datasource.url",
                     postgres.jdbcUrl(),

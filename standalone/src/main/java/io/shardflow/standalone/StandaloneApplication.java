@@ -5,7 +5,6 @@ import io.shardflow.scheduler.SchedulerApplication;
 import io.shardflow.worker.WorkerApplication;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 
@@ -18,20 +17,18 @@ import org.springframework.context.annotation.Import;
 @EnableAutoConfiguration
 @Import({StandaloneApplication.Api.class, StandaloneApplication.Scheduler.class, StandaloneApplication.Worker.class})
 public class StandaloneApplication {
-    private static final String SERVICES = "'${shardflow.standalone.services:api,scheduler,worker}'.contains";
-
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnExpression(SERVICES + "('api')")
+    @ConditionalOnService(StandaloneSettings.Service.API)
     @Import(ApiApplication.class)
     static class Api {}
 
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnExpression(SERVICES + "('scheduler')")
+    @ConditionalOnService(StandaloneSettings.Service.SCHEDULER)
     @Import(SchedulerApplication.class)
     static class Scheduler {}
 
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnExpression(SERVICES + "('worker')")
+    @ConditionalOnService(StandaloneSettings.Service.WORKER)
     @Import(WorkerApplication.class)
     static class Worker {}
 }

@@ -1,0 +1,47 @@
+package io.shardflow.standalone;
+
+import java.nio.file.Path;
+import java.util.Set;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.core.env.Environment;
+
+/**
+ * The standalone's own settings ({@code shardflow.data-dir}, {@code shardflow.local.*},
+ * {@code shardflow.standalone.services}): where its embedded servers keep their data and listen, and which services
+ * the JVM runs. Read before the services' context exists, so {@link #of} binds them from the command line.
+ *
+ * @param dataDir where PostgreSQL and Kafka keep their data; a restart on the same folder keeps everything
+ * @param local the embedded servers' ports
+ * @param standalone which services this JVM runs
+ */
+@ConfigurationProperties("shardflow")
+public record StandaloneSettings(
+        @DefaultValue("shardflow-data") Path dataDir,
+        @DefaultValue Local local,
+        @DefaultValue Standalone standalone) {
+
+    /**
+     * @param kafkaPort port of the embedded broker, reachable by other programs
+     * @param postgresPort port of the embedded PostgreSQL; 0 picks a free one
+     */
+    public record Local(
+            @DefaultValue("9092") int kafkaPort,
+            @DefaultValue("0") int postgresPort) {}
+
+    /** @param services the services this JVM runs; others may run elsewhere against the same servers */
+    public record Standalone(
+            @DefaultValue({"api", "scheduler", "worker"}) Set<Service> services) {}
+
+    /** A service the standalone can run. */
+    public enum Service {
+        API,
+        SCHEDULER,
+        WORKER
+    }
+
+    public static StandaloneSettings of(Environment environment) {
+        return Binder.get(environment).bindOrCreate("shardflow", StandaloneSettings.class);
+    }
+}

@@ -14,6 +14,7 @@ import io.shardflow.core.messaging.JobRejected;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.outbox.Outbox;
+import java.time.Clock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,10 +38,12 @@ public class JobRequestListener {
     private final JobIntake intake;
     private final Outbox outbox;
     private final ApiSettings settings;
+    private final Clock clock;
     private final CloudEventDeserializer deserializer = new CloudEventDeserializer();
     private final EventFormat json = jsonFormat();
 
-    public JobRequestListener(JobIntake intake, Outbox outbox, ApiSettings settings) {
+    public JobRequestListener(JobIntake intake, Outbox outbox, ApiSettings settings, Clock clock) {
+        this.clock = clock;
         this.intake = intake;
         this.outbox = outbox;
         this.settings = settings;
@@ -82,7 +85,7 @@ public class JobRequestListener {
         outbox.append(
                 Topics.JOB_EVENTS,
                 event.getId(),
-                JobRejected.of("/shardflow/api", event.getId(), correlationId, field, reason));
+                JobRejected.of("/shardflow/api", event.getId(), correlationId, field, reason, clock.instant()));
     }
 
     private CloudEvent parse(ConsumerRecord<String, byte[]> record) {

@@ -25,14 +25,19 @@ public record JobRejected(
     public record Data(String requestId, @Nullable String field, String reason) {}
 
     public static JobRejected of(
-            String source, String requestId, @Nullable String correlationId, @Nullable String field, String reason) {
+            String source,
+            String requestId,
+            @Nullable String correlationId,
+            @Nullable String field,
+            String reason,
+            Instant time) {
         return new JobRejected(
                 "1.0",
                 UUID.randomUUID().toString(),
                 source,
                 TYPE,
                 requestId,
-                Instant.now(),
+                time,
                 "application/json",
                 correlationId,
                 new Data(requestId, field, reason));

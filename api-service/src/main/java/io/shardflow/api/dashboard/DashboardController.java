@@ -15,10 +15,12 @@ import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +30,11 @@ import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseBody;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
+import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -41,9 +45,8 @@ import tools.jackson.databind.json.JsonMapper;
 public class DashboardController {
     private static final int PAGE = 50;
     private static final Duration LOST = Duration.ofSeconds(10);
-    private static final JsonMapper PRETTY = JsonMapper.builder()
-            .enable(tools.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-            .build();
+    private static final JsonMapper PRETTY =
+            JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
     private final JobRepository jobs;
     private final ShardRepository shards;
@@ -133,7 +136,7 @@ public class DashboardController {
             refresh.append("&type=").append(type);
         }
         if (query.search() != null) {
-            refresh.append("&q=").append(java.net.URLEncoder.encode(query.search(), StandardCharsets.UTF_8));
+            refresh.append("&q=").append(URLEncoder.encode(query.search(), StandardCharsets.UTF_8));
         }
         model.addAttribute("refresh", refresh.toString());
     }
@@ -159,7 +162,7 @@ public class DashboardController {
         var cells = shards.cells(id);
         var rounds = new LinkedHashMap<String, List<ShardRepository.Cell>>();
         for (var cell : cells) {
-            rounds.computeIfAbsent("step " + cell.step() + " · stage " + cell.stage(), k -> new java.util.ArrayList<>())
+            rounds.computeIfAbsent("step " + cell.step() + " · stage " + cell.stage(), k -> new ArrayList<>())
                     .add(cell);
         }
         model.addAttribute("rounds", rounds);
@@ -219,15 +222,14 @@ public class DashboardController {
         return "queues";
     }
 
-    @org.springframework.web.bind.annotation.PostMapping("/queues/replay")
+    @PostMapping("/queues/replay")
     public String replay(
             @RequestParam String topic,
             @RequestParam int partition,
             @RequestParam long offset,
             @RequestParam String inspect) {
         queues.replay(topic, partition, offset);
-        return "redirect:/queues?inspect=" + java.net.URLEncoder.encode(inspect, StandardCharsets.UTF_8) + "&replayed="
-                + offset;
+        return "redirect:/queues?inspect=" + URLEncoder.encode(inspect, StandardCharsets.UTF_8) + "&replayed=" + offset;
     }
 
     @GetMapping("/dashboard/stream")

@@ -3,6 +3,7 @@ package io.shardflow.api.datasets;
 import io.shardflow.api.ApiSettings;
 import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.swagger.v3.oas.annotations.Operation;
@@ -11,6 +12,7 @@ import jakarta.validation.constraints.Min;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.ResponseEntity;
@@ -64,13 +66,11 @@ public class DatasetController {
 
     private static DatasetFormat formatOf(@Nullable String format, @Nullable String contentType) {
         if (format != null) {
-            return switch (format.strip().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (format.strip().toLowerCase(Locale.ROOT)) {
                 case "csv" -> DatasetFormat.CSV;
                 case "jsonl", "ndjson", "json-lines" -> DatasetFormat.JSONL;
                 case "text" -> DatasetFormat.TEXT;
-                default ->
-                    throw new io.shardflow.core.InvalidSpecException(
-                            "format", "'" + format + "' is not one of csv, jsonl, text");
+                default -> throw new InvalidSpecException("format", "'" + format + "' is not one of csv, jsonl, text");
             };
         }
         boolean jsonLines = contentType != null

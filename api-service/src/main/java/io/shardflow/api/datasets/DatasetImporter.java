@@ -11,6 +11,9 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.Reader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -155,12 +158,12 @@ public class DatasetImporter {
      * UTF-8 rejects the upload with its offset. A character may straddle two chunks; the check does not mind.
      */
     private void readText(InputStream body, UUID id, String tenant, String name) {
-        var decoder = java.nio.charset.StandardCharsets.UTF_8
+        var decoder = StandardCharsets.UTF_8
                 .newDecoder()
-                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-        var chars = java.nio.CharBuffer.allocate(TEXT_CHUNK);
-        var pending = java.nio.ByteBuffer.allocate(TEXT_CHUNK + 8);
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        var chars = CharBuffer.allocate(TEXT_CHUNK);
+        var pending = ByteBuffer.allocate(TEXT_CHUNK + 8);
         datasets.create(id, tenant, name, DatasetFormat.TEXT, List.of("byte"), TEXT_CHUNK);
         var chunk = new byte[TEXT_CHUNK];
         long total = 0;

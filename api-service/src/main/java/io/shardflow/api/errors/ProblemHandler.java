@@ -3,8 +3,10 @@ package io.shardflow.api.errors;
 import io.shardflow.api.jobs.SyncJobFailedException;
 import io.shardflow.api.jobs.SyncTimeoutException;
 import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.jobs.JobStatus;
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.springframework.context.MessageSourceResolvable;
 import org.springframework.http.HttpHeaders;
@@ -60,11 +62,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(SyncJobFailedException.class)
     ProblemDetail syncFailed(SyncJobFailedException e) {
-        var status = e.status() == io.shardflow.core.jobs.JobStatus.CANCELLED
-                ? HttpStatus.CONFLICT
-                : HttpStatus.INTERNAL_SERVER_ERROR;
+        var status = e.status() == JobStatus.CANCELLED ? HttpStatus.CONFLICT : HttpStatus.INTERNAL_SERVER_ERROR;
         var problem = ProblemDetail.forStatusAndDetail(status, e.getMessage());
-        problem.setTitle("Job " + e.status().name().toLowerCase(java.util.Locale.ROOT));
+        problem.setTitle("Job " + e.status().name().toLowerCase(Locale.ROOT));
         problem.setProperty("jobId", e.jobId());
         return problem;
     }

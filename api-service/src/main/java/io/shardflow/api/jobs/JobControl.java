@@ -2,6 +2,7 @@ package io.shardflow.api.jobs;
 
 import io.shardflow.api.errors.ConflictException;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
@@ -55,7 +56,7 @@ public class JobControl {
 
     /** Changes an unfinished job's priority. */
     public JobRow prioritise(String tenant, UUID id, int priority) {
-        io.shardflow.core.InvalidSpecException.require(
+        InvalidSpecException.require(
                 priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);
         return tx.execute(s -> {
             var job = find(tenant, id);

@@ -165,7 +165,7 @@ public class JobController {
     @Operation(summary = "Change an unfinished job's priority (-100..100)")
     @PostMapping("/jobs/{id}/priority")
     public JobView prioritise(@PathVariable UUID id, @RequestBody PriorityChange change, HttpServletRequest request) {
-        io.shardflow.core.InvalidSpecException.require(change.priority() != null, "priority", "is required");
+        InvalidSpecException.require(change.priority() != null, "priority", "is required");
         return JobView.of(control.prioritise(tenants.of(request), id, change.priority()));
     }
 

@@ -47,9 +47,14 @@ public final class Bench {
                                 .toList());
             }
         }
-        Platform platform = options.api() == null ? Platform.start(options.jar()) : null;
+        // the platform the bench starts, unless --api names a running one
+        Platform platform = null;
+        String url = options.api();
+        if (url == null) {
+            platform = Platform.start(options.jar());
+            url = platform.url();
+        }
         try {
-            String url = platform != null ? platform.url() : options.api();
             var api = new Http(url);
             var sections = new ArrayList<Report.Section>();
             for (var scenario : chosen) {

@@ -3,6 +3,7 @@ package io.shardflow.bench;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The command line: {@code --quick} (a small version of every scenario, for CI), {@code --api URL} (a running
@@ -11,7 +12,14 @@ import java.util.List;
  * the installation's database and broker for the references measured beside it.
  */
 public record BenchOptions(
-        boolean quick, String api, Path jar, List<String> scenarios, int repeats, Path out, String jdbc, String kafka) {
+        boolean quick,
+        @Nullable String api,
+        Path jar,
+        List<String> scenarios,
+        int repeats,
+        Path out,
+        @Nullable String jdbc,
+        @Nullable String kafka) {
 
     public static BenchOptions parse(String... args) {
         boolean quick = false;

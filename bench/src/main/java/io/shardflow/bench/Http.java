@@ -20,6 +20,7 @@ public final class Http {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
     }
 
+    /** A status and its JSON body; an empty body reads as JSON {@code null}. */
     public record Response(int status, JsonNode body) {}
 
     /** The API's base URL, without a trailing slash. */
@@ -120,7 +121,7 @@ public final class Http {
         try {
             var response = client.send(request, HttpResponse.BodyHandlers.ofString());
             var text = response.body();
-            return new Response(response.statusCode(), text.isEmpty() ? null : JSON.readTree(text));
+            return new Response(response.statusCode(), text.isEmpty() ? JSON.nullNode() : JSON.readTree(text));
         } catch (IOException e) {
             throw new IllegalStateException(request.method() + " " + request.uri() + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {

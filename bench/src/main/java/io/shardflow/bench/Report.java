@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
+import java.time.ZoneId;
 import java.util.List;
 
 /** Writes {@code docs/benchmarks.md}: how it was run, on what machine, and each scenario's section. */
@@ -18,7 +19,7 @@ public final class Report {
         text.append("Written by `java -jar bench/target/shardflow-bench.jar")
                 .append(options.quick() ? " --quick" : "")
                 .append("` on ")
-                .append(LocalDate.now())
+                .append(LocalDate.now(ZoneId.systemDefault()))
                 .append(" against ")
                 .append(target)
                 .append(". Figures are medians over ")
@@ -33,7 +34,7 @@ public final class Report {
                     .append(section.markdown().strip())
                     .append("\n");
         }
-        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.createDirectories(directoryOf(out));
         Files.writeString(out, text);
     }
 
@@ -41,15 +42,21 @@ public final class Report {
     public static Path chartPath(Path out, String file) {
         String name = out.getFileName().toString();
         String base = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name + "-charts";
-        return out.toAbsolutePath().getParent().resolve(base).resolve(file);
+        return directoryOf(out).resolve(base).resolve(file);
     }
 
     /** The link from the report to one of its charts. */
     public static String chartLink(Path out, Path chart) {
-        return out.toAbsolutePath()
-                .getParent()
-                .relativize(chart.toAbsolutePath())
-                .toString();
+        return directoryOf(out).relativize(chart.toAbsolutePath()).toString();
+    }
+
+    /** The folder the report is written in. */
+    private static Path directoryOf(Path out) {
+        var directory = out.toAbsolutePath().getParent();
+        if (directory == null) {
+            throw new IllegalArgumentException("the report " + out + " needs a file name, not the root folder");
+        }
+        return directory;
     }
 
     /** Cores, CPU model, memory and JDK of the machine the benchmark runs on. */

@@ -2,6 +2,7 @@ package io.shardflow.worker;
 
 import jakarta.validation.constraints.Min;
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
@@ -44,6 +45,8 @@ public record WorkerSettings(
     public static final String BEAN = "shardflow.worker-io.shardflow.worker.WorkerSettings";
 
     /**
+     * Continuous batching of gpt generation.
+     *
      * @param maxBatch sequences of one model that share a forward pass (KV-cache slots)
      * @param maxWaiting sequences queued for a slot before the lanes stop taking generation tasks
      */
@@ -52,7 +55,7 @@ public record WorkerSettings(
             @DefaultValue("1024") @Min(1) int maxWaiting) {}
 
     /** The cap on loaded parameter bytes, or null without one. */
-    public Long modelCap() {
+    public @Nullable Long modelCap() {
         return maxModelBytes.toBytes() > 0 ? maxModelBytes.toBytes() : null;
     }
 

@@ -4,6 +4,7 @@ import io.shardflow.bench.Platform;
 import io.shardflow.bench.Stats;
 import java.time.Duration;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Processor seconds used by the platform (with its PostgreSQL) and by the bench's JVM (the clients, and JobRunr
@@ -12,7 +13,7 @@ import java.util.List;
 record CpuUse(double platform, double bench) {
 
     /** The counters now; the platform's are NaN when the bench did not start it ({@code --api}). */
-    static CpuUse now(Platform platform) {
+    static CpuUse now(@Nullable Platform platform) {
         return new CpuUse(
                 platform == null ? Double.NaN : platform.cpuSeconds(),
                 ProcessHandle.current()

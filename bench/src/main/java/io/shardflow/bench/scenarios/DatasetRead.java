@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SingleConnectionDataSource;
@@ -20,7 +21,7 @@ final class DatasetRead {
     private DatasetRead() {}
 
     /** Seconds to read every row on {@code lanes} connections at once, or NaN when the database is unknown. */
-    static double seconds(String jdbcUrl, String datasetId, long rows, int lanes) throws Exception {
+    static double seconds(@Nullable String jdbcUrl, String datasetId, long rows, int lanes) throws Exception {
         if (jdbcUrl == null) {
             return Double.NaN;
         }

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The references measured in the bench's own JVM: the inference workload's MLP run directly on DJL's PyTorch
@@ -28,18 +29,20 @@ final class DirectDjl {
     static final int WINDOW_ROWS = 8192;
 
     private static final int MATMUL = 1024;
-    private static Engine engine;
+    private static @Nullable Engine engine;
 
     private DirectDjl() {}
 
     static synchronized Engine engine() {
-        if (engine == null) {
+        var loaded = engine;
+        if (loaded == null) {
             System.setProperty("ai.djl.offline", "true");
             System.setProperty("ai.djl.pytorch.num_threads", "1");
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-            engine = Engine.getEngine("PyTorch");
+            loaded = Engine.getEngine("PyTorch");
+            engine = loaded;
         }
-        return engine;
+        return loaded;
     }
 
     /**
@@ -134,7 +137,9 @@ final class DirectDjl {
         }
     }
 
+    /** One thread's share of the work; a numeric answer is summed, null is none. */
     private interface Work {
+        @Nullable
         Object run(int thread) throws Exception;
     }
 

@@ -14,6 +14,7 @@ import org.jobrunr.server.JobActivator;
 import org.jobrunr.storage.Paging;
 import org.jobrunr.storage.sql.postgres.PostgresStorageProvider;
 import org.jobrunr.utils.mapper.jackson.JacksonJsonMapper;
+import org.jspecify.annotations.Nullable;
 
 /**
  * JobRunr on the platform's own PostgreSQL (its {@code jobrunr_*} tables, created on first use), in the bench's
@@ -101,7 +102,7 @@ public final class JobRunrReference implements AutoCloseable {
     private static JobActivator noInstances() {
         return new JobActivator() {
             @Override
-            public <T> T activateJob(Class<T> type) {
+            public <T> @Nullable T activateJob(Class<T> type) {
                 return null; // no instance: JobRunr then calls the static method itself
             }
         };

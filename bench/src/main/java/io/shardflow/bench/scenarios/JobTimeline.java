@@ -4,6 +4,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where a finished job's wall time went, from the platform's own timestamps (its {@code jobs} and {@code shards}
@@ -24,7 +25,7 @@ record JobTimeline(
         double seenMillis) {
 
     /** Reads the job's timestamps, or null when the platform's database is unknown or unreachable. */
-    static JobTimeline of(String jdbcUrl, InferenceWorkload.Run run) {
+    static @Nullable JobTimeline of(@Nullable String jdbcUrl, InferenceWorkload.Run run) {
         if (jdbcUrl == null) {
             return null;
         }
@@ -63,8 +64,8 @@ record JobTimeline(
                     }
                 }
             }
-            if (firstStart == null) {
-                return null;
+            if (firstStart == null || lastStart == null || lastFinish == null) {
+                return null; // no shard is DONE: all three are set by the first one
             }
             return new JobTimeline(
                     run.seconds() * 1000,

@@ -28,6 +28,7 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How long one small job takes end to end: a one-row inference job from its submit until a GET shows it
@@ -87,8 +88,10 @@ public class LatencyScenario implements Scenario {
             api.ok("/api/v1/models/" + modelId + "/predict", predict);
             predictLatency.add((System.nanoTime() - started) / 1e6);
         }
-        String breakdown = context.jdbcUrl() == null ? "" : breakdown(context.jdbcUrl(), ids);
-        var kafka = context.kafka() == null ? null : roundTrips(context.kafka(), jobs);
+        String jdbcUrl = context.jdbcUrl();
+        String breakdown = jdbcUrl == null ? "" : breakdown(jdbcUrl, ids);
+        String bootstrap = context.kafka();
+        var kafka = bootstrap == null ? null : roundTrips(bootstrap, jobs);
         var j = Stats.of(jobLatency);
         var p = Stats.of(predictLatency);
         var chart = Report.chartPath(context.options().out(), "latency.png");
@@ -182,7 +185,8 @@ public class LatencyScenario implements Scenario {
     }
 
     /** The three latency distributions as curves of latency against percentile. */
-    private static void drawDistribution(Path file, Stats job, Stats predict, Stats kafka) throws java.io.IOException {
+    private static void drawDistribution(Path file, Stats job, Stats predict, @Nullable Stats kafka)
+            throws java.io.IOException {
         var data = new XYSeriesCollection();
         data.addSeries(curve("job: submit → SUCCEEDED visible", job));
         data.addSeries(curve("/predict", predict));
@@ -229,10 +233,13 @@ public class LatencyScenario implements Scenario {
             }
             for (int i = 0; i < count + 20; i++) {
                 long started = System.nanoTime();
-                producer.send(new ProducerRecord<>(topic, new byte[64]));
+                var sent = producer.send(new ProducerRecord<>(topic, new byte[64]));
                 int got = 0;
                 while (got == 0) {
                     got = consumer.poll(Duration.ofMillis(100)).count();
+                    if (got == 0 && sent.isDone()) {
+                        sent.get(); // a failed send ends the measurement with its cause rather than polling for ever
+                    }
                 }
                 if (i >= 20) {
                     samples.add((System.nanoTime() - started) / 1e6);

@@ -6,6 +6,7 @@ import io.shardflow.bench.Platform;
 import io.shardflow.bench.Report;
 import io.shardflow.bench.Scenario;
 import io.shardflow.bench.Stats;
+import io.shardflow.core.Lookup;
 import java.sql.DriverManager;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -98,7 +99,10 @@ public class ModelParallelScenario implements Scenario {
             Platform.Worker two)
             throws Exception {
         var result = new Result(
-                (String) parallelism.get("strategy"), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+                (String) Lookup.required(parallelism, "strategy"),
+                new ArrayList<>(),
+                new ArrayList<>(),
+                new ArrayList<>());
         run(api, platform.jdbcUrl(), modelId, datasetId, width, parallelism); // warm up, loads the model
         for (int r = 0; r < context.options().repeats(); r++) {
             var timing = run(api, platform.jdbcUrl(), modelId, datasetId, width, parallelism);
@@ -112,9 +116,10 @@ public class ModelParallelScenario implements Scenario {
 
     private static Report.Section section(List<Integer> layers, int rows, List<Result> results, boolean quick) {
         double data = Stats.of(results.getFirst().seconds()).median();
-        var table = new StringBuilder(
-                "| strategy | seconds per job | vs DATA | busiest lane's compute / wall | peak RSS, worker 1 / 2 |\n"
-                        + "| --- | --- | --- | --- | --- |\n");
+        var table = new StringBuilder("""
+                | strategy | seconds per job | vs DATA | busiest lane's compute / wall | peak RSS, worker 1 / 2 |
+                | --- | --- | --- | --- | --- |
+                """);
         for (var r : results) {
             table.append("| %s | %s | %.2f× | %s | %d / %d MiB |\n"
                     .formatted(

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Dense layers loaded into DJL once and shared by every lane: a whole model, or one partition of it (slices of
@@ -22,14 +23,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  */
 public final class DenseModel implements AutoCloseable {
     /** A weight {@code [outputs][inputs]} and its bias, or null where another shard adds the bias. */
-    public record Layer(Tensor weight, Tensor bias) {
+    public record Layer(Tensor weight, @Nullable Tensor bias) {
         long bytes() {
             return (long) (weight.data().length + (bias == null ? 0 : bias.data().length)) * Float.BYTES;
         }
     }
 
+    /** A layer's weight and bias in the engine, the bias null where another shard adds it. */
+    private record Loaded(NDArray weight, @Nullable NDArray bias) {}
+
     private final NDManager manager;
-    private final List<NDArray[]> arrays = new ArrayList<>();
+    private final List<Loaded> arrays = new ArrayList<>();
     private final Activation activation;
     private final boolean activateInput;
     private final int inputs;
@@ -48,8 +52,9 @@ public final class DenseModel implements AutoCloseable {
         for (var layer : layers) {
             var w = layer.weight();
             var weight = manager.create(w.data(), new Shape(w.shape()[0], w.shape()[1]));
-            var bias = layer.bias() == null ? null : manager.create(layer.bias().data(), new Shape(w.shape()[0]));
-            arrays.add(new NDArray[] {weight, bias});
+            var b = layer.bias();
+            var bias = b == null ? null : manager.create(b.data(), new Shape(w.shape()[0]));
+            arrays.add(new Loaded(weight, bias));
         }
     }
 
@@ -77,7 +82,8 @@ public final class DenseModel implements AutoCloseable {
                 }
                 for (int i = 0; i < arrays.size(); i++) {
                     var layer = arrays.get(i);
-                    a = (layer[1] == null ? Linear.linear(a, layer[0]) : Linear.linear(a, layer[0], layer[1]))
+                    var bias = layer.bias();
+                    a = (bias == null ? Linear.linear(a, layer.weight()) : Linear.linear(a, layer.weight(), bias))
                             .singletonOrThrow();
                     if (i + 1 < arrays.size()) {
                         a = activate(a);

@@ -9,6 +9,7 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.Task;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Loss, gradients and accuracy of a dense model on a batch, with DJL autograd. Several lanes train at once, so
@@ -25,11 +26,14 @@ public final class DenseTraining {
         this.engine = engine;
     }
 
-    /** {@code grads} is null for an evaluation; {@code loss} is the mean over the batch. */
+    /** Gradients of a batch; {@code loss} is the mean over the batch. */
     public record Result(float[][] grads, double loss, int correct, int samples) {}
 
+    /** An evaluation of a batch, without gradients; {@code loss} is the mean over the batch. */
+    public record Evaluation(double loss, int correct, int samples) {}
+
     /** A pipeline stage's gradients, and the gradient of its input (null for the first stage). */
-    public record StageResult(float[][] grads, float[] inputGrad, double loss, int correct, int samples) {}
+    public record StageResult(float[][] grads, float @Nullable [] inputGrad, double loss, int correct, int samples) {}
 
     /** A stage's layers {@code first..} forward, without gradients: its output for the next stage. */
     public float[] forwardStage(
@@ -47,7 +51,7 @@ public final class DenseTraining {
     /**
      * A stage's backward for {@code n} rows: with {@code labels}, the last stage, whose loss is this micro-batch's
      * share of the global batch's mean loss ({@code batch} rows in all); otherwise {@code upstream}, the gradient of
-     * the stage's output.
+     * the stage's output, which is then required.
      */
     public StageResult backwardStage(
             DenseArchitecture architecture,
@@ -56,9 +60,9 @@ public final class DenseTraining {
             float[] x,
             int n,
             boolean activateInput,
-            float[] labels,
+            float @Nullable [] labels,
             int batch,
-            float[] upstream,
+            float @Nullable [] upstream,
             boolean inputGrad) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
             var arrays = stageArrays(manager, architecture, first, params);
@@ -80,6 +84,10 @@ public final class DenseTraining {
                     loss = share.getFloat() * batch / (double) n;
                     correct = correct(architecture, manager, out, labels);
                 } else {
+                    if (upstream == null) {
+                        throw new IllegalArgumentException(
+                                "a stage's backward needs the labels (last stage) or the gradient of its output");
+                    }
                     var gradient = manager.create(upstream, out.getShape());
                     JniUtils.backward((PtNDArray) out, (PtNDArray) gradient, false, false);
                 }
@@ -138,14 +146,14 @@ public final class DenseTraining {
         }
     }
 
-    public Result evaluate(DenseArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
+    public Evaluation evaluate(DenseArchitecture architecture, float[][] params, float[] x, float[] y, int n) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
             var logits = forward(
                     architecture,
                     arrays(manager, architecture, params),
                     manager.create(x, new Shape(n, architecture.inputs())));
             var loss = loss(architecture, manager, logits, y, n);
-            return new Result(null, loss.getFloat(), correct(architecture, manager, logits, y), n);
+            return new Evaluation(loss.getFloat(), correct(architecture, manager, logits, y), n);
         }
     }
 

@@ -119,12 +119,13 @@ public final class GptNetwork implements AutoCloseable {
             }
             JniUtils.setGradMode(true);
             try {
-                NDArray loss = meanLoss(scope, new Weights(copies), windows);
+                var copied = new Weights(copies);
+                NDArray loss = meanLoss(scope, copied, windows);
                 JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
                 var grads = new float[names.size()][];
                 int i = 0;
                 for (String name : names) {
-                    grads[i++] = copies.get(name).getGradient().toFloatArray();
+                    grads[i++] = copied.get(name).getGradient().toFloatArray();
                 }
                 return new Gradient(grads, loss.getFloat(), windows.length);
             } finally {

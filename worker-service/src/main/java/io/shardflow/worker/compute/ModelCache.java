@@ -10,6 +10,7 @@ import io.shardflow.db.models.ModelRow;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.ArrayList;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Model partitions loaded into the engine, once per partition per worker, bounded by their parameter bytes.
@@ -19,19 +20,19 @@ import java.util.UUID;
 public class ModelCache {
     private final ModelRepository models;
     private final ComputeEngine engine;
-    private final Long cap;
+    private final @Nullable Long cap;
     private final Cache<Key, DenseModel> cache;
 
     private record Key(UUID modelId, ModelSplit.Partition partition, boolean activateInput) {}
 
-    public ModelCache(ModelRepository models, ComputeEngine engine, long maxBytes, Long cap) {
+    public ModelCache(ModelRepository models, ComputeEngine engine, long maxBytes, @Nullable Long cap) {
         this.models = models;
         this.engine = engine;
         this.cap = cap;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(cap != null ? Math.min(cap, maxBytes) : maxBytes)
                 .weigher((Key key, DenseModel m) -> (int) Math.min(Integer.MAX_VALUE, m.bytes()))
-                .removalListener((Key key, DenseModel m, RemovalCause cause) -> {
+                .removalListener((@Nullable Key key, @Nullable DenseModel m, RemovalCause cause) -> {
                     if (m != null) {
                         m.close();
                     }

@@ -35,19 +35,20 @@ public class GenerationComputation {
     public CompletableFuture<byte[]> start(ShardTask task) throws InterruptedException {
         var job =
                 jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
-        var model = models.find(task.modelId())
-                .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
+        var modelId = task.requireModelId();
+        var model =
+                models.find(modelId).orElseThrow(() -> new ShardInputException("model " + modelId + " does not exist"));
         var spec = job.spec();
         var all = prompts.get(job.id(), id -> {
-            var dataset = spec.dataset() == null
+            var ref = spec.dataset();
+            var dataset = ref == null
                     ? null
-                    : datasets.find(spec.dataset().id())
-                            .orElseThrow(() -> new ShardInputException(
-                                    "dataset " + spec.dataset().id() + " does not exist"));
+                    : datasets.find(ref.id())
+                            .orElseThrow(() -> new ShardInputException("dataset " + ref.id() + " does not exist"));
             return Prompts.of(spec, dataset, datasets.text(dataset));
         });
         var mine = all.subList((int) task.rowStart(), (int) task.rowEnd());
-        return engine.submit(job.id(), model, spec.generation(), mine, task.rowStart())
+        return engine.submit(job.id(), model, spec.requireGeneration(), mine, task.rowStart())
                 .thenApply(r -> r.encode());
     }
 }

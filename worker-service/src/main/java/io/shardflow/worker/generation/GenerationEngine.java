@@ -24,6 +24,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -52,7 +53,7 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
     private final BlockingQueue<Sequence> waiting;
     private final Map<UUID, ModelBatch> batches = new LinkedHashMap<>();
     private final Map<UUID, ArrayDeque<Sequence>> pending = new HashMap<>();
-    private Thread loop;
+    private @Nullable Thread loop;
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong stepSequences = new AtomicLong();
@@ -90,7 +91,7 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
         final GptNetworks.Key key;
         final GptNetwork network;
         final GptNetwork.DecodeBatch decode;
-        final Sequence[] slots;
+        final @Nullable Sequence[] slots;
         final int[] lastToken;
         long lastUsed = System.nanoTime();
 
@@ -98,7 +99,7 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
             this.key = new GptNetworks.Key(model.id(), 0, 1);
             this.network = networks.acquire(model, key);
             this.decode = network.newBatch(maxBatch);
-            this.slots = new Sequence[maxBatch];
+            this.slots = new @Nullable Sequence[maxBatch];
             this.lastToken = new int[maxBatch];
         }
 
@@ -145,9 +146,13 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
             return;
         }
         running = false;
-        loop.interrupt();
+        var thread = loop;
+        if (thread == null) {
+            throw new IllegalStateException("the generation loop ran without a thread");
+        }
+        thread.interrupt();
         try {
-            loop.join(5_000);
+            thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -263,9 +268,10 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
     private void step(ModelBatch batch) {
         int count = 0;
         for (int slot = 0; slot < maxBatch; slot++) {
-            if (batch.slots[slot] != null && batch.slots[slot].group().future.isDone()) {
+            var sequence = batch.slots[slot];
+            if (sequence != null && sequence.group().future.isDone()) {
                 release(batch, slot);
-            } else if (batch.slots[slot] != null) {
+            } else if (sequence != null) {
                 count++;
             }
         }
@@ -294,6 +300,9 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
     /** Samples the slot's next byte from its logits; a finished sequence leaves the batch. */
     private void advance(ModelBatch batch, int slot, float[] logits) {
         var sequence = batch.slots[slot];
+        if (sequence == null) {
+            throw new IllegalStateException("slot " + slot + " of model " + batch.key.modelId() + " is empty");
+        }
         var completion = sequence.completion();
         int token = TokenSampler.next(logits, sequence.spec(), sequence.promptIndex(), completion.tokens());
         tokens.incrementAndGet();
@@ -404,7 +413,8 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
     @Override
     public synchronized void close() {
         stop();
-        if (loop != null && loop.isAlive()) {
+        var thread = loop;
+        if (thread != null && thread.isAlive()) {
             // still inside a forward pass: freeing the tensors it is using from this thread is not safe
             log.warn("generation loop did not stop within 5 s; leaving its batches to the process's exit");
             return;

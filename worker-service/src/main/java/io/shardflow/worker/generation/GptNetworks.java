@@ -7,9 +7,9 @@ import io.shardflow.db.models.ModelRow;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.GptNetwork;
 import io.shardflow.worker.lanes.ShardInputException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Gpt networks loaded in the engine, one per model (or per pipeline stage of a model), kept while in use and for
@@ -19,7 +19,7 @@ import java.util.UUID;
 public class GptNetworks {
     private final ModelRepository models;
     private final ComputeEngine engine;
-    private final Long cap;
+    private final @Nullable Long cap;
     private final int capacity;
     private final LinkedHashMap<Key, Entry> loaded = new LinkedHashMap<>(16, 0.75f, true);
 
@@ -35,7 +35,7 @@ public class GptNetworks {
         }
     }
 
-    public GptNetworks(ModelRepository models, ComputeEngine engine, Long cap, int capacity) {
+    public GptNetworks(ModelRepository models, ComputeEngine engine, @Nullable Long cap, int capacity) {
         this.models = models;
         this.engine = engine;
         this.cap = cap;
@@ -88,18 +88,14 @@ public class GptNetworks {
     }
 
     private void evictIdle() {
-        var idle = new ArrayList<Key>();
         int excess = loaded.size() - capacity;
-        for (var e : loaded.entrySet()) {
-            if (excess - idle.size() <= 0) {
-                break;
+        for (var it = loaded.values().iterator(); excess > 0 && it.hasNext(); ) {
+            var entry = it.next();
+            if (entry.users == 0) {
+                it.remove();
+                entry.network.close();
+                excess--;
             }
-            if (e.getValue().users == 0) {
-                idle.add(e.getKey());
-            }
-        }
-        for (var key : idle) {
-            loaded.remove(key).network.close();
         }
     }
 

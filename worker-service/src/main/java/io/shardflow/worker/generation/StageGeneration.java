@@ -1,5 +1,6 @@
 package io.shardflow.worker.generation;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.generation.StageTensors;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.models.GptArchitecture;
@@ -36,8 +37,9 @@ public class StageGeneration implements ShardComputation {
     public byte[] compute(ShardTask task) {
         var job =
                 jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
-        var model = models.find(task.modelId())
-                .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
+        var modelId = task.requireModelId();
+        var model =
+                models.find(modelId).orElseThrow(() -> new ShardInputException("model " + modelId + " does not exist"));
         var architecture = (GptArchitecture) model.architecture();
         if (!(job.planned() instanceof Plan.PipelinedGeneration plan)) {
             throw new ShardInputException("job " + job.id() + " does not generate through pipeline stages");
@@ -47,7 +49,7 @@ public class StageGeneration implements ShardComputation {
         var input = TensorCodec.decodeBundle(activations
                 .get(task.jobId(), task.step(), task.stage() == 0 ? StageTensors.STATE_STAGE : task.stage() - 1, 0)
                 .orElseThrow(() -> new IllegalStateException("the input of " + task.shardKey() + " is missing")));
-        int[] lengths = StageTensors.ints(input.get(StageTensors.LENGTHS));
+        int[] lengths = StageTensors.ints(Lookup.required(input, StageTensors.LENGTHS));
         int batch = lengths.length;
         var key = new GptNetworks.Key(model.id(), task.stage(), stages);
         var network = networks.acquire(model, key);
@@ -55,11 +57,11 @@ public class StageGeneration implements ShardComputation {
             float[] hidden;
             int length;
             if (stage.first()) {
-                var tokens = input.get(StageTensors.TOKENS);
+                var tokens = Lookup.required(input, StageTensors.TOKENS);
                 length = tokens.shape()[1];
                 hidden = network.embed(rows(tokens, lengths), length);
             } else {
-                var previous = input.get(StageTensors.HIDDEN);
+                var previous = Lookup.required(input, StageTensors.HIDDEN);
                 length = previous.shape()[1] / architecture.dModel();
                 hidden = previous.data();
             }

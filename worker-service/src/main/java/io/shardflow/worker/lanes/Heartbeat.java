@@ -8,6 +8,7 @@ import io.shardflow.worker.compute.ComputeEngine;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -28,10 +29,10 @@ public class Heartbeat {
     private final ShardExecutor executor;
     private final ComputeEngine engine;
     private final Clock clock;
-    private volatile Instant lastBeat;
+    private volatile @Nullable Instant lastBeat;
     // the current run of failures; only beat() touches these, one run at a time
-    private Instant failingSince;
-    private Instant lastWarning;
+    private @Nullable Instant failingSince;
+    private @Nullable Instant lastWarning;
     private int failures;
 
     public Heartbeat(
@@ -78,7 +79,8 @@ public class Heartbeat {
 
     private void failed(RuntimeException e) {
         var now = clock.instant();
-        if (failingSince == null) {
+        var warned = lastWarning;
+        if (failingSince == null || warned == null) {
             failingSince = now;
             lastWarning = now;
             failures = 1;
@@ -86,7 +88,7 @@ public class Heartbeat {
             return;
         }
         failures++;
-        if (!now.isBefore(lastWarning.plus(REPEAT_WARNING))) {
+        if (!now.isBefore(warned.plus(REPEAT_WARNING))) {
             lastWarning = now;
             log.warn(
                     "heartbeat still failing: {} attempt(s) since {}, the last with {}",
@@ -96,7 +98,8 @@ public class Heartbeat {
         }
     }
 
-    public Instant lastBeat() {
+    /** When the last heartbeat succeeded; null before the first. */
+    public @Nullable Instant lastBeat() {
         return lastBeat;
     }
 }

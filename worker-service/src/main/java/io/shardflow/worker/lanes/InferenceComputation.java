@@ -1,5 +1,6 @@
 package io.shardflow.worker.lanes;
 
+import io.shardflow.core.jobs.JobInput;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.planning.ModelSplit;
@@ -52,8 +53,9 @@ public class InferenceComputation implements ShardComputation {
     public byte[] compute(ShardTask task) {
         var job =
                 jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
-        ModelRow model = models.find(task.modelId())
-                .orElseThrow(() -> new ShardInputException("model " + task.modelId() + " does not exist"));
+        var modelId = task.requireModelId();
+        ModelRow model =
+                models.find(modelId).orElseThrow(() -> new ShardInputException("model " + modelId + " does not exist"));
         ShardLayout layout = task.layout();
         var architecture = (DenseArchitecture) model.architecture();
         var split = ParallelPlanner.split(job.planned(), architecture);
@@ -62,8 +64,9 @@ public class InferenceComputation implements ShardComputation {
         int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
         int outputs = partition.outputs();
         var out = new float[Math.multiplyExact(rows, outputs)];
-        if (layout.readsDataset() && job.spec().input() != null) {
-            fromInput(job.spec().input().rows(), task, model, round, partition, out, outputs);
+        var inline = job.spec().input();
+        if (layout.readsDataset() && inline != null) {
+            fromInput(inlineRows(inline), task, model, round, partition, out, outputs);
         } else if (layout.readsDataset()) {
             fromDataset(task, model, architecture, round, partition, out, outputs);
         } else {
@@ -79,6 +82,14 @@ public class InferenceComputation implements ShardComputation {
             }
         }
         return TensorCodec.encode(Tensor.matrix(rows, outputs, out));
+    }
+
+    private static java.util.List<float[]> inlineRows(JobInput input) {
+        var rows = input.rows();
+        if (rows == null) {
+            throw new ShardInputException("a linear or mlp model takes feature rows, not prompts");
+        }
+        return rows;
     }
 
     /** Rows sent inline with the job (the synchronous predict path), scaled like dataset rows. */
@@ -115,8 +126,9 @@ public class InferenceComputation implements ShardComputation {
             ModelSplit.Partition partition,
             float[] out,
             int outputs) {
-        DatasetRow dataset = datasets.find(task.datasetId())
-                .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
+        var datasetId = task.requireDatasetId();
+        DatasetRow dataset = datasets.find(datasetId)
+                .orElseThrow(() -> new ShardInputException("dataset " + datasetId + " does not exist"));
         int[] columns = Columns.indexes(dataset, task.features());
         if (columns.length != architecture.inputs()) {
             throw new ShardInputException("model takes " + architecture.inputs() + " inputs but " + columns.length

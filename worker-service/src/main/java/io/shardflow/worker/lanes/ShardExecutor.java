@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -122,7 +123,8 @@ public class ShardExecutor {
     private void startGeneration(ShardTask task, long started) {
         boolean handedOver = false;
         try {
-            generation
+            // finishGeneration records every outcome itself and logs what fails in it: nothing waits on this stage
+            var unused = generation
                     .start(task)
                     .whenCompleteAsync((output, error) -> finishGeneration(task, output, error, started), completions);
             handedOver = true;
@@ -138,11 +140,13 @@ public class ShardExecutor {
     }
 
     /** Ends a generation attempt on a completions thread, as {@link #execute} ends the others on the lane. */
-    private void finishGeneration(ShardTask task, byte[] output, Throwable error, long started) {
+    private void finishGeneration(ShardTask task, byte @Nullable [] output, @Nullable Throwable error, long started) {
         var cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
         try {
-            if (cause == null) {
+            if (cause == null && output != null) {
                 complete(task, output, started);
+            } else if (cause == null) {
+                failed(task, new IllegalStateException("the generation engine finished without output"));
             } else if (cause instanceof Exception e) {
                 failed(task, e);
             } else {
@@ -175,8 +179,8 @@ public class ShardExecutor {
 
     /** The attempt always ends with a notice, so the scheduler need not wait for its lease to run out. */
     private void failed(ShardTask task, Exception e) {
-        if (e instanceof ShardInputException) {
-            report(task, e.getMessage(), false);
+        if (e instanceof ShardInputException input) {
+            report(task, input.reason(), false);
         } else if (e instanceof CancellationException) {
             log.debug("{} dropped: {}", task.shardKey(), e.getMessage());
         } else {

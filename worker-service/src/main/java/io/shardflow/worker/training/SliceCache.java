@@ -10,6 +10,7 @@ import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.worker.lanes.Columns;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.ArrayList;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Training shards' rows, read once per worker and kept while the job runs: every step of a training job reads
@@ -29,16 +30,21 @@ public class SliceCache {
                 .build();
     }
 
-    ShardSlice get(ShardTask task, DenseArchitecture architecture, FeatureScaling scaling) {
+    ShardSlice get(ShardTask task, DenseArchitecture architecture, @Nullable FeatureScaling scaling) {
         return cache.get(
                 task.jobId() + "/" + task.rowStart() + "/" + task.rowEnd(), k -> load(task, architecture, scaling));
     }
 
-    private ShardSlice load(ShardTask task, DenseArchitecture architecture, FeatureScaling scaling) {
-        var dataset = datasets.find(task.datasetId())
-                .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
+    private ShardSlice load(ShardTask task, DenseArchitecture architecture, @Nullable FeatureScaling scaling) {
+        var datasetId = task.requireDatasetId();
+        var dataset = datasets.find(datasetId)
+                .orElseThrow(() -> new ShardInputException("dataset " + datasetId + " does not exist"));
+        var label = task.label();
+        if (label == null) {
+            throw new ShardInputException("task " + task.shardKey() + " names no label column to train on");
+        }
         var names = new ArrayList<>(task.features());
-        names.add(task.label());
+        names.add(label);
         int[] columns = Columns.indexes(dataset, names);
         int features = task.features().size();
         int rows = Math.toIntExact(task.rowEnd() - task.rowStart());
@@ -51,7 +57,7 @@ public class SliceCache {
                 y[row] = window[r * columns.length + features];
             }
         });
-        checkLabels(architecture, y, task.rowStart(), task.label());
+        checkLabels(architecture, y, task.rowStart(), label);
         if (scaling != null) {
             scaling.apply(x);
         }

@@ -37,7 +37,7 @@ public class TextTraining {
     }
 
     public byte[] compute(ShardTask task, JobRow job, GptArchitecture architecture, float[][] params) {
-        var spec = job.spec().training();
+        var spec = job.spec().requireTraining();
         var schedule = schedules.get(
                 job.id(),
                 id -> new TextSchedule(
@@ -141,8 +141,9 @@ public class TextTraining {
     }
 
     private byte[] read(ShardTask task, long start, long end) {
-        var dataset = datasets.find(task.datasetId())
-                .orElseThrow(() -> new ShardInputException("dataset " + task.datasetId() + " does not exist"));
+        var datasetId = task.requireDatasetId();
+        var dataset = datasets.find(datasetId)
+                .orElseThrow(() -> new ShardInputException("dataset " + datasetId + " does not exist"));
         return datasets.readBytes(dataset, start, end);
     }
 

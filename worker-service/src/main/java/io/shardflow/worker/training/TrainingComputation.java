@@ -66,7 +66,7 @@ public class TrainingComputation implements ShardComputation {
             throw new ShardInputException("job " + job.id() + " is not a training job");
         }
         var trainingPlan = plan.training();
-        TrainingSpec spec = job.spec().training();
+        TrainingSpec spec = job.spec().requireTraining();
         var schedule = schedules.get(
                 job.id(),
                 id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
@@ -133,8 +133,9 @@ public class TrainingComputation implements ShardComputation {
                 last ? null : activation(task, k + s + 1),
                 s > 0);
         var tensors = new ArrayList<>(Arrays.asList(result.grads()));
-        if (result.inputGrad() != null) {
-            tensors.add(result.inputGrad());
+        var inputGrad = result.inputGrad();
+        if (inputGrad != null) {
+            tensors.add(inputGrad);
         }
         return new TrainingPartial(tensors.toArray(float[][]::new), result.samples(), result.loss(), result.correct())
                 .encode();

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.bench.scenarios;
+
+import org.jspecify.annotations.NullMarked;

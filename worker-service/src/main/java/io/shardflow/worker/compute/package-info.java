@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.worker.compute;
+
+import org.jspecify.annotations.NullMarked;

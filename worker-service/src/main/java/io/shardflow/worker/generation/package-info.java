@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.worker.generation;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.worker.lanes;
+
+import org.jspecify.annotations.NullMarked;

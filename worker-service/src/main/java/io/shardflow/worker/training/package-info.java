@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.worker.training;
+
+import org.jspecify.annotations.NullMarked;

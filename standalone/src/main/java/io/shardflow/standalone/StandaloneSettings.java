@@ -23,6 +23,8 @@ public record StandaloneSettings(
         @DefaultValue Standalone standalone) {
 
     /**
+     * The embedded servers' ports ({@code shardflow.local.*}).
+     *
      * @param kafkaPort port of the embedded broker, reachable by other programs
      * @param postgresPort port of the embedded PostgreSQL; 0 picks a free one
      */
@@ -30,7 +32,11 @@ public record StandaloneSettings(
             @DefaultValue("9092") int kafkaPort,
             @DefaultValue("0") int postgresPort) {}
 
-    /** @param services the services this JVM runs; others may run elsewhere against the same servers */
+    /**
+     * The services this JVM runs ({@code shardflow.standalone.*}).
+     *
+     * @param services the services this JVM runs; others may run elsewhere against the same servers
+     */
     public record Standalone(
             @DefaultValue({"api", "scheduler", "worker"}) Set<Service> services) {}
 

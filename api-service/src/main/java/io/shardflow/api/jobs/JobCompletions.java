@@ -128,6 +128,7 @@ public class JobCompletions {
     }
 
     /** Removes this waiter, and the job's entry with its last waiter; compute keeps both atomic per job. */
+    @SuppressWarnings("UndefinedEquals") // a waiter is its future, compared by identity
     private void unregister(UUID jobId, CompletableFuture<Void> woken) {
         waiting.computeIfPresent(jobId, (id, waiters) -> {
             waiters.remove(woken);

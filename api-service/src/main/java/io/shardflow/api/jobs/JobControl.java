@@ -76,7 +76,7 @@ public class JobControl {
     /** Ends the job as CANCELLED; its unfinished shards are not run. Workers drop their tasks when they see it. */
     public JobRow cancel(String tenant, UUID id) {
         return tx.execute(s -> {
-            var job = find(tenant, id);
+            find(tenant, id); // 404 unless the tenant has the job
             if (!jobs.finishUnlessTerminal(id, JobStatus.CANCELLED, null)) {
                 throw new ConflictException(
                         "job " + id + " already ended as " + jobs.status(id).orElseThrow());

@@ -33,7 +33,7 @@ public record JobEvent(
             int shardsDone,
             int shardsTotal) {}
 
-    public static JobEvent of(String source, @Nullable String correlationId, Data data, Instant time) {
+    public static JobEvent of(String source, @Nullable String correlation, Data data, Instant time) {
         return new JobEvent(
                 "1.0",
                 UUID.randomUUID().toString(),
@@ -42,7 +42,7 @@ public record JobEvent(
                 data.jobId().toString(),
                 time,
                 "application/json",
-                correlationId,
+                correlation,
                 data);
     }
 }

@@ -27,7 +27,7 @@ public record JobRejected(
     public static JobRejected of(
             String source,
             String requestId,
-            @Nullable String correlationId,
+            @Nullable String correlation,
             @Nullable String field,
             String reason,
             Instant time) {
@@ -39,7 +39,7 @@ public record JobRejected(
                 requestId,
                 time,
                 "application/json",
-                correlationId,
+                correlation,
                 new Data(requestId, field, reason));
     }
 }

@@ -196,7 +196,7 @@ public final class TensorCodec {
     }
 
     /** The named tensors of {@link #encodeBundle}, in their order. */
-    public static LinkedHashMap<String, Tensor> decodeBundle(byte[] bytes) {
+    public static Map<String, Tensor> decodeBundle(byte[] bytes) {
         var buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         int count = buffer.getInt();
         var tensors = new LinkedHashMap<String, Tensor>();

@@ -3,6 +3,7 @@ package io.shardflow.db.models;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.jdbc.BinaryReads;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -104,7 +105,7 @@ public final class ModelTiles {
         return out;
     }
 
-    private void flush(ArrayList<Object[]> batch) {
+    private void flush(List<Object[]> batch) {
         if (!batch.isEmpty()) {
             jdbc.batchUpdate(
                     "insert into model_tiles (model_id, name, row_start, col_start, rows, cols, data) "

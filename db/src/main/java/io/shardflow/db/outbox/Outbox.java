@@ -38,7 +38,7 @@ public class Outbox {
             return;
         }
         if (!TransactionSynchronizationManager.hasResource(signal)) {
-            TransactionSynchronizationManager.bindResource(signal, Boolean.TRUE);
+            TransactionSynchronizationManager.bindResource(signal, true);
             TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
                 @Override
                 public void afterCompletion(int status) {

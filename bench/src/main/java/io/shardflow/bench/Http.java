@@ -1,11 +1,13 @@
 package io.shardflow.bench;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -105,7 +107,7 @@ public final class Http {
      * Posts a body read from a fresh stream (an upload too large to hold: the publisher reads it as it sends) and
      * fails unless the status is 2xx.
      */
-    public JsonNode upload(String path, String contentType, java.util.function.Supplier<java.io.InputStream> body) {
+    public JsonNode upload(String path, String contentType, Supplier<InputStream> body) {
         var response = send(HttpRequest.newBuilder(URI.create(base + path))
                 .timeout(Duration.ofMinutes(30))
                 .header("Content-Type", contentType)

@@ -5,8 +5,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -39,7 +41,7 @@ public final class Platform implements AutoCloseable {
         int kafkaPort = freePort();
         int postgresPort = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = new java.util.ArrayList<>(List.of(
+        var command = new ArrayList<>(List.of(
                 java,
                 "--enable-native-access=ALL-UNNAMED",
                 "-jar",
@@ -134,7 +136,7 @@ public final class Platform implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         process.destroy();
-        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
         try (var files = Files.walk(dataDir)) {
@@ -150,7 +152,7 @@ public final class Platform implements AutoCloseable {
     public Worker startWorker(Path jar, String heap, String... extraArgs) throws IOException, InterruptedException {
         int port = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var command = new java.util.ArrayList<>(List.of(
+        var command = new ArrayList<>(List.of(
                 java,
                 "--enable-native-access=ALL-UNNAMED",
                 "-Xmx" + heap,
@@ -193,7 +195,7 @@ public final class Platform implements AutoCloseable {
         @Override
         public void close() throws InterruptedException {
             process.destroy();
-            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
             }
         }

@@ -16,6 +16,8 @@ import io.shardflow.worker.generation.GenerationComputation;
 import io.shardflow.worker.generation.GenerationEngine;
 import io.shardflow.worker.generation.GptNetworks;
 import io.shardflow.worker.generation.StageGeneration;
+import io.shardflow.worker.lanes.Attempts;
+import io.shardflow.worker.lanes.Computations;
 import io.shardflow.worker.lanes.Heartbeat;
 import io.shardflow.worker.lanes.InferenceComputation;
 import io.shardflow.worker.lanes.ShardExecutor;
@@ -27,6 +29,9 @@ import io.shardflow.worker.training.TrainingComputation;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.RoundRobinAssignor;
@@ -126,37 +131,41 @@ class WorkerConfiguration {
     }
 
     @Bean
-    ShardExecutor shardExecutor(
+    Attempts attempts(
             WorkerIdentity identity,
             WorkerSettings settings,
-            JobRepository jobs,
             ShardRepository shards,
             PartialStore partials,
             Outbox outbox,
+            TransactionTemplate tx,
+            Clock clock) {
+        return new Attempts(identity, settings, shards, partials, outbox, tx, clock);
+    }
+
+    @Bean
+    Computations computations(
+            JobRepository jobs,
             InferenceComputation inference,
             TrainingComputation training,
             ModelRepository models,
             DatasetRepository datasets,
             ActivationStore activations,
             GptNetworks networks,
-            GenerationEngine engine,
-            @Qualifier("shardCompletions") Executor completions,
-            TransactionTemplate tx,
-            Clock clock) {
-        return new ShardExecutor(
-                identity,
-                settings,
-                jobs,
-                shards,
-                partials,
-                outbox,
+            GenerationEngine engine) {
+        return new Computations(
                 inference,
                 training,
                 new StageGeneration(jobs, models, activations, networks),
-                new GenerationComputation(jobs, models, datasets, engine),
-                completions,
-                tx,
-                clock);
+                new GenerationComputation(jobs, models, datasets, engine));
+    }
+
+    @Bean
+    ShardExecutor shardExecutor(
+            JobRepository jobs,
+            Attempts attempts,
+            Computations computations,
+            @Qualifier("shardCompletions") Executor completions) {
+        return new ShardExecutor(jobs, attempts, computations, completions);
     }
 
     @Bean
@@ -186,7 +195,7 @@ class WorkerConfiguration {
             ConsumerFactory<Object, Object> consumers,
             WorkerSettings settings) {
         var laneConsumers = new DefaultKafkaConsumerFactory<Object, Object>(consumers.getConfigurationProperties());
-        var configs = new java.util.HashMap<String, Object>(java.util.Map.of(
+        var configs = new HashMap<String, Object>(Map.of(
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
                 1,
                 ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
@@ -206,8 +215,8 @@ class WorkerConfiguration {
         return factory;
     }
 
-    private static java.util.Map<String, Object> generationDetails(GenerationEngine generation) {
-        var details = new java.util.LinkedHashMap<String, Object>();
+    private static Map<String, Object> generationDetails(GenerationEngine generation) {
+        var details = new LinkedHashMap<String, Object>();
         details.put("tokens", generation.tokensGenerated());
         details.put("steps", generation.steps());
         details.put("sequenceSteps", generation.sequenceSteps());

@@ -6,6 +6,7 @@ import io.shardflow.bench.Scenario;
 import io.shardflow.bench.Stats;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 
 /**
  * A data-parallel inference job over a large dataset on every lane of the platform, against the same model run
@@ -182,7 +183,7 @@ public class BatchInferenceScenario implements Scenario {
         return text.toString();
     }
 
-    private static double median(List<JobTimeline> timelines, java.util.function.ToDoubleFunction<JobTimeline> field) {
+    private static double median(List<JobTimeline> timelines, ToDoubleFunction<JobTimeline> field) {
         return Stats.of(timelines.stream().mapToDouble(field).toArray()).median();
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
@@ -21,8 +22,8 @@ import org.jspecify.annotations.Nullable;
  * threads as the worker's lanes; and the fp32 matmul rate of the same threads, the machine's ceiling.
  */
 final class DirectDjl {
-    private static final com.sun.management.OperatingSystemMXBean OS = (com.sun.management.OperatingSystemMXBean)
-            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     /** Cores the bench's process kept busy during the last measurement: CPU time over wall time. */
     static volatile double lastCoresBusy;
     /** Rows per forward pass: the worker's default {@code batch-rows}. */

@@ -3,6 +3,7 @@ package io.shardflow.bench.scenarios;
 import io.shardflow.bench.Http;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +33,7 @@ final class InferenceWorkload {
     record Prepared(String modelId, String linearId, String datasetId, long rows, double uploadSeconds) {}
 
     /** A finished job: its id, the wall time from submit to SUCCEEDED seen by the poller, and both instants. */
-    record Run(String jobId, double seconds, java.time.Instant submitted, java.time.Instant seen) {}
+    record Run(String jobId, double seconds, Instant submitted, Instant seen) {}
 
     static Prepared prepare(Http api, long rows) {
         return PREPARED.computeIfAbsent(api.base() + "#" + rows, key -> {
@@ -88,11 +89,11 @@ final class InferenceWorkload {
         body.put("model", Map.of("id", modelId));
         body.put("dataset", Map.of("id", datasetId, "features", features()));
         body.put("parallelism", Map.of("strategy", "DATA"));
-        var submitted = java.time.Instant.now();
+        var submitted = Instant.now();
         long started = System.nanoTime();
         String jobId = api.ok("/api/v1/jobs", body).get("id").asString();
         api.awaitJob(jobId, 20);
-        return new Run(jobId, (System.nanoTime() - started) / 1e9, submitted, java.time.Instant.now());
+        return new Run(jobId, (System.nanoTime() - started) / 1e9, submitted, Instant.now());
     }
 
     /** The live lanes the platform's worker reports in its health details (0 when it does not say). */

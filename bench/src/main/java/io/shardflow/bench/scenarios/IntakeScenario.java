@@ -5,6 +5,7 @@ import io.shardflow.bench.Report;
 import io.shardflow.bench.Scenario;
 import io.shardflow.bench.Stats;
 import java.util.ArrayList;
+import java.util.List;
 
 /**
  * How fast the platform accepts jobs: 16 client threads submitting one-row inference jobs over REST as fast as they
@@ -134,7 +135,7 @@ public class IntakeScenario implements Scenario {
         there is no one hot spot to remove, only work per job to batch (several jobs per transaction, per Kafka \
         record, per HTTP request) or to leave out.""";
 
-    private static String latency(java.util.List<Double> latencies, double percentile) {
+    private static String latency(List<Double> latencies, double percentile) {
         return latencies.isEmpty()
                 ? "skipped"
                 : "%.1f ms".formatted(Stats.of(latencies).percentile(percentile));

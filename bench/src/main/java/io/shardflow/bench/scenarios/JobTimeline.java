@@ -4,6 +4,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,7 +36,7 @@ record JobTimeline(
             Instant finished;
             try (var statement =
                     connection.prepareStatement("select created_at, started_at, finished_at from jobs where id = ?")) {
-                statement.setObject(1, java.util.UUID.fromString(run.jobId()));
+                statement.setObject(1, UUID.fromString(run.jobId()));
                 try (var rs = statement.executeQuery()) {
                     rs.next();
                     created = rs.getTimestamp(1).toInstant();
@@ -50,7 +51,7 @@ record JobTimeline(
             double longest = 0;
             try (var statement = connection.prepareStatement(
                     "select started_at, finished_at from shards where job_id = ? and status = 'DONE'")) {
-                statement.setObject(1, java.util.UUID.fromString(run.jobId()));
+                statement.setObject(1, UUID.fromString(run.jobId()));
                 try (var rs = statement.executeQuery()) {
                     while (rs.next()) {
                         Instant s = rs.getTimestamp(1).toInstant();

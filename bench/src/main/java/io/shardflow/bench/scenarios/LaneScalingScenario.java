@@ -7,10 +7,12 @@ import io.shardflow.bench.Report;
 import io.shardflow.bench.Scenario;
 import io.shardflow.bench.Stats;
 import java.awt.Color;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.plot.CategoryPlot;
@@ -139,7 +141,7 @@ public class LaneScalingScenario implements Scenario {
     }
 
     private static void draw(Path file, double oneLane, double twoLanes, double oneThread, double twoThreads)
-            throws java.io.IOException {
+            throws IOException {
         var data = new DefaultCategoryDataset();
         data.addValue(oneLane, "platform job", "1 lane / thread");
         data.addValue(twoLanes, "platform job", "2 lanes / threads");
@@ -186,7 +188,7 @@ public class LaneScalingScenario implements Scenario {
                         Stats.of(readTwo).median() * 1000);
     }
 
-    private static double median(List<JobTimeline> timelines, java.util.function.ToDoubleFunction<JobTimeline> field) {
+    private static double median(List<JobTimeline> timelines, ToDoubleFunction<JobTimeline> field) {
         return Stats.of(timelines.stream().mapToDouble(field).toArray()).median();
     }
 }

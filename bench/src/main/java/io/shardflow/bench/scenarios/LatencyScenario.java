@@ -6,6 +6,7 @@ import io.shardflow.bench.Report;
 import io.shardflow.bench.Scenario;
 import io.shardflow.bench.Stats;
 import java.awt.Color;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -186,7 +187,7 @@ public class LatencyScenario implements Scenario {
 
     /** The three latency distributions as curves of latency against percentile. */
     private static void drawDistribution(Path file, Stats job, Stats predict, @Nullable Stats kafka)
-            throws java.io.IOException {
+            throws IOException {
         var data = new XYSeriesCollection();
         data.addSeries(curve("job: submit → SUCCEEDED visible", job));
         data.addSeries(curve("/predict", predict));

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
+import java.util.function.ToDoubleFunction;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -131,14 +132,14 @@ public class TrainingRoundsScenario implements Scenario {
                         stat(largeRuns, Run::backMillis, "%.1f")));
     }
 
-    private static String perRound(List<Run> runs, java.util.function.ToDoubleFunction<Run> total) {
+    private static String perRound(List<Run> runs, ToDoubleFunction<Run> total) {
         return Stats.of(runs.stream()
                         .map(r -> total.applyAsDouble(r) / r.rounds())
                         .toList())
                 .spread("%.1f");
     }
 
-    private static String stat(List<Run> runs, java.util.function.ToDoubleFunction<Run> value, String format) {
+    private static String stat(List<Run> runs, ToDoubleFunction<Run> value, String format) {
         return Stats.of(runs.stream().map(value::applyAsDouble).toList()).spread(format);
     }
 

@@ -3,6 +3,7 @@ package io.shardflow.worker.compute;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.db.models.ModelRepository;
@@ -79,7 +80,7 @@ public class ModelCache {
         return new DenseModel(
                 engine.engine(),
                 engine.device(),
-                ((io.shardflow.core.models.DenseArchitecture) model.architecture()).hiddenActivation(),
+                ((DenseArchitecture) model.architecture()).hiddenActivation(),
                 layers,
                 activateInput);
     }

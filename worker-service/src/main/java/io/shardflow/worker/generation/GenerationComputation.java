@@ -7,6 +7,7 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.models.ModelRepository;
+import io.shardflow.worker.lanes.DeferredComputation;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.List;
 import java.util.UUID;
@@ -16,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * A GENERATE task: its prompts go into the worker's {@link GenerationEngine}, where they are batched with every
  * other sequence on the model; the task's partial is its completions in prompt order.
  */
-public class GenerationComputation {
+public class GenerationComputation implements DeferredComputation {
     private final JobRepository jobs;
     private final ModelRepository models;
     private final DatasetRepository datasets;
@@ -32,6 +33,7 @@ public class GenerationComputation {
         this.engine = engine;
     }
 
+    @Override
     public CompletableFuture<byte[]> start(ShardTask task) throws InterruptedException {
         var job =
                 jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));

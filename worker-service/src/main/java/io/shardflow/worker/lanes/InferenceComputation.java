@@ -20,6 +20,8 @@ import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.compute.DenseModel;
 import io.shardflow.worker.compute.ModelCache;
 import io.shardflow.worker.compute.ModelEvictedException;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Inference on one shard: the shard's rows (from the dataset, after the model's feature scaling, or the previous
@@ -76,7 +78,7 @@ public class InferenceComputation implements ShardComputation {
             int width = input.shape()[1];
             for (int from = 0; from < rows; from += settings.batchRows()) {
                 int to = Math.min(rows, from + settings.batchRows());
-                var window = java.util.Arrays.copyOfRange(input.data(), from * width, to * width);
+                var window = Arrays.copyOfRange(input.data(), from * width, to * width);
                 float[] y = forward(model, round, partition, window, to - from);
                 System.arraycopy(y, 0, out, from * outputs, y.length);
             }
@@ -84,7 +86,7 @@ public class InferenceComputation implements ShardComputation {
         return TensorCodec.encode(Tensor.matrix(rows, outputs, out));
     }
 
-    private static java.util.List<float[]> inlineRows(JobInput input) {
+    private static List<float[]> inlineRows(JobInput input) {
         var rows = input.rows();
         if (rows == null) {
             throw new ShardInputException("a linear or mlp model takes feature rows, not prompts");
@@ -94,7 +96,7 @@ public class InferenceComputation implements ShardComputation {
 
     /** Rows sent inline with the job (the synchronous predict path), scaled like dataset rows. */
     private void fromInput(
-            java.util.List<float[]> rows,
+            List<float[]> rows,
             ShardTask task,
             ModelRow model,
             ModelSplit.Round round,

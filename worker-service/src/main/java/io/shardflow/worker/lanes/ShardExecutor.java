@@ -1,17 +1,8 @@
 package io.shardflow.worker.lanes;
 
-import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
-import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.outbox.Outbox;
-import io.shardflow.db.partials.PartialStore;
-import io.shardflow.db.shards.ShardKey;
-import io.shardflow.db.shards.ShardRepository;
-import io.shardflow.worker.WorkerSettings;
-import io.shardflow.worker.generation.GenerationComputation;
-import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -21,7 +12,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Runs one shard task: claims the attempt, computes the shard (inference, training, a pipeline stage on the calling
@@ -33,54 +23,22 @@ import org.springframework.transaction.support.TransactionTemplate;
 public class ShardExecutor {
     private static final Logger log = LoggerFactory.getLogger(ShardExecutor.class);
 
-    private final WorkerIdentity identity;
-    private final WorkerSettings settings;
     private final JobRepository jobs;
-    private final ShardRepository shards;
-    private final PartialStore partials;
-    private final Outbox outbox;
-    private final ShardComputation inference;
-    private final ShardComputation training;
-    private final ShardComputation stages;
-    private final GenerationComputation generation;
-    private final TransactionTemplate tx;
-    private final Clock clock;
+    private final Attempts attempts;
+    private final Computations computations;
     // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
     private final Executor completions;
     private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong done = new AtomicLong();
 
-    public ShardExecutor(
-            WorkerIdentity identity,
-            WorkerSettings settings,
-            JobRepository jobs,
-            ShardRepository shards,
-            PartialStore partials,
-            Outbox outbox,
-            ShardComputation inference,
-            ShardComputation training,
-            ShardComputation stages,
-            GenerationComputation generation,
-            Executor completions,
-            TransactionTemplate tx,
-            Clock clock) {
-        this.stages = stages;
-        this.generation = generation;
-        this.identity = identity;
-        this.settings = settings;
+    public ShardExecutor(JobRepository jobs, Attempts attempts, Computations computations, Executor completions) {
         this.jobs = jobs;
-        this.shards = shards;
-        this.partials = partials;
-        this.outbox = outbox;
-        this.inference = inference;
-        this.training = training;
+        this.attempts = attempts;
+        this.computations = computations;
         this.completions = completions;
-        this.tx = tx;
-        this.clock = clock;
     }
 
     public void execute(ShardTask task) {
-        var key = ShardKey.of(task);
         var status = jobs.status(task.jobId());
         if (status.isEmpty() || status.get().isTerminal()) {
             log.debug(
@@ -89,7 +47,7 @@ public class ShardExecutor {
                     status.map(Enum::name).orElse("gone"));
             return;
         }
-        if (!shards.start(key, task.attempt(), identity.id(), clock.instant().plus(settings.lease()))) {
+        if (!attempts.claim(task)) {
             log.debug("dropping {} attempt {}: stale or already done", task.shardKey(), task.attempt());
             return;
         }
@@ -100,11 +58,7 @@ public class ShardExecutor {
             return;
         }
         try {
-            byte[] output = switch (task.kind()) {
-                case INFER -> inference.compute(task);
-                case GENERATE_STAGE -> stages.compute(task);
-                default -> training.compute(task);
-            };
+            byte[] output = computations.onLane(task.kind()).compute(task);
             complete(task, output, started);
         } catch (Exception e) {
             failed(task, e);
@@ -124,7 +78,8 @@ public class ShardExecutor {
         boolean handedOver = false;
         try {
             // finishGeneration records every outcome itself and logs what fails in it: nothing waits on this stage
-            var unused = generation
+            var unused = computations
+                    .generation()
                     .start(task)
                     .whenCompleteAsync((output, error) -> finishGeneration(task, output, error, started), completions);
             handedOver = true;
@@ -163,17 +118,7 @@ public class ShardExecutor {
     }
 
     private void complete(ShardTask task, byte[] output, long started) {
-        var key = ShardKey.of(task);
-        long millis = (System.nanoTime() - started) / 1_000_000;
-        tx.executeWithoutResult(s -> {
-            partials.put(key, task.attempt(), output);
-            if (!shards.complete(key, task.attempt())) {
-                // the lease ran out and another attempt owns the shard: leave no trace of this one
-                s.setRollbackOnly();
-                return;
-            }
-            outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.success(task, identity.id(), millis));
-        });
+        attempts.complete(task, output, (System.nanoTime() - started) / 1_000_000);
         done.incrementAndGet();
     }
 
@@ -190,8 +135,7 @@ public class ShardExecutor {
     }
 
     private void report(ShardTask task, String error, boolean retryable) {
-        outbox.append(
-                Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
+        attempts.fail(task, error, retryable);
     }
 
     public int busyLanes() {

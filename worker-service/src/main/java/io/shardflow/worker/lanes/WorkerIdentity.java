@@ -1,5 +1,6 @@
 package io.shardflow.worker.lanes;
 
+import java.io.IOException;
 import java.net.InetAddress;
 import java.util.UUID;
 
@@ -9,7 +10,7 @@ public record WorkerIdentity(String id, String host) {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             host = "localhost";
         }
         String id = configuredId == null || configuredId.isBlank()

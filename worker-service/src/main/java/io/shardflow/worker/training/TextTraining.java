@@ -8,12 +8,14 @@ import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.TextSchedule;
 import io.shardflow.core.training.TrainingPartial;
+import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.GptNetwork;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * A gpt training shard's round on its own byte range of a text dataset: the gradients of the windows of the
@@ -24,7 +26,7 @@ public class TextTraining {
     private final DatasetRepository datasets;
     private final ComputeEngine engine;
     private final Cache<String, byte[]> texts;
-    private final Cache<java.util.UUID, TextSchedule> schedules =
+    private final Cache<UUID, TextSchedule> schedules =
             Caffeine.newBuilder().maximumSize(64).build();
 
     public TextTraining(DatasetRepository datasets, ComputeEngine engine, long cacheBytes) {
@@ -94,7 +96,7 @@ public class TextTraining {
             float[][] params,
             byte[] text,
             TextSchedule schedule,
-            io.shardflow.core.training.TrainingSpec spec) {
+            TrainingSpec spec) {
         var optimizer = ParameterOptimizer.create(spec);
         long samples = 0;
         double lossSum = 0;

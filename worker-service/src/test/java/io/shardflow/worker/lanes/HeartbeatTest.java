@@ -14,15 +14,12 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import io.shardflow.db.MutableClock;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.compute.ComputeEngine;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,37 +35,9 @@ import org.springframework.util.unit.DataSize;
 class HeartbeatTest {
     private final WorkerRegistry registry = mock(WorkerRegistry.class);
     private final ShardExecutor executor = mock(ShardExecutor.class);
-    private final SteppingClock clock = new SteppingClock(Instant.parse("2030-01-01T00:00:00Z"));
+    private final MutableClock clock = MutableClock.frozen();
     private final ListAppender<ILoggingEvent> logged = new ListAppender<>();
     private Heartbeat heartbeat;
-
-    /** A clock the test moves by hand. */
-    private static final class SteppingClock extends Clock {
-        private Instant now;
-
-        SteppingClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
 
     @BeforeEach
     void heartbeat() {

@@ -1,0 +1,74 @@
+package io.shardflow.worker.lanes;
+
+import io.shardflow.core.messaging.ShardCompleted;
+import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.ShardKey;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.worker.WorkerSettings;
+import java.time.Clock;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * What this worker writes about a shard attempt: it claims the attempt (DISPATCHED → RUNNING under its lease), and
+ * ends it either with the partial, DONE and a success notice in one transaction, or with a failure notice. Every
+ * write names the attempt, so a superseded one changes nothing.
+ */
+public class Attempts {
+    private final WorkerIdentity identity;
+    private final WorkerSettings settings;
+    private final ShardRepository shards;
+    private final PartialStore partials;
+    private final Outbox outbox;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+
+    public Attempts(
+            WorkerIdentity identity,
+            WorkerSettings settings,
+            ShardRepository shards,
+            PartialStore partials,
+            Outbox outbox,
+            TransactionTemplate tx,
+            Clock clock) {
+        this.identity = identity;
+        this.settings = settings;
+        this.shards = shards;
+        this.partials = partials;
+        this.outbox = outbox;
+        this.tx = tx;
+        this.clock = clock;
+    }
+
+    /** Takes the attempt for this worker; false when it is stale or already done. */
+    public boolean claim(ShardTask task) {
+        return shards.start(
+                ShardKey.of(task),
+                task.attempt(),
+                identity.id(),
+                clock.instant().plus(settings.lease()));
+    }
+
+    /** Stores the partial, marks the shard DONE and queues the notice; nothing when the attempt lost its lease. */
+    public void complete(ShardTask task, byte[] output, long computeMillis) {
+        var key = ShardKey.of(task);
+        tx.executeWithoutResult(s -> {
+            partials.put(key, task.attempt(), output);
+            if (!shards.complete(key, task.attempt())) {
+                // the lease ran out and another attempt owns the shard: leave no trace of this one
+                s.setRollbackOnly();
+                return;
+            }
+            outbox.append(
+                    Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.success(task, identity.id(), computeMillis));
+        });
+    }
+
+    /** Queues a failure notice, so the scheduler need not wait for the attempt's lease to run out. */
+    public void fail(ShardTask task, String error, boolean retryable) {
+        outbox.append(
+                Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
+    }
+}

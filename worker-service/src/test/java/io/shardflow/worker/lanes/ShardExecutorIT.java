@@ -1,0 +1,236 @@
+package io.shardflow.worker.lanes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.shardflow.core.jobs.JobInput;
+import io.shardflow.core.jobs.JobSpec;
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.messaging.ShardCompleted;
+import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.messaging.TaskKind;
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.core.planning.ShardLayout;
+import io.shardflow.core.shards.ShardStatus;
+import io.shardflow.db.MutableClock;
+import io.shardflow.db.TestDatabase;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.outbox.Outbox;
+import io.shardflow.db.outbox.OutboxSignal;
+import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.NewShard;
+import io.shardflow.db.shards.ShardKey;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.worker.WorkerSettings;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * How a lane ends an attempt, against a real PostgreSQL: a result is stored with its shard DONE and a notice; an
+ * exception is reported as a failure (retryable unless the input is bad); an Error writes nothing, so the lease runs
+ * out and the shard runs elsewhere. Either way the attempt leaves the in-flight set, so the heartbeat stops
+ * extending its lease.
+ */
+class ShardExecutorIT {
+    private static final Duration LEASE = Duration.ofSeconds(30);
+
+    private final TestDatabase db = TestDatabase.get();
+    private final MutableClock clock = MutableClock.frozen();
+    private final JobRepository jobs = new JobRepository(db.jdbc, clock);
+    private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
+    private final AtomicReference<ShardComputation> inference = new AtomicReference<>();
+    private final AtomicReference<CompletableFuture<byte[]>> generated = new AtomicReference<>();
+    private final ShardExecutor executor = executor();
+
+    private ShardExecutor executor() {
+        var settings = new WorkerSettings(
+                "worker-1",
+                2,
+                1,
+                8192,
+                Duration.ofSeconds(2),
+                LEASE,
+                DataSize.ofMegabytes(64),
+                DataSize.ofMegabytes(64),
+                DataSize.ofBytes(0),
+                new WorkerSettings.Generation(64, 1024));
+        var attempts = new Attempts(
+                new WorkerIdentity("worker-1", "host"),
+                settings,
+                shards,
+                new PartialStore(db.jdbc, db.template),
+                new Outbox(db.jdbc, new OutboxSignal()),
+                db.tx,
+                clock);
+        ShardComputation unused = task -> {
+            throw new AssertionError("not this computation");
+        };
+        DeferredComputation generation = task -> generated.get();
+        return new ShardExecutor(
+                jobs,
+                attempts,
+                new Computations(task -> inference.get().compute(task), unused, unused, generation),
+                Runnable::run);
+    }
+
+    /** A RUNNING job with one DISPATCHED shard, and the task of its first attempt. */
+    private ShardTask dispatched(TaskKind kind) {
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(UUID.randomUUID()),
+                null,
+                new JobInput(null, List.of(new float[] {1})),
+                null,
+                null,
+                null,
+                null,
+                null);
+        var jobId = jobs.insert(UUID.randomUUID(), "lanes", spec, null);
+        jobs.transition(jobId, JobStatus.QUEUED, JobStatus.PLANNING);
+        jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
+        var key = new ShardKey(jobId, 0, 0, 0);
+        shards.insertAndDispatch(
+                List.of(new NewShard(key, 0, 1, 3)), clock.instant().plusSeconds(60));
+        return new ShardTask(
+                jobId, 0, 0, 0, 1, kind, spec.model().id(), null, List.of(), null, 0, 1, 0, 0, ShardLayout.data(0));
+    }
+
+    private List<ShardCompleted> notices(UUID jobId) {
+        return db.jdbc
+                .sql("select payload from outbox where topic = ? and message_key = ? order by id")
+                .params(Topics.SHARD_RESULTS, jobId.toString())
+                .query((rs, n) -> MessageCodec.decode(rs.getBytes(1), ShardCompleted.class))
+                .list();
+    }
+
+    private ShardStatus status(ShardTask task) {
+        return shards.find(ShardKey.of(task)).orElseThrow().status();
+    }
+
+    @Test
+    void aResultIsStoredWithItsShardDoneAndANotice() {
+        var task = dispatched(TaskKind.INFER);
+        inference.set(t -> new byte[] {7});
+
+        executor.execute(task);
+
+        assertThat(status(task)).isEqualTo(ShardStatus.DONE);
+        assertThat(new PartialStore(db.jdbc, db.template).readRound(task.jobId(), 0, 0))
+                .containsExactly(new byte[] {7});
+        assertThat(notices(task.jobId()))
+                .singleElement()
+                .satisfies(n -> assertThat(n.succeeded()).isTrue());
+        assertThat(executor.inFlight()).isEmpty();
+        assertThat(executor.tasksDone()).isEqualTo(1);
+    }
+
+    @Test
+    void theAttemptIsLeasedFromTheClock() {
+        var task = dispatched(TaskKind.INFER);
+        inference.set(t -> {
+            // PostgreSQL keeps microseconds
+            assertThat(shards.find(ShardKey.of(t)).orElseThrow().leaseUntil())
+                    .isCloseTo(clock.instant().plus(LEASE), within(1, ChronoUnit.MICROS));
+            return new byte[] {1};
+        });
+
+        executor.execute(task);
+
+        assertThat(status(task)).isEqualTo(ShardStatus.DONE);
+    }
+
+    @Test
+    void anExceptionIsReportedAsARetryableFailure() {
+        var task = dispatched(TaskKind.INFER);
+        inference.set(t -> {
+            throw new IllegalStateException("no such tensor");
+        });
+
+        executor.execute(task);
+
+        assertThat(notices(task.jobId())).singleElement().satisfies(notice -> {
+            assertThat(notice.succeeded()).isFalse();
+            assertThat(notice.retryable()).isTrue();
+            assertThat(notice.error()).isEqualTo("IllegalStateException: no such tensor");
+        });
+        assertThat(status(task)).as("the scheduler decides what happens next").isEqualTo(ShardStatus.RUNNING);
+        assertThat(executor.inFlight()).isEmpty();
+    }
+
+    @Test
+    void badInputIsReportedAsAFailureNoRetryCures() {
+        var task = dispatched(TaskKind.INFER);
+        inference.set(t -> {
+            throw new ShardInputException("dataset 'points' has no column 'zz'");
+        });
+
+        executor.execute(task);
+
+        assertThat(notices(task.jobId())).singleElement().satisfies(notice -> {
+            assertThat(notice.retryable()).isFalse();
+            assertThat(notice.error()).isEqualTo("dataset 'points' has no column 'zz'");
+        });
+    }
+
+    @Test
+    void anErrorPassesThroughAndWritesNothing() {
+        var task = dispatched(TaskKind.INFER);
+        inference.set(t -> {
+            throw new OutOfMemoryError("Java heap space");
+        });
+
+        assertThatThrownBy(() -> executor.execute(task)).isInstanceOf(OutOfMemoryError.class);
+
+        assertThat(notices(task.jobId())).isEmpty();
+        assertThat(status(task)).as("left to its lease").isEqualTo(ShardStatus.RUNNING);
+        assertThat(executor.inFlight()).isEmpty();
+    }
+
+    @Test
+    void aGenerationTaskStaysInFlightUntilTheEngineEndsIt() {
+        var task = dispatched(TaskKind.GENERATE);
+        var result = new CompletableFuture<byte[]>();
+        generated.set(result);
+
+        executor.execute(task);
+        assertThat(executor.inFlight()).containsExactly(task);
+        result.complete(new byte[] {9});
+
+        assertThat(status(task)).isEqualTo(ShardStatus.DONE);
+        assertThat(executor.inFlight()).isEmpty();
+    }
+
+    @Test
+    void anErrorInTheGenerationEngineWritesNothing() {
+        var task = dispatched(TaskKind.GENERATE);
+        var result = new CompletableFuture<byte[]>();
+        generated.set(result);
+
+        executor.execute(task);
+        result.completeExceptionally(new OutOfMemoryError("Java heap space"));
+
+        assertThat(notices(task.jobId())).isEmpty();
+        assertThat(executor.inFlight()).isEmpty();
+    }
+
+    @Test
+    void aTaskOfAnEndedJobIsDroppedUnclaimed() {
+        var task = dispatched(TaskKind.INFER);
+        jobs.finishUnlessTerminal(task.jobId(), JobStatus.CANCELLED, null);
+        inference.set(t -> new byte[] {1});
+
+        executor.execute(task);
+
+        assertThat(status(task)).isEqualTo(ShardStatus.DISPATCHED);
+        assertThat(notices(task.jobId())).isEmpty();
+    }
+}

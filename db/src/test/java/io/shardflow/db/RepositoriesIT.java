@@ -51,16 +51,7 @@ class RepositoriesIT {
     }
 
     private static JobSpec spec() {
-        return new JobSpec(
-                JobType.INFERENCE,
-                new JobSpec.ModelRef(UUID.randomUUID()),
-                new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null);
+        return JobSpecs.anInference();
     }
 
     @Test

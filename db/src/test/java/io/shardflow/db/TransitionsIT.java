@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardflow.core.jobs.IllegalTransitionException;
-import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
-import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.db.jobs.JobRepository;
@@ -33,16 +31,7 @@ class TransitionsIT {
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
 
     private UUID jobIn(JobStatus status) {
-        var spec = new JobSpec(
-                JobType.INFERENCE,
-                new JobSpec.ModelRef(UUID.randomUUID()),
-                new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null);
+        var spec = JobSpecs.anInference();
         var id = jobs.insert(UUID.randomUUID(), "transitions", spec, null);
         db.jdbc
                 .sql("update jobs set status = ? where id = ?")

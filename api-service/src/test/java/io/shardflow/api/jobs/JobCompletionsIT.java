@@ -4,15 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobStatus;
-import io.shardflow.core.jobs.JobType;
+import io.shardflow.db.JobSpecs;
 import io.shardflow.db.TestDatabase;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.messaging.JobEnded;
 import java.time.Duration;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -43,16 +41,7 @@ class JobCompletionsIT {
     }
 
     private UUID queuedJob() {
-        var spec = new JobSpec(
-                JobType.INFERENCE,
-                new JobSpec.ModelRef(UUID.randomUUID()),
-                new JobSpec.DatasetRef(UUID.randomUUID(), List.of("x")),
-                null,
-                null,
-                null,
-                null,
-                null,
-                null);
+        var spec = JobSpecs.anInference();
         return jobs.insert(UUID.randomUUID(), "completions", spec, null);
     }
 

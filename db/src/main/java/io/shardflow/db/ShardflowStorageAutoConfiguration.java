@@ -85,8 +85,8 @@ public class ShardflowStorageAutoConfiguration {
     }
 
     @Bean
-    JobEventLog jobEventLog(JdbcClient jdbc) {
-        return new JobEventLog(jdbc);
+    JobEventLog jobEventLog(JdbcClient jdbc, Clock clock) {
+        return new JobEventLog(jdbc, clock);
     }
 
     @Bean

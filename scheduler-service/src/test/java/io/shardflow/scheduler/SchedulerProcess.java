@@ -66,7 +66,7 @@ final class SchedulerProcess {
         var datasets = new DatasetRepository(db.jdbc, db.template, db.readAhead);
         var store = new TrainingStore(db.jdbc, db.template);
         var metrics = new MetricsStore(db.jdbc);
-        var timeline = new JobEventLog(db.jdbc);
+        var timeline = new JobEventLog(db.jdbc, clock);
         var outbox = new Outbox(db.jdbc, new OutboxSignal());
         var events = new JobEventPublisher(timeline, outbox, "/shardflow/" + name, event -> {});
         var messaging = new MessagingSettings(12, (short) 1, Duration.ofMillis(500), 500, Duration.ofSeconds(10));

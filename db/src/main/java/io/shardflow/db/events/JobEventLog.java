@@ -1,6 +1,8 @@
 package io.shardflow.db.events;
 
 import io.shardflow.db.jdbc.SqlArgs;
+import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -10,17 +12,20 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /** A job's timeline: every state change and operator action, in order. */
 public class JobEventLog {
     private final JdbcClient jdbc;
+    private final Clock clock;
 
-    public JobEventLog(JdbcClient jdbc) {
+    public JobEventLog(JdbcClient jdbc, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
     }
 
     public record Entry(
             long id, UUID jobId, String type, @Nullable String detail, Instant at) {}
 
     public void append(UUID jobId, String type, @Nullable String detail) {
-        jdbc.sql("insert into job_events (job_id, type, detail) values (?, ?, ?)")
-                .params(SqlArgs.of(jobId, type, detail))
+        // dated by the clock the jobs' own times come from, so a timeline and its job agree
+        jdbc.sql("insert into job_events (job_id, type, detail, created_at) values (?, ?, ?, ?)")
+                .params(SqlArgs.of(jobId, type, detail, Timestamp.from(clock.instant())))
                 .update();
     }
 

@@ -385,6 +385,38 @@ class CoordinatorsIT {
     }
 
     @Test
+    void generationJoinsEveryShardsCompletionsInPromptOrder() throws Exception {
+        var model = UUID.randomUUID();
+        models.createSeeded(model, TENANT, "gpt", new GptArchitecture(1, 2, 8, 32), 4);
+        var prompts = List.of("a", "b", "c", "d", "e");
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(model),
+                null,
+                new JobInput(prompts, null),
+                new GenerationSpec(4, 0.0, null, null, null),
+                new JobSpec.Parallelism(Strategy.DATA, 3),
+                null,
+                null,
+                null);
+        var jobId = submit(spec);
+
+        // each shard "completes" its prompts with their row numbers, so the result shows how shards were joined
+        var job = run(jobId, Delivery.CHAOTIC, task -> {
+            var completions = new ArrayList<String>();
+            for (long row = task.rowStart(); row < task.rowEnd(); row++) {
+                completions.add(prompts.get((int) row) + row);
+            }
+            return GenerationResult.of(completions).encode();
+        });
+
+        assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(events(jobId, "io.shardflow.job.succeeded")).isEqualTo(1);
+        assertThat(GenerationResult.decode(results.find(jobId).orElseThrow()).outputs())
+                .containsExactly("a0", "b1", "c2", "d3", "e4");
+    }
+
+    @Test
     void pipelinedGenerationSamplesEveryTokenStepFromTheLastStage() throws Exception {
         var architecture = new GptArchitecture(2, 2, 8, 32);
         var model = UUID.randomUUID();

@@ -53,7 +53,6 @@ class SyncInferenceIT {
             }
         }
         var job = api.get("/api/v1/jobs/" + body.get("jobId").asString()).json();
-        assertThat(job.get("priority").asInt()).isEqualTo(100);
         assertThat(job.get("status").asString()).isEqualTo("SUCCEEDED");
     }
 

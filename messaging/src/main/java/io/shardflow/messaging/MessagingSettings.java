@@ -14,6 +14,8 @@ import org.springframework.validation.annotation.Validated;
  * @param outboxPollInterval how often the relay looks for rows that other processes left behind
  * @param outboxBatchSize rows published per transaction
  * @param sendTimeout how long the relay waits for the broker to acknowledge a batch
+ * @param sessionTimeout how long a consumer that stopped heartbeating (its process killed) keeps its partitions
+ *     before the broker gives them to the rest of its group: how long the tasks or notices queued there wait
  */
 @Validated
 @ConfigurationProperties("shardflow.messaging")
@@ -22,4 +24,5 @@ public record MessagingSettings(
         @DefaultValue("1") @Min(1) short replicationFactor,
         @DefaultValue("500ms") Duration outboxPollInterval,
         @DefaultValue("500") @Min(1) int outboxBatchSize,
-        @DefaultValue("10s") Duration sendTimeout) {}
+        @DefaultValue("10s") Duration sendTimeout,
+        @DefaultValue("10s") Duration sessionTimeout) {}

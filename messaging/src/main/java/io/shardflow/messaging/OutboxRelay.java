@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.AbstractMessageListenerContainer;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -116,18 +117,47 @@ public class OutboxRelay implements SmartLifecycle {
         thread = Thread.ofPlatform().daemon().name("outbox-relay").start(this::loop);
     }
 
+    /**
+     * Stops the loop, then publishes what the stopping services wrote last (a worker's final notices) once more, so
+     * they need not wait for another process's relay; for at most {@code sendTimeout}, since the database or the
+     * broker may be going away too.
+     */
     @Override
     public synchronized void stop() {
         running = false;
         var relay = thread;
-        if (relay != null) {
-            relay.interrupt();
-            try {
-                relay.join(5_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (relay == null) {
+            return;
         }
+        relay.interrupt();
+        try {
+            relay.join(5_000);
+            var last = Thread.ofPlatform().daemon().name("outbox-relay-last").start(this::publishLeftovers);
+            if (!last.join(settings.sendTimeout())) {
+                log.warn("outbox relay stopped with rows left for another process to publish");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void publishLeftovers() {
+        try {
+            while (publishBatch() == settings.outboxBatchSize()) {
+                // a full batch: more may wait
+            }
+        } catch (RuntimeException e) {
+            log.warn("outbox relay stopped with rows left for another process to publish: {}", e.getMessage());
+        }
+    }
+
+    /**
+     * Below the listener containers' phase: the relay runs before any listener takes a message and keeps running
+     * until every listener has stopped, so what they write while stopping is published.
+     */
+    @Override
+    public int getPhase() {
+        return AbstractMessageListenerContainer.DEFAULT_PHASE - 1000;
     }
 
     @Override

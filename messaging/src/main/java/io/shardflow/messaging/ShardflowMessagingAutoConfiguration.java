@@ -73,7 +73,8 @@ public class ShardflowMessagingAutoConfiguration {
     }
 
     @Bean
-    DefaultKafkaConsumerFactoryCustomizer shardflowConsumerSettings() {
+    DefaultKafkaConsumerFactoryCustomizer shardflowConsumerSettings(MessagingSettings settings) {
+        int session = (int) settings.sessionTimeout().toMillis();
         return factory -> factory.updateConfigs(Map.of(
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
                 StringDeserializer.class,
@@ -82,7 +83,12 @@ public class ShardflowMessagingAutoConfiguration {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
                 "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                false));
+                false,
+                // Kafka's default (45 s) is how long a killed process's partitions would sit unread
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG,
+                session,
+                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
+                Math.max(1, session / 3)));
     }
 
     @Bean

@@ -21,6 +21,7 @@ import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.Strategy;
+import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
@@ -551,5 +552,38 @@ class CoordinatorsIT {
                 .isEqualTo("shard 0 (rows 0..3) failed after 2 attempts: IllegalStateException: out of luck");
         assertThat(lanes.take(jobId)).isEmpty();
         assertThat(events(jobId, "io.shardflow.job.failed")).isEqualTo(1);
+    }
+
+    @Test
+    void aShardHandedBackByAStoppingWorkerRunsAgainWithoutUsingUpAnAttempt() {
+        var model = UUID.randomUUID();
+        models.createSeeded(model, TENANT, "linear", new LinearArchitecture(1, 1), 1);
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(model),
+                null,
+                new JobInput(null, List.of(new float[] {1}, new float[] {2})),
+                null,
+                new JobSpec.Parallelism(Strategy.DATA, 1),
+                null,
+                null,
+                1);
+        var jobId = submit(spec);
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            var task = lanes.take(jobId).getFirst();
+            assertThat(task.attempt()).isEqualTo(attempt);
+            var handedBack = ShardCompleted.handedBack(task, "stopping-worker", "its worker stopped");
+            first.aggregator.handle(handedBack);
+            second.aggregator.handle(handedBack); // a redelivered hand-back changes nothing
+            var shard = shards.list(jobId).getFirst();
+            assertThat(shard.failure()).isEqualTo(ShardFailure.HANDED_BACK);
+            assertThat(shard.maxAttempts()).isEqualTo(attempt + 1);
+        }
+        var third = lanes.take(jobId).getFirst();
+        assertThat(third.attempt()).isEqualTo(3);
+        second.aggregator.handle(lanes.run(third, t -> TensorCodec.encode(Tensor.matrix(2, 1, new float[] {1, 2}))));
+
+        assertThat(jobs.find(jobId).orElseThrow().status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(events(jobId, "io.shardflow.shard.retried")).isEqualTo(2);
     }
 }

@@ -69,7 +69,8 @@ final class SchedulerProcess {
         var timeline = new JobEventLog(db.jdbc, clock);
         var outbox = new Outbox(db.jdbc, new OutboxSignal());
         var events = new JobEventPublisher(timeline, outbox, "/shardflow/" + name, event -> {});
-        var messaging = new MessagingSettings(12, (short) 1, Duration.ofMillis(500), 500, Duration.ofSeconds(10));
+        var messaging = new MessagingSettings(
+                12, (short) 1, Duration.ofMillis(500), 500, Duration.ofSeconds(10), Duration.ofSeconds(10));
         var dispatcher = new Dispatcher(outbox, shards, messaging, SETTINGS.dispatchLease(), clock);
         var rounds = new Rounds(jobs, shards);
         var failures = new JobFailures(jobs, shards, events);

@@ -3,28 +3,44 @@ package io.shardflow.standalone;
 import io.shardflow.messaging.MessagingSettings;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.ConfigurableEnvironment;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.SimpleCommandLinePropertySource;
 import org.springframework.core.env.StandardEnvironment;
 
 /**
  * One command, one JVM: a real PostgreSQL and a real Kafka broker (KRaft), both keeping their data under
- * {@code --shardflow.data-dir}, then the API, scheduler and worker services wired to them.
+ * {@code --shardflow.data-dir}, then the services {@code shardflow.standalone.services} names, wired to them. Given
+ * {@code spring.datasource.url} or {@code spring.kafka.bootstrap-servers}, it uses that server instead of starting
+ * one; with {@code services=none} it runs only the servers. Either way {@code <data-dir>/connection.properties} says
+ * how other processes reach them.
  */
 public final class ShardflowStandalone implements AutoCloseable {
-    private final EmbeddedPostgresServer postgres;
-    private final EmbeddedKafkaBroker kafka;
-    private final ConfigurableApplicationContext context;
+    private static final Logger log = LoggerFactory.getLogger(ShardflowStandalone.class);
+
+    private final @Nullable EmbeddedPostgresServer postgres;
+    private final @Nullable EmbeddedKafkaBroker kafka;
+    private final Connection connection;
+    private final Path connectionFile;
+    private final @Nullable ConfigurableApplicationContext context;
 
     private ShardflowStandalone(
-            EmbeddedPostgresServer postgres, EmbeddedKafkaBroker kafka, ConfigurableApplicationContext context) {
+            @Nullable EmbeddedPostgresServer postgres,
+            @Nullable EmbeddedKafkaBroker kafka,
+            Connection connection,
+            Path connectionFile,
+            @Nullable ConfigurableApplicationContext context) {
         this.postgres = postgres;
         this.kafka = kafka;
+        this.connection = connection;
+        this.connectionFile = connectionFile;
         this.context = context;
     }
 
@@ -47,62 +63,114 @@ public final class ShardflowStandalone implements AutoCloseable {
         env.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
         var settings = StandaloneSettings.of(env);
         Path dataDir = settings.dataDir().toAbsolutePath();
-        int partitions = Binder.get(env)
-                .bindOrCreate("shardflow.messaging", MessagingSettings.class)
-                .partitions();
+        boolean services = !settings.standalone().services().isEmpty();
+        String givenDatabase = env.getProperty("spring.datasource.url");
+        String givenBroker = env.getProperty("spring.kafka.bootstrap-servers");
+        if (services) {
+            PortCheck.requireFree(env.getProperty("server.port", Integer.class, 8080), "server.port");
+        }
+        if (givenDatabase == null) {
+            PortCheck.requireFree(settings.local().postgresPort(), "shardflow.local.postgres-port");
+        }
+        if (givenBroker == null) {
+            PortCheck.requireFree(settings.local().kafkaPort(), "shardflow.local.kafka-port");
+        }
 
-        var postgres = EmbeddedPostgresServer.start(
-                dataDir.resolve("postgres"), settings.local().postgresPort());
+        EmbeddedPostgresServer postgres = null;
         EmbeddedKafkaBroker kafka = null;
         try {
-            kafka = EmbeddedKafkaBroker.start(
-                    dataDir.resolve("kafka"), settings.local().kafkaPort(), partitions);
-            var local = Map.<String, Object>of(
-                    "spring.datasource.url",
-                    postgres.jdbcUrl(),
-                    "spring.datasource.username",
-                    "postgres",
-                    "spring.datasource.password",
-                    "",
-                    "spring.kafka.bootstrap-servers",
-                    kafka.bootstrapServers());
+            String jdbcUrl = givenDatabase;
+            String username = env.getProperty("spring.datasource.username", "");
+            String password = env.getProperty("spring.datasource.password", "");
+            if (jdbcUrl == null) {
+                var started = EmbeddedPostgresServer.start(
+                        dataDir.resolve("postgres"), settings.local().postgresPort());
+                postgres = started;
+                jdbcUrl = started.jdbcUrl();
+                username = "postgres";
+                password = "";
+            }
+            String bootstrapServers = givenBroker;
+            if (bootstrapServers == null) {
+                int partitions = Binder.get(env)
+                        .bindOrCreate("shardflow.messaging", MessagingSettings.class)
+                        .partitions();
+                var started = EmbeddedKafkaBroker.start(
+                        dataDir.resolve("kafka"), settings.local().kafkaPort(), partitions);
+                kafka = started;
+                bootstrapServers = started.bootstrapServers();
+            }
+            var connection = new Connection(jdbcUrl, username, password, bootstrapServers);
+            var file = connection.write(dataDir);
+            if (!services) {
+                log.info(
+                        "PostgreSQL and Kafka are running; services join them with --spring.config.import=file:{}",
+                        file);
+                return new ShardflowStandalone(postgres, kafka, connection, file, null);
+            }
             var app = new SpringApplication(StandaloneApplication.class);
             app.setRegisterShutdownHook(false);
-            app.addInitializers(ctx -> ctx.getEnvironment()
-                    .getPropertySources()
-                    .addFirst(new MapPropertySource("shardflow-local", local)));
+            app.addInitializers(ctx -> connect(ctx.getEnvironment(), connection));
             app.addInitializers(initializers.toArray(ApplicationContextInitializer[]::new));
-            return new ShardflowStandalone(postgres, kafka, app.run(args));
+            return new ShardflowStandalone(postgres, kafka, connection, file, app.run(args));
         } catch (RuntimeException e) {
-            if (kafka != null) {
-                kafka.close();
-            }
-            postgres.close();
+            close(kafka, postgres);
             throw e;
         }
     }
 
+    private static void connect(ConfigurableEnvironment environment, Connection connection) {
+        environment.getPropertySources().addFirst(new MapPropertySource("shardflow-local", connection.properties()));
+    }
+
+    /** The services' context; a standalone that runs only the servers has none. */
     public ConfigurableApplicationContext context() {
+        if (context == null) {
+            throw new IllegalStateException("this standalone runs no services (shardflow.standalone.services=none)");
+        }
         return context;
     }
 
+    /** The embedded broker; absent when the standalone was given one. */
     public EmbeddedKafkaBroker kafka() {
+        if (kafka == null) {
+            throw new IllegalStateException("this standalone uses the broker it was given, not an embedded one");
+        }
         return kafka;
     }
 
+    public Connection connection() {
+        return connection;
+    }
+
+    /** {@code <data-dir>/connection.properties}. */
+    public Path connectionFile() {
+        return connectionFile;
+    }
+
     public String jdbcUrl() {
-        return postgres.jdbcUrl();
+        return connection.jdbcUrl();
     }
 
     /** Stops the services first, then the broker, then the database. */
     @Override
     public void close() {
         try {
-            context.close();
+            if (context != null) {
+                context.close();
+            }
         } finally {
-            try {
+            close(kafka, postgres);
+        }
+    }
+
+    private static void close(@Nullable EmbeddedKafkaBroker kafka, @Nullable EmbeddedPostgresServer postgres) {
+        try {
+            if (kafka != null) {
                 kafka.close();
-            } finally {
+            }
+        } finally {
+            if (postgres != null) {
                 postgres.close();
             }
         }

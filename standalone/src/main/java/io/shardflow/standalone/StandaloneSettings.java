@@ -40,11 +40,12 @@ public record StandaloneSettings(
     public record Standalone(
             @DefaultValue({"api", "scheduler", "worker"}) Set<Service> services) {}
 
-    /** A service the standalone can run. */
+    /** A service the standalone can run; {@code none} alone runs only PostgreSQL and Kafka. */
     public enum Service {
         API,
         SCHEDULER,
-        WORKER
+        WORKER,
+        NONE
     }
 
     public static StandaloneSettings of(Environment environment) {

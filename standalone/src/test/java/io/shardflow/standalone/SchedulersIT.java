@@ -42,9 +42,8 @@ class SchedulersIT {
                 "--spring.datasource.url=" + env.getProperty("spring.datasource.url"),
                 "--spring.datasource.username=postgres",
                 "--spring.kafka.bootstrap-servers=" + env.getProperty("spring.kafka.bootstrap-servers"),
-                // a killed member is noticed after 6 s instead of 45 s
-                "--spring.kafka.consumer.properties.session.timeout.ms=6000",
-                "--spring.kafka.consumer.properties.heartbeat.interval.ms=1000",
+                // a killed member is noticed after 6 s instead of 10
+                "--shardflow.messaging.session-timeout=6s",
                 "--shardflow.scheduler.reconcile-interval=1s",
                 "--shardflow.scheduler.stall-after=3s",
                 "--logging.level.org.apache.kafka=WARN"));

@@ -20,6 +20,7 @@ import io.shardflow.worker.lanes.Attempts;
 import io.shardflow.worker.lanes.Computations;
 import io.shardflow.worker.lanes.Heartbeat;
 import io.shardflow.worker.lanes.InferenceComputation;
+import io.shardflow.worker.lanes.LaneDrain;
 import io.shardflow.worker.lanes.ShardExecutor;
 import io.shardflow.worker.lanes.ShardTaskListener;
 import io.shardflow.worker.lanes.WorkerIdentity;
@@ -61,7 +62,7 @@ class WorkerConfiguration {
     @Bean
     ComputeEngine computeEngine(WorkerSettings settings) {
         ComputeEngine.configure(settings.intraOpThreads());
-        return new ComputeEngine();
+        return new ComputeEngine(settings.device());
     }
 
     @Bean(destroyMethod = "invalidateAll")
@@ -169,8 +170,8 @@ class WorkerConfiguration {
     }
 
     @Bean
-    ShardTaskListener shardTaskListener(ShardExecutor executor) {
-        return new ShardTaskListener(executor);
+    ShardTaskListener shardTaskListener(ShardExecutor executor, ComputeEngine engine) {
+        return new ShardTaskListener(executor, engine);
     }
 
     @Bean
@@ -183,6 +184,11 @@ class WorkerConfiguration {
             ComputeEngine engine,
             Clock clock) {
         return new Heartbeat(identity, settings, registry, shards, executor, engine, clock);
+    }
+
+    @Bean
+    LaneDrain laneDrain(KafkaListenerEndpointRegistry registry, ShardExecutor executor, WorkerSettings settings) {
+        return new LaneDrain(registry, executor, settings.drainTimeout());
     }
 
     /**
@@ -243,7 +249,7 @@ class WorkerConfiguration {
             var health = lanes != null && lanes.isRunning() && fresh ? Health.up() : Health.down();
             return health.withDetail("id", identity.id())
                     .withDetail("lanes", settings.effectiveLanes())
-                    .withDetail("devices", engine.devices())
+                    .withDetail("laneDevices", engine.laneDevices(settings.effectiveLanes()))
                     .withDetail("lastHeartbeat", String.valueOf(last))
                     .withDetail("generation", generationDetails(generation))
                     .build();

@@ -1,6 +1,8 @@
 package io.shardflow.worker;
 
+import io.shardflow.worker.compute.DeviceSelection;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -13,10 +15,14 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param id this worker's name in heartbeats and shard rows; empty means host name plus a random suffix
  * @param lanes compute lanes: tasks run at once, each on one thread; 0 means one per CPU core
+ * @param device where the lanes compute: {@code auto} (every visible GPU, else the CPU), {@code cpu}, {@code gpu}
+ *     (every visible GPU; none stops the worker at start) or GPU indices such as {@code 0,1}; lane i takes device
+ *     i mod n
  * @param intraOpThreads PyTorch threads per operation; lanes × this should not exceed the cores
  * @param batchRows rows per forward pass, so a shard's input is read and computed a window at a time
  * @param heartbeatInterval how often the worker reports itself and extends its shards' leases
  * @param lease how long a running shard is held without a heartbeat before the scheduler gives it to another worker
+ * @param drainTimeout on a graceful stop, how long running shards may take to finish before they are handed back
  * @param modelCache the most parameter bytes the model cache keeps loaded
  * @param dataCache the most bytes of training-shard rows kept in memory between steps
  * @param maxModelBytes the most parameter bytes this worker loads, for one partition and in its cache together;
@@ -28,10 +34,15 @@ import org.springframework.validation.annotation.Validated;
 public record WorkerSettings(
         @DefaultValue("") String id,
         @DefaultValue("0") @Min(0) int lanes,
+
+        @DefaultValue("auto") @Pattern(regexp = DeviceSelection.PATTERN, flags = Pattern.Flag.CASE_INSENSITIVE)
+        String device,
+
         @DefaultValue("1") @Min(1) int intraOpThreads,
         @DefaultValue("8192") @Min(1) int batchRows,
         @DefaultValue("2s") Duration heartbeatInterval,
-        @DefaultValue("30s") Duration lease,
+        @DefaultValue("10s") Duration lease,
+        @DefaultValue("20s") Duration drainTimeout,
         @DefaultValue("1GB") DataSize modelCache,
         @DefaultValue("1GB") DataSize dataCache,
         @DefaultValue("0") DataSize maxModelBytes,

@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -188,7 +190,7 @@ public class DashboardController {
                                 "host",
                                 w.host(),
                                 "devices",
-                                String.join(", ", w.devices()),
+                                lanesOn(w.devices()),
                                 "lanes",
                                 w.lanesBusy() + " / " + w.lanes(),
                                 "done",
@@ -301,5 +303,12 @@ public class DashboardController {
 
     private static String pretty(byte[] json) {
         return PRETTY.writeValueAsString(PRETTY.readTree(json));
+    }
+
+    /** "0: gpu(0), 1: gpu(1)": each lane's device as the worker reports it, in lane order. */
+    private static String lanesOn(List<String> devices) {
+        return IntStream.range(0, devices.size())
+                .mapToObj(lane -> lane + ": " + devices.get(lane))
+                .collect(Collectors.joining(", "));
     }
 }

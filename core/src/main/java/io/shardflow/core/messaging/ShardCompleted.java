@@ -5,7 +5,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * On {@link Topics#SHARD_RESULTS}: a shard attempt ended. On success the partial is already durable. A failure
- * that is not {@code retryable} (bad input) fails the job at once; a retryable one is tried again.
+ * that is not {@code retryable} (bad input) fails the job at once; a retryable one is tried again. A worker that
+ * stops before finishing an attempt gives it back ({@code handedBack}): it runs again without using up an attempt.
  */
 public record ShardCompleted(
         UUID jobId,
@@ -17,7 +18,8 @@ public record ShardCompleted(
         @Nullable String error,
         boolean retryable,
         String workerId,
-        long computeMillis) {
+        long computeMillis,
+        boolean handedBack) {
     public static ShardCompleted success(ShardTask task, String workerId, long computeMillis) {
         return new ShardCompleted(
                 task.jobId(),
@@ -29,7 +31,8 @@ public record ShardCompleted(
                 null,
                 false,
                 workerId,
-                computeMillis);
+                computeMillis,
+                false);
     }
 
     public static ShardCompleted failure(ShardTask task, String workerId, String error, boolean retryable) {
@@ -43,6 +46,23 @@ public record ShardCompleted(
                 error,
                 retryable,
                 workerId,
-                0);
+                0,
+                false);
+    }
+
+    /** The worker is stopping and did not finish the attempt: run it elsewhere, as a fresh attempt. */
+    public static ShardCompleted handedBack(ShardTask task, String workerId, String reason) {
+        return new ShardCompleted(
+                task.jobId(),
+                task.step(),
+                task.stage(),
+                task.shardIndex(),
+                task.attempt(),
+                false,
+                reason,
+                true,
+                workerId,
+                0,
+                true);
     }
 }

@@ -7,5 +7,10 @@ public enum ShardFailure {
     /** Its worker stopped heartbeating, or no worker started it before its lease expired. */
     LEASE_EXPIRED,
     /** The job ended (failed elsewhere or was cancelled) before the shard ran. */
-    JOB_ENDED
+    JOB_ENDED,
+    /**
+     * Its worker was stopping and gave the attempt back unfinished; it runs again elsewhere at once, and the attempt
+     * does not count against the shard's {@code maxAttempts}.
+     */
+    HANDED_BACK
 }

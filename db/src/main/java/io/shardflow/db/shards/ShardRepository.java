@@ -162,13 +162,15 @@ public class ShardRepository {
 
     /**
      * Gives the shard another attempt if {@code attempt} is still current and holds a lease: back to PENDING with
-     * the attempt counted, then at once DISPATCHED again, in one write. Returns the shard as re-dispatched.
+     * the attempt counted, then at once DISPATCHED again, in one write. An attempt its worker
+     * {@linkplain ShardFailure#HANDED_BACK handed back} raises {@code max_attempts} with it, so it uses none up.
+     * Returns the shard as re-dispatched.
      */
     public Optional<ShardRow> redispatch(
             ShardKey key, int attempt, String reason, ShardFailure failure, Instant leaseUntil) {
         return withKey(
-                        jdbc.sql("update shards set status = :to, attempt = attempt + 1, worker_id = null, "
-                                + "lease_until = :lease, dispatched_at = :now, started_at = null, error = :reason, "
+                        jdbc.sql("update shards set status = :to, attempt = attempt + 1, "
+                                + "max_attempts = max_attempts + :granted, worker_id = null, lease_until = :lease, dispatched_at = :now, started_at = null, error = :reason, "
                                 + "failure = :failure, version = version + 1 where " + KEY + " and attempt = :attempt "
                                 + "and " + LEASED + " returning " + COLUMNS),
                         key)
@@ -177,6 +179,7 @@ public class ShardRepository {
                 .param("now", now())
                 .param("reason", reason)
                 .param("failure", failure.name())
+                .param("granted", failure == ShardFailure.HANDED_BACK ? 1 : 0)
                 .param("attempt", attempt)
                 .query(ShardRepository::map)
                 .optional();

@@ -65,7 +65,11 @@ public class Aggregator {
                     .filter(shard ->
                             shard.attempt() == done.attempt() && !shard.status().isTerminal())
                     .ifPresent(shard -> recovery.attemptEnded(
-                            job, shard, String.valueOf(done.error()), ShardFailure.COMPUTE, done.retryable()));
+                            job,
+                            shard,
+                            String.valueOf(done.error()),
+                            done.handedBack() ? ShardFailure.HANDED_BACK : ShardFailure.COMPUTE,
+                            done.retryable()));
         });
     }
 }

@@ -8,9 +8,9 @@ import io.shardflow.db.shards.ShardRow;
 import io.shardflow.scheduler.coordination.JobFailures;
 
 /**
- * What happens to a shard attempt that did not finish, whether it failed on a worker or lost its worker, for every
- * kind of job alike: another attempt while attempts remain and a retry can help, else the job fails with the
- * shard's reason.
+ * What happens to a shard attempt that did not finish, whether it failed on a worker, lost its worker or was handed
+ * back by a stopping one, for every kind of job alike: another attempt while attempts remain and a retry can help
+ * (always after a hand-back), else the job fails with the shard's reason.
  */
 public class ShardRecovery {
     private final ShardRepository shards;
@@ -31,7 +31,7 @@ public class ShardRecovery {
      */
     public void attemptEnded(JobRow job, ShardRow shard, String reason, ShardFailure failure, boolean retryable) {
         var key = shard.key();
-        if (retryable && shard.attempt() < shard.maxAttempts()) {
+        if (retryable && (shard.attempt() < shard.maxAttempts() || failure == ShardFailure.HANDED_BACK)) {
             shards.redispatch(key, shard.attempt(), reason, failure, dispatcher.leaseUntil())
                     .ifPresent(next -> {
                         dispatcher.send(job, job.planned(), next);

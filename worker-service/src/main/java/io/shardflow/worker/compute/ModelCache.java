@@ -1,5 +1,6 @@
 package io.shardflow.worker.compute;
 
+import ai.djl.Device;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
@@ -24,7 +25,8 @@ public class ModelCache {
     private final @Nullable Long cap;
     private final Cache<Key, DenseModel> cache;
 
-    private record Key(UUID modelId, ModelSplit.Partition partition, boolean activateInput) {}
+    /** A partition is loaded once per device: each lane computes with the copy on its own. */
+    private record Key(UUID modelId, ModelSplit.Partition partition, boolean activateInput, Device device) {}
 
     public ModelCache(ModelRepository models, ComputeEngine engine, long maxBytes, @Nullable Long cap) {
         this.models = models;
@@ -48,8 +50,8 @@ public class ModelCache {
                     + " bytes, above this worker's shardflow.worker.max-model-bytes of " + cap
                     + " bytes; split the model (TENSOR, PIPELINE or AUTO)");
         }
-        var key = new Key(model.id(), partition, round.activateInput());
-        var loaded = cache.get(key, k -> load(model, partition, round.activateInput()));
+        var key = new Key(model.id(), partition, round.activateInput(), engine.device());
+        var loaded = cache.get(key, k -> load(model, partition, k.activateInput(), k.device()));
         if (loaded.isClosed()) {
             cache.asMap().remove(key, loaded);
             return get(model, round, partition);
@@ -57,7 +59,7 @@ public class ModelCache {
         return loaded;
     }
 
-    private DenseModel load(ModelRow model, ModelSplit.Partition partition, boolean activateInput) {
+    private DenseModel load(ModelRow model, ModelSplit.Partition partition, boolean activateInput, Device device) {
         var layers = new ArrayList<DenseModel.Layer>();
         for (var slice : partition.slices()) {
             int rows = slice.rowEnd() - slice.rowStart();
@@ -79,7 +81,7 @@ public class ModelCache {
         }
         return new DenseModel(
                 engine.engine(),
-                engine.device(),
+                device,
                 ((DenseArchitecture) model.architecture()).hiddenActivation(),
                 layers,
                 activateInput);

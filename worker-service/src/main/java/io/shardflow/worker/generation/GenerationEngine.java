@@ -114,7 +114,7 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
 
         void close() {
             decode.close();
-            networks.release(key);
+            networks.release(network);
         }
     }
 

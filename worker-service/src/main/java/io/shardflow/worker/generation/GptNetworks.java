@@ -1,5 +1,6 @@
 package io.shardflow.worker.generation;
 
+import ai.djl.Device;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.planning.GptStages;
 import io.shardflow.db.models.ModelRepository;
@@ -21,10 +22,13 @@ public class GptNetworks {
     private final ComputeEngine engine;
     private final @Nullable Long cap;
     private final int capacity;
-    private final LinkedHashMap<Key, Entry> loaded = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<Loaded, Entry> loaded = new LinkedHashMap<>(16, 0.75f, true);
 
     /** A whole model ({@code stages} 1) or stage {@code stage} of {@code stages}. */
     public record Key(UUID modelId, int stage, int stages) {}
+
+    /** A network is loaded once per device: each lane computes with the copy on its own. */
+    private record Loaded(Key key, Device device) {}
 
     private static final class Entry {
         final GptNetwork network;
@@ -42,23 +46,24 @@ public class GptNetworks {
         this.capacity = capacity;
     }
 
-    /** The network of {@code key}, loaded if needed; hand it back with {@link #release}. */
+    /** The network of {@code key} on the calling lane's device, loaded if needed; hand it back with {@link #release}. */
     public GptNetwork acquire(ModelRow model, Key key) {
+        var at = new Loaded(key, engine.device());
         synchronized (this) {
-            var entry = loaded.get(key);
+            var entry = loaded.get(at);
             if (entry != null) {
                 entry.users++;
                 return entry.network;
             }
         }
-        var network = load(model, key);
+        var network = load(model, key, at.device());
         synchronized (this) {
-            var entry = loaded.get(key);
+            var entry = loaded.get(at);
             if (entry != null) {
                 network.close(); // another lane loaded it meanwhile
             } else {
                 entry = new Entry(network);
-                loaded.put(key, entry);
+                loaded.put(at, entry);
             }
             entry.users++;
             evictIdle();
@@ -66,15 +71,18 @@ public class GptNetworks {
         }
     }
 
-    public synchronized void release(Key key) {
-        var entry = loaded.get(key);
-        if (entry != null) {
-            entry.users--;
-            evictIdle();
+    /** Hands back a network {@link #acquire} gave. */
+    public synchronized void release(GptNetwork network) {
+        for (var entry : loaded.values()) {
+            if (entry.network == network) {
+                entry.users--;
+                evictIdle();
+                return;
+            }
         }
     }
 
-    private GptNetwork load(ModelRow model, Key key) {
+    private GptNetwork load(ModelRow model, Key key, Device device) {
         var architecture = (GptArchitecture) model.architecture();
         var stage = GptStages.split(architecture, key.stages()).get(key.stage());
         long bytes = stage.bytes(architecture);
@@ -84,7 +92,7 @@ public class GptNetworks {
                     + " bytes; run it with PIPELINE stages");
         }
         var parameters = models.loadNamed(model, stage.parameterNames(architecture));
-        return new GptNetwork(engine.engine(), engine.device(), architecture, parameters);
+        return new GptNetwork(engine.engine(), device, architecture, parameters);
     }
 
     private void evictIdle() {

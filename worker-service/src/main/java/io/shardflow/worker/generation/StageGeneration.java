@@ -82,7 +82,7 @@ public class StageGeneration implements ShardComputation {
             return TensorCodec.encodeBundle(StageTensors.carry(
                     input, StageTensors.LOGITS, Tensor.matrix(batch, GptArchitecture.VOCABULARY, flat)));
         } finally {
-            networks.release(key);
+            networks.release(network);
         }
     }
 

@@ -66,6 +66,11 @@ public class Attempts {
         });
     }
 
+    /** Queues a hand-back notice: this worker stops without finishing the attempt, which runs again elsewhere. */
+    public void handBack(ShardTask task, String reason) {
+        outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.handedBack(task, identity.id(), reason));
+    }
+
     /** Queues a failure notice, so the scheduler need not wait for the attempt's lease to run out. */
     public void fail(ShardTask task, String error, boolean retryable) {
         outbox.append(

@@ -60,7 +60,7 @@ public class Heartbeat {
                     identity.host(),
                     settings.effectiveLanes(),
                     executor.busyLanes(),
-                    engine.devices(),
+                    engine.laneDevices(settings.effectiveLanes()),
                     executor.tasksDone(),
                     settings.modelCap());
             var leaseUntil = clock.instant().plus(settings.lease());

@@ -138,6 +138,26 @@ public class ShardExecutor {
         attempts.fail(task, error, retryable);
     }
 
+    /**
+     * Gives back every attempt still running, each with a notice that sends it elsewhere at once, and stops extending
+     * their leases. A computation that still ends here later finds its attempt superseded and writes nothing (or, if
+     * it ends before the scheduler reads the notice, completes the shard, and the notice is ignored).
+     */
+    public int handBackUnfinished(String reason) {
+        int handedBack = 0;
+        for (var task : inFlight()) {
+            try {
+                attempts.handBack(task, reason);
+                handedBack++;
+            } catch (RuntimeException e) {
+                // its lease runs out instead: the shard still runs again, only later
+                log.warn("could not hand back {} attempt {}", task.shardKey(), task.attempt(), e);
+            }
+            inFlight.remove(task);
+        }
+        return handedBack;
+    }
+
     public int busyLanes() {
         return inFlight.size();
     }

@@ -3,6 +3,7 @@ package io.shardflow.worker.lanes;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.worker.compute.ComputeEngine;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.kafka.annotation.KafkaListener;
 
@@ -14,9 +15,11 @@ public class ShardTaskListener {
     public static final String LISTENER_ID = "shardflow-lanes";
 
     private final ShardExecutor executor;
+    private final ComputeEngine engine;
 
-    public ShardTaskListener(ShardExecutor executor) {
+    public ShardTaskListener(ShardExecutor executor, ComputeEngine engine) {
         this.executor = executor;
+        this.engine = engine;
     }
 
     @KafkaListener(
@@ -25,6 +28,7 @@ public class ShardTaskListener {
             groupId = "shardflow-workers",
             containerFactory = "laneContainerFactory")
     public void onTask(ConsumerRecord<String, byte[]> record) {
+        engine.bindLane(); // this consumer's thread is a lane: it computes on that lane's device
         executor.execute(MessageCodec.decode(record.value(), ShardTask.class));
     }
 }

@@ -25,7 +25,7 @@ class DenseModelTest {
     @BeforeAll
     static void engine() {
         ComputeEngine.configure(1);
-        engine = new ComputeEngine();
+        engine = new ComputeEngine("cpu");
     }
 
     private static List<DenseLayer> randomLayers(Random random, List<Integer> widths) {

@@ -44,10 +44,12 @@ class HeartbeatTest {
         var settings = new WorkerSettings(
                 "worker-1",
                 2,
+                "cpu",
                 1,
                 8192,
                 Duration.ofSeconds(2),
                 Duration.ofSeconds(30),
+                Duration.ofSeconds(20),
                 DataSize.ofMegabytes(64),
                 DataSize.ofMegabytes(64),
                 DataSize.ofBytes(0),

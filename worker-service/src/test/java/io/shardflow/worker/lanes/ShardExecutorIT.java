@@ -55,10 +55,12 @@ class ShardExecutorIT {
         var settings = new WorkerSettings(
                 "worker-1",
                 2,
+                "cpu",
                 1,
                 8192,
                 Duration.ofSeconds(2),
                 LEASE,
+                Duration.ofSeconds(20),
                 DataSize.ofMegabytes(64),
                 DataSize.ofMegabytes(64),
                 DataSize.ofBytes(0),
@@ -232,5 +234,25 @@ class ShardExecutorIT {
 
         assertThat(status(task)).isEqualTo(ShardStatus.DISPATCHED);
         assertThat(notices(task.jobId())).isEmpty();
+    }
+
+    @Test
+    void aStoppingWorkerHandsBackWhatIsStillRunning() {
+        var task = dispatched(TaskKind.GENERATE);
+        generated.set(new CompletableFuture<>());
+        executor.execute(task);
+
+        assertThat(executor.handBackUnfinished("its worker stopped")).isEqualTo(1);
+
+        assertThat(executor.inFlight())
+                .as("no longer leased by this worker's heartbeat")
+                .isEmpty();
+        assertThat(notices(task.jobId())).singleElement().satisfies(notice -> {
+            assertThat(notice.handedBack()).isTrue();
+            assertThat(notice.retryable()).isTrue();
+            assertThat(notice.attempt()).isEqualTo(1);
+            assertThat(notice.error()).isEqualTo("its worker stopped");
+        });
+        assertThat(status(task)).as("the scheduler moves it on").isEqualTo(ShardStatus.RUNNING);
     }
 }

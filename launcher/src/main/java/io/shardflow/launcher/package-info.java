@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.launcher;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Checks the deployment files in docker/ on a machine with no Docker engine (CI has none): nothing here builds
+# or runs an image. What it does check:
+#   compose   docker-compose 1.29 (Debian's package) renders compose.yaml, default and `gpu` profile, with an
+#             env file made from .env.example, and refuses it without a password; dclint validates it against
+#             the Compose Specification schema that the Compose v2 plugin uses; contract.py holds the rendered
+#             file to the services' contract (health checks, start order, stop grace, limits, scaling, GPU).
+#   images    dockerfile-utils lints each Dockerfile (instructions, flags, durations, ports); contract.py
+#             checks pinned bases, non-root user, layered jar, port, health check, SIGTERM, the workers' DJL
+#             settings; .dockerignore lets the jars in.
+#   scripts   shellcheck on the shell scripts; the health-check script against a local HTTP server.
+#   jars      if ./mvnw package has made the service jars: the Dockerfiles' layer extraction on each of them.
+# Needs: docker-compose, shellcheck, node and npm (`apt-get install -y docker-compose shellcheck npm`), a java
+# for the jar step. The npm linters (pinned in docker/lint/package-lock.json) are installed into
+# docker/lint/node_modules, which git ignores.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+
+LINT=docker/lint
+PY=/usr/bin/python3 # Debian's, which has python3-yaml (docker-compose depends on it)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+# Runs one named check, shows its output only when it fails, and counts it.
+check() {
+    local name=$1
+    shift
+    if "$@" >"$work/out" 2>&1; then
+        passed=$((passed + 1))
+        echo "ok    $name"
+    else
+        failed=$((failed + 1))
+        echo "FAIL  $name"
+        sed 's/^/      /' "$work/out"
+    fi
+}
+
+missing=()
+command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v shellcheck >/dev/null || missing+=(shellcheck)
+command -v npm >/dev/null || missing+=(npm)
+"$PY" -c 'import yaml' 2>/dev/null || missing+=(python3-yaml)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "docker/check.sh needs: apt-get install -y ${missing[*]}" >&2
+    exit 2
+fi
+
+# The pinned linters, reinstalled only when the lockfile changed.
+if [ ! -x "$LINT/node_modules/.bin/dclint" ] || [ ! -x "$LINT/node_modules/.bin/dockerfile-utils" ] ||
+    [ "$LINT/package-lock.json" -nt "$LINT/node_modules/.package-lock.json" ]; then
+    (cd "$LINT" && npm ci --no-audit --no-fund --loglevel=error) || {
+        echo "npm ci in $LINT failed" >&2
+        exit 2
+    }
+fi
+
+# An env file as a user makes it from the template, with the one value they must fill in.
+sed 's/^POSTGRES_PASSWORD=$/POSTGRES_PASSWORD=only-for-docker-check/' docker/.env.example >"$work/env"
+compose() { docker-compose --env-file "$work/env" -f docker/compose.yaml "$@"; }
+
+# --- compose ---
+check "compose: docker-compose 1.29 renders the default services" compose config -q
+check "compose: docker-compose 1.29 renders the gpu profile" compose --profile gpu config -q
+refuses_without_password() {
+    if docker-compose --env-file docker/.env.example -f docker/compose.yaml config -q; then
+        echo "rendered with an empty POSTGRES_PASSWORD"
+        return 1
+    fi
+}
+check "compose: refuses to render without POSTGRES_PASSWORD" refuses_without_password
+check "compose: Compose Specification schema and lint rules (dclint)" \
+    "$LINT/node_modules/.bin/dclint" -c "$LINT/dclint.json" docker/compose.yaml
+compose_contract() {
+    compose --profile gpu config >"$work/rendered.yaml" &&
+        "$PY" "$LINT/contract.py" compose "$work/rendered.yaml" "$work/env" docker/compose.yaml
+}
+check "compose: the services' contract (contract.py)" compose_contract
+check "compose: .env stays out of git" git check-ignore -q docker/.env
+
+# --- images ---
+for dockerfile in docker/*.Dockerfile; do
+    check "image: $dockerfile lints clean (dockerfile-utils)" \
+        "$LINT/node_modules/.bin/dockerfile-utils" lint "$dockerfile"
+done
+check "image: the Dockerfiles' contract (contract.py)" "$PY" "$LINT/contract.py" dockerfile docker/*.Dockerfile
+dockerignore_lets_in() {
+    local path ok=0
+    for path in api-service/target/shardflow-api.jar scheduler-service/target/shardflow-scheduler.jar \
+        worker-service/target/shardflow-worker.jar docker/healthcheck.sh; do
+        grep -qxF "!$path" .dockerignore || {
+            echo ".dockerignore does not let $path into the build context"
+            ok=1
+        }
+    done
+    return $ok
+}
+check "image: .dockerignore lets the jars and the health check in" dockerignore_lets_in
+
+# --- scripts ---
+check "scripts: shellcheck" shellcheck docker/check.sh docker/healthcheck.sh
+healthcheck_answers() {
+    # A stand-in service: 200 on the readiness path, 503 elsewhere.
+    "$PY" -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200 if self.path == "/actuator/health/readiness" else 503)
+        self.end_headers()
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()' >"$work/port" &
+    local server=$! port="" ok=0
+    for _ in $(seq 1 50); do
+        port=$(cat "$work/port")
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    bash docker/healthcheck.sh "$port" || { echo "readiness 200 reported unhealthy"; ok=1; }
+    SERVER_PORT=$port bash docker/healthcheck.sh 1 || { echo "SERVER_PORT not used"; ok=1; }
+    ! bash docker/healthcheck.sh "$port" /actuator/health/down || { echo "503 reported healthy"; ok=1; }
+    kill "$server"
+    wait "$server" 2>/dev/null
+    ! bash docker/healthcheck.sh "$port" || { echo "a closed port reported healthy"; ok=1; }
+    return $ok
+}
+check "scripts: healthcheck.sh tells 200 from 503 and from a closed port" healthcheck_answers
+
+# --- jars (only once ./mvnw package has made them) ---
+extracts_like_the_image() {
+    local jar=$1 native=$2 dest="$work/layers-$RANDOM" layer
+    java -Djarmode=tools -jar "$jar" extract --layers --launcher --destination "$dest" || return 1
+    for layer in dependencies spring-boot-loader snapshot-dependencies application; do
+        [ -d "$dest/$layer" ] || { echo "no $layer layer"; return 1; }
+    done
+    [ -f "$dest/spring-boot-loader/org/springframework/boot/loader/launch/JarLauncher.class" ] ||
+        { echo "no JarLauncher in the spring-boot-loader layer"; return 1; }
+    [ -d "$dest/application/BOOT-INF/classes" ] || { echo "no application classes"; return 1; }
+    if [ -n "$native" ] && ! compgen -G "$dest/dependencies/BOOT-INF/lib/$native-*.jar" >/dev/null; then
+        echo "no $native in the dependencies layer"
+        return 1
+    fi
+    rm -rf "$dest"
+}
+for spec in api-service/target/shardflow-api.jar: scheduler-service/target/shardflow-scheduler.jar: \
+    worker-service/target/shardflow-worker.jar:pytorch-native; do
+    jar=${spec%%:*}
+    if [ -f "$jar" ]; then
+        check "jar: $jar splits into the layers the Dockerfiles copy" extracts_like_the_image "$jar" "${spec#*:}"
+    else
+        echo "skip  jar: $jar is not built (./mvnw -DskipTests package makes it)"
+    fi
+done
+
+echo "docker/check.sh: $passed checks passed, $failed failed (no image was built or run: no Docker engine here)"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,164 @@
+{{/*
+The chart's name, or nameOverride.
+*/}}
+{{- define "shardflow.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The prefix of every object's name: fullnameOverride, else the release name, followed by the chart's name unless
+the release name already contains it. Kept to 50 characters so that "-scheduler" and friends still fit in 63.
+*/}}
+{{- define "shardflow.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "shardflow.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The labels that select a release's pods: name and instance.
+*/}}
+{{- define "shardflow.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "shardflow.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The standard labels of every object.
+*/}}
+{{- define "shardflow.labels" -}}
+helm.sh/chart: {{ include "shardflow.chart" . }}
+{{ include "shardflow.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: shardflow
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Selector labels of one component's pods. Called with (dict "root" $ "component" "api").
+*/}}
+{{- define "shardflow.componentSelectorLabels" -}}
+{{ include "shardflow.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Standard labels of one component's objects. Called with (dict "root" $ "component" "api").
+*/}}
+{{- define "shardflow.componentLabels" -}}
+{{ include "shardflow.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/*
+Name of one component's objects, e.g. "release-shardflow-worker". Called with (dict "root" $ "component" "api").
+*/}}
+{{- define "shardflow.componentName" -}}
+{{- printf "%s-%s" (include "shardflow.fullname" .root) .component }}
+{{- end }}
+
+{{/*
+The Secret the credentials are read from: existingSecret, or the one the chart creates.
+*/}}
+{{- define "shardflow.secretName" -}}
+{{- if .Values.existingSecret }}
+{{- .Values.existingSecret }}
+{{- else }}
+{{- include "shardflow.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{/*
+The pods' ServiceAccount.
+*/}}
+{{- define "shardflow.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "shardflow.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+Whether the workers run on GPUs: "true" or "".
+*/}}
+{{- define "shardflow.workerGpu" -}}
+{{- if gt (int .Values.worker.gpu.count) 0 }}true{{ end }}
+{{- end }}
+
+{{/*
+A component's image reference. Called with (dict "root" $ "component" "worker"); a GPU worker takes
+worker.gpu.image.
+*/}}
+{{- define "shardflow.image" -}}
+{{- $values := index .root.Values .component }}
+{{- $repository := $values.image.repository }}
+{{- $tag := default .root.Chart.AppVersion $values.image.tag }}
+{{- if and (eq .component "worker") (include "shardflow.workerGpu" .root) }}
+{{- $repository = .root.Values.worker.gpu.image.repository }}
+{{- $tag = default $tag .root.Values.worker.gpu.image.tag }}
+{{- end }}
+{{- printf "%s:%s" $repository $tag }}
+{{- end }}
+
+{{/*
+KEDA's name for a Kafka SASL mechanism.
+*/}}
+{{- define "shardflow.kedaSasl" -}}
+{{- $mechanisms := dict "PLAIN" "plaintext" "SCRAM-SHA-256" "scram_sha256" "SCRAM-SHA-512" "scram_sha512" }}
+{{- get $mechanisms .Values.kafka.sasl.mechanism }}
+{{- end }}
+
+{{/*
+The JAAS login module of a Kafka SASL mechanism.
+*/}}
+{{- define "shardflow.kafkaLoginModule" -}}
+{{- if eq .Values.kafka.sasl.mechanism "PLAIN" -}}
+org.apache.kafka.common.security.plain.PlainLoginModule
+{{- else -}}
+org.apache.kafka.common.security.scram.ScramLoginModule
+{{- end }}
+{{- end }}
+
+{{/*
+Values that cannot work together stop the rendering with a message that says what to change.
+*/}}
+{{- define "shardflow.validate" -}}
+{{- $grace := int .Values.terminationGracePeriodSeconds }}
+{{- $needed := add (int .Values.preStopSleepSeconds) (int .Values.shutdownPhaseSeconds) }}
+{{- if le $grace $needed }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must exceed preStopSleepSeconds plus shutdownPhaseSeconds (%d): a pod would be killed before it has handed back its shards" $grace $needed) }}
+{{- end }}
+{{- if not (has .Values.worker.autoscaling.kind (list "keda" "hpa")) }}
+{{- fail (printf "worker.autoscaling.kind must be keda or hpa, not %q" .Values.worker.autoscaling.kind) }}
+{{- end }}
+{{- if and .Values.kafka.sasl.enabled (not (include "shardflow.kedaSasl" .)) }}
+{{- fail (printf "kafka.sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, not %q" .Values.kafka.sasl.mechanism) }}
+{{- end }}
+{{- if and .Values.kafka.sasl.enabled (not (has .Values.kafka.sasl.securityProtocol (list "SASL_SSL" "SASL_PLAINTEXT"))) }}
+{{- fail (printf "kafka.sasl.securityProtocol must be SASL_SSL or SASL_PLAINTEXT, not %q" .Values.kafka.sasl.securityProtocol) }}
+{{- end }}
+{{- if and .Values.kafka.sasl.enabled (not .Values.existingSecret) (contains "\"" .Values.kafka.sasl.password) }}
+{{- fail "kafka.sasl.password must not contain a double quote (it goes into a JAAS line)" }}
+{{- end }}
+{{- if lt (int .Values.worker.autoscaling.maxReplicas) (int .Values.worker.autoscaling.minReplicas) }}
+{{- fail "worker.autoscaling.maxReplicas must not be below minReplicas" }}
+{{- end }}
+{{- end }}

@@ -45,7 +45,8 @@ public abstract class ApiITSupport {
     static void database(DynamicPropertyRegistry registry) {
         var db = TestDatabase.get();
         registry.add("spring.datasource.url", () -> db.jdbcUrl);
-        registry.add("spring.datasource.username", () -> TestDatabase.USER);
+        registry.add("spring.datasource.username", () -> db.user);
+        registry.add("spring.datasource.password", () -> db.password);
     }
 
     /** The clock of the context: tests move it and put it back. */

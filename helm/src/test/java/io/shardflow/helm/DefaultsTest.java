@@ -19,7 +19,7 @@ class DefaultsTest {
     void eachComponentRunsItsOwnImageAtTheChartsAppVersion() {
         assertThat(rendered.container("api").getImage()).isEqualTo("shardflow/api:0.1.0");
         assertThat(rendered.container("scheduler").getImage()).isEqualTo("shardflow/scheduler:0.1.0");
-        assertThat(rendered.container("worker").getImage()).isEqualTo("shardflow/worker-cpu:0.1.0");
+        assertThat(rendered.container("worker").getImage()).isEqualTo("shardflow/worker:0.1.0");
         for (var component : Component.values()) {
             assertThat(rendered.container(component.key).getImagePullPolicy()).isEqualTo("IfNotPresent");
             assertThat(rendered.deployment(component.key).getSpec().getReplicas())

@@ -1,6 +1,8 @@
 package io.shardflow.standalone;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.Set;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.Binder;
@@ -35,10 +37,22 @@ public record StandaloneSettings(
     /**
      * The services this JVM runs ({@code shardflow.standalone.*}).
      *
-     * @param services the services this JVM runs; others may run elsewhere against the same servers
+     * @param services the services this JVM runs; others may run elsewhere against the same servers. {@code none}
+     *     runs only PostgreSQL and Kafka
      */
     public record Standalone(
-            @DefaultValue({"api", "scheduler", "worker"}) Set<Service> services) {}
+            @DefaultValue({"api", "scheduler", "worker"}) Set<Service> services) {
+        public Standalone {
+            if (services.contains(Service.NONE) && services.size() > 1) {
+                throw new IllegalArgumentException(
+                        "shardflow.standalone.services=none runs no service; it cannot be listed with " + services);
+            }
+            var named = EnumSet.noneOf(Service.class);
+            named.addAll(services);
+            named.remove(Service.NONE);
+            services = Collections.unmodifiableSet(named);
+        }
+    }
 
     /** A service the standalone can run; {@code none} alone runs only PostgreSQL and Kafka. */
     public enum Service {

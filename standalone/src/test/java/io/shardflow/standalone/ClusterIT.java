@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.utils.Utils;
@@ -56,12 +57,12 @@ class ClusterIT {
     @Test
     void jobsSurviveKilledSchedulersAndWorkersAndAStoppingWorkerHandsItsShardBack() throws Exception {
         var dataDir = TestPlatform.tempDirectory();
-        var infrastructure = new ArrayList<>(List.of(
-                "--shardflow.standalone.services=none",
-                "--shardflow.data-dir=" + dataDir,
-                "--shardflow.local.kafka-port=" + TestPlatform.freePort()));
-        PostgresServer.fromEnvironment().ifPresent(server -> infrastructure.addAll(server.arguments()));
-        try (var servers = ShardflowStandalone.start(infrastructure.toArray(String[]::new))) {
+        var server =
+                PostgresServer.fromEnvironment().map(PostgresServer::arguments).orElse(List.of());
+        try (var servers = ShardflowStandalone.start(TestPlatform.arguments(
+                dataDir,
+                Stream.concat(Stream.of("--shardflow.standalone.services=none"), server.stream())
+                        .toArray(String[]::new)))) {
             var connection = servers.connectionFile();
             var jdbc = jdbc(servers.connection());
             System.out.println("cluster: "
@@ -156,6 +157,16 @@ class ClusterIT {
                     parameters(apis, referenceJob.get("resultModelId").asString());
             assertThat(TrainingIT.maxDifference(disturbedModel, referenceModel)).isZero();
             assertThat(accuracy(trainedJob)).isEqualTo(accuracy(referenceJob)).isGreaterThan(0.9);
+            for (var api : apis) {
+                // a synchronous call waits in one API process for a job that another process finishes
+                var predicted = api.api()
+                        .postJson(
+                                "/api/v1/models/"
+                                        + trainedJob.get("resultModelId").asString() + "/predict",
+                                Map.of("rows", List.of(List.of(0.5, -0.2, 0.1))));
+                assertThat(predicted.status()).as(predicted.text()).isEqualTo(200);
+                assertThat(predicted.json().get("rows").asInt()).isEqualTo(1);
+            }
 
             for (var job : List.of(trained, inferred, reference, referenceInference)) {
                 assertThat(events(jdbc, job, "io.shardflow.job.running"))

@@ -42,7 +42,7 @@ class FaultsIT {
         String modelId = created(api.postJson("/api/v1/models", model.linearRequest("broker-down")));
         var features = List.of("a", "b");
 
-        platform.kafka().stop();
+        TestPlatform.brokerDown(platform);
         String kept;
         String cancelled;
         try {
@@ -56,7 +56,7 @@ class FaultsIT {
             assertThat(api.get("/api/v1/jobs/" + kept).json().get("status").asString())
                     .isEqualTo("QUEUED");
         } finally {
-            platform.kafka().start();
+            TestPlatform.brokerUp(platform);
         }
 
         awaitStatus(api, kept, "SUCCEEDED");

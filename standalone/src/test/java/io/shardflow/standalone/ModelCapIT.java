@@ -26,13 +26,12 @@ class ModelCapIT {
 
     @BeforeAll
     static void start() {
-        platform = ShardflowStandalone.start(
-                "--shardflow.data-dir=" + TestPlatform.tempDirectory(),
+        platform = ShardflowStandalone.start(TestPlatform.arguments(
+                TestPlatform.tempDirectory(),
                 "--server.port=0",
-                "--shardflow.local.kafka-port=" + TestPlatform.freePort(),
                 "--shardflow.worker.lanes=2",
                 "--shardflow.worker.max-model-bytes=" + CAP,
-                "--spring.main.banner-mode=off");
+                "--spring.main.banner-mode=off"));
         api = TestPlatform.api(platform);
         // planning sees the cap once the worker has reported it
         await().atMost(Duration.ofSeconds(30))

@@ -28,7 +28,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class SchedulersIT {
 
     private static Process scheduler(ShardflowStandalone platform, Path logs, String name) {
-        var env = platform.context().getEnvironment();
         var command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED",
@@ -39,9 +38,7 @@ class SchedulersIT {
                 "--spring.main.web-application-type=none",
                 "--spring.main.banner-mode=off",
                 "--spring.application.name=" + name,
-                "--spring.datasource.url=" + env.getProperty("spring.datasource.url"),
-                "--spring.datasource.username=postgres",
-                "--spring.kafka.bootstrap-servers=" + env.getProperty("spring.kafka.bootstrap-servers"),
+                "--spring.config.import=file:" + platform.connectionFile(),
                 // a killed member is noticed after 6 s instead of 10
                 "--shardflow.messaging.session-timeout=6s",
                 "--shardflow.scheduler.reconcile-interval=1s",
@@ -98,13 +95,12 @@ class SchedulersIT {
     @Test
     void jobsFinishOnceWhileSchedulersAreKilledAndReplaced() throws Exception {
         var dataDir = TestPlatform.tempDirectory();
-        try (var platform = ShardflowStandalone.start(
-                "--shardflow.data-dir=" + dataDir,
+        try (var platform = ShardflowStandalone.start(TestPlatform.arguments(
+                dataDir,
                 "--server.port=0",
-                "--shardflow.local.kafka-port=" + TestPlatform.freePort(),
                 "--shardflow.standalone.services=api,worker",
                 "--shardflow.worker.lanes=2",
-                "--spring.main.banner-mode=off")) {
+                "--spring.main.banner-mode=off"))) {
             var api = TestPlatform.api(platform);
             var jdbc = platform.context().getBean(JdbcClient.class);
             var rows = new StringBuilder("a,b,c,class\n");

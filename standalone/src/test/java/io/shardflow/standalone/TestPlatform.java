@@ -1,21 +1,32 @@
 package io.shardflow.standalone;
 
 import io.shardflow.db.MutableClock;
+import io.shardflow.db.TestInfrastructure;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.kafka.KafkaContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
 
 /**
  * The whole platform, started once per test JVM on free ports and a fresh data folder: real PostgreSQL, real
- * Kafka, the three services. Tests share it and create their own datasets, models and jobs.
+ * Kafka, the three services. Tests share it and create their own datasets, models and jobs. PostgreSQL and Kafka are
+ * the standalone's embedded servers, or containers of their own where a Docker engine runs ({@link
+ * TestInfrastructure}): each data folder gets its own pair, so platforms under test never share a broker.
  */
 final class TestPlatform {
+    private static final Map<Path, Servers> CONTAINERS = new ConcurrentHashMap<>();
     private static ShardflowStandalone shared;
     /** The shared platform's clock: a test that moves it moves time for everything the platform judges. */
     static final MutableClock CLOCK = new MutableClock();
@@ -34,13 +45,83 @@ final class TestPlatform {
         return ShardflowStandalone.start(
                 List.of(context ->
                         ((GenericApplicationContext) context).registerBean("clock", Clock.class, () -> CLOCK)),
-                "--shardflow.data-dir=" + dataDir,
-                "--server.port=0",
-                "--shardflow.local.kafka-port=" + freePort(),
-                "--shardflow.worker.lanes=2",
-                "--shardflow.scheduler.reconcile-interval=1s",
-                "--shardflow.scheduler.stall-after=3s",
-                "--spring.main.banner-mode=off");
+                arguments(
+                        dataDir,
+                        "--server.port=0",
+                        "--shardflow.worker.lanes=2",
+                        "--shardflow.scheduler.reconcile-interval=1s",
+                        "--shardflow.scheduler.stall-after=3s",
+                        "--spring.main.banner-mode=off"));
+    }
+
+    /**
+     * The arguments of a standalone on {@code dataDir}: {@code settings} and where its servers are (a server that
+     * {@code settings} names already is not replaced).
+     */
+    static String[] arguments(Path dataDir, String... settings) {
+        var arguments = new ArrayList<>(List.of("--shardflow.data-dir=" + dataDir));
+        if (TestInfrastructure.current() == TestInfrastructure.CONTAINERS) {
+            boolean databaseGiven = Stream.of(settings).anyMatch(s -> s.startsWith("--spring.datasource.url="));
+            arguments.addAll(
+                    CONTAINERS.computeIfAbsent(dataDir, dir -> Servers.start()).arguments(databaseGiven));
+        } else {
+            arguments.add("--shardflow.local.kafka-port=" + freePort());
+        }
+        arguments.addAll(List.of(settings));
+        return arguments.toArray(String[]::new);
+    }
+
+    /** Takes the platform's broker away: the embedded one stops, a container is paused. */
+    static void brokerDown(ShardflowStandalone platform) {
+        var servers = containersOf(platform);
+        if (servers == null) {
+            platform.kafka().stop();
+        } else {
+            DockerClientFactory.instance()
+                    .client()
+                    .pauseContainerCmd(servers.kafka().getContainerId())
+                    .exec();
+        }
+    }
+
+    /** Brings the broker {@link #brokerDown} took away back. */
+    static void brokerUp(ShardflowStandalone platform) {
+        var servers = containersOf(platform);
+        if (servers == null) {
+            platform.kafka().start();
+        } else {
+            DockerClientFactory.instance()
+                    .client()
+                    .unpauseContainerCmd(servers.kafka().getContainerId())
+                    .exec();
+        }
+    }
+
+    private static Servers containersOf(ShardflowStandalone platform) {
+        return CONTAINERS.values().stream()
+                .filter(s -> s.kafka()
+                        .getBootstrapServers()
+                        .equals(platform.connection().bootstrapServers()))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /** A PostgreSQL and a Kafka container for one data folder. */
+    private record Servers(PostgreSQLContainer postgres, KafkaContainer kafka) {
+        static Servers start() {
+            return new Servers(TestInfrastructure.startPostgres(), TestInfrastructure.startKafka());
+        }
+
+        List<String> arguments(boolean databaseGiven) {
+            var broker = "--spring.kafka.bootstrap-servers=" + kafka.getBootstrapServers();
+            return databaseGiven
+                    ? List.of(broker)
+                    : List.of(
+                            "--spring.datasource.url=" + postgres.getJdbcUrl(),
+                            "--spring.datasource.username=" + postgres.getUsername(),
+                            "--spring.datasource.password=" + postgres.getPassword(),
+                            broker);
+        }
     }
 
     static Api api(ShardflowStandalone platform) {

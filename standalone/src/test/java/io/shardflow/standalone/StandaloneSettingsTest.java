@@ -1,0 +1,33 @@
+package io.shardflow.standalone;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.shardflow.standalone.StandaloneSettings.Service;
+import org.junit.jupiter.api.Test;
+import org.springframework.core.env.SimpleCommandLinePropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+class StandaloneSettingsTest {
+
+    private static StandaloneSettings of(String... args) {
+        var env = new StandardEnvironment();
+        env.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
+        return StandaloneSettings.of(env);
+    }
+
+    @Test
+    void everyServiceByDefaultSomeWhenNamedNoneForNone() {
+        assertThat(of().standalone().services()).containsExactly(Service.API, Service.SCHEDULER, Service.WORKER);
+        assertThat(of("--shardflow.standalone.services=worker,api").standalone().services())
+                .containsExactly(Service.API, Service.WORKER);
+        assertThat(of("--shardflow.standalone.services=none").standalone().services())
+                .isEmpty();
+    }
+
+    @Test
+    void noneWithAServiceIsRefused() {
+        assertThatThrownBy(() -> of("--shardflow.standalone.services=none,api"))
+                .hasStackTraceContaining("cannot be listed with");
+    }
+}

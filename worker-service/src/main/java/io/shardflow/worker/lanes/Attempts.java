@@ -13,7 +13,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * What this worker writes about a shard attempt: it claims the attempt (DISPATCHED → RUNNING under its lease), and
- * ends it either with the partial, DONE and a success notice in one transaction, or with a failure notice. Every
+ * ends it either with the partial, DONE and a success notice in one transaction, or with a failure notice; a
+ * stopping worker hands back what it has not finished. Every
  * write names the attempt, so a superseded one changes nothing.
  */
 public class Attempts {

@@ -1,5 +1,21 @@
 // Live dashboard: the server says when something changed; each page reloads only its marked fragments.
 (function () {
+  // Every state-changing request carries the session's CSRF token (the server refuses one without it).
+  const csrfToken = document.querySelector('meta[name="csrf-token"]')?.content;
+  const csrfHeader = document.querySelector('meta[name="csrf-header"]')?.content;
+  function withCsrf(init) {
+    if (!csrfToken || !csrfHeader) return init;
+    return { ...init, headers: { ...(init.headers || {}), [csrfHeader]: csrfToken } };
+  }
+  document.body.addEventListener('htmx:configRequest', event => {
+    if (csrfToken && csrfHeader) event.detail.headers[csrfHeader] = csrfToken;
+  });
+  // Forms that ask first (no inline handlers: the Content-Security-Policy allows none).
+  document.addEventListener('submit', event => {
+    const question = event.target.getAttribute && event.target.getAttribute('data-confirm');
+    if (question && !confirm(question)) event.preventDefault();
+  });
+
   let pending = null;
   function refresh() {
     document.querySelectorAll('[data-refresh]').forEach(el =>
@@ -27,7 +43,7 @@
       if (value === null) return;
       init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ priority: Number(value) }) };
     }
-    const response = await fetch('/api/v1/jobs/' + id + '/' + action, init);
+    const response = await fetch('/api/v1/jobs/' + id + '/' + action, withCsrf(init));
     const body = await response.json();
     if (!response.ok) { alert(body.detail || response.statusText); return; }
     if (action === 'retry') { location.href = '/jobs/' + body.id; return; }

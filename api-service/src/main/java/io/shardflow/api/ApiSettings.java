@@ -10,7 +10,7 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The API's settings ({@code shardflow.api.*}).
  *
- * @param defaultTenant the tenant of requests that name none in the {@code X-Tenant} header
+ *
  * @param datasetChunkRows rows per stored dataset chunk: the unit a shard reads
  * @param maxPageSize the largest page a list returns
  * @param maxGenerationTokens the most bytes one prompt may ask a gpt to generate ({@code generation.maxTokens})
@@ -20,7 +20,6 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("shardflow.api")
 public record ApiSettings(
-        @DefaultValue("default") String defaultTenant,
         @DefaultValue("4096") @Min(1) @Max(1_048_576) int datasetChunkRows,
         @DefaultValue("200") @Min(1) int maxPageSize,
         @DefaultValue("1024") @Min(1) int maxGenerationTokens,

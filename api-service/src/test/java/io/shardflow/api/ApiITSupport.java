@@ -3,20 +3,28 @@ package io.shardflow.api;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import io.shardflow.api.security.ApiKeys;
+import io.shardflow.api.security.Caller;
+import io.shardflow.api.security.CallerAuthentication;
+import io.shardflow.api.security.Role;
 import io.shardflow.db.MutableClock;
 import io.shardflow.db.TestDatabase;
+import java.util.Set;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.MediaType;
+import org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
+import org.springframework.test.web.servlet.request.RequestPostProcessor;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -32,7 +40,6 @@ import tools.jackson.databind.json.JsonMapper;
             "spring.kafka.bootstrap-servers=127.0.0.1:1",
             "spring.kafka.listener.auto-startup=false",
             "spring.kafka.admin.auto-create=false",
-            "management.endpoint.health.show-components=always",
             "logging.level.org.apache.kafka=ERROR",
             "logging.level.io.shardflow.db.outbox=ERROR",
             "logging.level.io.shardflow.db.messaging=ERROR"
@@ -40,6 +47,8 @@ import tools.jackson.databind.json.JsonMapper;
 @AutoConfigureMockMvc
 public abstract class ApiITSupport {
     protected static final JsonMapper JSON = JsonMapper.builder().build();
+    /** Who the tests' keys are created by, in the audit log. */
+    protected static final Caller TEST_ADMIN = Caller.of("tests", "tests", "default", Set.of(Role.ADMIN));
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
@@ -64,12 +73,35 @@ public abstract class ApiITSupport {
     @Autowired
     protected MutableClock clock;
 
+    @Autowired
+    protected ApiKeys keys;
+
     protected final TestDatabase db = TestDatabase.get();
     protected final String tenant = "tenant-" + UUID.randomUUID();
+    private @Nullable String key;
 
-    /** A request as this test's tenant. */
+    /** The secret of a key with {@code roles} for {@code tenant}. */
+    protected String keyFor(String tenant, Role... roles) {
+        return keys.create(TEST_ADMIN, "test key", tenant, Set.of(roles)).secret();
+    }
+
+    /** A request as this test's tenant: a SUBMITTER key of its own. */
     protected MockHttpServletRequestBuilder asTenant(MockHttpServletRequestBuilder request) {
-        return request.header(Tenants.HEADER, tenant);
+        if (key == null) {
+            key = keyFor(tenant, Role.SUBMITTER);
+        }
+        return request.header("Authorization", "Bearer " + key);
+    }
+
+    /** A request as a SUBMITTER of another tenant, made up for the call. */
+    protected MockHttpServletRequestBuilder asOtherTenant(MockHttpServletRequestBuilder request) {
+        return request.header("Authorization", "Bearer " + keyFor("someone-else-" + UUID.randomUUID(), Role.SUBMITTER));
+    }
+
+    /** A dashboard request of a logged-in OPERATOR (the session's authentication, as the login leaves it). */
+    protected static RequestPostProcessor operator() {
+        return SecurityMockMvcRequestPostProcessors.authentication(
+                new CallerAuthentication(Caller.of("operator-1", "operator", "default", Set.of(Role.OPERATOR))));
     }
 
     protected MockHttpServletRequestBuilder postJson(String path, String body) {

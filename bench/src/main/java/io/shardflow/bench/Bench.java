@@ -50,12 +50,15 @@ public final class Bench {
         // the platform the bench starts, unless --api names a running one
         Platform platform = null;
         String url = options.api();
+        Http api;
         if (url == null) {
             platform = Platform.start(options.jar());
             url = platform.url();
+            api = platform.api();
+        } else {
+            api = new Http(url, options.key());
         }
         try {
-            var api = new Http(url);
             var sections = new ArrayList<Report.Section>();
             for (var scenario : chosen) {
                 System.out.println("bench: " + scenario.name() + " — " + scenario.summary());

@@ -9,7 +9,8 @@ import org.jspecify.annotations.Nullable;
  * The command line: {@code --quick} (a small version of every scenario, for CI), {@code --api URL} (a running
  * installation instead of starting one), {@code --jar PATH} (the standalone jar to start), {@code --scenarios a,b},
  * {@code --repeats N}, {@code --out FILE}; with {@code --api}, {@code --jdbc URL} and {@code --kafka HOST:PORT} name
- * the installation's database and broker for the references measured beside it.
+ * the installation's database and broker for the references measured beside it, and {@code --key} (or
+ * {@code SHARDFLOW_API_KEY}) the ADMIN API key to call it with.
  */
 public record BenchOptions(
         boolean quick,
@@ -19,7 +20,8 @@ public record BenchOptions(
         int repeats,
         Path out,
         @Nullable String jdbc,
-        @Nullable String kafka) {
+        @Nullable String kafka,
+        @Nullable String key) {
 
     public static BenchOptions parse(String... args) {
         boolean quick = false;
@@ -30,6 +32,7 @@ public record BenchOptions(
         Path out = Path.of("docs/benchmarks.md");
         String jdbc = null;
         String kafka = null;
+        String key = System.getenv("SHARDFLOW_API_KEY");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -41,10 +44,11 @@ public record BenchOptions(
                 case "--out" -> out = Path.of(value(args, ++i, "--out"));
                 case "--jdbc" -> jdbc = value(args, ++i, "--jdbc");
                 case "--kafka" -> kafka = value(args, ++i, "--kafka");
+                case "--key" -> key = value(args, ++i, "--key");
                 default ->
                     throw new IllegalArgumentException("unknown option " + args[i]
                             + "; options: --quick, --api URL, --jar PATH, --scenarios a,b, --repeats N, --out FILE, --jdbc URL, "
-                            + "--kafka HOST:PORT");
+                            + "--kafka HOST:PORT, --key API_KEY");
             }
         }
         return new BenchOptions(
@@ -55,7 +59,8 @@ public record BenchOptions(
                 repeats != null ? repeats : quick ? 1 : 3,
                 out,
                 jdbc,
-                kafka);
+                kafka,
+                key);
     }
 
     private static String value(String[] args, int i, String option) {

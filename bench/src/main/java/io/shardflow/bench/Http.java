@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -17,9 +18,17 @@ public final class Http {
     private final HttpClient client =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
+    private final @Nullable String key;
 
-    public Http(String base) {
+    /** A client that sends {@code key} as its bearer API key (none when null: health only). */
+    public Http(String base, @Nullable String key) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.key = key;
+    }
+
+    private HttpRequest.Builder request(String path) {
+        var builder = HttpRequest.newBuilder(URI.create(base + path));
+        return key == null ? builder : builder.header("Authorization", "Bearer " + key);
     }
 
     /** A status and its JSON body; an empty body reads as JSON {@code null}. */
@@ -31,14 +40,11 @@ public final class Http {
     }
 
     public Response get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofMinutes(5))
-                .GET()
-                .build());
+        return send(request(path).timeout(Duration.ofMinutes(5)).GET().build());
     }
 
     public Response post(String path, Object body) {
-        return send(HttpRequest.newBuilder(URI.create(base + path))
+        return send(request(path)
                 .timeout(Duration.ofMinutes(5))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
@@ -69,7 +75,7 @@ public final class Http {
 
     /** Uploads a CSV dataset body; fails unless the status is 2xx. */
     public JsonNode postCsv(String path, String csv) {
-        var response = send(HttpRequest.newBuilder(URI.create(base + path))
+        var response = send(request(path)
                 .timeout(Duration.ofMinutes(5))
                 .header("Content-Type", "text/csv")
                 .POST(HttpRequest.BodyPublishers.ofString(csv))
@@ -89,7 +95,7 @@ public final class Http {
     public JsonNode ok(String path, String contentType, String body) {
         return ok(
                 path,
-                send(HttpRequest.newBuilder(URI.create(base + path))
+                send(request(path)
                         .timeout(Duration.ofMinutes(5))
                         .header("Content-Type", contentType)
                         .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -108,7 +114,7 @@ public final class Http {
      * fails unless the status is 2xx.
      */
     public JsonNode upload(String path, String contentType, Supplier<InputStream> body) {
-        var response = send(HttpRequest.newBuilder(URI.create(base + path))
+        var response = send(request(path)
                 .timeout(Duration.ofMinutes(30))
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(body))

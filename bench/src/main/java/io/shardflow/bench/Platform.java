@@ -2,12 +2,15 @@ package io.shardflow.bench;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -21,13 +24,15 @@ public final class Platform implements AutoCloseable {
     private final String url;
     private final String jdbcUrl;
     private final String kafka;
+    private final String adminKey;
 
-    private Platform(Process process, Path dataDir, String url, String jdbcUrl, String kafka) {
+    private Platform(Process process, Path dataDir, String url, String jdbcUrl, String kafka, String adminKey) {
         this.process = process;
         this.dataDir = dataDir;
         this.url = url;
         this.jdbcUrl = jdbcUrl;
         this.kafka = kafka;
+        this.adminKey = adminKey;
     }
 
     /** Starts the jar with its defaults plus {@code extraArgs} ({@code --name=value}, e.g. a lane count). */
@@ -56,14 +61,33 @@ public final class Platform implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("platform.log").toFile())
                 .start();
-        var platform = new Platform(
+        String url = "http://127.0.0.1:" + port;
+        awaitUp(process, url, "the platform", dataDir.resolve("platform.log"), Duration.ofMinutes(3));
+        var connection = new Properties();
+        try (var in = Files.newBufferedReader(dataDir.resolve("connection.properties"))) {
+            connection.load(in);
+        }
+        return new Platform(
                 process,
                 dataDir,
-                "http://127.0.0.1:" + port,
-                "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres",
-                "127.0.0.1:" + kafkaPort);
-        platform.awaitHealthy(Duration.ofMinutes(3));
-        return platform;
+                url,
+                jdbcUrl(connection),
+                connection.getProperty("spring.kafka.bootstrap-servers", "127.0.0.1:" + kafkaPort),
+                Files.readString(dataDir.resolve("admin-api-key")).strip());
+    }
+
+    /** The database URL with its credentials in it, so every JDBC user of the bench reaches the platform's own. */
+    private static String jdbcUrl(Properties connection) {
+        var url = connection.getProperty("spring.datasource.url", "");
+        var user = connection.getProperty("spring.datasource.username", "postgres");
+        var password = connection.getProperty("spring.datasource.password", "");
+        return url + (url.contains("?") ? "&" : "?") + "user=" + URLEncoder.encode(user, StandardCharsets.UTF_8)
+                + (password.isEmpty() ? "" : "&password=" + URLEncoder.encode(password, StandardCharsets.UTF_8));
+    }
+
+    /** The platform's API as the ADMIN key its first start wrote. */
+    public Http api() {
+        return new Http(url, adminKey);
     }
 
     public String url() {
@@ -106,21 +130,17 @@ public final class Platform implements AutoCloseable {
                 / 1e9;
     }
 
-    private void awaitHealthy(Duration timeout) throws InterruptedException {
-        awaitUp(process, url, "the platform", dataDir.resolve("platform.log"), timeout);
-    }
-
     /** Waits until the process's health endpoint says UP; fails if it exits first or stays down past the timeout. */
     private static void awaitUp(Process process, String url, String what, Path log, Duration timeout)
             throws InterruptedException {
-        var http = new Http(url);
+        var http = new Http(url, null);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException(what + " exited with " + process.exitValue() + "; see " + log);
             }
             try {
-                var health = http.get("/actuator/health");
+                var health = http.get("/actuator/health/readiness");
                 if (health.status() == 200
                         && "UP".equals(health.body().get("status").asString())) {
                     return;
@@ -160,9 +180,7 @@ public final class Platform implements AutoCloseable {
                 "-cp",
                 jar.toString(),
                 "org.springframework.boot.loader.launch.PropertiesLauncher",
-                "--spring.datasource.url=" + jdbcUrl,
-                "--spring.datasource.username=postgres",
-                "--spring.kafka.bootstrap-servers=" + kafka,
+                "--spring.config.import=file:" + dataDir.resolve("connection.properties"),
                 "--server.port=" + port,
                 "--spring.main.banner-mode=off"));
         command.addAll(List.of(extraArgs));

@@ -1,5 +1,8 @@
 package io.shardflow.db;
 
+import io.shardflow.db.access.ApiKeyRepository;
+import io.shardflow.db.access.AuditLog;
+import io.shardflow.db.access.IntakeBindings;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
@@ -102,5 +105,20 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     WorkerRegistry workerRegistry(JdbcClient jdbc, Clock clock) {
         return new WorkerRegistry(jdbc, clock);
+    }
+
+    @Bean
+    ApiKeyRepository apiKeyRepository(JdbcClient jdbc, Clock clock) {
+        return new ApiKeyRepository(jdbc, clock);
+    }
+
+    @Bean
+    AuditLog auditLog(JdbcClient jdbc, Clock clock) {
+        return new AuditLog(jdbc, clock);
+    }
+
+    @Bean
+    IntakeBindings intakeBindings(JdbcClient jdbc, Clock clock) {
+        return new IntakeBindings(jdbc, clock);
     }
 }

@@ -3,6 +3,7 @@ package io.shardflow.standalone;
 import io.shardflow.messaging.MessagingSettings;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,10 @@ import org.springframework.core.env.StandardEnvironment;
  */
 public final class ShardflowStandalone implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ShardflowStandalone.class);
+    /** Where the standalone's first start leaves the first ADMIN API key. */
+    public static final String ADMIN_KEY_FILE = "admin-api-key";
+
+    private static final String ADMIN_KEY_SETTING = "shardflow.security.admin-key-file";
 
     private final @Nullable EmbeddedPostgresServer postgres;
     private final @Nullable EmbeddedKafkaBroker kafka;
@@ -111,12 +116,24 @@ public final class ShardflowStandalone implements AutoCloseable {
             var app = new SpringApplication(StandaloneApplication.class);
             app.setRegisterShutdownHook(false);
             app.addInitializers(ctx -> connect(ctx.getEnvironment(), connection));
+            app.addInitializers(ctx -> firstAdminKey(ctx.getEnvironment(), dataDir));
             app.addInitializers(initializers.toArray(ApplicationContextInitializer[]::new));
             return new ShardflowStandalone(postgres, kafka, connection, file, app.run(args));
         } catch (RuntimeException e) {
             close(kafka, postgres);
             throw e;
         }
+    }
+
+    /** The first ADMIN key goes to {@code <data-dir>/admin-api-key}, unless a setting says otherwise. */
+    private static void firstAdminKey(ConfigurableEnvironment environment, Path dataDir) {
+        environment
+                .getPropertySources()
+                .addLast(new MapPropertySource(
+                        "shardflow-standalone-defaults",
+                        Map.of(
+                                ADMIN_KEY_SETTING,
+                                dataDir.resolve(ADMIN_KEY_FILE).toString())));
     }
 
     private static void connect(ConfigurableEnvironment environment, Connection connection) {

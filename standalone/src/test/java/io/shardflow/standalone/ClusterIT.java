@@ -46,6 +46,7 @@ class ClusterIT {
 
     private final List<ServiceProcess> processes = new ArrayList<>();
     private final AtomicInteger turn = new AtomicInteger();
+    private String adminKey = "";
 
     @AfterEach
     void stopAll() throws InterruptedException {
@@ -69,8 +70,11 @@ class ClusterIT {
                     + jdbc.sql("select version()").query(String.class).single() + "; Kafka at "
                     + servers.connection().bootstrapServers());
 
+            // either API may create the first ADMIN key (one does: they take a lock in the database)
+            var firstKey = "--shardflow.security.admin-key-file=" + dataDir.resolve(ShardflowStandalone.ADMIN_KEY_FILE);
             var apis = List.of(
-                    start("api-1", Kind.API, connection, dataDir), start("api-2", Kind.API, connection, dataDir));
+                    start("api-1", Kind.API, connection, dataDir, firstKey),
+                    start("api-2", Kind.API, connection, dataDir, firstKey));
             var schedulers = new ArrayList<>(List.of(
                     start("scheduler-1", Kind.SCHEDULER, connection, dataDir),
                     start("scheduler-2", Kind.SCHEDULER, connection, dataDir)));
@@ -78,6 +82,7 @@ class ClusterIT {
                     start("worker-1", Kind.WORKER, connection, dataDir),
                     start("worker-2", Kind.WORKER, connection, dataDir)));
             processes.forEach(ServiceProcess::awaitReady);
+            adminKey = TestPlatform.adminKey(dataDir);
 
             var trainingData = created(api(apis).postCsv("/api/v1/datasets?name=cluster-training", classes()));
             var inputs = List.of("x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7");
@@ -157,9 +162,30 @@ class ClusterIT {
                     parameters(apis, referenceJob.get("resultModelId").asString());
             assertThat(TrainingIT.maxDifference(disturbedModel, referenceModel)).isZero();
             assertThat(accuracy(trainedJob)).isEqualTo(accuracy(referenceJob)).isGreaterThan(0.9);
+            // a key revoked through one API is refused by the other within a second or two
+            var key = apis.get(0).api(adminKey).as("revoked-" + UUID.randomUUID(), "SUBMITTER");
+            var elsewhere = apis.get(1).api(String.valueOf(key.key()));
+            assertThat(elsewhere.get("/api/v1/jobs").status()).isEqualTo(200);
+            var keyId = apis.get(0)
+                    .api(adminKey)
+                    .get("/api/v1/api-keys")
+                    .json()
+                    .get(0)
+                    .get("id")
+                    .asString();
+            var revokedAt = Instant.now();
+            assertThat(apis.get(0)
+                            .api(adminKey)
+                            .delete("/api/v1/api-keys/" + keyId)
+                            .status())
+                    .isEqualTo(204);
+            await().atMost(Duration.ofSeconds(2))
+                    .pollInterval(Duration.ofMillis(20))
+                    .until(() -> elsewhere.get("/api/v1/jobs").status() == 401);
+            var refusedAfter = Duration.between(revokedAt, Instant.now());
             for (var api : apis) {
                 // a synchronous call waits in one API process for a job that another process finishes
-                var predicted = api.api()
+                var predicted = api.api(adminKey)
                         .postJson(
                                 "/api/v1/models/"
                                         + trainedJob.get("resultModelId").asString() + "/predict",
@@ -229,10 +255,11 @@ class ClusterIT {
                             .get("outputs"));
 
             System.out.printf(
-                    "cluster: scheduler SIGKILL at training step %d: the next round was dispatched %d ms later; worker "
+                    "cluster: a revoked key was refused by the other API after %d ms; scheduler SIGKILL at training step %d: the next round was dispatched %d ms later; worker "
                             + "SIGKILL while running inference shard %s: it started again on %s %d ms later, and the "
                             + "inference ended %d ms after the kill; SIGTERM of a worker generating: "
                             + "exit %d after %d ms, its shard started again on %s %d ms after the SIGTERM%n",
+                    refusedAfter.toMillis(),
                     stepAtSchedulerKill,
                     Duration.between(schedulerKilled, nextRound).toMillis(),
                     running,
@@ -261,7 +288,7 @@ class ClusterIT {
 
     /** Requests go to the APIs in turn, as a load balancer would send them. */
     private Api api(List<ServiceProcess> apis) {
-        return apis.get(Math.floorMod(turn.getAndIncrement(), apis.size())).api();
+        return apis.get(Math.floorMod(turn.getAndIncrement(), apis.size())).api(adminKey);
     }
 
     private ServiceProcess start(String name, Kind kind, Path connection, Path logs, String... settings) {
@@ -393,9 +420,9 @@ class ClusterIT {
         }
     }
 
-    private static float[][] parameters(List<ServiceProcess> apis, String modelId) {
+    private float[][] parameters(List<ServiceProcess> apis, String modelId) {
         return TrainingIT.flat(apis.getFirst()
-                .api()
+                .api(adminKey)
                 .get("/api/v1/models/" + modelId + "/parameters")
                 .json());
     }

@@ -17,6 +17,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 
 /**
@@ -57,9 +58,16 @@ class DashboardIT {
         playwright.close();
     }
 
+    /** A page of a new browser session, logged in with the platform's ADMIN key. */
     private Page page() {
         var page = browser.newPage(new Browser.NewPageOptions().setViewportSize(1280, 800));
         page.setDefaultTimeout(30_000);
+        page.navigate(base + "/");
+        assertThat(page).hasURL(base + "/login");
+        page.locator("input[name=key]").fill(String.valueOf(api.key()));
+        page.locator("form button[type=submit]").click();
+        // back where it was going (Spring Security marks the saved request with ?continue)
+        assertThat(page).hasURL(java.util.regex.Pattern.compile("^" + base.replace(".", "\\.") + "/(\\?continue)?$"));
         return page;
     }
 
@@ -187,6 +195,75 @@ class DashboardIT {
         assertThat(page.locator("#job-error")).containsText("does not exist");
         assertThat(page.locator("button[data-action=retry]")).isVisible();
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("failed-job.png")));
+        page.close();
+    }
+
+    @Test
+    void withoutTheSessionsTokenNoPostChangesAnything() {
+        String datasetId = created(api.postCsv(
+                "/api/v1/datasets?name=dashboard-csrf",
+                Fixtures.randomTable(95, 10, List.of("a")).csv()));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(96, 1, 1).linearRequest("csrf")));
+        var lanes = platform.context()
+                .getBean(KafkaListenerEndpointRegistry.class)
+                .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        lanes.stop();
+        try {
+            String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a"), 1)));
+            var page = page();
+            page.navigate(base + "/jobs/" + jobId);
+
+            // a script of the page's own origin, with the session cookie but not the token: refused
+            var status =
+                    page.evaluate("fetch('/api/v1/jobs/" + jobId + "/cancel', {method: 'POST'}).then(r => r.status)");
+            org.assertj.core.api.Assertions.assertThat(((Number) status).intValue())
+                    .isEqualTo(403);
+
+            // a form on another site that posts to the dashboard: the browser sends no session with it (SameSite=Lax)
+            // and there is no token either; nothing is cancelled
+            var evil = browser.newPage();
+            evil.setContent("<form id=f method=post action='" + base + "/api/v1/jobs/" + jobId
+                    + "/cancel' enctype='application/x-www-form-urlencoded'><input name=x value=1></form>");
+            evil.evaluate("document.getElementById('f').submit()");
+            evil.waitForLoadState();
+            evil.close();
+
+            org.assertj.core.api.Assertions.assertThat(api.get("/api/v1/jobs/" + jobId)
+                            .json()
+                            .get("status")
+                            .asString())
+                    .isEqualTo("RUNNING");
+            page.close();
+        } finally {
+            lanes.start();
+        }
+    }
+
+    @Test
+    void namesColumnsAndErrorsAreShownAsTextNeverRun() {
+        String payload = "<img src=x onerror=\"window.__xss=1\">";
+        String datasetId = created(api.postCsv(
+                "/api/v1/datasets?name=" + java.net.URLEncoder.encode(payload, java.nio.charset.StandardCharsets.UTF_8),
+                "\"" + payload.replace("\"", "\"\"") + "\",b\n1,2\n"));
+        created(api.postJson("/api/v1/models", Fixtures.randomDense(97, 1, 1).linearRequest(payload)));
+        var jobId = Fixtures.unplannableJob(platform, datasetId, List.of("b"));
+        Fixtures.awaitStatus(api, jobId.toString(), "FAILED");
+        platform.context()
+                .getBean(JdbcClient.class)
+                .sql("update jobs set error = ? where id = ?")
+                .params("failed: " + payload, jobId)
+                .update();
+        var page = page();
+
+        for (var path : List.of("/datasets", "/models", "/jobs/" + jobId, "/?status=FAILED")) {
+            page.navigate(base + path);
+            assertThat(page.locator("body")).containsText(payload.substring(0, 12));
+            assertThat(page.locator("main img")).hasCount(0);
+            org.assertj.core.api.Assertions.assertThat(page.evaluate("window.__xss === undefined"))
+                    .as("no script of the payload ran on " + path)
+                    .isEqualTo(true);
+        }
         page.close();
     }
 }

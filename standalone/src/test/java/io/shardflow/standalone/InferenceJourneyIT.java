@@ -141,23 +141,22 @@ class InferenceJourneyIT {
 
     @Test
     void aTenantSeesOnlyItsOwnDatasetsModelsAndJobs() {
-        String datasetId = created(api.postCsv("/api/v1/datasets?name=mine", "x\n1\n"));
+        var mine = api.as("mine-" + UUID.randomUUID(), "SUBMITTER");
+        var someoneElse = api.as("someone-else-" + UUID.randomUUID(), "SUBMITTER");
+        String datasetId = created(mine.postCsv("/api/v1/datasets?name=mine", "x\n1\n"));
         String modelId = created(
-                api.postJson("/api/v1/models", Fixtures.randomDense(33, 1, 1).linearRequest("mine")));
-        String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1)));
+                mine.postJson("/api/v1/models", Fixtures.randomDense(33, 1, 1).linearRequest("mine")));
+        String jobId = created(mine.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1)));
 
-        var other = api.postJson(
-                "/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1), "X-Tenant", "someone-else");
+        var other = someoneElse.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("x"), 1));
 
         assertThat(other.status()).isEqualTo(400);
         assertThat(other.json().get("field").asString()).isEqualTo("dataset.id");
-        assertThat(api.getAs("/api/v1/jobs/" + jobId, "someone-else").status()).isEqualTo(404);
-        assertThat(api.getAs("/api/v1/datasets/" + datasetId, "someone-else").status())
-                .isEqualTo(404);
-        assertThat(api.getAs("/api/v1/models/" + modelId, "someone-else").status())
-                .isEqualTo(404);
-        assertThat(api.getAs("/api/v1/jobs", "someone-else").json().get("total").asLong())
-                .isZero();
+        assertThat(someoneElse.get("/api/v1/jobs/" + jobId).status()).isEqualTo(404);
+        assertThat(someoneElse.get("/api/v1/datasets/" + datasetId).status()).isEqualTo(404);
+        assertThat(someoneElse.get("/api/v1/models/" + modelId).status()).isEqualTo(404);
+        assertThat(someoneElse.get("/api/v1/jobs").json().get("total").asLong()).isZero();
+        assertThat(mine.get("/api/v1/jobs/" + jobId).status()).isEqualTo(200);
     }
 
     @Test

@@ -51,10 +51,14 @@ class KafkaIntakeIT {
     }
 
     private static byte[] structured(String id, String type, String correlationId, Object data) {
+        return structured(id, "/pipelines/nightly", type, correlationId, data);
+    }
+
+    private static byte[] structured(String id, String source, String type, String correlationId, Object data) {
         var event = new java.util.LinkedHashMap<String, Object>();
         event.put("specversion", "1.0");
         event.put("id", id);
-        event.put("source", "/pipelines/nightly");
+        event.put("source", source);
         event.put("type", type);
         event.put("datacontenttype", "application/json");
         event.put("correlationid", correlationId);
@@ -73,6 +77,10 @@ class KafkaIntakeIT {
         String structuredId = "req-structured-" + run;
         String binaryId = "req-binary-" + run;
         String correlation = "nightly-" + run;
+        // the pipeline's events act for the tenant an ADMIN bound their source to (the prefix /pipelines/nightly)
+        var binding =
+                api.postJson("/api/v1/intake-bindings", Map.of("source", "/pipelines/nightly", "tenant", "default"));
+        assertThat(binding.status()).as(binding.text()).isEqualTo(201);
 
         try (var producer = producer()) {
             producer.send(new ProducerRecord<>(
@@ -102,6 +110,17 @@ class KafkaIntakeIT {
                             "req-invalid-" + run,
                             structured("req-invalid-" + run, "io.shardflow.job.requested", correlation, invalid)))
                     .get();
+            // from a source no ADMIN bound: rejected, whatever it asks
+            producer.send(new ProducerRecord<>(
+                            "shardflow.job-requests",
+                            "req-unbound-" + run,
+                            structured(
+                                    "req-unbound-" + run,
+                                    "/elsewhere/" + run,
+                                    "io.shardflow.job.requested",
+                                    correlation,
+                                    body)))
+                    .get();
             // binary mode, after the poison: the consumer went on
             var binary = new ProducerRecord<String, byte[]>(
                     "shardflow.job-requests", binaryId, Api.JSON.writeValueAsBytes(body));
@@ -128,7 +147,10 @@ class KafkaIntakeIT {
                                         .filter(e -> e.get("type").asString().equals("io.shardflow.job.succeeded"))
                                         .count()
                                 == 2
-                        && mine.stream().anyMatch(e -> e.get("type").asString().equals("io.shardflow.job.rejected"));
+                        && mine.stream()
+                                        .filter(e -> e.get("type").asString().equals("io.shardflow.job.rejected"))
+                                        .count()
+                                == 2;
             });
         }
         var types = mine.stream().map(e -> e.get("type").asString()).toList();
@@ -138,8 +160,16 @@ class KafkaIntakeIT {
         assertThat(types).contains("io.shardflow.job.running");
         var rejected = mine.stream()
                 .filter(e -> e.get("type").asString().equals("io.shardflow.job.rejected"))
+                .filter(e -> e.get("subject").asString().equals("req-invalid-" + run))
                 .findFirst()
                 .orElseThrow();
+        var unbound = mine.stream()
+                .filter(e -> e.get("type").asString().equals("io.shardflow.job.rejected"))
+                .filter(e -> e.get("subject").asString().equals("req-unbound-" + run))
+                .findFirst()
+                .orElseThrow();
+        assertThat(unbound.get("data").get("field").asString()).isEqualTo("source");
+        assertThat(unbound.get("data").get("reason").asString()).contains("bound to no tenant");
         assertThat(rejected.get("subject").asString()).isEqualTo("req-invalid-" + run);
         assertThat(rejected.get("data").get("field").asString()).isEqualTo("model.id");
         assertThat(rejected.get("data").get("reason").asString()).contains("does not exist");

@@ -6,6 +6,8 @@ import static io.shardflow.standalone.Fixtures.created;
 import static io.shardflow.standalone.Fixtures.inferenceJob;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +23,14 @@ class RestartIT {
         String datasetId;
         String modelId;
         String jobId;
+        var keyFile = dataDir.resolve(ShardflowStandalone.ADMIN_KEY_FILE);
+        String firstKey;
         try (var first = TestPlatform.start(dataDir)) {
+            // the first start made an ADMIN key and left it for its owner alone, the key alone on one line
+            firstKey = Files.readString(keyFile);
+            assertThat(firstKey).matches("sfk_[A-Za-z0-9_-]{43}\n");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile)))
+                    .isEqualTo("rw-------");
             var api = TestPlatform.api(first);
             datasetId = created(api.postCsv("/api/v1/datasets?name=kept", table.csv()));
             modelId = created(api.postJson("/api/v1/models", model.linearRequest("kept")));
@@ -30,6 +39,9 @@ class RestartIT {
         }
 
         try (var second = TestPlatform.start(dataDir)) {
+            assertThat(Files.readString(keyFile))
+                    .as("an ADMIN key exists: none is made")
+                    .isEqualTo(firstKey);
             var api = TestPlatform.api(second);
             assertThat(api.get("/api/v1/datasets/" + datasetId)
                             .json()

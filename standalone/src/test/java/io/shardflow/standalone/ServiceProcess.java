@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 /**
  * One Shardflow service started as its own JVM from its built jar, as an operator would start it: joined to the
@@ -48,6 +49,7 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    private static final Pattern WORKER_ID = Pattern.compile("this is worker (\\S+) on host");
     private static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -96,8 +98,9 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    Api api() {
-        return new Api("http://127.0.0.1:" + port);
+    /** This service's API, called with {@code key}. */
+    Api api(String key) {
+        return new Api("http://127.0.0.1:" + port, key);
     }
 
     /** Waits until {@code /actuator/health/readiness} answers 200, unless the test stopped it. */
@@ -146,12 +149,13 @@ final class ServiceProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** A worker's id, as its health reports it. */
+    /** A worker's id, as it logs it at start. */
     String workerId() {
-        return api().get("/actuator/health")
-                .json()
-                .at("/components/worker/details/id")
-                .asString();
+        var said = WORKER_ID.matcher(log());
+        if (!said.find()) {
+            throw new AssertionError(name + " has not said its worker id yet:\n" + tail());
+        }
+        return said.group(1);
     }
 
     String log() {

@@ -124,11 +124,22 @@ final class TestPlatform {
         }
     }
 
+    /** The platform's API as the ADMIN key its first start wrote to {@code <data-dir>/admin-api-key}. */
     static Api api(ShardflowStandalone platform) {
         int port = ((WebServerApplicationContext) platform.context())
                 .getWebServer()
                 .getPort();
-        return new Api("http://127.0.0.1:" + port);
+        return new Api(
+                "http://127.0.0.1:" + port, adminKey(platform.connectionFile().getParent()));
+    }
+
+    static String adminKey(Path dataDir) {
+        try {
+            return Files.readString(dataDir.resolve(ShardflowStandalone.ADMIN_KEY_FILE))
+                    .strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Path tempDirectory() {

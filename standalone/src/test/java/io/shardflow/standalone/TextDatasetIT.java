@@ -27,6 +27,7 @@ class TextDatasetIT {
                         HttpRequest.newBuilder(URI.create(api.base() + "/api/v1/datasets?name=text-" + UUID.randomUUID()
                                         + "&format=text"))
                                 .header("Content-Type", "text/plain; charset=utf-8")
+                                .header("Authorization", "Bearer " + api.key())
                                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                                 .build(),
                         HttpResponse.BodyHandlers.ofString());

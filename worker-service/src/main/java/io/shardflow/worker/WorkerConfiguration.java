@@ -36,6 +36,8 @@ import java.util.Map;
 import java.util.concurrent.Executor;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.RoundRobinAssignor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -52,10 +54,13 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 @Configuration(proxyBeanMethods = false)
 class WorkerConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(WorkerConfiguration.class);
 
     @Bean
     WorkerIdentity workerIdentity(WorkerSettings settings) {
-        return WorkerIdentity.of(settings.id());
+        var identity = WorkerIdentity.of(settings.id());
+        log.info("this is worker {} on host {}", identity.id(), identity.host());
+        return identity;
     }
 
     /** DJL's process-wide settings first, then the engine, which reads them as it loads. */

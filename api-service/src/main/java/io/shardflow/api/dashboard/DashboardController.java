@@ -1,6 +1,8 @@
 package io.shardflow.api.dashboard;
 
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.api.security.Audit;
+import io.shardflow.api.security.Callers;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.MessageCodec;
@@ -60,6 +62,8 @@ public class DashboardController {
     private final QueueHealth queues;
     private final Clock clock;
 
+    private final Audit audit;
+
     public DashboardController(
             JobRepository jobs,
             ShardRepository shards,
@@ -69,8 +73,10 @@ public class DashboardController {
             DatasetRepository datasets,
             DashboardStream stream,
             QueueHealth queues,
+            Audit audit,
             Clock clock) {
         this.clock = clock;
+        this.audit = audit;
         this.queues = queues;
         this.jobs = jobs;
         this.shards = shards;
@@ -231,6 +237,7 @@ public class DashboardController {
             @RequestParam long offset,
             @RequestParam String inspect) {
         queues.replay(topic, partition, offset);
+        audit.record(Callers.authenticated(), "dead-letter.replay", null, topic + "-" + partition + "@" + offset, null);
         return "redirect:/queues?inspect=" + URLEncoder.encode(inspect, StandardCharsets.UTF_8) + "&replayed=" + offset;
     }
 

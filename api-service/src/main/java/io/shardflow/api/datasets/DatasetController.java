@@ -1,8 +1,8 @@
 package io.shardflow.api.datasets;
 
 import io.shardflow.api.ApiSettings;
-import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.api.security.Callers;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -28,14 +28,14 @@ import org.springframework.web.bind.annotation.RestController;
 public class DatasetController {
     private final DatasetImporter importer;
     private final DatasetRepository datasets;
-    private final Tenants tenants;
+    private final Callers callers;
     private final ApiSettings settings;
 
     public DatasetController(
-            DatasetImporter importer, DatasetRepository datasets, Tenants tenants, ApiSettings settings) {
+            DatasetImporter importer, DatasetRepository datasets, Callers callers, ApiSettings settings) {
         this.importer = importer;
         this.datasets = datasets;
-        this.tenants = tenants;
+        this.callers = callers;
         this.settings = settings;
     }
 
@@ -59,7 +59,10 @@ public class DatasetController {
             HttpServletRequest request)
             throws IOException {
         var dataset = importer.importTable(
-                tenants.of(request), name, formatOf(format, request.getContentType()), request.getInputStream());
+                callers.of(request).tenant(),
+                name,
+                formatOf(format, request.getContentType()),
+                request.getInputStream());
         return ResponseEntity.created(URI.create("/api/v1/datasets/" + dataset.id()))
                 .body(DatasetView.of(dataset));
     }
@@ -82,9 +85,9 @@ public class DatasetController {
 
     @GetMapping("/{id}")
     public DatasetView get(@PathVariable UUID id, HttpServletRequest request) {
-        String tenant = tenants.of(request);
+        var caller = callers.of(request);
         return datasets.find(id)
-                .filter(d -> d.tenant().equals(tenant))
+                .filter(d -> caller.sees(d.tenant()))
                 .map(DatasetView::of)
                 .orElseThrow(() -> new NotFoundException("dataset", id));
     }
@@ -94,7 +97,7 @@ public class DatasetController {
             @RequestParam(defaultValue = "0") @Min(0) int page,
             @RequestParam(defaultValue = "50") @Min(1) int size,
             HttpServletRequest request) {
-        return datasets.list(tenants.of(request), page, Math.min(size, settings.maxPageSize())).stream()
+        return datasets.list(callers.of(request).tenant(), page, Math.min(size, settings.maxPageSize())).stream()
                 .map(DatasetView::of)
                 .toList();
     }

@@ -5,7 +5,6 @@ import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.kafka.CloudEventDeserializer;
-import io.shardflow.api.ApiSettings;
 import io.shardflow.api.jobs.JobIntake;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
@@ -13,6 +12,7 @@ import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.JobRejected;
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.access.IntakeBindings;
 import io.shardflow.db.outbox.Outbox;
 import java.time.Clock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -26,9 +26,11 @@ import tools.jackson.core.JacksonException;
  * Job requests from batch pipelines: CloudEvents of type {@code io.shardflow.job.requested} on
  * {@link Topics#JOB_REQUESTS}, in binary mode ({@code ce_*} headers) or structured JSON (with or without a
  * content-type header), whose data is the body of {@code POST /api/v1/jobs}. The event id is the idempotency key,
- * so a replayed record makes no second job; extensions {@code correlationid} and {@code tenant} are honoured. A
- * request that is wrong becomes a {@code io.shardflow.job.rejected} event; a record that is no request at all
- * goes to the dead-letter topic. Either way the consumer goes on.
+ * so a replayed record makes no second job; the extension {@code correlationid} is honoured. The tenant is the one
+ * an ADMIN bound the event's {@code source} to ({@link IntakeBindings}, by prefix), never what the event says: an
+ * event from an unbound source is rejected, never run. A request that is wrong becomes a
+ * {@code io.shardflow.job.rejected} event; a record that is no request at all goes to the dead-letter topic. Either
+ * way the consumer goes on.
  */
 @Component
 public class JobRequestListener {
@@ -37,16 +39,16 @@ public class JobRequestListener {
 
     private final JobIntake intake;
     private final Outbox outbox;
-    private final ApiSettings settings;
+    private final IntakeBindings bindings;
     private final Clock clock;
     private final CloudEventDeserializer deserializer = new CloudEventDeserializer();
     private final EventFormat json = jsonFormat();
 
-    public JobRequestListener(JobIntake intake, Outbox outbox, ApiSettings settings, Clock clock) {
+    public JobRequestListener(JobIntake intake, Outbox outbox, IntakeBindings bindings, Clock clock) {
         this.clock = clock;
         this.intake = intake;
         this.outbox = outbox;
-        this.settings = settings;
+        this.bindings = bindings;
     }
 
     @KafkaListener(id = "shardflow-job-requests", topics = Topics.JOB_REQUESTS, groupId = ConsumerGroups.API)
@@ -56,7 +58,17 @@ public class JobRequestListener {
             throw new PoisonRecordException("CloudEvent type '" + event.getType() + "' is not " + TYPE);
         }
         String correlationId = extension(event, "correlationid", event.getId());
-        String tenant = extension(event, "tenant", settings.defaultTenant());
+        String source = event.getSource().toString();
+        var tenant = bindings.tenantOf(source).orElse(null);
+        if (tenant == null) {
+            reject(
+                    event,
+                    correlationId,
+                    "source",
+                    "source '" + source
+                            + "' is bound to no tenant; an ADMIN binds it with POST /api/v1/intake-bindings");
+            return;
+        }
         try {
             var data = event.getData();
             if (data == null) {

@@ -2,6 +2,8 @@ package io.shardflow.api.jobs;
 
 import io.shardflow.api.errors.ConflictException;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.api.security.Audit;
+import io.shardflow.api.security.Caller;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.db.events.JobEventLog;
@@ -21,6 +23,7 @@ public class JobControl {
     private final JobEventPublisher events;
     private final JobEventLog timeline;
     private final JobIntake intake;
+    private final Audit audit;
     private final TransactionTemplate tx;
 
     public JobControl(
@@ -29,54 +32,62 @@ public class JobControl {
             JobEventPublisher events,
             JobEventLog timeline,
             JobIntake intake,
+            Audit audit,
             TransactionTemplate tx) {
         this.jobs = jobs;
         this.shards = shards;
         this.events = events;
         this.timeline = timeline;
         this.intake = intake;
+        this.audit = audit;
         this.tx = tx;
     }
 
-    /** Runs a failed or cancelled job again as a new job with the same request; both timelines say so. */
-    public JobRow retry(String tenant, UUID id) {
-        var job = find(tenant, id);
+    /**
+     * Runs a failed or cancelled job again as a new job of the same tenant with the same request; both timelines and
+     * the audit log say so, and who asked.
+     */
+    public JobRow retry(Caller caller, UUID id) {
+        var job = find(caller, id);
         if (job.status() != JobStatus.FAILED && job.status() != JobStatus.CANCELLED) {
             throw new ConflictException(
                     "job " + id + " is " + job.status() + "; only a FAILED or CANCELLED job is retried");
         }
         return tx.execute(s -> {
-            var again =
-                    intake.submit(tenant, job.spec(), null, job.correlationId()).job();
+            var again = intake.submit(job.tenant(), job.spec(), null, job.correlationId())
+                    .job();
             timeline.append(id, "io.shardflow.job.retried", "retried as job " + again.id());
             timeline.append(again.id(), "io.shardflow.job.retry-of", "a retry of job " + id);
+            audit.job(caller, "job.retry", id, job.tenant(), "retried as job " + again.id());
             return again;
         });
     }
 
     /** Changes an unfinished job's priority. */
-    public JobRow prioritise(String tenant, UUID id, int priority) {
+    public JobRow prioritise(Caller caller, UUID id, int priority) {
         InvalidSpecException.require(
                 priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);
         return tx.execute(s -> {
-            var job = find(tenant, id);
+            var job = find(caller, id);
             if (job.status().isTerminal()) {
                 throw new ConflictException("job " + id + " already ended as " + job.status());
             }
             jobs.setPriority(id, priority);
             timeline.append(id, "io.shardflow.job.priority", "priority " + job.priority() + " → " + priority);
+            audit.job(caller, "job.priority", id, job.tenant(), "priority " + job.priority() + " → " + priority);
             return jobs.find(id).orElseThrow();
         });
     }
 
-    public JobRow find(String tenant, UUID id) {
-        return jobs.find(id).filter(j -> j.tenant().equals(tenant)).orElseThrow(() -> new NotFoundException("job", id));
+    /** The job, if the caller may see it: another tenant's job is as missing as one that does not exist. */
+    public JobRow find(Caller caller, UUID id) {
+        return jobs.find(id).filter(j -> caller.sees(j.tenant())).orElseThrow(() -> new NotFoundException("job", id));
     }
 
     /** Ends the job as CANCELLED; its unfinished shards are not run. Workers drop their tasks when they see it. */
-    public JobRow cancel(String tenant, UUID id) {
+    public JobRow cancel(Caller caller, UUID id) {
         return tx.execute(s -> {
-            find(tenant, id); // 404 unless the tenant has the job
+            var job = find(caller, id); // 404 unless the caller may see the job
             if (!jobs.finishUnlessTerminal(id, JobStatus.CANCELLED, null)) {
                 throw new ConflictException(
                         "job " + id + " already ended as " + jobs.status(id).orElseThrow());
@@ -84,6 +95,7 @@ public class JobControl {
             shards.abandonUnfinished(id, "job cancelled");
             var cancelled = jobs.find(id).orElseThrow();
             events.publish(cancelled, "cancelled by request");
+            audit.job(caller, "job.cancel", id, job.tenant(), "cancelled");
             return cancelled;
         });
     }

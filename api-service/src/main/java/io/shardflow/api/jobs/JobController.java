@@ -1,9 +1,9 @@
 package io.shardflow.api.jobs;
 
 import io.shardflow.api.ApiSettings;
-import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.ConflictException;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.api.security.Callers;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.jobs.JobSpec;
@@ -52,7 +52,7 @@ public class JobController {
     private final ResultStore results;
     private final JobEventLog timeline;
     private final MetricsStore metrics;
-    private final Tenants tenants;
+    private final Callers callers;
     private final ApiSettings settings;
     private final JobCompletions completions;
 
@@ -63,7 +63,7 @@ public class JobController {
             ResultStore results,
             JobEventLog timeline,
             MetricsStore metrics,
-            Tenants tenants,
+            Callers callers,
             ApiSettings settings,
             JobCompletions completions) {
         this.completions = completions;
@@ -73,7 +73,7 @@ public class JobController {
         this.jobs = jobs;
         this.results = results;
         this.timeline = timeline;
-        this.tenants = tenants;
+        this.callers = callers;
         this.settings = settings;
     }
 
@@ -87,7 +87,7 @@ public class JobController {
             @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String idempotencyKey,
             @RequestHeader(name = "X-Correlation-Id", required = false) @Nullable String correlationId,
             HttpServletRequest request) {
-        var accepted = intake.submit(tenants.of(request), spec, idempotencyKey, correlationId);
+        var accepted = intake.submit(callers.of(request).tenant(), spec, idempotencyKey, correlationId);
         var response = ResponseEntity.status(HttpStatus.ACCEPTED)
                 .location(URI.create("/api/v1/jobs/" + accepted.job().id()));
         if (!accepted.created()) {
@@ -103,7 +103,7 @@ public class JobController {
                             + "now (strategy, data and model shards, partition sizes, why AUTO chose it), without running the job.")
     @PostMapping("/jobs:plan")
     public PlanDocument plan(@RequestBody JobSpec spec, HttpServletRequest request) {
-        return intake.preview(tenants.of(request), spec);
+        return intake.preview(callers.of(request).tenant(), spec);
     }
 
     @Operation(
@@ -119,14 +119,14 @@ public class JobController {
                 waitMs == null || (waitMs >= 0 && waitMs <= MAX_WAIT.toMillis()),
                 "waitMs",
                 "must be in 0.." + MAX_WAIT.toMillis() + ", was " + waitMs);
-        var job = control.find(tenants.of(request), id);
+        var job = control.find(callers.of(request), id);
         if (waitMs == null || waitMs == 0 || job.status().isTerminal()) {
             return JobView.of(job);
         }
         try {
             return JobView.of(completions.await(id, Duration.ofMillis(waitMs)));
         } catch (TimeoutException e) {
-            return JobView.of(control.find(tenants.of(request), id));
+            return JobView.of(control.find(callers.of(request), id));
         }
     }
 
@@ -138,14 +138,15 @@ public class JobController {
             @RequestParam(defaultValue = "0") @Min(0) int page,
             @RequestParam(defaultValue = "50") @Min(1) @Max(1000) int size,
             HttpServletRequest request) {
-        var query = new JobQuery(tenants.of(request), status, type, page, Math.min(size, settings.maxPageSize()));
+        var query =
+                new JobQuery(callers.of(request).tenant(), status, type, page, Math.min(size, settings.maxPageSize()));
         return new PageView<>(
                 jobs.list(query).stream().map(JobView::of).toList(), page, query.size(), jobs.count(query));
     }
 
     @PostMapping("/jobs/{id}/cancel")
     public JobView cancel(@PathVariable UUID id, HttpServletRequest request) {
-        return JobView.of(control.cancel(tenants.of(request), id));
+        return JobView.of(control.cancel(callers.of(request), id));
     }
 
     @Operation(
@@ -153,7 +154,7 @@ public class JobController {
             description = "A new job with the same request; 409 otherwise.")
     @PostMapping("/jobs/{id}/retry")
     public ResponseEntity<JobView> retry(@PathVariable UUID id, HttpServletRequest request) {
-        var again = control.retry(tenants.of(request), id);
+        var again = control.retry(callers.of(request), id);
         return ResponseEntity.status(HttpStatus.ACCEPTED)
                 .location(URI.create("/api/v1/jobs/" + again.id()))
                 .body(JobView.of(again));
@@ -166,19 +167,19 @@ public class JobController {
     @PostMapping("/jobs/{id}/priority")
     public JobView prioritise(@PathVariable UUID id, @RequestBody PriorityChange change, HttpServletRequest request) {
         InvalidSpecException.require(change.priority() != null, "priority", "is required");
-        return JobView.of(control.prioritise(tenants.of(request), id, change.priority()));
+        return JobView.of(control.prioritise(callers.of(request), id, change.priority()));
     }
 
     @Operation(summary = "A training job's curve: loss per step, validation loss and accuracy at epoch ends")
     @GetMapping("/jobs/{id}/metrics")
     public Map<String, Object> metrics(@PathVariable UUID id, HttpServletRequest request) {
-        var job = control.find(tenants.of(request), id);
+        var job = control.find(callers.of(request), id);
         return Map.of("jobId", job.id(), "points", metrics.curve(id));
     }
 
     @GetMapping("/jobs/{id}/events")
     public List<JobEventLog.Entry> events(@PathVariable UUID id, HttpServletRequest request) {
-        control.find(tenants.of(request), id);
+        control.find(callers.of(request), id);
         return timeline.timeline(id);
     }
 
@@ -194,7 +195,7 @@ public class JobController {
             @PathVariable UUID id,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept,
             HttpServletRequest request) {
-        var job = control.find(tenants.of(request), id);
+        var job = control.find(callers.of(request), id);
         if (job.status() != JobStatus.SUCCEEDED) {
             throw new ConflictException(
                     "job " + id + " is " + job.status() + "; its result exists once it has SUCCEEDED");

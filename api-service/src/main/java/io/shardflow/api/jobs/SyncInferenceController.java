@@ -1,8 +1,8 @@
 package io.shardflow.api.jobs;
 
 import io.shardflow.api.ApiSettings;
-import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.ConflictException;
+import io.shardflow.api.security.Callers;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.generation.GenerationResult;
 import io.shardflow.core.generation.GenerationSpec;
@@ -42,7 +42,7 @@ public class SyncInferenceController {
     private final JobControl control;
     private final JobCompletions completions;
     private final ResultStore results;
-    private final Tenants tenants;
+    private final Callers callers;
     private final ApiSettings settings;
 
     public SyncInferenceController(
@@ -50,13 +50,13 @@ public class SyncInferenceController {
             JobControl control,
             JobCompletions completions,
             ResultStore results,
-            Tenants tenants,
+            Callers callers,
             ApiSettings settings) {
         this.intake = intake;
         this.control = control;
         this.completions = completions;
         this.results = results;
-        this.tenants = tenants;
+        this.callers = callers;
         this.settings = settings;
     }
 
@@ -136,7 +136,7 @@ public class SyncInferenceController {
                 "timeoutMs",
                 "must be in 1.." + MAX_TIMEOUT.toMillis() + ", was " + timeoutMs);
         var timeout = timeoutMs != null ? Duration.ofMillis(timeoutMs) : settings.syncTimeout();
-        String tenant = tenants.of(request);
+        var caller = callers.of(request);
         var spec = new JobSpec(
                 JobType.INFERENCE,
                 new JobSpec.ModelRef(modelId),
@@ -149,7 +149,7 @@ public class SyncInferenceController {
                 JobSpec.DEFAULT_MAX_ATTEMPTS);
         JobIntake.Accepted accepted;
         try {
-            accepted = intake.submit(tenant, spec, null, correlationId);
+            accepted = intake.submit(caller.tenant(), spec, null, correlationId);
         } catch (InvalidSpecException e) {
             // the body is flat: input.prompts[0] and generation.maxTokens are prompts[0] and maxTokens here
             throw new InvalidSpecException(e.field().replaceFirst("^(input|generation)\\.", ""), e.reason());
@@ -163,7 +163,7 @@ public class SyncInferenceController {
             return jobId;
         } catch (TimeoutException e) {
             try {
-                control.cancel(tenant, jobId);
+                control.cancel(caller, jobId);
             } catch (ConflictException ended) {
                 // it ended just now; the client still gets the 504 it was promised
             }

@@ -1,8 +1,8 @@
 package io.shardflow.api.models;
 
 import io.shardflow.api.ApiSettings;
-import io.shardflow.api.Tenants;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.api.security.Callers;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelParameters;
@@ -27,13 +27,13 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/models")
 public class ModelController {
     private final ModelRepository models;
-    private final Tenants tenants;
+    private final Callers callers;
     private final ApiSettings settings;
     private final TransactionTemplate tx;
 
-    public ModelController(ModelRepository models, Tenants tenants, ApiSettings settings, TransactionTemplate tx) {
+    public ModelController(ModelRepository models, Callers callers, ApiSettings settings, TransactionTemplate tx) {
         this.models = models;
-        this.tenants = tenants;
+        this.callers = callers;
         this.settings = settings;
         this.tx = tx;
     }
@@ -45,7 +45,7 @@ public class ModelController {
     @PostMapping
     public ResponseEntity<ModelView> register(@RequestBody ModelRequest body, HttpServletRequest request) {
         var id = UUID.randomUUID();
-        String tenant = tenants.of(request);
+        String tenant = callers.of(request).tenant();
         var init = body.init();
         if (init != null) {
             tx.executeWithoutResult(
@@ -85,9 +85,9 @@ public class ModelController {
     }
 
     private ModelRow find(UUID id, HttpServletRequest request) {
-        String tenant = tenants.of(request);
+        var caller = callers.of(request);
         return models.find(id)
-                .filter(m -> m.tenant().equals(tenant))
+                .filter(m -> caller.sees(m.tenant()))
                 .orElseThrow(() -> new NotFoundException("model", id));
     }
 
@@ -96,7 +96,7 @@ public class ModelController {
             @RequestParam(defaultValue = "0") @Min(0) int page,
             @RequestParam(defaultValue = "50") @Min(1) int size,
             HttpServletRequest request) {
-        return models.list(tenants.of(request), page, Math.min(size, settings.maxPageSize())).stream()
+        return models.list(callers.of(request).tenant(), page, Math.min(size, settings.maxPageSize())).stream()
                 .map(ModelView::of)
                 .toList();
     }

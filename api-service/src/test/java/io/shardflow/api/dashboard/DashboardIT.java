@@ -1,6 +1,7 @@
 package io.shardflow.api.dashboard;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.csrf;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
@@ -50,11 +51,11 @@ class DashboardIT extends ApiITSupport {
 
         clock.advance(Duration.ofHours(3));
 
-        mvc.perform(get("/dashboard/jobs").param("q", id))
+        mvc.perform(get("/dashboard/jobs").param("q", id).with(operator()))
                 .andExpect(status().isOk())
                 .andExpect(content().string(Matchers.containsString("data-job=\"" + id + "\"")))
                 .andExpect(content().string(Matchers.containsString("<td>3 h</td>")));
-        mvc.perform(get("/dashboard/jobs/" + id))
+        mvc.perform(get("/dashboard/jobs/" + id).with(operator()))
                 .andExpect(status().isOk())
                 .andExpect(content().string(Matchers.containsString("age <span>3 h</span>")));
     }
@@ -62,7 +63,10 @@ class DashboardIT extends ApiITSupport {
     @Test
     void inspectingATopicThatIsNotShardflowsIsNotFound() throws Exception {
         // no broker listens: the answer comes before anything is asked of one
-        mvc.perform(get("/queues").param("inspect", "payments").header("Accept", BROWSER))
+        mvc.perform(get("/queues")
+                        .param("inspect", "payments")
+                        .header("Accept", BROWSER)
+                        .with(operator()))
                 .andExpect(status().isNotFound())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
                 .andExpect(jsonPath("$.status").value(404))
@@ -71,7 +75,9 @@ class DashboardIT extends ApiITSupport {
                         .param("topic", "payments.DLT")
                         .param("partition", "0")
                         .param("offset", "0")
-                        .param("inspect", "payments"))
+                        .param("inspect", "payments")
+                        .with(operator())
+                        .with(csrf()))
                 .andExpect(status().isNotFound())
                 .andExpect(jsonPath("$.detail").value(Matchers.containsString("topic payments")));
     }

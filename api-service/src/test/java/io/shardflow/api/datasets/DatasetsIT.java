@@ -48,7 +48,7 @@ class DatasetsIT extends ApiITSupport {
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.rows").value(4))
                 .andExpect(jsonPath("$.columns").value(Matchers.contains("a", "b", "c")));
-        mvc.perform(get("/api/v1/datasets/" + id).header("X-Tenant", "someone-else"))
+        mvc.perform(asOtherTenant(get("/api/v1/datasets/" + id)))
                 .andExpect(status().isNotFound())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
     }

@@ -179,10 +179,8 @@ class JobsIT extends ApiITSupport {
     void anotherTenantsJobIsNotFound() throws Exception {
         String id = submitted();
 
-        mvc.perform(get("/api/v1/jobs/" + id).header("X-Tenant", "someone-else"))
-                .andExpect(problem(404, null));
-        mvc.perform(post("/api/v1/jobs/" + id + "/cancel").header("X-Tenant", "someone-else"))
-                .andExpect(problem(404, null));
+        mvc.perform(asOtherTenant(get("/api/v1/jobs/" + id))).andExpect(problem(404, null));
+        mvc.perform(asOtherTenant(post("/api/v1/jobs/" + id + "/cancel"))).andExpect(problem(404, null));
         mvc.perform(asTenant(get("/api/v1/jobs/" + id)))
                 .andExpect(jsonPath("$.status").value("QUEUED"));
     }
@@ -237,7 +235,7 @@ class JobsIT extends ApiITSupport {
         // a page larger than the largest allowed is cut to it (shardflow.api.max-page-size, 200)
         mvc.perform(asTenant(get("/api/v1/jobs").param("size", "1000")))
                 .andExpect(jsonPath("$.size").value(200));
-        mvc.perform(get("/api/v1/jobs").header("X-Tenant", "someone-else-" + UUID.randomUUID()))
+        mvc.perform(asOtherTenant(get("/api/v1/jobs")))
                 .andExpect(jsonPath("$.total").value(0));
         mvc.perform(asTenant(get("/api/v1/jobs").param("status", "NOPE"))).andExpect(problem(400, "status"));
         mvc.perform(asTenant(get("/api/v1/jobs").param("size", "0"))).andExpect(problem(400, "size"));

@@ -1,7 +1,6 @@
 package io.shardflow.bench.scenarios;
 
 import io.shardflow.bench.BenchContext;
-import io.shardflow.bench.Http;
 import io.shardflow.bench.Platform;
 import io.shardflow.bench.Report;
 import io.shardflow.bench.Scenario;
@@ -53,7 +52,7 @@ public class LaneScalingScenario implements Scenario {
         long started = System.nanoTime();
         try (Platform single = Platform.start(context.jar(), "--shardflow.worker.lanes=1")) {
             System.out.printf("  a 1-lane platform started in %.1f s%n", (System.nanoTime() - started) / 1e9);
-            var one = new Http(single.url());
+            var one = single.api();
             var preparedOne = InferenceWorkload.prepare(one, rows);
             var preparedTwo = InferenceWorkload.prepare(two, rows);
             System.out.printf(

@@ -48,7 +48,7 @@ public class ModelParallelScenario implements Scenario {
         int rows = quick ? 64 : 256;
         var layers = List.of(width, width, width, width, 10);
         try (var platform = Platform.start(context.jar(), "--shardflow.standalone.services=api,scheduler")) {
-            var api = new Http(platform.url());
+            var api = platform.api();
             String modelId = api.ok(
                             "/api/v1/models",
                             Map.of(

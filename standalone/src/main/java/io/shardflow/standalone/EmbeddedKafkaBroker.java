@@ -18,27 +18,29 @@ import org.apache.kafka.server.common.MetadataVersion;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A real single-node Kafka broker in KRaft mode (broker and controller in one), running in this JVM. Its log
- * directory and cluster id survive restarts. It can be stopped and started again on the same port, which is how
+ * A real single-node Kafka broker in KRaft mode (broker and controller in one), running in this JVM, for clients on
+ * the configured address. Its log directory and cluster id survive restarts. It can be stopped and started again on the same port, which is how
  * tests take the broker away.
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path directory;
+    private final LocalAddress address;
     private final int port;
     private final int controllerPort;
     private final int partitions;
     /** The running broker; null while stopped. */
     private @Nullable KafkaRaftServer server;
 
-    private EmbeddedKafkaBroker(Path directory, int port, int controllerPort, int partitions) {
+    private EmbeddedKafkaBroker(Path directory, LocalAddress address, int port, int controllerPort, int partitions) {
         this.directory = directory;
+        this.address = address;
         this.port = port;
         this.controllerPort = controllerPort;
         this.partitions = partitions;
     }
 
-    static EmbeddedKafkaBroker start(Path directory, int port, int partitions) {
-        var broker = new EmbeddedKafkaBroker(directory, port, freePort(), partitions);
+    static EmbeddedKafkaBroker start(Path directory, LocalAddress address, int port, int partitions) {
+        var broker = new EmbeddedKafkaBroker(directory, address, port, freePort(), partitions);
         broker.start();
         return broker;
     }
@@ -80,7 +82,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return "127.0.0.1:" + port;
+        return address.connectHost() + ":" + port;
     }
 
     @Override
@@ -107,8 +109,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        // clients on the configured address; the controller, which only this broker talks to, on loopback
+        p.put(
+                "listeners",
+                "PLAINTEXT://" + address.listenHost() + ":" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + address.advertisedHost() + ":" + port);
         p.put("controller.listener.names", "CONTROLLER");
         p.put("inter.broker.listener.name", "PLAINTEXT");
         p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");

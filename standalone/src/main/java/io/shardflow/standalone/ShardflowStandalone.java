@@ -23,6 +23,9 @@ import org.springframework.core.env.StandardEnvironment;
  * how other processes reach them.
  */
 public final class ShardflowStandalone implements AutoCloseable {
+    /** The embedded PostgreSQL's password, under the data folder. */
+    public static final String POSTGRES_PASSWORD = "postgres-password";
+
     private static final Logger log = LoggerFactory.getLogger(ShardflowStandalone.class);
 
     private final @Nullable EmbeddedPostgresServer postgres;
@@ -63,6 +66,7 @@ public final class ShardflowStandalone implements AutoCloseable {
         env.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
         var settings = StandaloneSettings.of(env);
         Path dataDir = settings.dataDir().toAbsolutePath();
+        var address = new LocalAddress(settings.local().address());
         boolean services = !settings.standalone().services().isEmpty();
         String givenDatabase = env.getProperty("spring.datasource.url");
         String givenBroker = env.getProperty("spring.kafka.bootstrap-servers");
@@ -84,11 +88,14 @@ public final class ShardflowStandalone implements AutoCloseable {
             String password = env.getProperty("spring.datasource.password", "");
             if (jdbcUrl == null) {
                 var started = EmbeddedPostgresServer.start(
-                        dataDir.resolve("postgres"), settings.local().postgresPort());
+                        dataDir.resolve("postgres"),
+                        dataDir.resolve(POSTGRES_PASSWORD),
+                        address,
+                        settings.local().postgresPort());
                 postgres = started;
                 jdbcUrl = started.jdbcUrl();
-                username = "postgres";
-                password = "";
+                username = EmbeddedPostgresServer.USER;
+                password = started.password();
             }
             String bootstrapServers = givenBroker;
             if (bootstrapServers == null) {
@@ -96,7 +103,7 @@ public final class ShardflowStandalone implements AutoCloseable {
                         .bindOrCreate("shardflow.messaging", MessagingSettings.class)
                         .partitions();
                 var started = EmbeddedKafkaBroker.start(
-                        dataDir.resolve("kafka"), settings.local().kafkaPort(), partitions);
+                        dataDir.resolve("kafka"), address, settings.local().kafkaPort(), partitions);
                 kafka = started;
                 bootstrapServers = started.bootstrapServers();
             }

@@ -15,7 +15,7 @@ import org.springframework.core.env.Environment;
  * the JVM runs. Read before the services' context exists, so {@link #of} binds them from the command line.
  *
  * @param dataDir where PostgreSQL and Kafka keep their data; a restart on the same folder keeps everything
- * @param local the embedded servers' ports
+ * @param local where the embedded servers listen, and how they sign clients in
  * @param standalone which services this JVM runs
  */
 @ConfigurationProperties("shardflow")
@@ -25,12 +25,18 @@ public record StandaloneSettings(
         @DefaultValue Standalone standalone) {
 
     /**
-     * The embedded servers' ports ({@code shardflow.local.*}).
+     * The embedded servers' addresses and sign-in ({@code shardflow.local.*}). PostgreSQL always asks for a password
+     * (SCRAM), generated once per data folder and kept in {@code <data-dir>/postgres-password}, which, like
+     * {@code connection.properties}, is readable by its owner only.
      *
+     * @param address the address both servers listen on: {@code 127.0.0.1} (the default) keeps them to this machine;
+     *     another of this machine's addresses, or {@code 0.0.0.0} for all of them, lets other machines in.
+     *     PostgreSQL listens on {@code 127.0.0.1} as well, and the broker's controller only there
      * @param kafkaPort port of the embedded broker, reachable by other programs
      * @param postgresPort port of the embedded PostgreSQL; 0 picks a free one
      */
     public record Local(
+            @DefaultValue("127.0.0.1") String address,
             @DefaultValue("9092") int kafkaPort,
             @DefaultValue("0") int postgresPort) {}
 

@@ -2,12 +2,15 @@ package io.shardflow.bench;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -56,21 +59,29 @@ public final class Platform implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(dataDir.resolve("platform.log").toFile())
                 .start();
-        var platform = new Platform(
-                process,
-                dataDir,
-                "http://127.0.0.1:" + port,
-                "jdbc:postgresql://127.0.0.1:" + postgresPort + "/postgres",
-                "127.0.0.1:" + kafkaPort);
-        platform.awaitHealthy(Duration.ofMinutes(3));
-        return platform;
+        String url = "http://127.0.0.1:" + port;
+        awaitUp(process, url, "the platform", dataDir.resolve("platform.log"), Duration.ofMinutes(3));
+        return new Platform(process, dataDir, url, jdbcUrl(dataDir), "127.0.0.1:" + kafkaPort);
+    }
+
+    /**
+     * The platform's PostgreSQL as its connection file names it, its password in the URL (where the driver prefers
+     * it to the empty one the scenarios pass): the standalone makes one per data folder.
+     */
+    private static String jdbcUrl(Path dataDir) throws IOException {
+        var connection = new Properties();
+        try (var in = Files.newInputStream(dataDir.resolve("connection.properties"))) {
+            connection.load(in);
+        }
+        return connection.getProperty("spring.datasource.url") + "?password="
+                + URLEncoder.encode(connection.getProperty("spring.datasource.password"), StandardCharsets.UTF_8);
     }
 
     public String url() {
         return url;
     }
 
-    /** The platform's PostgreSQL (user {@code postgres}, no password), for references measured on the same database. */
+    /** The platform's PostgreSQL (user {@code postgres}, its password in the URL), for references on the same database. */
     public String jdbcUrl() {
         return jdbcUrl;
     }
@@ -104,10 +115,6 @@ public final class Platform implements AutoCloseable {
                                 .orElse(0L))
                         .sum()
                 / 1e9;
-    }
-
-    private void awaitHealthy(Duration timeout) throws InterruptedException {
-        awaitUp(process, url, "the platform", dataDir.resolve("platform.log"), timeout);
     }
 
     /** Waits until the process's health endpoint says UP; fails if it exits first or stays down past the timeout. */
@@ -160,9 +167,7 @@ public final class Platform implements AutoCloseable {
                 "-cp",
                 jar.toString(),
                 "org.springframework.boot.loader.launch.PropertiesLauncher",
-                "--spring.datasource.url=" + jdbcUrl,
-                "--spring.datasource.username=postgres",
-                "--spring.kafka.bootstrap-servers=" + kafka,
+                "--spring.config.import=file:" + dataDir.resolve("connection.properties"),
                 "--server.port=" + port,
                 "--spring.main.banner-mode=off"));
         command.addAll(List.of(extraArgs));

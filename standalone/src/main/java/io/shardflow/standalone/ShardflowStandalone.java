@@ -3,6 +3,7 @@ package io.shardflow.standalone;
 import io.shardflow.messaging.MessagingSettings;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,11 +21,14 @@ import org.springframework.core.env.StandardEnvironment;
  * {@code --shardflow.data-dir}, then the services {@code shardflow.standalone.services} names, wired to them. Given
  * {@code spring.datasource.url} or {@code spring.kafka.bootstrap-servers}, it uses that server instead of starting
  * one; with {@code services=none} it runs only the servers. Either way {@code <data-dir>/connection.properties} says
- * how other processes reach them.
+ * how other processes reach them. The embedded servers listen on {@code shardflow.local.address} and sign clients in
+ * with passwords kept under the data folder (see {@link StandaloneSettings.Local}).
  */
 public final class ShardflowStandalone implements AutoCloseable {
     /** The embedded PostgreSQL's password, under the data folder. */
     public static final String POSTGRES_PASSWORD = "postgres-password";
+    /** The embedded broker's password, under the data folder, with {@code shardflow.local.kafka-sasl=true}. */
+    public static final String KAFKA_PASSWORD = "kafka-password";
 
     private static final Logger log = LoggerFactory.getLogger(ShardflowStandalone.class);
 
@@ -98,16 +102,21 @@ public final class ShardflowStandalone implements AutoCloseable {
                 password = started.password();
             }
             String bootstrapServers = givenBroker;
+            KafkaSasl sasl = null;
             if (bootstrapServers == null) {
                 int partitions = Binder.get(env)
                         .bindOrCreate("shardflow.messaging", MessagingSettings.class)
                         .partitions();
+                if (settings.local().kafkaSasl()) {
+                    sasl = new KafkaSasl(KafkaSasl.USERNAME, SecretFile.readOrCreate(dataDir.resolve(KAFKA_PASSWORD)));
+                }
                 var started = EmbeddedKafkaBroker.start(
-                        dataDir.resolve("kafka"), address, settings.local().kafkaPort(), partitions);
+                        dataDir.resolve("kafka"), address, settings.local().kafkaPort(), partitions, sasl);
                 kafka = started;
                 bootstrapServers = started.bootstrapServers();
             }
-            var connection = new Connection(jdbcUrl, username, password, bootstrapServers);
+            var connection = new Connection(
+                    jdbcUrl, username, password, bootstrapServers, sasl == null ? Map.of() : sasl.springProperties());
             var file = connection.write(dataDir);
             if (!services) {
                 log.info(

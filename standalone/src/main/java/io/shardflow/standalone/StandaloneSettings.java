@@ -26,19 +26,23 @@ public record StandaloneSettings(
 
     /**
      * The embedded servers' addresses and sign-in ({@code shardflow.local.*}). PostgreSQL always asks for a password
-     * (SCRAM), generated once per data folder and kept in {@code <data-dir>/postgres-password}, which, like
-     * {@code connection.properties}, is readable by its owner only.
+     * (SCRAM), generated once per data folder and kept in {@code <data-dir>/postgres-password}; the broker does when
+     * {@code kafka-sasl} is on ({@code <data-dir>/kafka-password}). Both files, like {@code connection.properties},
+     * are readable by their owner only.
      *
      * @param address the address both servers listen on: {@code 127.0.0.1} (the default) keeps them to this machine;
      *     another of this machine's addresses, or {@code 0.0.0.0} for all of them, lets other machines in.
      *     PostgreSQL listens on {@code 127.0.0.1} as well, and the broker's controller only there
      * @param kafkaPort port of the embedded broker, reachable by other programs
      * @param postgresPort port of the embedded PostgreSQL; 0 picks a free one
+     * @param kafkaSasl whether the broker signs clients in (SASL/SCRAM-SHA-512, user {@code shardflow}); the
+     *     services this JVM runs and {@code connection.properties} get the matching client settings
      */
     public record Local(
             @DefaultValue("127.0.0.1") String address,
             @DefaultValue("9092") int kafkaPort,
-            @DefaultValue("0") int postgresPort) {}
+            @DefaultValue("0") int postgresPort,
+            @DefaultValue("false") boolean kafkaSasl) {}
 
     /**
      * The services this JVM runs ({@code shardflow.standalone.*}).

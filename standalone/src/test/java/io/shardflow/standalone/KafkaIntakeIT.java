@@ -50,7 +50,8 @@ class KafkaIntakeIT {
         return consumer;
     }
 
-    private static byte[] structured(String id, String type, String correlationId, Object data) {
+    /** A job request (or another event) as a structured CloudEvent, as a pipeline publishes it. */
+    static byte[] structured(String id, String type, String correlationId, Object data) {
         var event = new java.util.LinkedHashMap<String, Object>();
         event.put("specversion", "1.0");
         event.put("id", id);

@@ -95,6 +95,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 registerUser(sasl);
             }
         } catch (Exception e) {
+            stop(); // a broker whose user could not be made would turn every client away
             throw new IllegalStateException("could not start the Kafka broker in " + directory, e);
         }
     }

@@ -94,7 +94,7 @@ public final class Platform implements AutoCloseable {
         return url;
     }
 
-    /** The platform's PostgreSQL (user {@code postgres}, no password), for references measured on the same database. */
+    /** The platform's PostgreSQL (user {@code postgres}, its password in the URL), for references on the same database. */
     public String jdbcUrl() {
         return jdbcUrl;
     }

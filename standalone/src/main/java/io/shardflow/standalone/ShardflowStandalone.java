@@ -21,9 +21,15 @@ import org.springframework.core.env.StandardEnvironment;
  * {@code --shardflow.data-dir}, then the services {@code shardflow.standalone.services} names, wired to them. Given
  * {@code spring.datasource.url} or {@code spring.kafka.bootstrap-servers}, it uses that server instead of starting
  * one; with {@code services=none} it runs only the servers. Either way {@code <data-dir>/connection.properties} says
- * how other processes reach them.
+ * how other processes reach them. The embedded servers listen on {@code shardflow.local.address} and sign clients in
+ * with passwords kept under the data folder (see {@link StandaloneSettings.Local}).
  */
 public final class ShardflowStandalone implements AutoCloseable {
+    /** The embedded PostgreSQL's password, under the data folder. */
+    public static final String POSTGRES_PASSWORD = "postgres-password";
+    /** The embedded broker's password, under the data folder, with {@code shardflow.local.kafka-sasl=true}. */
+    public static final String KAFKA_PASSWORD = "kafka-password";
+
     private static final Logger log = LoggerFactory.getLogger(ShardflowStandalone.class);
     /** Where the standalone's first start leaves the first ADMIN API key. */
     public static final String ADMIN_KEY_FILE = "admin-api-key";
@@ -68,6 +74,7 @@ public final class ShardflowStandalone implements AutoCloseable {
         env.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
         var settings = StandaloneSettings.of(env);
         Path dataDir = settings.dataDir().toAbsolutePath();
+        var address = new LocalAddress(settings.local().address());
         boolean services = !settings.standalone().services().isEmpty();
         String givenDatabase = env.getProperty("spring.datasource.url");
         String givenBroker = env.getProperty("spring.kafka.bootstrap-servers");
@@ -89,23 +96,31 @@ public final class ShardflowStandalone implements AutoCloseable {
             String password = env.getProperty("spring.datasource.password", "");
             if (jdbcUrl == null) {
                 var started = EmbeddedPostgresServer.start(
-                        dataDir.resolve("postgres"), settings.local().postgresPort());
+                        dataDir.resolve("postgres"),
+                        dataDir.resolve(POSTGRES_PASSWORD),
+                        address,
+                        settings.local().postgresPort());
                 postgres = started;
                 jdbcUrl = started.jdbcUrl();
-                username = "postgres";
-                password = "";
+                username = EmbeddedPostgresServer.USER;
+                password = started.password();
             }
             String bootstrapServers = givenBroker;
+            KafkaSasl sasl = null;
             if (bootstrapServers == null) {
                 int partitions = Binder.get(env)
                         .bindOrCreate("shardflow.messaging", MessagingSettings.class)
                         .partitions();
+                if (settings.local().kafkaSasl()) {
+                    sasl = new KafkaSasl(KafkaSasl.USERNAME, SecretFile.readOrCreate(dataDir.resolve(KAFKA_PASSWORD)));
+                }
                 var started = EmbeddedKafkaBroker.start(
-                        dataDir.resolve("kafka"), settings.local().kafkaPort(), partitions);
+                        dataDir.resolve("kafka"), address, settings.local().kafkaPort(), partitions, sasl);
                 kafka = started;
                 bootstrapServers = started.bootstrapServers();
             }
-            var connection = new Connection(jdbcUrl, username, password, bootstrapServers);
+            var connection = new Connection(
+                    jdbcUrl, username, password, bootstrapServers, sasl == null ? Map.of() : sasl.springProperties());
             var file = connection.write(dataDir);
             if (!services) {
                 log.info(

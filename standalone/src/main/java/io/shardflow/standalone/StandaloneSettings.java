@@ -15,7 +15,7 @@ import org.springframework.core.env.Environment;
  * the JVM runs. Read before the services' context exists, so {@link #of} binds them from the command line.
  *
  * @param dataDir where PostgreSQL and Kafka keep their data; a restart on the same folder keeps everything
- * @param local the embedded servers' ports
+ * @param local where the embedded servers listen, and how they sign clients in
  * @param standalone which services this JVM runs
  */
 @ConfigurationProperties("shardflow")
@@ -25,14 +25,24 @@ public record StandaloneSettings(
         @DefaultValue Standalone standalone) {
 
     /**
-     * The embedded servers' ports ({@code shardflow.local.*}).
+     * The embedded servers' addresses and sign-in ({@code shardflow.local.*}). PostgreSQL always asks for a password
+     * (SCRAM), generated once per data folder and kept in {@code <data-dir>/postgres-password}; the broker does when
+     * {@code kafka-sasl} is on ({@code <data-dir>/kafka-password}). Both files, like {@code connection.properties},
+     * are readable by their owner only.
      *
+     * @param address the address both servers listen on: {@code 127.0.0.1} (the default) keeps them to this machine;
+     *     another of this machine's addresses, or {@code 0.0.0.0} for all of them, lets other machines in.
+     *     PostgreSQL listens on {@code 127.0.0.1} as well, and the broker's controller only there
      * @param kafkaPort port of the embedded broker, reachable by other programs
      * @param postgresPort port of the embedded PostgreSQL; 0 picks a free one
+     * @param kafkaSasl whether the broker signs clients in (SASL/SCRAM-SHA-512, user {@code shardflow}); the
+     *     services this JVM runs and {@code connection.properties} get the matching client settings
      */
     public record Local(
+            @DefaultValue("127.0.0.1") String address,
             @DefaultValue("9092") int kafkaPort,
-            @DefaultValue("0") int postgresPort) {}
+            @DefaultValue("0") int postgresPort,
+            @DefaultValue("false") boolean kafkaSasl) {}
 
     /**
      * The services this JVM runs ({@code shardflow.standalone.*}).

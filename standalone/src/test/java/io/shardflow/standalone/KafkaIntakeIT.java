@@ -50,7 +50,8 @@ class KafkaIntakeIT {
         return consumer;
     }
 
-    private static byte[] structured(String id, String type, String correlationId, Object data) {
+    /** A job request (or another event) as a structured CloudEvent, as the nightly pipeline publishes it. */
+    static byte[] structured(String id, String type, String correlationId, Object data) {
         return structured(id, "/pipelines/nightly", type, correlationId, data);
     }
 

@@ -26,6 +26,16 @@ class StandaloneSettingsTest {
     }
 
     @Test
+    void theEmbeddedServersListenOnLoopbackUnlessToldOtherwise() {
+        assertThat(of().local().address()).isEqualTo("127.0.0.1");
+        assertThat(of("--shardflow.local.address=0.0.0.0").local().address()).isEqualTo("0.0.0.0");
+        assertThat(new LocalAddress("0.0.0.0").connectHost()).isEqualTo("127.0.0.1");
+        assertThat(new LocalAddress("::1").connectHost()).isEqualTo("[::1]");
+        assertThat(new LocalAddress("127.0.0.1").advertisedHost()).isEqualTo("127.0.0.1");
+        assertThatThrownBy(() -> new LocalAddress(" ")).hasMessageContaining("shardflow.local.address");
+    }
+
+    @Test
     void noneWithAServiceIsRefused() {
         assertThatThrownBy(() -> of("--shardflow.standalone.services=none,api"))
                 .hasStackTraceContaining("cannot be listed with");

@@ -11,6 +11,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
@@ -67,6 +68,17 @@ final class TestPlatform {
         } else {
             arguments.add("--shardflow.local.kafka-port=" + freePort());
         }
+        arguments.addAll(List.of(settings));
+        return arguments.toArray(String[]::new);
+    }
+
+    /**
+     * The arguments of a standalone on {@code dataDir} that runs its embedded servers whatever {@link
+     * TestInfrastructure} says: for the tests of those servers.
+     */
+    static String[] embedded(Path dataDir, String... settings) {
+        var arguments = new ArrayList<>(
+                List.of("--shardflow.data-dir=" + dataDir, "--shardflow.local.kafka-port=" + freePort()));
         arguments.addAll(List.of(settings));
         return arguments.toArray(String[]::new);
     }
@@ -140,6 +152,17 @@ final class TestPlatform {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** What {@code <data-dir>/connection.properties} says, read as a service process reads it. */
+    static Properties connectionFile(ShardflowStandalone platform) {
+        var properties = new Properties();
+        try (var in = Files.newInputStream(platform.connectionFile())) {
+            properties.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return properties;
     }
 
     static Path tempDirectory() {

@@ -2,9 +2,10 @@
 # Checks the deployment files in docker/ on a machine with no Docker engine (CI has none): nothing here builds
 # or runs an image. What it does check:
 #   compose   docker-compose 1.29 (Debian's package) renders compose.yaml, default and `gpu` profile, with an
-#             env file made from .env.example, and refuses it without a password; dclint validates it against
-#             the Compose Specification schema that the Compose v2 plugin uses; contract.py holds the rendered
-#             file to the services' contract (health checks, start order, stop grace, limits, scaling, GPU).
+#             env file made from .env.example, and refuses it without the database password or the API's
+#             bootstrap ADMIN key; dclint validates it against the Compose Specification schema that the Compose
+#             v2 plugin uses; contract.py holds the rendered file to the services' contract (health checks, start
+#             order, stop grace, limits, scaling, GPU, the ADMIN key on the API alone).
 #   images    dockerfile-utils lints each Dockerfile (instructions, flags, durations, ports); contract.py
 #             checks pinned bases, non-root user, layered jar, port, health check, SIGTERM, the workers' DJL
 #             settings; .dockerignore lets the jars in.
@@ -56,20 +57,35 @@ if [ ! -x "$LINT/node_modules/.bin/dclint" ] || [ ! -x "$LINT/node_modules/.bin/
     }
 fi
 
-# An env file as a user makes it from the template, with the one value they must fill in.
-sed 's/^POSTGRES_PASSWORD=$/POSTGRES_PASSWORD=only-for-docker-check/' docker/.env.example >"$work/env"
+# An env file as a user makes it from the template, with the values they must fill in; and two that each leave
+# one of them empty.
+fill_password='s/^POSTGRES_PASSWORD=$/POSTGRES_PASSWORD=only-for-docker-check/'
+fill_admin_key='s/^SHARDFLOW_ADMIN_API_KEY=$/SHARDFLOW_ADMIN_API_KEY=only-for-docker-check-0123456789abcdef/'
+sed -e "$fill_password" -e "$fill_admin_key" docker/.env.example >"$work/env"
+sed -e "$fill_admin_key" docker/.env.example >"$work/env-no-password"
+sed -e "$fill_password" docker/.env.example >"$work/env-no-admin-key"
 compose() { docker-compose --env-file "$work/env" -f docker/compose.yaml "$@"; }
 
 # --- compose ---
 check "compose: docker-compose 1.29 renders the default services" compose config -q
 check "compose: docker-compose 1.29 renders the gpu profile" compose --profile gpu config -q
-refuses_without_password() {
-    if docker-compose --env-file docker/.env.example -f docker/compose.yaml config -q; then
-        echo "rendered with an empty POSTGRES_PASSWORD"
+# Rendering with an env file that leaves VARIABLE empty must fail, with the compose file's message about it.
+refuses_without() {
+    local env_file=$1 variable=$2
+    if docker-compose --env-file "$env_file" -f docker/compose.yaml config -q >"$work/refused" 2>&1; then
+        echo "rendered with an empty $variable"
         return 1
     fi
+    grep -qF "set $variable in docker/.env" "$work/refused" || {
+        echo "refused, but not for $variable:"
+        cat "$work/refused"
+        return 1
+    }
 }
-check "compose: refuses to render without POSTGRES_PASSWORD" refuses_without_password
+check "compose: refuses to render without POSTGRES_PASSWORD" \
+    refuses_without "$work/env-no-password" POSTGRES_PASSWORD
+check "compose: refuses to render without SHARDFLOW_ADMIN_API_KEY" \
+    refuses_without "$work/env-no-admin-key" SHARDFLOW_ADMIN_API_KEY
 check "compose: Compose Specification schema and lint rules (dclint)" \
     "$LINT/node_modules/.bin/dclint" -c "$LINT/dclint.json" docker/compose.yaml
 compose_contract() {

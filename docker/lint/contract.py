@@ -4,8 +4,8 @@
   contract.py dockerfile FILE...
 
 Compose: the five services and the GPU worker, their health checks, start order, stop grace, memory limits,
-scale-safe ports, pinned images, the GPU reservation under the `gpu` profile, and no credential written in the
-compose file itself. Dockerfiles: pinned bases, the layered Boot jar run by JarLauncher as a non-root user, the
+scale-safe ports, pinned images, the GPU reservation under the `gpu` profile, the API's bootstrap ADMIN key from
+the env file (and on no other service), and no credential written in the compose file itself. Dockerfiles: pinned bases, the layered Boot jar run by JarLauncher as a non-root user, the
 port, the readiness health check, SIGTERM, the heap as a share of the container's memory, and for the workers
 DJL's cache, native access and offline mode. Prints one line per broken rule and exits 1 if there is any.
 Runs on Debian's /usr/bin/python3 with python3-yaml (a dependency of the docker-compose package).
@@ -29,6 +29,9 @@ SPRING_ENV = (
     "SPRING_DATASOURCE_PASSWORD",
     "SPRING_KAFKA_BOOTSTRAP_SERVERS",
 )
+# The API's first ADMIN key: the variable the API reads, and the one docker/.env sets it with.
+ADMIN_KEY_ENV = "SHARDFLOW_SECURITY_BOOTSTRAP_ADMIN_KEY"
+ADMIN_KEY_VARIABLE = "SHARDFLOW_ADMIN_API_KEY"
 # A pinned tag: a version number in the tag, and none of the moving names.
 PINNED = re.compile(r"^[\w./-]+:(?!latest$|stable$|edge$|lts$)[\w.-]*\d[\w.-]*(@sha256:[0-9a-f]{64})?$")
 
@@ -124,6 +127,17 @@ def check_compose(rendered_path, env_path, raw_path):
         if name != "api" and published:
             fail(where, f"fixed host port {published} stops --scale {name}=2")
 
+    # Only the API authenticates callers; its first ADMIN key comes from the env file.
+    api_env = env_of(services.get("api", {}))
+    if not api_env.get(ADMIN_KEY_ENV):
+        fail("compose api", f"no {ADMIN_KEY_ENV}")
+    elif api_env.get(ADMIN_KEY_ENV) != env_file.get(ADMIN_KEY_VARIABLE):
+        fail("compose api", f"{ADMIN_KEY_ENV} does not come from the env file's {ADMIN_KEY_VARIABLE}")
+    for name in ("scheduler", "worker", "worker-gpu"):
+        for key in env_of(services.get(name, {})):
+            if key.startswith("SHARDFLOW_SECURITY_"):
+                fail(f"compose {name}", f"{key}: only the API authenticates callers")
+
     gpu = services.get("worker-gpu", {})
     if gpu.get("profiles") != ["gpu"]:
         fail("compose worker-gpu", f"profiles are {gpu.get('profiles')}, not [gpu]")
@@ -133,12 +147,23 @@ def check_compose(rendered_path, env_path, raw_path):
     if env_of(gpu).get("SHARDFLOW_WORKER_DEVICE") != "gpu":
         fail("compose worker-gpu", "SHARDFLOW_WORKER_DEVICE is not gpu")
 
-    # Nothing secret inline: every password-like value in the file itself is a variable.
+    # Nothing secret inline: every password- or key-like value in the file itself is a variable, and the ADMIN
+    # key one that compose refuses to go without.
+    admin_key_lines = 0
     with open(raw_path, encoding="utf-8") as f:
         for number, line in enumerate(f, 1):
-            m = re.match(r"^\s*-?\s*([A-Z_]*(?:PASSWORD|SECRET|TOKEN)[A-Z_]*)\s*[:=]\s*(.*?)\s*$", line)
+            m = re.match(r"^\s*-?\s*([A-Z_]*(?:PASSWORD|SECRET|TOKEN|_KEY)[A-Z_]*)\s*[:=]\s*(.*?)\s*$", line)
             if m and not m.group(2).startswith("${"):
                 fail(f"{raw_path}:{number}", f"{m.group(1)} is written inline, not taken from the env file")
+            if m and m.group(1) == ADMIN_KEY_ENV:
+                admin_key_lines += 1
+                if not m.group(2).startswith("${" + ADMIN_KEY_VARIABLE + ":?"):
+                    fail(
+                        f"{raw_path}:{number}",
+                        f"{ADMIN_KEY_ENV} is not ${{{ADMIN_KEY_VARIABLE}:?...}} (required from the env file)",
+                    )
+    if admin_key_lines != 1:
+        fail(raw_path, f"{ADMIN_KEY_ENV} is set on {admin_key_lines} lines, not once (for the API)")
 
 
 def instructions(path):

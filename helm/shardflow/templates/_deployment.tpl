@@ -103,6 +103,9 @@ spec:
               value: {{ printf "%ds" (int $root.Values.shutdownPhaseSeconds) | quote }}
             - name: MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED
               value: "true"
+            {{- if eq $component "api" }}
+            {{- include "shardflow.apiSecurityEnv" $root | nindent 12 }}
+            {{- end }}
             {{- if $isWorker }}
             - name: ENGINE_CACHE_DIR
               value: {{ $values.engineCache.path | quote }}

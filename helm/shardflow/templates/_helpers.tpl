@@ -138,6 +138,41 @@ org.apache.kafka.common.security.scram.ScramLoginModule
 {{- end }}
 
 {{/*
+The API's security settings (the scheduler and the workers authenticate no callers). The bootstrap ADMIN key is
+an optional reference: a Secret without it still starts the API. Only the URIs that are set are passed on, since
+Spring reads an empty one as set.
+*/}}
+{{- define "shardflow.apiSecurityEnv" -}}
+{{- $security := .Values.security -}}
+- name: SHARDFLOW_SECURITY_ENABLED
+  value: {{ $security.enabled | toString | quote }}
+- name: SHARDFLOW_SECURITY_MODE
+  value: {{ $security.mode | quote }}
+- name: SHARDFLOW_SECURITY_BOOTSTRAP_ADMIN_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "shardflow.secretName" . }}
+      key: {{ .Values.secretKeys.adminApiKey }}
+      optional: true
+{{- if eq $security.mode "oidc" }}
+{{- with $security.oidc.issuerUri }}
+- name: SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_ISSUER_URI
+  value: {{ . | quote }}
+{{- end }}
+{{- with $security.oidc.jwkSetUri }}
+- name: SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_JWK_SET_URI
+  value: {{ . | quote }}
+{{- end }}
+- name: SHARDFLOW_SECURITY_OIDC_TENANT_CLAIM
+  value: {{ required "security.oidc.tenantClaim is required in oidc mode" $security.oidc.tenantClaim | quote }}
+- name: SHARDFLOW_SECURITY_OIDC_ROLES_CLAIM
+  value: {{ required "security.oidc.rolesClaim is required in oidc mode" $security.oidc.rolesClaim | quote }}
+- name: SHARDFLOW_SECURITY_OIDC_NAME_CLAIM
+  value: {{ required "security.oidc.nameClaim is required in oidc mode" $security.oidc.nameClaim | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
 Values that cannot work together stop the rendering with a message that says what to change.
 */}}
 {{- define "shardflow.validate" -}}
@@ -160,5 +195,15 @@ Values that cannot work together stop the rendering with a message that says wha
 {{- end }}
 {{- if lt (int .Values.worker.autoscaling.maxReplicas) (int .Values.worker.autoscaling.minReplicas) }}
 {{- fail "worker.autoscaling.maxReplicas must not be below minReplicas" }}
+{{- end }}
+{{- if not (has .Values.security.mode (list "api-keys" "oidc")) }}
+{{- fail (printf "security.mode must be api-keys or oidc, not %q" .Values.security.mode) }}
+{{- end }}
+{{- if and (eq .Values.security.mode "oidc") (not .Values.security.oidc.issuerUri) (not .Values.security.oidc.jwkSetUri) }}
+{{- fail "security.mode oidc needs security.oidc.issuerUri or security.oidc.jwkSetUri: where the API finds the keys that sign the tokens" }}
+{{- end }}
+{{- $adminKey := .Values.security.bootstrapAdminKey | default "" | toString | trim }}
+{{- if and $adminKey (not .Values.existingSecret) (lt (len $adminKey) 24) }}
+{{- fail (printf "security.bootstrapAdminKey has %d characters; the API wants at least 24 of a random secret (openssl rand -base64 32 makes one)" (len $adminKey)) }}
 {{- end }}
 {{- end }}

@@ -1,6 +1,7 @@
 package io.shardflow.helm;
 
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import java.nio.file.Files;
@@ -60,6 +61,26 @@ final class Chart {
             template = template.set(set.getKey(), set.getValue());
         }
         return template.call();
+    }
+
+    /**
+     * What {@code helm install --dry-run} prints, NOTES.txt included ({@code helm template} leaves the notes out).
+     * Client-only: no cluster is asked.
+     */
+    String installOutput() {
+        InstallCommand install = new Helm(PATH)
+                .install()
+                .withName(RELEASE)
+                .withNamespace("shardflow")
+                .dryRun()
+                .clientOnly();
+        if (valuesFile != null) {
+            install = install.withValuesFile(valuesFile);
+        }
+        for (var set : sets.entrySet()) {
+            install = install.set(set.getKey(), set.getValue());
+        }
+        return install.call().getOutput();
     }
 
     /** {@code helm lint --strict}: warnings count as failures. */

@@ -18,9 +18,16 @@ final class ValueSets {
     static final String EXISTING_SECRET = "existingSecret";
     static final String INGRESS_AND_NETWORK_POLICY = "ingress and NetworkPolicy";
     static final String KAFKA_SASL = "Kafka SASL with KEDA";
+    static final String OIDC = "OIDC with a bootstrap ADMIN key";
 
     /** The Secret existingSecret names in its value set. */
     static final String OWN_SECRET = "shardflow-credentials";
+
+    /** The identity provider of the OIDC value set. */
+    static final String ISSUER = "https://login.example.com/realms/shardflow";
+
+    /** The bootstrap ADMIN key of the OIDC value set (the dashboard signs in with API keys in either mode). */
+    static final String ADMIN_KEY = "bootstrap-admin-key-0123456789abcdef";
 
     private static final Map<String, Supplier<Chart>> SETS = Map.of(
             DEFAULTS, Chart::withDefaults,
@@ -32,7 +39,12 @@ final class ValueSets {
                             .set("worker.autoscaling.kind", "hpa"),
             EXISTING_SECRET, () -> Chart.withDefaults().set("existingSecret", OWN_SECRET),
             INGRESS_AND_NETWORK_POLICY, () -> Chart.withDefaults().values("ingress-and-network-policy.yaml"),
-            KAFKA_SASL, () -> Chart.withDefaults().values("kafka-sasl.yaml"));
+            KAFKA_SASL, () -> Chart.withDefaults().values("kafka-sasl.yaml"),
+            OIDC,
+                    () -> Chart.withDefaults()
+                            .set("security.mode", "oidc")
+                            .set("security.oidc.issuerUri", ISSUER)
+                            .set("security.bootstrapAdminKey", ADMIN_KEY));
 
     private static final Map<String, Rendered> RENDERED = new ConcurrentHashMap<>();
 
@@ -40,7 +52,7 @@ final class ValueSets {
 
     /** The names of every value set, for {@code @MethodSource}. */
     static Stream<String> names() {
-        return Stream.of(DEFAULTS, GPU, KEDA, HPA, EXISTING_SECRET, INGRESS_AND_NETWORK_POLICY, KAFKA_SASL);
+        return Stream.of(DEFAULTS, GPU, KEDA, HPA, EXISTING_SECRET, INGRESS_AND_NETWORK_POLICY, KAFKA_SASL, OIDC);
     }
 
     /** A value set, rendered. */

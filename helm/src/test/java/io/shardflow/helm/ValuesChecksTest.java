@@ -3,6 +3,7 @@ package io.shardflow.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import org.junit.jupiter.api.Test;
 
 /** Values that cannot work stop the install with a message, instead of pods that misbehave later. */
@@ -46,6 +47,38 @@ class ValuesChecksTest {
         var unknown = Chart.withDefaults().set("kafka.sasl.enabled", true).set("kafka.sasl.mechanism", "GSSAPI");
 
         assertThatThrownBy(unknown::renderText).hasMessageContaining("kafka.sasl.mechanism must be");
+    }
+
+    @Test
+    void anUnknownSecurityModeIsRefused() {
+        var unknown = Chart.withDefaults().set("security.mode", "basic");
+
+        assertThatThrownBy(unknown::renderText)
+                .hasMessageContaining("security.mode must be api-keys or oidc, not \"basic\"");
+    }
+
+    @Test
+    void oidcModeWithoutAWayToTheSigningKeysIsRefused() {
+        var nowhere = Chart.withDefaults().set("security.mode", "oidc");
+
+        assertThatThrownBy(nowhere::renderText)
+                .hasMessageContaining("security.mode oidc needs security.oidc.issuerUri or security.oidc.jwkSetUri");
+    }
+
+    @Test
+    void aBootstrapKeyTheApiWouldRejectIsRefused() {
+        var tooShort = Chart.withDefaults().set("security.bootstrapAdminKey", "changeme");
+
+        assertThatThrownBy(tooShort::renderText)
+                .hasMessageContaining("security.bootstrapAdminKey has 8 characters")
+                .hasMessageContaining("at least 24");
+        // with existingSecret the value is not used, so it is not checked either
+        assertThat(Chart.withDefaults()
+                        .set("existingSecret", ValueSets.OWN_SECRET)
+                        .set("security.bootstrapAdminKey", "changeme")
+                        .render()
+                        .all(Secret.class))
+                .isEmpty();
     }
 
     @Test

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class RestartIT {
 
     @Test
-    void aRestartOnTheSameFolderKeepsEverything() {
+    void aRestartOnTheSameFolderKeepsEverything() throws Exception {
         var dataDir = TestPlatform.tempDirectory();
         var table = Fixtures.randomTable(21, 100, List.of("p", "q"));
         var model = Fixtures.randomDense(22, 2, 3);

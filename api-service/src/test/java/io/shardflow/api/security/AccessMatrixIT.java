@@ -7,6 +7,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import io.shardflow.api.ApiITSupport;
+import io.shardflow.db.access.IntakeBindings;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 
@@ -39,6 +41,10 @@ class AccessMatrixIT extends ApiITSupport {
     record Row(String endpoint, Request request, int[] expected) {}
 
     private final Map<Who, String> secrets = new EnumMap<>(Who.class);
+
+    @Autowired
+    private IntakeBindings bindings;
+
     private final List<Row> rows = new ArrayList<>();
 
     private static int[] expect(int anonymous, int other, int submitter, int operator, int admin) {
@@ -142,6 +148,18 @@ class AccessMatrixIT extends ApiITSupport {
                                 .id()),
                 expect(401, 403, 403, 403, 204));
         row("GET /api/v1/audit", () -> get("/api/v1/audit"), expect(401, 403, 403, 403, 200));
+        row("GET /api/v1/intake-bindings", () -> get("/api/v1/intake-bindings"), expect(401, 403, 403, 403, 200));
+        row(
+                "POST /api/v1/intake-bindings",
+                () -> json(
+                        post("/api/v1/intake-bindings"),
+                        "{\"source\": \"/matrix/" + UUID.randomUUID() + "\", \"tenant\": \"t\"}"),
+                expect(401, 403, 403, 403, 201));
+        row(
+                "DELETE /api/v1/intake-bindings/{id}",
+                () -> delete("/api/v1/intake-bindings/"
+                        + bindings.bind("/doomed/" + UUID.randomUUID(), "t").id()),
+                expect(401, 403, 403, 403, 204));
         // no broker here, so the whole and readiness are DOWN (503) for everyone alike: status only, nothing more
         row("GET /actuator/health", () -> get("/actuator/health"), expect(503, 503, 503, 503, 503));
         row("GET /actuator/health/liveness", () -> get("/actuator/health/liveness"), expect(200, 200, 200, 200, 200));

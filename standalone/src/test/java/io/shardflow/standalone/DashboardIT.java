@@ -256,9 +256,12 @@ class DashboardIT {
                 .update();
         var page = page();
 
+        // the pages that show what users named; the job list shows none of it, but must run nothing either
         for (var path : List.of("/datasets", "/models", "/jobs/" + jobId, "/?status=FAILED")) {
             page.navigate(base + path);
-            assertThat(page.locator("body")).containsText(payload.substring(0, 12));
+            if (!path.startsWith("/?")) {
+                assertThat(page.locator("body")).containsText(payload.substring(0, 12));
+            }
             assertThat(page.locator("main img")).hasCount(0);
             org.assertj.core.api.Assertions.assertThat(page.evaluate("window.__xss === undefined"))
                     .as("no script of the payload ran on " + path)

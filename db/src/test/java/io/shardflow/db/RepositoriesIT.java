@@ -166,12 +166,16 @@ class RepositoriesIT {
     }
 
     @Test
-    void aRetriedPartialReplacesTheFirstInsteadOfAddingOne() {
+    void aRetriedPartialReplacesTheFirstInsteadOfAddingOneAndAStaleOneReplacesNothing() {
         var jobId = jobs.insert(UUID.randomUUID(), "t1", spec(), null);
         var key = new ShardKey(jobId, 0, 0, 1);
-        partials.put(key, 1, new byte[] {1});
-        partials.put(key, 2, new byte[] {2});
-        partials.put(new ShardKey(jobId, 0, 0, 0), 1, new byte[] {0});
+        assertThat(partials.put(key, 1, new byte[] {1})).isTrue();
+        assertThat(partials.put(key, 2, new byte[] {2})).isTrue();
+        assertThat(partials.put(key, 1, new byte[] {9}))
+                .as("a stale attempt writes late")
+                .isFalse();
+        assertThat(partials.put(new ShardKey(jobId, 0, 0, 0), 1, new byte[] {0}))
+                .isTrue();
 
         assertThat(partials.readRound(jobId, 0, 0)).containsExactly(new byte[] {0}, new byte[] {2});
     }

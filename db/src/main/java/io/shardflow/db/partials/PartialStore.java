@@ -7,7 +7,10 @@ import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-/** Partial results as binary tensors, one per shard key: a retried shard replaces its row, never adds one. */
+/**
+ * Partial results as binary tensors, one per shard key: a retried shard replaces its row, never adds one, and a
+ * stale attempt never replaces a later attempt's row.
+ */
 public class PartialStore {
     private final JdbcClient jdbc;
     private final JdbcTemplate template;
@@ -17,13 +20,21 @@ public class PartialStore {
         this.template = template;
     }
 
-    public void put(ShardKey key, int attempt, byte[] tensor) {
-        jdbc.sql("""
-                insert into partials (job_id, step, stage, shard_index, attempt, data) values (?, ?, ?, ?, ?, ?)
-                on conflict (job_id, step, stage, shard_index)
-                do update set attempt = excluded.attempt, data = excluded.data, created_at = now()""")
-                .params(key.jobId(), key.step(), key.stage(), key.shardIndex(), attempt, tensor)
-                .update();
+    /**
+     * Stores an attempt's partial, replacing an earlier attempt's but never a later one's: a worker cut off past its
+     * lease that writes late changes nothing here, even before its transaction finds the shard taken (the attempt
+     * fence in {@code ShardRepository.complete} rolls the whole write back). Returns false when a later attempt's
+     * partial is already stored.
+     */
+    public boolean put(ShardKey key, int attempt, byte[] tensor) {
+        return jdbc.sql("""
+                        insert into partials (job_id, step, stage, shard_index, attempt, data) values (?, ?, ?, ?, ?, ?)
+                        on conflict (job_id, step, stage, shard_index)
+                        do update set attempt = excluded.attempt, data = excluded.data, created_at = now()
+                        where partials.attempt <= excluded.attempt""")
+                        .params(key.jobId(), key.step(), key.stage(), key.shardIndex(), attempt, tensor)
+                        .update()
+                == 1;
     }
 
     /** The round's partials in shard order. */

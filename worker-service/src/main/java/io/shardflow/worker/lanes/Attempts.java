@@ -9,6 +9,8 @@ import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -18,6 +20,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * write names the attempt, so a superseded one changes nothing.
  */
 public class Attempts {
+    private static final Logger log = LoggerFactory.getLogger(Attempts.class);
+
     private final WorkerIdentity identity;
     private final WorkerSettings settings;
     private final ShardRepository shards;
@@ -52,19 +56,33 @@ public class Attempts {
                 clock.instant().plus(settings.lease()));
     }
 
-    /** Stores the partial, marks the shard DONE and queues the notice; nothing when the attempt lost its lease. */
-    public void complete(ShardTask task, byte[] output, long computeMillis) {
+    /**
+     * Stores the partial, marks the shard DONE and queues the notice; nothing when the attempt lost its lease.
+     * Returns false when it had: the write was refused.
+     */
+    public boolean complete(ShardTask task, byte[] output, long computeMillis) {
         var key = ShardKey.of(task);
-        tx.executeWithoutResult(s -> {
+        Boolean written = tx.execute(s -> {
             partials.put(key, task.attempt(), output);
             if (!shards.complete(key, task.attempt())) {
                 // the lease ran out and another attempt owns the shard: leave no trace of this one
                 s.setRollbackOnly();
-                return;
+                return false;
             }
             outbox.append(
                     Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.success(task, identity.id(), computeMillis));
+            return true;
         });
+        if (!Boolean.TRUE.equals(written)) {
+            // most often a worker cut off (paused, partitioned) past its lease while the shard ran again elsewhere
+            log.info(
+                    "shard {} attempt {} finished but is no longer current (its lease ran out or its job ended): "
+                            + "its partial was refused",
+                    task.shardKey(),
+                    task.attempt());
+            return false;
+        }
+        return true;
     }
 
     /** Queues a hand-back notice: this worker stops without finishing the attempt, which runs again elsewhere. */

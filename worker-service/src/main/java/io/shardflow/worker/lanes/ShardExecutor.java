@@ -118,8 +118,9 @@ public class ShardExecutor {
     }
 
     private void complete(ShardTask task, byte[] output, long started) {
-        attempts.complete(task, output, (System.nanoTime() - started) / 1_000_000);
-        done.incrementAndGet();
+        if (attempts.complete(task, output, (System.nanoTime() - started) / 1_000_000)) {
+            done.incrementAndGet(); // a refused (superseded) attempt did not finish the shard
+        }
     }
 
     /** The attempt always ends with a notice, so the scheduler need not wait for its lease to run out. */

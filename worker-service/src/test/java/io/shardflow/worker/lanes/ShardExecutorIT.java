@@ -14,6 +14,7 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.ShardLayout;
+import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.db.MutableClock;
 import io.shardflow.db.TestDatabase;
@@ -133,6 +134,47 @@ class ShardExecutorIT {
                 .satisfies(n -> assertThat(n.succeeded()).isTrue());
         assertThat(executor.inFlight()).isEmpty();
         assertThat(executor.tasksDone()).isEqualTo(1);
+    }
+
+    @Test
+    void anAttemptSupersededWhileItComputedIsRefusedAndTheLaterAttemptsPartialStays() {
+        var task = dispatched(TaskKind.INFER);
+        var key = ShardKey.of(task);
+        var partials = new PartialStore(db.jdbc, db.template);
+        inference.set(t -> {
+            // while this lane computes, its lease runs out and attempt 2 runs and finishes on another worker
+            assertThat(shards.redispatch(
+                            key,
+                            1,
+                            "worker worker-1 stopped heartbeating",
+                            ShardFailure.LEASE_EXPIRED,
+                            clock.instant().plus(LEASE)))
+                    .isPresent();
+            assertThat(shards.start(key, 2, "worker-2", clock.instant().plus(LEASE)))
+                    .isTrue();
+            partials.put(key, 2, new byte[] {2});
+            assertThat(shards.complete(key, 2)).isTrue();
+            return new byte[] {1};
+        });
+
+        executor.execute(task);
+
+        assertThat(partials.readRound(task.jobId(), 0, 0)).containsExactly(new byte[] {2});
+        assertThat(db.jdbc
+                        .sql("select attempt from partials where job_id = ?")
+                        .param(task.jobId())
+                        .query(Integer.class)
+                        .single())
+                .isEqualTo(2);
+        var shard = shards.find(key).orElseThrow();
+        assertThat(shard.status()).isEqualTo(ShardStatus.DONE);
+        assertThat(shard.attempt()).isEqualTo(2);
+        assertThat(shard.workerId()).isEqualTo("worker-2");
+        assertThat(notices(task.jobId()))
+                .as("the stale attempt queues no notice")
+                .isEmpty();
+        assertThat(executor.tasksDone()).isZero();
+        assertThat(executor.inFlight()).isEmpty();
     }
 
     @Test

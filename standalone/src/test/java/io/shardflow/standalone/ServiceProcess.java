@@ -149,6 +149,11 @@ final class ServiceProcess implements AutoCloseable {
         return process.exitValue();
     }
 
+    /** The JVM's process, for signals that {@link Process} cannot send (see {@link StopSignals}). */
+    ProcessHandle handle() {
+        return process.toHandle();
+    }
+
     /** A worker's id, as it logs it at start. */
     String workerId() {
         var said = WORKER_ID.matcher(log());

@@ -267,7 +267,8 @@ class BrokerWorkerChaosIT {
         System.out.printf(
                 "chaos: broker SIGSTOP for %d ms with %d of %d jobs unfinished (training at step %d of %d, step %d at "
                         + "SIGCONT); submissions during the pause answered %s; all %d accepted jobs succeeded %d ms "
-                        + "after SIGCONT, with %d shard attempts beyond the first%n",
+                        + "after SIGCONT (the first shard started %d ms after it), with %d shard attempts beyond the "
+                        + "first%n",
                 Duration.between(pausedAt, resumedAt).toMillis(),
                 unfinishedAtPause,
                 before.size(),
@@ -277,6 +278,7 @@ class BrokerWorkerChaosIT {
                 answers,
                 all.size(),
                 Duration.between(resumedAt, lastFinished).toMillis(),
+                Duration.between(resumedAt, firstStartAfter(all, resumedAt)).toMillis(),
                 jdbc.sql("select coalesce(sum(attempt - 1), 0) from shards where job_id = any(?)")
                         .param(all.stream().map(UUID::fromString).toArray(UUID[]::new))
                         .query(Long.class)
@@ -476,6 +478,15 @@ class BrokerWorkerChaosIT {
                 .param(UUID.fromString(job))
                 .query(Integer.class)
                 .single();
+    }
+
+    /** When the first shard of {@code jobs} started after {@code moment}. */
+    private static Instant firstStartAfter(List<String> jobs, Instant moment) {
+        return jdbc.sql("select min(started_at) from shards where job_id = any(?) and started_at > ?")
+                .params(jobs.stream().map(UUID::fromString).toArray(UUID[]::new), Timestamp.from(moment))
+                .query(Timestamp.class)
+                .single()
+                .toInstant();
     }
 
     /** Shards of {@code jobs} that a worker has started (running or done). */

@@ -68,6 +68,14 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem;
     }
 
+    @ExceptionHandler(BrokerUnavailableException.class)
+    ProblemDetail brokerUnavailable(BrokerUnavailableException e) {
+        logger.warn(e.getMessage() + ": " + e.getCause());
+        var problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        problem.setTitle("Kafka unavailable");
+        return problem;
+    }
+
     @ExceptionHandler(SyncTimeoutException.class)
     ProblemDetail syncTimeout(SyncTimeoutException e) {
         var problem = ProblemDetail.forStatusAndDetail(HttpStatus.GATEWAY_TIMEOUT, e.getMessage());

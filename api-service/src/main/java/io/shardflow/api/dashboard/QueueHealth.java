@@ -201,8 +201,13 @@ public class QueueHealth {
         var cause = (e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null
                 ? e.getCause()
                 : e;
+        boolean timedOut =
+                cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.TimeoutException;
         return new BrokerUnavailableException(
-                "the Kafka broker did not answer within " + WAIT.toSeconds() + " s; try again", cause);
+                timedOut
+                        ? "the Kafka broker did not answer within " + WAIT.toSeconds() + " s; try again"
+                        : "the Kafka broker refused: " + cause.getMessage(),
+                cause);
     }
 
     private KafkaConsumer<String, byte[]> consumer() {

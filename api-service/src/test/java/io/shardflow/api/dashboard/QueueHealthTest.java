@@ -75,6 +75,11 @@ class QueueHealthTest {
         assertThatThrownBy(health::topics)
                 .isInstanceOf(BrokerUnavailableException.class)
                 .hasMessage("the Kafka broker did not answer within 5 s; try again");
+
+        describingFails(Topics.JOB_REQUESTS, new TopicAuthorizationException("Not authorized to access topics"));
+        assertThatThrownBy(health::topics)
+                .isInstanceOf(BrokerUnavailableException.class)
+                .hasMessage("the Kafka broker refused: Not authorized to access topics");
     }
 
     @Test

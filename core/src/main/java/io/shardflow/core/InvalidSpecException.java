@@ -1,5 +1,7 @@
 package io.shardflow.core;
 
+import org.jspecify.annotations.Nullable;
+
 /** A request or spec that breaks a rule; {@link #field()} names the offending field as a JSON path. */
 public class InvalidSpecException extends IllegalArgumentException {
     private final String field;
@@ -26,6 +28,17 @@ public class InvalidSpecException extends IllegalArgumentException {
     public static void require(boolean condition, String field, String message) {
         if (!condition) {
             throw new InvalidSpecException(field, message);
+        }
+    }
+
+    /**
+     * A value the request must give: a missing one says so, the same way for every field, before any rule about
+     * its value could talk about "null".
+     */
+    @Contract("null, _ -> fail")
+    public static void requireGiven(@Nullable Object value, String field) {
+        if (value == null) {
+            throw new InvalidSpecException(field, "is required");
         }
     }
 }

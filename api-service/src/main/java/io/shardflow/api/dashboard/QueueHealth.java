@@ -1,6 +1,8 @@
 package io.shardflow.api.dashboard;
 
+import io.shardflow.api.errors.BrokerUnavailableException;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.Lookup;
 import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.Topics;
@@ -11,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,6 +22,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -44,6 +48,9 @@ public class QueueHealth {
             ConsumerGroups.WORKERS,
             Topics.SHARD_RESULTS,
             ConsumerGroups.SCHEDULER);
+
+    /** How long a page waits for the broker. */
+    static final Duration WAIT = Duration.ofSeconds(5);
 
     private final SharedAdminClient admin;
     private final KafkaTemplate<String, byte[]> kafka;
@@ -71,7 +78,16 @@ public class QueueHealth {
             String exception,
             String value) {}
 
-    public synchronized List<TopicHealth> topics() throws ExecutionException, InterruptedException, TimeoutException {
+    /** Each topic's health; a broker that does not answer within {@link #WAIT} is a 503 that says so. */
+    public synchronized List<TopicHealth> topics() throws InterruptedException {
+        try {
+            return sample();
+        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private List<TopicHealth> sample() throws ExecutionException, InterruptedException, TimeoutException {
         var result = new ArrayList<TopicHealth>();
         long now = System.nanoTime();
         for (var topic : TOPICS) {
@@ -88,7 +104,7 @@ public class QueueHealth {
             if (group != null) {
                 var committed = admin().listConsumerGroupOffsets(group)
                         .partitionsToOffsetAndMetadata()
-                        .get(5, TimeUnit.SECONDS);
+                        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
                 long behind = 0;
                 for (var p : partitions) {
                     var c = committed.get(p);
@@ -109,6 +125,14 @@ public class QueueHealth {
      */
     public List<DeadLetter> deadLetters(String topic, int max) {
         requireKnown(topic);
+        try {
+            return read(topic, max);
+        } catch (KafkaException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private List<DeadLetter> read(String topic, int max) {
         var letters = new ArrayList<DeadLetter>();
         try (var consumer = consumer()) {
             var partitions = consumer.partitionsFor(topic + Topics.DEAD_LETTER_SUFFIX).stream()
@@ -143,10 +167,21 @@ public class QueueHealth {
     /** Publishes a dead letter again, key and value unchanged, onto the topic it came from. */
     public void replay(String deadLetterTopic, int partition, long offset) {
         if (!deadLetterTopic.endsWith(Topics.DEAD_LETTER_SUFFIX)) {
-            throw new IllegalArgumentException(deadLetterTopic + " is not a dead-letter topic");
+            throw new InvalidSpecException(
+                    "topic",
+                    "'" + deadLetterTopic + "' is not a dead-letter topic (its name ends in "
+                            + Topics.DEAD_LETTER_SUFFIX + ")");
         }
         String original = deadLetterTopic.substring(0, deadLetterTopic.length() - Topics.DEAD_LETTER_SUFFIX.length());
         requireKnown(original);
+        try {
+            resend(original, deadLetterTopic, partition, offset);
+        } catch (KafkaException | CompletionException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private void resend(String original, String deadLetterTopic, int partition, long offset) {
         try (var consumer = consumer()) {
             var tp = new TopicPartition(deadLetterTopic, partition);
             consumer.assign(List.of(tp));
@@ -159,12 +194,27 @@ public class QueueHealth {
                 }
             }
         }
-        throw new IllegalArgumentException("no record at " + deadLetterTopic + "/" + partition + "@" + offset);
+        throw new NotFoundException("dead letter", deadLetterTopic + "/" + partition + "@" + offset);
+    }
+
+    private static BrokerUnavailableException unavailable(Exception e) {
+        var cause = (e instanceof ExecutionException || e instanceof CompletionException) && e.getCause() != null
+                ? e.getCause()
+                : e;
+        boolean timedOut =
+                cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.TimeoutException;
+        return new BrokerUnavailableException(
+                timedOut
+                        ? "the Kafka broker did not answer within " + WAIT.toSeconds() + " s; try again"
+                        : "the Kafka broker refused: " + cause.getMessage(),
+                cause);
     }
 
     private KafkaConsumer<String, byte[]> consumer() {
         var config = new HashMap<>(admin.settings());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        // a page waits this long for a broker that does not answer, not Kafka's minute
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) WAIT.toMillis());
         return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
@@ -178,7 +228,7 @@ public class QueueHealth {
     List<TopicPartition> partitions(String topic) throws ExecutionException, InterruptedException, TimeoutException {
         var described = admin().describeTopics(List.of(topic)).allTopicNames();
         try {
-            return Lookup.required(described.get(5, TimeUnit.SECONDS), topic).partitions().stream()
+            return Lookup.required(described.get(WAIT.toSeconds(), TimeUnit.SECONDS), topic).partitions().stream()
                     .map(p -> new TopicPartition(topic, p.partition()))
                     .toList();
         } catch (ExecutionException e) {
@@ -194,7 +244,10 @@ public class QueueHealth {
         var request = new HashMap<TopicPartition, OffsetSpec>();
         partitions.forEach(p -> request.put(p, spec));
         var result = new HashMap<TopicPartition, Long>();
-        admin().listOffsets(request).all().get(5, TimeUnit.SECONDS).forEach((p, info) -> result.put(p, info.offset()));
+        admin().listOffsets(request)
+                .all()
+                .get(WAIT.toSeconds(), TimeUnit.SECONDS)
+                .forEach((p, info) -> result.put(p, info.offset()));
         return result;
     }
 

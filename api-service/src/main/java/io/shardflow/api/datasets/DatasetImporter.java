@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
+import java.util.regex.Pattern;
+import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
@@ -43,6 +45,9 @@ public class DatasetImporter {
             .setIgnoreEmptyLines(true)
             .get();
     private static final JsonMapper JSON = JsonMapper.builder().build();
+    // commons-csv formats its numbers with the locale's grouping ("1,234"): only the digits count
+    private static final Pattern START_LINE = Pattern.compile("\\(startline (.+?)\\)");
+    private static final Pattern AT_LINE = Pattern.compile("at line: (.+?), position: (.+)$");
 
     /** Bytes per stored chunk of a text dataset: the unit a shard reads. */
     static final int TEXT_CHUNK = 65_536;
@@ -98,13 +103,50 @@ public class DatasetImporter {
                 writer.endRow();
             }
             writer.finish();
+        } catch (CSVException e) {
+            // the header line is read at once, and fails this way
+            throw malformed(e);
+        } catch (UncheckedIOException e) {
+            // a record is read as the loop asks for it, and fails this way
+            if (e.getCause() instanceof CSVException csv) {
+                throw malformed(csv);
+            }
+            throw e;
         } catch (IllegalArgumentException | IllegalStateException e) {
             if (e instanceof InvalidSpecException) {
                 throw e;
             }
-            // commons-csv reports malformed input this way
+            // commons-csv reports a header it cannot take this way (a repeated or empty name)
             throw new InvalidSpecException("body", "is not valid CSV: " + e.getMessage());
         }
+    }
+
+    /**
+     * Malformed CSV in words, with the line where it went wrong. commons-csv's messages carry the line in a form
+     * of their own: {@code (startline 2) EOF reached before encapsulated token finished}, {@code Invalid character
+     * between encapsulated token and delimiter at line: 3, position: 5}.
+     */
+    static InvalidSpecException malformed(CSVException e) {
+        String message = String.valueOf(e.getMessage());
+        var start = START_LINE.matcher(message);
+        if (message.contains("EOF reached before encapsulated token finished") && start.find()) {
+            return new InvalidSpecException(
+                    "body",
+                    "is not valid CSV: the quote opened on line " + digits(start.group(1)) + " is never closed");
+        }
+        var at = AT_LINE.matcher(message);
+        if (message.startsWith("Invalid character between encapsulated token and delimiter") && at.find()) {
+            return new InvalidSpecException(
+                    "body",
+                    "is not valid CSV: line " + digits(at.group(1))
+                            + " has a character after a closing quote (position " + digits(at.group(2))
+                            + "); a quote inside a quoted value is written twice");
+        }
+        return new InvalidSpecException("body", "is not valid CSV: " + message);
+    }
+
+    private static String digits(String number) {
+        return number.replaceAll("\\D", "");
     }
 
     private void readJsonLines(BufferedReader reader, UUID id, String tenant, String name) throws IOException {
@@ -119,7 +161,11 @@ public class DatasetImporter {
             try {
                 row = JSON.readTree(text);
             } catch (JacksonException e) {
-                throw new InvalidSpecException("body", "line " + line + " is not JSON: " + e.getOriginalMessage());
+                throw new InvalidSpecException(
+                        "body",
+                        String.valueOf(e.getOriginalMessage()).contains("ALLOW_NON_NUMERIC_NUMBERS")
+                                ? "line " + line + " holds NaN or Infinity, which are not JSON numbers"
+                                : "line " + line + " is not valid JSON");
             }
             InvalidSpecException.require(row.isObject(), "body", "line " + line + " is not a JSON object");
             if (writer == null) {

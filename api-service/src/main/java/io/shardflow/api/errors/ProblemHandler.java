@@ -2,6 +2,7 @@ package io.shardflow.api.errors;
 
 import io.shardflow.api.jobs.SyncJobFailedException;
 import io.shardflow.api.jobs.SyncTimeoutException;
+import io.shardflow.api.json.JsonErrors;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobStatus;
 import java.net.URI;
@@ -34,6 +35,12 @@ import tools.jackson.core.JacksonException;
 public class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final URI INVALID = URI.create("https://shardflow.io/problems/invalid-request");
 
+    private final JsonErrors jsonErrors;
+
+    public ProblemHandler(JsonErrors jsonErrors) {
+        this.jsonErrors = jsonErrors;
+    }
+
     @ExceptionHandler(InvalidSpecException.class)
     ProblemDetail invalid(InvalidSpecException e) {
         return invalid(e.field(), e.reason());
@@ -61,6 +68,14 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem;
     }
 
+    @ExceptionHandler(BrokerUnavailableException.class)
+    ProblemDetail brokerUnavailable(BrokerUnavailableException e) {
+        logger.warn(e.getMessage() + ": " + e.getCause());
+        var problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        problem.setTitle("Kafka unavailable");
+        return problem;
+    }
+
     @ExceptionHandler(SyncTimeoutException.class)
     ProblemDetail syncTimeout(SyncTimeoutException e) {
         var problem = ProblemDetail.forStatusAndDetail(HttpStatus.GATEWAY_TIMEOUT, e.getMessage());
@@ -81,11 +96,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
         return invalid(
-                e.getName(),
-                "'" + e.getValue() + "' is not a valid "
-                        + (e.getRequiredType() == null
-                                ? "value"
-                                : e.getRequiredType().getSimpleName()));
+                e.getName(), JsonErrors.expected(e.getRequiredType()) + ", was " + JsonErrors.quote(e.getValue()));
     }
 
     @Override
@@ -104,26 +115,20 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem;
     }
 
+    /** A body that could not be read as the request: its field and a plain reason ({@link JsonErrors}). */
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(
             HttpMessageNotReadableException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        String path = "";
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof JacksonException json && path.isEmpty()) {
-                path = pathOf(json);
-            }
-            if (t instanceof InvalidSpecException spec) {
-                return ResponseEntity.badRequest().body(invalid(join(path, spec.field()), spec.reason()));
-            }
-        }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof JacksonException json) {
-                String field = pathOf(json);
-                return ResponseEntity.badRequest()
-                        .body(invalid(field.isEmpty() ? "body" : field, json.getOriginalMessage()));
+                var reason = jsonErrors.describe(json);
+                return ResponseEntity.badRequest().body(invalid(reason.field(), reason.message()));
+            }
+            if (t instanceof InvalidSpecException spec) {
+                return ResponseEntity.badRequest().body(invalid(spec.field(), spec.reason()));
             }
         }
-        return ResponseEntity.badRequest().body(invalid("body", "is missing or is not valid JSON"));
+        return ResponseEntity.badRequest().body(invalid("body", "is required: a JSON document"));
     }
 
     @Override
@@ -157,29 +162,5 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         problem.setProperty("field", field);
         problem.setProperty("errors", List.of(Map.of("field", field, "message", reason)));
         return problem;
-    }
-
-    /** The field inside the value at {@code path}; a value that reports itself (an enum, say) is the path itself. */
-    private static String join(String path, String field) {
-        if (path.isEmpty()) {
-            return field;
-        }
-        return path.equals(field) || path.endsWith("." + field) ? path : path + "." + field;
-    }
-
-    /** A JSON path such as {@code parameters.layers[1].weight}. */
-    static String pathOf(JacksonException e) {
-        var path = new StringBuilder();
-        for (var ref : e.getPath()) {
-            if (ref.getPropertyName() != null) {
-                if (!path.isEmpty()) {
-                    path.append('.');
-                }
-                path.append(ref.getPropertyName());
-            } else if (ref.getIndex() >= 0) {
-                path.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return path.toString();
     }
 }

@@ -6,11 +6,11 @@ import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.kafka.CloudEventDeserializer;
 import io.shardflow.api.jobs.JobIntake;
+import io.shardflow.api.json.JsonErrors;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.JobRejected;
-import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.access.IntakeBindings;
 import io.shardflow.db.outbox.Outbox;
@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Job requests from batch pipelines: CloudEvents of type {@code io.shardflow.job.requested} on
@@ -40,15 +41,29 @@ public class JobRequestListener {
     private final JobIntake intake;
     private final Outbox outbox;
     private final IntakeBindings bindings;
+    private final JsonMapper requests;
+    private final JsonErrors jsonErrors;
     private final Clock clock;
     private final CloudEventDeserializer deserializer = new CloudEventDeserializer();
     private final EventFormat json = jsonFormat();
 
-    public JobRequestListener(JobIntake intake, Outbox outbox, IntakeBindings bindings, Clock clock) {
+    /**
+     * {@code requests} is the mapper the REST API reads bodies with: the data is the same body and is held to the
+     * same limits and the same refusal of unknown fields.
+     */
+    public JobRequestListener(
+            JobIntake intake,
+            Outbox outbox,
+            IntakeBindings bindings,
+            JsonMapper requests,
+            JsonErrors jsonErrors,
+            Clock clock) {
         this.clock = clock;
         this.intake = intake;
         this.outbox = outbox;
         this.bindings = bindings;
+        this.requests = requests;
+        this.jsonErrors = jsonErrors;
     }
 
     @KafkaListener(id = "shardflow-job-requests", topics = Topics.JOB_REQUESTS, groupId = ConsumerGroups.API)
@@ -74,7 +89,7 @@ public class JobRequestListener {
             if (data == null) {
                 throw new InvalidSpecException("data", "is required: the body of POST /api/v1/jobs");
             }
-            var spec = MessageCodec.decode(data.toBytes(), JobSpec.class);
+            var spec = requests.readValue(data.toBytes(), JobSpec.class);
             var accepted = intake.submit(tenant, spec, event.getId(), correlationId);
             log.debug(
                     "job request {} {} job {}",
@@ -84,12 +99,10 @@ public class JobRequestListener {
         } catch (InvalidSpecException e) {
             reject(event, correlationId, e.field(), e.reason());
         } catch (JacksonException e) {
-            var cause = e.getCause() instanceof InvalidSpecException spec ? spec : null;
-            reject(
-                    event,
-                    correlationId,
-                    cause != null ? cause.field() : "data",
-                    cause != null ? cause.reason() : e.getOriginalMessage());
+            var reason = jsonErrors.describe(e);
+            // the data is the request body: what a REST caller hears of as "body" is the event's data
+            String field = reason.field().equals("body") ? "data" : reason.field();
+            reject(event, correlationId, field, reason.message());
         }
     }
 

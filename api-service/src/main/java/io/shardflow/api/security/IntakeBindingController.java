@@ -47,10 +47,12 @@ public class IntakeBindingController {
     public ResponseEntity<IntakeBindings.Binding> bind(@RequestBody NewBinding body, HttpServletRequest request) {
         var source = body.source();
         var tenant = body.tenant();
+        InvalidSpecException.requireGiven(source, "source");
+        InvalidSpecException.requireGiven(tenant, "tenant");
         InvalidSpecException.require(
-                source != null && !source.isBlank() && source.length() <= 500, "source", "must be 1..500 characters");
+                !source.isBlank() && source.length() <= 500, "source", "must be 1..500 characters");
         InvalidSpecException.require(
-                tenant != null && ApiKeys.TENANT.matcher(tenant).matches(),
+                ApiKeys.TENANT.matcher(tenant).matches(),
                 "tenant",
                 "must be 1..63 letters, digits, '.', '-' or '_', starting with a letter or digit");
         var binding = bindings.bind(source.strip(), tenant);

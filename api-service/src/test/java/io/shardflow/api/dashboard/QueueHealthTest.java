@@ -6,7 +6,9 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
 
+import io.shardflow.api.errors.BrokerUnavailableException;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.messaging.SharedAdminClient;
 import java.util.List;
@@ -63,6 +65,28 @@ class QueueHealthTest {
         assertThatThrownBy(() -> health.replay("payments" + Topics.DEAD_LETTER_SUFFIX, 0, 0))
                 .isInstanceOf(NotFoundException.class)
                 .hasMessageContaining("payments");
+        verifyNoInteractions(shared);
+    }
+
+    @Test
+    void aBrokerThatDoesNotAnswerIsUnavailableNotAServerError() {
+        describingFails(Topics.JOB_REQUESTS, new org.apache.kafka.common.errors.TimeoutException("timed out"));
+
+        assertThatThrownBy(health::topics)
+                .isInstanceOf(BrokerUnavailableException.class)
+                .hasMessage("the Kafka broker did not answer within 5 s; try again");
+
+        describingFails(Topics.JOB_REQUESTS, new TopicAuthorizationException("Not authorized to access topics"));
+        assertThatThrownBy(health::topics)
+                .isInstanceOf(BrokerUnavailableException.class)
+                .hasMessage("the Kafka broker refused: Not authorized to access topics");
+    }
+
+    @Test
+    void onlyADeadLetterTopicIsReplayed() {
+        assertThatThrownBy(() -> health.replay(Topics.JOBS, 0, 0))
+                .isInstanceOf(InvalidSpecException.class)
+                .hasMessageStartingWith("topic: '" + Topics.JOBS + "' is not a dead-letter topic");
         verifyNoInteractions(shared);
     }
 }

@@ -185,6 +185,8 @@ class AccessMatrixIT extends ApiITSupport {
                         .param("inspect", "payments"),
                 expect(302, 403, 403, 404, 404));
         row("GET /login", () -> get("/login"), expect(200, 200, 200, 200, 200));
+        // the container's error page, open to anyone: asked for directly, there is no error to tell
+        row("GET /error", () -> get("/error"), expect(404, 404, 404, 404, 404));
         row("GET /v3/api-docs", () -> get("/v3/api-docs"), expect(200, 200, 200, 200, 200));
 
         var differences = new ArrayList<String>();

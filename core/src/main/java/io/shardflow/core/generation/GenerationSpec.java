@@ -1,6 +1,7 @@
 package io.shardflow.core.generation;
 
 import static io.shardflow.core.InvalidSpecException.require;
+import static io.shardflow.core.InvalidSpecException.requireGiven;
 
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -24,7 +25,7 @@ public record GenerationSpec(
             @Nullable Integer topK,
             @Nullable Long seed,
             @Nullable List<String> stop) {
-        require(maxTokens != null, "maxTokens", "is required");
+        requireGiven(maxTokens, "maxTokens");
         require(maxTokens >= 1, "maxTokens", "must be >= 1, was " + maxTokens);
         double t = temperature == null ? 1.0 : temperature;
         require(Double.isFinite(t) && t >= 0 && t <= 100, "temperature", "must be in [0, 100] (0: greedy), was " + t);

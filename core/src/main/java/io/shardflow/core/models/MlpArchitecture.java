@@ -1,6 +1,7 @@
 package io.shardflow.core.models;
 
 import static io.shardflow.core.InvalidSpecException.require;
+import static io.shardflow.core.InvalidSpecException.requireGiven;
 
 import java.util.List;
 
@@ -9,13 +10,12 @@ public record MlpArchitecture(List<Integer> layers, Activation activation, Task 
     public static final int MAX_WIDTH = 1 << 20;
 
     public MlpArchitecture {
-        require(layers != null && layers.size() >= 2, "layers", "needs at least an input and an output width");
+        requireGiven(layers, "layers");
+        require(layers.size() >= 2, "layers", "needs at least an input and an output width");
         for (int i = 0; i < layers.size(); i++) {
             Integer w = layers.get(i);
-            require(
-                    w != null && w > 0 && w <= MAX_WIDTH,
-                    "layers[" + i + "]",
-                    "must be in 1.." + MAX_WIDTH + ", was " + w);
+            requireGiven(w, "layers[" + i + "]");
+            require(w > 0 && w <= MAX_WIDTH, "layers[" + i + "]", "must be in 1.." + MAX_WIDTH + ", was " + w);
         }
         layers = List.copyOf(layers);
         activation = activation == null ? Activation.RELU : activation;

@@ -1,6 +1,7 @@
 package io.shardflow.core.training;
 
 import static io.shardflow.core.InvalidSpecException.require;
+import static io.shardflow.core.InvalidSpecException.requireGiven;
 
 /**
  * How to train: the length ({@code epochs} or {@code steps}), the global batch, the optimiser and its settings,
@@ -33,13 +34,12 @@ public record TrainingSpec(
                 steps == null || (steps >= 1 && steps <= MAX_STEPS),
                 "steps",
                 "must be in 1.." + MAX_STEPS + ", was " + steps);
-        require(
-                batchSize != null && batchSize >= 1 && batchSize <= 1_000_000,
-                "batchSize",
-                "must be in 1..1000000, was " + batchSize);
+        requireGiven(batchSize, "batchSize");
+        require(batchSize >= 1 && batchSize <= 1_000_000, "batchSize", "must be in 1..1000000, was " + batchSize);
         optimizer = optimizer == null ? OptimizerKind.SGD : optimizer;
+        requireGiven(learningRate, "learningRate");
         require(
-                learningRate != null && learningRate > 0 && Double.isFinite(learningRate),
+                learningRate > 0 && Double.isFinite(learningRate),
                 "learningRate",
                 "must be a finite number > 0, was " + learningRate);
         momentum = momentum == null ? 0.0 : momentum;

@@ -79,7 +79,9 @@ public final class DenseTraining {
                 double loss = 0;
                 int correct = 0;
                 if (labels != null) {
-                    var share = loss(architecture, manager, out, labels, n).mul((float) n / batch);
+                    // the factor lives in this manager until the backward pass has read it: mul(float) would
+                    // close its scalar at once and leave autograd a buffer the garbage collector may free
+                    var share = loss(architecture, manager, out, labels, n).mul(manager.create((float) n / batch));
                     JniUtils.backward((PtNDArray) share, (PtNDArray) share.onesLike(), false, false);
                     loss = share.getFloat() * batch / (double) n;
                     correct = correct(architecture, manager, out, labels);

@@ -300,22 +300,30 @@ public final class GptNetwork implements AutoCloseable {
     /** Causal attention of each position over the fresh keys and values up to it. */
     private Attention selfAttention(NDManager scope, int length) {
         NDArray mask = causalMask(scope, length);
-        return (layer, queries, keys, values) -> attention(queries, keys, values, mask);
+        NDArray scale = scale(scope);
+        return (layer, queries, keys, values) -> attention(queries, keys, values, mask, scale);
+    }
+
+    /**
+     * The attention scale {@code 1/sqrt(headSize)} as an array of the call's scope. Not {@code mul(float)}: DJL
+     * makes that scalar from a direct buffer and closes it at once, while autograd keeps the scalar's memory to
+     * differentiate the product; once the garbage collector frees the buffer, a backward pass reads freed memory.
+     */
+    private NDArray scale(NDManager scope) {
+        return scope.create((float) (1 / Math.sqrt(architecture.headSize())));
     }
 
     /** Attention of queries {@code [B][Tq][d]} over keys and values {@code [B][Tk][d]}; mask broadcasts to {@code [B][heads][Tq][Tk]}. */
-    private NDArray attention(NDArray queries, NDArray keys, NDArray values, NDArray mask) {
-        return merge(headAttention(heads(queries), heads(keys), heads(values), mask));
+    private NDArray attention(NDArray queries, NDArray keys, NDArray values, NDArray mask, NDArray scale) {
+        return merge(headAttention(heads(queries), heads(keys), heads(values), mask, scale));
     }
 
     /**
      * Attention of queries {@code [B][heads][Tq][headSize]} over keys and values {@code [B][heads][Tk][headSize]},
      * which may be strided views: matMul reads them in place.
      */
-    private NDArray headAttention(NDArray queries, NDArray keys, NDArray values, NDArray mask) {
-        NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2))
-                .mul((float) (1 / Math.sqrt(architecture.headSize())))
-                .add(mask);
+    private NDArray headAttention(NDArray queries, NDArray keys, NDArray values, NDArray mask, NDArray scale) {
+        NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2)).mul(scale).add(mask);
         return scores.softmax(-1).matMul(values);
     }
 
@@ -522,6 +530,7 @@ public final class GptNetwork implements AutoCloseable {
                 NDIndex byRow = new NDIndex("{}", scope.create(queryOf));
                 NDIndex bySlot = new NDIndex("{}", scope.create(rowOf));
                 NDArray maskArray = scope.create(mask, new Shape(rows, 1, 1, span));
+                NDArray scale = scale(scope);
                 Attention attention = (layer, q, k, v) -> {
                     write(keys[layer], written, k);
                     write(values[layer], written, v);
@@ -529,7 +538,8 @@ public final class GptNetwork implements AutoCloseable {
                             heads(q.get(scope, byRow)),
                             keys[layer].get(scope, cached),
                             values[layer].get(scope, cached),
-                            maskArray);
+                            maskArray,
+                            scale);
                     return merge(out).get(scope, bySlot);
                 };
                 // one new position per sequence: tokens [batch][1] at each sequence's own position

@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -338,6 +339,44 @@ class GptNetworkTest {
             }
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A gradient is the same to the bit whenever the garbage collector runs. Autograd keeps what it differentiates
+     * through until the backward pass; an array DJL made from Java values and closed before then (as it closes the
+     * scalar of {@code mul(float)}) leaves autograd its direct buffer, which a collection between forward and
+     * backward frees: the gradient then reads freed memory. One lane's collection lands in another lane's pass.
+     */
+    @Test
+    void gradientsDoNotDependOnWhenTheGarbageCollectorRuns() throws Exception {
+        int[][] batch = windows(new Random(8), 4);
+        var expected = network.gradient(batch);
+        var collecting = new AtomicBoolean(true);
+        Thread collector = Thread.ofPlatform().daemon().start(() -> {
+            while (collecting.get()) {
+                System.gc();
+            }
+        });
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Callable<Void> gradients = () -> {
+                for (int i = 0; i < 8; i++) {
+                    var again = network.gradient(batch);
+                    assertEquals(expected.loss(), again.loss());
+                    for (int p = 0; p < again.grads().length; p++) {
+                        assertArrayEquals(expected.grads()[p], again.grads()[p], "call " + i + ", parameter " + p);
+                    }
+                }
+                return null;
+            };
+            for (var result : pool.invokeAll(List.of(gradients, gradients))) {
+                result.get();
+            }
+        } finally {
+            collecting.set(false);
+            pool.shutdownNow();
+            collector.join();
         }
     }
 

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -96,7 +97,14 @@ public class ShardflowMessagingAutoConfiguration {
         var topics = new ArrayList<NewTopic>();
         for (var name : List.of(
                 Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS, Topics.JOB_EVENTS, Topics.JOB_REQUESTS)) {
-            topics.add(new NewTopic(name, settings.partitions(), settings.replicationFactor()));
+            var topic = new NewTopic(name, settings.partitions(), settings.replicationFactor());
+            if (name.equals(Topics.JOB_REQUESTS)) {
+                // what pipelines may publish, said explicitly rather than left to the broker's default; set when the
+                // topic is made (an existing topic keeps its own: kafka-configs.sh --alter changes it)
+                topic.configs(
+                        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(settings.maxRequestBytes())));
+            }
+            topics.add(topic);
             topics.add(new NewTopic(name + Topics.DEAD_LETTER_SUFFIX, 1, settings.replicationFactor()));
         }
         return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));

@@ -50,10 +50,19 @@ import tools.jackson.core.JacksonException;
         })
 @EnableConfigurationProperties(MessagingSettings.class)
 public class ShardflowMessagingAutoConfiguration {
+    /**
+     * Room beyond the largest job request for what a dead letter adds to it (the exception's message and stack trace
+     * in headers): a request just under the limit that fails still fits on {@code shardflow.job-requests.DLT}, and
+     * the producer sends it, instead of refusing it and leaving the consumer retrying it.
+     */
+    static final int DEAD_LETTER_HEADROOM = 256 * 1024;
 
     @Bean
-    DefaultKafkaProducerFactoryCustomizer shardflowProducerSettings() {
+    DefaultKafkaProducerFactoryCustomizer shardflowProducerSettings(MessagingSettings settings) {
         return factory -> factory.updateConfigs(Map.of(
+                // Kafka's default (1 MB), or what a dead-lettered job request needs
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Math.max(1024 * 1024, deadLetterBytes(settings)),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
                 StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
@@ -105,9 +114,19 @@ public class ShardflowMessagingAutoConfiguration {
                         Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(settings.maxRequestBytes())));
             }
             topics.add(topic);
-            topics.add(new NewTopic(name + Topics.DEAD_LETTER_SUFFIX, 1, settings.replicationFactor()));
+            var deadLetters = new NewTopic(name + Topics.DEAD_LETTER_SUFFIX, 1, settings.replicationFactor());
+            if (name.equals(Topics.JOB_REQUESTS)) {
+                deadLetters.configs(
+                        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(deadLetterBytes(settings))));
+            }
+            topics.add(deadLetters);
         }
         return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));
+    }
+
+    /** The largest dead letter of a job request: the request, and its exception's headers. */
+    static int deadLetterBytes(MessagingSettings settings) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) settings.maxRequestBytes() + DEAD_LETTER_HEADROOM);
     }
 
     /**

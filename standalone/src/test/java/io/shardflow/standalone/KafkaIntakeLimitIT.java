@@ -35,7 +35,8 @@ import tools.jackson.databind.JsonNode;
  * How large a job request may be. The intake topic is made with {@code max.message.bytes} = the platform's limit
  * ({@code shardflow.messaging.max-request-size}, 1 MB), so the broker refuses a larger record at once. On a topic that
  * allows more (its limit raised by hand), a larger record arrives: it is rejected with an event that names the limit,
- * whether it is a CloudEvent or not, and the consumer goes on to the next request instead of retrying it.
+ * whether it is a CloudEvent or not, and the consumer goes on to the next request instead of retrying it. Poison
+ * just under the limit still fits on the dead-letter topic with the exception's headers.
  */
 class KafkaIntakeLimitIT {
     private static final String TOPIC = "shardflow.job-requests";
@@ -113,6 +114,8 @@ class KafkaIntakeLimitIT {
         assertThat(huge.length).isBetween(LIMIT + 1, 3 * LIMIT);
         byte[] garbage = new byte[LIMIT + 1000];
         Arrays.fill(garbage, (byte) 'x');
+        // poison just under the limit: its dead letter, with the exception's headers, is over it
+        byte[] poison = Arrays.copyOf(garbage, LIMIT - 2000);
         String small = "req-small-" + run;
 
         try (var admin = Admin.create(client());
@@ -129,6 +132,8 @@ class KafkaIntakeLimitIT {
             try {
                 producer.send(new ProducerRecord<>(TOPIC, hugeId, huge)).get();
                 producer.send(new ProducerRecord<>(TOPIC, "garbage-" + run, garbage))
+                        .get();
+                producer.send(new ProducerRecord<>(TOPIC, "poison-" + run, poison))
                         .get();
                 // a small request after them: the consumer went on (its source is bound to no tenant: rejected)
                 producer.send(new ProducerRecord<>(TOPIC, small, request(small, run, correlation, Map.of())))
@@ -166,6 +171,24 @@ class KafkaIntakeLimitIT {
         assertThat(rejected.get("garbage-" + run).get("data").get("reason").asString())
                 .contains("the request is " + garbage.length + " bytes, over the limit of " + LIMIT);
         assertThat(rejected.get(small).get("data").get("field").asString()).isEqualTo("source");
+        var dead = new ArrayList<String>();
+        var d = client();
+        d.put("group.id", "test-dead-" + run);
+        d.put("auto.offset.reset", "earliest");
+        try (var letters = new KafkaConsumer<>(d, new StringDeserializer(), new ByteArrayDeserializer())) {
+            letters.subscribe(List.of(TOPIC + ".DLT"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (var r : letters.poll(Duration.ofMillis(200))) {
+                    if (r.key() != null && r.key().endsWith(run)) {
+                        dead.add(r.key() + " " + r.value().length);
+                    }
+                }
+                return !dead.isEmpty();
+            });
+        }
+        assertThat(dead)
+                .as("the poison under the limit is a dead letter, whole; the records over it are not")
+                .containsExactly("poison-" + run + " " + poison.length);
         assertThat(platform.context()
                         .getBean(JdbcClient.class)
                         .sql("select count(*) from jobs where idempotency_key = ?")

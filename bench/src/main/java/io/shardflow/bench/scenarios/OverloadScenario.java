@@ -144,7 +144,7 @@ public class OverloadScenario implements Scenario {
             memory.stop();
 
             var accepted = calls.stream()
-                    .filter(c -> c.status() == 202 && c.jobId() != null)
+                    .filter(c -> !c.predict() && c.status() == 202 && c.jobId() != null)
                     .map(Call::jobId)
                     .toList();
             System.out.printf(
@@ -152,6 +152,7 @@ public class OverloadScenario implements Scenario {
             long drainStarted = System.nanoTime();
             var ended = jdbcUrl == null ? null : awaitEnded(jdbcUrl, accepted, duration.plusMinutes(5));
             double drained = (System.nanoTime() - drainStarted) / 1e9;
+            String slow = jdbcUrl == null ? "" : slowPredicts(jdbcUrl, calls);
             return section(
                     options.quick(),
                     capacity,
@@ -165,7 +166,8 @@ public class OverloadScenario implements Scenario {
                     memory,
                     own,
                     ended,
-                    drained);
+                    drained,
+                    slow);
         } finally {
             if (own != null) {
                 own.close();
@@ -271,9 +273,12 @@ public class OverloadScenario implements Scenario {
                     ? api.post(work.predictPath(), work.predict(), CALL_TIMEOUT)
                     : api.post("/api/v1/jobs", work.job(), CALL_TIMEOUT);
             double millis = (System.nanoTime() - started) / 1e6;
-            String jobId = !predict && response.status() == 202
-                    ? response.body().get("id").asString()
-                    : null;
+            // a job's id; a predict's job, answered (200) or given up (504), for where its time went
+            String jobId = response.status() == 202
+                    ? response.body().path("id").asString(null)
+                    : response.status() == 200 || response.status() == 504
+                            ? response.body().path("jobId").asString(null)
+                            : null;
             return new Call(predict, response.status(), millis, jobId);
         } catch (IllegalStateException e) {
             double millis = (System.nanoTime() - started) / 1e6;
@@ -387,7 +392,8 @@ public class OverloadScenario implements Scenario {
             MemorySampler memory,
             @Nullable Platform platform,
             @Nullable Map<String, Long> ended,
-            double drained)
+            double drained,
+            String slowPredicts)
             throws IOException {
         var byStatus = new TreeMap<Integer, long[]>();
         for (var call : calls) {
@@ -473,6 +479,8 @@ public class OverloadScenario implements Scenario {
             resident set at most %s MiB sampled (peak %s; its PostgreSQL is apart).
 
             %s
+
+            %s
             """.formatted(
                         CLIENTS,
                         PREDICT_TIMEOUT_MS,
@@ -508,7 +516,61 @@ public class OverloadScenario implements Scenario {
                         bad.isEmpty()
                                 ? "Nothing else: no 500, no call unanswered within " + CALL_TIMEOUT.toSeconds()
                                         + " s, every accepted job succeeded."
-                                : "**Seen:** " + String.join("; ", bad) + "."));
+                                : "**Seen:** " + String.join("; ", bad) + ".",
+                        slowPredicts));
+    }
+
+    /**
+     * Where the predicts that took over a second spent it, from the platform's own timestamps (each its
+     * transaction's start): medians and maxima of each leg of their jobs.
+     */
+    private static String slowPredicts(String jdbcUrl, List<Call> calls) {
+        var ids = calls.stream()
+                .filter(c -> c.predict() && c.millis() > 1000 && c.jobId() != null)
+                .map(c -> UUID.fromString(c.jobId()))
+                .toArray();
+        if (ids.length == 0) {
+            return "No predict took over a second.";
+        }
+        var legs = List.of(
+                "j.started_at - j.created_at",
+                "s.started_at - s.dispatched_at",
+                "s.finished_at - s.started_at",
+                "j.finished_at - coalesce(s.finished_at, s.dispatched_at)");
+        var select = new StringBuilder("select count(*), count(s.started_at)");
+        for (String leg : legs) {
+            select.append(", percentile_cont(0.5) within group (order by extract(epoch from ")
+                    .append(leg)
+                    .append(")), max(extract(epoch from ")
+                    .append(leg)
+                    .append("))");
+        }
+        select.append(" from jobs j join shards s on s.job_id = j.id where j.id = any(?)");
+        try (var connection = DriverManager.getConnection(jdbcUrl);
+                var statement = connection.prepareStatement(select.toString())) {
+            statement.setArray(1, connection.createArrayOf("uuid", ids));
+            try (var rs = statement.executeQuery()) {
+                rs.next();
+                return """
+                    Where the %d predicts that took over a second spent it (medians, maxima in brackets; %d of them \
+                    started on a lane): submit → planned %.0f ms (%.0f); dispatched → a lane starts %.0f ms (%.0f); \
+                    the lane's work %.0f ms (%.0f); the lane's end → the job ended %.0f ms (%.0f). A synchronous \
+                    call's job has priority 100, but the scheduler does not order by priority: its task waits on its \
+                    partition behind whatever was dispatched there before.""".formatted(
+                                rs.getLong(1),
+                                rs.getLong(2),
+                                rs.getDouble(3) * 1e3,
+                                rs.getDouble(4) * 1e3,
+                                rs.getDouble(5) * 1e3,
+                                rs.getDouble(6) * 1e3,
+                                rs.getDouble(7) * 1e3,
+                                rs.getDouble(8) * 1e3,
+                                rs.getDouble(9) * 1e3,
+                                rs.getDouble(10) * 1e3);
+            }
+        } catch (SQLException e) {
+            return "Where the slow predicts spent their time could not be read: " + e.getMessage();
+        }
     }
 
     private static Stats latencies(List<Call> calls, boolean predict) {

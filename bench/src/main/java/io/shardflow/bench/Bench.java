@@ -6,6 +6,7 @@ import io.shardflow.bench.scenarios.IntakeScenario;
 import io.shardflow.bench.scenarios.LaneScalingScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
 import io.shardflow.bench.scenarios.ModelParallelScenario;
+import io.shardflow.bench.scenarios.OverloadScenario;
 import io.shardflow.bench.scenarios.SmallJobsScenario;
 import io.shardflow.bench.scenarios.TrainingRoundsScenario;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ public final class Bench {
             new ModelParallelScenario(),
             new SmallJobsScenario(),
             new IntakeScenario());
+    /** Scenarios that run only when named (a soak of minutes): {@code --scenarios overload}. */
+    private static final List<Scenario> ON_REQUEST = List.of(new OverloadScenario());
 
     private Bench() {}
 
@@ -33,16 +36,20 @@ public final class Bench {
         // charts are drawn into files, never on a screen
         System.setProperty("java.awt.headless", "true");
         var options = BenchOptions.parse(args);
+        var all = new ArrayList<>(SCENARIOS);
+        all.addAll(ON_REQUEST);
         var chosen = new ArrayList<Scenario>();
-        for (var scenario : SCENARIOS) {
-            if (options.scenarios().isEmpty() || options.scenarios().contains(scenario.name())) {
+        for (var scenario : all) {
+            if (options.scenarios().isEmpty()
+                    ? SCENARIOS.contains(scenario)
+                    : options.scenarios().contains(scenario.name())) {
                 chosen.add(scenario);
             }
         }
         for (String name : options.scenarios()) {
-            if (SCENARIOS.stream().noneMatch(s -> s.name().equals(name))) {
+            if (all.stream().noneMatch(s -> s.name().equals(name))) {
                 throw new IllegalArgumentException("unknown scenario " + name + "; scenarios: "
-                        + SCENARIOS.stream()
+                        + all.stream()
                                 .map(s -> s.name() + " (" + s.summary() + ")")
                                 .toList());
             }

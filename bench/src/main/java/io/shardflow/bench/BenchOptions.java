@@ -1,8 +1,10 @@
 package io.shardflow.bench;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,7 +12,8 @@ import org.jspecify.annotations.Nullable;
  * installation instead of starting one), {@code --jar PATH} (the standalone jar to start), {@code --scenarios a,b},
  * {@code --repeats N}, {@code --out FILE}; with {@code --api}, {@code --jdbc URL} and {@code --kafka HOST:PORT} name
  * the installation's database and broker for the references measured beside it, and {@code --key} (or
- * {@code SHARDFLOW_API_KEY}) the ADMIN API key to call it with.
+ * {@code SHARDFLOW_API_KEY}) the ADMIN API key to call it with; {@code --duration} (such as {@code 10m}, {@code 90s} or
+ * seconds) how long a scenario that runs for a time (overload) runs.
  */
 public record BenchOptions(
         boolean quick,
@@ -21,7 +24,8 @@ public record BenchOptions(
         Path out,
         @Nullable String jdbc,
         @Nullable String kafka,
-        @Nullable String key) {
+        @Nullable String key,
+        @Nullable Duration duration) {
 
     public static BenchOptions parse(String... args) {
         boolean quick = false;
@@ -33,6 +37,7 @@ public record BenchOptions(
         String jdbc = null;
         String kafka = null;
         String key = System.getenv("SHARDFLOW_API_KEY");
+        Duration duration = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -45,10 +50,11 @@ public record BenchOptions(
                 case "--jdbc" -> jdbc = value(args, ++i, "--jdbc");
                 case "--kafka" -> kafka = value(args, ++i, "--kafka");
                 case "--key" -> key = value(args, ++i, "--key");
+                case "--duration" -> duration = duration(value(args, ++i, "--duration"));
                 default ->
                     throw new IllegalArgumentException("unknown option " + args[i]
                             + "; options: --quick, --api URL, --jar PATH, --scenarios a,b, --repeats N, --out FILE, --jdbc URL, "
-                            + "--kafka HOST:PORT, --key API_KEY");
+                            + "--kafka HOST:PORT, --key API_KEY, --duration 10m");
             }
         }
         return new BenchOptions(
@@ -60,7 +66,22 @@ public record BenchOptions(
                 out,
                 jdbc,
                 kafka,
-                key);
+                key,
+                duration);
+    }
+
+    /** {@code 90} or {@code 90s} (seconds), {@code 10m}, {@code 1h}. */
+    static Duration duration(String text) {
+        var matcher = Pattern.compile("(\\d+)([smh]?)").matcher(text.strip());
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException("--duration takes seconds, or a number with s, m or h: " + text);
+        }
+        long n = Long.parseLong(matcher.group(1));
+        return switch (matcher.group(2)) {
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofSeconds(n);
+        };
     }
 
     private static String value(String[] args, int i, String option) {

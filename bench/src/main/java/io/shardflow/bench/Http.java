@@ -51,6 +51,15 @@ public final class Http {
                 .build());
     }
 
+    /** Like {@link #post}, giving up after {@code timeout}: an IllegalStateException caused by an HttpTimeoutException. */
+    public Response post(String path, Object body, Duration timeout) {
+        return send(request(path)
+                .timeout(timeout)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build());
+    }
+
     /**
      * Polls job {@code id} every {@code pollMillis} until it has SUCCEEDED and returns it; a job that fails, is
      * cancelled or takes over ten minutes ends the measurement with its reason.

@@ -130,6 +130,26 @@ public final class Platform implements AutoCloseable {
                 / 1e9;
     }
 
+    /** The platform process's resident memory now (VmRSS), in MiB; its PostgreSQL is a process of its own. */
+    public long residentMiB() throws IOException {
+        return memoryMiB(process.pid(), "VmRSS:");
+    }
+
+    /** The most resident memory the platform process has held (VmHWM), in MiB. */
+    public long peakResidentMiB() throws IOException {
+        return memoryMiB(process.pid(), "VmHWM:");
+    }
+
+    /** A memory line of {@code /proc/<pid>/status} in MiB, or -1 when it has none. */
+    static long memoryMiB(long pid, String field) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+            }
+        }
+        return -1;
+    }
+
     /** Waits until the process's health endpoint says UP; fails if it exits first or stays down past the timeout. */
     private static void awaitUp(Process process, String url, String what, Path log, Duration timeout)
             throws InterruptedException {
@@ -202,12 +222,7 @@ public final class Platform implements AutoCloseable {
 
         /** The most resident memory the process has held (VmHWM), in MiB. */
         public long peakResidentMiB() throws IOException {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
-                }
-            }
-            return -1;
+            return memoryMiB(process.pid(), "VmHWM:");
         }
 
         @Override

@@ -32,4 +32,14 @@ class StatsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse("--fast"))
                 .hasMessageContaining("unknown option --fast");
     }
+
+    @Test
+    void aDurationIsSecondsOrHasAUnit() {
+        assertThat(BenchOptions.parse().duration()).isNull();
+        assertThat(BenchOptions.parse("--duration", "90").duration()).isEqualTo(java.time.Duration.ofSeconds(90));
+        assertThat(BenchOptions.parse("--duration", "45s").duration()).isEqualTo(java.time.Duration.ofSeconds(45));
+        assertThat(BenchOptions.parse("--duration", "10m").duration()).isEqualTo(java.time.Duration.ofMinutes(10));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BenchOptions.parse("--duration", "soon"))
+                .hasMessageContaining("--duration");
+    }
 }

@@ -4,6 +4,7 @@ import jakarta.validation.constraints.Min;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -16,6 +17,9 @@ import org.springframework.validation.annotation.Validated;
  * @param sendTimeout how long the relay waits for the broker to acknowledge a batch
  * @param sessionTimeout how long a consumer that stopped heartbeating (its process killed) keeps its partitions
  *     before the broker gives them to the rest of its group: how long the tasks or notices queued there wait
+ * @param maxRequestSize the largest job request a pipeline may publish on {@code shardflow.job-requests}: the topic
+ *     is made with it as {@code max.message.bytes}, and a larger record that arrives all the same (on a topic that
+ *     allows more) is rejected with an event that names this limit
  */
 @Validated
 @ConfigurationProperties("shardflow.messaging")
@@ -25,4 +29,11 @@ public record MessagingSettings(
         @DefaultValue("500ms") Duration outboxPollInterval,
         @DefaultValue("500") @Min(1) int outboxBatchSize,
         @DefaultValue("10s") Duration sendTimeout,
-        @DefaultValue("10s") Duration sessionTimeout) {}
+        @DefaultValue("10s") Duration sessionTimeout,
+        @DefaultValue("1MB") DataSize maxRequestSize) {
+
+    /** {@link #maxRequestSize} in bytes, as Kafka's settings take it. */
+    public int maxRequestBytes() {
+        return (int) Math.min(Integer.MAX_VALUE, maxRequestSize.toBytes());
+    }
+}

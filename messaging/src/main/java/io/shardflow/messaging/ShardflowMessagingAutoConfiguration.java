@@ -12,6 +12,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -49,10 +50,19 @@ import tools.jackson.core.JacksonException;
         })
 @EnableConfigurationProperties(MessagingSettings.class)
 public class ShardflowMessagingAutoConfiguration {
+    /**
+     * Room beyond the largest job request for what a dead letter adds to it (the exception's message and stack trace
+     * in headers): a request just under the limit that fails still fits on {@code shardflow.job-requests.DLT}, and
+     * the producer sends it, instead of refusing it and leaving the consumer retrying it.
+     */
+    static final int DEAD_LETTER_HEADROOM = 256 * 1024;
 
     @Bean
-    DefaultKafkaProducerFactoryCustomizer shardflowProducerSettings() {
+    DefaultKafkaProducerFactoryCustomizer shardflowProducerSettings(MessagingSettings settings) {
         return factory -> factory.updateConfigs(Map.of(
+                // Kafka's default (1 MB), or what a dead-lettered job request needs
+                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Math.max(1024 * 1024, deadLetterBytes(settings)),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
                 StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG,
@@ -96,10 +106,27 @@ public class ShardflowMessagingAutoConfiguration {
         var topics = new ArrayList<NewTopic>();
         for (var name : List.of(
                 Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS, Topics.JOB_EVENTS, Topics.JOB_REQUESTS)) {
-            topics.add(new NewTopic(name, settings.partitions(), settings.replicationFactor()));
-            topics.add(new NewTopic(name + Topics.DEAD_LETTER_SUFFIX, 1, settings.replicationFactor()));
+            var topic = new NewTopic(name, settings.partitions(), settings.replicationFactor());
+            if (name.equals(Topics.JOB_REQUESTS)) {
+                // what pipelines may publish, said explicitly rather than left to the broker's default; set when the
+                // topic is made (an existing topic keeps its own: kafka-configs.sh --alter changes it)
+                topic.configs(
+                        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(settings.maxRequestBytes())));
+            }
+            topics.add(topic);
+            var deadLetters = new NewTopic(name + Topics.DEAD_LETTER_SUFFIX, 1, settings.replicationFactor());
+            if (name.equals(Topics.JOB_REQUESTS)) {
+                deadLetters.configs(
+                        Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(deadLetterBytes(settings))));
+            }
+            topics.add(deadLetters);
         }
         return new KafkaAdmin.NewTopics(topics.toArray(NewTopic[]::new));
+    }
+
+    /** The largest dead letter of a job request: the request, and its exception's headers. */
+    static int deadLetterBytes(MessagingSettings settings) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) settings.maxRequestBytes() + DEAD_LETTER_HEADROOM);
     }
 
     /**

@@ -34,6 +34,7 @@ import io.shardflow.scheduler.training.TrainingFixture;
 import io.shardflow.scheduler.training.TrainingPreparation;
 import java.time.Clock;
 import java.time.Duration;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Everything one scheduler process holds, wired over a real PostgreSQL and a clock, without a broker: tasks and
@@ -70,7 +71,13 @@ final class SchedulerProcess {
         var outbox = new Outbox(db.jdbc, new OutboxSignal());
         var events = new JobEventPublisher(timeline, outbox, "/shardflow/" + name, event -> {});
         var messaging = new MessagingSettings(
-                12, (short) 1, Duration.ofMillis(500), 500, Duration.ofSeconds(10), Duration.ofSeconds(10));
+                12,
+                (short) 1,
+                Duration.ofMillis(500),
+                500,
+                Duration.ofSeconds(10),
+                Duration.ofSeconds(10),
+                DataSize.ofMegabytes(1));
         var dispatcher = new Dispatcher(outbox, shards, messaging, SETTINGS.dispatchLease(), clock);
         var rounds = new Rounds(jobs, shards);
         var failures = new JobFailures(jobs, shards, events);

@@ -59,7 +59,8 @@ public record WorkerSettings(
      * Continuous batching of gpt generation.
      *
      * @param maxBatch sequences of one model that share a forward pass (KV-cache slots)
-     * @param maxWaiting sequences queued for a slot before the lanes stop taking generation tasks
+     * @param maxWaiting sequences waiting for a slot, beyond which a lane hands a new generation task back (it runs
+     *     again a second later, here or on another worker, without using up an attempt) instead of waiting for room
      */
     public record Generation(
             @DefaultValue("64") @Min(1) int maxBatch,

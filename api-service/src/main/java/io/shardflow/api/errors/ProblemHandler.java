@@ -93,6 +93,17 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return problem;
     }
 
+    /** A bound was reached (the caller's rate, the waiting synchronous calls): 429 or 503 with Retry-After. */
+    @ExceptionHandler(TooBusyException.class)
+    ResponseEntity<ProblemDetail> tooBusy(TooBusyException e) {
+        var problem = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
+        problem.setTitle(e.status() == HttpStatus.TOO_MANY_REQUESTS ? "Too many requests" : "Busy");
+        problem.setProperty("retryAfterSeconds", e.retryAfterSeconds());
+        return ResponseEntity.status(e.status())
+                .header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()))
+                .body(problem);
+    }
+
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ProblemDetail typeMismatch(MethodArgumentTypeMismatchException e) {
         return invalid(

@@ -14,6 +14,7 @@ import io.shardflow.core.messaging.JobRejected;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.access.IntakeBindings;
 import io.shardflow.db.outbox.Outbox;
+import io.shardflow.messaging.MessagingSettings;
 import java.time.Clock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -31,7 +32,9 @@ import tools.jackson.databind.json.JsonMapper;
  * an ADMIN bound the event's {@code source} to ({@link IntakeBindings}, by prefix), never what the event says: an
  * event from an unbound source is rejected, never run. A request that is wrong becomes a
  * {@code io.shardflow.job.rejected} event; a record that is no request at all goes to the dead-letter topic. Either
- * way the consumer goes on.
+ * way the consumer goes on. A record larger than {@code shardflow.messaging.max-request-size} (which a topic that
+ * allows more lets through) is rejected with an event that names the limit, and never sent to the dead-letter topic,
+ * which would refuse it as too large and leave the consumer retrying it.
  */
 @Component
 public class JobRequestListener {
@@ -44,6 +47,7 @@ public class JobRequestListener {
     private final JsonMapper requests;
     private final JsonErrors jsonErrors;
     private final Clock clock;
+    private final int maxRequestBytes;
     private final CloudEventDeserializer deserializer = new CloudEventDeserializer();
     private final EventFormat json = jsonFormat();
 
@@ -57,8 +61,10 @@ public class JobRequestListener {
             IntakeBindings bindings,
             JsonMapper requests,
             JsonErrors jsonErrors,
-            Clock clock) {
+            Clock clock,
+            MessagingSettings messaging) {
         this.clock = clock;
+        this.maxRequestBytes = messaging.maxRequestBytes();
         this.intake = intake;
         this.outbox = outbox;
         this.bindings = bindings;
@@ -68,6 +74,10 @@ public class JobRequestListener {
 
     @KafkaListener(id = "shardflow-job-requests", topics = Topics.JOB_REQUESTS, groupId = ConsumerGroups.API)
     public void onRequest(ConsumerRecord<String, byte[]> record) {
+        if (record.serializedValueSize() > maxRequestBytes) {
+            rejectOversized(record);
+            return;
+        }
         CloudEvent event = parse(record);
         if (!TYPE.equals(event.getType())) {
             throw new PoisonRecordException("CloudEvent type '" + event.getType() + "' is not " + TYPE);
@@ -104,6 +114,39 @@ public class JobRequestListener {
             String field = reason.field().equals("body") ? "data" : reason.field();
             reject(event, correlationId, field, reason.message());
         }
+    }
+
+    /**
+     * Rejects a record over the platform's limit, named by its event's id when it parses, else by its key, else by
+     * where it lies on the topic.
+     */
+    private void rejectOversized(ConsumerRecord<String, byte[]> record) {
+        String reason = "the request is " + record.serializedValueSize() + " bytes, over the limit of "
+                + maxRequestBytes + " bytes (shardflow.messaging.max-request-size): upload large inputs as a dataset "
+                + "(POST /api/v1/datasets) and name it in the request";
+        CloudEvent event = null;
+        try {
+            event = parse(record);
+        } catch (PoisonRecordException notAnEvent) {
+            // named by its key or its place instead
+        }
+        log.warn(
+                "job request {} at {}-{}@{} rejected: {}",
+                event != null ? event.getId() : record.key(),
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                reason);
+        if (event != null) {
+            reject(event, extension(event, "correlationid", event.getId()), "data", reason);
+            return;
+        }
+        String requestId =
+                record.key() != null ? record.key() : record.topic() + "-" + record.partition() + "@" + record.offset();
+        outbox.append(
+                Topics.JOB_EVENTS,
+                requestId,
+                JobRejected.of("/shardflow/api", requestId, null, "data", reason, clock.instant()));
     }
 
     private void reject(CloudEvent event, String correlationId, String field, String reason) {

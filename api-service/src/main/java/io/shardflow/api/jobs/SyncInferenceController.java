@@ -30,7 +30,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * Answers in the HTTP response, for apps that want a prediction or a completion now. Each call is an ordinary
  * job (queue, scheduler, workers, so it is batched with everything else on the model) at the highest priority,
- * with one data shard; the request waits for it up to a timeout, then cancels it and answers 504.
+ * with one data shard; the request waits for it up to a timeout, then cancels it and answers 504. At most
+ * {@code shardflow.api.max-sync-waiting} calls wait at once ({@link SyncWaiting}); one more is answered 503.
  */
 @RestController
 @RequestMapping("/api/v1/models")
@@ -44,6 +45,7 @@ public class SyncInferenceController {
     private final ResultStore results;
     private final Callers callers;
     private final ApiSettings settings;
+    private final SyncWaiting waiting;
 
     public SyncInferenceController(
             JobIntake intake,
@@ -51,13 +53,15 @@ public class SyncInferenceController {
             JobCompletions completions,
             ResultStore results,
             Callers callers,
-            ApiSettings settings) {
+            ApiSettings settings,
+            SyncWaiting waiting) {
         this.intake = intake;
         this.control = control;
         this.completions = completions;
         this.results = results;
         this.callers = callers;
         this.settings = settings;
+        this.waiting = waiting;
     }
 
     /** {@code prompt} or {@code prompts}, the generation settings, and optionally how long to wait. */
@@ -147,27 +151,30 @@ public class SyncInferenceController {
                 null,
                 SYNC_PRIORITY,
                 JobSpec.DEFAULT_MAX_ATTEMPTS);
-        JobIntake.Accepted accepted;
-        try {
-            accepted = intake.submit(caller.tenant(), spec, null, correlationId);
-        } catch (InvalidSpecException e) {
-            // the body is flat: input.prompts[0] and generation.maxTokens are prompts[0] and maxTokens here
-            throw new InvalidSpecException(e.field().replaceFirst("^(input|generation)\\.", ""), e.reason());
-        }
-        var jobId = accepted.job().id();
-        try {
-            var ended = completions.await(jobId, timeout);
-            if (ended.status() != JobStatus.SUCCEEDED) {
-                throw new SyncJobFailedException(jobId, ended.status(), ended.error());
-            }
-            return jobId;
-        } catch (TimeoutException e) {
+        // a place to wait in before the job exists: a refused call (503) leaves nothing behind
+        try (var place = waiting.enter()) {
+            JobIntake.Accepted accepted;
             try {
-                control.cancel(caller, jobId);
-            } catch (ConflictException ended) {
-                // it ended just now; the client still gets the 504 it was promised
+                accepted = intake.submit(caller.tenant(), spec, null, correlationId);
+            } catch (InvalidSpecException e) {
+                // the body is flat: input.prompts[0] and generation.maxTokens are prompts[0] and maxTokens here
+                throw new InvalidSpecException(e.field().replaceFirst("^(input|generation)\\.", ""), e.reason());
             }
-            throw new SyncTimeoutException(jobId, timeout);
+            var jobId = accepted.job().id();
+            try {
+                var ended = completions.await(jobId, timeout);
+                if (ended.status() != JobStatus.SUCCEEDED) {
+                    throw new SyncJobFailedException(jobId, ended.status(), ended.error());
+                }
+                return jobId;
+            } catch (TimeoutException e) {
+                try {
+                    control.cancel(caller, jobId);
+                } catch (ConflictException ended) {
+                    // it ended just now; the client still gets the 504 it was promised
+                }
+                throw new SyncTimeoutException(jobId, timeout);
+            }
         }
     }
 }

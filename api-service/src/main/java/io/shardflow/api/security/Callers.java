@@ -1,6 +1,7 @@
 package io.shardflow.api.security;
 
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.Optional;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
@@ -51,13 +52,18 @@ public class Callers {
 
     /** The authenticated caller; the security filters guarantee there is one wherever this is called. */
     public static Caller authenticated() {
+        return current().orElseThrow(() -> new AccessDeniedException("no authenticated caller"));
+    }
+
+    /** The authenticated caller, if the request has one (an open path, such as health, has none). */
+    public static Optional<Caller> current() {
         var authentication = SecurityContextHolder.getContext().getAuthentication();
         if (authentication != null && authentication.getPrincipal() instanceof Caller caller) {
-            return caller;
+            return Optional.of(caller);
         }
         if (authentication != null && authentication.getPrincipal() instanceof CallerPrincipal principal) {
-            return principal.caller();
+            return Optional.of(principal.caller());
         }
-        throw new AccessDeniedException("no authenticated caller");
+        return Optional.empty();
     }
 }

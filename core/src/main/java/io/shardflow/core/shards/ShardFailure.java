@@ -9,8 +9,8 @@ public enum ShardFailure {
     /** The job ended (failed elsewhere or was cancelled) before the shard ran. */
     JOB_ENDED,
     /**
-     * Its worker was stopping and gave the attempt back unfinished; it runs again elsewhere at once, and the attempt
-     * does not count against the shard's {@code maxAttempts}.
+     * Its worker gave the attempt back unfinished: it was stopping, or had no room for the task (a full generation
+     * queue). It runs again at once, and the attempt does not count against the shard's {@code maxAttempts}.
      */
     HANDED_BACK
 }

@@ -9,7 +9,7 @@ import io.shardflow.scheduler.coordination.JobFailures;
 
 /**
  * What happens to a shard attempt that did not finish, whether it failed on a worker, lost its worker or was handed
- * back by a stopping one, for every kind of job alike: another attempt while attempts remain and a retry can help
+ * back by one stopping or full, for every kind of job alike: another attempt while attempts remain and a retry can help
  * (always after a hand-back), else the job fails with the shard's reason.
  */
 public class ShardRecovery {

@@ -7,6 +7,7 @@ import io.shardflow.core.generation.TokenSampler;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.db.models.ModelRow;
 import io.shardflow.worker.compute.GptNetwork;
+import io.shardflow.worker.lanes.QueueFullException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -37,7 +39,9 @@ import org.springframework.kafka.listener.AbstractMessageListenerContainer;
  * are prefilled in one pass) and leaves it when its completion ends, so short requests never wait for long ones.
  *
  * <p>Sampling uses {@link TokenSampler} keyed by the prompt's index in its job, so a completion does not depend
- * on what it was batched with. Submitters block when {@code maxWaiting} sequences wait already (backpressure).
+ * on what it was batched with. At most about {@code maxWaiting} sequences wait for a slot (queued or pending):
+ * a task that does not fit is refused at once with a {@link QueueFullException}, and the lane that offered it hands
+ * it back rather than wait (back-pressure without blocking the lane's consumer).
  *
  * <p>The loop's thread runs between {@link #start} and {@link #stop}; {@link #close} also frees the batches' KV
  * caches. In a Spring context it starts before the lanes take tasks and stops after they have stopped.
@@ -50,7 +54,11 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
     private final GptNetworks networks;
     private final int maxBatch;
     private final Function<Set<UUID>, Set<UUID>> ended;
-    private final BlockingQueue<Sequence> waiting;
+    private final int maxWaiting;
+    private final BlockingQueue<Sequence> waiting = new LinkedBlockingQueue<>();
+    /** Sequences submitted that have not yet taken a slot (or been dropped): in {@link #waiting} or {@link #pending}. */
+    private final AtomicInteger unslotted = new AtomicInteger();
+
     private final Map<UUID, ModelBatch> batches = new LinkedHashMap<>();
     private final Map<UUID, ArrayDeque<Sequence>> pending = new HashMap<>();
     private @Nullable Thread loop;
@@ -123,7 +131,7 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
         this.networks = networks;
         this.maxBatch = maxBatch;
         this.ended = ended;
-        this.waiting = new LinkedBlockingQueue<>(maxWaiting);
+        this.maxWaiting = maxWaiting;
     }
 
     /** Starts the loop's thread; sequences submitted before wait in the queue. */
@@ -169,18 +177,37 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
         return AbstractMessageListenerContainer.DEFAULT_PHASE - 1;
     }
 
-    /** Queues a task's prompts; the future completes with their completions in order. Blocks while the queue is full. */
+    /**
+     * Queues a task's prompts, all or none; the future completes with their completions in order. Never blocks: a
+     * {@link QueueFullException} when they do not fit under {@code maxWaiting}. A task larger than that bound is taken
+     * alone, when nothing waits, so that it is never refused for good.
+     */
     public CompletableFuture<GenerationResult> submit(
-            UUID jobId, ModelRow model, GenerationSpec spec, List<String> prompts, long firstIndex)
-            throws InterruptedException {
-        var group = new Group(jobId, prompts.size());
+            UUID jobId, ModelRow model, GenerationSpec spec, List<String> prompts, long firstIndex) {
+        int count = prompts.size();
+        int before = unslotted.getAndUpdate(n -> fits(n, count) ? n + count : n);
+        if (!fits(before, count)) {
+            throw new QueueFullException("the worker's generation queue is full: " + before
+                    + " sequences wait for a slot, " + count + " more would pass its bound of " + maxWaiting
+                    + " (shardflow.worker.generation.max-waiting)");
+        }
+        var group = new Group(jobId, count);
         int context = ((GptArchitecture) model.architecture()).context();
-        for (int i = 0; i < prompts.size(); i++) {
+        for (int i = 0; i < count; i++) {
             byte[] prompt = prompts.get(i).getBytes(StandardCharsets.UTF_8);
-            waiting.put(
+            waiting.add(
                     new Sequence(group, i, firstIndex + i, prompt, new Completion(prompt, spec, context), spec, model));
         }
         return group.future;
+    }
+
+    private boolean fits(int unslotted, int count) {
+        return unslotted == 0 || unslotted + count <= maxWaiting;
+    }
+
+    /** Sequences submitted that wait for a slot now. */
+    public int waitingSequences() {
+        return unslotted.get();
     }
 
     private void run() {
@@ -226,6 +253,7 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
                 } catch (RuntimeException e) {
                     // this model cannot load here (too large, say): its tasks fail, other models go on
                     entry.getValue().forEach(s -> s.group().future.completeExceptionally(e));
+                    unslotted.addAndGet(-entry.getValue().size());
                     entry.getValue().clear();
                 }
             }
@@ -242,6 +270,7 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
                 continue;
             }
             var sequence = queue.poll();
+            unslotted.decrementAndGet();
             if (sequence.group().future.isDone()) {
                 slot--; // dropped: its task failed or was cancelled
                 continue;
@@ -373,7 +402,10 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
             batch.close();
         }
         batches.clear();
-        pending.values().forEach(q -> q.forEach(s -> s.group().future.completeExceptionally(e)));
+        pending.values().forEach(q -> {
+            q.forEach(s -> s.group().future.completeExceptionally(e));
+            unslotted.addAndGet(-q.size());
+        });
         pending.clear();
     }
 

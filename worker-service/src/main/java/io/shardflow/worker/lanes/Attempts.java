@@ -85,7 +85,10 @@ public class Attempts {
         return true;
     }
 
-    /** Queues a hand-back notice: this worker stops without finishing the attempt, which runs again elsewhere. */
+    /**
+     * Queues a hand-back notice: this worker gives the attempt up unfinished (it is stopping, or has no room for it),
+     * and it runs again without using up an attempt.
+     */
     public void handBack(ShardTask task, String reason) {
         outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.handedBack(task, identity.id(), reason));
     }

@@ -3,11 +3,14 @@ package io.shardflow.worker.lanes;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.db.jobs.JobRepository;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -22,6 +25,12 @@ import org.slf4j.LoggerFactory;
  */
 public class ShardExecutor {
     private static final Logger log = LoggerFactory.getLogger(ShardExecutor.class);
+    /**
+     * How long a task the generation engine had no room for stays here before it is handed back: at once, it would
+     * come straight back (perhaps to this worker) in a loop of writes; a second later the engine has made room, or
+     * another worker takes it.
+     */
+    static final Duration FULL_HAND_BACK_DELAY = Duration.ofSeconds(1);
 
     private final JobRepository jobs;
     private final Attempts attempts;
@@ -83,6 +92,10 @@ public class ShardExecutor {
                     .start(task)
                     .whenCompleteAsync((output, error) -> finishGeneration(task, output, error, started), completions);
             handedOver = true;
+        } catch (QueueFullException e) {
+            // the lane does not wait for room: the attempt stays in flight (leased) until it is handed back
+            handBackLater(task, String.valueOf(e.getMessage()));
+            handedOver = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
@@ -92,6 +105,23 @@ public class ShardExecutor {
                 inFlight.remove(task);
             }
         }
+    }
+
+    /** Hands the attempt back after {@link #FULL_HAND_BACK_DELAY}, unless a stopping worker handed it back first. */
+    private void handBackLater(ShardTask task, String reason) {
+        CompletableFuture.delayedExecutor(FULL_HAND_BACK_DELAY.toMillis(), TimeUnit.MILLISECONDS, completions)
+                .execute(() -> {
+                    if (!inFlight.remove(task)) {
+                        return;
+                    }
+                    try {
+                        attempts.handBack(task, reason);
+                        log.debug("handed back {} attempt {}: {}", task.shardKey(), task.attempt(), reason);
+                    } catch (RuntimeException e) {
+                        // its lease runs out instead: the shard still runs again, only later
+                        log.warn("could not hand back {} attempt {}", task.shardKey(), task.attempt(), e);
+                    }
+                });
     }
 
     /** Ends a generation attempt on a completions thread, as {@link #execute} ends the others on the lane. */

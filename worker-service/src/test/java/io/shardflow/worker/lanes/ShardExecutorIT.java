@@ -3,6 +3,7 @@ package io.shardflow.worker.lanes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import io.shardflow.core.jobs.JobInput;
 import io.shardflow.core.jobs.JobSpec;
@@ -50,6 +51,9 @@ class ShardExecutorIT {
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
     private final AtomicReference<ShardComputation> inference = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<byte[]>> generated = new AtomicReference<>();
+    /** When set, the generation engine has no room: it refuses tasks with this. */
+    private final AtomicReference<QueueFullException> full = new AtomicReference<>();
+
     private final ShardExecutor executor = executor();
 
     private ShardExecutor executor() {
@@ -77,7 +81,13 @@ class ShardExecutorIT {
         ShardComputation unused = task -> {
             throw new AssertionError("not this computation");
         };
-        DeferredComputation generation = task -> generated.get();
+        DeferredComputation generation = task -> {
+            var refusal = full.get();
+            if (refusal != null) {
+                throw refusal;
+            }
+            return generated.get();
+        };
         return new ShardExecutor(
                 jobs,
                 attempts,
@@ -296,5 +306,41 @@ class ShardExecutorIT {
             assertThat(notice.error()).isEqualTo("its worker stopped");
         });
         assertThat(status(task)).as("the scheduler moves it on").isEqualTo(ShardStatus.RUNNING);
+    }
+
+    @Test
+    void aTaskTheFullEngineRefusesIsHandedBackWithoutHoldingTheLane() {
+        var task = dispatched(TaskKind.GENERATE);
+        full.set(new QueueFullException("the worker's generation queue is full"));
+
+        // returns at once: the lane goes on to its next task
+        executor.execute(task);
+        assertThat(executor.inFlight()).as("leased until it is handed back").containsExactly(task);
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> !notices(task.jobId()).isEmpty());
+        assertThat(notices(task.jobId())).singleElement().satisfies(notice -> {
+            assertThat(notice.handedBack()).isTrue();
+            assertThat(notice.retryable()).isTrue();
+            assertThat(notice.error()).isEqualTo("the worker's generation queue is full");
+        });
+        assertThat(executor.inFlight()).isEmpty();
+    }
+
+    @Test
+    void aRefusedTaskThatAStoppingWorkerHandsBackIsHandedBackOnce() {
+        var task = dispatched(TaskKind.GENERATE);
+        full.set(new QueueFullException("full"));
+        executor.execute(task);
+
+        assertThat(executor.handBackUnfinished("its worker stopped")).isEqualTo(1);
+        // still one notice once the delayed hand-back's time has passed
+        await().during(ShardExecutor.FULL_HAND_BACK_DELAY.plusMillis(500))
+                .atMost(Duration.ofSeconds(10))
+                .until(() -> notices(task.jobId()).size() == 1);
+
+        assertThat(notices(task.jobId()))
+                .singleElement()
+                .satisfies(notice -> assertThat(notice.error()).isEqualTo("its worker stopped"));
     }
 }

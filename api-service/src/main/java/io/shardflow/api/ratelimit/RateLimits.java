@@ -7,6 +7,7 @@ import io.shardflow.api.ApiSettings;
 import io.shardflow.api.errors.TooBusyException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,8 +23,13 @@ public class RateLimits {
     private final ApiSettings.RateLimit settings;
     private final Cache<String, Bucket> buckets;
 
+    @Autowired
     public RateLimits(ApiSettings settings) {
-        this.settings = settings.rateLimit();
+        this(settings.rateLimit());
+    }
+
+    RateLimits(ApiSettings.RateLimit settings) {
+        this.settings = settings;
         this.buckets = Caffeine.newBuilder()
                 .expireAfterAccess(IDLE)
                 .maximumSize(100_000)

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.shardflow.api.ApiSettings;
 import io.shardflow.api.errors.TooBusyException;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 
@@ -13,14 +12,7 @@ import org.springframework.http.HttpStatus;
 class RateLimitsTest {
 
     private static RateLimits limits(int perSecond, int burst) {
-        return new RateLimits(new ApiSettings(
-                4096,
-                200,
-                1024,
-                Duration.ofSeconds(30),
-                Duration.ofSeconds(1),
-                64,
-                new ApiSettings.RateLimit(perSecond, burst)));
+        return new RateLimits(new ApiSettings.RateLimit(perSecond, burst));
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
+import io.shardflow.db.usage.TenantUsage;
 import io.shardflow.db.workers.WorkerRegistry;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
@@ -85,6 +86,11 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     ModelRepository modelRepository(JdbcClient jdbc, JdbcTemplate template) {
         return new ModelRepository(jdbc, template);
+    }
+
+    @Bean
+    TenantUsage tenantUsage(JdbcClient jdbc) {
+        return new TenantUsage(jdbc);
     }
 
     @Bean

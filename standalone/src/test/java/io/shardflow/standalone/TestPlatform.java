@@ -52,6 +52,10 @@ final class TestPlatform {
                         "--shardflow.worker.lanes=2",
                         "--shardflow.scheduler.reconcile-interval=1s",
                         "--shardflow.scheduler.stall-after=3s",
+                        // LimitsIT streams past these rather than past the defaults (1 GB, 10 GB); no other test
+                        // uploads as much or stores as the tenant limits-quota
+                        "--shardflow.api.limits.max-upload-bytes=" + LimitsIT.MAX_UPLOAD_BYTES,
+                        "--shardflow.api.limits.tenant-storage-overrides.limits-quota=" + LimitsIT.QUOTA_BYTES,
                         "--spring.main.banner-mode=off"));
     }
 

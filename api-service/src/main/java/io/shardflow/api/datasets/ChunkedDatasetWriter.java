@@ -1,13 +1,18 @@
 package io.shardflow.api.datasets;
 
+import io.shardflow.api.limits.StorageQuota;
 import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.db.datasets.DatasetRepository;
 import java.util.List;
 import java.util.UUID;
 
-/** Collects rows into columnar chunks and stores each chunk as it fills: memory holds one chunk. */
+/**
+ * Collects rows into columnar chunks and stores each chunk as it fills: memory holds one chunk. Each chunk is
+ * counted against the tenant's storage before it is stored.
+ */
 final class ChunkedDatasetWriter {
     private final DatasetRepository datasets;
+    private final StorageQuota.Budget budget;
     private final UUID id;
     private final List<String> columns;
     private final float[][] chunk;
@@ -23,8 +28,10 @@ final class ChunkedDatasetWriter {
             String name,
             DatasetFormat format,
             List<String> columns,
-            int chunkRows) {
+            int chunkRows,
+            StorageQuota.Budget budget) {
         this.datasets = datasets;
+        this.budget = budget;
         this.id = id;
         this.columns = columns;
         this.chunkRows = chunkRows;
@@ -64,6 +71,8 @@ final class ChunkedDatasetWriter {
     }
 
     private void flush() {
+        // stored as float32 columns: what the chunk adds to the tenant's storage, checked before it is written
+        budget.spend((long) filled * columns.size() * Float.BYTES);
         datasets.appendChunk(id, chunkIndex++, rows - filled, filled, chunk);
         filled = 0;
     }

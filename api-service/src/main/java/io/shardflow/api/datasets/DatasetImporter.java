@@ -1,6 +1,10 @@
 package io.shardflow.api.datasets;
 
 import io.shardflow.api.ApiSettings;
+import io.shardflow.api.limits.LimitSettings;
+import io.shardflow.api.limits.Limits;
+import io.shardflow.api.limits.LineLimitedReader;
+import io.shardflow.api.limits.StorageQuota;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.datasets.DatasetFormat;
 import io.shardflow.db.datasets.DatasetRepository;
@@ -55,41 +59,61 @@ public class DatasetImporter {
     private final DatasetRepository datasets;
     private final TransactionTemplate tx;
     private final ApiSettings settings;
+    private final Limits limits;
+    private final StorageQuota quota;
 
-    public DatasetImporter(DatasetRepository datasets, TransactionTemplate tx, ApiSettings settings) {
+    public DatasetImporter(
+            DatasetRepository datasets,
+            TransactionTemplate tx,
+            ApiSettings settings,
+            Limits limits,
+            StorageQuota quota) {
         this.datasets = datasets;
         this.tx = tx;
         this.settings = settings;
+        this.limits = limits;
+        this.quota = quota;
     }
 
+    /**
+     * Stores an upload as it streams in, in one transaction: a value that is not a number, a line or a column count
+     * over its limit, or a chunk that would take the tenant past its storage rolls the whole upload back.
+     */
     public DatasetRow importTable(String tenant, String name, DatasetFormat format, InputStream body) {
         InvalidSpecException.require(
                 name != null && !name.isBlank() && name.length() <= 200, "name", "is required, 1 to 200 characters");
         var id = UUID.randomUUID();
+        var budget = quota.budget(tenant, "body");
         if (format == DatasetFormat.TEXT) {
-            tx.executeWithoutResult(s -> readText(body, id, tenant, name.strip()));
+            tx.executeWithoutResult(s -> readText(body, id, tenant, name.strip(), budget));
+            budget.stored();
             return datasets.find(id).orElseThrow();
         }
         tx.executeWithoutResult(s -> {
-            try (var reader =
-                    withoutByteOrderMark(new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8)))) {
+            var lines = new LineLimitedReader(
+                    new InputStreamReader(body, StandardCharsets.UTF_8),
+                    limits.settings().maxDatasetLineLength(),
+                    LimitSettings.MAX_DATASET_LINE_LENGTH);
+            try (var reader = withoutByteOrderMark(new BufferedReader(lines))) {
                 if (format == DatasetFormat.CSV) {
-                    readCsv(reader, id, tenant, name.strip());
+                    readCsv(reader, id, tenant, name.strip(), budget);
                 } else {
-                    readJsonLines(reader, id, tenant, name.strip());
+                    readJsonLines(reader, id, tenant, name.strip(), budget);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
+        budget.stored();
         return datasets.find(id).orElseThrow();
     }
 
-    private void readCsv(Reader reader, UUID id, String tenant, String name) throws IOException {
+    private void readCsv(Reader reader, UUID id, String tenant, String name, StorageQuota.Budget budget)
+            throws IOException {
         try (CSVParser parser = CSVParser.parse(reader, CSV)) {
             var columns = checkedColumns(parser.getHeaderNames());
             var writer = new ChunkedDatasetWriter(
-                    datasets, id, tenant, name, DatasetFormat.CSV, columns, settings.datasetChunkRows());
+                    datasets, id, tenant, name, DatasetFormat.CSV, columns, settings.datasetChunkRows(), budget);
             for (CSVRecord record : parser) {
                 if (record.size() != columns.size()) {
                     throw new InvalidSpecException(
@@ -149,7 +173,8 @@ public class DatasetImporter {
         return number.replaceAll("\\D", "");
     }
 
-    private void readJsonLines(BufferedReader reader, UUID id, String tenant, String name) throws IOException {
+    private void readJsonLines(BufferedReader reader, UUID id, String tenant, String name, StorageQuota.Budget budget)
+            throws IOException {
         ChunkedDatasetWriter writer = null;
         long line = 0;
         for (String text = reader.readLine(); text != null; text = reader.readLine()) {
@@ -176,7 +201,8 @@ public class DatasetImporter {
                         name,
                         DatasetFormat.JSONL,
                         checkedColumns(new ArrayList<>(row.propertyNames())),
-                        settings.datasetChunkRows());
+                        settings.datasetChunkRows(),
+                        budget);
             }
             var columns = writer.columns();
             InvalidSpecException.require(
@@ -203,7 +229,7 @@ public class DatasetImporter {
      * Stores UTF-8 text as bytes in chunks, checking the encoding as it streams by: a byte sequence that is not
      * UTF-8 rejects the upload with its offset. A character may straddle two chunks; the check does not mind.
      */
-    private void readText(InputStream body, UUID id, String tenant, String name) {
+    private void readText(InputStream body, UUID id, String tenant, String name, StorageQuota.Budget budget) {
         var decoder = StandardCharsets.UTF_8
                 .newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
@@ -229,6 +255,7 @@ public class DatasetImporter {
                 }
                 chars.clear();
                 pending.compact();
+                budget.spend(n);
                 datasets.appendBytes(id, index++, total, chunk, n);
                 total += n;
             }
@@ -251,9 +278,10 @@ public class DatasetImporter {
         return reader;
     }
 
-    private static List<String> checkedColumns(List<String> names) {
+    private List<String> checkedColumns(List<String> names) {
         InvalidSpecException.require(
                 names != null && !names.isEmpty(), "body", "needs a header row naming the columns");
+        limits.checkColumns(names.size());
         var seen = new HashSet<String>();
         for (int i = 0; i < names.size(); i++) {
             String n = names.get(i);

@@ -46,6 +46,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return invalid(e.field(), e.reason());
     }
 
+    /** An input over a limit: 413 (or what the limit says) with {@code limit}, {@code max} and {@code value}. */
+    @ExceptionHandler(LimitExceededException.class)
+    ProblemDetail limitExceeded(LimitExceededException e) {
+        return e.toProblem();
+    }
+
     @ExceptionHandler(NotFoundException.class)
     ProblemDetail notFound(NotFoundException e) {
         var problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());

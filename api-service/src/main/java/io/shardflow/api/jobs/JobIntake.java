@@ -1,6 +1,8 @@
 package io.shardflow.api.jobs;
 
 import io.shardflow.api.ApiSettings;
+import io.shardflow.api.limits.Limits;
+import io.shardflow.api.limits.StorageQuota;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.generation.Prompts;
 import io.shardflow.core.jobs.JobInputCheck;
@@ -9,6 +11,7 @@ import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.models.DenseArchitecture;
+import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.planning.ParallelPlanner;
@@ -24,6 +27,7 @@ import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -42,6 +46,8 @@ public class JobIntake {
     private final LabelCheck labels;
     private final WorkerRegistry workers;
     private final ApiSettings settings;
+    private final Limits limits;
+    private final StorageQuota quota;
     private final TransactionTemplate tx;
 
     public JobIntake(
@@ -53,8 +59,12 @@ public class JobIntake {
             LabelCheck labels,
             WorkerRegistry workers,
             ApiSettings settings,
+            Limits limits,
+            StorageQuota quota,
             TransactionTemplate tx) {
         this.settings = settings;
+        this.limits = limits;
+        this.quota = quota;
         this.labels = labels;
         this.workers = workers;
         this.jobs = jobs;
@@ -76,12 +86,16 @@ public class JobIntake {
                     "Idempotency-Key",
                     "must be 1 to 200 characters");
         }
-        validate(tenant, spec);
-        return tx.execute(s -> {
+        var checked = validate(tenant, spec);
+        var budget = new AtomicReference<StorageQuota.@Nullable Budget>();
+        var accepted = tx.execute(s -> {
             var id = UUID.randomUUID();
             var jobId = jobs.insert(id, tenant, spec, idempotencyKey, correlationId);
             var job = jobs.find(jobId).orElseThrow();
-            if (!jobId.equals(id)) {
+            if (jobId.equals(id)) {
+                // a new job (not a retry of one already accepted) must leave room for what it will store
+                budget.set(quota.check(tenant, "result", resultBytes(spec, checked)));
+            } else {
                 // a retry must be the same request; another body under a used key is a client bug
                 InvalidSpecException.require(
                         job.spec().equals(spec),
@@ -93,6 +107,12 @@ public class JobIntake {
             events.publish(job, "accepted");
             return new Accepted(job, true);
         });
+        var spent = budget.get();
+        if (spent != null) {
+            // counted from now on, before the result exists: the next submissions see room for it taken
+            spent.stored();
+        }
+        return accepted;
     }
 
     /** The plan the scheduler would make for this job now, without running it. */
@@ -135,6 +155,11 @@ public class JobIntake {
     }
 
     private Checked validate(String tenant, JobSpec spec) {
+        var newArchitecture = spec.model().architecture();
+        if (newArchitecture != null) {
+            // a new model is initialised whole on the scheduler: its size is judged before anything else
+            limits.checkModel(newArchitecture, "model.architecture");
+        }
         var ref = spec.dataset();
         var dataset = ref == null
                 ? null
@@ -174,13 +199,31 @@ public class JobIntake {
                             + "max-generation-tokens), was " + spec.generation().maxTokens());
         }
         // planning now refuses a split the model cannot take (too many shards, say) with a 400
-        var plan = spec.type() == JobType.INFERENCE
-                ? ParallelPlanner.plan(
-                        spec.parallelism(),
-                        architecture,
-                        Prompts.inferenceRows(spec, architecture, name, dataset, datasets.text(dataset)),
-                        fleet())
-                : null;
+        Plan plan = null;
+        if (spec.type() == JobType.INFERENCE) {
+            long rows = Prompts.inferenceRows(spec, architecture, name, dataset, datasets.text(dataset));
+            if (architecture instanceof GptArchitecture) {
+                limits.checkPrompts(rows, spec.input() != null ? "input.prompts" : "dataset.id");
+            }
+            plan = ParallelPlanner.plan(spec.parallelism(), architecture, rows, fleet());
+        }
         return new Checked(architecture, dataset, plan);
+    }
+
+    /**
+     * About the bytes a job's result will store: a trained model's parameters; for inference, the outputs' float32
+     * values, or for a gpt each prompt's completion at its longest.
+     */
+    private static long resultBytes(JobSpec spec, Checked checked) {
+        var architecture = checked.architecture();
+        if (spec.type() == JobType.TRAINING) {
+            return architecture.parameterBytes();
+        }
+        long rows = checked.inferencePlan().rows();
+        return switch (architecture) {
+            case GptArchitecture gpt ->
+                rows * (spec.generation() == null ? 0 : spec.generation().maxTokens());
+            case DenseArchitecture dense -> rows * dense.outputs() * Float.BYTES;
+        };
     }
 }

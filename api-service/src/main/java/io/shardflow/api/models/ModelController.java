@@ -2,6 +2,8 @@ package io.shardflow.api.models;
 
 import io.shardflow.api.ApiSettings;
 import io.shardflow.api.errors.NotFoundException;
+import io.shardflow.api.limits.Limits;
+import io.shardflow.api.limits.StorageQuota;
 import io.shardflow.api.security.Callers;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
@@ -30,30 +32,46 @@ public class ModelController {
     private final Callers callers;
     private final ApiSettings settings;
     private final TransactionTemplate tx;
+    private final Limits limits;
+    private final StorageQuota quota;
 
-    public ModelController(ModelRepository models, Callers callers, ApiSettings settings, TransactionTemplate tx) {
+    public ModelController(
+            ModelRepository models,
+            Callers callers,
+            ApiSettings settings,
+            TransactionTemplate tx,
+            Limits limits,
+            StorageQuota quota) {
         this.models = models;
         this.callers = callers;
         this.settings = settings;
         this.tx = tx;
+        this.limits = limits;
+        this.quota = quota;
     }
 
     /**
      * Registers a model: with explicit parameters (each shape checked against the architecture first), or with
-     * {@code init.seed}, random weights streamed into the registry a tile at a time.
+     * {@code init.seed}, random weights streamed into the registry a tile at a time in short transactions, seen by
+     * nobody until the last is in. Either way the size is checked against the parameter limit and the tenant's
+     * storage from the architecture alone, before anything is built or stored.
      */
     @PostMapping
     public ResponseEntity<ModelView> register(@RequestBody ModelRequest body, HttpServletRequest request) {
         var id = UUID.randomUUID();
         String tenant = callers.of(request).tenant();
+        var architecture = body.architecture();
+        limits.checkModel(architecture, "architecture");
+        var budget = quota.check(tenant, "architecture", architecture.parameterBytes());
         var init = body.init();
         if (init != null) {
-            tx.executeWithoutResult(
-                    s -> models.createSeeded(id, tenant, body.name().strip(), body.architecture(), init.seed()));
+            models.createSeeded(
+                    id, tenant, body.name().strip(), architecture, init.seed(), limits.registrationDeadline());
+            budget.stored();
             return ResponseEntity.created(URI.create("/api/v1/models/" + id))
                     .body(ModelView.of(models.find(id).orElseThrow()));
         }
-        var parameters = switch (body.architecture()) {
+        var parameters = switch (architecture) {
             case DenseArchitecture dense ->
                 ModelParameters.named(body.requireParameters().toLayers(dense));
             case GptArchitecture gpt -> body.requireParameters().toTensors(gpt);
@@ -61,13 +79,15 @@ public class ModelController {
         var preprocessing = body.preprocessing() == null || body.preprocessing().standardize() == null
                 ? null
                 : body.preprocessing();
+        // explicit parameters came in one JSON body, so they are as small as the request limit: one transaction
         tx.executeWithoutResult(s -> models.create(
                 id,
                 tenant,
                 body.name().strip(),
-                body.architecture(),
+                architecture,
                 parameters,
                 new ModelRepository.Lineage(null, null, null, preprocessing)));
+        budget.stored();
         return ResponseEntity.created(URI.create("/api/v1/models/" + id))
                 .body(ModelView.of(models.find(id).orElseThrow()));
     }

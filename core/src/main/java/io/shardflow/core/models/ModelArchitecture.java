@@ -20,17 +20,31 @@ public sealed interface ModelArchitecture permits DenseArchitecture, GptArchitec
     /** Every parameter tensor by name, with its shape, in the order training exchanges them. */
     Map<String, int[]> parameterShapes();
 
-    /** Bytes of the float32 parameters: what a worker must hold to run the whole model. */
-    default long parameterBytes() {
+    /**
+     * How many float32 values the parameters hold, from the shapes alone (nothing is allocated); saturates at
+     * {@link Long#MAX_VALUE}, so that a limit check never sees an overflowed count as small.
+     */
+    default long parameterCount() {
         long count = 0;
         for (int[] shape : parameterShapes().values()) {
             long n = 1;
             for (int d : shape) {
-                n *= d;
+                n = saturated(n, d);
             }
-            count += n;
+            count = count > Long.MAX_VALUE - n ? Long.MAX_VALUE : count + n;
         }
-        return count * Float.BYTES;
+        return count;
+    }
+
+    /** Bytes of the float32 parameters: what a worker must hold to run the whole model. */
+    default long parameterBytes() {
+        return saturated(parameterCount(), Float.BYTES);
+    }
+
+    private static long saturated(long a, long b) {
+        long high = Math.multiplyHigh(a, b);
+        long product = a * b;
+        return high != 0 || product < 0 ? Long.MAX_VALUE : product;
     }
 
     /** A short human description: the kind and its sizes. */

@@ -6,13 +6,14 @@ import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.tensors.Tensor;
-import io.shardflow.core.training.ParameterInit;
 import io.shardflow.core.training.Preprocessing;
+import io.shardflow.core.training.TiledInit;
 import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.db.jdbc.JsonColumns;
 import io.shardflow.db.jdbc.SqlArgs;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -64,7 +65,7 @@ public class ModelRepository {
             ModelArchitecture architecture,
             Map<String, Tensor> parameters,
             Lineage lineage) {
-        insertRow(id, tenant, name, architecture, lineage);
+        insertRow(id, tenant, name, architecture, lineage, true);
         for (var entry : parameters.entrySet()) {
             int[] shape = entry.getValue().shape();
             tiles.write(
@@ -77,28 +78,61 @@ public class ModelRepository {
     }
 
     /**
-     * Registers a model from its architecture alone, with seeded Xavier-uniform weights and zero biases, streamed
-     * into the registry a tile at a time: how models too large for a JSON body are made.
+     * Registers a model from its architecture alone, with seeded random weights ({@link TiledInit}): how models too
+     * large for a JSON body are made. See {@link #createSeeded(UUID, String, String, ModelArchitecture, long,
+     * Runnable)}.
      */
     public void createSeeded(UUID id, String tenant, String name, ModelArchitecture architecture, long seed) {
-        if (!(architecture instanceof DenseArchitecture dense)) {
-            create(id, tenant, name, architecture, ParameterInit.initial(architecture, seed), Lineage.NONE);
-            return;
-        }
-        insertRow(id, tenant, name, architecture, Lineage.NONE);
-        var widths = dense.widths();
-        for (int l = 0; l + 1 < widths.size(); l++) {
-            int in = widths.get(l);
-            int out = widths.get(l + 1);
-            tiles.write(id, weight(l), out, in, ModelTiles.xavier(seed, l, in, out));
-            tiles.write(id, bias(l), out, 1, (r0, c0, tr, tc) -> new float[tr * tc]);
+        createSeeded(id, tenant, name, architecture, seed, () -> {});
+    }
+
+    /**
+     * Registers a model from its architecture alone, generated and stored a tile at a time: memory holds one batch
+     * of tiles, and outside a transaction each batch commits on its own. The model stays unready, seen by no
+     * {@link #find} or {@link #list}, until its last tile is in. {@code checkpoint} runs after every batch and stops
+     * the registration by throwing (a deadline, say); whatever stops it, the rows written so far are deleted before
+     * the exception goes on. Rows left by a process that died midway are {@link #deleteUnready deleted} later.
+     */
+    public void createSeeded(
+            UUID id, String tenant, String name, ModelArchitecture architecture, long seed, Runnable checkpoint) {
+        insertRow(id, tenant, name, architecture, Lineage.NONE, false);
+        try {
+            var shapes = architecture.parameterShapes();
+            for (var entry : TiledInit.of(architecture, seed).entrySet()) {
+                int[] shape = Lookup.required(shapes, entry.getKey());
+                var values = entry.getValue();
+                tiles.write(id, entry.getKey(), shape[0], shape.length == 2 ? shape[1] : 1, values::values, checkpoint);
+            }
+            jdbc.sql("update models set ready = true where id = ?").param(id).update();
+        } catch (RuntimeException | Error e) {
+            try {
+                delete(id);
+            } catch (RuntimeException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
     }
 
-    private void insertRow(UUID id, String tenant, String name, ModelArchitecture architecture, Lineage lineage) {
+    /** Deletes a model and its tiles. */
+    public void delete(UUID id) {
+        jdbc.sql("delete from models where id = ?").param(id).update();
+    }
+
+    /** Deletes the models still unready that were begun {@code age} or longer ago: registrations whose process died. */
+    public int deleteUnready(Duration age) {
+        // the database's clock, the one that set created_at, whichever process asks
+        return jdbc.sql("delete from models where not ready and created_at < now() - make_interval(secs => ?)")
+                .param(age.toMillis() / 1000.0)
+                .update();
+    }
+
+    private void insertRow(
+            UUID id, String tenant, String name, ModelArchitecture architecture, Lineage lineage, boolean ready) {
         jdbc.sql(
                         "insert into models (id, tenant, name, architecture, parameter_bytes, source_job_id, source_dataset_id, "
-                                + "metrics, preprocessing) values (?, ?, ?, cast(? as jsonb), ?, ?, ?, cast(? as jsonb), cast(? as jsonb))")
+                                + "metrics, preprocessing, ready) "
+                                + "values (?, ?, ?, cast(? as jsonb), ?, ?, ?, cast(? as jsonb), cast(? as jsonb), ?)")
                 .params(SqlArgs.of(
                         id,
                         tenant,
@@ -108,7 +142,8 @@ public class ModelRepository {
                         lineage.sourceJobId(),
                         lineage.sourceDatasetId(),
                         JsonColumns.writeOrNull(lineage.metrics()),
-                        JsonColumns.writeOrNull(lineage.preprocessing())))
+                        JsonColumns.writeOrNull(lineage.preprocessing()),
+                        ready))
                 .update();
     }
 
@@ -131,7 +166,7 @@ public class ModelRepository {
     }
 
     public Optional<ModelRow> find(UUID id) {
-        return jdbc.sql("select " + COLUMNS + " from models where id = ?")
+        return jdbc.sql("select " + COLUMNS + " from models where id = ? and ready")
                 .param(id)
                 .query(ModelRepository::map)
                 .optional();
@@ -139,7 +174,7 @@ public class ModelRepository {
 
     /** A page of the tenant's models, newest first; a null {@code tenant} lists every tenant's (operators). */
     public List<ModelRow> list(@Nullable String tenant, int page, int size) {
-        return jdbc.sql("select " + COLUMNS + " from models where (cast(? as text) is null or tenant = ?) "
+        return jdbc.sql("select " + COLUMNS + " from models where ready and (cast(? as text) is null or tenant = ?) "
                         + "order by created_at desc, id limit ? offset ?")
                 .params(SqlArgs.of(tenant, tenant, size, (long) page * size))
                 .query(ModelRepository::map)

@@ -4,7 +4,6 @@ import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.jdbc.BinaryReads;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -14,6 +13,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  */
 public final class ModelTiles {
     public static final int SIZE = 512;
+    /** Tiles per insert batch: at most 16 MiB of values in flight. */
+    public static final int BATCH = 16;
 
     private final JdbcTemplate jdbc;
 
@@ -29,6 +30,14 @@ public final class ModelTiles {
 
     /** Stores a {@code rows} x {@code cols} matrix, one tile at a time: only a tile is ever in memory. */
     public void write(UUID modelId, String name, int rows, int cols, TileValues values) {
+        write(modelId, name, rows, cols, values, () -> {});
+    }
+
+    /**
+     * Stores a matrix in batches of at most {@link #BATCH} tiles, running {@code afterBatch} after each: outside a
+     * transaction every batch commits on its own, and {@code afterBatch} may stop the writing by throwing.
+     */
+    public void write(UUID modelId, String name, int rows, int cols, TileValues values, Runnable afterBatch) {
         var batch = new ArrayList<Object[]>();
         for (int r0 = 0; r0 < rows; r0 += SIZE) {
             for (int c0 = 0; c0 < cols; c0 += SIZE) {
@@ -36,12 +45,16 @@ public final class ModelTiles {
                 int tc = Math.min(SIZE, cols - c0);
                 float[] tile = values.values(r0, c0, tr, tc);
                 batch.add(new Object[] {modelId, name, r0, c0, tr, tc, TensorCodec.floatsToBytes(tile, tile.length)});
-                if (batch.size() == 16) {
+                if (batch.size() == BATCH) {
                     flush(batch);
+                    afterBatch.run();
                 }
             }
         }
-        flush(batch);
+        if (!batch.isEmpty()) {
+            flush(batch);
+            afterBatch.run();
+        }
     }
 
     /** Stores a matrix held in memory (row-major {@code rows} x {@code cols}). */
@@ -53,19 +66,6 @@ public final class ModelTiles {
             }
             return tile;
         });
-    }
-
-    /** Seeded Xavier-uniform values, drawn per tile so that no more than a tile is generated at once. */
-    public static TileValues xavier(long seed, int layer, int fanIn, int fanOut) {
-        double bound = Math.sqrt(6.0 / (fanIn + fanOut));
-        return (r0, c0, tr, tc) -> {
-            var random = new Random(seed * 1_000_003L + layer * 7_919L + (long) r0 * 131 + c0);
-            var tile = new float[tr * tc];
-            for (int i = 0; i < tile.length; i++) {
-                tile[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
-            }
-            return tile;
-        };
     }
 
     /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of a stored matrix, row-major, reading only the tiles they touch. */

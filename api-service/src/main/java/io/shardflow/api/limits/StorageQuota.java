@@ -1,0 +1,90 @@
+package io.shardflow.api.limits;
+
+import io.shardflow.api.errors.LimitExceededException;
+import io.shardflow.db.usage.TenantUsage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.springframework.stereotype.Service;
+
+/**
+ * Each tenant's stored bytes against {@code tenant-storage} (or its override). A request is judged by the use when
+ * it starts plus what it adds. The use is summed from the database at most once a {@link #FRESH_NANOS second} per
+ * tenant and process, and what this process stores meanwhile is added to it, so that a stream of job submissions
+ * does not sum a tenant's results once per job. Requests that run at the same time (or in other API processes
+ * within that second) can together pass the limit by at most their own sizes; the next request sees it.
+ */
+@Service
+public class StorageQuota {
+    private static final long FRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final TenantUsage usage;
+    private final LimitSettings limits;
+    private final ConcurrentHashMap<String, Use> uses = new ConcurrentHashMap<>();
+
+    /** A tenant's use as last read, plus what this process stored since. */
+    private record Use(long bytes, long readAt) {}
+
+    public StorageQuota(TenantUsage usage, LimitSettings limits) {
+        this.usage = usage;
+        this.limits = limits;
+    }
+
+    /**
+     * Refuses {@code adding} more bytes for {@code tenant} where they would take it past its limit; the budget
+     * returned is to be {@link Budget#stored} once they are.
+     */
+    public Budget check(String tenant, String field, long adding) {
+        var budget = budget(tenant, field);
+        budget.spend(adding);
+        return budget;
+    }
+
+    /** A budget for a write that learns its size as it goes (an upload): each {@link Budget#spend} is checked. */
+    public Budget budget(String tenant, String field) {
+        long max = limits.storageLimit(tenant);
+        long used = max == Long.MAX_VALUE ? 0 : used(tenant);
+        return new Budget(tenant, field, limits.storageLimitName(tenant), max, used);
+    }
+
+    private long used(String tenant) {
+        long now = System.nanoTime();
+        var use = uses.get(tenant);
+        if (use == null || now - use.readAt() > FRESH_NANOS) {
+            use = new Use(usage.bytes(tenant), now);
+            uses.put(tenant, use);
+        }
+        return use.bytes();
+    }
+
+    /** What one request may still add to its tenant's storage. */
+    public final class Budget {
+        private final String tenant;
+        private final String field;
+        private final String limit;
+        private final long max;
+        private final long used;
+        private long added;
+
+        private Budget(String tenant, String field, String limit, long max, long used) {
+            this.tenant = tenant;
+            this.field = field;
+            this.limit = limit;
+            this.max = max;
+            this.used = used;
+        }
+
+        /** Counts {@code bytes} more; a {@link LimitExceededException} (413) once the total would pass the limit. */
+        public void spend(long bytes) {
+            added = bytes > Long.MAX_VALUE - added ? Long.MAX_VALUE : added + bytes;
+            long total = added > Long.MAX_VALUE - used ? Long.MAX_VALUE : used + added;
+            if (total > max) {
+                throw LimitExceededException.quota(field, limit, max, used, total);
+            }
+        }
+
+        /** The bytes spent are stored (committed): the next request of the tenant counts them before a new read. */
+        public void stored() {
+            uses.computeIfPresent(tenant, (t, use) -> new Use(use.bytes() + added, use.readAt()));
+        }
+    }
+}

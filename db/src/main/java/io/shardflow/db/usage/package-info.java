@@ -1,0 +1,4 @@
+@NullMarked
+package io.shardflow.db.usage;
+
+import org.jspecify.annotations.NullMarked;

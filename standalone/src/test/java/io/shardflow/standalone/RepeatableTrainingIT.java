@@ -171,7 +171,10 @@ class RepeatableTrainingIT {
                         return values;
                     })
                     .toArray(float[][]::new);
-            context.getBean(Attempts.class).complete(stalled, new TrainingPartial(bogus, 1_000, 0, 0).encode(), 0);
+            assertThat(context.getBean(Attempts.class)
+                            .complete(stalled, new TrainingPartial(bogus, 1_000, 0, 0).encode(), 0))
+                    .as("the stalled attempt's late write is accepted")
+                    .isFalse();
             assertThat(shards.find(first).orElseThrow())
                     .extracting(ShardRow::status, ShardRow::attempt)
                     .containsExactly(ShardStatus.DISPATCHED, 2);
@@ -187,7 +190,9 @@ class RepeatableTrainingIT {
         var duplicated = new AtomicInteger();
         var background = Executors.newScheduledThreadPool(2);
         try {
-            background.scheduleWithFixedDelay(System::gc, 0, 50, TimeUnit.MILLISECONDS);
+            // often enough to land between some lane's forward and backward pass, seldom enough that the broker
+            // in this JVM keeps up with its heartbeats through the pauses
+            background.scheduleWithFixedDelay(System::gc, 0, 250, TimeUnit.MILLISECONDS);
             var seen = new HashSet<String>();
             background.scheduleWithFixedDelay(() -> duplicate(id, seen, duplicated), 0, 10, TimeUnit.MILLISECONDS);
             awaitStatus(api, jobId, "SUCCEEDED");

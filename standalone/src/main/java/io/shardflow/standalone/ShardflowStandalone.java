@@ -34,6 +34,9 @@ public final class ShardflowStandalone implements AutoCloseable {
     /** Where the standalone's first start leaves the first ADMIN API key. */
     public static final String ADMIN_KEY_FILE = "admin-api-key";
 
+    /** The embedded PostgreSQL's data folder, under the data folder. */
+    private static final String POSTGRES_FOLDER = "postgres";
+
     private static final String ADMIN_KEY_SETTING = "shardflow.security.admin-key-file";
 
     private final @Nullable EmbeddedPostgresServer postgres;
@@ -78,6 +81,10 @@ public final class ShardflowStandalone implements AutoCloseable {
         boolean services = !settings.standalone().services().isEmpty();
         String givenDatabase = env.getProperty("spring.datasource.url");
         String givenBroker = env.getProperty("spring.kafka.bootstrap-servers");
+        if (givenDatabase == null) {
+            // a PostgreSQL that a killed standalone left running on the folder holds its port too
+            EmbeddedPostgresServer.stopLeftover(dataDir.resolve(POSTGRES_FOLDER));
+        }
         if (services) {
             PortCheck.requireFree(env.getProperty("server.port", Integer.class, 8080), "server.port");
         }
@@ -96,10 +103,11 @@ public final class ShardflowStandalone implements AutoCloseable {
             String password = env.getProperty("spring.datasource.password", "");
             if (jdbcUrl == null) {
                 var started = EmbeddedPostgresServer.start(
-                        dataDir.resolve("postgres"),
+                        dataDir.resolve(POSTGRES_FOLDER),
                         dataDir.resolve(POSTGRES_PASSWORD),
                         address,
-                        settings.local().postgresPort());
+                        settings.local().postgresPort(),
+                        settings.local().postgresSynchronousCommit());
                 postgres = started;
                 jdbcUrl = started.jdbcUrl();
                 username = EmbeddedPostgresServer.USER;

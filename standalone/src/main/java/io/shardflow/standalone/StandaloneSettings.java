@@ -37,12 +37,16 @@ public record StandaloneSettings(
      * @param postgresPort port of the embedded PostgreSQL; 0 picks a free one
      * @param kafkaSasl whether the broker signs clients in (SASL/SCRAM-SHA-512, user {@code shardflow}); the
      *     services this JVM runs and {@code connection.properties} get the matching client settings
+     * @param postgresSynchronousCommit whether the embedded PostgreSQL's commits wait until they are on disk, so
+     *     that an answered request (a job's 202) survives a crash of PostgreSQL or of the machine. Off is faster and
+     *     NOT durable: such a crash loses what was committed in its last fraction of a second
      */
     public record Local(
             @DefaultValue("127.0.0.1") String address,
             @DefaultValue("9092") int kafkaPort,
             @DefaultValue("0") int postgresPort,
-            @DefaultValue("false") boolean kafkaSasl) {}
+            @DefaultValue("false") boolean kafkaSasl,
+            @DefaultValue("true") boolean postgresSynchronousCommit) {}
 
     /**
      * The services this JVM runs ({@code shardflow.standalone.*}).

@@ -70,7 +70,7 @@ class PostgresCredentialsIT {
         }
         var passwordFile = dataDir.resolve(ShardflowStandalone.POSTGRES_PASSWORD);
         String password;
-        try (var server = EmbeddedPostgresServer.start(postgresDir, passwordFile, LocalAddress.LOOPBACK, 0)) {
+        try (var server = EmbeddedPostgresServer.start(postgresDir, passwordFile, LocalAddress.LOOPBACK, 0, true)) {
             password = server.password();
             assertThat(Files.readString(passwordFile).strip()).isEqualTo(password);
             assertThat(query(server.jdbcUrl(), "postgres", password, "select v from kept"))
@@ -78,7 +78,7 @@ class PostgresCredentialsIT {
             assertThatThrownBy(() -> query(server.jdbcUrl(), "postgres", "", "select 1"))
                     .isInstanceOf(SQLException.class);
         }
-        try (var server = EmbeddedPostgresServer.start(postgresDir, passwordFile, LocalAddress.LOOPBACK, 0)) {
+        try (var server = EmbeddedPostgresServer.start(postgresDir, passwordFile, LocalAddress.LOOPBACK, 0, true)) {
             assertThat(server.password()).isEqualTo(password);
             assertThat(query(server.jdbcUrl(), "postgres", password, "select v from kept"))
                     .containsExactly("from before");

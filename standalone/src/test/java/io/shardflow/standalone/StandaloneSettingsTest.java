@@ -36,6 +36,15 @@ class StandaloneSettingsTest {
     }
 
     @Test
+    void commitsWaitForTheDiskUnlessToldNotTo() {
+        assertThat(of().local().postgresSynchronousCommit()).isTrue();
+        assertThat(of("--shardflow.local.postgres-synchronous-commit=false")
+                        .local()
+                        .postgresSynchronousCommit())
+                .isFalse();
+    }
+
+    @Test
     void noneWithAServiceIsRefused() {
         assertThatThrownBy(() -> of("--shardflow.standalone.services=none,api"))
                 .hasStackTraceContaining("cannot be listed with");

@@ -3,8 +3,10 @@ package io.shardflow.messaging;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.ShardflowStorageAutoConfiguration;
 import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.jdbc.DatabaseUnavailable;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.outbox.OutboxSignal;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,7 @@ import org.springframework.kafka.listener.CommonErrorHandler;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.util.backoff.BackOff;
 import org.springframework.util.backoff.ExponentialBackOff;
 import tools.jackson.core.JacksonException;
 
@@ -131,7 +134,9 @@ public class ShardflowMessagingAutoConfiguration {
 
     /**
      * Bounded retries with backoff, then the record goes to {@code <topic>.DLT} with the exception in its headers
-     * and the consumer moves on. Records that cannot be parsed are not retried.
+     * and the consumer moves on. Records that cannot be parsed are not retried. A record that failed because the
+     * database could not be reached is tried again every few seconds for {@link #DATABASE_AWAY} instead: it will
+     * succeed once the database is back, and the job goes on at once rather than waiting for the reconciler.
      */
     @Bean
     CommonErrorHandler shardflowErrorHandler(KafkaTemplate<String, byte[]> kafka) {
@@ -141,7 +146,18 @@ public class ShardflowMessagingAutoConfiguration {
         backOff.setMaxAttempts(3);
         var handler = new DefaultErrorHandler(recoverer, backOff);
         handler.addNotRetryableExceptions(JacksonException.class, IllegalArgumentException.class);
+        handler.setBackOffFunction((record, e) -> DatabaseUnavailable.causes(e) ? whileTheDatabaseIsAway() : null);
         return handler;
+    }
+
+    /** How long a record that needs the database is tried again while it cannot be reached. */
+    static final Duration DATABASE_AWAY = Duration.ofMinutes(10);
+
+    private static BackOff whileTheDatabaseIsAway() {
+        var backOff = new ExponentialBackOff(500, 2.0);
+        backOff.setMaxInterval(5_000);
+        backOff.setMaxElapsedTime(DATABASE_AWAY.toMillis());
+        return backOff;
     }
 
     @Bean

@@ -122,14 +122,21 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.badRequest().body(invalid(e.getParameterName(), "is required"));
     }
 
-    /** Anything unforeseen: a 500 that says so without leaking internals; the log has the details. */
+    /**
+     * Anything unforeseen: a 500 that says so without leaking internals; the log has the details. A database that
+     * cannot be reached is foreseen, whatever wraps it: 503 with {@code Retry-After} ({@link Unavailable}).
+     */
     @ExceptionHandler(Exception.class)
-    ProblemDetail unexpected(Exception e) {
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        if (Unavailable.database(e)) {
+            logger.warn("request failed, the database cannot be reached: " + e);
+            return Unavailable.answer(Unavailable.databaseProblem());
+        }
         logger.error("request failed", e);
         var problem = ProblemDetail.forStatusAndDetail(
                 HttpStatus.INTERNAL_SERVER_ERROR, "the request failed on the server; nothing of it was kept");
         problem.setTitle("Internal error");
-        return problem;
+        return ResponseEntity.internalServerError().body(problem);
     }
 
     /** A body that could not be read as the request: its field and a plain reason ({@link JsonErrors}). */

@@ -83,7 +83,14 @@ public class ApiKeys {
     /** The caller a key stands for; empty when it is unknown or revoked. */
     public Optional<Caller> authenticate(String secret) {
         var hash = ApiKeySecrets.hash(secret);
-        var row = recent.get(ByteBuffer.wrap(hash), h -> keys.findActive(hash));
+        var cached = ByteBuffer.wrap(hash);
+        var row = recent.getIfPresent(cached);
+        if (row == null) {
+            // read outside the cache's lock: while the database is away, each request fails on its own after
+            // Hikari's connection-timeout, not one after another behind the same key's read
+            row = keys.findActive(hash);
+            recent.put(cached, row);
+        }
         return row.map(key -> {
             touch(key.id());
             return callerOf(key);
@@ -101,8 +108,12 @@ public class ApiKeys {
         } catch (IllegalArgumentException notAKey) {
             return true;
         }
-        return Boolean.TRUE.equals(active.get(
-                caller.id(), k -> keys.find(id).map(key -> !key.revoked()).orElse(false)));
+        var valid = active.getIfPresent(caller.id());
+        if (valid == null) {
+            valid = keys.find(id).map(key -> !key.revoked()).orElse(false); // outside the cache's lock, as above
+            active.put(caller.id(), valid);
+        }
+        return valid;
     }
 
     public List<ApiKeyRow> list() {

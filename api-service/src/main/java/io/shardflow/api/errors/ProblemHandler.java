@@ -1,6 +1,7 @@
 package io.shardflow.api.errors;
 
 import io.shardflow.api.jobs.SyncJobFailedException;
+import io.shardflow.api.jobs.SyncStoppedException;
 import io.shardflow.api.jobs.SyncTimeoutException;
 import io.shardflow.api.json.JsonErrors;
 import io.shardflow.core.InvalidSpecException;
@@ -108,6 +109,15 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(e.status())
                 .header(HttpHeaders.RETRY_AFTER, Long.toString(e.retryAfterSeconds()))
                 .body(problem);
+    }
+
+    /** The server stopped while the call waited: 503, to be sent again (to another instance, or after a restart). */
+    @ExceptionHandler(SyncStoppedException.class)
+    ResponseEntity<ProblemDetail> syncStopped(SyncStoppedException e) {
+        var problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        problem.setTitle("Service unavailable");
+        problem.setProperty("jobId", e.jobId());
+        return Unavailable.answer(problem);
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)

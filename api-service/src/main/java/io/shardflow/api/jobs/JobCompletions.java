@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -18,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.annotation.KafkaListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.event.TransactionalEventListener;
@@ -25,10 +28,12 @@ import org.springframework.transaction.event.TransactionalEventListener;
 /**
  * Lets a request thread wait for a job to end. Every API instance reads the lifecycle events in a group of its
  * own and wakes the waiters of the jobs that ended; a check of the job row every {@link #RECHECK} covers an event
- * that came before this instance's consumer joined, or one that is late.
+ * that came before this instance's consumer joined, or one that is late. When the server stops, the waits end at
+ * once, before the web server waits for its requests to finish: a stopping server answers rather than holding the
+ * stop for as long as a job may take.
  */
 @Component
-public class JobCompletions {
+public class JobCompletions implements SmartLifecycle {
     static final Duration RECHECK = Duration.ofMillis(250);
 
     private final JobRepository jobs;
@@ -38,6 +43,9 @@ public class JobCompletions {
      * job's end still finds and wakes every waiter that stays.
      */
     private final Map<UUID, Set<CompletableFuture<Void>>> waiting = new ConcurrentHashMap<>();
+
+    private volatile boolean running;
+    private volatile boolean stopping;
 
     @Autowired
     public JobCompletions(JobRepository jobs) {
@@ -78,7 +86,10 @@ public class JobCompletions {
         }
     }
 
-    /** The job once it has ended, or a TimeoutException after {@code timeout}. */
+    /**
+     * The job once it has ended, a TimeoutException after {@code timeout}, or a CancellationException as soon as the
+     * server stops.
+     */
     public JobRow await(UUID jobId, Duration timeout) throws TimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         // registered before the first look at the row, so an end between the two is not missed
@@ -88,6 +99,9 @@ public class JobCompletions {
                 var job = jobs.find(jobId).orElseThrow();
                 if (job.status().isTerminal()) {
                     return job;
+                }
+                if (stopping) {
+                    throw new CancellationException("the server is stopping");
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -109,6 +123,30 @@ public class JobCompletions {
         } finally {
             unregister(jobId, woken);
         }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    /** Wakes every waiter, which then ends its wait. */
+    @Override
+    public void stop() {
+        stopping = true;
+        running = false;
+        waiting.values().forEach(waiters -> waiters.forEach(w -> w.complete(null)));
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Just before the web server's graceful stop, which waits for the requests in progress. */
+    @Override
+    public int getPhase() {
+        return WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE + 1;
     }
 
     /** How many requests wait for this job now. */

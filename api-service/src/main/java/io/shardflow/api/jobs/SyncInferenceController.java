@@ -2,6 +2,7 @@ package io.shardflow.api.jobs;
 
 import io.shardflow.api.ApiSettings;
 import io.shardflow.api.errors.ConflictException;
+import io.shardflow.api.security.Caller;
 import io.shardflow.api.security.Callers;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.generation.GenerationResult;
@@ -18,6 +19,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -168,13 +170,21 @@ public class SyncInferenceController {
                 }
                 return jobId;
             } catch (TimeoutException e) {
-                try {
-                    control.cancel(caller, jobId);
-                } catch (ConflictException ended) {
-                    // it ended just now; the client still gets the 504 it was promised
-                }
+                cancel(caller, jobId);
                 throw new SyncTimeoutException(jobId, timeout);
+            } catch (CancellationException stopping) {
+                // nobody will wait for it: the client sends the call again, here after a restart or elsewhere
+                cancel(caller, jobId);
+                throw new SyncStoppedException(jobId);
             }
+        }
+    }
+
+    private void cancel(Caller caller, UUID jobId) {
+        try {
+            control.cancel(caller, jobId);
+        } catch (ConflictException ended) {
+            // it ended just now; the client still gets the answer it was promised
         }
     }
 }

@@ -303,7 +303,7 @@ class ClusterIT {
     }
 
     /** 400 labelled rows of three features, two classes split by a plane. */
-    private static String classes() {
+    static String classes() {
         var csv = new StringBuilder("a,b,c,class\n");
         var random = new Random(2);
         for (int i = 0; i < 400; i++) {
@@ -317,6 +317,11 @@ class ClusterIT {
     }
 
     private static Map<String, Object> training(String datasetId) {
+        return training(datasetId, STEPS);
+    }
+
+    /** A data-parallel training job (two shards) of {@code steps} steps on {@link #classes()}, checkpointed every 25. */
+    static Map<String, Object> training(String datasetId, int steps) {
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "TRAINING");
         job.put(
@@ -328,7 +333,7 @@ class ClusterIT {
                 "training",
                 Map.of(
                         "steps",
-                        STEPS,
+                        steps,
                         "batchSize",
                         16,
                         "optimizer",
@@ -344,14 +349,14 @@ class ClusterIT {
         return job;
     }
 
-    private static void awaitStep(JdbcClient jdbc, String jobId, int step) {
+    static void awaitStep(JdbcClient jdbc, String jobId, int step) {
         await().atMost(Duration.ofSeconds(120))
                 .pollInterval(Duration.ofMillis(20))
                 .until(() -> dispatchedStep(jdbc, jobId) >= step);
     }
 
     /** The highest training step dispatched so far. */
-    private static int dispatchedStep(JdbcClient jdbc, String jobId) {
+    static int dispatchedStep(JdbcClient jdbc, String jobId) {
         return jdbc.sql("select coalesce(max(step), 0) from shards where job_id = ?")
                 .param(UUID.fromString(jobId))
                 .query(Integer.class)
@@ -427,14 +432,14 @@ class ClusterIT {
                 .json());
     }
 
-    private static long events(JdbcClient jdbc, String jobId, String type) {
+    static long events(JdbcClient jdbc, String jobId, String type) {
         return jdbc.sql("select count(*) from job_events where job_id = ? and type = ?")
                 .params(UUID.fromString(jobId), type)
                 .query(Long.class)
                 .single();
     }
 
-    private static long count(JdbcClient jdbc, String sql, String jobId) {
+    static long count(JdbcClient jdbc, String sql, String jobId) {
         return jdbc.sql(sql).param(UUID.fromString(jobId)).query(Long.class).single();
     }
 }

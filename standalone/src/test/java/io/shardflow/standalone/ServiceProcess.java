@@ -30,7 +30,9 @@ final class ServiceProcess implements AutoCloseable {
         API("api-service/target/shardflow-api.jar", "-Xmx256m"),
         SCHEDULER("scheduler-service/target/shardflow-scheduler.jar", "-Xmx192m"),
         // one lane each: the machine has two cores for all of them
-        WORKER("worker-service/target/shardflow-worker.jar", "-Xmx384m", "--shardflow.worker.lanes=1");
+        WORKER("worker-service/target/shardflow-worker.jar", "-Xmx384m", "--shardflow.worker.lanes=1"),
+        /** The whole platform with its own PostgreSQL and Kafka: see {@link #standalone}. */
+        STANDALONE("standalone/target/shardflow-standalone.jar", "-Xmx512m", "--shardflow.worker.lanes=2");
 
         private final String jar;
         private final String heap;
@@ -69,7 +71,23 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     static ServiceProcess start(String name, Kind kind, Path connection, Path logs, String... settings) {
-        int port = TestPlatform.freePort();
+        var arguments = new ArrayList<>(List.of("--spring.config.import=file:" + connection));
+        arguments.addAll(List.of(settings));
+        return launch(name, kind, TestPlatform.freePort(), logs, arguments);
+    }
+
+    /**
+     * The standalone jar on {@code dataDir}, as a user runs it: its own PostgreSQL and Kafka keep their data there,
+     * and it serves HTTP on {@code port}; {@code settings} name the servers' ports, say. Its output goes to
+     * {@code <logs>/<name>.log}.
+     */
+    static ServiceProcess standalone(String name, Path dataDir, int port, Path logs, String... settings) {
+        var arguments = new ArrayList<>(List.of("--shardflow.data-dir=" + dataDir));
+        arguments.addAll(List.of(settings));
+        return launch(name, Kind.STANDALONE, port, logs, arguments);
+    }
+
+    private static ServiceProcess launch(String name, Kind kind, int port, Path logs, List<String> settings) {
         var command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 kind.heap,
@@ -78,14 +96,13 @@ final class ServiceProcess implements AutoCloseable {
                 "-XX:TieredStopAtLevel=1",
                 "-jar",
                 kind.jar().toString(),
-                "--spring.config.import=file:" + connection,
                 "--server.port=" + port,
                 "--spring.application.name=" + name,
                 // names the process's consumers in the broker's group descriptions
                 "--spring.kafka.consumer.client-id=" + name,
                 "--spring.main.banner-mode=off"));
         command.addAll(kind.settings);
-        command.addAll(List.of(settings));
+        command.addAll(settings);
         var log = logs.resolve(name + ".log");
         try {
             var process = new ProcessBuilder(command)
@@ -135,6 +152,18 @@ final class ServiceProcess implements AutoCloseable {
     /** SIGKILL: the process ends at once, writing nothing more. */
     void kill() throws InterruptedException {
         stopped = true;
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /**
+     * SIGKILL to the process and every process it started, as {@code kill -9 -<group>} or a container's end sends
+     * it: none of them does anything more. (Processes that left its tree, such as a PostgreSQL server, live on.)
+     */
+    void killWithChildren() throws InterruptedException {
+        stopped = true;
+        // its children first: the process, dying first, could be seen dying by one of them
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         process.waitFor();
     }

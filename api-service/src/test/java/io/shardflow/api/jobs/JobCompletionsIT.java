@@ -12,6 +12,7 @@ import io.shardflow.db.jobs.JobRow;
 import io.shardflow.messaging.JobEnded;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -62,6 +63,22 @@ class JobCompletionsIT {
     private static JobRow ended(Future<JobRow> waiter) throws Exception {
         // far less than the re-check: only the wake-up can return it in time
         return waiter.get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aStoppingServerEndsEveryWaitAtOnce() throws Exception {
+        var id = queuedJob();
+        completions.start();
+        var waiters = IntStream.range(0, 2).mapToObj(i -> waiter(id, LONG_WAIT)).toList();
+        awaitWaiters(id, 2);
+
+        completions.stop();
+
+        for (var waiter : waiters) {
+            assertThatThrownBy(() -> ended(waiter)).hasCauseInstanceOf(CancellationException.class);
+        }
+        assertThat(completions.waiters(id)).isZero();
+        assertThatThrownBy(() -> completions.await(id, LONG_WAIT)).isInstanceOf(CancellationException.class);
     }
 
     @Test

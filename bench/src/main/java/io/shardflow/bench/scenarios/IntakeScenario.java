@@ -1,6 +1,7 @@
 package io.shardflow.bench.scenarios;
 
 import io.shardflow.bench.BenchContext;
+import io.shardflow.bench.Platform;
 import io.shardflow.bench.Report;
 import io.shardflow.bench.Scenario;
 import io.shardflow.bench.Stats;
@@ -9,7 +10,10 @@ import java.util.List;
 
 /**
  * How fast the platform accepts jobs: 16 client threads submitting one-row inference jobs over REST as fast as they
- * are answered, against JobRunr enqueueing the same number of no-op jobs from 16 threads on the same PostgreSQL.
+ * are answered, against JobRunr enqueueing the same number of no-op jobs from 16 threads on the same PostgreSQL. When
+ * the bench started the platform, a second one whose PostgreSQL does not wait for the disk at commit
+ * ({@code shardflow.local.postgres-synchronous-commit=false}, not durable) is measured beside it: what durability
+ * costs.
  */
 public class IntakeScenario implements Scenario {
     static final int THREADS = 16;
@@ -36,9 +40,19 @@ public class IntakeScenario implements Scenario {
         var ratios = new ArrayList<Double>();
         var platformCpu = new ArrayList<CpuUse>();
         var referenceCpu = new ArrayList<CpuUse>();
-        try (var reference = context.jdbcUrl() == null ? null : new JobRunrReference(context.jdbcUrl(), THREADS)) {
+        var asyncRate = new ArrayList<Double>();
+        var asyncLatency = new ArrayList<Double>();
+        var durability = new ArrayList<Double>();
+        try (var reference = context.jdbcUrl() == null ? null : new JobRunrReference(context.jdbcUrl(), THREADS);
+                var async = context.platform() == null
+                        ? null
+                        : Platform.start(context.jar(), "--shardflow.local.postgres-synchronous-commit=false")) {
+            var asyncJobs = async == null ? null : OneRowJobs.create(async.api(), "bench-intake");
             // warm up: connections, the JIT, JobRunr's analysis of the job lambda
             Load.run(count / 20, THREADS, jobs::submit);
+            if (asyncJobs != null) {
+                Load.run(count / 20, THREADS, asyncJobs::submit);
+            }
             if (reference != null) {
                 Load.run(count / 20, THREADS, reference::enqueue);
                 reference.clear();
@@ -46,6 +60,9 @@ public class IntakeScenario implements Scenario {
             for (int r = 0; r < options.repeats(); r++) {
                 // the platform runs the jobs it accepted after each run: both sides start on an idle platform
                 jobs.awaitIdle();
+                if (asyncJobs != null) {
+                    asyncJobs.awaitIdle();
+                }
                 Load.Result jobRunr = null;
                 if (reference != null) {
                     var cpu = CpuUse.now(context.platform());
@@ -63,9 +80,25 @@ public class IntakeScenario implements Scenario {
                 if (jobRunr != null) {
                     ratios.add(platform.perSecond() / jobRunr.perSecond());
                 }
+                Load.Result notDurable = null;
+                if (asyncJobs != null) {
+                    // after the durable platform has run what it accepted, so that each has the cores to itself
+                    jobs.awaitIdle();
+                    asyncJobs.awaitIdle();
+                    notDurable = Load.run(count, THREADS, asyncJobs::submit);
+                    asyncRate.add(notDurable.perSecond());
+                    durability.add(platform.perSecond() / notDurable.perSecond());
+                    asyncLatency.addAll(notDurable.latencies());
+                }
                 System.out.printf(
-                        "  run %d: platform %.2f s, JobRunr %s%n",
-                        r + 1, platform.seconds(), jobRunr == null ? "skipped" : "%.2f s".formatted(jobRunr.seconds()));
+                        "  run %d: platform %.2f s, JobRunr %s, platform without synchronous commit %s%n",
+                        r + 1,
+                        platform.seconds(),
+                        jobRunr == null ? "skipped" : "%.2f s".formatted(jobRunr.seconds()),
+                        notDurable == null ? "skipped" : "%.2f s".formatted(notDurable.seconds()));
+            }
+            if (asyncJobs != null) {
+                asyncJobs.awaitIdle();
             }
         }
         var pl = Stats.of(platformLatency);
@@ -99,6 +132,33 @@ public class IntakeScenario implements Scenario {
                 latency(referenceLatency, 99),
                 CpuUse.perJob(platformCpu, count),
                 referenceCpu.isEmpty() ? "skipped" : CpuUse.perJob(referenceCpu, count)));
+        if (!asyncRate.isEmpty()) {
+            text.append("""
+                    What durability costs: the same %d jobs, from the same %d threads, in each run after the above, \
+                    submitted to a second platform started by the bench whose PostgreSQL answers a commit before it \
+                    is on disk (`shardflow.local.postgres-synchronous-commit=false`; not durable: a crash of \
+                    PostgreSQL or of the machine loses the jobs accepted in its last fraction of a second). Both \
+                    use the same disk; the default waits for it (`synchronous_commit=on`).
+
+                    | | durable (default) | `synchronous_commit=off` |
+                    | --- | --- | --- |
+                    | jobs accepted per second | %s | %s |
+                    | latency p50 | %.1f ms | %s |
+                    | latency p99 | %.1f ms | %s |
+
+                    Jobs per second, durable / not durable (per run, side by side): **%s×**.
+
+                    """.formatted(
+                            count,
+                            THREADS,
+                            Stats.of(platformRate).spread("%.0f"),
+                            Stats.of(asyncRate).spread("%.0f"),
+                            pl.percentile(50),
+                            latency(asyncLatency, 50),
+                            pl.percentile(99),
+                            latency(asyncLatency, 99),
+                            Stats.of(durability).spread("%.2f")));
+        }
         if (ratios.isEmpty()) {
             text.append("The JobRunr reference was skipped: the bench ran with `--api` and no `--jdbc`.\n\n");
         } else {

@@ -227,6 +227,9 @@ class ChaosIT {
                 await().atMost(Duration.ofSeconds(30)).until(() -> intake.accepted() >= 20);
                 int stepAtCrash = ClusterIT.dispatchedStep(jdbc, training);
                 var crashed = ChaosProcesses.crashPostgres(dataDir);
+                assertThat(api.get("/actuator/health/readiness").status())
+                        .as("not ready without its database")
+                        .isEqualTo(503);
                 // down for 20 s, while the intake goes on
                 await().atMost(Duration.ofSeconds(40))
                         .pollInterval(Duration.ofMillis(200))

@@ -32,8 +32,9 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * Answers in the HTTP response, for apps that want a prediction or a completion now. Each call is an ordinary
  * job (queue, scheduler, workers, so it is batched with everything else on the model) at the highest priority,
- * with one data shard; the request waits for it up to a timeout, then cancels it and answers 504. At most
- * {@code shardflow.api.max-sync-waiting} calls wait at once ({@link SyncWaiting}); one more is answered 503.
+ * with one data shard; the request waits for it up to a timeout, then cancels it and answers 504. A server that stops
+ * meanwhile cancels it too and answers 503, to be sent again. At most {@code shardflow.api.max-sync-waiting} calls
+ * wait at once ({@link SyncWaiting}); one more is answered 503.
  */
 @RestController
 @RequestMapping("/api/v1/models")
@@ -88,7 +89,7 @@ public class SyncInferenceController {
             summary = "Complete prompts with a gpt model, answering in the response",
             description =
                     "Body {prompt | prompts, maxTokens, temperature, topK, seed, stop, timeoutMs}; 504 when the job "
-                            + "does not finish in time (it is then cancelled).")
+                            + "does not finish in time, 503 when the server stops meanwhile (it is then cancelled).")
     @PostMapping("/{id}/generate")
     public GenerateResponse generate(
             @PathVariable UUID id,
@@ -109,7 +110,8 @@ public class SyncInferenceController {
 
     @Operation(
             summary = "Predict with a linear or mlp model, answering in the response",
-            description = "Body {rows: [[...], ...], timeoutMs}; outputs one row per input row.")
+            description = "Body {rows: [[...], ...], timeoutMs}; outputs one row per input row. 504 when the job does "
+                    + "not finish in time, 503 when the server stops meanwhile (it is then cancelled).")
     @PostMapping("/{id}/predict")
     public PredictResponse predict(
             @PathVariable UUID id,

@@ -43,8 +43,9 @@ public final class Unavailable {
         return Long.toString(RETRY_AFTER.toSeconds());
     }
 
-    /** {@code problem} as a 503 with {@code Retry-After}. */
+    /** {@code problem} as a 503 with {@code Retry-After}, in the header and, as the API's other 503s, the body. */
     public static ResponseEntity<ProblemDetail> answer(ProblemDetail problem) {
+        problem.setProperty("retryAfterSeconds", RETRY_AFTER.toSeconds());
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header(HttpHeaders.RETRY_AFTER, retryAfter())
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)

@@ -46,6 +46,7 @@ public class UnavailableFilter extends OncePerRequestFilter {
             body.put("status", problem.getStatus());
             body.put("detail", problem.getDetail());
             body.put("instance", request.getRequestURI());
+            body.put("retryAfterSeconds", Unavailable.RETRY_AFTER.toSeconds());
             response.resetBuffer();
             response.setStatus(problem.getStatus());
             response.setHeader(HttpHeaders.RETRY_AFTER, Unavailable.retryAfter());

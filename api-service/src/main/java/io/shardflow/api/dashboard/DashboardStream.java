@@ -49,8 +49,10 @@ public class DashboardStream implements SchedulingConfigurer, SmartLifecycle {
         return emitter;
     }
 
+    /** Also after a stop: a context that is stopped and started again streams again. */
     @Override
     public void start() {
+        stopped = false;
         running = true;
     }
 

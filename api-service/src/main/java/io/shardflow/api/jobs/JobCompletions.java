@@ -125,8 +125,10 @@ public class JobCompletions implements SmartLifecycle {
         }
     }
 
+    /** Also after a stop: a context that is stopped and started again (Spring does so with idle contexts) waits again. */
     @Override
     public void start() {
+        stopping = false;
         running = true;
     }
 

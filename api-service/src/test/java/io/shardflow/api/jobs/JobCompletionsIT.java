@@ -82,6 +82,20 @@ class JobCompletionsIT {
     }
 
     @Test
+    void startedAgainAfterAStopItWaitsAgain() throws Exception {
+        var id = queuedJob();
+        completions.start();
+        completions.stop();
+        completions.start();
+        var waiter = waiter(id, LONG_WAIT);
+        awaitWaiters(id, 1);
+
+        end(id);
+
+        assertThat(ended(waiter).status()).isEqualTo(JobStatus.CANCELLED);
+    }
+
+    @Test
     void theJobsEndWakesEveryWaiter() throws Exception {
         var id = queuedJob();
         var waiters = IntStream.range(0, 3).mapToObj(i -> waiter(id, LONG_WAIT)).toList();

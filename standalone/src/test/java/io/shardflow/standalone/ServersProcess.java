@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The standalone with {@code services=none} as its own JVM, started from its built jar as an operator would start
- * it: the Kafka broker (and controller) inside it, PostgreSQL as the server process it starts and stops, unless
- * {@code SHARDFLOW_TEST_POSTGRES_URL} names an operator's server. Its own process, so a test can stop the broker with
+ * it: the Kafka broker (and controller) inside it, PostgreSQL as the server process it starts and stops, always
+ * embedded (a fresh database per test, whatever {@code SHARDFLOW_TEST_POSTGRES_URL} names for ClusterIT). Its own process, so a test can stop the broker with
  * a signal while the database runs on. Services join it through {@link #connectionFile()}.
  */
 final class ServersProcess implements AutoCloseable {
@@ -50,7 +50,7 @@ final class ServersProcess implements AutoCloseable {
                 "--shardflow.standalone.services=none",
                 "--shardflow.data-dir=" + dataDir,
                 "--shardflow.local.kafka-port=" + TestPlatform.freePort()));
-        PostgresServer.fromEnvironment().ifPresent(server -> command.addAll(server.arguments()));
+
         var log = dataDir.resolve("servers.log");
         try {
             Files.createDirectories(dataDir);

@@ -114,7 +114,8 @@ final class Api {
         return send(request(path).POST(HttpRequest.BodyPublishers.noBody()).build());
     }
 
-    private Response send(HttpRequest request) {
+    /** Sends a request built by hand (a raw body, odd headers) with the shared client. */
+    static Response send(HttpRequest request) {
         try {
             var response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
             return new Response(

@@ -9,9 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,9 +37,6 @@ class ErrorsIT {
     /** Words that mean a Java class, a library's setting or an exception reached the client. */
     private static final List<String> INTERNALS =
             List.of("io.shardflow", "tools.jackson", "com.fasterxml", "java.", "Exception", "JsonReadFeature", "<html");
-
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final ShardflowStandalone platform = TestPlatform.shared();
     private final Api api = TestPlatform.api(platform);
@@ -77,19 +72,7 @@ class ErrorsIT {
         for (int i = 0; i + 1 < headers.length; i += 2) {
             builder.header(headers[i], headers[i + 1]);
         }
-        try {
-            var response = HTTP.send(builder.build(), HttpResponse.BodyHandlers.ofString());
-            return new Api.Response(
-                    response.statusCode(),
-                    response.headers().firstValue("content-type").orElse(""),
-                    response.body(),
-                    response.headers().map());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Api.send(builder.build());
     }
 
     /** A request written by hand on a socket: for what an HTTP client refuses to send. */

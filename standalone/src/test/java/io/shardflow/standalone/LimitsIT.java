@@ -10,11 +10,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,8 +38,6 @@ class LimitsIT {
 
     private static final ShardflowStandalone platform = TestPlatform.shared();
     private static final Api admin = TestPlatform.api(platform);
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static JsonNode assertLimit(Api.Response response, int status, String limit, long max, long value) {
         assertThat(response.status()).as(response.text()).isEqualTo(status);
@@ -289,19 +284,7 @@ class LimitsIT {
                 .header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(body))
                 .build();
-        try {
-            var response = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-            return new Api.Response(
-                    response.statusCode(),
-                    response.headers().firstValue("content-type").orElse(""),
-                    response.body(),
-                    response.headers().map());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return Api.send(request);
     }
 
     /**

@@ -11,11 +11,23 @@ import java.util.Map;
 final class OneRowJobs {
     private static final List<String> UNFINISHED = List.of("QUEUED", "PLANNING", "RUNNING", "AGGREGATING");
     private final Http api;
+    private final String modelId;
     private final Map<String, Object> job;
 
-    private OneRowJobs(Http api, Map<String, Object> job) {
+    private OneRowJobs(Http api, String modelId, Map<String, Object> job) {
         this.api = api;
+        this.modelId = modelId;
         this.job = job;
+    }
+
+    /** The one-input linear model the jobs run. */
+    String modelId() {
+        return modelId;
+    }
+
+    /** The body of {@code POST /api/v1/jobs} that {@link #submit()} sends. */
+    Map<String, Object> job() {
+        return job;
     }
 
     /** Creates the model and the dataset, once per scenario. */
@@ -36,6 +48,7 @@ final class OneRowJobs {
                 .asString();
         return new OneRowJobs(
                 api,
+                modelId,
                 Map.of(
                         "type",
                         "INFERENCE",

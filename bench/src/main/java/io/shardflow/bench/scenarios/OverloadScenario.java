@@ -57,33 +57,9 @@ public class OverloadScenario implements Scenario {
     /** What the clients send: the same one-row job and one-row predict on a linear model. */
     private record Workload(String modelId, Map<String, Object> job, Map<String, Object> predict) {
         static Workload create(Http api) {
-            String name = "bench-overload-" + UUID.randomUUID();
-            String datasetId = api.ok("/api/v1/datasets?name=" + name, "text/csv", "x\n1\n")
-                    .get("id")
-                    .asString();
-            String modelId = api.ok(
-                            "/api/v1/models",
-                            Map.of(
-                                    "name",
-                                    name,
-                                    "architecture",
-                                    Map.of("kind", "linear", "inputs", 1, "outputs", 1),
-                                    "parameters",
-                                    Map.of("weight", List.of(List.of(2.0)), "bias", List.of(1.0))))
-                    .get("id")
-                    .asString();
+            var jobs = OneRowJobs.create(api, "bench-overload-" + UUID.randomUUID());
             return new Workload(
-                    modelId,
-                    Map.of(
-                            "type",
-                            "INFERENCE",
-                            "model",
-                            Map.of("id", modelId),
-                            "dataset",
-                            Map.of("id", datasetId, "features", List.of("x")),
-                            "parallelism",
-                            Map.of("strategy", "DATA", "dataShards", 1)),
-                    Map.of("rows", List.of(List.of(1.0)), "timeoutMs", PREDICT_TIMEOUT_MS));
+                    jobs.modelId(), jobs.job(), Map.of("rows", List.of(List.of(1.0)), "timeoutMs", PREDICT_TIMEOUT_MS));
         }
 
         String predictPath() {

@@ -10,6 +10,7 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
@@ -91,6 +92,11 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     TenantUsage tenantUsage(JdbcClient jdbc) {
         return new TenantUsage(jdbc);
+    }
+
+    @Bean
+    TenantQuotas tenantQuotas(JdbcClient jdbc, Clock clock) {
+        return new TenantQuotas(jdbc, clock);
     }
 
     @Bean

@@ -1,0 +1,65 @@
+package io.shardflow.db.quotas;
+
+import io.shardflow.db.jdbc.SqlArgs;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** Tenants' quotas as stored; a tenant without a row has whatever defaults the reader applies. */
+public class TenantQuotas {
+    private static final String COLUMNS = "tenant, max_running_shards, max_queued_jobs, weight, max_storage_bytes";
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    public TenantQuotas(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    public Optional<TenantQuota> find(String tenant) {
+        return jdbc.sql("select " + COLUMNS + " from tenant_quotas where tenant = ?")
+                .param(tenant)
+                .query(TenantQuotas::map)
+                .optional();
+    }
+
+    /** Every stored quota, by tenant. */
+    public List<TenantQuota> all() {
+        return jdbc.sql("select " + COLUMNS + " from tenant_quotas order by tenant")
+                .query(TenantQuotas::map)
+                .list();
+    }
+
+    /** Stores the quota, replacing the tenant's previous one. */
+    public void put(TenantQuota quota) {
+        jdbc.sql("""
+                insert into tenant_quotas (tenant, max_running_shards, max_queued_jobs, weight, max_storage_bytes,
+                  updated_at)
+                values (?, ?, ?, ?, ?, ?)
+                on conflict (tenant) do update set max_running_shards = excluded.max_running_shards,
+                  max_queued_jobs = excluded.max_queued_jobs, weight = excluded.weight,
+                  max_storage_bytes = excluded.max_storage_bytes, updated_at = excluded.updated_at""")
+                .params(SqlArgs.of(
+                        quota.tenant(),
+                        quota.maxRunningShards(),
+                        quota.maxQueuedJobs(),
+                        quota.weight(),
+                        quota.maxStorageBytes(),
+                        Timestamp.from(clock.instant())))
+                .update();
+    }
+
+    private static TenantQuota map(ResultSet rs, int row) throws SQLException {
+        return new TenantQuota(
+                rs.getString("tenant"),
+                rs.getObject("max_running_shards", Integer.class),
+                rs.getObject("max_queued_jobs", Integer.class),
+                rs.getDouble("weight"),
+                rs.getObject("max_storage_bytes", Long.class));
+    }
+}

@@ -10,6 +10,7 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
@@ -22,6 +23,7 @@ import java.util.concurrent.Executors;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcClientAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
@@ -32,6 +34,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /** The JDBC repositories, one instance per process however many services share it. */
 @AutoConfiguration(
         after = {JdbcTemplateAutoConfiguration.class, JdbcClientAutoConfiguration.class, FlywayAutoConfiguration.class})
+@EnableConfigurationProperties(QuotaDefaults.class)
 public class ShardflowStorageAutoConfiguration {
 
     /** The time every service reads: leases, stalls, heartbeats. Tests put a clock of their own in its place. */
@@ -95,8 +98,8 @@ public class ShardflowStorageAutoConfiguration {
     }
 
     @Bean
-    TenantQuotas tenantQuotas(JdbcClient jdbc, Clock clock) {
-        return new TenantQuotas(jdbc, clock);
+    TenantQuotas tenantQuotas(JdbcClient jdbc, QuotaDefaults defaults, Clock clock) {
+        return new TenantQuotas(jdbc, defaults, clock);
     }
 
     @Bean

@@ -5,20 +5,46 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-/** Tenants' quotas as stored; a tenant without a row has whatever defaults the reader applies. */
+/** Tenants' quotas as stored; a tenant without a row has the {@link QuotaDefaults}. */
 public class TenantQuotas {
     private static final String COLUMNS = "tenant, max_running_shards, max_queued_jobs, weight, max_storage_bytes";
 
     private final JdbcClient jdbc;
+    private final QuotaDefaults defaults;
     private final Clock clock;
 
-    public TenantQuotas(JdbcClient jdbc, Clock clock) {
+    public TenantQuotas(JdbcClient jdbc, QuotaDefaults defaults, Clock clock) {
         this.jdbc = jdbc;
+        this.defaults = defaults;
         this.clock = clock;
+    }
+
+    /** The tenant's own quota, or the defaults when it has none. */
+    public TenantQuota effective(String tenant) {
+        return find(tenant).orElseGet(() -> defaults.quotaOf(tenant));
+    }
+
+    /** The effective quotas of {@code tenants}, by tenant. */
+    public Map<String, TenantQuota> effective(Collection<String> tenants) {
+        var quotas = new HashMap<String, TenantQuota>();
+        if (!tenants.isEmpty()) {
+            jdbc.sql("select " + COLUMNS + " from tenant_quotas where tenant = any(?)")
+                    .param(tenants.toArray(String[]::new))
+                    .query(TenantQuotas::map)
+                    .list()
+                    .forEach(q -> quotas.put(q.tenant(), q));
+        }
+        for (var tenant : tenants) {
+            quotas.computeIfAbsent(tenant, defaults::quotaOf);
+        }
+        return quotas;
     }
 
     public Optional<TenantQuota> find(String tenant) {

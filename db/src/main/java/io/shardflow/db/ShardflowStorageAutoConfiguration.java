@@ -6,12 +6,14 @@ import io.shardflow.db.access.IntakeBindings;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantQuotas;
+import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
@@ -95,6 +97,16 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     TenantUsage tenantUsage(JdbcClient jdbc) {
         return new TenantUsage(jdbc);
+    }
+
+    @Bean
+    LaneRegistry laneRegistry(JdbcClient jdbc, Clock clock) {
+        return new LaneRegistry(jdbc, clock);
+    }
+
+    @Bean
+    ShardQueue shardQueue(JdbcClient jdbc) {
+        return new ShardQueue(jdbc);
     }
 
     @Bean

@@ -129,18 +129,27 @@ class RepositoriesIT {
         var key = new ShardKey(jobId, 0, 0, 0);
         shards.insertPending(List.of(new NewShard(key, 0, 10, 3)));
         var lease = Instant.now().plus(1, ChronoUnit.MINUTES);
-        assertThat(shards.dispatchPending(jobId, 0, 0, lease)).hasSize(1);
+        assertThat(shards.insertPending(List.of(new NewShard(key, 0, 10, 3))))
+                .as("a round queued twice is queued once")
+                .isZero();
+        assertThat(shards.assign(key, 1, "w1", 0, lease)).isPresent();
+        assertThat(shards.assign(key, 1, "w2", 1, lease)).as("dispatched once").isEmpty();
 
+        assertThat(shards.start(key, 1, "w2", lease))
+                .as("a task dispatched to another worker")
+                .isFalse();
         assertThat(shards.start(key, 1, "w1", lease)).isTrue();
-        assertThat(shards.start(key, 1, "w2", lease)).as("a redelivered task").isFalse();
-        var retried = shards.redispatch(key, 1, "lost worker", ShardFailure.LEASE_EXPIRED, lease)
+        assertThat(shards.start(key, 1, "w1", lease)).as("a redelivered task").isFalse();
+        var retried = shards.requeue(key, 1, "lost worker", ShardFailure.LEASE_EXPIRED)
                 .orElseThrow();
         assertThat(retried.attempt()).isEqualTo(2);
-        assertThat(retried.status()).isEqualTo(ShardStatus.DISPATCHED);
+        assertThat(retried.status()).isEqualTo(ShardStatus.PENDING);
+        assertThat(retried.workerId()).isNull();
         assertThat(shards.complete(key, 1)).as("the superseded attempt").isFalse();
+        assertThat(shards.assign(key, 2, "w2", 1, lease)).isPresent();
         assertThat(shards.start(key, 2, "w2", lease)).isTrue();
         assertThat(shards.complete(key, 2)).isTrue();
-        assertThat(shards.redispatch(key, 2, "late", ShardFailure.LEASE_EXPIRED, lease))
+        assertThat(shards.requeue(key, 2, "late", ShardFailure.LEASE_EXPIRED))
                 .as("done is done")
                 .isEmpty();
         assertThat(shards.countRound(jobId, 0, 0).complete()).isTrue();
@@ -152,7 +161,7 @@ class RepositoriesIT {
         var key = new ShardKey(jobId, 0, 0, 0);
         shards.insertPending(List.of(new NewShard(key, 0, 10, 3)));
         var past = Instant.now().minus(1, ChronoUnit.SECONDS);
-        shards.dispatchPending(jobId, 0, 0, Instant.now().plus(1, ChronoUnit.MINUTES));
+        shards.assign(key, 1, "dead-" + jobId, 0, Instant.now().plus(1, ChronoUnit.MINUTES));
         shards.start(key, 1, "dead-" + jobId, past);
 
         List<ShardRow> expired = shards.expired(Instant.now(), 1000);

@@ -44,7 +44,7 @@ class TransitionsIT {
         var key = new ShardKey(jobIn(JobStatus.RUNNING), 0, 0, 0);
         shards.insertPending(List.of(new NewShard(key, 0, 10, 3)));
         db.jdbc
-                .sql("update shards set status = ?, lease_until = ? where job_id = ?")
+                .sql("update shards set status = ?, lease_until = ?, worker_id = 'w' where job_id = ?")
                 .params(status.name(), java.sql.Timestamp.from(Instant.now().plusSeconds(60)), key.jobId())
                 .update();
         return key;
@@ -113,17 +113,16 @@ class TransitionsIT {
                 from,
                 ShardStatus.DISPATCHED,
                 from::canMoveTo,
-                key -> !shards.dispatchPending(key.jobId(), 0, 0, lease).isEmpty());
+                key -> shards.assign(key, 1, "w", 0, lease).isPresent());
         assertMove(from, ShardStatus.RUNNING, from::canMoveTo, key -> shards.start(key, 1, "w", lease));
         assertMove(from, ShardStatus.DONE, from::canMoveTo, key -> shards.complete(key, 1));
         assertMove(from, ShardStatus.FAILED, from::canMoveTo, key -> shards.fail(key, 1, "why", ShardFailure.COMPUTE));
-        // another attempt: back to PENDING, and at once DISPATCHED again
+        // another attempt: back to PENDING, queued for admission again
         assertMove(
                 from,
-                ShardStatus.DISPATCHED,
-                to -> from.canMoveTo(ShardStatus.PENDING),
-                key -> shards.redispatch(key, 1, "why", ShardFailure.LEASE_EXPIRED, lease)
-                        .isPresent());
+                ShardStatus.PENDING,
+                from::canMoveTo,
+                key -> shards.requeue(key, 1, "why", ShardFailure.LEASE_EXPIRED).isPresent());
         assertMove(
                 from,
                 ShardStatus.FAILED,

@@ -10,7 +10,9 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Kafka topics and the outbox relay.
  *
- * @param partitions partitions per Shardflow topic; the fleet's lanes beyond this number stay idle
+ * @param partitions partitions per Shardflow topic, but for the shard tasks'
+ * @param laneSlots partitions of {@code shardflow.shard-tasks}: each lane of the fleet reads one, so the fleet's lanes
+ *     beyond this number stay idle (an existing topic with fewer partitions gets more at start)
  * @param replicationFactor replicas per topic (1 for a single broker)
  * @param outboxPollInterval how often the relay looks for rows that other processes left behind
  * @param outboxBatchSize rows published per transaction
@@ -25,6 +27,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("shardflow.messaging")
 public record MessagingSettings(
         @DefaultValue("12") @Min(1) int partitions,
+        @DefaultValue("64") @Min(1) int laneSlots,
         @DefaultValue("1") @Min(1) short replicationFactor,
         @DefaultValue("500ms") Duration outboxPollInterval,
         @DefaultValue("500") @Min(1) int outboxBatchSize,

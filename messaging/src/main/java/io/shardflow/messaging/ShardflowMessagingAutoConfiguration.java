@@ -109,7 +109,8 @@ public class ShardflowMessagingAutoConfiguration {
         var topics = new ArrayList<NewTopic>();
         for (var name : List.of(
                 Topics.JOBS, Topics.SHARD_TASKS, Topics.SHARD_RESULTS, Topics.JOB_EVENTS, Topics.JOB_REQUESTS)) {
-            var topic = new NewTopic(name, settings.partitions(), settings.replicationFactor());
+            int partitions = name.equals(Topics.SHARD_TASKS) ? settings.laneSlots() : settings.partitions();
+            var topic = new NewTopic(name, partitions, settings.replicationFactor());
             if (name.equals(Topics.JOB_REQUESTS)) {
                 // what pipelines may publish, said explicitly rather than left to the broker's default; set when the
                 // topic is made (an existing topic keeps its own: kafka-configs.sh --alter changes it)

@@ -3,15 +3,20 @@ package io.shardflow.scheduler;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.quotas.TenantQuotas;
+import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
-import io.shardflow.messaging.MessagingSettings;
+import io.shardflow.scheduler.admission.Admission;
+import io.shardflow.scheduler.admission.AdmissionPolicy;
+import io.shardflow.scheduler.admission.LaneTasks;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.coordination.JobFailures;
@@ -35,6 +40,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -42,13 +48,35 @@ import org.springframework.transaction.support.TransactionTemplate;
 class SchedulerConfiguration {
 
     @Bean
-    Dispatcher dispatcher(
-            Outbox outbox,
+    Dispatcher dispatcher(ShardRepository shards, Admission admission) {
+        return new Dispatcher(shards, admission);
+    }
+
+    @Bean
+    Admission admission(
+            LaneRegistry lanes,
+            ShardQueue queue,
             ShardRepository shards,
-            MessagingSettings messaging,
-            SchedulerSettings settings,
-            Clock clock) {
-        return new Dispatcher(outbox, shards, messaging, settings.dispatchLease(), clock);
+            JobRepository jobs,
+            TenantQuotas quotas,
+            Outbox outbox,
+            JdbcClient jdbc,
+            TransactionTemplate tx,
+            Clock clock,
+            SchedulerSettings settings) {
+        return new Admission(
+                lanes,
+                queue,
+                shards,
+                jobs,
+                quotas,
+                new LaneTasks(outbox),
+                new AdmissionPolicy(settings.aging()),
+                jdbc,
+                tx,
+                clock,
+                settings.admissionInterval(),
+                settings.dispatchLease());
     }
 
     @Bean
@@ -63,8 +91,8 @@ class SchedulerConfiguration {
 
     @Bean
     ShardRecovery shardRecovery(
-            ShardRepository shards, Dispatcher dispatcher, JobFailures failures, JobEventLog timeline) {
-        return new ShardRecovery(shards, dispatcher, failures, timeline);
+            ShardRepository shards, Admission admission, JobFailures failures, JobEventLog timeline) {
+        return new ShardRecovery(shards, admission, failures, timeline);
     }
 
     @Bean
@@ -150,8 +178,9 @@ class SchedulerConfiguration {
             ShardRepository shards,
             Coordinators coordinators,
             ShardRecovery recovery,
+            Admission admission,
             TransactionTemplate tx) {
-        return new Aggregator(jobs, shards, coordinators, recovery, tx);
+        return new Aggregator(jobs, shards, coordinators, recovery, admission, tx);
     }
 
     @Bean

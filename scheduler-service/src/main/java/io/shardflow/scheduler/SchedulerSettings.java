@@ -9,7 +9,12 @@ import org.springframework.validation.annotation.Validated;
 /**
  * The scheduler's settings ({@code shardflow.scheduler.*}).
  *
- * @param dispatchLease how long a dispatched shard may wait for a worker to start it before it is sent again
+ * @param dispatchLease how long a shard dispatched to a lane may wait to be started before it is queued again; the
+ *     lane's worker extends it with each heartbeat while it lives, so it runs out only when the worker died
+ * @param admissionInterval how often admission looks for idle lanes and waiting shards besides being woken by what
+ *     this process does (work queued, a lane freed): how soon it sees a worker join or another process's work
+ * @param aging how long a tenant with waiting work goes without a lane for its shards to rise one priority level
+ *     (up to 200), so that no tenant waits forever behind higher priorities
  * @param sweepInterval how often expired leases are looked for
  * @param workerFreshness a worker heard from within this long counts towards the fleet's lanes
  * @param fallbackShards data shards per job when a job names none and no worker has reported yet
@@ -23,7 +28,9 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("shardflow.scheduler")
 public record SchedulerSettings(
-        @DefaultValue("5m") Duration dispatchLease,
+        @DefaultValue("15s") Duration dispatchLease,
+        @DefaultValue("200ms") Duration admissionInterval,
+        @DefaultValue("10s") Duration aging,
         @DefaultValue("1s") Duration sweepInterval,
         @DefaultValue("15s") Duration workerFreshness,
         @DefaultValue("1") @Min(1) int fallbackShards,

@@ -4,18 +4,24 @@ import io.shardflow.db.TestDatabase;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.outbox.OutboxSignal;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.quotas.QuotaDefaults;
+import io.shardflow.db.quotas.TenantQuotas;
+import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
-import io.shardflow.messaging.MessagingSettings;
+import io.shardflow.scheduler.admission.Admission;
+import io.shardflow.scheduler.admission.AdmissionPolicy;
+import io.shardflow.scheduler.admission.LaneTasks;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.coordination.JobFailures;
@@ -34,7 +40,6 @@ import io.shardflow.scheduler.training.TrainingFixture;
 import io.shardflow.scheduler.training.TrainingPreparation;
 import java.time.Clock;
 import java.time.Duration;
-import org.springframework.util.unit.DataSize;
 
 /**
  * Everything one scheduler process holds, wired over a real PostgreSQL and a clock, without a broker: tasks and
@@ -44,6 +49,8 @@ import org.springframework.util.unit.DataSize;
 final class SchedulerProcess {
     static final SchedulerSettings SETTINGS = new SchedulerSettings(
             Duration.ofMinutes(5),
+            Duration.ofMillis(200),
+            Duration.ofSeconds(10),
             Duration.ofSeconds(1),
             Duration.ofSeconds(15),
             1,
@@ -56,6 +63,8 @@ final class SchedulerProcess {
     final Aggregator aggregator;
     final LeaseSweeper sweeper;
     final JobReconciler reconciler;
+    /** Not started: a test runs its passes ({@link Admission#pass}), as {@link SimulatedLanes#take} does. */
+    final Admission admission;
 
     SchedulerProcess(TestDatabase db, Clock clock, String name) {
         var jobs = new JobRepository(db.jdbc, clock);
@@ -70,18 +79,11 @@ final class SchedulerProcess {
         var timeline = new JobEventLog(db.jdbc, clock);
         var outbox = new Outbox(db.jdbc, new OutboxSignal());
         var events = new JobEventPublisher(timeline, outbox, "/shardflow/" + name, event -> {});
-        var messaging = new MessagingSettings(
-                12,
-                (short) 1,
-                Duration.ofMillis(500),
-                500,
-                Duration.ofSeconds(10),
-                Duration.ofSeconds(10),
-                DataSize.ofMegabytes(1));
-        var dispatcher = new Dispatcher(outbox, shards, messaging, SETTINGS.dispatchLease(), clock);
+        this.admission = admission(db, clock);
+        var dispatcher = new Dispatcher(shards, admission);
         var rounds = new Rounds(jobs, shards);
         var failures = new JobFailures(jobs, shards, events);
-        var recovery = new ShardRecovery(shards, dispatcher, failures, timeline);
+        var recovery = new ShardRecovery(shards, admission, failures, timeline);
         var training = TrainingFixture.create(
                 jobs,
                 shards,
@@ -107,8 +109,26 @@ final class SchedulerProcess {
         var workers = new WorkerRegistry(db.jdbc, clock);
         var plans = new PlanMaker(models, datasets, workers, preparation, SETTINGS);
         this.planner = new JobPlanner(jobs, plans, coordinators, events, db.tx);
-        this.aggregator = new Aggregator(jobs, shards, coordinators, recovery, db.tx);
+        this.aggregator = new Aggregator(jobs, shards, coordinators, recovery, admission, db.tx);
         this.sweeper = new LeaseSweeper(jobs, shards, recovery, db.tx, clock, SETTINGS.sweepInterval());
         this.reconciler = new JobReconciler(jobs, planner, coordinators, SETTINGS, db.tx, clock);
+    }
+
+    /** Admission as a scheduler process wires it, over the test's database and clock. */
+    static Admission admission(TestDatabase db, Clock clock) {
+        var shards = new ShardRepository(db.jdbc, db.template, clock);
+        return new Admission(
+                new LaneRegistry(db.jdbc, clock),
+                new ShardQueue(db.jdbc),
+                shards,
+                new JobRepository(db.jdbc, clock),
+                new TenantQuotas(db.jdbc, new QuotaDefaults(0, 0, 1), clock),
+                new LaneTasks(new Outbox(db.jdbc, new OutboxSignal())),
+                new AdmissionPolicy(SETTINGS.aging()),
+                db.jdbc,
+                db.tx,
+                clock,
+                SETTINGS.admissionInterval(),
+                SETTINGS.dispatchLease());
     }
 }

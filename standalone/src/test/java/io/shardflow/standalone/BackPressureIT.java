@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 import io.shardflow.api.jobs.SyncWaiting;
-import io.shardflow.worker.lanes.ShardTaskListener;
+import io.shardflow.worker.lanes.Lanes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +16,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
-import org.springframework.kafka.listener.MessageListenerContainer;
 
 /**
  * Back-pressure at the API, on an API of its own with small bounds (2 synchronous calls waiting, 1 request per second
@@ -72,13 +70,9 @@ class BackPressureIT {
         var api = submitter();
         var waiting = limited.bean(SyncWaiting.class);
         // the platform's lanes take no task for a while, so the calls that got in wait
-        MessageListenerContainer lanes = platform.context()
-                .getBean(KafkaListenerEndpointRegistry.class)
-                .getListenerContainer(ShardTaskListener.LISTENER_ID);
-        assertThat(lanes).isNotNull();
-        lanes.pause();
+        var lanes = platform.context().getBean(Lanes.class);
+        lanes.stop();
         try {
-            await().atMost(Duration.ofSeconds(30)).until(lanes::isContainerPaused);
             var first = CompletableFuture.supplyAsync(() -> predict(api));
             var second = CompletableFuture.supplyAsync(() -> predict(api));
             await().atMost(Duration.ofSeconds(30)).until(() -> waiting.waiting() == 2);
@@ -95,13 +89,13 @@ class BackPressureIT {
             assertThat(jobs()).as("no job was made for the refused call").isEqualTo(before);
             assertThat(first).isNotDone();
 
-            lanes.resume();
+            lanes.start();
             for (var call : List.of(first, second)) {
                 var answer = call.get(60, TimeUnit.SECONDS);
                 assertThat(answer.status()).as(answer.text()).isEqualTo(200);
             }
         } finally {
-            lanes.resume();
+            lanes.start();
         }
         assertThat(waiting.waiting()).isZero();
         var after = predict(api);

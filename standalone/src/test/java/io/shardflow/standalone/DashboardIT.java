@@ -8,7 +8,7 @@ import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.Playwright;
-import io.shardflow.worker.lanes.ShardTaskListener;
+import io.shardflow.worker.lanes.Lanes;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 
 /**
  * The admin dashboard in a real browser (Debian's Chromium, headless, driven by Playwright): a job reaches
@@ -107,9 +106,7 @@ class DashboardIT {
                 Fixtures.randomTable(93, 40, List.of("a")).csv()));
         String modelId = created(
                 api.postJson("/api/v1/models", Fixtures.randomDense(94, 1, 1).linearRequest("cancel me")));
-        var lanes = platform.context()
-                .getBean(KafkaListenerEndpointRegistry.class)
-                .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var lanes = platform.context().getBean(Lanes.class);
         lanes.stop();
         try {
             String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a"), 2)));
@@ -205,9 +202,7 @@ class DashboardIT {
                 Fixtures.randomTable(95, 10, List.of("a")).csv()));
         String modelId = created(
                 api.postJson("/api/v1/models", Fixtures.randomDense(96, 1, 1).linearRequest("csrf")));
-        var lanes = platform.context()
-                .getBean(KafkaListenerEndpointRegistry.class)
-                .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var lanes = platform.context().getBean(Lanes.class);
         lanes.stop();
         try {
             String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a"), 1)));

@@ -15,14 +15,13 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
-import io.shardflow.worker.lanes.ShardTaskListener;
+import io.shardflow.worker.lanes.Lanes;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 
 /**
  * Faults, each with what must hold: a job accepted while the broker is down completes once it returns; a
@@ -82,9 +81,7 @@ class FaultsIT {
         var model = Fixtures.randomDense(14, 3, 4, 2);
         String modelId = created(api.postJson("/api/v1/models", model.mlpRequest("lease")));
         var features = List.of("a", "b", "c");
-        var lanes = platform.context()
-                .getBean(KafkaListenerEndpointRegistry.class)
-                .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var lanes = platform.context().getBean(Lanes.class);
         var jdbc = platform.context().getBean(JdbcClient.class);
 
         lanes.stop();
@@ -92,16 +89,25 @@ class FaultsIT {
         try {
             jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, features, 3)));
             await().atMost(Duration.ofSeconds(30))
-                    .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'DISPATCHED'")
+                    .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'PENDING'")
                                     .param(UUID.fromString(jobId))
                                     .query(Long.class)
                                     .single()
                             == 3);
-            // a worker took shard 1 as a worker does, then died: nobody extends its lease, and time passes
+            // admission gave shard 1 to a worker, which took it as a worker does, then died: nobody extends its
+            // lease, and time passes
             var shards = platform.context().getBean(ShardRepository.class);
             var lease = Duration.ofSeconds(30);
+            var key = new ShardKey(UUID.fromString(jobId), 0, 0, 1);
+            assertThat(shards.assign(
+                            key,
+                            1,
+                            "worker-that-died",
+                            63,
+                            TestPlatform.CLOCK.instant().plus(lease)))
+                    .isPresent();
             assertThat(shards.start(
-                            new ShardKey(UUID.fromString(jobId), 0, 0, 1),
+                            key,
                             1,
                             "worker-that-died",
                             TestPlatform.CLOCK.instant().plus(lease)))
@@ -153,9 +159,7 @@ class FaultsIT {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=lost-notice", table.csv()));
         String modelId = created(
                 api.postJson("/api/v1/models", Fixtures.randomDense(18, 2, 1).linearRequest("lost-notice")));
-        var lanes = platform.context()
-                .getBean(KafkaListenerEndpointRegistry.class)
-                .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var lanes = platform.context().getBean(Lanes.class);
         var jdbc = platform.context().getBean(JdbcClient.class);
         var partials = platform.context().getBean(PartialStore.class);
 
@@ -165,7 +169,7 @@ class FaultsIT {
             jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a", "b"), 3)));
             var id = UUID.fromString(jobId);
             await().atMost(Duration.ofSeconds(30))
-                    .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'DISPATCHED'")
+                    .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'PENDING'")
                                     .param(id)
                                     .query(Long.class)
                                     .single()
@@ -175,6 +179,13 @@ class FaultsIT {
             var shards = platform.context().getBean(ShardRepository.class);
             for (int shard = 0; shard < 3; shard++) {
                 var key = new ShardKey(id, 0, 0, shard);
+                assertThat(shards.assign(
+                                key,
+                                1,
+                                "worker-without-a-broker",
+                                63,
+                                TestPlatform.CLOCK.instant().plusSeconds(30)))
+                        .isPresent();
                 var values = new float[10];
                 Arrays.fill(values, shard);
                 assertThat(shards.start(
@@ -207,9 +218,7 @@ class FaultsIT {
         String datasetId = created(api.postCsv("/api/v1/datasets?name=operator", table.csv()));
         var model = Fixtures.randomDense(20, 1, 1);
         String modelId = created(api.postJson("/api/v1/models", model.linearRequest("operator")));
-        var lanes = platform.context()
-                .getBean(KafkaListenerEndpointRegistry.class)
-                .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var lanes = platform.context().getBean(Lanes.class);
         lanes.stop();
         String retried;
         try {

@@ -20,9 +20,9 @@ import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
-import io.shardflow.scheduler.dispatch.Dispatcher;
+import io.shardflow.scheduler.admission.LaneTasks;
 import io.shardflow.worker.lanes.Attempts;
-import io.shardflow.worker.lanes.ShardTaskListener;
+import io.shardflow.worker.lanes.Lanes;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -36,7 +36,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -136,8 +135,7 @@ class RepeatableTrainingIT {
         var context = platform.context();
         var jdbc = context.getBean(JdbcClient.class);
         var shards = context.getBean(ShardRepository.class);
-        var lanes = context.getBean(KafkaListenerEndpointRegistry.class)
-                .getListenerContainer(ShardTaskListener.LISTENER_ID);
+        var lanes = context.getBean(Lanes.class);
         lanes.stop();
         String jobId;
         UUID id;
@@ -145,13 +143,20 @@ class RepeatableTrainingIT {
             jobId = created(api.postJson("/api/v1/jobs", job));
             id = UUID.fromString(jobId);
             await().atMost(Duration.ofSeconds(30))
-                    .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'DISPATCHED'")
+                    .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'PENDING'")
                                     .param(id)
                                     .query(Long.class)
                                     .single()
                             == 2);
             var first = new ShardKey(id, 0, 0, 0);
             var lease = Duration.ofSeconds(30);
+            assertThat(shards.assign(
+                            first,
+                            1,
+                            "a-stalled-worker",
+                            63,
+                            TestPlatform.CLOCK.instant().plus(lease)))
+                    .isPresent();
             assertThat(shards.start(
                             first,
                             1,
@@ -177,7 +182,7 @@ class RepeatableTrainingIT {
                     .isFalse();
             assertThat(shards.find(first).orElseThrow())
                     .extracting(ShardRow::status, ShardRow::attempt)
-                    .containsExactly(ShardStatus.DISPATCHED, 2);
+                    .containsExactly(ShardStatus.PENDING, 2);
             assertThat(jdbc.sql("select count(*) from partials where job_id = ?")
                             .param(id)
                             .query(Long.class)
@@ -211,14 +216,15 @@ class RepeatableTrainingIT {
     private void duplicate(UUID id, Set<String> seen, AtomicInteger duplicated) {
         var context = platform.context();
         var outbox = context.getBean(Outbox.class);
-        var dispatcher = context.getBean(Dispatcher.class);
+        var tasks = new LaneTasks(outbox);
         context.getBean(TransactionTemplate.class).executeWithoutResult(s -> {
             JobRow job = jobs().find(id).orElseThrow();
             for (var shard : context.getBean(ShardRepository.class).list(id)) {
                 var key = shard.key();
                 String attempt = key + "#" + shard.attempt();
-                if (seen.add(attempt)) {
-                    dispatcher.send(job, job.planned(), shard);
+                var slot = shard.laneSlot();
+                if (slot != null && seen.add(attempt)) {
+                    tasks.send(job, job.planned(), shard, slot);
                     duplicated.incrementAndGet();
                 }
                 if (shard.status() == ShardStatus.DONE && seen.add(attempt + " done")) {

@@ -2,6 +2,7 @@ package io.shardflow.worker;
 
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.ActivationStore;
@@ -9,6 +10,7 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
+import io.shardflow.messaging.MessagingSettings;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.compute.ModelCache;
@@ -20,35 +22,25 @@ import io.shardflow.worker.lanes.Attempts;
 import io.shardflow.worker.lanes.Computations;
 import io.shardflow.worker.lanes.Heartbeat;
 import io.shardflow.worker.lanes.InferenceComputation;
-import io.shardflow.worker.lanes.LaneDrain;
+import io.shardflow.worker.lanes.Lanes;
 import io.shardflow.worker.lanes.ShardExecutor;
-import io.shardflow.worker.lanes.ShardTaskListener;
 import io.shardflow.worker.lanes.WorkerIdentity;
 import io.shardflow.worker.training.SliceCache;
 import io.shardflow.worker.training.TextTraining;
 import io.shardflow.worker.training.TrainingComputation;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.RoundRobinAssignor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
-import org.springframework.boot.kafka.autoconfigure.ConcurrentKafkaListenerContainerFactoryConfigurer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
-import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.ConsumerFactory;
-import org.springframework.kafka.core.DefaultKafkaConsumerFactory;
-import org.springframework.kafka.listener.ContainerProperties;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -175,8 +167,18 @@ class WorkerConfiguration {
     }
 
     @Bean
-    ShardTaskListener shardTaskListener(ShardExecutor executor, ComputeEngine engine) {
-        return new ShardTaskListener(executor, engine);
+    Lanes lanes(
+            WorkerIdentity identity,
+            WorkerSettings settings,
+            MessagingSettings messaging,
+            LaneRegistry registry,
+            ShardRepository shards,
+            ConsumerFactory<Object, Object> consumers,
+            ShardExecutor executor,
+            ComputeEngine engine,
+            Clock clock) {
+        return new Lanes(
+                identity, settings, messaging.laneSlots(), registry, shards, consumers, executor, engine, clock);
     }
 
     @Bean
@@ -186,44 +188,10 @@ class WorkerConfiguration {
             WorkerRegistry registry,
             ShardRepository shards,
             ShardExecutor executor,
+            Lanes lanes,
             ComputeEngine engine,
             Clock clock) {
-        return new Heartbeat(identity, settings, registry, shards, executor, engine, clock);
-    }
-
-    @Bean
-    LaneDrain laneDrain(KafkaListenerEndpointRegistry registry, ShardExecutor executor, WorkerSettings settings) {
-        return new LaneDrain(registry, executor, settings.drainTimeout());
-    }
-
-    /**
-     * One consumer per lane, one record per poll. Round-robin assignment interleaves partitions across lanes, so
-     * the scheduler's consecutive partitions for a job's shards land on different lanes.
-     */
-    @Bean
-    ConcurrentKafkaListenerContainerFactory<Object, Object> laneContainerFactory(
-            ConcurrentKafkaListenerContainerFactoryConfigurer configurer,
-            ConsumerFactory<Object, Object> consumers,
-            WorkerSettings settings) {
-        var laneConsumers = new DefaultKafkaConsumerFactory<Object, Object>(consumers.getConfigurationProperties());
-        var configs = new HashMap<String, Object>(Map.of(
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG,
-                1,
-                ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
-                RoundRobinAssignor.class.getName(),
-                ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG,
-                (int) Duration.ofMinutes(10).toMillis()));
-        if (!settings.id().isBlank()) {
-            // static membership: a worker restarted under the same id takes its lanes' partitions back at once
-            // (Spring Kafka suffixes the id per lane), instead of waiting for the group to notice it was gone
-            configs.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, settings.id());
-        }
-        laneConsumers.updateConfigs(configs);
-        var factory = new ConcurrentKafkaListenerContainerFactory<Object, Object>();
-        configurer.configure(factory, laneConsumers);
-        factory.setConcurrency(settings.effectiveLanes());
-        factory.getContainerProperties().setAckMode(ContainerProperties.AckMode.RECORD);
-        return factory;
+        return new Heartbeat(identity, settings, registry, shards, executor, lanes, engine, clock);
     }
 
     private static Map<String, Object> generationDetails(GenerationEngine generation) {
@@ -235,10 +203,10 @@ class WorkerConfiguration {
         return details;
     }
 
-    /** UP once the engine is loaded, the lanes consume, and a heartbeat has been written recently. */
+    /** UP once the engine is loaded, the lanes run, and a heartbeat has been written recently. */
     @Bean
     HealthIndicator workerHealthIndicator(
-            KafkaListenerEndpointRegistry registry,
+            Lanes lanes,
             Heartbeat heartbeat,
             WorkerIdentity identity,
             WorkerSettings settings,
@@ -246,14 +214,14 @@ class WorkerConfiguration {
             GenerationEngine generation,
             Clock clock) {
         return () -> {
-            var lanes = registry.getListenerContainer(ShardTaskListener.LISTENER_ID);
             Instant last = heartbeat.lastBeat();
             boolean fresh = last != null
                     && last.isAfter(
                             clock.instant().minus(settings.heartbeatInterval().multipliedBy(5)));
-            var health = lanes != null && lanes.isRunning() && fresh ? Health.up() : Health.down();
+            var health = lanes.isRunning() && fresh ? Health.up() : Health.down();
             return health.withDetail("id", identity.id())
                     .withDetail("lanes", settings.effectiveLanes())
+                    .withDetail("slots", lanes.slots())
                     .withDetail("laneDevices", engine.laneDevices(settings.effectiveLanes()))
                     .withDetail("lastHeartbeat", String.valueOf(last))
                     .withDetail("generation", generationDetails(generation))

@@ -56,11 +56,11 @@ public sealed interface Plan
     }
 
     /**
-     * The shard's place among the task topic's partitions, relative to the job's: consecutive for a round's shards,
-     * so they spread over lanes, and the same round after round for a model shard, so it keeps its cached partition.
+     * The parameter bytes a worker must be able to load ({@code max-model-bytes}) to run one of the job's tasks: its
+     * largest model partition. 0 for training, whose tasks go to any lane.
      */
-    default int lane(int step, int stage, int shardIndex) {
-        return shardIndex;
+    default long partitionBytes() {
+        return 0;
     }
 
     @JsonValue
@@ -106,6 +106,11 @@ public sealed interface Plan
         public TaskKind taskKind(int step, int stage) {
             return TaskKind.INFER;
         }
+
+        @Override
+        public long partitionBytes() {
+            return model.largestPartitionBytes();
+        }
     }
 
     /**
@@ -150,8 +155,8 @@ public sealed interface Plan
         }
 
         @Override
-        public int lane(int step, int stage, int shardIndex) {
-            return tensor() ? shardIndex : shardIndex + stage * dataShards();
+        public long partitionBytes() {
+            return model.largestPartitionBytes();
         }
     }
 
@@ -174,6 +179,11 @@ public sealed interface Plan
         @Override
         public TaskKind taskKind(int step, int stage) {
             return TaskKind.GENERATE;
+        }
+
+        @Override
+        public long partitionBytes() {
+            return model.largestPartitionBytes();
         }
     }
 
@@ -207,8 +217,8 @@ public sealed interface Plan
         }
 
         @Override
-        public int lane(int step, int stage, int shardIndex) {
-            return shardIndex + stage;
+        public long partitionBytes() {
+            return model.largestPartitionBytes();
         }
     }
 

@@ -14,8 +14,6 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -31,7 +29,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 public class ShardRepository {
     private static final String COLUMNS =
             "job_id, step, stage, shard_index, status, row_start, row_end, attempt, max_attempts, worker_id, "
-                    + "lease_until, error, failure";
+                    + "lane_slot, lease_until, error, failure";
     private static final String KEY = "job_id = :job and step = :step and stage = :stage and shard_index = :index";
     /** A lease holds while a shard waits for a worker or runs on one; when it lapses the shard goes back. */
     private static final String LEASED = Transitions.in("status", ShardStatus.sourcesOf(PENDING));
@@ -51,11 +49,16 @@ public class ShardRepository {
         return Timestamp.from(clock.instant());
     }
 
-    /** Inserts new shards as PENDING. */
-    public void insertPending(List<NewShard> shards) {
-        template.batchUpdate("""
-                insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, attempt, max_attempts)
-                values (?, ?, ?, ?, ?, ?, ?, 1, ?)""", shards, 500, (ps, s) -> {
+    /**
+     * Queues new shards as PENDING, waiting for admission, unless they exist: a round started twice starts once.
+     * Returns how many were queued now.
+     */
+    public int insertPending(List<NewShard> shards) {
+        var queuedAt = now();
+        int[][] counts = template.batchUpdate("""
+                insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, attempt, max_attempts,
+                  need_bytes, takes_lane, queued_at)
+                values (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) on conflict do nothing""", shards, 500, (ps, s) -> {
             ps.setObject(1, s.key().jobId());
             ps.setInt(2, s.key().step());
             ps.setInt(3, s.key().stage());
@@ -64,34 +67,63 @@ public class ShardRepository {
             ps.setLong(6, s.rowStart());
             ps.setLong(7, s.rowEnd());
             ps.setInt(8, s.maxAttempts());
+            ps.setLong(9, s.needBytes());
+            ps.setBoolean(10, s.takesLane());
+            ps.setTimestamp(11, queuedAt);
         });
+        int queued = 0;
+        for (int[] batch : counts) {
+            for (int count : batch) {
+                queued += Math.max(count, 0);
+            }
+        }
+        return queued;
     }
 
     /**
-     * Inserts shards already DISPATCHED (PENDING and dispatched in one write) unless they exist: a round started
-     * twice starts once. Returns the shards dispatched now.
+     * PENDING → DISPATCHED to lane {@code slot} of {@code workerId}, if this attempt still waits and no other
+     * transaction holds its row (then it stays for the next admission pass, rather than admission waiting on a lock
+     * a job's coordinator holds). Returns the shard as dispatched.
      */
-    public List<ShardRow> insertAndDispatch(List<NewShard> shards, Instant leaseUntil) {
-        var dispatched = new ArrayList<ShardRow>();
-        for (var s : shards) {
-            withKey(
-                            jdbc.sql(
-                                    "insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, "
-                                            + "attempt, max_attempts, lease_until, dispatched_at) values (:job, :step, :stage, "
-                                            + ":index, :status, :start, :end, 1, :max, :lease, :now) on conflict do nothing "
-                                            + "returning " + COLUMNS),
-                            s.key())
-                    .param("status", DISPATCHED.name())
-                    .param("start", s.rowStart())
-                    .param("end", s.rowEnd())
-                    .param("max", s.maxAttempts())
-                    .param("lease", Timestamp.from(leaseUntil))
-                    .param("now", now())
-                    .query(ShardRepository::map)
-                    .optional()
-                    .ifPresent(dispatched::add);
-        }
-        return dispatched;
+    public Optional<ShardRow> assign(ShardKey key, int attempt, String workerId, int slot, Instant leaseUntil) {
+        return withKey(
+                        jdbc.sql("update shards set status = :to, worker_id = :worker, lane_slot = :slot, "
+                                + "lease_until = :lease, dispatched_at = :now, version = version + 1 where (job_id, "
+                                + "step, stage, shard_index) = (select job_id, step, stage, shard_index from shards "
+                                + "where " + KEY + " and attempt = :attempt and status = :pending "
+                                + "for update skip locked) returning " + COLUMNS),
+                        key)
+                .param("to", PENDING.moveTo(DISPATCHED).name())
+                .param("worker", workerId)
+                .param("slot", slot)
+                .param("lease", Timestamp.from(leaseUntil))
+                .param("now", now())
+                .param("attempt", attempt)
+                .param("pending", PENDING.name())
+                .query(ShardRepository::map)
+                .optional();
+    }
+
+    /**
+     * Extends the leases of the shards dispatched to {@code workerId} that it has not started yet: they wait in its
+     * lanes' partitions, and a live worker reads them.
+     */
+    public int extendDispatched(String workerId, Instant leaseUntil) {
+        return jdbc.sql("update shards set lease_until = ? where worker_id = ? and status = ? and lease_until < ?")
+                .params(Timestamp.from(leaseUntil), workerId, DISPATCHED.name(), Timestamp.from(leaseUntil))
+                .update();
+    }
+
+    /**
+     * DISPATCHED → PENDING for the shards dispatched to {@code workerId} and not started: a stopping worker gives
+     * them back to the queue with their attempts unused. Returns how many.
+     */
+    public int returnUnstarted(String workerId) {
+        return jdbc.sql(
+                        "update shards set status = ?, worker_id = null, lane_slot = null, lease_until = null, "
+                                + "dispatched_at = null, queued_at = ?, version = version + 1 where worker_id = ? and status = ?")
+                .params(DISPATCHED.moveTo(PENDING).name(), now(), workerId, DISPATCHED.name())
+                .update();
     }
 
     /** How many of the shards {@code [fromIndex, toIndex)} of a round are DONE. */
@@ -110,31 +142,15 @@ public class ShardRepository {
                 .single();
     }
 
-    /** PENDING → DISPATCHED for every pending shard of the round; returns those dispatched, in index order. */
-    public List<ShardRow> dispatchPending(UUID jobId, int step, int stage, Instant leaseUntil) {
-        return jdbc
-                .sql("update shards set status = :to, lease_until = :lease, dispatched_at = :now, "
-                        + "version = version + 1 where job_id = :job and step = :step and stage = :stage and "
-                        + Transitions.in("status", ShardStatus.sourcesOf(DISPATCHED)) + " returning " + COLUMNS)
-                .param("to", DISPATCHED.name())
-                .param("lease", Timestamp.from(leaseUntil))
-                .param("now", now())
-                .param("job", jobId)
-                .param("step", step)
-                .param("stage", stage)
-                .query(ShardRepository::map)
-                .list()
-                .stream()
-                .sorted(Comparator.comparingInt(s -> s.key().shardIndex()))
-                .toList();
-    }
-
-    /** DISPATCHED → RUNNING on {@code workerId} for this attempt; false when the attempt is stale or done. */
+    /**
+     * DISPATCHED → RUNNING for this attempt on {@code workerId}, the worker it was dispatched to; false when the
+     * attempt is stale, done, or went to another worker.
+     */
     public boolean start(ShardKey key, int attempt, String workerId, Instant leaseUntil) {
         return withKey(
-                                jdbc.sql("update shards set status = :to, worker_id = :worker, lease_until = :lease, "
+                                jdbc.sql("update shards set status = :to, lease_until = :lease, "
                                         + "started_at = :now, version = version + 1 where " + KEY
-                                        + " and attempt = :attempt and "
+                                        + " and attempt = :attempt and worker_id = :worker and "
                                         + Transitions.in("status", ShardStatus.sourcesOf(RUNNING))),
                                 key)
                         .param("to", RUNNING.name())
@@ -161,21 +177,20 @@ public class ShardRepository {
     }
 
     /**
-     * Gives the shard another attempt if {@code attempt} is still current and holds a lease: back to PENDING with
-     * the attempt counted, then at once DISPATCHED again, in one write. An attempt its worker
+     * Gives the shard another attempt if {@code attempt} is still current and holds a lease: back to PENDING, queued
+     * for admission again, with the attempt counted. An attempt its worker
      * {@linkplain ShardFailure#HANDED_BACK handed back} raises {@code max_attempts} with it, so it uses none up.
-     * Returns the shard as re-dispatched.
+     * Returns the shard as queued again.
      */
-    public Optional<ShardRow> redispatch(
-            ShardKey key, int attempt, String reason, ShardFailure failure, Instant leaseUntil) {
+    public Optional<ShardRow> requeue(ShardKey key, int attempt, String reason, ShardFailure failure) {
         return withKey(
                         jdbc.sql("update shards set status = :to, attempt = attempt + 1, "
-                                + "max_attempts = max_attempts + :granted, worker_id = null, lease_until = :lease, dispatched_at = :now, started_at = null, error = :reason, "
-                                + "failure = :failure, version = version + 1 where " + KEY + " and attempt = :attempt "
-                                + "and " + LEASED + " returning " + COLUMNS),
+                                + "max_attempts = max_attempts + :granted, worker_id = null, lane_slot = null, "
+                                + "lease_until = null, dispatched_at = null, started_at = null, queued_at = :now, "
+                                + "error = :reason, failure = :failure, version = version + 1 where " + KEY
+                                + " and attempt = :attempt and " + LEASED + " returning " + COLUMNS),
                         key)
-                .param("to", PENDING.moveTo(DISPATCHED).name())
-                .param("lease", Timestamp.from(leaseUntil))
+                .param("to", PENDING.name())
                 .param("now", now())
                 .param("reason", reason)
                 .param("failure", failure.name())
@@ -340,6 +355,7 @@ public class ShardRepository {
                 rs.getInt("attempt"),
                 rs.getInt("max_attempts"),
                 rs.getString("worker_id"),
+                rs.getObject("lane_slot", Integer.class),
                 lease == null ? null : lease.toInstant(),
                 rs.getString("error"),
                 failure(rs.getString("failure")));

@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A shard as stored.
  *
- * @param workerId the worker running or that ran the current attempt; null before one took it
+ * @param workerId the worker the current attempt was dispatched to, runs or ran on; null while it waits
+ * @param laneSlot the slot of the lane the current attempt was dispatched to; null while it waits
  * @param leaseUntil when the current attempt is given up unless extended; null once finished
  * @param error why the last attempt ended without DONE; null if none did
  * @param failure the kind of that ending
@@ -21,6 +22,7 @@ public record ShardRow(
         int attempt,
         int maxAttempts,
         @Nullable String workerId,
+        @Nullable Integer laneSlot,
         @Nullable Instant leaseUntil,
         @Nullable String error,
         @Nullable ShardFailure failure) {}

@@ -45,14 +45,21 @@ public class WorkerRegistry {
     /** How recently a worker must have reported to count as live, unless configured otherwise. */
     public static final Duration LIVE = Duration.ofSeconds(15);
 
-    /** The fleet as planning sees it: live lanes (at least {@code minLanes}) and the smallest model cap. */
+    /**
+     * The fleet as planning sees it: live lanes (at least {@code minLanes}) and the largest model cap, since
+     * admission sends each task only to a lane whose worker can load it.
+     */
     public ParallelPlanner.Fleet fleet(Duration freshness, int minLanes) {
         return new ParallelPlanner.Fleet(Math.max(minLanes, liveLanes(freshness)), modelCap(freshness));
     }
 
-    /** The smallest model cap among live workers; Long.MAX_VALUE when none has one. */
+    /**
+     * The largest partition some live worker can load: the largest cap, or Long.MAX_VALUE when a worker has none (or
+     * none has reported).
+     */
     public long modelCap(Duration freshness) {
-        Long cap = jdbc.sql("select min(max_model_bytes) from workers where heartbeat_at > ?")
+        Long cap = jdbc.sql("select case when bool_or(max_model_bytes is null) then null else max(max_model_bytes) end "
+                        + "from workers where heartbeat_at > ?")
                 .param(Timestamp.from(clock.instant().minus(freshness)))
                 .query(Long.class)
                 .optional()

@@ -9,6 +9,7 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.scheduler.SchedulerSettings;
+import io.shardflow.scheduler.admission.Admission;
 import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,7 +18,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Follows shard completions: a success goes to the coordinator of the job's kind, which merges what it completes;
- * a failure to {@link ShardRecovery}. Each notice is handled in one transaction with its job locked.
+ * a failure to {@link ShardRecovery}. Each notice is handled in one transaction with its job locked, and then wakes
+ * {@link Admission}: the lane the attempt ran on is free.
  */
 public class Aggregator {
     public static final String LISTENER_ID = "shardflow-aggregator";
@@ -26,6 +28,7 @@ public class Aggregator {
     private final ShardRepository shards;
     private final Coordinators coordinators;
     private final ShardRecovery recovery;
+    private final Admission admission;
     private final TransactionTemplate tx;
 
     public Aggregator(
@@ -33,11 +36,13 @@ public class Aggregator {
             ShardRepository shards,
             Coordinators coordinators,
             ShardRecovery recovery,
+            Admission admission,
             TransactionTemplate tx) {
         this.jobs = jobs;
         this.shards = shards;
         this.coordinators = coordinators;
         this.recovery = recovery;
+        this.admission = admission;
         this.tx = tx;
     }
 
@@ -52,6 +57,7 @@ public class Aggregator {
 
     public void handle(ShardCompleted done) {
         tx.executeWithoutResult(s -> {
+            admission.wakeAfterCommit(); // the attempt's lane is free
             var job = jobs.lock(done.jobId()).orElse(null);
             if (job == null || job.status().isTerminal() || job.plan() == null) {
                 return;

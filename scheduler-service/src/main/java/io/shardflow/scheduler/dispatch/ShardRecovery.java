@@ -5,22 +5,24 @@ import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
+import io.shardflow.scheduler.admission.Admission;
 import io.shardflow.scheduler.coordination.JobFailures;
 
 /**
  * What happens to a shard attempt that did not finish, whether it failed on a worker, lost its worker or was handed
- * back by one stopping or full, for every kind of job alike: another attempt while attempts remain and a retry can help
- * (always after a hand-back), else the job fails with the shard's reason.
+ * back by one stopping or full, for every kind of job alike: another attempt, queued for admission like any waiting
+ * shard, while attempts remain and a retry can help (always after a hand-back), else the job fails with the shard's
+ * reason.
  */
 public class ShardRecovery {
     private final ShardRepository shards;
-    private final Dispatcher dispatcher;
+    private final Admission admission;
     private final JobFailures failures;
     private final JobEventLog timeline;
 
-    public ShardRecovery(ShardRepository shards, Dispatcher dispatcher, JobFailures failures, JobEventLog timeline) {
+    public ShardRecovery(ShardRepository shards, Admission admission, JobFailures failures, JobEventLog timeline) {
         this.shards = shards;
-        this.dispatcher = dispatcher;
+        this.admission = admission;
         this.failures = failures;
         this.timeline = timeline;
     }
@@ -32,15 +34,14 @@ public class ShardRecovery {
     public void attemptEnded(JobRow job, ShardRow shard, String reason, ShardFailure failure, boolean retryable) {
         var key = shard.key();
         if (retryable && (shard.attempt() < shard.maxAttempts() || failure == ShardFailure.HANDED_BACK)) {
-            shards.redispatch(key, shard.attempt(), reason, failure, dispatcher.leaseUntil())
-                    .ifPresent(next -> {
-                        dispatcher.send(job, job.planned(), next);
-                        timeline.append(
-                                job.id(),
-                                "io.shardflow.shard.retried",
-                                "shard " + key.shardIndex() + " attempt " + shard.attempt() + " ended (" + reason
-                                        + "); attempt " + next.attempt() + " dispatched");
-                    });
+            shards.requeue(key, shard.attempt(), reason, failure).ifPresent(next -> {
+                admission.wakeAfterCommit();
+                timeline.append(
+                        job.id(),
+                        "io.shardflow.shard.retried",
+                        "shard " + key.shardIndex() + " attempt " + shard.attempt() + " ended (" + reason
+                                + "); attempt " + next.attempt() + " queued");
+            });
             return;
         }
         if (shards.fail(key, shard.attempt(), reason, failure)) {

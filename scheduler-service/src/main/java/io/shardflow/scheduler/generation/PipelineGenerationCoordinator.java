@@ -167,9 +167,7 @@ public class PipelineGenerationCoordinator implements JobCoordinator<Plan.Pipeli
 
     private void dispatch(JobRow job, Plan.PipelinedGeneration plan, int step, int stage, long prompts) {
         dispatcher.startShards(
-                job,
-                plan,
-                List.of(Dispatcher.shard(job, new ShardKey(job.id(), step, stage, 0), new RowRange(0, prompts))));
+                List.of(Dispatcher.shard(job, plan, new ShardKey(job.id(), step, stage, 0), new RowRange(0, prompts))));
     }
 
     /** The job's prompts from its request or dataset (a prompt dataset is read whole), read once at the start. */

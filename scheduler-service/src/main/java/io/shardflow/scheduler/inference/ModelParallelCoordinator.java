@@ -82,16 +82,16 @@ public class ModelParallelCoordinator implements JobCoordinator<Plan.ModelParall
             if (plan.tensor()) {
                 int k = plan.model().modelShards();
                 for (int j = 0; j < k; j++) {
-                    rows.add(Dispatcher.shard(job, new ShardKey(job.id(), 0, 0, d * k + j), range));
+                    rows.add(Dispatcher.shard(job, plan, new ShardKey(job.id(), 0, 0, d * k + j), range));
                 }
             } else {
                 var micro = microBatches(plan, range);
                 for (int b = 0; b < micro.size(); b++) {
-                    rows.add(Dispatcher.shard(job, new ShardKey(job.id(), b, 0, d), micro.get(b)));
+                    rows.add(Dispatcher.shard(job, plan, new ShardKey(job.id(), b, 0, d), micro.get(b)));
                 }
             }
         }
-        dispatcher.startShards(job, plan, rows);
+        dispatcher.startShards(rows);
     }
 
     /** A shard finished: merge its group if complete, start what it unblocks, finish the job at the end. */
@@ -129,12 +129,13 @@ public class ModelParallelCoordinator implements JobCoordinator<Plan.ModelParall
             var rows = new ArrayList<NewShard>();
             if (plan.tensor()) {
                 for (int j = 0; j < round.shards(); j++) {
-                    rows.add(Dispatcher.shard(job, new ShardKey(job.id(), next, 0, from + j), range));
+                    rows.add(Dispatcher.shard(job, plan, new ShardKey(job.id(), next, 0, from + j), range));
                 }
             } else {
-                rows.add(Dispatcher.shard(job, new ShardKey(job.id(), key.step(), next, layout.dataShard()), range));
+                rows.add(Dispatcher.shard(
+                        job, plan, new ShardKey(job.id(), key.step(), next, layout.dataShard()), range));
             }
-            dispatcher.startShards(job, plan, rows);
+            dispatcher.startShards(rows);
             return;
         }
         finishIfComplete(job, plan, split);

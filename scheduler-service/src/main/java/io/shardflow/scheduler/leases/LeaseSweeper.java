@@ -1,6 +1,7 @@
 package io.shardflow.scheduler.leases;
 
 import io.shardflow.core.shards.ShardFailure;
+import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
@@ -64,8 +65,8 @@ public class LeaseSweeper {
             shards.abandonUnfinished(job.id(), "job " + job.status().name().toLowerCase(Locale.ROOT));
             return;
         }
-        String reason = shard.workerId() == null
-                ? "no worker started it before its lease expired"
+        String reason = shard.status() == ShardStatus.DISPATCHED
+                ? "worker " + shard.workerId() + " did not start it before its lease expired"
                 : "worker " + shard.workerId() + " stopped heartbeating";
         recovery.attemptEnded(job, shard, reason, ShardFailure.LEASE_EXPIRED, true);
     }

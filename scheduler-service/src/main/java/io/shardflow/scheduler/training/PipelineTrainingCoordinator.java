@@ -69,7 +69,7 @@ public class PipelineTrainingCoordinator implements JobCoordinator<Plan.Pipeline
         for (int b = 0; b < microBatches(job, plan, step); b++) {
             rows.add(row(job, plan, new ShardKey(job.id(), step, 0, b)));
         }
-        dispatcher.startShards(job, plan, rows);
+        dispatcher.startShards(rows);
     }
 
     @Override
@@ -97,7 +97,7 @@ public class PipelineTrainingCoordinator implements JobCoordinator<Plan.Pipeline
             // a forward output: the next stage's input
             if (activations.put(job.id(), step, stage, b, bytes.getFirst())) {
                 partials.deleteGroup(job.id(), step, stage, b, b + 1);
-                dispatcher.startShards(job, plan, List.of(row(job, plan, new ShardKey(job.id(), step, stage + 1, b))));
+                dispatcher.startShards(List.of(row(job, plan, new ShardKey(job.id(), step, stage + 1, b))));
             }
             return;
         }
@@ -109,7 +109,7 @@ public class PipelineTrainingCoordinator implements JobCoordinator<Plan.Pipeline
             int width = inputWidth(plan, s);
             var gradient = Tensor.matrix(inputGrad.length / width, width, inputGrad);
             if (activations.put(job.id(), step, k + s, b, TensorCodec.encode(gradient))) {
-                dispatcher.startShards(job, plan, List.of(row(job, plan, new ShardKey(job.id(), step, k + s - 1, b))));
+                dispatcher.startShards(List.of(row(job, plan, new ShardKey(job.id(), step, k + s - 1, b))));
             }
         }
         finishStepIfComplete(job, plan, step);
@@ -204,6 +204,6 @@ public class PipelineTrainingCoordinator implements JobCoordinator<Plan.Pipeline
     }
 
     private static NewShard row(JobRow job, Plan.PipelineTraining plan, ShardKey key) {
-        return Dispatcher.shard(job, key, plan.shards().getFirst());
+        return Dispatcher.shard(job, plan, key, plan.shards().getFirst());
     }
 }

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 
 /**
- * Reports this worker and extends the leases of the attempts its lanes are computing, so only the shards of a
- * dead worker (or of a lane that lost its attempt) expire. It keeps beating while the database is away; the log
+ * Reports this worker and extends the leases of its lanes' slots, of the tasks dispatched to it and not started yet,
+ * and of the attempts its lanes are computing, so only the shards of a dead worker (or of a lane that lost its
+ * attempt) expire. It keeps beating while the database is away; the log
  * gets the first failure with its stack trace, a line a minute while failures go on, and a line on recovery.
  */
 public class Heartbeat {
@@ -27,6 +28,7 @@ public class Heartbeat {
     private final WorkerRegistry registry;
     private final ShardRepository shards;
     private final ShardExecutor executor;
+    private final Lanes lanes;
     private final ComputeEngine engine;
     private final Clock clock;
     private volatile @Nullable Instant lastBeat;
@@ -41,6 +43,7 @@ public class Heartbeat {
             WorkerRegistry registry,
             ShardRepository shards,
             ShardExecutor executor,
+            Lanes lanes,
             ComputeEngine engine,
             Clock clock) {
         this.identity = identity;
@@ -48,6 +51,7 @@ public class Heartbeat {
         this.registry = registry;
         this.shards = shards;
         this.executor = executor;
+        this.lanes = lanes;
         this.engine = engine;
         this.clock = clock;
     }
@@ -64,6 +68,8 @@ public class Heartbeat {
                     executor.tasksDone(),
                     settings.modelCap());
             var leaseUntil = clock.instant().plus(settings.lease());
+            lanes.renew(leaseUntil);
+            shards.extendDispatched(identity.id(), leaseUntil);
             for (var task : executor.inFlight()) {
                 shards.extendLease(ShardKey.of(task), task.attempt(), identity.id(), leaseUntil);
             }

@@ -60,6 +60,7 @@ class HeartbeatTest {
                 registry,
                 mock(ShardRepository.class),
                 executor,
+                mock(Lanes.class),
                 mock(ComputeEngine.class),
                 clock);
         when(executor.inFlight()).thenReturn(Set.of());

@@ -111,8 +111,8 @@ class ShardExecutorIT {
         jobs.transition(jobId, JobStatus.QUEUED, JobStatus.PLANNING);
         jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
         var key = new ShardKey(jobId, 0, 0, 0);
-        shards.insertAndDispatch(
-                List.of(new NewShard(key, 0, 1, 3)), clock.instant().plusSeconds(60));
+        shards.insertPending(List.of(new NewShard(key, 0, 1, 3)));
+        shards.assign(key, 1, "worker-1", 0, clock.instant().plusSeconds(60));
         return new ShardTask(
                 jobId, 0, 0, 0, 1, kind, spec.model().id(), null, List.of(), null, 0, 1, 0, 0, ShardLayout.data(0));
     }
@@ -153,12 +153,9 @@ class ShardExecutorIT {
         var partials = new PartialStore(db.jdbc, db.template);
         inference.set(t -> {
             // while this lane computes, its lease runs out and attempt 2 runs and finishes on another worker
-            assertThat(shards.redispatch(
-                            key,
-                            1,
-                            "worker worker-1 stopped heartbeating",
-                            ShardFailure.LEASE_EXPIRED,
-                            clock.instant().plus(LEASE)))
+            assertThat(shards.requeue(key, 1, "worker worker-1 stopped heartbeating", ShardFailure.LEASE_EXPIRED))
+                    .isPresent();
+            assertThat(shards.assign(key, 2, "worker-2", 1, clock.instant().plus(LEASE)))
                     .isPresent();
             assertThat(shards.start(key, 2, "worker-2", clock.instant().plus(LEASE)))
                     .isTrue();

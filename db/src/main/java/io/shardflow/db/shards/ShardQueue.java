@@ -1,0 +1,110 @@
+package io.shardflow.db.shards;
+
+import static io.shardflow.core.shards.ShardStatus.PENDING;
+
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.Transitions;
+import io.shardflow.core.shards.ShardStatus;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The shards waiting for a lane (PENDING rows of jobs that have not ended), as admission reads them, and what each
+ * tenant holds now. Reads only: admission dispatches through {@link ShardRepository#assign}.
+ */
+public class ShardQueue {
+    private static final String ACTIVE_JOB = Transitions.in("j.status", JobStatus.unfinished());
+    private static final String ON_A_LANE =
+            Transitions.in("s.status", EnumSet.of(ShardStatus.DISPATCHED, ShardStatus.RUNNING));
+
+    private final JdbcClient jdbc;
+
+    public ShardQueue(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * A shard waiting for admission, with what admission weighs: its job's tenant and current priority (so a change
+     * of priority applies at once), since when it waits, and what it needs of a lane.
+     */
+    public record Waiting(
+            ShardKey key,
+            int attempt,
+            String tenant,
+            int priority,
+            Instant queuedAt,
+            long needBytes,
+            boolean takesLane) {}
+
+    /** Lanes a tenant's shards hold now, and when one of its shards was last given a lane. */
+    public record TenantLoad(
+            String tenant, int running, @Nullable Instant lastDispatched) {}
+
+    /**
+     * Up to {@code perTenant} waiting shards of each tenant (lane-taking ones and others apart), the first of each
+     * tenant's queue: higher priority first, then the longest waiting.
+     */
+    public List<Waiting> waiting(int perTenant) {
+        return jdbc.sql("""
+                        select job_id, step, stage, shard_index, attempt, tenant, priority, queued_at, need_bytes,
+                          takes_lane
+                        from (select s.job_id, s.step, s.stage, s.shard_index, s.attempt, j.tenant, j.priority,
+                                s.queued_at, s.need_bytes, s.takes_lane,
+                                row_number() over (partition by j.tenant, s.takes_lane
+                                  order by j.priority desc, s.queued_at, s.job_id, s.step, s.stage, s.shard_index)
+                                  as place
+                              from shards s join jobs j on j.id = s.job_id
+                              where s.status = :pending and %s) q
+                        where place <= :per
+                        order by tenant, takes_lane, place""".formatted(ACTIVE_JOB))
+                .param("pending", PENDING.name())
+                .param("per", perTenant)
+                .query((rs, n) -> new Waiting(
+                        new ShardKey(
+                                rs.getObject("job_id", UUID.class),
+                                rs.getInt("step"),
+                                rs.getInt("stage"),
+                                rs.getInt("shard_index")),
+                        rs.getInt("attempt"),
+                        rs.getString("tenant"),
+                        rs.getInt("priority"),
+                        rs.getTimestamp("queued_at").toInstant(),
+                        rs.getLong("need_bytes"),
+                        rs.getBoolean("takes_lane")))
+                .list();
+    }
+
+    /** Each tenant with unfinished jobs: the lanes its shards hold and when it was last given one. */
+    public Map<String, TenantLoad> load() {
+        var loads = new HashMap<String, TenantLoad>();
+        jdbc.sql("""
+                        select j.tenant, count(*) filter (where %s and s.takes_lane) as running,
+                          max(s.dispatched_at) as last_dispatched
+                        from shards s join jobs j on j.id = s.job_id
+                        where %s group by j.tenant""".formatted(ON_A_LANE, ACTIVE_JOB))
+                .query((rs, n) -> {
+                    Timestamp last = rs.getTimestamp("last_dispatched");
+                    return new TenantLoad(
+                            rs.getString("tenant"), rs.getInt("running"), last == null ? null : last.toInstant());
+                })
+                .list()
+                .forEach(load -> loads.put(load.tenant(), load));
+        return loads;
+    }
+
+    /** How many shards wait for admission. */
+    public int depth() {
+        return jdbc.sql("select count(*) from shards s join jobs j on j.id = s.job_id where s.status = ? and "
+                        + ACTIVE_JOB)
+                .param(PENDING.name())
+                .query(Integer.class)
+                .single();
+    }
+}

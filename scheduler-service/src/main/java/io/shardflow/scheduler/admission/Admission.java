@@ -1,0 +1,228 @@
+package io.shardflow.scheduler.admission;
+
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.lanes.LaneRegistry;
+import io.shardflow.db.quotas.TenantQuotas;
+import io.shardflow.db.shards.ShardQueue;
+import io.shardflow.db.shards.ShardRepository;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Gives idle lanes the shards waiting for them, by the rules of {@link AdmissionPolicy}, in passes: woken when work
+ * is queued or a lane frees in this process, and every {@code interval} for what other processes changed (a worker
+ * joined, another scheduler queued work). Each pass is one transaction under a database-wide lock, so passes of
+ * several scheduler processes take turns and none acts on a stale picture; everything a pass knows it reads from
+ * the rows, and everything it decides it writes there (the shard DISPATCHED to a lane, and the task in the outbox
+ * addressed to that lane's partition) before it commits. A crash loses nothing: the next pass, here or elsewhere,
+ * reads the same rows.
+ */
+public class Admission implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(Admission.class);
+    private static final Duration REPEAT_WARNING = Duration.ofMinutes(1);
+    /** Waiting shards read per tenant beyond the idle lanes, for those no idle lane can hold. */
+    private static final int LOOKAHEAD = 16;
+
+    private final LaneRegistry lanes;
+    private final ShardQueue queue;
+    private final ShardRepository shards;
+    private final JobRepository jobs;
+    private final TenantQuotas quotas;
+    private final LaneTasks tasks;
+    private final AdmissionPolicy policy;
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+    private final Duration interval;
+    private final Duration dispatchLease;
+    private final Object signal = new Object();
+    private boolean wanted; // guarded by signal
+    private volatile boolean running;
+    private @Nullable Thread thread;
+    private @Nullable Instant lastWarning;
+
+    public Admission(
+            LaneRegistry lanes,
+            ShardQueue queue,
+            ShardRepository shards,
+            JobRepository jobs,
+            TenantQuotas quotas,
+            LaneTasks tasks,
+            AdmissionPolicy policy,
+            JdbcClient jdbc,
+            TransactionTemplate tx,
+            Clock clock,
+            Duration interval,
+            Duration dispatchLease) {
+        this.lanes = lanes;
+        this.queue = queue;
+        this.shards = shards;
+        this.jobs = jobs;
+        this.quotas = quotas;
+        this.tasks = tasks;
+        this.policy = policy;
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.clock = clock;
+        this.interval = interval;
+        this.dispatchLease = dispatchLease;
+    }
+
+    /** Asks for a pass soon; many calls before it runs make one pass. */
+    public void wake() {
+        synchronized (signal) {
+            wanted = true;
+            signal.notifyAll();
+        }
+    }
+
+    /** {@link #wake} once the calling transaction commits (at once outside one): a pass sees what it wrote. */
+    public void wakeAfterCommit() {
+        if (!TransactionSynchronizationManager.isSynchronizationActive()) {
+            wake();
+            return;
+        }
+        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+            @Override
+            public void afterCommit() {
+                wake();
+            }
+        });
+    }
+
+    /** Runs one pass now, in the caller's thread; returns the shards dispatched. */
+    public int pass() {
+        Integer dispatched = tx.execute(s -> {
+            // one pass at a time in the whole platform; released when this transaction ends
+            jdbc.sql("select pg_advisory_xact_lock(hashtext('shardflow.admission'))")
+                    .query()
+                    .listOfRows();
+            return admit();
+        });
+        return dispatched == null ? 0 : dispatched;
+    }
+
+    private int admit() {
+        var live = lanes.live();
+        long idle = live.stream().filter(lane -> !lane.busy()).count();
+        if (live.isEmpty()) {
+            return 0;
+        }
+        var waiting = queue.waiting((int) idle + LOOKAHEAD);
+        if (waiting.isEmpty() || (idle == 0 && waiting.stream().allMatch(ShardQueue.Waiting::takesLane))) {
+            return 0;
+        }
+        var tenants = waiting.stream().map(ShardQueue.Waiting::tenant).collect(Collectors.toSet());
+        var now = clock.instant();
+        var assignments = policy.assign(live, waiting, queue.load(), quotas.effective(tenants), now);
+        var jobCache = new HashMap<UUID, Optional<JobRow>>();
+        int dispatched = 0;
+        for (var assignment : assignments) {
+            var shard = assignment.shard();
+            var lane = assignment.lane();
+            var job = jobCache.computeIfAbsent(shard.key().jobId(), jobs::find);
+            if (job.isEmpty() || job.get().plan() == null) {
+                continue;
+            }
+            var row =
+                    shards.assign(shard.key(), shard.attempt(), lane.workerId(), lane.slot(), now.plus(dispatchLease));
+            // absent: its row was busy (a coordinator holds it) or it changed; the next pass looks again
+            if (row.isPresent()) {
+                tasks.send(job.get(), job.get().planned(), row.get(), lane.slot());
+                dispatched++;
+            }
+        }
+        return dispatched;
+    }
+
+    private void loop() {
+        while (running) {
+            synchronized (signal) {
+                if (!wanted) {
+                    try {
+                        signal.wait(interval.toMillis());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+                wanted = false;
+            }
+            if (!running) {
+                return;
+            }
+            try {
+                pass();
+                if (lastWarning != null) {
+                    log.info("admission recovered");
+                    lastWarning = null;
+                }
+            } catch (RuntimeException e) {
+                failed(e);
+            }
+        }
+    }
+
+    private void failed(RuntimeException e) {
+        var now = clock.instant();
+        var warned = lastWarning;
+        if (warned == null) {
+            log.warn("admission pass failed; trying again every {}", interval, e);
+            lastWarning = now;
+        } else if (!now.isBefore(warned.plus(REPEAT_WARNING))) {
+            log.warn("admission passes still failing, the last with {}", e.toString());
+            lastWarning = now;
+        }
+        try {
+            Thread.sleep(interval.toMillis()); // not a tight loop while the database is away
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        var started = new Thread(this::loop, "shardflow-admission");
+        started.setDaemon(true);
+        started.start();
+        thread = started;
+    }
+
+    @Override
+    public synchronized void stop() {
+        running = false;
+        wake();
+        var stopping = thread;
+        if (stopping != null) {
+            try {
+                stopping.join(Duration.ofSeconds(10).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        thread = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

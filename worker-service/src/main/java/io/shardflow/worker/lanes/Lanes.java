@@ -1,0 +1,268 @@
+package io.shardflow.worker.lanes;
+
+import io.shardflow.core.messaging.ConsumerGroups;
+import io.shardflow.core.messaging.MessageCodec;
+import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.lanes.LaneRegistry;
+import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.worker.WorkerSettings;
+import io.shardflow.worker.compute.ComputeEngine;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.kafka.core.ConsumerFactory;
+
+/**
+ * This worker's compute lanes. Each lane is a thread that claims a slot (a partition of the task topic) in the
+ * database, reads that partition from its end (so every task addressed to it comes after), says it is ready, and
+ * then runs the tasks admission addresses to it, one at a time: a busy lane is offered nothing. No consumer group
+ * balances the partitions, so a worker that dies leaves nothing to rebalance: its slots' leases run out, admission
+ * stops offering them, and its shards are queued again when their leases run out.
+ *
+ * <p>A graceful stop drains: admission stops offering the lanes tasks, tasks dispatched but not started go back to
+ * the queue, running attempts get {@code drainTimeout} to finish and are handed back after it, and the slots are
+ * given up for other lanes.
+ */
+public class Lanes implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(Lanes.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration WAIT = Duration.ofMillis(50);
+
+    private final WorkerIdentity identity;
+    private final WorkerSettings settings;
+    private final int slots;
+    private final LaneRegistry registry;
+    private final ShardRepository shards;
+    private final ConsumerFactory<Object, Object> consumers;
+    private final ShardExecutor executor;
+    private final ComputeEngine engine;
+    private final Clock clock;
+    /** The slot each reading lane holds, by lane index: the slots the heartbeat renews. */
+    private final Map<Integer, Integer> held = new ConcurrentHashMap<>();
+
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running;
+
+    public Lanes(
+            WorkerIdentity identity,
+            WorkerSettings settings,
+            int slots,
+            LaneRegistry registry,
+            ShardRepository shards,
+            ConsumerFactory<Object, Object> consumers,
+            ShardExecutor executor,
+            ComputeEngine engine,
+            Clock clock) {
+        this.identity = identity;
+        this.settings = settings;
+        this.slots = slots;
+        this.registry = registry;
+        this.shards = shards;
+        this.consumers = consumers;
+        this.executor = executor;
+        this.engine = engine;
+        this.clock = clock;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        var devices = engine.laneDevices(settings.effectiveLanes());
+        for (int i = 0; i < devices.size(); i++) {
+            int index = i;
+            var thread = new Thread(() -> runLane(index, devices.get(index)), "shardflow-lane-" + i);
+            thread.setDaemon(true);
+            thread.start();
+            threads.add(thread);
+        }
+    }
+
+    /** Drains, as the class comment says; returns within {@code drainTimeout} plus a few database writes. */
+    @Override
+    public synchronized void stop() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        int returned = 0;
+        try {
+            registry.drain(identity.id());
+            returned = shards.returnUnstarted(identity.id());
+        } catch (RuntimeException e) {
+            // the leases run out instead: the shards still run again, only later
+            log.warn("could not give this worker's unstarted tasks back", e);
+        }
+        int atStop = executor.inFlight().size();
+        long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+        while (!executor.inFlight().isEmpty() && System.nanoTime() < deadline) {
+            sleep(WAIT);
+        }
+        int handedBack = executor.handBackUnfinished("its worker stopped before finishing it");
+        for (var thread : threads) {
+            try {
+                thread.join(POLL.multipliedBy(5).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        threads.clear();
+        try {
+            for (var slot : held.values()) {
+                registry.release(slot, identity.id());
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not give this worker's lane slots up; they are free once their leases run out", e);
+        }
+        held.clear();
+        log.info(
+                "lanes stopped: {} unstarted task(s) queued again, {} attempt(s) running at the stop, {} handed back "
+                        + "unfinished",
+                returned,
+                atStop,
+                handedBack);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Above the default phase: the lanes stop before what they use (the engine's executors, the database). */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 100;
+    }
+
+    /**
+     * Extends the leases of the slots the lanes hold, until {@code leaseUntil}; a lane whose slot was taken (its
+     * lease ran out while this worker was cut off) lets it go and claims another.
+     */
+    public void renew(Instant leaseUntil) {
+        var kept = registry.renew(identity.id(), held.values(), leaseUntil);
+        held.entrySet().removeIf(entry -> {
+            boolean lost = !kept.contains(entry.getValue());
+            if (lost) {
+                log.warn(
+                        "lane {} lost slot {}: its lease ran out; it claims another", entry.getKey(), entry.getValue());
+            }
+            return lost;
+        });
+    }
+
+    /** The slots the lanes read now. */
+    public List<Integer> slots() {
+        return List.copyOf(held.values());
+    }
+
+    private void runLane(int index, String device) {
+        engine.bindLane(); // this thread is the lane: it computes on the lane's device
+        while (running) {
+            var slot = claim(index, device);
+            if (slot.isEmpty()) {
+                sleep(settings.heartbeatInterval());
+                continue;
+            }
+            try {
+                read(index, slot.getAsInt());
+            } catch (RuntimeException e) {
+                log.warn("lane {} stopped reading slot {}; it claims again", index, slot.getAsInt(), e);
+                sleep(settings.heartbeatInterval());
+            } finally {
+                if (held.remove(index, slot.getAsInt()) && running) {
+                    release(slot.getAsInt());
+                }
+            }
+        }
+    }
+
+    private OptionalInt claim(int index, String device) {
+        try {
+            var slot = registry.claim(
+                    identity.id(),
+                    index,
+                    device,
+                    settings.modelCap(),
+                    slots,
+                    clock.instant().plus(settings.lease()));
+            if (slot.isEmpty()) {
+                log.warn(
+                        "lane {} found no free slot: the fleet's lanes already hold all {} partitions of {}",
+                        index,
+                        slots,
+                        Topics.SHARD_TASKS);
+            }
+            return slot;
+        } catch (RuntimeException e) {
+            log.warn("lane {} could not claim a slot", index, e);
+            return OptionalInt.empty();
+        }
+    }
+
+    private void read(int index, int slot) {
+        var partition = new TopicPartition(Topics.SHARD_TASKS, slot);
+        var overrides = new Properties();
+        overrides.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        try (Consumer<Object, Object> consumer = consumers.createConsumer(
+                ConsumerGroups.WORKERS, identity.id() + "-lane-", Integer.toString(index), overrides)) {
+            consumer.assign(List.of(partition));
+            consumer.seekToEnd(List.of(partition));
+            // resolves the end now, before the lane is ready: tasks addressed to it can only come after
+            consumer.position(partition);
+            if (!registry.ready(slot, identity.id())) {
+                return;
+            }
+            held.put(index, slot);
+            log.debug("lane {} reads slot {}", index, slot);
+            while (running && held.containsKey(index)) {
+                for (var record : consumer.poll(POLL)) {
+                    run(record.value());
+                }
+                // only for the lag an operator sees: where a lane starts reading never depends on it
+                consumer.commitAsync();
+            }
+        }
+    }
+
+    /** Runs one task; what fails outside its computation (the database away, say) leaves the lane reading. */
+    private void run(Object value) {
+        try {
+            executor.execute(MessageCodec.decode((byte[]) value, ShardTask.class));
+        } catch (RuntimeException e) {
+            // the shard's lease runs out and it is queued again
+            log.warn("a task could not be run", e);
+        }
+    }
+
+    private void release(int slot) {
+        try {
+            registry.release(slot, identity.id());
+        } catch (RuntimeException e) {
+            log.warn("could not give slot {} up; it is free once its lease runs out", slot, e);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

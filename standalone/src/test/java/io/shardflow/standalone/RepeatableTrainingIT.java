@@ -22,6 +22,7 @@ import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
 import io.shardflow.scheduler.admission.LaneTasks;
 import io.shardflow.worker.lanes.Attempts;
+import io.shardflow.worker.lanes.Computed;
 import io.shardflow.worker.lanes.Lanes;
 import java.time.Duration;
 import java.util.Arrays;
@@ -177,7 +178,10 @@ class RepeatableTrainingIT {
                     })
                     .toArray(float[][]::new);
             assertThat(context.getBean(Attempts.class)
-                            .complete(stalled, new TrainingPartial(bogus, 1_000, 0, 0).encode(), 0))
+                            .complete(
+                                    stalled,
+                                    new Computed(new TrainingPartial(bogus, 1_000, 0, 0).encode(), stalled.rowEnd()),
+                                    0))
                     .as("the stalled attempt's late write is accepted")
                     .isFalse();
             assertThat(shards.find(first).orElseThrow())

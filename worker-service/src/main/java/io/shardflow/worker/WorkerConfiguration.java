@@ -7,6 +7,8 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.quotas.QuotaDefaults;
+import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
@@ -22,6 +24,7 @@ import io.shardflow.worker.lanes.Attempts;
 import io.shardflow.worker.lanes.Computations;
 import io.shardflow.worker.lanes.Heartbeat;
 import io.shardflow.worker.lanes.InferenceComputation;
+import io.shardflow.worker.lanes.LaneYield;
 import io.shardflow.worker.lanes.Lanes;
 import io.shardflow.worker.lanes.ShardExecutor;
 import io.shardflow.worker.lanes.WorkerIdentity;
@@ -74,8 +77,11 @@ class WorkerConfiguration {
             ModelRepository models,
             DatasetRepository datasets,
             ActivationStore activations,
-            ModelCache cache) {
-        return new InferenceComputation(settings, jobs, models, datasets, activations, cache);
+            ModelCache cache,
+            ShardQueue queue,
+            QuotaDefaults quotaDefaults) {
+        var yield = new LaneYield(queue, quotaDefaults, settings.sliceTime(), settings.modelCap());
+        return new InferenceComputation(settings, jobs, models, datasets, activations, cache, yield);
     }
 
     @Bean
@@ -132,12 +138,13 @@ class WorkerConfiguration {
     Attempts attempts(
             WorkerIdentity identity,
             WorkerSettings settings,
+            JobRepository jobs,
             ShardRepository shards,
             PartialStore partials,
             Outbox outbox,
             TransactionTemplate tx,
             Clock clock) {
-        return new Attempts(identity, settings, shards, partials, outbox, tx, clock);
+        return new Attempts(identity, settings, jobs, shards, partials, outbox, tx, clock);
     }
 
     @Bean

@@ -201,6 +201,12 @@ public class DatasetRepository {
         void accept(long from, long to, float[] rows);
     }
 
+    /** Takes one window of rows and says whether to read on. */
+    @FunctionalInterface
+    public interface WindowWhile {
+        boolean accept(long from, long to, float[] rows);
+    }
+
     /**
      * Reads rows {@code [start, end)} a window of at most {@code windowRows} rows at a time, in order. Windows end
      * on chunk boundaries where they can, so that no chunk is read for two windows. Outside a transaction the next
@@ -208,6 +214,15 @@ public class DatasetRepository {
      * every read stays on the transaction's connection.
      */
     public void forEachWindow(DatasetRow dataset, int[] columns, long start, long end, int windowRows, Window window) {
+        forEachWindowWhile(dataset, columns, start, end, windowRows, (from, to, rows) -> {
+            window.accept(from, to, rows);
+            return true;
+        });
+    }
+
+    /** As {@link #forEachWindow}, until {@code window} says to stop; returns the row it stopped before. */
+    public long forEachWindowWhile(
+            DatasetRow dataset, int[] columns, long start, long end, int windowRows, WindowWhile window) {
         var bounds = windows(dataset.chunkRows(), start, end, windowRows);
         boolean overlap = !TransactionSynchronizationManager.isActualTransactionActive();
         Future<float[]> next = null;
@@ -220,15 +235,23 @@ public class DatasetRepository {
                 long[] following = bounds.get(i + 1);
                 next = readAhead.submit(() -> readRows(dataset, columns, following[0], following[1]));
             }
+            boolean readOn;
             try {
-                window.accept(from, to, rows);
+                readOn = window.accept(from, to, rows);
             } catch (RuntimeException | Error e) {
                 if (next != null) {
                     next.cancel(true);
                 }
                 throw e;
             }
+            if (!readOn) {
+                if (next != null) {
+                    next.cancel(true);
+                }
+                return to;
+            }
         }
+        return end;
     }
 
     /** Windows {@code [from, to)} of at most {@code windowRows} rows covering {@code [start, end)}, cut at chunk ends. */

@@ -195,6 +195,13 @@ public class JobRepository {
                 .update();
     }
 
+    /** Counts {@code more} shards in the job's total: a shard split in two when it yielded its lane part-way. */
+    public void addShards(UUID id, int more) {
+        jdbc.sql("update jobs set shards_total = shards_total + ?, updated_at = ? where id = ?")
+                .params(more, now(), id)
+                .update();
+    }
+
     /** The job's shard total, when the job turned out to take fewer tasks than planned. */
     public void recordShardsTotal(UUID id, int shardsTotal) {
         jdbc.sql("update jobs set shards_total = ?, updated_at = ? where id = ?")

@@ -37,11 +37,15 @@ public class PartialStore {
                 == 1;
     }
 
-    /** The round's partials in shard order. */
+    /**
+     * The round's partials in row order: by their shards' first rows, then shard order (a shard that yielded its lane
+     * part-way keeps the rows it did, and the rest became a shard with a later index).
+     */
     public List<byte[]> readRound(UUID jobId, int step, int stage) {
         return BinaryReads.list(
                 template,
-                "select data from partials where job_id = ? and step = ? and stage = ? order by shard_index",
+                "select p.data from partials p join shards s using (job_id, step, stage, shard_index) "
+                        + "where p.job_id = ? and p.step = ? and p.stage = ? order by s.row_start, p.shard_index",
                 (rs, n) -> rs.getBytes(1),
                 jobId,
                 step,

@@ -5,6 +5,7 @@ import static io.shardflow.core.shards.ShardStatus.PENDING;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.Transitions;
 import io.shardflow.core.shards.ShardStatus;
+import io.shardflow.db.quotas.QuotaDefaults;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -97,6 +98,38 @@ public class ShardQueue {
                 .list()
                 .forEach(load -> loads.put(load.tenant(), load));
         return loads;
+    }
+
+    /**
+     * Whether a waiting shard that a lane able to hold {@code capBytes} could run should have the lane of the
+     * running shard {@code key} before that shard's rest: one of higher priority, or one of another tenant at the same
+     * priority that holds fewer lanes for its weight than the running shard's tenant would after giving this one up
+     * (and is below its own {@code maxRunningShards}). Tenants without a quota row have {@code defaults}.
+     */
+    public boolean betterWaiting(ShardKey key, long capBytes, QuotaDefaults defaults) {
+        return jdbc.sql("""
+                        with mine as (select tenant, priority from jobs where id = :job),
+                        held as (select j.tenant, count(*) as n from shards s join jobs j on j.id = s.job_id
+                                 where %s and s.takes_lane group by j.tenant)
+                        select exists (
+                          select 1 from shards s join jobs j on j.id = s.job_id cross join mine m
+                            left join held h on h.tenant = j.tenant
+                            left join tenant_quotas q on q.tenant = j.tenant
+                            left join held hm on hm.tenant = m.tenant
+                            left join tenant_quotas qm on qm.tenant = m.tenant
+                          where s.status = :pending and s.takes_lane and s.need_bytes <= :cap and %s
+                            and (j.priority > m.priority
+                                 or (j.priority = m.priority and j.tenant <> m.tenant
+                                     and coalesce(h.n, 0) / coalesce(q.weight, :weight)
+                                         < (coalesce(hm.n, 1) - 1) / coalesce(qm.weight, :weight)
+                                     and coalesce(h.n, 0) < coalesce(q.max_running_shards, :maxRunning))))""".formatted(ON_A_LANE, ACTIVE_JOB))
+                .param("job", key.jobId())
+                .param("pending", PENDING.name())
+                .param("cap", capBytes)
+                .param("weight", defaults.weight())
+                .param("maxRunning", defaults.maxRunningShards() > 0 ? defaults.maxRunningShards() : Integer.MAX_VALUE)
+                .query(Boolean.class)
+                .single();
     }
 
     /** How many shards wait for admission. */

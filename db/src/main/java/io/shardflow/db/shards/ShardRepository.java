@@ -177,6 +177,40 @@ public class ShardRepository {
     }
 
     /**
+     * Splits a running attempt that yielded its lane at row {@code at}: the shard keeps rows {@code [rowStart, at)}
+     * (the caller completes it with their partial), and its rows {@code [at, rowEnd)} become a new PENDING shard of
+     * the same round, with the next free index and the shard's place in the queue, attempts and needs. Call in a
+     * transaction holding the job's lock (indexes are taken one split at a time). Returns the new shard's key, or
+     * empty when the attempt is no longer current.
+     */
+    public Optional<ShardKey> split(ShardKey key, int attempt, long at) {
+        return withKey(jdbc.sql("""
+                                with old as (
+                                  select row_end, max_attempts, need_bytes, takes_lane, queued_at from shards
+                                  where %1$s and attempt = :attempt and status = :running and row_start < :at
+                                    and :at < row_end
+                                  for update),
+                                cut as (
+                                  update shards set row_end = :at, version = version + 1
+                                  where %1$s and exists (select 1 from old))
+                                insert into shards (job_id, step, stage, shard_index, status, row_start, row_end,
+                                  attempt, max_attempts, need_bytes, takes_lane, queued_at)
+                                select :job, :step, :stage,
+                                  (select max(shard_index) + 1 from shards
+                                    where job_id = :job and step = :step and stage = :stage),
+                                  :pending, :at, old.row_end, 1, old.max_attempts, old.need_bytes, old.takes_lane,
+                                  old.queued_at
+                                from old
+                                returning job_id, step, stage, shard_index""".formatted(KEY)), key)
+                .param("attempt", attempt)
+                .param("running", RUNNING.name())
+                .param("pending", PENDING.name())
+                .param("at", at)
+                .query((rs, n) -> key(rs))
+                .optional();
+    }
+
+    /**
      * Gives the shard another attempt if {@code attempt} is still current and holds a lease: back to PENDING, queued
      * for admission again, with the attempt counted. An attempt its worker
      * {@linkplain ShardFailure#HANDED_BACK handed back} raises {@code max_attempts} with it, so it uses none up.

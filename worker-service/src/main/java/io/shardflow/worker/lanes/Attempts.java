@@ -3,6 +3,7 @@ package io.shardflow.worker.lanes;
 import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.ShardKey;
@@ -24,6 +25,7 @@ public class Attempts {
 
     private final WorkerIdentity identity;
     private final WorkerSettings settings;
+    private final JobRepository jobs;
     private final ShardRepository shards;
     private final PartialStore partials;
     private final Outbox outbox;
@@ -33,6 +35,7 @@ public class Attempts {
     public Attempts(
             WorkerIdentity identity,
             WorkerSettings settings,
+            JobRepository jobs,
             ShardRepository shards,
             PartialStore partials,
             Outbox outbox,
@@ -40,6 +43,7 @@ public class Attempts {
             Clock clock) {
         this.identity = identity;
         this.settings = settings;
+        this.jobs = jobs;
         this.shards = shards;
         this.partials = partials;
         this.outbox = outbox;
@@ -58,12 +62,22 @@ public class Attempts {
 
     /**
      * Stores the partial, marks the shard DONE and queues the notice; nothing when the attempt lost its lease.
-     * Returns false when it had: the write was refused.
+     * Returns false when it had: the write was refused. A shard that {@linkplain Computed#rowEnd() stopped part-way}
+     * is split first, in the same transaction: it keeps the rows it did, and the rest is queued as a new shard.
      */
-    public boolean complete(ShardTask task, byte[] output, long computeMillis) {
+    public boolean complete(ShardTask task, Computed computed, long computeMillis) {
         var key = ShardKey.of(task);
+        boolean part = computed.rowEnd() < task.rowEnd();
         Boolean written = tx.execute(s -> {
-            partials.put(key, task.attempt(), output);
+            if (part) {
+                // the job's lock first, as its coordinators take it: the split takes the round's next index
+                jobs.lock(task.jobId());
+                if (shards.split(key, task.attempt(), computed.rowEnd()).isEmpty()) {
+                    return false; // no longer current: the rollback below is not needed, nothing was written
+                }
+                jobs.addShards(task.jobId(), 1);
+            }
+            partials.put(key, task.attempt(), computed.output());
             if (!shards.complete(key, task.attempt())) {
                 // the lease ran out and another attempt owns the shard: leave no trace of this one
                 s.setRollbackOnly();

@@ -5,6 +5,7 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.ParallelPlanner;
+import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.ShardLayout;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
@@ -22,6 +23,7 @@ import io.shardflow.worker.compute.ModelCache;
 import io.shardflow.worker.compute.ModelEvictedException;
 import java.util.Arrays;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Inference on one shard: the shard's rows (from the dataset, after the model's feature scaling, or the previous
@@ -35,6 +37,7 @@ public class InferenceComputation implements ShardComputation {
     private final DatasetRepository datasets;
     private final ActivationStore activations;
     private final ModelCache modelCache;
+    private final LaneYield yield;
 
     public InferenceComputation(
             WorkerSettings settings,
@@ -42,17 +45,32 @@ public class InferenceComputation implements ShardComputation {
             ModelRepository models,
             DatasetRepository datasets,
             ActivationStore activations,
-            ModelCache modelCache) {
+            ModelCache modelCache,
+            LaneYield yield) {
         this.settings = settings;
         this.jobs = jobs;
         this.models = models;
         this.datasets = datasets;
         this.activations = activations;
         this.modelCache = modelCache;
+        this.yield = yield;
     }
 
     @Override
     public byte[] compute(ShardTask task) {
+        return compute(task, false).output();
+    }
+
+    /**
+     * A data-parallel shard over dataset rows stops part-way when its lane is wanted ({@link LaneYield}): the rest of
+     * its rows is independent of what it did.
+     */
+    @Override
+    public Computed computeSlice(ShardTask task) {
+        return compute(task, true);
+    }
+
+    private Computed compute(ShardTask task, boolean mayYield) {
         var job =
                 jobs.find(task.jobId()).orElseThrow(() -> new ShardInputException("job " + task.jobId() + " is gone"));
         var modelId = task.requireModelId();
@@ -67,10 +85,12 @@ public class InferenceComputation implements ShardComputation {
         int outputs = partition.outputs();
         var out = new float[Math.multiplyExact(rows, outputs)];
         var inline = job.spec().input();
+        long end = task.rowEnd();
         if (layout.readsDataset() && inline != null) {
             fromInput(inlineRows(inline), task, model, round, partition, out, outputs);
         } else if (layout.readsDataset()) {
-            fromDataset(task, model, architecture, round, partition, out, outputs);
+            var slice = mayYield && job.planned() instanceof Plan.DataInference ? yield.start(task) : null;
+            end = fromDataset(task, model, architecture, round, partition, out, outputs, slice);
         } else {
             var input = TensorCodec.decode(activations
                     .get(task.jobId(), layout.inputStep(), layout.inputStage(), layout.dataShard())
@@ -83,7 +103,9 @@ public class InferenceComputation implements ShardComputation {
                 System.arraycopy(y, 0, out, from * outputs, y.length);
             }
         }
-        return TensorCodec.encode(Tensor.matrix(rows, outputs, out));
+        int done = Math.toIntExact(end - task.rowStart());
+        var output = done == rows ? out : Arrays.copyOf(out, Math.multiplyExact(done, outputs));
+        return new Computed(TensorCodec.encode(Tensor.matrix(done, outputs, output)), end);
     }
 
     private static List<float[]> inlineRows(JobInput input) {
@@ -120,14 +142,16 @@ public class InferenceComputation implements ShardComputation {
         }
     }
 
-    private void fromDataset(
+    /** Returns the row it stopped before: the task's end, or earlier when {@code slice} yielded the lane. */
+    private long fromDataset(
             ShardTask task,
             ModelRow model,
             DenseArchitecture architecture,
             ModelSplit.Round round,
             ModelSplit.Partition partition,
             float[] out,
-            int outputs) {
+            int outputs,
+            LaneYield.@Nullable Slice slice) {
         var datasetId = task.requireDatasetId();
         DatasetRow dataset = datasets.find(datasetId)
                 .orElseThrow(() -> new ShardInputException("dataset " + datasetId + " does not exist"));
@@ -141,13 +165,14 @@ public class InferenceComputation implements ShardComputation {
                     + ") lie outside the dataset's " + dataset.rows() + " rows");
         }
         FeatureScaling scaling = Preprocessing.scalingOf(model.preprocessing());
-        datasets.forEachWindow(
+        return datasets.forEachWindowWhile(
                 dataset, columns, task.rowStart(), task.rowEnd(), settings.batchRows(), (from, to, input) -> {
                     if (scaling != null) {
                         scaling.apply(input);
                     }
                     float[] y = forward(model, round, partition, input, (int) (to - from));
                     System.arraycopy(y, 0, out, (int) (from - task.rowStart()) * outputs, y.length);
+                    return to == task.rowEnd() || slice == null || !slice.yields();
                 });
     }
 

@@ -67,8 +67,8 @@ public class ShardExecutor {
             return;
         }
         try {
-            byte[] output = computations.onLane(task.kind()).compute(task);
-            complete(task, output, started);
+            var computed = computations.onLane(task.kind()).computeSlice(task);
+            complete(task, computed, started);
         } catch (Exception e) {
             failed(task, e);
         } finally {
@@ -129,7 +129,7 @@ public class ShardExecutor {
         var cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
         try {
             if (cause == null && output != null) {
-                complete(task, output, started);
+                complete(task, new Computed(output, task.rowEnd()), started);
             } else if (cause == null) {
                 failed(task, new IllegalStateException("the generation engine finished without output"));
             } else if (cause instanceof Exception e) {
@@ -147,8 +147,8 @@ public class ShardExecutor {
         }
     }
 
-    private void complete(ShardTask task, byte[] output, long started) {
-        if (attempts.complete(task, output, (System.nanoTime() - started) / 1_000_000)) {
+    private void complete(ShardTask task, Computed computed, long started) {
+        if (attempts.complete(task, computed, (System.nanoTime() - started) / 1_000_000)) {
             done.incrementAndGet(); // a refused (superseded) attempt did not finish the shard
         }
     }

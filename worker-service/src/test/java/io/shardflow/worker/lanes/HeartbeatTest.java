@@ -47,6 +47,7 @@ class HeartbeatTest {
                 "cpu",
                 1,
                 8192,
+                Duration.ofMillis(200),
                 Duration.ofSeconds(2),
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(20),

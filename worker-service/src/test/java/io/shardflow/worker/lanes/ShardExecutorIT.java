@@ -63,6 +63,7 @@ class ShardExecutorIT {
                 "cpu",
                 1,
                 8192,
+                Duration.ofMillis(200),
                 Duration.ofSeconds(2),
                 LEASE,
                 Duration.ofSeconds(20),
@@ -73,6 +74,7 @@ class ShardExecutorIT {
         var attempts = new Attempts(
                 new WorkerIdentity("worker-1", "host"),
                 settings,
+                jobs,
                 shards,
                 new PartialStore(db.jdbc, db.template),
                 new Outbox(db.jdbc, new OutboxSignal()),

@@ -68,4 +68,18 @@
       });
     });
   }
+
+  // Each tenant's share of lane-time per minute, stacked so that a minute with work adds up to 100 %.
+  const shares = document.getElementById('shares');
+  if (shares && window.Chart) {
+    const data = JSON.parse(shares.getAttribute('data-shares'));
+    new Chart(shares, {
+      type: 'line',
+      data: {
+        labels: data.buckets.map(ms => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })),
+        datasets: data.series.map((s, i) => ({ label: s.tenant, data: s.shares, fill: i === 0 ? 'origin' : '-1', pointRadius: 0, stepped: true }))
+      },
+      options: { animation: false, scales: { y: { stacked: true, min: 0, max: 1, ticks: { format: { style: 'percent' } } } } }
+    });
+  }
 })();

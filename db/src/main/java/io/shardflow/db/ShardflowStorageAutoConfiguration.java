@@ -12,6 +12,7 @@ import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.quotas.QuotaDefaults;
+import io.shardflow.db.quotas.TenantLoad;
 import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
@@ -112,6 +113,11 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     TenantQuotas tenantQuotas(JdbcClient jdbc, QuotaDefaults defaults, Clock clock) {
         return new TenantQuotas(jdbc, defaults, clock);
+    }
+
+    @Bean
+    TenantLoad tenantLoad(JdbcClient jdbc) {
+        return new TenantLoad(jdbc);
     }
 
     @Bean

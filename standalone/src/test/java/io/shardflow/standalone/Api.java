@@ -85,6 +85,15 @@ final class Api {
         return send(builder.build());
     }
 
+    /** A request with any method and a JSON body: PUT, say. */
+    Response send(String method, String path, Object body) {
+        String text = body instanceof String s ? s : JSON.writeValueAsString(body);
+        return send(request(path)
+                .header("Content-Type", "application/json")
+                .method(method, HttpRequest.BodyPublishers.ofString(text))
+                .build());
+    }
+
     Response postCsv(String path, String csv) {
         return send(request(path)
                 .header("Content-Type", "text/csv")

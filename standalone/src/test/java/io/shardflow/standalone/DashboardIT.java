@@ -126,6 +126,47 @@ class DashboardIT {
     }
 
     @Test
+    void theTenantsPageShowsUseAgainstQuotaAndAnAdminSetsOne() {
+        String tenant = "dash-quota-" + UUID.randomUUID().toString().substring(0, 8);
+        var submitter = api.as(tenant, "SUBMITTER");
+        created(submitter.postCsv(
+                "/api/v1/datasets?name=quota",
+                Fixtures.randomTable(95, 10, List.of("a")).csv()));
+        var page = page();
+        page.navigate(base + "/tenants?edit=" + tenant);
+        assertThat(page.locator("input[name=tenant][required]")).hasValue(tenant);
+        assertThat(page.locator("input[name=maxQueuedJobs]")).hasValue("10000");
+
+        page.locator("input[name=maxQueuedJobs]").fill("7");
+        page.locator("input[name=weight]").fill("3");
+        page.locator("input[name=maxStorageBytes]").fill("1000000");
+        page.locator("#quota-form form.quota button[type=submit]").first().click();
+
+        assertThat(page.locator("#quota-saved")).containsText(tenant);
+        var row = page.locator("tr[data-tenant='" + tenant + "']");
+        assertThat(row.locator(".queued")).hasText("0 / 7");
+        assertThat(row.locator(".weight")).hasText("3");
+        assertThat(row.locator(".storage")).hasText("40 B / 1.0 MB");
+        // the share chart is drawn by the page's own script (the Content-Security-Policy allows no other)
+        page.waitForFunction("() => window.Chart && Chart.getChart('shares') != null");
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SHOTS.resolve("tenants.png"))
+                .setFullPage(true));
+        var quota = api.get("/api/v1/tenants/" + tenant + "/quota").json();
+        org.assertj.core.api.Assertions.assertThat(quota.get("maxQueuedJobs").asInt())
+                .isEqualTo(7);
+        org.assertj.core.api.Assertions.assertThat(quota.get("source").asString())
+                .isEqualTo("tenant");
+
+        page.navigate(base + "/tenants?edit=" + tenant);
+        assertThat(page.locator("input[name=maxQueuedJobs]")).hasValue("7");
+        page.locator("input[name=weight]").fill("0");
+        page.locator("#quota-form form.quota button[type=submit]").first().click();
+        assertThat(page.locator("#quota-error")).containsText("weight: must be more than 0");
+        page.close();
+    }
+
+    @Test
     void deadLettersAreCountedInspectedAndReplayed() throws Exception {
         String key = "dashboard-poison-" + UUID.randomUUID();
         var props = new java.util.Properties();

@@ -7,7 +7,7 @@ import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ModelAttribute;
 
 /** Who is logged in to the dashboard, for the page header: the key's name. */
-@ControllerAdvice(assignableTypes = {DashboardController.class, LoginController.class})
+@ControllerAdvice(assignableTypes = {DashboardController.class, LoginController.class, TenantsController.class})
 class SignedIn {
     @ModelAttribute("operator")
     @Nullable

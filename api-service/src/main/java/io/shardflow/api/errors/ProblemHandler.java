@@ -53,6 +53,12 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return e.toProblem();
     }
 
+    /** A tenant at its quota of jobs not yet ended: 429 with {@code Retry-After}, nothing stored. */
+    @ExceptionHandler(QuotaExceededException.class)
+    ResponseEntity<ProblemDetail> quotaExceeded(QuotaExceededException e) {
+        return e.toResponse();
+    }
+
     @ExceptionHandler(NotFoundException.class)
     ProblemDetail notFound(NotFoundException e) {
         var problem = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, e.getMessage());

@@ -3,6 +3,7 @@ package io.shardflow.api.jobs;
 import io.shardflow.api.ApiSettings;
 import io.shardflow.api.limits.Limits;
 import io.shardflow.api.limits.StorageQuota;
+import io.shardflow.api.quotas.QueueQuota;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.generation.Prompts;
 import io.shardflow.core.jobs.JobInputCheck;
@@ -34,7 +35,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Accepts a job: checks it against the tenant's models and datasets, then writes the job and its outbox record
- * in one transaction. Once this returns the job is durable, whether or not Kafka is up.
+ * in one transaction, unless the tenant already has as many jobs not yet ended as its quota allows
+ * ({@link QueueQuota}). Once this returns the job is durable, whether or not Kafka is up.
  */
 @Service
 public class JobIntake {
@@ -48,6 +50,7 @@ public class JobIntake {
     private final ApiSettings settings;
     private final Limits limits;
     private final StorageQuota quota;
+    private final QueueQuota queue;
     private final TransactionTemplate tx;
 
     public JobIntake(
@@ -61,7 +64,9 @@ public class JobIntake {
             ApiSettings settings,
             Limits limits,
             StorageQuota quota,
+            QueueQuota queue,
             TransactionTemplate tx) {
+        this.queue = queue;
         this.settings = settings;
         this.limits = limits;
         this.quota = quota;
@@ -89,10 +94,13 @@ public class JobIntake {
         var checked = validate(tenant, spec);
         var budget = new AtomicReference<StorageQuota.@Nullable Budget>();
         var accepted = tx.execute(s -> {
+            var gate = queue.enter(tenant);
             var id = UUID.randomUUID();
             var jobId = jobs.insert(id, tenant, spec, idempotencyKey, correlationId);
             var job = jobs.find(jobId).orElseThrow();
             if (jobId.equals(id)) {
+                // over the tenant's maxQueuedJobs: 429, and the rollback takes the job back out
+                gate.admit();
                 // a new job (not a retry of one already accepted) must leave room for what it will store
                 budget.set(quota.check(tenant, "result", resultBytes(spec, checked)));
             } else {

@@ -2,6 +2,7 @@ package io.shardflow.api.jobs;
 
 import io.shardflow.api.ApiSettings;
 import io.shardflow.api.errors.ConflictException;
+import io.shardflow.api.errors.QuotaExceededException;
 import io.shardflow.api.security.Caller;
 import io.shardflow.api.security.Callers;
 import io.shardflow.core.InvalidSpecException;
@@ -160,6 +161,8 @@ public class SyncInferenceController {
             JobIntake.Accepted accepted;
             try {
                 accepted = intake.submit(caller.tenant(), spec, null, correlationId);
+            } catch (QuotaExceededException e) {
+                throw e; // a 429 about the tenant, not about a field of the body
             } catch (InvalidSpecException e) {
                 // the body is flat: input.prompts[0] and generation.maxTokens are prompts[0] and maxTokens here
                 throw new InvalidSpecException(e.field().replaceFirst("^(input|generation)\\.", ""), e.reason());

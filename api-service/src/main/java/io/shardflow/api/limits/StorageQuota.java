@@ -1,13 +1,15 @@
 package io.shardflow.api.limits;
 
 import io.shardflow.api.errors.LimitExceededException;
+import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.usage.TenantUsage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.springframework.stereotype.Service;
 
 /**
- * Each tenant's stored bytes against {@code tenant-storage} (or its override). A request is judged by the use when
+ * Each tenant's stored bytes against its limit: the {@code maxStorageBytes} of its own quota where that is set (an
+ * ADMIN's {@code PUT /api/v1/tenants/{tenant}/quota}), else {@code tenant-storage} (or its override). A request is judged by the use when
  * it starts plus what it adds. The use is summed from the database at most once a {@link #FRESH_NANOS second} per
  * tenant and process, and what this process stores meanwhile is added to it, so that a stream of job submissions
  * does not sum a tenant's results once per job. Requests that run at the same time (or in other API processes
@@ -19,12 +21,14 @@ public class StorageQuota {
 
     private final TenantUsage usage;
     private final LimitSettings limits;
+    private final TenantQuotas quotas;
     private final ConcurrentHashMap<String, Use> uses = new ConcurrentHashMap<>();
 
     /** A tenant's use as last read, plus what this process stored since. */
     private record Use(long bytes, long readAt) {}
 
-    public StorageQuota(TenantUsage usage, LimitSettings limits) {
+    public StorageQuota(TenantUsage usage, LimitSettings limits, TenantQuotas quotas) {
+        this.quotas = quotas;
         this.usage = usage;
         this.limits = limits;
     }
@@ -41,9 +45,22 @@ public class StorageQuota {
 
     /** A budget for a write that learns its size as it goes (an upload): each {@link Budget#spend} is checked. */
     public Budget budget(String tenant, String field) {
-        long max = limits.storageLimit(tenant);
-        long used = max == Long.MAX_VALUE ? 0 : used(tenant);
-        return new Budget(tenant, field, limits.storageLimitName(tenant), max, used);
+        var limit = limitOf(tenant);
+        long used = limit.bytes() == Long.MAX_VALUE ? 0 : used(tenant);
+        return new Budget(tenant, field, limit.name(), limit.bytes(), used);
+    }
+
+    /** A tenant's storage limit: its bytes ({@link Long#MAX_VALUE} for none) and what sets it. */
+    public record Limit(long bytes, String name) {}
+
+    /** The limit of {@code tenant}: its own quota's {@code maxStorageBytes} where set, else the settings'. */
+    public Limit limitOf(String tenant) {
+        var quota = quotas.find(tenant);
+        Long own = quota.isPresent() ? quota.get().maxStorageBytes() : null;
+        if (own != null) {
+            return new Limit(own, "maxStorageBytes of the quota of tenant " + tenant);
+        }
+        return new Limit(limits.storageLimit(tenant), limits.storageLimitName(tenant));
     }
 
     private long used(String tenant) {

@@ -62,7 +62,10 @@ class SecurityConfiguration {
                 .permitAll()
                 .requestMatchers("/actuator/**")
                 .hasRole("ADMIN")
-                .requestMatchers("/api/v1/api-keys/**", "/api/v1/audit/**", "/api/v1/intake-bindings/**")
+                .requestMatchers(
+                        "/api/v1/api-keys/**", "/api/v1/audit/**", "/api/v1/intake-bindings/**", "/api/v1/tenants/**")
+                .hasRole("ADMIN")
+                .requestMatchers(POST, "/tenants/**")
                 .hasRole("ADMIN")
                 .requestMatchers(POST, "/api/v1/jobs/*/priority")
                 .hasRole("OPERATOR")

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import io.shardflow.api.ApiITSupport;
 import io.shardflow.db.access.IntakeBindings;
+import io.shardflow.db.quotas.TenantQuota;
+import io.shardflow.db.quotas.TenantQuotas;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -44,6 +47,9 @@ class AccessMatrixIT extends ApiITSupport {
 
     @Autowired
     private IntakeBindings bindings;
+
+    @Autowired
+    private TenantQuotas quotas;
 
     private final List<Row> rows = new ArrayList<>();
 
@@ -160,13 +166,28 @@ class AccessMatrixIT extends ApiITSupport {
                 () -> delete("/api/v1/intake-bindings/"
                         + bindings.bind("/doomed/" + UUID.randomUUID(), "t").id()),
                 expect(401, 403, 403, 403, 204));
+        row(
+                "GET /api/v1/tenants/{tenant}/quota",
+                () -> get("/api/v1/tenants/" + tenant + "/quota"),
+                expect(401, 403, 403, 403, 200));
+        row(
+                "PUT /api/v1/tenants/{tenant}/quota",
+                () -> json(put("/api/v1/tenants/matrix-quota/quota"), "{\"maxQueuedJobs\": 100, \"weight\": 2}"),
+                expect(401, 403, 403, 403, 200));
+        row(
+                "DELETE /api/v1/tenants/{tenant}/quota",
+                () -> {
+                    quotas.put(TenantQuota.unlimited("matrix-doomed"));
+                    return delete("/api/v1/tenants/matrix-doomed/quota");
+                },
+                expect(401, 403, 403, 403, 204));
         // no broker here, so the whole and readiness are DOWN (503) for everyone alike: status only, nothing more
         row("GET /actuator/health", () -> get("/actuator/health"), expect(503, 503, 503, 503, 503));
         row("GET /actuator/health/liveness", () -> get("/actuator/health/liveness"), expect(200, 200, 200, 200, 200));
         row("GET /actuator/health/readiness", () -> get("/actuator/health/readiness"), expect(503, 503, 503, 503, 503));
         row("GET /actuator/metrics", () -> get("/actuator/metrics"), expect(401, 403, 403, 403, 200));
         row("GET /actuator/info", () -> get("/actuator/info"), expect(401, 403, 403, 403, 200));
-        for (var page : List.of("/", "/workers", "/models", "/datasets", "/dashboard/jobs")) {
+        for (var page : List.of("/", "/workers", "/models", "/datasets", "/tenants", "/dashboard/jobs")) {
             row("GET " + page, () -> get(page).accept(MediaType.TEXT_HTML), expect(302, 403, 403, 200, 200));
         }
         // a topic that is not Shardflow's is a 404 before any broker is asked (none runs here)
@@ -184,6 +205,14 @@ class AccessMatrixIT extends ApiITSupport {
                         .param("offset", "0")
                         .param("inspect", "payments"),
                 expect(302, 403, 403, 404, 404));
+        row(
+                "POST /tenants/quota",
+                () -> post("/tenants/quota").param("tenant", "matrix-form").param("weight", "3"),
+                expect(302, 403, 403, 403, 302));
+        row(
+                "POST /tenants/quota/reset",
+                () -> post("/tenants/quota/reset").param("tenant", "matrix-form"),
+                expect(302, 403, 403, 403, 302));
         row("GET /login", () -> get("/login"), expect(200, 200, 200, 200, 200));
         // the container's error page, open to anyone: asked for directly, there is no error to tell
         row("GET /error", () -> get("/error"), expect(404, 404, 404, 404, 404));

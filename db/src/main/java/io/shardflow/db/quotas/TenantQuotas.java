@@ -80,6 +80,14 @@ public class TenantQuotas {
                 .update();
     }
 
+    /** Removes the tenant's own quota, so that the defaults apply again; false when it had none. */
+    public boolean delete(String tenant) {
+        return jdbc.sql("delete from tenant_quotas where tenant = ?")
+                        .param(tenant)
+                        .update()
+                > 0;
+    }
+
     private static TenantQuota map(ResultSet rs, int row) throws SQLException {
         return new TenantQuota(
                 rs.getString("tenant"),

@@ -119,11 +119,103 @@ worker.gpu.image.
 {{- end }}
 
 {{/*
-KEDA's name for a Kafka SASL mechanism.
+Where KEDA finds PostgreSQL, as YAML (host, port, dbName, sslmode): each from worker.autoscaling.keda.database where
+set, else from database.url, the services' JDBC URL (its first host, when it lists several). A host without a dot
+is a Service in the release's namespace, as the pods resolve it; KEDA runs in a namespace of its own, so it gets the
+Service's namespaced name. No sslmode in the URL: pgjdbc's default, prefer (verify-full with ssl=true).
 */}}
-{{- define "shardflow.kedaSasl" -}}
-{{- $mechanisms := dict "PLAIN" "plaintext" "SCRAM-SHA-256" "scram_sha256" "SCRAM-SHA-512" "scram_sha512" }}
-{{- get $mechanisms .Values.kafka.sasl.mechanism }}
+{{- define "shardflow.kedaDatabase" -}}
+{{- $override := .Values.worker.autoscaling.keda.database }}
+{{- $url := .Values.database.url | default "" | toString }}
+{{- $rest := trimPrefix "jdbc:postgresql://" $url }}
+{{- $parsed := and (ne $rest $url) (ne $rest "") }}
+{{- if and (not $parsed) (not (and $override.host $override.dbName)) }}
+{{- fail (printf "database.url %q is no jdbc:postgresql://host[:port]/database URL: set worker.autoscaling.keda.database.host and .dbName for KEDA" $url) }}
+{{- end }}
+{{- $authority := "" }}
+{{- $path := "" }}
+{{- $query := "" }}
+{{- if $parsed }}
+{{- $authority = regexFind "^[^/?]*" $rest }}
+{{- $tail := trimPrefix $authority $rest }}
+{{- $path = regexFind "^/[^?]*" $tail | trimPrefix "/" }}
+{{- $query = regexFind "[?].*$" $tail | trimPrefix "?" }}
+{{- end }}
+{{- $hostPort := first (splitList "," $authority) }}
+{{- $port := regexFind ":[0-9]+$" $hostPort }}
+{{- $host := trimSuffix $port $hostPort | trimPrefix "[" | trimSuffix "]" }}
+{{- $port = trimPrefix ":" $port | default "5432" }}
+{{- if and $host (not (contains "." $host)) (not (contains ":" $host)) }}
+{{- $host = printf "%s.%s.svc" $host .Release.Namespace }}
+{{- end }}
+{{- $params := dict }}
+{{- range splitList "&" $query }}
+{{- $pair := splitn "=" 2 . }}
+{{- $_ := set $params (lower $pair._0) ($pair._1 | default "") }}
+{{- end }}
+{{- $sslmode := get $params "sslmode" | default (ternary "verify-full" "prefer" (eq (get $params "ssl") "true")) }}
+{{- $database := dict "host" ($override.host | default $host) "port" ($override.port | default $port | toString) "dbName" ($override.dbName | default $path) "sslmode" ($override.sslmode | default $sslmode) }}
+{{- if not $database.host }}
+{{- fail (printf "database.url %q names no host: set worker.autoscaling.keda.database.host for KEDA" $url) }}
+{{- end }}
+{{- if not $database.dbName }}
+{{- fail (printf "database.url %q names no database: set worker.autoscaling.keda.database.dbName for KEDA" $url) }}
+{{- end }}
+{{- if not (has $database.sslmode (list "disable" "allow" "prefer" "require" "verify-ca" "verify-full")) }}
+{{- fail (printf "sslmode %q (worker.autoscaling.keda.database.sslmode, else database.url's) must be disable, allow, prefer, require, verify-ca or verify-full" $database.sslmode) }}
+{{- end }}
+{{- toYaml $database }}
+{{- end }}
+
+{{/*
+What KEDA counts: the shards that wait for a lane (PENDING) or hold one (DISPATCHED, RUNNING). A shard that joins
+its worker's batch instead of taking a lane (takes_lane false: continuous generation) is left out. The status test
+is an OR so that PostgreSQL can read the partial indexes on those statuses instead of every shard ever run.
+*/}}
+{{- define "shardflow.kedaQuery" -}}
+select count(*) from shards where (status = 'PENDING' or status in ('DISPATCHED', 'RUNNING')) and takes_lane
+{{- end }}
+
+{{/*
+The lanes of a worker, or "" where the chart cannot tell: SHARDFLOW_WORKER_LANES given as a value in worker.env or
+extraEnv (worker.env wins), else what the JVM counts as its CPUs, which a lane is made for by default:
+-XX:ActiveProcessorCount in worker.javaToolOptions, else the CPU limit rounded up.
+*/}}
+{{- define "shardflow.workerLanes" -}}
+{{- $lanes := 0 }}
+{{- range concat (.Values.extraEnv | default list) (.Values.worker.env | default list) }}
+{{- if and (eq .name "SHARDFLOW_WORKER_LANES") (hasKey . "value") }}
+{{- $lanes = int .value }}
+{{- end }}
+{{- end }}
+{{- if le $lanes 0 }}
+{{- $active := regexFind "-XX:ActiveProcessorCount=[0-9]+" (.Values.worker.javaToolOptions | default "") }}
+{{- if $active }}
+{{- $lanes = int (trimPrefix "-XX:ActiveProcessorCount=" $active) }}
+{{- else }}
+{{- $cpu := (.Values.worker.resources.limits | default dict).cpu | default "" | toString }}
+{{- if hasSuffix "m" $cpu }}
+{{- $lanes = int (ceil (divf (float64 (trimSuffix "m" $cpu)) 1000)) }}
+{{- else if $cpu }}
+{{- $lanes = int (ceil (float64 $cpu)) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if gt $lanes 0 }}{{ $lanes }}{{ end }}
+{{- end }}
+
+{{/*
+Shards per worker KEDA aims for: worker.autoscaling.keda.shardsPerWorker, else the lanes of a worker.
+*/}}
+{{- define "shardflow.kedaShardsPerWorker" -}}
+{{- $target := int .Values.worker.autoscaling.keda.shardsPerWorker }}
+{{- if le $target 0 }}
+{{- $target = include "shardflow.workerLanes" . }}
+{{- if not $target }}
+{{- fail "worker.autoscaling.keda.shardsPerWorker is 0 and the chart cannot tell a worker's lanes (no SHARDFLOW_WORKER_LANES value in worker.env, no CPU limit in worker.resources.limits): set shardsPerWorker" }}
+{{- end }}
+{{- end }}
+{{- $target }}
 {{- end }}
 
 {{/*
@@ -184,7 +276,7 @@ Values that cannot work together stop the rendering with a message that says wha
 {{- if not (has .Values.worker.autoscaling.kind (list "keda" "hpa")) }}
 {{- fail (printf "worker.autoscaling.kind must be keda or hpa, not %q" .Values.worker.autoscaling.kind) }}
 {{- end }}
-{{- if and .Values.kafka.sasl.enabled (not (include "shardflow.kedaSasl" .)) }}
+{{- if and .Values.kafka.sasl.enabled (not (has .Values.kafka.sasl.mechanism (list "PLAIN" "SCRAM-SHA-256" "SCRAM-SHA-512"))) }}
 {{- fail (printf "kafka.sasl.mechanism must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, not %q" .Values.kafka.sasl.mechanism) }}
 {{- end }}
 {{- if and .Values.kafka.sasl.enabled (not (has .Values.kafka.sasl.securityProtocol (list "SASL_SSL" "SASL_PLAINTEXT"))) }}

@@ -17,7 +17,7 @@ final class ValueSets {
     static final String HPA = "HPA autoscaling";
     static final String EXISTING_SECRET = "existingSecret";
     static final String INGRESS_AND_NETWORK_POLICY = "ingress and NetworkPolicy";
-    static final String KAFKA_SASL = "Kafka SASL with KEDA";
+    static final String KAFKA_SASL = "Kafka SASL, PostgreSQL over TLS, KEDA";
     static final String OIDC = "OIDC with a bootstrap ADMIN key";
 
     /** The Secret existingSecret names in its value set. */

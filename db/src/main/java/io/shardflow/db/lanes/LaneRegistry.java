@@ -107,6 +107,11 @@ public class LaneRegistry {
                         .list());
     }
 
+    /** Gives up every slot held under {@code workerId}: a process starting under a fixed id replaces the last one's. */
+    public int releaseAll(String workerId) {
+        return jdbc.sql("delete from lanes where worker_id = ?").param(workerId).update();
+    }
+
     /** The worker's lanes take no more tasks: admission passes them by. */
     public void drain(String workerId) {
         jdbc.sql("update lanes set draining = true where worker_id = ?")

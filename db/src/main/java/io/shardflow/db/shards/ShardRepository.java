@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -105,12 +106,22 @@ public class ShardRepository {
     }
 
     /**
-     * Extends the leases of the shards dispatched to {@code workerId} that it has not started yet: they wait in its
-     * lanes' partitions, and a live worker reads them.
+     * Extends the leases of the shards dispatched to {@code workerId}'s lanes on {@code slots} that they have not
+     * started yet: they wait in those slots' partitions, which the live lanes read. A shard dispatched to a slot the
+     * worker no longer holds is not extended, and is queued again when its lease runs out.
      */
-    public int extendDispatched(String workerId, Instant leaseUntil) {
-        return jdbc.sql("update shards set lease_until = ? where worker_id = ? and status = ? and lease_until < ?")
-                .params(Timestamp.from(leaseUntil), workerId, DISPATCHED.name(), Timestamp.from(leaseUntil))
+    public int extendDispatched(String workerId, Collection<Integer> slots, Instant leaseUntil) {
+        if (slots.isEmpty()) {
+            return 0;
+        }
+        return jdbc.sql("update shards set lease_until = ? where worker_id = ? and status = ? and lane_slot = any(?) "
+                        + "and lease_until < ?")
+                .params(
+                        Timestamp.from(leaseUntil),
+                        workerId,
+                        DISPATCHED.name(),
+                        slots.toArray(Integer[]::new),
+                        Timestamp.from(leaseUntil))
                 .update();
     }
 

@@ -69,7 +69,7 @@ public class Heartbeat {
                     settings.modelCap());
             var leaseUntil = clock.instant().plus(settings.lease());
             lanes.renew(leaseUntil);
-            shards.extendDispatched(identity.id(), leaseUntil);
+            shards.extendDispatched(identity.id(), lanes.slots(), leaseUntil);
             for (var task : executor.inFlight()) {
                 shards.extendLease(ShardKey.of(task), task.attempt(), identity.id(), leaseUntil);
             }

@@ -83,6 +83,13 @@ public class Lanes implements SmartLifecycle {
             return;
         }
         running = true;
+        try {
+            // a worker restarted under its fixed id: the slots and tasks of the process before it are nobody's now
+            registry.releaseAll(identity.id());
+            shards.returnUnstarted(identity.id());
+        } catch (RuntimeException e) {
+            log.warn("could not give up what this worker's id held before; its leases run out instead", e);
+        }
         var devices = engine.laneDevices(settings.effectiveLanes());
         for (int i = 0; i < devices.size(); i++) {
             int index = i;

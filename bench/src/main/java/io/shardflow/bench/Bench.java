@@ -5,6 +5,7 @@ import io.shardflow.bench.scenarios.GenerationScenario;
 import io.shardflow.bench.scenarios.IntakeScenario;
 import io.shardflow.bench.scenarios.LaneScalingScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
+import io.shardflow.bench.scenarios.MixedScenario;
 import io.shardflow.bench.scenarios.ModelParallelScenario;
 import io.shardflow.bench.scenarios.OverloadScenario;
 import io.shardflow.bench.scenarios.SmallJobsScenario;
@@ -26,6 +27,7 @@ public final class Bench {
             new TrainingRoundsScenario(),
             new ModelParallelScenario(),
             new SmallJobsScenario(),
+            new MixedScenario(),
             new IntakeScenario());
     /** Scenarios that run only when named (a soak of minutes): {@code --scenarios overload}. */
     private static final List<Scenario> ON_REQUEST = List.of(new OverloadScenario());

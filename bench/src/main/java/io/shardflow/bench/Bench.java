@@ -1,6 +1,7 @@
 package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.BatchInferenceScenario;
+import io.shardflow.bench.scenarios.FairShareScenario;
 import io.shardflow.bench.scenarios.GenerationScenario;
 import io.shardflow.bench.scenarios.IntakeScenario;
 import io.shardflow.bench.scenarios.LaneScalingScenario;
@@ -28,6 +29,7 @@ public final class Bench {
             new ModelParallelScenario(),
             new SmallJobsScenario(),
             new MixedScenario(),
+            new FairShareScenario(),
             new IntakeScenario());
     /** Scenarios that run only when named (a soak of minutes): {@code --scenarios overload}. */
     private static final List<Scenario> ON_REQUEST = List.of(new OverloadScenario());

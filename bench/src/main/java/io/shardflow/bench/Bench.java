@@ -11,6 +11,7 @@ import io.shardflow.bench.scenarios.ModelParallelScenario;
 import io.shardflow.bench.scenarios.OverloadScenario;
 import io.shardflow.bench.scenarios.SmallJobsScenario;
 import io.shardflow.bench.scenarios.TrainingRoundsScenario;
+import io.shardflow.bench.scenarios.UtilisationScenario;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +31,7 @@ public final class Bench {
             new SmallJobsScenario(),
             new MixedScenario(),
             new FairShareScenario(),
+            new UtilisationScenario(),
             new IntakeScenario());
     /** Scenarios that run only when named (a soak of minutes): {@code --scenarios overload}. */
     private static final List<Scenario> ON_REQUEST = List.of(new OverloadScenario());

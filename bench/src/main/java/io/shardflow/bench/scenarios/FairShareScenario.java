@@ -122,8 +122,8 @@ public class FairShareScenario implements Scenario {
                     }
                 }
             } finally {
-                admin.put("/api/v1/tenants/" + tenantA + "/quota", body(quotaA.body()));
-                admin.put("/api/v1/tenants/" + tenantB + "/quota", body(quotaB.body()));
+                restore(admin, tenantA, quotaA.body());
+                restore(admin, tenantB, quotaB.body());
             }
         }
         if (skipped != null) {
@@ -357,6 +357,16 @@ public class FairShareScenario implements Scenario {
                 "/api/v1/api-keys",
                 Map.of("name", "bench fair-share " + tenant, "tenant", tenant, "roles", List.of("SUBMITTER")));
         return new Http(admin.base(), created.get("key").asString());
+    }
+
+    /** Puts the quota back as it was read: the defaults again (DELETE) where the tenant had no quota of its own. */
+    private static void restore(Http admin, String tenant, JsonNode quota) {
+        String path = "/api/v1/tenants/" + tenant + "/quota";
+        if ("default".equals(quota.path("source").asString(""))) {
+            admin.delete(path);
+        } else {
+            admin.put(path, body(quota));
+        }
     }
 
     /** The quota as read, with another weight. */

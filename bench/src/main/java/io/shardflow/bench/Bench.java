@@ -1,14 +1,17 @@
 package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.BatchInferenceScenario;
+import io.shardflow.bench.scenarios.FairShareScenario;
 import io.shardflow.bench.scenarios.GenerationScenario;
 import io.shardflow.bench.scenarios.IntakeScenario;
 import io.shardflow.bench.scenarios.LaneScalingScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
+import io.shardflow.bench.scenarios.MixedScenario;
 import io.shardflow.bench.scenarios.ModelParallelScenario;
 import io.shardflow.bench.scenarios.OverloadScenario;
 import io.shardflow.bench.scenarios.SmallJobsScenario;
 import io.shardflow.bench.scenarios.TrainingRoundsScenario;
+import io.shardflow.bench.scenarios.UtilisationScenario;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,6 +29,9 @@ public final class Bench {
             new TrainingRoundsScenario(),
             new ModelParallelScenario(),
             new SmallJobsScenario(),
+            new MixedScenario(),
+            new FairShareScenario(),
+            new UtilisationScenario(),
             new IntakeScenario());
     /** Scenarios that run only when named (a soak of minutes): {@code --scenarios overload}. */
     private static final List<Scenario> ON_REQUEST = List.of(new OverloadScenario());

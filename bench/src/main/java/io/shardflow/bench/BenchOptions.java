@@ -13,7 +13,8 @@ import org.jspecify.annotations.Nullable;
  * {@code --repeats N}, {@code --out FILE}; with {@code --api}, {@code --jdbc URL} and {@code --kafka HOST:PORT} name
  * the installation's database and broker for the references measured beside it, and {@code --key} (or
  * {@code SHARDFLOW_API_KEY}) the ADMIN API key to call it with; {@code --duration} (such as {@code 10m}, {@code 90s} or
- * seconds) how long a scenario that runs for a time (overload) runs.
+ * seconds) how long a scenario that runs for a time (overload) runs, and the longest the {@code mixed} scenario's
+ * calls under load run.
  */
 public record BenchOptions(
         boolean quick,

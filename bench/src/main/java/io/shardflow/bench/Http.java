@@ -51,6 +51,18 @@ public final class Http {
                 .build());
     }
 
+    public Response put(String path, Object body) {
+        return send(request(path)
+                .timeout(Duration.ofMinutes(5))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build());
+    }
+
+    public Response delete(String path) {
+        return send(request(path).timeout(Duration.ofMinutes(5)).DELETE().build());
+    }
+
     /** Like {@link #post}, giving up after {@code timeout}: an IllegalStateException caused by an HttpTimeoutException. */
     public Response post(String path, Object body, Duration timeout) {
         return send(request(path)

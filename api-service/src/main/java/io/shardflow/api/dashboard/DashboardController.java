@@ -16,6 +16,8 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.lanes.LaneRegistry;
+import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.workers.WorkerRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +57,9 @@ public class DashboardController {
     private final JobRepository jobs;
     private final ShardRepository shards;
     private final JobEventLog timeline;
-    private final WorkerRegistry workers;
+        private final WorkerRegistry workers;
+    private final LaneRegistry lanes;
+    private final ShardQueue queue;
     private final ModelRepository models;
     private final DatasetRepository datasets;
     private final DashboardStream stream;
@@ -68,7 +72,9 @@ public class DashboardController {
             JobRepository jobs,
             ShardRepository shards,
             JobEventLog timeline,
-            WorkerRegistry workers,
+                        WorkerRegistry workers,
+            LaneRegistry lanes,
+            ShardQueue queue,
             ModelRepository models,
             DatasetRepository datasets,
             DashboardStream stream,
@@ -81,7 +87,9 @@ public class DashboardController {
         this.jobs = jobs;
         this.shards = shards;
         this.timeline = timeline;
-        this.workers = workers;
+                this.workers = workers;
+        this.lanes = lanes;
+        this.queue = queue;
         this.models = models;
         this.datasets = datasets;
         this.stream = stream;
@@ -205,8 +213,50 @@ public class DashboardController {
                                 ago(Duration.between(w.heartbeatAt(), now)),
                                 "lost",
                                 Duration.between(w.heartbeatAt(), now).compareTo(LOST) > 0))
+                                                .toList());
+        var work = lanes.work().stream()
+                .collect(Collectors.groupingBy(
+                        LaneRegistry.LaneWork::slot,
+                        Collectors.mapping(
+                                w -> Map.of(
+                                        "job",
+                                        w.shard().jobId().toString(),
+                                        "shard",
+                                        w.shard().step() + "/" + w.shard().stage() + "/"
+                                                + w.shard().shardIndex(),
+                                        "status",
+                                        w.status().name()),
+                                Collectors.toList())));
+        model.addAttribute(
+                "lanes",
+                lanes.list().stream()
+                        .map(l -> Map.of(
+                                "slot",
+                                l.slot(),
+                                "worker",
+                                l.workerId(),
+                                "lane",
+                                l.laneIndex() + ": " + l.device(),
+                                "cap",
+                                l.maxModelBytes() == null ? "no cap" : l.maxModelBytes() + " B",
+                                "state",
+                                laneState(l, now),
+                                "work",
+                                work.getOrDefault(l.slot(), List.of())))
                         .toList());
+        model.addAttribute("waiting", queue.depth());
         return "workers";
+    }
+
+    /** A lane as an operator reads it: offered tasks, draining, starting, or lapsed with its worker. */
+    private static String laneState(LaneRegistry.LaneRow lane, java.time.Instant now) {
+        if (!lane.leaseUntil().isAfter(now)) {
+            return "lapsed";
+        }
+        if (lane.draining()) {
+            return "draining";
+        }
+        return lane.ready() ? "ready" : "starting";
     }
 
     @GetMapping("/models")

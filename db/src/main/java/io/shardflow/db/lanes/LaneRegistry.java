@@ -3,7 +3,9 @@ package io.shardflow.db.lanes;
 import static io.shardflow.core.shards.ShardStatus.DISPATCHED;
 import static io.shardflow.core.shards.ShardStatus.RUNNING;
 
+import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.db.jdbc.SqlArgs;
+import io.shardflow.db.shards.ShardKey;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -30,9 +33,17 @@ public class LaneRegistry {
         this.clock = clock;
     }
 
-    /** A live lane as admission sees it: whether a shard occupies it, and how many generation tasks it carries. */
+        /**
+     * A live lane as admission sees it: whether a shard occupies it, how many generation tasks it carries, and until
+     * when its worker has leased it.
+     */
     public record LiveLane(
-            int slot, String workerId, @Nullable Long maxModelBytes, boolean busy, int generating) {}
+            int slot,
+            String workerId,
+            @Nullable Long maxModelBytes,
+            boolean busy,
+            int generating,
+            Instant leaseUntil) {}
 
     /** A lane as the dashboard shows it. */
     public record LaneRow(
@@ -132,22 +143,41 @@ public class LaneRegistry {
      */
     public List<LiveLane> live() {
         return jdbc.sql("""
-                        select l.slot, l.worker_id, l.max_model_bytes,
+                                                select l.slot, l.worker_id, l.max_model_bytes, l.lease_until,
                           count(s.job_id) filter (where s.takes_lane) > 0 as busy,
                           count(s.job_id) filter (where not s.takes_lane) as generating
                         from lanes l
                         left join shards s on s.lane_slot = l.slot and s.worker_id = l.worker_id
                           and s.status in (?, ?)
                         where l.ready and not l.draining and l.lease_until > ?
-                        group by l.slot, l.worker_id, l.max_model_bytes
+                                                group by l.slot, l.worker_id, l.max_model_bytes, l.lease_until
                         order by l.slot""")
                 .params(DISPATCHED.name(), RUNNING.name(), Timestamp.from(clock.instant()))
                 .query((rs, n) -> new LiveLane(
                         rs.getInt("slot"),
                         rs.getString("worker_id"),
                         rs.getObject("max_model_bytes", Long.class),
-                        rs.getBoolean("busy"),
-                        rs.getInt("generating")))
+                                                rs.getBoolean("busy"),
+                        rs.getInt("generating"),
+                        rs.getTimestamp("lease_until").toInstant()))
+                .list();
+    }
+
+        /** A shard given to a lane: dispatched to it, or running on it. */
+    public record LaneWork(int slot, String workerId, ShardKey shard, ShardStatus status) {}
+
+    /** What the lanes have been given now, by slot (generation tasks too, several on one lane). */
+    public List<LaneWork> work() {
+        return jdbc.sql("""
+                        select s.lane_slot, s.worker_id, s.job_id, s.step, s.stage, s.shard_index, s.status
+                        from shards s join lanes l on l.slot = s.lane_slot and l.worker_id = s.worker_id
+                        where s.status in (?, ?) order by s.lane_slot, s.job_id, s.shard_index""")
+                .params(DISPATCHED.name(), RUNNING.name())
+                .query((rs, n) -> new LaneWork(
+                        rs.getInt(1),
+                        rs.getString(2),
+                        new ShardKey(rs.getObject(3, UUID.class), rs.getInt(4), rs.getInt(5), rs.getInt(6)),
+                        ShardStatus.valueOf(rs.getString(7))))
                 .list();
     }
 

@@ -138,8 +138,15 @@ public class Admission implements SmartLifecycle {
             if (job.isEmpty() || job.get().plan() == null) {
                 continue;
             }
-            var row =
-                    shards.assign(shard.key(), shard.attempt(), lane.workerId(), lane.slot(), now.plus(dispatchLease));
+                        // no longer than the lane's own lease: a task given to a lane whose worker just died is queued again as
+            // soon as the lane lapses
+            var lease = now.plus(dispatchLease);
+            var row = shards.assign(
+                    shard.key(),
+                    shard.attempt(),
+                    lane.workerId(),
+                    lane.slot(),
+                    lane.leaseUntil().isBefore(lease) ? lane.leaseUntil() : lease);
             // absent: its row was busy (a coordinator holds it) or it changed; the next pass looks again
             if (row.isPresent()) {
                 tasks.send(job.get(), job.get().planned(), row.get(), lane.slot());

@@ -49,7 +49,7 @@ class AdmissionPolicyTest {
     private static List<LiveLane> idleLanes(int count) {
         var lanes = new ArrayList<LiveLane>();
         for (int slot = 0; slot < count; slot++) {
-            lanes.add(new LiveLane(slot, "worker-" + slot / 2, null, false, 0));
+            lanes.add(new LiveLane(slot, "worker-" + slot / 2, null, false, 0, NOW.plusSeconds(10)));
         }
         return lanes;
     }
@@ -152,8 +152,8 @@ class AdmissionPolicyTest {
 
     @Test
     void aShardGoesOnlyToALaneThatCanHoldItAndLargeLanesAreKeptForLargeShards() {
-        var small = new LiveLane(0, "small-worker", 1_000L, false, 0);
-        var large = new LiveLane(1, "large-worker", 1_000_000L, false, 0);
+        var small = new LiveLane(0, "small-worker", 1_000L, false, 0, NOW.plusSeconds(10));
+        var large = new LiveLane(1, "large-worker", 1_000_000L, false, 0, NOW.plusSeconds(10));
         var big = queue("a", 0, Duration.ofSeconds(9), 500_000, true);
         var tiny = queue("a", 0, Duration.ofSeconds(5), 10, true);
         var tooBig = queue("a", 0, Duration.ofSeconds(3), 5_000_000, true);
@@ -170,7 +170,7 @@ class AdmissionPolicyTest {
 
     @Test
     void aShardNoIdleLaneCanHoldWaitsWhileTheShardsBehindItRun() {
-        var small = new LiveLane(0, "small-worker", 1_000L, false, 0);
+        var small = new LiveLane(0, "small-worker", 1_000L, false, 0, NOW.plusSeconds(10));
         var first = queue("a", 50, Duration.ofSeconds(9), 500_000, true);
         var next = queue("a", 0, Duration.ofSeconds(5), 10, true);
 
@@ -183,7 +183,7 @@ class AdmissionPolicyTest {
     @Test
     void busyLanesAreOfferedNothing() {
         queue("a", 0, Duration.ofSeconds(1));
-        var busy = new LiveLane(0, "w", null, true, 0);
+        var busy = new LiveLane(0, "w", null, true, 0, NOW.plusSeconds(10));
 
         assertThat(assign(List.of(busy))).isEmpty();
     }
@@ -204,9 +204,9 @@ class AdmissionPolicyTest {
     @Test
     void generationTasksJoinTheLeastLoadedWorkerThatCanHoldThemBusyOrNot() {
         var lanes = List.of(
-                new LiveLane(0, "busy-worker", null, true, 0),
-                new LiveLane(1, "loaded-worker", null, false, 5),
-                new LiveLane(2, "small-worker", 10L, false, 0));
+                new LiveLane(0, "busy-worker", null, true, 0, NOW.plusSeconds(10)),
+                new LiveLane(1, "loaded-worker", null, false, 5, NOW.plusSeconds(10)),
+                new LiveLane(2, "small-worker", 10L, false, 0, NOW.plusSeconds(10)));
         var first = queue("a", 0, Duration.ofSeconds(2), 100, false);
         var second = queue("a", 0, Duration.ofSeconds(1), 100, false);
 

@@ -1,0 +1,161 @@
+package io.shardflow.db;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.LaneRegistry;
+import io.shardflow.db.quotas.QuotaDefaults;
+import io.shardflow.db.quotas.TenantQuota;
+import io.shardflow.db.quotas.TenantQuotas;
+import io.shardflow.db.shards.NewShard;
+import io.shardflow.db.shards.ShardKey;
+import io.shardflow.db.shards.ShardQueue;
+import io.shardflow.db.shards.ShardRepository;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What admission and the lanes read and write of the database: slots held by one lane at a time, and when a running
+ * shard's slice should give its lane up.
+ */
+class AdmissionQueriesIT {
+    private static final QuotaDefaults DEFAULTS = new QuotaDefaults(0, 0, 1);
+        private static final int PRIORITY = 97;
+
+    private final TestDatabase db = TestDatabase.get();
+    private final MutableClock clock = MutableClock.frozen();
+    private final JobRepository jobs = new JobRepository(db.jdbc, clock);
+    private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
+    private final ShardQueue queue = new ShardQueue(db.jdbc);
+    private final LaneRegistry lanes = new LaneRegistry(db.jdbc, clock);
+    private final TenantQuotas quotas = new TenantQuotas(db.jdbc, DEFAULTS, clock);
+    private final String suffix = UUID.randomUUID().toString().substring(0, 8);
+
+        /** Another test's waiting shards must not count here: each removes its jobs (their shards go with them). */
+    @AfterEach
+    void removeJobs() {
+        db.jdbc.sql("delete from jobs where tenant like ?").param("%" + suffix).update();
+        db.jdbc.sql("delete from tenant_quotas where tenant like ?").param("%" + suffix).update();
+    }
+
+    /** A RUNNING job of {@code tenant} at {@code priority} with one shard, PENDING, of {@code needBytes}. */
+    private ShardKey waiting(String tenant, int priority, long needBytes) {
+        var id = jobs.insert(UUID.randomUUID(), tenant + suffix, JobSpecs.anInference(), null);
+        jobs.transition(id, JobStatus.QUEUED, JobStatus.PLANNING);
+        jobs.transition(id, JobStatus.PLANNING, JobStatus.RUNNING);
+        jobs.setPriority(id, priority);
+        var key = new ShardKey(id, 0, 0, 0);
+        shards.insertPending(List.of(new NewShard(key, 0, 100, 3, needBytes, true)));
+        return key;
+    }
+
+    /** A shard of {@code tenant} running on a lane of its own. */
+    private ShardKey running(String tenant, int priority) {
+        var key = waiting(tenant, priority, 0);
+        var lease = clock.instant().plusSeconds(60);
+        assertThat(shards.assign(key, 1, "w-" + suffix, 1000, lease)).isPresent();
+        assertThat(shards.start(key, 1, "w-" + suffix, lease)).isTrue();
+        return key;
+    }
+
+    @Test
+    void aSliceYieldsToAHigherPriorityThatFitsItsLane() {
+        var mine = running("a", PRIORITY);
+        assertThat(queue.betterWaiting(mine, Long.MAX_VALUE, DEFAULTS)).isFalse();
+
+        waiting("b", PRIORITY + 1, 5_000);
+
+        assertThat(queue.betterWaiting(mine, 1_000, DEFAULTS))
+                .as("the waiting shard does not fit this lane")
+                .isFalse();
+        assertThat(queue.betterWaiting(mine, 10_000, DEFAULTS)).isTrue();
+    }
+
+    @Test
+    void aSliceYieldsToAnotherTenantBelowItsFairShareOnly() {
+        var first = running("a", PRIORITY - 1);
+        waiting("b", PRIORITY - 1, 0);
+
+        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, DEFAULTS))
+                .as("a holds one lane, b none: giving it up would leave a with none")
+                .isFalse();
+
+        running("a", PRIORITY - 1);
+        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, DEFAULTS))
+                .as("a holds two lanes, b none")
+                .isTrue();
+
+                running("a", PRIORITY - 1);
+        quotas.put(new TenantQuota("b" + suffix, 1, null, 1, null));
+        running("b", PRIORITY - 2);
+        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, DEFAULTS))
+                .as("a holds three lanes, b one, but one is b's maxRunningShards")
+                .isFalse();
+    }
+
+    @Test
+    void aWaitingShardOfTheSameTenantAndPriorityIsNoReasonToYield() {
+        var mine = running("a", PRIORITY - 3);
+        waiting("a", PRIORITY - 3, 0);
+        running("a", PRIORITY - 3);
+
+        assertThat(queue.betterWaiting(mine, Long.MAX_VALUE, DEFAULTS)).isFalse();
+    }
+
+    @Test
+    void aSplitShardKeepsItsRowsDoneAndQueuesTheRestInItsPlace() {
+        var key = running("a", PRIORITY - 4);
+        var queuedAt = queue.waiting(1000).stream().filter(w -> w.key().equals(key)).findFirst();
+        assertThat(queuedAt).as("a running shard is not waiting").isEmpty();
+
+        var rest = db.tx.execute(s -> shards.split(key, 1, 40)).orElseThrow();
+
+        assertThat(rest).isEqualTo(new ShardKey(key.jobId(), 0, 0, 1));
+        assertThat(shards.find(key).orElseThrow().rowEnd()).isEqualTo(40);
+        var queued = shards.find(rest).orElseThrow();
+        assertThat(queued.rowStart()).isEqualTo(40);
+        assertThat(queued.rowEnd()).isEqualTo(100);
+        assertThat(queued.attempt()).isEqualTo(1);
+        assertThat(shards.split(key, 2, 60)).as("a stale attempt splits nothing").isEmpty();
+        assertThat(shards.split(key, 1, 40)).as("nothing past its end").isEmpty();
+    }
+
+    @Test
+    void twoLanesNeverHoldOneSlotAndALapsedSlotIsClaimedAgain() throws Exception {
+        db.jdbc.sql("delete from lanes").update();
+        var claimed = ConcurrentHashMap.<Integer>newKeySet();
+        var lease = clock.instant().plusSeconds(10);
+        try (var pool = Executors.newFixedThreadPool(8)) {
+            for (int i = 0; i < 8; i++) {
+                int lane = i;
+                pool.submit(() -> {
+                    var slot = lanes.claim("w" + lane + suffix, 0, "cpu()", null, 6, lease);
+                    slot.ifPresent(s -> assertThat(claimed.add(s)).isTrue());
+                });
+            }
+            pool.shutdown();
+            assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(claimed).as("six slots, eight lanes").hasSize(6);
+        Set<Integer> held = new HashSet<>(lanes.list().stream().map(l -> l.slot()).toList());
+        assertThat(held).isEqualTo(claimed);
+
+        assertThat(lanes.claim("late" + suffix, 0, "cpu()", null, 6, lease)).isEmpty();
+        clock.advance(Duration.ofSeconds(11));
+        var again = lanes.claim("late" + suffix, 0, "cpu()", null, 6, clock.instant().plusSeconds(10));
+        assertThat(again).isPresent();
+        assertThat(lanes.renew("w0" + suffix, List.copyOf(claimed), clock.instant().plusSeconds(10)))
+                .as("a lane whose slot was taken keeps nothing")
+                .doesNotContain(again.getAsInt());
+        db.jdbc.sql("delete from lanes").update();
+    }
+}

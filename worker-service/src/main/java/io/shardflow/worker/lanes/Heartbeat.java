@@ -68,11 +68,13 @@ public class Heartbeat {
                     executor.tasksDone(),
                     settings.modelCap());
             var leaseUntil = clock.instant().plus(settings.lease());
-            lanes.renew(leaseUntil);
             shards.extendDispatched(identity.id(), lanes.slots(), leaseUntil);
             for (var task : executor.inFlight()) {
                 shards.extendLease(ShardKey.of(task), task.attempt(), identity.id(), leaseUntil);
             }
+            // the lanes last: a worker that dies mid-beat leaves no lane leased beyond the shards on it, so a shard
+            // queued again when its lease runs out never finds its dead lane still offered
+            lanes.renew(leaseUntil);
             lastBeat = clock.instant();
             if (failingSince != null) {
                 log.info("heartbeat recovered after {} failed attempt(s) since {}", failures, failingSince);

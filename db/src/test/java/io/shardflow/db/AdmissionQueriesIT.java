@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class AdmissionQueriesIT {
     private static final QuotaDefaults DEFAULTS = new QuotaDefaults(0, 0, 1);
-        private static final int PRIORITY = 97;
+    private static final int PRIORITY = 97;
 
     private final TestDatabase db = TestDatabase.get();
     private final MutableClock clock = MutableClock.frozen();
@@ -40,11 +40,14 @@ class AdmissionQueriesIT {
     private final TenantQuotas quotas = new TenantQuotas(db.jdbc, DEFAULTS, clock);
     private final String suffix = UUID.randomUUID().toString().substring(0, 8);
 
-        /** Another test's waiting shards must not count here: each removes its jobs (their shards go with them). */
+    /** Another test's waiting shards must not count here: each removes its jobs (their shards go with them). */
     @AfterEach
     void removeJobs() {
         db.jdbc.sql("delete from jobs where tenant like ?").param("%" + suffix).update();
-        db.jdbc.sql("delete from tenant_quotas where tenant like ?").param("%" + suffix).update();
+        db.jdbc
+                .sql("delete from tenant_quotas where tenant like ?")
+                .param("%" + suffix)
+                .update();
     }
 
     /** A RUNNING job of {@code tenant} at {@code priority} with one shard, PENDING, of {@code needBytes}. */
@@ -94,7 +97,7 @@ class AdmissionQueriesIT {
                 .as("a holds two lanes, b none")
                 .isTrue();
 
-                running("a", PRIORITY - 1);
+        running("a", PRIORITY - 1);
         quotas.put(new TenantQuota("b" + suffix, 1, null, 1, null));
         running("b", PRIORITY - 2);
         assertThat(queue.betterWaiting(first, Long.MAX_VALUE, DEFAULTS))
@@ -114,7 +117,8 @@ class AdmissionQueriesIT {
     @Test
     void aSplitShardKeepsItsRowsDoneAndQueuesTheRestInItsPlace() {
         var key = running("a", PRIORITY - 4);
-        var queuedAt = queue.waiting(1000).stream().filter(w -> w.key().equals(key)).findFirst();
+        var queuedAt =
+                queue.waiting(1000).stream().filter(w -> w.key().equals(key)).findFirst();
         assertThat(queuedAt).as("a running shard is not waiting").isEmpty();
 
         var rest = db.tx.execute(s -> shards.split(key, 1, 40)).orElseThrow();
@@ -125,7 +129,9 @@ class AdmissionQueriesIT {
         assertThat(queued.rowStart()).isEqualTo(40);
         assertThat(queued.rowEnd()).isEqualTo(100);
         assertThat(queued.attempt()).isEqualTo(1);
-        assertThat(shards.split(key, 2, 60)).as("a stale attempt splits nothing").isEmpty();
+        assertThat(shards.split(key, 2, 60))
+                .as("a stale attempt splits nothing")
+                .isEmpty();
         assertThat(shards.split(key, 1, 40)).as("nothing past its end").isEmpty();
     }
 
@@ -146,14 +152,17 @@ class AdmissionQueriesIT {
             assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         }
         assertThat(claimed).as("six slots, eight lanes").hasSize(6);
-        Set<Integer> held = new HashSet<>(lanes.list().stream().map(l -> l.slot()).toList());
+        Set<Integer> held =
+                new HashSet<>(lanes.list().stream().map(l -> l.slot()).toList());
         assertThat(held).isEqualTo(claimed);
 
         assertThat(lanes.claim("late" + suffix, 0, "cpu()", null, 6, lease)).isEmpty();
         clock.advance(Duration.ofSeconds(11));
-        var again = lanes.claim("late" + suffix, 0, "cpu()", null, 6, clock.instant().plusSeconds(10));
+        var again = lanes.claim(
+                "late" + suffix, 0, "cpu()", null, 6, clock.instant().plusSeconds(10));
         assertThat(again).isPresent();
-        assertThat(lanes.renew("w0" + suffix, List.copyOf(claimed), clock.instant().plusSeconds(10)))
+        assertThat(lanes.renew(
+                        "w0" + suffix, List.copyOf(claimed), clock.instant().plusSeconds(10)))
                 .as("a lane whose slot was taken keeps nothing")
                 .doesNotContain(again.getAsInt());
         db.jdbc.sql("delete from lanes").update();

@@ -210,7 +210,7 @@ class WorkerConfiguration {
         return details;
     }
 
-    /** UP once the engine is loaded, the lanes run, and a heartbeat has been written recently. */
+    /** UP once the engine is loaded, every lane runs (none died of an Error), and a heartbeat was written recently. */
     @Bean
     HealthIndicator workerHealthIndicator(
             Lanes lanes,
@@ -225,7 +225,7 @@ class WorkerConfiguration {
             boolean fresh = last != null
                     && last.isAfter(
                             clock.instant().minus(settings.heartbeatInterval().multipliedBy(5)));
-            var health = lanes.isRunning() && fresh ? Health.up() : Health.down();
+            var health = lanes.allAlive() && fresh ? Health.up() : Health.down();
             return health.withDetail("id", identity.id())
                     .withDetail("lanes", settings.effectiveLanes())
                     .withDetail("slots", lanes.slots())

@@ -14,10 +14,10 @@ import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobQuery;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
-import io.shardflow.db.models.ModelRepository;
-import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.lanes.LaneRegistry;
+import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.shards.ShardQueue;
+import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +57,7 @@ public class DashboardController {
     private final JobRepository jobs;
     private final ShardRepository shards;
     private final JobEventLog timeline;
-        private final WorkerRegistry workers;
+    private final WorkerRegistry workers;
     private final LaneRegistry lanes;
     private final ShardQueue queue;
     private final ModelRepository models;
@@ -72,7 +72,7 @@ public class DashboardController {
             JobRepository jobs,
             ShardRepository shards,
             JobEventLog timeline,
-                        WorkerRegistry workers,
+            WorkerRegistry workers,
             LaneRegistry lanes,
             ShardQueue queue,
             ModelRepository models,
@@ -87,7 +87,7 @@ public class DashboardController {
         this.jobs = jobs;
         this.shards = shards;
         this.timeline = timeline;
-                this.workers = workers;
+        this.workers = workers;
         this.lanes = lanes;
         this.queue = queue;
         this.models = models;
@@ -213,7 +213,7 @@ public class DashboardController {
                                 ago(Duration.between(w.heartbeatAt(), now)),
                                 "lost",
                                 Duration.between(w.heartbeatAt(), now).compareTo(LOST) > 0))
-                                                .toList());
+                        .toList());
         var work = lanes.work().stream()
                 .collect(Collectors.groupingBy(
                         LaneRegistry.LaneWork::slot,

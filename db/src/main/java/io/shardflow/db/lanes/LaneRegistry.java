@@ -33,7 +33,7 @@ public class LaneRegistry {
         this.clock = clock;
     }
 
-        /**
+    /**
      * A live lane as admission sees it: whether a shard occupies it, how many generation tasks it carries, and until
      * when its worker has leased it.
      */
@@ -157,13 +157,13 @@ public class LaneRegistry {
                         rs.getInt("slot"),
                         rs.getString("worker_id"),
                         rs.getObject("max_model_bytes", Long.class),
-                                                rs.getBoolean("busy"),
+                        rs.getBoolean("busy"),
                         rs.getInt("generating"),
                         rs.getTimestamp("lease_until").toInstant()))
                 .list();
     }
 
-        /** A shard given to a lane: dispatched to it, or running on it. */
+    /** A shard given to a lane: dispatched to it, or running on it. */
     public record LaneWork(int slot, String workerId, ShardKey shard, ShardStatus status) {}
 
     /** What the lanes have been given now, by slot (generation tasks too, several on one lane). */

@@ -138,7 +138,7 @@ public class Admission implements SmartLifecycle {
             if (job.isEmpty() || job.get().plan() == null) {
                 continue;
             }
-                        // no longer than the lane's own lease: a task given to a lane whose worker just died is queued again as
+            // no longer than the lane's own lease: a task given to a lane whose worker just died is queued again as
             // soon as the lane lapses
             var lease = now.plus(dispatchLease);
             var row = shards.assign(

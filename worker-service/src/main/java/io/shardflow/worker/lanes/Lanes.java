@@ -95,6 +95,9 @@ public class Lanes implements SmartLifecycle {
             int index = i;
             var thread = new Thread(() -> runLane(index, devices.get(index)), "shardflow-lane-" + i);
             thread.setDaemon(true);
+            // an Error ends the lane (its shard's lease runs out and it runs elsewhere); the worker's health then
+            // says so, and its orchestrator restarts it
+            thread.setUncaughtExceptionHandler((t, e) -> log.error("lane {} died; this worker is unhealthy", index, e));
             thread.start();
             threads.add(thread);
         }
@@ -171,6 +174,11 @@ public class Lanes implements SmartLifecycle {
             }
             return lost;
         });
+    }
+
+    /** Whether every lane thread is alive: false once one died of an Error. */
+    public synchronized boolean allAlive() {
+        return running && threads.stream().allMatch(Thread::isAlive);
     }
 
     /** The slots the lanes read now. */

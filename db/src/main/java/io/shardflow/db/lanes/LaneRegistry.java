@@ -68,7 +68,8 @@ public class LaneRegistry {
             int slots,
             Instant leaseUntil) {
         var now = Timestamp.from(clock.instant());
-        for (int tries = 0; tries < 3; tries++) {
+        // a try lost to another lane means that lane took the slot: at most one try per slot
+        for (int tries = 0; tries <= slots; tries++) {
             var free = jdbc.sql("""
                             select s from generate_series(0, ? - 1) s
                             where not exists (select 1 from lanes l where l.slot = s and l.lease_until > ?)

@@ -44,7 +44,7 @@ public class PartialStore {
     public List<byte[]> readRound(UUID jobId, int step, int stage) {
         return BinaryReads.list(
                 template,
-                "select p.data from partials p join shards s using (job_id, step, stage, shard_index) "
+                "select p.data from partials p left join shards s using (job_id, step, stage, shard_index) "
                         + "where p.job_id = ? and p.step = ? and p.stage = ? order by s.row_start, p.shard_index",
                 (rs, n) -> rs.getBytes(1),
                 jobId,

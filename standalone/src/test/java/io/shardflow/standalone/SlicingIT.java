@@ -23,11 +23,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 class SlicingIT {
     private static final ShardflowStandalone platform = TestPlatform.shared();
     private static final Api api = TestPlatform.api(platform);
+    /** The shared platform's slice time: shorter than a window of this test's model, so every window asks. */
+    static final String SLICE_TIME = "20ms";
+
     private static final List<String> FEATURES = List.of("a", "b", "c", "d", "e", "f", "g", "h");
 
     @Test
     void aSynchronousCallRunsBetweenSlicesOfABatchThatHoldsEveryLaneAndTheBatchResultIsWhole() {
-        var table = Fixtures.randomTable(171, 24_000, FEATURES);
+        var table = Fixtures.randomTable(171, 96_000, FEATURES);
         String datasetId = created(api.postCsv("/api/v1/datasets?name=slicing", table.csv()));
         var heavy = Fixtures.randomDense(172, 8, 512, 512, 2);
         String heavyId = created(api.postJson("/api/v1/models", heavy.mlpRequest("slicing-heavy")));
@@ -35,10 +38,11 @@ class SlicingIT {
         String lightId = created(api.postJson("/api/v1/models", light.linearRequest("slicing-light")));
         var jdbc = platform.context().getBean(JdbcClient.class);
 
-        // two shards, one per lane of the shared platform, each seconds long
+        // two shards, one per lane of the shared platform, each six windows of batch-rows (8192) long
         String batchId = created(api.postJson("/api/v1/jobs", inferenceJob(heavyId, datasetId, FEATURES, 2)));
         var batch = UUID.fromString(batchId);
         await().atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(10))
                 .until(() -> jdbc.sql("select count(*) from shards where job_id = ? and status = 'RUNNING'")
                                 .param(batch)
                                 .query(Long.class)

@@ -50,6 +50,8 @@ final class TestPlatform {
                         dataDir,
                         "--server.port=0",
                         "--shardflow.worker.lanes=2",
+                        // SlicingIT's batch shards ask for every window whether to yield, however fast the machine
+                        "--shardflow.worker.slice-time=" + SlicingIT.SLICE_TIME,
                         "--shardflow.scheduler.reconcile-interval=1s",
                         "--shardflow.scheduler.stall-after=3s",
                         // LimitsIT streams past these rather than past the defaults (1 GB, 10 GB); no other test

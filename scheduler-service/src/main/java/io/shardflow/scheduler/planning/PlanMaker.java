@@ -66,7 +66,17 @@ public class PlanMaker {
         String name = "'" + model.name() + "'";
         JobInputCheck.check(spec, model.architecture(), name, dataset);
         long rows = Prompts.inferenceRows(spec, model.architecture(), name, dataset, datasets.text(dataset));
-        return ParallelPlanner.plan(spec.parallelism(), model.architecture(), rows, fleet());
+        var fleet = fleet();
+        var plan = ParallelPlanner.plan(spec.parallelism(), model.architecture(), rows, fleet);
+        if (plan.partitionBytes() > fleet.modelCapBytes()) {
+            // admission would give its shards to no lane: say so now rather than let them wait
+            throw new InvalidSpecException(
+                    "parallelism",
+                    "a model shard of " + plan.partitionBytes() + " bytes exceeds the largest max-model-bytes of "
+                            + fleet.modelCapBytes() + " among the live workers, so no lane can load it; split the "
+                            + "model (TENSOR or PIPELINE, or AUTO to choose)");
+        }
+        return plan;
     }
 
     private DatasetRow dataset(UUID id, String tenant) {

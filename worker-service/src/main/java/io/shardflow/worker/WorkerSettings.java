@@ -22,7 +22,8 @@ import org.springframework.validation.annotation.Validated;
  * @param batchRows rows per forward pass, so a shard's input is read and computed a window at a time
  * @param sliceTime how long a data-parallel inference shard computes before its lane asks, between windows, whether
  *     waiting work should have the lane (higher priority, or a tenant below its fair share); if so, the rows done
- *     are stored and the rest is queued as a new shard. It asks again every {@code sliceTime}; 0 never asks
+ *     are stored and the rest is queued as a new shard. It asks again every {@code sliceTime}, and such a shard's
+ *     windows are sized to about a quarter of it; 0 never asks
  * @param heartbeatInterval how often the worker reports itself and extends its shards' leases
  * @param lease how long a running shard is held without a heartbeat before the scheduler gives it to another worker
  * @param drainTimeout on a graceful stop, how long running shards may take to finish before they are handed back
@@ -43,7 +44,7 @@ public record WorkerSettings(
 
         @DefaultValue("1") @Min(1) int intraOpThreads,
         @DefaultValue("8192") @Min(1) int batchRows,
-        @DefaultValue("200ms") Duration sliceTime,
+        @DefaultValue("100ms") Duration sliceTime,
         @DefaultValue("2s") Duration heartbeatInterval,
         @DefaultValue("10s") Duration lease,
         @DefaultValue("20s") Duration drainTimeout,

@@ -18,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -223,18 +224,30 @@ public class DatasetRepository {
     /** As {@link #forEachWindow}, until {@code window} says to stop; returns the row it stopped before. */
     public long forEachWindowWhile(
             DatasetRow dataset, int[] columns, long start, long end, int windowRows, WindowWhile window) {
-        var bounds = windows(dataset.chunkRows(), start, end, windowRows);
+        return forEachWindowWhile(dataset, columns, start, end, () -> windowRows, window);
+    }
+
+    /**
+     * As {@link #forEachWindow}, with each window's size asked of {@code windowRows} as the window before it is read
+     * (so a caller can size windows by how long the last ones took), until {@code window} says to stop; returns the
+     * row it stopped before.
+     */
+    public long forEachWindowWhile(
+            DatasetRow dataset, int[] columns, long start, long end, IntSupplier windowRows, WindowWhile window) {
+        if (start >= end) {
+            return end;
+        }
         boolean overlap = !TransactionSynchronizationManager.isActualTransactionActive();
-        Future<float[]> next = null;
-        for (int i = 0; i < bounds.size(); i++) {
-            long from = bounds.get(i)[0];
-            long to = bounds.get(i)[1];
-            float[] rows = next != null ? await(next) : readRows(dataset, columns, from, to);
-            next = null;
-            if (overlap && i + 1 < bounds.size()) {
-                long[] following = bounds.get(i + 1);
-                next = readAhead.submit(() -> readRows(dataset, columns, following[0], following[1]));
-            }
+        int chunkRows = dataset.chunkRows();
+        long from = start;
+        long to = windowEnd(chunkRows, from, end, windowRows.getAsInt());
+        float[] rows = readRows(dataset, columns, from, to);
+        while (true) {
+            long nextFrom = to;
+            long nextTo = nextFrom < end ? windowEnd(chunkRows, nextFrom, end, windowRows.getAsInt()) : end;
+            Future<float[]> next = overlap && nextFrom < end
+                    ? readAhead.submit(() -> readRows(dataset, columns, nextFrom, nextTo))
+                    : null;
             boolean readOn;
             try {
                 readOn = window.accept(from, to, rows);
@@ -244,29 +257,23 @@ public class DatasetRepository {
                 }
                 throw e;
             }
-            if (!readOn) {
+            if (!readOn || nextFrom >= end) {
                 if (next != null) {
                     next.cancel(true);
                 }
                 return to;
             }
+            rows = next != null ? await(next) : readRows(dataset, columns, nextFrom, nextTo);
+            from = nextFrom;
+            to = nextTo;
         }
-        return end;
     }
 
-    /** Windows {@code [from, to)} of at most {@code windowRows} rows covering {@code [start, end)}, cut at chunk ends. */
-    static List<long[]> windows(int chunkRows, long start, long end, int windowRows) {
-        var bounds = new ArrayList<long[]>();
-        for (long from = start; from < end; ) {
-            long to = Math.min(end, from + windowRows);
-            long aligned = to / chunkRows * chunkRows;
-            if (to < end && aligned > from) {
-                to = aligned;
-            }
-            bounds.add(new long[] {from, to});
-            from = to;
-        }
-        return bounds;
+    /** The end of the window from {@code from}: at most {@code windowRows} rows, cut at a chunk's end if one is inside. */
+    private static long windowEnd(int chunkRows, long from, long end, int windowRows) {
+        long to = Math.min(end, from + Math.max(1, windowRows));
+        long aligned = to / chunkRows * chunkRows;
+        return to < end && aligned > from ? aligned : to;
     }
 
     private static float[] await(Future<float[]> read) {

@@ -23,6 +23,7 @@ import io.shardflow.worker.compute.ModelCache;
 import io.shardflow.worker.compute.ModelEvictedException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -165,14 +166,19 @@ public class InferenceComputation implements ShardComputation {
                     + ") lie outside the dataset's " + dataset.rows() + " rows");
         }
         FeatureScaling scaling = Preprocessing.scalingOf(model.preprocessing());
+        IntSupplier windowRows = slice == null ? settings::batchRows : () -> slice.windowRows(settings.batchRows());
         return datasets.forEachWindowWhile(
-                dataset, columns, task.rowStart(), task.rowEnd(), settings.batchRows(), (from, to, input) -> {
+                dataset, columns, task.rowStart(), task.rowEnd(), windowRows, (from, to, input) -> {
                     if (scaling != null) {
                         scaling.apply(input);
                     }
                     float[] y = forward(model, round, partition, input, (int) (to - from));
                     System.arraycopy(y, 0, out, (int) (from - task.rowStart()) * outputs, y.length);
-                    return to == task.rowEnd() || slice == null || !slice.yields();
+                    if (slice == null) {
+                        return true;
+                    }
+                    slice.windowDone(to - from);
+                    return to == task.rowEnd() || !slice.yields();
                 });
     }
 

@@ -11,9 +11,15 @@ import org.jspecify.annotations.Nullable;
  * When a long data shard gives its lane back part-way: every {@code sliceTime} of computing, between two windows,
  * its lane asks whether waiting work should have it ({@link ShardQueue#betterWaiting}). Nothing waits, and the shard
  * computes on with no write at all; something does, and it stops there, so a synchronous call waits for at most a
- * slice and a window of batch work, not for the batch.
+ * slice and a window of batch work, not for the batch. The windows of such a shard are sized to take about a
+ * quarter of a slice each (by how long the last one took), so a wide model's window does not outlast the slice.
  */
 public class LaneYield {
+    /** The first window of a shard, before there is a measure of its rows' cost. */
+    static final int FIRST_WINDOW_ROWS = 256;
+
+    private static final int MIN_WINDOW_ROWS = 16;
+
     private final ShardQueue queue;
     private final QuotaDefaults defaults;
     private final Duration sliceTime;
@@ -35,10 +41,32 @@ public class LaneYield {
     public final class Slice {
         private final ShardKey key;
         private long sliceStart;
+        private long windowStart;
+        private double nanosPerRow;
 
         private Slice(ShardKey key, long sliceStart) {
             this.key = key;
             this.sliceStart = sliceStart;
+            this.windowStart = sliceStart;
+        }
+
+        /** A window of {@code rows} rows is done: its time per row sizes the next windows. */
+        public void windowDone(long rows) {
+            long now = System.nanoTime();
+            nanosPerRow = (now - windowStart) / (double) Math.max(1, rows);
+            windowStart = now;
+        }
+
+        /** Rows for the next window: about a quarter of a slice of work, at most {@code maxRows}. */
+        public int windowRows(int maxRows) {
+            if (sliceTime.isZero()) {
+                return maxRows;
+            }
+            if (nanosPerRow <= 0) {
+                return Math.min(maxRows, FIRST_WINDOW_ROWS);
+            }
+            double rows = sliceTime.toNanos() / 4.0 / nanosPerRow;
+            return (int) Math.max(MIN_WINDOW_ROWS, Math.min(maxRows, rows));
         }
 
         /** Whether the shard should stop before its next window. */

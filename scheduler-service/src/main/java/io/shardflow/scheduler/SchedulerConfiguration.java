@@ -76,7 +76,8 @@ class SchedulerConfiguration {
                 tx,
                 clock,
                 settings.admissionInterval(),
-                settings.dispatchLease());
+                settings.dispatchLease(),
+                settings.fairShareWindow());
     }
 
     @Bean

@@ -51,6 +51,7 @@ final class SchedulerProcess {
             Duration.ofMinutes(5),
             Duration.ofMillis(200),
             Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
             Duration.ofSeconds(1),
             Duration.ofSeconds(15),
             1,
@@ -129,6 +130,7 @@ final class SchedulerProcess {
                 db.tx,
                 clock,
                 SETTINGS.admissionInterval(),
-                SETTINGS.dispatchLease());
+                SETTINGS.dispatchLease(),
+                SETTINGS.fairShareWindow());
     }
 }

@@ -7,6 +7,7 @@ import io.shardflow.core.jobs.Transitions;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.db.quotas.QuotaDefaults;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.HashMap;
@@ -44,9 +45,12 @@ public class ShardQueue {
             long needBytes,
             boolean takesLane) {}
 
-    /** Lanes a tenant's shards hold now, and when one of its shards was last given a lane. */
+    /**
+     * Lanes a tenant's shards hold now, when one of its shards was last given a lane, and the lane-seconds its shards
+     * ran lately (see {@link #load}).
+     */
     public record TenantLoad(
-            String tenant, int running, @Nullable Instant lastDispatched) {}
+            String tenant, int running, @Nullable Instant lastDispatched, double laneSeconds) {}
 
     /**
      * Up to {@code perTenant} waiting shards of each tenant (lane-taking ones and others apart), the first of each
@@ -82,22 +86,60 @@ public class ShardQueue {
                 .list();
     }
 
-    /** Each tenant with unfinished jobs: the lanes its shards hold and when it was last given one. */
-    public Map<String, TenantLoad> load() {
+    /**
+     * Each tenant with unfinished jobs: the lanes its shards hold, when it was last given one, and the lane-seconds its
+     * shards ran since {@code since} (running ones up to {@code now}), the measure of fair share.
+     */
+    public Map<String, TenantLoad> load(Instant since, Instant now) {
         var loads = new HashMap<String, TenantLoad>();
         jdbc.sql("""
-                        select j.tenant, count(*) filter (where %s and s.takes_lane) as running,
-                          max(s.dispatched_at) as last_dispatched
-                        from shards s join jobs j on j.id = s.job_id
-                        where %s group by j.tenant""".formatted(ON_A_LANE, ACTIVE_JOB))
+                        with held as (
+                          select j.tenant, count(*) filter (where %1$s and s.takes_lane) as running,
+                            max(s.dispatched_at) as last_dispatched
+                          from shards s join jobs j on j.id = s.job_id
+                          where %2$s group by j.tenant),
+                        ran as (
+                          select j.tenant, sum(extract(epoch from least(coalesce(s.finished_at, :now), :now)
+                                                        - greatest(s.started_at, :since))) as seconds
+                          from (select job_id, started_at, finished_at from shards
+                                  where finished_at > :since and takes_lane and started_at is not null
+                                union all
+                                select job_id, started_at, finished_at from shards
+                                  where status = :running and takes_lane and started_at is not null) s
+                          join jobs j on j.id = s.job_id
+                          group by j.tenant)
+                        select h.tenant, h.running, h.last_dispatched, coalesce(r.seconds, 0) as seconds
+                        from held h left join ran r on r.tenant = h.tenant""".formatted(ON_A_LANE, ACTIVE_JOB))
+                .param("now", Timestamp.from(now))
+                .param("since", Timestamp.from(since))
+                .param("running", ShardStatus.RUNNING.name())
                 .query((rs, n) -> {
                     Timestamp last = rs.getTimestamp("last_dispatched");
                     return new TenantLoad(
-                            rs.getString("tenant"), rs.getInt("running"), last == null ? null : last.toInstant());
+                            rs.getString("tenant"),
+                            rs.getInt("running"),
+                            last == null ? null : last.toInstant(),
+                            Math.max(0, rs.getDouble("seconds")));
                 })
                 .list()
                 .forEach(load -> loads.put(load.tenant(), load));
         return loads;
+    }
+
+    /**
+     * Since when fair share measures lane-time: {@code window} back from {@code now}, or, if later, since the tenant
+     * that came last to the queue submitted its oldest unfinished job: a tenant that arrives gets no debt for the
+     * time it was not there, and the tenants before it no credit.
+     */
+    public Instant fairShareSince(Instant now, Duration window) {
+        var arrived = jdbc.sql("select max(first) from (select min(created_at) as first from jobs j where " + ACTIVE_JOB
+                        + " group by tenant) t")
+                .query(Timestamp.class)
+                .optional()
+                .map(Timestamp::toInstant)
+                .orElse(null);
+        var start = now.minus(window);
+        return arrived != null && arrived.isAfter(start) && arrived.isBefore(now) ? arrived : start;
     }
 
     /**

@@ -49,6 +49,7 @@ public class Admission implements SmartLifecycle {
     private final Clock clock;
     private final Duration interval;
     private final Duration dispatchLease;
+    private final Duration fairShareWindow;
     private final Object signal = new Object();
     private boolean wanted; // guarded by signal
     private volatile boolean running;
@@ -67,7 +68,8 @@ public class Admission implements SmartLifecycle {
             TransactionTemplate tx,
             Clock clock,
             Duration interval,
-            Duration dispatchLease) {
+            Duration dispatchLease,
+            Duration fairShareWindow) {
         this.lanes = lanes;
         this.queue = queue;
         this.shards = shards;
@@ -80,6 +82,7 @@ public class Admission implements SmartLifecycle {
         this.clock = clock;
         this.interval = interval;
         this.dispatchLease = dispatchLease;
+        this.fairShareWindow = fairShareWindow;
     }
 
     /** Asks for a pass soon; many calls before it runs make one pass. */
@@ -128,7 +131,8 @@ public class Admission implements SmartLifecycle {
         }
         var tenants = waiting.stream().map(ShardQueue.Waiting::tenant).collect(Collectors.toSet());
         var now = clock.instant();
-        var assignments = policy.assign(live, waiting, queue.load(), quotas.effective(tenants), now);
+        var loads = queue.load(queue.fairShareSince(now, fairShareWindow), now);
+        var assignments = policy.assign(live, waiting, loads, quotas.effective(tenants), now);
         var jobCache = new HashMap<UUID, Optional<JobRow>>();
         int dispatched = 0;
         for (var assignment : assignments) {

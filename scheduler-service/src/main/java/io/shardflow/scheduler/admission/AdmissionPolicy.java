@@ -23,8 +23,10 @@ import org.jspecify.annotations.Nullable;
  *       priority, then of waiting time). Tenants at their {@code maxRunningShards} are passed over.
  *   <li>Among the tenants' heads the highest priority wins. A tenant's priority is aged: one level more for each
  *       {@code aging} it has waited without being given a lane, so no tenant waits forever behind higher priorities.
- *   <li>At equal priority the tenant holding the least lanes for its weight wins (fair share: lanes held / weight),
- *       then the head that has waited longest.
+ *   <li>At equal priority the tenant whose shards ran the fewest lane-seconds lately for its weight wins (fair
+ *       share: lane-time / weight, measured since the later of a window back and the last tenant's arrival; a lane
+ *       given in this pass counts as {@value #ADMITTED_LANE_SECONDS} s until it is measured), then the tenant holding
+ *       the fewest lanes for its weight, then the head that has waited longest.
  *   <li>A shard goes to the idle lane with the smallest model cap that can hold it (best fit, keeping large lanes
  *       for large shards); a shard no idle lane can hold waits while the shards behind it go on (work-conserving).
  *   <li>Shards that take no lane (generation tasks, batched by their worker's engine) go to the lane of the least
@@ -34,6 +36,8 @@ import org.jspecify.annotations.Nullable;
 public final class AdmissionPolicy {
     /** The most priority levels waiting can add: the full range of priorities. */
     static final int MAX_AGING_LEVELS = 200;
+    /** What a lane given in a pass counts for in its tenant's lane-time, so one pass spreads its lanes by weight. */
+    static final double ADMITTED_LANE_SECONDS = 1.0;
 
     private final Duration aging;
 
@@ -72,6 +76,7 @@ public final class AdmissionPolicy {
                         return new TenantQueue(
                                 tenant,
                                 load == null ? 0 : load.running(),
+                                load == null ? 0 : load.laneSeconds(),
                                 load == null ? null : load.lastDispatched(),
                                 quota);
                     })
@@ -102,10 +107,11 @@ public final class AdmissionPolicy {
         return assignments;
     }
 
-    /** The order among tenants' heads: aged priority, then fair share, then waiting time, then name. */
+    /** The order among tenants' heads: aged priority, then fair share, then lanes held, waiting time and name. */
     private Comparator<TenantQueue> order(Instant now) {
         return Comparator.comparingInt((TenantQueue q) -> -q.agedPriority(now, aging))
                 .thenComparingDouble(TenantQueue::share)
+                .thenComparingDouble(TenantQueue::held)
                 .thenComparing(q -> q.head().queuedAt())
                 .thenComparing(q -> q.tenant);
     }
@@ -142,13 +148,15 @@ public final class AdmissionPolicy {
         final ArrayDeque<Waiting> shards = new ArrayDeque<>();
         final TenantQuota quota;
         int running;
+        double laneSeconds;
 
         @Nullable
         Instant lastAdmitted;
 
-        TenantQueue(String tenant, int running, @Nullable Instant lastAdmitted, TenantQuota quota) {
+        TenantQueue(String tenant, int running, double laneSeconds, @Nullable Instant lastAdmitted, TenantQuota quota) {
             this.tenant = tenant;
             this.running = running;
+            this.laneSeconds = laneSeconds;
             this.lastAdmitted = lastAdmitted;
             this.quota = quota;
         }
@@ -170,8 +178,13 @@ public final class AdmissionPolicy {
             return !shards.isEmpty() && (cap == null || running < cap);
         }
 
-        /** Lanes held per unit of weight. */
+        /** Lane-seconds lately per unit of weight. */
         double share() {
+            return laneSeconds / quota.weight();
+        }
+
+        /** Lanes held now per unit of weight. */
+        double held() {
             return running / quota.weight();
         }
 
@@ -191,6 +204,7 @@ public final class AdmissionPolicy {
 
         void admitted(Instant now) {
             running++;
+            laneSeconds += ADMITTED_LANE_SECONDS;
             lastAdmitted = now;
         }
     }

@@ -89,7 +89,7 @@ class AdmissionPolicyTest {
             queue("batch", 0, Duration.ofSeconds(9));
         }
         var call = queue("app", 100, Duration.ZERO);
-        loads.put("app", new TenantLoad("app", 5, NOW));
+        loads.put("app", new TenantLoad("app", 5, NOW, 100));
 
         assertThat(assign(idleLanes(1)))
                 .extracting(AdmissionPolicy.Assignment::shard)
@@ -111,15 +111,52 @@ class AdmissionPolicyTest {
     }
 
     @Test
-    void lanesAlreadyHeldCountTowardsTheShare() {
+    void aTenantThatHadTheLanesLatelyLetsTheOtherCatchUp() {
         for (int i = 0; i < 10; i++) {
             queue("a", 0, Duration.ofSeconds(9));
             queue("b", 0, Duration.ofSeconds(1));
         }
-        loads.put("a", new TenantLoad("a", 3, NOW));
+        loads.put("a", new TenantLoad("a", 3, NOW, 3.5));
 
-        // b catches up to a's three lanes first; then they alternate
-        assertThat(lanesPerTenant(assign(idleLanes(5)))).containsEntry("a", 1L).containsEntry("b", 4L);
+        // each lane given counts a second: b catches up to a's 3.5 lane-seconds first; then they alternate
+        assertThat(lanesPerTenant(assign(idleLanes(6)))).containsEntry("a", 1L).containsEntry("b", 5L);
+    }
+
+    @Test
+    void atEqualLaneTimeTheTenantHoldingFewerLanesGoesFirst() {
+        queue("a", 0, Duration.ofSeconds(9));
+        queue("b", 0, Duration.ofSeconds(1));
+        loads.put("a", new TenantLoad("a", 2, NOW, 4));
+        loads.put("b", new TenantLoad("b", 1, NOW, 4));
+
+        assertThat(assign(idleLanes(1))).extracting(a -> a.shard().tenant()).containsExactly("b");
+    }
+
+    @Test
+    void overTimeLaneTimeFollowsTheWeights() {
+        // two lanes, shards of a second, tenants that always have work: admission as lanes free, one at a time
+        quotas.put("gold", new TenantQuota("gold", null, null, 2, null));
+        var seconds = new HashMap<String, Double>(Map.of("gold", 0.0, "silver", 0.0));
+        var lanes = new ArrayList<>(List.of("gold", "silver")); // who holds each lane now
+        for (int tick = 0; tick < 300; tick++) {
+            int freed = tick % 2;
+            waiting.clear();
+            queue("gold", 0, Duration.ofSeconds(1));
+            queue("silver", 0, Duration.ofSeconds(1));
+            for (var tenant : seconds.keySet()) {
+                int held = (int) lanes.stream().filter(tenant::equals).count();
+                loads.put(tenant, new TenantLoad(tenant, held, NOW, seconds.get(tenant)));
+            }
+            var lane = new LiveLane(freed, "w", null, false, 0, NOW.plusSeconds(10));
+            var next = assign(List.of(lane)).getFirst().shard().tenant();
+            lanes.set(freed, next);
+            for (var holder : lanes) {
+                seconds.merge(holder, 0.5, Double::sum);
+            }
+        }
+
+        double gold = seconds.get("gold") / (seconds.get("gold") + seconds.get("silver"));
+        assertThat(gold).isCloseTo(2.0 / 3, org.assertj.core.data.Offset.offset(0.05));
     }
 
     @Test
@@ -143,7 +180,7 @@ class AdmissionPolicyTest {
         }
         queue("other", 0, Duration.ZERO);
         quotas.put("capped", new TenantQuota("capped", 2, null, 1, null));
-        loads.put("capped", new TenantLoad("capped", 1, NOW));
+        loads.put("capped", new TenantLoad("capped", 1, NOW, 0));
 
         assertThat(lanesPerTenant(assign(idleLanes(4))))
                 .containsEntry("capped", 1L)
@@ -192,12 +229,12 @@ class AdmissionPolicyTest {
     void aTenantWaitingWithoutALaneRisesAPriorityLevelPerAgingInterval() {
         queue("low", 0, Duration.ofSeconds(25)); // never given a lane: 2 levels up
         queue("high", 1, Duration.ZERO);
-        loads.put("high", new TenantLoad("high", 0, NOW));
+        loads.put("high", new TenantLoad("high", 0, NOW, 0));
 
         assertThat(assign(idleLanes(1))).extracting(a -> a.shard().tenant()).containsExactly("low");
 
         // given a lane a moment ago, it has not waited long enough to rise
-        loads.put("low", new TenantLoad("low", 1, NOW.minusSeconds(1)));
+        loads.put("low", new TenantLoad("low", 1, NOW.minusSeconds(1), 0));
         assertThat(assign(idleLanes(1))).extracting(a -> a.shard().tenant()).containsExactly("high");
     }
 

@@ -1,6 +1,7 @@
 package io.shardflow.db;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.db.jobs.JobRepository;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * shard's slice should give its lane up.
  */
 class AdmissionQueriesIT {
-    private static final QuotaDefaults DEFAULTS = new QuotaDefaults(0, 0, 1);
+    private static final QuotaDefaults DEFAULTS = new QuotaDefaults(0, 0, 1, Duration.ofSeconds(30));
     private static final int PRIORITY = 97;
 
     private final TestDatabase db = TestDatabase.get();
@@ -73,14 +74,16 @@ class AdmissionQueriesIT {
     @Test
     void aSliceYieldsToAHigherPriorityThatFitsItsLane() {
         var mine = running("a", PRIORITY);
-        assertThat(queue.betterWaiting(mine, Long.MAX_VALUE, DEFAULTS)).isFalse();
+        assertThat(queue.betterWaiting(mine, Long.MAX_VALUE, quotas, DEFAULTS, clock.instant()))
+                .isFalse();
 
         waiting("b", PRIORITY + 1, 5_000);
 
-        assertThat(queue.betterWaiting(mine, 1_000, DEFAULTS))
+        assertThat(queue.betterWaiting(mine, 1_000, quotas, DEFAULTS, clock.instant()))
                 .as("the waiting shard does not fit this lane")
                 .isFalse();
-        assertThat(queue.betterWaiting(mine, 10_000, DEFAULTS)).isTrue();
+        assertThat(queue.betterWaiting(mine, 10_000, quotas, DEFAULTS, clock.instant()))
+                .isTrue();
     }
 
     @Test
@@ -88,19 +91,28 @@ class AdmissionQueriesIT {
         var first = running("a", PRIORITY - 1);
         waiting("b", PRIORITY - 1, 0);
 
-        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, DEFAULTS))
+        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, quotas, DEFAULTS, clock.instant()))
                 .as("a holds one lane, b none: giving it up would leave a with none")
                 .isFalse();
 
-        running("a", PRIORITY - 1);
-        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, DEFAULTS))
-                .as("a holds two lanes, b none")
+        var second = running("a", PRIORITY - 1);
+        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, quotas, DEFAULTS, clock.instant()))
+                .as("a holds two lanes, b none, but neither has had lane-time yet")
+                .isFalse();
+        db.jdbc
+                .sql("update shards set started_at = ? where job_id = any(?)")
+                .params(
+                        java.sql.Timestamp.from(clock.instant().minusSeconds(10)),
+                        new UUID[] {first.jobId(), second.jobId()})
+                .update();
+        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, quotas, DEFAULTS, clock.instant()))
+                .as("a holds two lanes and had 20 lane-seconds, b none")
                 .isTrue();
 
         running("a", PRIORITY - 1);
         quotas.put(new TenantQuota("b" + suffix, 1, null, 1, null));
         running("b", PRIORITY - 2);
-        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, DEFAULTS))
+        assertThat(queue.betterWaiting(first, Long.MAX_VALUE, quotas, DEFAULTS, clock.instant()))
                 .as("a holds three lanes, b one, but one is b's maxRunningShards")
                 .isFalse();
     }
@@ -111,7 +123,53 @@ class AdmissionQueriesIT {
         waiting("a", PRIORITY - 3, 0);
         running("a", PRIORITY - 3);
 
-        assertThat(queue.betterWaiting(mine, Long.MAX_VALUE, DEFAULTS)).isFalse();
+        assertThat(queue.betterWaiting(mine, Long.MAX_VALUE, quotas, DEFAULTS, clock.instant()))
+                .isFalse();
+    }
+
+    @Test
+    void fairShareCountsEachTenantsLaneSecondsSinceTheLastTenantArrived() {
+        var now = clock.instant();
+        var a = running("a", PRIORITY - 5);
+        var b = running("b", PRIORITY - 5);
+        // a's shard has run 20 s, b's 5 s; a's finished shard ran from 60 s ago to 30 s ago
+        db.jdbc
+                .sql("update shards set started_at = ? where job_id = ?")
+                .params(java.sql.Timestamp.from(now.minusSeconds(20)), a.jobId())
+                .update();
+        db.jdbc
+                .sql("update shards set started_at = ? where job_id = ?")
+                .params(java.sql.Timestamp.from(now.minusSeconds(5)), b.jobId())
+                .update();
+        var done = new ShardKey(a.jobId(), 0, 0, 1);
+        shards.insertPending(List.of(new NewShard(done, 100, 200, 3)));
+        db.jdbc
+                .sql("update shards set status = 'DONE', started_at = ?, finished_at = ? where job_id = ? "
+                        + "and shard_index = 1")
+                .params(
+                        java.sql.Timestamp.from(now.minusSeconds(60)),
+                        java.sql.Timestamp.from(now.minusSeconds(30)),
+                        a.jobId())
+                .update();
+
+        var window = queue.load(now.minusSeconds(45), now);
+        assertThat(window.get("a" + suffix).laneSeconds()).isCloseTo(35, within(0.01)); // 20 + the last 15 of 30
+        assertThat(window.get("b" + suffix).laneSeconds()).isCloseTo(5, within(0.01));
+        assertThat(window.get("a" + suffix).running()).isEqualTo(1);
+
+        // b's job was made after a's: since then, a's history does not count against it
+        db.jdbc
+                .sql("update jobs set created_at = ? where id = ?")
+                .params(java.sql.Timestamp.from(now.minusSeconds(60)), a.jobId())
+                .update();
+        db.jdbc
+                .sql("update jobs set created_at = ? where id = ?")
+                .params(java.sql.Timestamp.from(now.minusSeconds(8)), b.jobId())
+                .update();
+        var since = queue.fairShareSince(now, Duration.ofSeconds(45));
+        assertThat(since).isAfterOrEqualTo(now.minusSeconds(8).minusMillis(1));
+        var fresh = queue.load(since, now);
+        assertThat(fresh.get("a" + suffix).laneSeconds()).isLessThanOrEqualTo(8.01);
     }
 
     @Test

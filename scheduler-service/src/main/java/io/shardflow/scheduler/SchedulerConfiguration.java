@@ -9,6 +9,7 @@ import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
@@ -59,6 +60,7 @@ class SchedulerConfiguration {
             ShardRepository shards,
             JobRepository jobs,
             TenantQuotas quotas,
+            QuotaDefaults quotaDefaults,
             Outbox outbox,
             JdbcClient jdbc,
             TransactionTemplate tx,
@@ -77,7 +79,7 @@ class SchedulerConfiguration {
                 clock,
                 settings.admissionInterval(),
                 settings.dispatchLease(),
-                settings.fairShareWindow());
+                quotaDefaults.fairShareWindow());
     }
 
     @Bean

@@ -13,8 +13,7 @@ import org.springframework.validation.annotation.Validated;
  *     lane's worker extends it with each heartbeat while it lives, so it runs out only when the worker died
  * @param admissionInterval how often admission looks for idle lanes and waiting shards besides being woken by what
  *     this process does (work queued, a lane freed): how soon it sees a worker join or another process's work
- * @param fairShareWindow how far back a tenant's lane-time counts towards its fair share (less when a tenant came to
- *     the queue more recently: then since it came)
+ *
  * @param aging how long a tenant with waiting work goes without a lane for its shards to rise one priority level
  *     (up to 200), so that no tenant waits forever behind higher priorities
  * @param sweepInterval how often expired leases are looked for
@@ -33,7 +32,7 @@ public record SchedulerSettings(
         @DefaultValue("15s") Duration dispatchLease,
         @DefaultValue("200ms") Duration admissionInterval,
         @DefaultValue("10s") Duration aging,
-        @DefaultValue("30s") Duration fairShareWindow,
+
         @DefaultValue("1s") Duration sweepInterval,
         @DefaultValue("15s") Duration workerFreshness,
         @DefaultValue("1") @Min(1) int fallbackShards,

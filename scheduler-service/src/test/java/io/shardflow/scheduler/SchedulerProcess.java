@@ -51,7 +51,6 @@ final class SchedulerProcess {
             Duration.ofMinutes(5),
             Duration.ofMillis(200),
             Duration.ofSeconds(10),
-            Duration.ofSeconds(30),
             Duration.ofSeconds(1),
             Duration.ofSeconds(15),
             1,
@@ -123,7 +122,7 @@ final class SchedulerProcess {
                 new ShardQueue(db.jdbc),
                 shards,
                 new JobRepository(db.jdbc, clock),
-                new TenantQuotas(db.jdbc, new QuotaDefaults(0, 0, 1), clock),
+                new TenantQuotas(db.jdbc, new QuotaDefaults(0, 0, 1, Duration.ofSeconds(30)), clock),
                 new LaneTasks(new Outbox(db.jdbc, new OutboxSignal())),
                 new AdmissionPolicy(SETTINGS.aging()),
                 db.jdbc,
@@ -131,6 +130,6 @@ final class SchedulerProcess {
                 clock,
                 SETTINGS.admissionInterval(),
                 SETTINGS.dispatchLease(),
-                SETTINGS.fairShareWindow());
+                Duration.ofSeconds(30));
     }
 }

@@ -8,6 +8,7 @@ import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.quotas.QuotaDefaults;
+import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.TrainingStore;
@@ -79,8 +80,10 @@ class WorkerConfiguration {
             ActivationStore activations,
             ModelCache cache,
             ShardQueue queue,
-            QuotaDefaults quotaDefaults) {
-        var yield = new LaneYield(queue, quotaDefaults, settings.sliceTime(), settings.modelCap());
+            TenantQuotas quotas,
+            QuotaDefaults quotaDefaults,
+            Clock clock) {
+        var yield = new LaneYield(queue, quotas, quotaDefaults, clock, settings.sliceTime(), settings.modelCap());
         return new InferenceComputation(settings, jobs, models, datasets, activations, cache, yield);
     }
 

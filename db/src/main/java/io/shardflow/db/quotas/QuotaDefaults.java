@@ -2,6 +2,7 @@ package io.shardflow.db.quotas;
 
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Positive;
+import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -14,13 +15,16 @@ import org.springframework.validation.annotation.Validated;
  * @param maxRunningShards lanes a tenant's shards may hold at once; 0 for no cap
  * @param maxQueuedJobs jobs of a tenant not yet ended, beyond which a submission is refused; 0 for no cap
  * @param weight the tenant's weight in the fair share of lanes
+ * @param fairShareWindow how far back a tenant's lane-time counts towards its fair share (less when a tenant came to
+ *     the queue more recently: then since it came)
  */
 @Validated
 @ConfigurationProperties("shardflow.quotas")
 public record QuotaDefaults(
         @DefaultValue("0") @Min(0) int maxRunningShards,
         @DefaultValue("10000") @Min(0) int maxQueuedJobs,
-        @DefaultValue("1") @Positive double weight) {
+        @DefaultValue("1") @Positive double weight,
+        @DefaultValue("30s") Duration fairShareWindow) {
 
     /** The quota of {@code tenant} when it has no row. */
     public TenantQuota quotaOf(String tenant) {

@@ -6,6 +6,8 @@ import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.Transitions;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.db.quotas.QuotaDefaults;
+import io.shardflow.db.quotas.TenantQuota;
+import io.shardflow.db.quotas.TenantQuotas;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,6 +15,8 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -133,7 +137,8 @@ public class ShardQueue {
      */
     public Instant fairShareSince(Instant now, Duration window) {
         var arrived = jdbc.sql("select max(first) from (select min(created_at) as first from jobs j where " + ACTIVE_JOB
-                        + " group by tenant) t")
+                        + " group by tenant) t where first <= ?")
+                .param(Timestamp.from(now))
                 .query(Timestamp.class)
                 .optional()
                 .map(Timestamp::toInstant)
@@ -143,18 +148,18 @@ public class ShardQueue {
     }
 
     /**
-     * Whether a waiting shard that a lane able to hold {@code capBytes} could run should have the lane of the
-     * running shard {@code key} before that shard's rest: one of higher priority, or one of another tenant at the same
-     * priority that holds fewer lanes for its weight than the running shard's tenant would after giving this one up
-     * (and is below its own {@code maxRunningShards}). Tenants without a quota row have {@code defaults}.
+     * What waits that a lane able to hold {@code capBytes} could run instead of the rest of the running shard
+     * {@code key}: whether a shard of higher priority does, and which other tenants at the same priority wait while
+     * holding fewer lanes for their weight than the running shard's tenant would after giving this one up (and below
+     * their own {@code maxRunningShards}). Tenants without a quota row have {@code defaults}.
      */
-    public boolean betterWaiting(ShardKey key, long capBytes, QuotaDefaults defaults) {
-        return jdbc.sql("""
+    public Contenders contenders(ShardKey key, long capBytes, QuotaDefaults defaults) {
+        var rows = jdbc.sql("""
                         with mine as (select tenant, priority from jobs where id = :job),
                         held as (select j.tenant, count(*) as n from shards s join jobs j on j.id = s.job_id
                                  where %s and s.takes_lane group by j.tenant)
-                        select exists (
-                          select 1 from shards s join jobs j on j.id = s.job_id cross join mine m
+                        select distinct j.priority > m.priority as higher, j.tenant, m.tenant as mine
+                          from shards s join jobs j on j.id = s.job_id cross join mine m
                             left join held h on h.tenant = j.tenant
                             left join tenant_quotas q on q.tenant = j.tenant
                             left join held hm on hm.tenant = m.tenant
@@ -164,15 +169,68 @@ public class ShardQueue {
                                  or (j.priority = m.priority and j.tenant <> m.tenant
                                      and coalesce(h.n, 0) / coalesce(q.weight, :weight)
                                          < (coalesce(hm.n, 1) - 1) / coalesce(qm.weight, :weight)
-                                     and coalesce(h.n, 0) < coalesce(q.max_running_shards, :maxRunning))))""".formatted(ON_A_LANE, ACTIVE_JOB))
+                                     and coalesce(h.n, 0) < coalesce(q.max_running_shards, :maxRunning)))
+                          limit 100""".formatted(ON_A_LANE, ACTIVE_JOB))
                 .param("job", key.jobId())
                 .param("pending", PENDING.name())
                 .param("cap", capBytes)
                 .param("weight", defaults.weight())
                 .param("maxRunning", defaults.maxRunningShards() > 0 ? defaults.maxRunningShards() : Integer.MAX_VALUE)
-                .query(Boolean.class)
-                .single();
+                .query((rs, n) -> new Object[] {rs.getBoolean(1), rs.getString(2), rs.getString(3)})
+                .list();
+        boolean higher = rows.stream().anyMatch(r -> (Boolean) r[0]);
+        var tenants = new TreeSet<String>();
+        String mine = null;
+        for (var r : rows) {
+            if (!(Boolean) r[0]) {
+                tenants.add((String) r[1]);
+            }
+            mine = (String) r[2];
+        }
+        return new Contenders(higher, mine, Set.copyOf(tenants));
     }
+
+    /**
+     * Whether the running shard {@code key} should give its lane up at the end of this slice: a shard of higher
+     * priority waits, or a tenant below its instant share of lanes waits that has also had less lane-time lately for
+     * its weight than the running shard's tenant (the measure admission shares by, so a lane goes back and forth only
+     * when admission would have given it the other way).
+     */
+    public boolean betterWaiting(
+            ShardKey key, long capBytes, TenantQuotas quotas, QuotaDefaults defaults, Instant now) {
+        var contenders = contenders(key, capBytes, defaults);
+        var mine = contenders.mine();
+        if (contenders.higherPriority()) {
+            return true;
+        }
+        if (mine == null || contenders.belowShare().isEmpty()) {
+            return false;
+        }
+        var loads = load(fairShareSince(now, defaults.fairShareWindow()), now);
+        var tenants = new TreeSet<>(contenders.belowShare());
+        tenants.add(mine);
+        var weights = quotas.effective(tenants);
+        double myShare = laneSeconds(loads, mine) / weight(weights, mine);
+        return contenders.belowShare().stream()
+                .anyMatch(tenant -> laneSeconds(loads, tenant) / weight(weights, tenant) < myShare);
+    }
+
+    private static double weight(Map<String, TenantQuota> quotas, String tenant) {
+        var quota = quotas.get(tenant);
+        return quota == null ? 1 : quota.weight();
+    }
+
+    private static double laneSeconds(Map<String, TenantLoad> loads, String tenant) {
+        var load = loads.get(tenant);
+        return load == null ? 0 : load.laneSeconds();
+    }
+
+    /**
+     * What {@link #contenders} found: a higher priority waiting, or tenants below their instant share of lanes
+     * ({@code mine}: the running shard's tenant, null when nothing was found).
+     */
+    public record Contenders(
+            boolean higherPriority, @Nullable String mine, Set<String> belowShare) {}
 
     /** How many shards wait for admission. */
     public int depth() {

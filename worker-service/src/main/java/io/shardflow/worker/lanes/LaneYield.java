@@ -2,8 +2,10 @@ package io.shardflow.worker.lanes;
 
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.db.quotas.QuotaDefaults;
+import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardQueue;
+import java.time.Clock;
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
 
@@ -21,13 +23,23 @@ public class LaneYield {
     private static final int MIN_WINDOW_ROWS = 16;
 
     private final ShardQueue queue;
+    private final TenantQuotas quotas;
     private final QuotaDefaults defaults;
+    private final Clock clock;
     private final Duration sliceTime;
     private final long capBytes;
 
-    public LaneYield(ShardQueue queue, QuotaDefaults defaults, Duration sliceTime, @Nullable Long capBytes) {
+    public LaneYield(
+            ShardQueue queue,
+            TenantQuotas quotas,
+            QuotaDefaults defaults,
+            Clock clock,
+            Duration sliceTime,
+            @Nullable Long capBytes) {
         this.queue = queue;
+        this.quotas = quotas;
         this.defaults = defaults;
+        this.clock = clock;
         this.sliceTime = sliceTime;
         this.capBytes = capBytes == null ? Long.MAX_VALUE : capBytes;
     }
@@ -75,7 +87,7 @@ public class LaneYield {
                 return false;
             }
             sliceStart = System.nanoTime();
-            return queue.betterWaiting(key, capBytes, defaults);
+            return queue.betterWaiting(key, capBytes, quotas, defaults, clock.instant());
         }
     }
 }

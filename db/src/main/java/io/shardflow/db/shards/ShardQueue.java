@@ -232,6 +232,14 @@ public class ShardQueue {
     public record Contenders(
             boolean higherPriority, @Nullable String mine, Set<String> belowShare) {}
 
+    /** Whether any shard waits for a lane that a lane able to hold {@code capBytes} could run: one index probe. */
+    public boolean anyWaiting(long capBytes) {
+        return jdbc.sql("select exists (select 1 from shards where status = ? and takes_lane and need_bytes <= ?)")
+                .params(PENDING.name(), capBytes)
+                .query(Boolean.class)
+                .single();
+    }
+
     /** How many shards wait for admission. */
     public int depth() {
         return jdbc.sql("select count(*) from shards s join jobs j on j.id = s.job_id where s.status = ? and "

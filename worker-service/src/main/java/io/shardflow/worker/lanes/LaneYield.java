@@ -13,8 +13,10 @@ import org.jspecify.annotations.Nullable;
  * When a long data shard gives its lane back part-way: every {@code sliceTime} of computing, between two windows,
  * its lane asks whether waiting work should have it ({@link ShardQueue#betterWaiting}). Nothing waits, and the shard
  * computes on with no write at all; something does, and it stops there, so a synchronous call waits for at most a
- * slice and a window of batch work, not for the batch. The windows of such a shard are sized to take about a
- * quarter of a slice each (by how long the last one took), so a wide model's window does not outlast the slice.
+ * slice and a window of batch work, not for the batch. While anything waits for a lane, the windows of such a shard
+ * are sized to take about a quarter of a slice each (by how long the last one took), so a wide model's window does
+ * not outlast the slice; while nothing waits they are {@code batch-rows} long, as reading and computing are cheapest
+ * in large windows.
  */
 public class LaneYield {
     /** The first window of a shard, before there is a measure of its rows' cost. */
@@ -46,7 +48,7 @@ public class LaneYield {
 
     /** The clock of one task's slices, started now. */
     public Slice start(ShardTask task) {
-        return new Slice(ShardKey.of(task), System.nanoTime());
+        return new Slice(ShardKey.of(task), System.nanoTime(), !sliceTime.isZero() && queue.anyWaiting(capBytes));
     }
 
     /** One task's slices: {@link #yields} once per slice time asks the queue. */
@@ -55,11 +57,13 @@ public class LaneYield {
         private long sliceStart;
         private long windowStart;
         private double nanosPerRow;
+        private boolean contended;
 
-        private Slice(ShardKey key, long sliceStart) {
+        private Slice(ShardKey key, long sliceStart, boolean contended) {
             this.key = key;
             this.sliceStart = sliceStart;
             this.windowStart = sliceStart;
+            this.contended = contended;
         }
 
         /** A window of {@code rows} rows is done: its time per row sizes the next windows. */
@@ -69,9 +73,9 @@ public class LaneYield {
             windowStart = now;
         }
 
-        /** Rows for the next window: about a quarter of a slice of work, at most {@code maxRows}. */
+        /** Rows for the next window: about a quarter of a slice of work while anything waits, at most {@code maxRows}. */
         public int windowRows(int maxRows) {
-            if (sliceTime.isZero()) {
+            if (!contended) {
                 return maxRows;
             }
             if (nanosPerRow <= 0) {
@@ -87,7 +91,8 @@ public class LaneYield {
                 return false;
             }
             sliceStart = System.nanoTime();
-            return queue.betterWaiting(key, capBytes, quotas, defaults, clock.instant());
+            contended = queue.anyWaiting(capBytes);
+            return contended && queue.betterWaiting(key, capBytes, quotas, defaults, clock.instant());
         }
     }
 }

@@ -18,7 +18,8 @@ import org.springframework.validation.annotation.Validated;
  * @param outboxBatchSize rows published per transaction
  * @param sendTimeout how long the relay waits for the broker to acknowledge a batch
  * @param sessionTimeout how long a consumer that stopped heartbeating (its process killed) keeps its partitions
- *     before the broker gives them to the rest of its group: how long the tasks or notices queued there wait
+ *     before the broker gives them to the rest of its group: how long the notices or requests queued there wait
+ *     (worker lanes are in no group: each reads its own slot)
  * @param maxRequestSize the largest job request a pipeline may publish on {@code shardflow.job-requests}: the topic
  *     is made with it as {@code max.message.bytes}, and a larger record that arrives all the same (on a topic that
  *     allows more) is rejected with an event that names this limit

@@ -154,7 +154,11 @@ public class Lanes implements SmartLifecycle {
         return running;
     }
 
-    /** Above the default phase: the lanes stop before what they use (the engine's executors, the database). */
+    /**
+     * The phase of Kafka's listener containers: late to start, early to stop, so the lanes drain while the database,
+     * the generation engine and the completion executors they use are still there (those close as beans are destroyed,
+     * after every phase has stopped).
+     */
     @Override
     public int getPhase() {
         return SmartLifecycle.DEFAULT_PHASE - 100;

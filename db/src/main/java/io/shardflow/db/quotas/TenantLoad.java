@@ -1,12 +1,13 @@
 package io.shardflow.db.quotas;
 
 import io.shardflow.core.jobs.JobStatus;
+import io.shardflow.core.jobs.Transitions;
+import io.shardflow.core.shards.ShardStatus;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -16,10 +17,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 public class TenantLoad {
     /** The unfinished statuses as a literal list, so that the planner can use the partial index jobs_unfinished. */
-    private static final String UNFINISHED = Arrays.stream(JobStatus.values())
-            .filter(s -> !s.isTerminal())
-            .map(s -> "'" + s.name() + "'")
-            .collect(Collectors.joining(", ", "(", ")"));
+    private static final String UNFINISHED = Transitions.in("status", JobStatus.unfinished());
+    /** A shard that holds a lane: dispatched to it or running on it. */
+    private static final String ON_A_LANE =
+            Transitions.in("s.status", EnumSet.of(ShardStatus.DISPATCHED, ShardStatus.RUNNING));
 
     /** Namespaces the per-tenant queue locks among the database's advisory locks. */
     private static final int QUEUE_LOCKS = 0x51554555;
@@ -49,7 +50,7 @@ public class TenantLoad {
 
     /** The tenant's jobs that have not ended: QUEUED, PLANNING, RUNNING or AGGREGATING. */
     public long queuedJobs(String tenant) {
-        return jdbc.sql("select count(*) from jobs where tenant = ? and status in " + UNFINISHED)
+        return jdbc.sql("select count(*) from jobs where tenant = ? and " + UNFINISHED)
                 .param(tenant)
                 .query(Long.class)
                 .single();
@@ -59,7 +60,10 @@ public class TenantLoad {
     public long runningShards(String tenant) {
         return jdbc.sql("""
                         select count(*) from shards s join jobs j on j.id = s.job_id
-                         where s.status in ('DISPATCHED', 'RUNNING') and s.takes_lane and j.tenant = ?""").param(tenant).query(Long.class).single();
+                         where\s""" + ON_A_LANE + " and s.takes_lane and j.tenant = ?")
+                .param(tenant)
+                .query(Long.class)
+                .single();
     }
 
     /** The use of every tenant with a job not yet ended, by tenant. */
@@ -67,9 +71,9 @@ public class TenantLoad {
         return jdbc.sql("""
                         select j.tenant, count(*) as queued,
                                coalesce(sum((select count(*) from shards s
-                                              where s.job_id = j.id and s.status in ('DISPATCHED', 'RUNNING')
+                                              where s.job_id = j.id and\s""" + ON_A_LANE + """
                                                 and s.takes_lane)), 0) as running
-                          from jobs j where j.status in\s""" + UNFINISHED + """
+                          from jobs j where j.""" + UNFINISHED + """
                          group by j.tenant order by j.tenant""")
                 .query((rs, n) -> new Use(rs.getString("tenant"), rs.getLong("running"), rs.getLong("queued")))
                 .list();
@@ -87,8 +91,8 @@ public class TenantLoad {
                           select j.tenant, s.started_at as a, coalesce(s.finished_at, cast(:now as timestamptz)) as z
                             from shards s join jobs j on j.id = s.job_id
                            where s.takes_lane and s.started_at is not null and s.started_at < cast(:now as timestamptz)
-                             and ((s.finished_at is null and s.status in ('DISPATCHED', 'RUNNING'))
-                                  or s.finished_at > cast(:from as timestamptz))),
+                             and ((s.finished_at is null and\s""" + ON_A_LANE + """
+                                  ) or s.finished_at > cast(:from as timestamptz))),
                         b as (
                           select i, cast(:from as timestamptz) + i * make_interval(secs => :bucket) as lo,
                                  cast(:from as timestamptz) + (i + 1) * make_interval(secs => :bucket) as hi

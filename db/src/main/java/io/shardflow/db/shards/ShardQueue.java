@@ -61,6 +61,11 @@ public class ShardQueue {
      * tenant's queue: higher priority first, then the longest waiting.
      */
     public List<Waiting> waiting(int perTenant) {
+        return waiting(perTenant, true);
+    }
+
+    /** As {@link #waiting(int)}; without {@code laneTaking}, only the shards that take no lane (generation). */
+    public List<Waiting> waiting(int perTenant, boolean laneTaking) {
         return jdbc.sql("""
                         select job_id, step, stage, shard_index, attempt, tenant, priority, queued_at, need_bytes,
                           takes_lane
@@ -70,11 +75,12 @@ public class ShardQueue {
                                   order by j.priority desc, s.queued_at, s.job_id, s.step, s.stage, s.shard_index)
                                   as place
                               from shards s join jobs j on j.id = s.job_id
-                              where s.status = :pending and %s) q
+                              where s.status = :pending and (:laneTaking or not s.takes_lane) and %s) q
                         where place <= :per
                         order by tenant, takes_lane, place""".formatted(ACTIVE_JOB))
                 .param("pending", PENDING.name())
                 .param("per", perTenant)
+                .param("laneTaking", laneTaking)
                 .query((rs, n) -> new Waiting(
                         new ShardKey(
                                 rs.getObject("job_id", UUID.class),
@@ -176,19 +182,18 @@ public class ShardQueue {
                 .param("cap", capBytes)
                 .param("weight", defaults.weight())
                 .param("maxRunning", defaults.maxRunningShards() > 0 ? defaults.maxRunningShards() : Integer.MAX_VALUE)
-                .query((rs, n) -> new Object[] {rs.getBoolean(1), rs.getString(2), rs.getString(3)})
+                .query((rs, n) -> new Contender(rs.getBoolean(1), rs.getString(2), rs.getString(3)))
                 .list();
-        boolean higher = rows.stream().anyMatch(r -> (Boolean) r[0]);
-        var tenants = new TreeSet<String>();
-        String mine = null;
-        for (var r : rows) {
-            if (!(Boolean) r[0]) {
-                tenants.add((String) r[1]);
-            }
-            mine = (String) r[2];
-        }
-        return new Contenders(higher, mine, Set.copyOf(tenants));
+        var belowShare = new TreeSet<String>();
+        rows.stream().filter(r -> !r.higher()).forEach(r -> belowShare.add(r.tenant()));
+        return new Contenders(
+                rows.stream().anyMatch(Contender::higher),
+                rows.isEmpty() ? null : rows.getFirst().mine(),
+                Set.copyOf(belowShare));
     }
+
+    /** One row of {@link #contenders}: a waiting tenant, whether at a higher priority, and the running shard's. */
+    private record Contender(boolean higher, String tenant, String mine) {}
 
     /**
      * Whether the running shard {@code key} should give its lane up at the end of this slice: a shard of higher

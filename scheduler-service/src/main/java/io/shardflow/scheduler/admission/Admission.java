@@ -125,8 +125,9 @@ public class Admission implements SmartLifecycle {
         if (live.isEmpty()) {
             return 0;
         }
-        var waiting = queue.waiting((int) idle + LOOKAHEAD);
-        if (waiting.isEmpty() || (idle == 0 && waiting.stream().allMatch(ShardQueue.Waiting::takesLane))) {
+        // with every lane busy only generation tasks (which take none) can go anywhere: read no more than those
+        var waiting = queue.waiting((int) idle + LOOKAHEAD, idle > 0);
+        if (waiting.isEmpty()) {
             return 0;
         }
         var tenants = waiting.stream().map(ShardQueue.Waiting::tenant).collect(Collectors.toSet());

@@ -6,6 +6,7 @@ import io.shardflow.db.access.IntakeBindings;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
@@ -14,6 +15,7 @@ import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantLoad;
 import io.shardflow.db.quotas.TenantQuotas;
+import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
@@ -103,6 +105,16 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     LaneRegistry laneRegistry(JdbcClient jdbc, Clock clock) {
         return new LaneRegistry(jdbc, clock);
+    }
+
+    @Bean
+    AdmissionSignal admissionSignal(JdbcClient jdbc) {
+        return new AdmissionSignal(jdbc);
+    }
+
+    @Bean
+    Rounds rounds(JobRepository jobs, ShardRepository shards) {
+        return new Rounds(jobs, shards);
     }
 
     @Bean

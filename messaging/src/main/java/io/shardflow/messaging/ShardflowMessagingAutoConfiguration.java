@@ -4,8 +4,10 @@ import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.ShardflowStorageAutoConfiguration;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jdbc.DatabaseUnavailable;
+import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.outbox.OutboxSignal;
+import io.shardflow.db.shards.Rounds;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -188,6 +190,11 @@ public class ShardflowMessagingAutoConfiguration {
             @Value("${spring.application.name:shardflow}") String application,
             ApplicationEventPublisher local) {
         return new JobEventPublisher(log, outbox, "/shardflow/" + application, local);
+    }
+
+    @Bean
+    OneRoundEnd oneRoundEnd(JobRepository jobs, Rounds rounds, JobEventPublisher events) {
+        return new OneRoundEnd(jobs, rounds, events);
     }
 
     @Bean

@@ -3,6 +3,7 @@ package io.shardflow.scheduler;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
@@ -11,17 +12,19 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantQuotas;
+import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.scheduler.admission.Admission;
+import io.shardflow.scheduler.admission.AdmissionNotices;
 import io.shardflow.scheduler.admission.AdmissionPolicy;
 import io.shardflow.scheduler.admission.LaneTasks;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.coordination.JobFailures;
-import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
 import io.shardflow.scheduler.generation.GenerationCoordinator;
@@ -37,6 +40,7 @@ import io.shardflow.scheduler.training.PipelineTrainingCoordinator;
 import io.shardflow.scheduler.training.TrainingPreparation;
 import java.time.Clock;
 import java.util.List;
+import javax.sql.DataSource;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -51,6 +55,13 @@ class SchedulerConfiguration {
     @Bean
     Dispatcher dispatcher(ShardRepository shards, Admission admission) {
         return new Dispatcher(shards, admission);
+    }
+
+    /** Admission woken directly by what this process does, and by NOTIFY from workers in other processes. */
+    @Bean
+    AdmissionNotices admissionNotices(DataSource dataSource, Admission admission, AdmissionSignal signal) {
+        signal.register(admission::wake);
+        return new AdmissionNotices(dataSource, admission::wake);
     }
 
     @Bean
@@ -83,11 +94,6 @@ class SchedulerConfiguration {
     }
 
     @Bean
-    Rounds rounds(JobRepository jobs, ShardRepository shards) {
-        return new Rounds(jobs, shards);
-    }
-
-    @Bean
     JobFailures jobFailures(JobRepository jobs, ShardRepository shards, JobEventPublisher events) {
         return new JobFailures(jobs, shards, events);
     }
@@ -100,8 +106,8 @@ class SchedulerConfiguration {
 
     @Bean
     DataInferenceCoordinator dataInferenceCoordinator(
-            JobRepository jobs, Rounds rounds, Dispatcher dispatcher, ResultStore results, JobEventPublisher events) {
-        return new DataInferenceCoordinator(jobs, rounds, dispatcher, results, events);
+            JobRepository jobs, Rounds rounds, Dispatcher dispatcher, ResultStore results, OneRoundEnd end) {
+        return new DataInferenceCoordinator(jobs, rounds, dispatcher, results, end);
     }
 
     @Bean
@@ -124,8 +130,8 @@ class SchedulerConfiguration {
             Dispatcher dispatcher,
             PartialStore partials,
             ResultStore results,
-            JobEventPublisher events) {
-        return new GenerationCoordinator(jobs, rounds, dispatcher, partials, results, events);
+            OneRoundEnd end) {
+        return new GenerationCoordinator(jobs, rounds, dispatcher, partials, results, end);
     }
 
     @Bean

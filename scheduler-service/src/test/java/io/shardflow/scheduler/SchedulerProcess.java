@@ -13,19 +13,20 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantQuotas;
+import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.scheduler.admission.Admission;
 import io.shardflow.scheduler.admission.AdmissionPolicy;
 import io.shardflow.scheduler.admission.LaneTasks;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.coordination.JobFailures;
-import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
 import io.shardflow.scheduler.generation.GenerationCoordinator;
@@ -82,6 +83,7 @@ final class SchedulerProcess {
         this.admission = admission(db, clock);
         var dispatcher = new Dispatcher(shards, admission);
         var rounds = new Rounds(jobs, shards);
+        var end = new OneRoundEnd(jobs, rounds, events);
         var failures = new JobFailures(jobs, shards, events);
         var recovery = new ShardRecovery(shards, admission, failures, timeline);
         var training = TrainingFixture.create(
@@ -98,9 +100,9 @@ final class SchedulerProcess {
                 events,
                 timeline);
         var coordinators = new Coordinators(
-                new DataInferenceCoordinator(jobs, rounds, dispatcher, results, events),
+                new DataInferenceCoordinator(jobs, rounds, dispatcher, results, end),
                 new ModelParallelCoordinator(jobs, shards, partials, activations, results, models, dispatcher, events),
-                new GenerationCoordinator(jobs, rounds, dispatcher, partials, results, events),
+                new GenerationCoordinator(jobs, rounds, dispatcher, partials, results, end),
                 new PipelineGenerationCoordinator(
                         jobs, shards, partials, activations, results, models, datasets, dispatcher, events),
                 training.dataParallel(),

@@ -2,11 +2,13 @@ package io.shardflow.worker;
 
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.shards.ShardQueue;
@@ -14,6 +16,7 @@ import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.MessagingSettings;
+import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.compute.ModelCache;
@@ -145,9 +148,12 @@ class WorkerConfiguration {
             ShardRepository shards,
             PartialStore partials,
             Outbox outbox,
+            OneRoundEnd end,
+            ResultStore results,
+            AdmissionSignal admission,
             TransactionTemplate tx,
             Clock clock) {
-        return new Attempts(identity, settings, jobs, shards, partials, outbox, tx, clock);
+        return new Attempts(identity, settings, jobs, shards, partials, outbox, end, results, admission, tx, clock);
     }
 
     @Bean

@@ -21,6 +21,7 @@ import io.shardflow.core.planning.PlanDocument;
 import io.shardflow.core.planning.Strategy;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
+import io.shardflow.db.jobs.InlinePlanning;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.models.ModelRepository;
@@ -30,13 +31,16 @@ import io.shardflow.messaging.JobEventPublisher;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Accepts a job: checks it against the tenant's models and datasets, then writes the job and its outbox record
  * in one transaction, unless the tenant already has as many jobs not yet ended as its quota allows
- * ({@link QueueQuota}). Once this returns the job is durable, whether or not Kafka is up.
+ * ({@link QueueQuota}). Once this returns the job is durable, whether or not Kafka is up. Where the scheduler runs in
+ * this process an inference job is planned in that same transaction ({@link InlinePlanning}) instead of through the
+ * outbox record.
  */
 @Service
 public class JobIntake {
@@ -51,6 +55,7 @@ public class JobIntake {
     private final Limits limits;
     private final StorageQuota quota;
     private final QueueQuota queue;
+    private final ObjectProvider<InlinePlanning> planning;
     private final TransactionTemplate tx;
 
     public JobIntake(
@@ -65,7 +70,9 @@ public class JobIntake {
             Limits limits,
             StorageQuota quota,
             QueueQuota queue,
+            ObjectProvider<InlinePlanning> planning,
             TransactionTemplate tx) {
+        this.planning = planning;
         this.queue = queue;
         this.settings = settings;
         this.limits = limits;
@@ -111,8 +118,14 @@ public class JobIntake {
                         "was already used for job " + jobId + " with a different request");
                 return new Accepted(job, false);
             }
-            outbox.append(Topics.JOBS, jobId, new JobSubmitted(jobId));
             events.publish(job, "accepted");
+            var planner = planning.getIfAvailable();
+            if (planner != null && spec.type() == JobType.INFERENCE) {
+                // the scheduler is in this process: the job is planned and queued for a lane before the answer
+                planner.plan(jobId);
+            } else {
+                outbox.append(Topics.JOBS, jobId, new JobSubmitted(jobId));
+            }
             return new Accepted(job, true);
         });
         var spent = budget.get();

@@ -1,11 +1,11 @@
 package io.shardflow.scheduler.coordination;
 
-import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardKey;
-import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 
 /**
@@ -18,13 +18,13 @@ public abstract class OneRoundCoordinator<P extends Plan> implements JobCoordina
     protected final JobRepository jobs;
     private final Rounds rounds;
     private final Dispatcher dispatcher;
-    private final JobEventPublisher events;
+    private final OneRoundEnd end;
 
-    protected OneRoundCoordinator(JobRepository jobs, Rounds rounds, Dispatcher dispatcher, JobEventPublisher events) {
+    protected OneRoundCoordinator(JobRepository jobs, Rounds rounds, Dispatcher dispatcher, OneRoundEnd end) {
         this.jobs = jobs;
         this.rounds = rounds;
         this.dispatcher = dispatcher;
-        this.events = events;
+        this.end = end;
     }
 
     /** Makes the result of the round {@code (step, stage)} whose shards are all DONE. */
@@ -42,13 +42,7 @@ public abstract class OneRoundCoordinator<P extends Plan> implements JobCoordina
 
     @Override
     public void shardDone(JobRow job, P plan, ShardKey key) {
-        var completed = rounds.completed(job, key);
-        if (completed.isEmpty() || !jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
-            return;
-        }
-        merge(job, key.step(), key.stage());
-        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
-        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + completed.getAsInt() + " partials");
+        end.shardDone(job, key, this::merge);
     }
 
     @Override

@@ -6,9 +6,9 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
-import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.db.shards.Rounds;
+import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.scheduler.coordination.OneRoundCoordinator;
-import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 
 /**
@@ -25,8 +25,8 @@ public class GenerationCoordinator extends OneRoundCoordinator<Plan.Generation> 
             Dispatcher dispatcher,
             PartialStore partials,
             ResultStore results,
-            JobEventPublisher events) {
-        super(jobs, rounds, dispatcher, events);
+            OneRoundEnd end) {
+        super(jobs, rounds, dispatcher, end);
         this.partials = partials;
         this.results = results;
     }

@@ -4,9 +4,9 @@ import io.shardflow.core.planning.Plan;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.partials.ResultStore;
-import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.db.shards.Rounds;
+import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.scheduler.coordination.OneRoundCoordinator;
-import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 
 /**
@@ -17,8 +17,8 @@ public class DataInferenceCoordinator extends OneRoundCoordinator<Plan.DataInfer
     private final ResultStore results;
 
     public DataInferenceCoordinator(
-            JobRepository jobs, Rounds rounds, Dispatcher dispatcher, ResultStore results, JobEventPublisher events) {
-        super(jobs, rounds, dispatcher, events);
+            JobRepository jobs, Rounds rounds, Dispatcher dispatcher, ResultStore results, OneRoundEnd end) {
+        super(jobs, rounds, dispatcher, end);
         this.results = results;
     }
 

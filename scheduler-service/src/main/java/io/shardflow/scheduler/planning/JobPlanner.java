@@ -8,6 +8,7 @@ import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.training.TrainingPlan;
+import io.shardflow.db.jobs.InlinePlanning;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.SchedulerSettings;
@@ -25,7 +26,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * kind dispatch the first round, all in one transaction with the job locked. A job that cannot run fails here with
  * the reason.
  */
-public class JobPlanner {
+public class JobPlanner implements InlinePlanning {
     public static final String LISTENER_ID = "shardflow-planner";
     private static final Logger log = LoggerFactory.getLogger(JobPlanner.class);
 
@@ -57,6 +58,7 @@ public class JobPlanner {
         plan(MessageCodec.decode(record.value(), JobSubmitted.class).jobId());
     }
 
+    @Override
     public void plan(UUID jobId) {
         tx.executeWithoutResult(s -> {
             var job = jobs.lock(jobId).orElse(null);

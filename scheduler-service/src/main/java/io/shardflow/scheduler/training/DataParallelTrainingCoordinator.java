@@ -6,9 +6,9 @@ import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.core.training.TrainingProgress;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.scheduler.coordination.JobCoordinator;
-import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 
 /**

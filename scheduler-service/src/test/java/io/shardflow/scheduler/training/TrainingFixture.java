@@ -5,12 +5,12 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.coordination.JobFailures;
-import io.shardflow.scheduler.coordination.Rounds;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 
 /** The training coordinators wired as {@code TrainingConfiguration} wires them, for tests outside this package. */

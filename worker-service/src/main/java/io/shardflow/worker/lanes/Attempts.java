@@ -2,12 +2,17 @@ package io.shardflow.worker.lanes;
 
 import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.ShardTask;
+import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.core.planning.Plan;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -29,6 +34,9 @@ public class Attempts {
     private final ShardRepository shards;
     private final PartialStore partials;
     private final Outbox outbox;
+    private final OneRoundEnd end;
+    private final ResultStore results;
+    private final AdmissionSignal admission;
     private final TransactionTemplate tx;
     private final Clock clock;
 
@@ -39,6 +47,9 @@ public class Attempts {
             ShardRepository shards,
             PartialStore partials,
             Outbox outbox,
+            OneRoundEnd end,
+            ResultStore results,
+            AdmissionSignal admission,
             TransactionTemplate tx,
             Clock clock) {
         this.identity = identity;
@@ -47,6 +58,10 @@ public class Attempts {
         this.shards = shards;
         this.partials = partials;
         this.outbox = outbox;
+        this.end = end;
+        this.results = results;
+        this.admission = admission;
+
         this.tx = tx;
         this.clock = clock;
     }
@@ -64,14 +79,21 @@ public class Attempts {
      * Stores the partial, marks the shard DONE and queues the notice; nothing when the attempt lost its lease.
      * Returns false when it had: the write was refused. A shard that {@linkplain Computed#rowEnd() stopped part-way}
      * is split first, in the same transaction: it keeps the rows it did, and the rest is queued as a new shard.
+     *
+     * <p>A shard of a data-parallel inference needs no notice: its progress is counted here, and the last shard of
+     * the round ends the job (the result names the round's partials; nothing to merge). Only admission is told that
+     * the lane is free.
      */
     public boolean complete(ShardTask task, Computed computed, long computeMillis) {
         var key = ShardKey.of(task);
         boolean part = computed.rowEnd() < task.rowEnd();
         Boolean written = tx.execute(s -> {
+            // the job's lock first, as its coordinators take it: a split takes the round's next index, and the last
+            // shard of a data-parallel inference ends the job
+            var job = part || task.kind() == TaskKind.INFER
+                    ? jobs.lock(task.jobId()).orElse(null)
+                    : null;
             if (part) {
-                // the job's lock first, as its coordinators take it: the split takes the round's next index
-                jobs.lock(task.jobId());
                 if (shards.split(key, task.attempt(), computed.rowEnd()).isEmpty()) {
                     return false; // no longer current: the rollback below is not needed, nothing was written
                 }
@@ -83,8 +105,15 @@ public class Attempts {
                 s.setRollbackOnly();
                 return false;
             }
-            outbox.append(
-                    Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.success(task, identity.id(), computeMillis));
+            if (job != null && job.plan() instanceof Plan.DataInference) {
+                if (!job.status().isTerminal()) {
+                    end.shardDone(job, key, (done, step, stage) -> results.putRound(done.id(), step, stage));
+                }
+                admission.wakeAfterCommit();
+            } else {
+                outbox.append(
+                        Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.success(task, identity.id(), computeMillis));
+            }
             return true;
         });
         if (!Boolean.TRUE.equals(written)) {

@@ -14,21 +14,32 @@ import io.shardflow.core.messaging.ShardCompleted;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.messaging.Topics;
+import io.shardflow.core.planning.Plan;
+import io.shardflow.core.planning.RowRange;
 import io.shardflow.core.planning.ShardLayout;
 import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.core.shards.ShardStatus;
+import io.shardflow.core.tensors.Tensor;
+import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.MutableClock;
 import io.shardflow.db.TestDatabase;
+import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.outbox.OutboxSignal;
 import io.shardflow.db.partials.PartialStore;
+import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.NewShard;
+import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +60,10 @@ class ShardExecutorIT {
     private final MutableClock clock = MutableClock.frozen();
     private final JobRepository jobs = new JobRepository(db.jdbc, clock);
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
+    private final Outbox outbox = new Outbox(db.jdbc, new OutboxSignal());
+    private final JobEventPublisher events =
+            new JobEventPublisher(new JobEventLog(db.jdbc, clock), outbox, "/shardflow/test", event -> {});
+    private final ResultStore results = new ResultStore(db.jdbc, db.template, new PartialStore(db.jdbc, db.template));
     private final AtomicReference<ShardComputation> inference = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<byte[]>> generated = new AtomicReference<>();
     /** When set, the generation engine has no room: it refuses tasks with this. */
@@ -77,7 +92,10 @@ class ShardExecutorIT {
                 jobs,
                 shards,
                 new PartialStore(db.jdbc, db.template),
-                new Outbox(db.jdbc, new OutboxSignal()),
+                outbox,
+                new OneRoundEnd(jobs, new Rounds(jobs, shards), events),
+                results,
+                new AdmissionSignal(db.jdbc),
                 db.tx,
                 clock);
         ShardComputation unused = task -> {
@@ -119,6 +137,50 @@ class ShardExecutorIT {
                 jobId, 0, 0, 0, 1, kind, spec.model().id(), null, List.of(), null, 0, 1, 0, 0, ShardLayout.data(0));
     }
 
+    /** A RUNNING data-parallel inference of {@code rows} rows in {@code count} DISPATCHED shards, and their tasks. */
+    private List<ShardTask> dataParallel(int count, int rows) {
+        var spec = new JobSpec(
+                JobType.INFERENCE,
+                new JobSpec.ModelRef(UUID.randomUUID()),
+                null,
+                new JobInput(null, java.util.Collections.nCopies(rows, new float[] {1})),
+                null,
+                null,
+                null,
+                null,
+                null);
+        var jobId = jobs.insert(UUID.randomUUID(), "lanes", spec, null);
+        var ranges = new ArrayList<RowRange>();
+        var tasks = new ArrayList<ShardTask>();
+        for (int i = 0; i < count; i++) {
+            var range = new RowRange((long) i * rows / count, (long) (i + 1) * rows / count);
+            ranges.add(range);
+            var key = new ShardKey(jobId, 0, 0, i);
+            shards.insertPending(List.of(new NewShard(key, range.start(), range.end(), 3)));
+            shards.assign(key, 1, "worker-1", i, clock.instant().plusSeconds(60));
+            tasks.add(new ShardTask(
+                    jobId,
+                    0,
+                    0,
+                    i,
+                    1,
+                    TaskKind.INFER,
+                    spec.model().id(),
+                    null,
+                    List.of(),
+                    null,
+                    range.start(),
+                    range.end(),
+                    0,
+                    0,
+                    ShardLayout.data(i)));
+        }
+        jobs.transition(jobId, JobStatus.QUEUED, JobStatus.PLANNING);
+        jobs.recordPlan(jobId, new Plan.DataInference(rows, ranges, Plan.ModelPlan.whole(64, null)), count);
+        jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
+        return tasks;
+    }
+
     private List<ShardCompleted> notices(UUID jobId) {
         return db.jdbc
                 .sql("select payload from outbox where topic = ? and message_key = ? order by id")
@@ -146,6 +208,53 @@ class ShardExecutorIT {
                 .satisfies(n -> assertThat(n.succeeded()).isTrue());
         assertThat(executor.inFlight()).isEmpty();
         assertThat(executor.tasksDone()).isEqualTo(1);
+    }
+
+    @Test
+    void theLastShardOfADataParallelInferenceEndsItsJobWithoutANotice() {
+        var tasks = dataParallel(2, 4);
+        // each shard's two rows of one output: its index
+        inference.set(t -> TensorCodec.encode(Tensor.matrix(2, 1, new float[] {t.shardIndex(), t.shardIndex()})));
+        var jobId = tasks.getFirst().jobId();
+
+        executor.execute(tasks.get(1));
+
+        var job = jobs.find(jobId).orElseThrow();
+        assertThat(job.status()).as("one shard of two is not the round").isEqualTo(JobStatus.RUNNING);
+        assertThat(job.shardsDone()).isEqualTo(1);
+        assertThat(results.find(jobId)).isEmpty();
+
+        executor.execute(tasks.get(0));
+
+        job = jobs.find(jobId).orElseThrow();
+        assertThat(job.status()).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(job.shardsDone()).isEqualTo(2);
+        assertThat(results.find(jobId))
+                .as("the result is the round's partials in shard order")
+                .hasValueSatisfying(
+                        bytes -> assertThat(TensorCodec.decode(bytes).data()).containsExactly(0, 0, 1, 1));
+        assertThat(notices(jobId))
+                .as("no completion notice: nothing waits for one")
+                .isEmpty();
+        assertThat(new JobEventLog(db.jdbc, clock).timeline(jobId))
+                .extracting(JobEventLog.Entry::detail)
+                .contains("merged 2 partials");
+    }
+
+    @Test
+    void aDataParallelInferenceCancelledWhileItsLastShardComputedStaysCancelled() {
+        var tasks = dataParallel(1, 2);
+        var jobId = tasks.getFirst().jobId();
+        inference.set(t -> {
+            jobs.finishUnlessTerminal(jobId, JobStatus.CANCELLED, "cancelled by an operator");
+            return new byte[] {1};
+        });
+
+        executor.execute(tasks.getFirst());
+
+        assertThat(jobs.find(jobId).orElseThrow().status()).isEqualTo(JobStatus.CANCELLED);
+        assertThat(results.find(jobId)).isEmpty();
+        assertThat(notices(jobId)).isEmpty();
     }
 
     @Test

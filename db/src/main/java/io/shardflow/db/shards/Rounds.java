@@ -1,9 +1,7 @@
-package io.shardflow.scheduler.coordination;
+package io.shardflow.db.shards;
 
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
-import io.shardflow.db.shards.ShardKey;
-import io.shardflow.db.shards.ShardRepository;
 import java.util.Optional;
 import java.util.OptionalInt;
 

@@ -107,9 +107,15 @@ public class Admission implements SmartLifecycle {
         });
     }
 
-    /** Runs one pass now, in the caller's thread; returns the shards dispatched. */
+    /**
+     * Runs one pass now, in the caller's thread; returns the shards dispatched. Its commit does not wait for the disk:
+     * a pass PostgreSQL loses in a crash loses its tasks with it (the same transaction), its shards are PENDING again
+     * and the next pass admits them; a task the relay sent before the crash is claimed only where the shard's row
+     * says it was dispatched (attempt and worker), and at most one claim of an attempt succeeds.
+     */
     public int pass() {
         Integer dispatched = tx.execute(s -> {
+            jdbc.sql("set local synchronous_commit = off").update();
             // one pass at a time in the whole platform; released when this transaction ends
             jdbc.sql("select pg_advisory_xact_lock(hashtext('shardflow.admission'))")
                     .query()

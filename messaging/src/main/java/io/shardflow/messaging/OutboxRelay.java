@@ -1,5 +1,6 @@
 package io.shardflow.messaging;
 
+import io.shardflow.db.jdbc.AsyncCommit;
 import io.shardflow.db.outbox.OutboxSignal;
 import java.time.Duration;
 import java.util.Comparator;
@@ -57,7 +58,7 @@ public class OutboxRelay implements SmartLifecycle {
      */
     public int publishBatch() {
         Integer published = tx.execute(status -> {
-            jdbc.sql("set local synchronous_commit = off").update();
+            AsyncCommit.forThisTransaction(jdbc);
             List<Row> rows = jdbc.sql("""
                             delete from outbox where id in (
                                 select id from outbox order by id limit ? for update skip locked)

@@ -73,9 +73,11 @@ class BackPressureIT {
         var lanes = platform.context().getBean(Lanes.class);
         lanes.stop();
         try {
+            long initial = jobs();
             var first = CompletableFuture.supplyAsync(() -> predict(api));
             var second = CompletableFuture.supplyAsync(() -> predict(api));
-            await().atMost(Duration.ofSeconds(30)).until(() -> waiting.waiting() == 2);
+            // a call counts as waiting before its job commits: both jobs exist before the count is taken
+            await().atMost(Duration.ofSeconds(30)).until(() -> waiting.waiting() == 2 && jobs() == initial + 2);
             long before = jobs();
 
             var refused = predict(api);

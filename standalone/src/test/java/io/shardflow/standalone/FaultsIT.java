@@ -9,6 +9,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobType;
+import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.jobs.JobRepository;
@@ -52,8 +53,9 @@ class FaultsIT {
             var cancel = api.post("/api/v1/jobs/" + cancelled + "/cancel");
             assertThat(cancel.status()).isEqualTo(200);
             assertThat(cancel.json().get("status").asString()).isEqualTo("CANCELLED");
+            // planned as it was accepted (the scheduler runs in this process): its task waits in the outbox
             assertThat(api.get("/api/v1/jobs/" + kept).json().get("status").asString())
-                    .isEqualTo("QUEUED");
+                    .isEqualTo("RUNNING");
         } finally {
             TestPlatform.brokerUp(platform);
         }
@@ -61,7 +63,7 @@ class FaultsIT {
         awaitStatus(api, kept, "SUCCEEDED");
         assertOutputs(api.get("/api/v1/jobs/" + kept + "/result").json(), table, features, model);
         var jdbc = platform.context().getBean(JdbcClient.class);
-        // the cancelled job's request was published too, and the scheduler saw it: yet no shard exists
+        // whatever the cancelled job had queued was published too, and no lane ran any of it
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> jdbc.sql("select count(*) from outbox")
                                 .query(Long.class)
@@ -70,7 +72,13 @@ class FaultsIT {
         assertThat(api.get("/api/v1/jobs/" + cancelled).json().get("status").asString())
                 .isEqualTo("CANCELLED");
         assertThat(platform.context().getBean(ShardRepository.class).list(UUID.fromString(cancelled)))
-                .isEmpty();
+                .noneMatch(shard -> shard.status() == ShardStatus.RUNNING || shard.status() == ShardStatus.DONE);
+        assertThat(jdbc.sql("select count(*) from shards where job_id = ? and started_at is not null")
+                        .param(UUID.fromString(cancelled))
+                        .query(Long.class)
+                        .single())
+                .as("no lane started a shard of the cancelled job")
+                .isZero();
         assertThat(api.post("/api/v1/jobs/" + cancelled + "/cancel").status()).isEqualTo(409);
     }
 

@@ -47,6 +47,7 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.ConsumerFactory;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -151,9 +152,11 @@ class WorkerConfiguration {
             OneRoundEnd end,
             ResultStore results,
             AdmissionSignal admission,
+            JdbcClient jdbc,
             TransactionTemplate tx,
             Clock clock) {
-        return new Attempts(identity, settings, jobs, shards, partials, outbox, end, results, admission, tx, clock);
+        return new Attempts(
+                identity, settings, jobs, shards, partials, outbox, end, results, admission, jdbc, tx, clock);
     }
 
     @Bean
@@ -175,11 +178,8 @@ class WorkerConfiguration {
 
     @Bean
     ShardExecutor shardExecutor(
-            JobRepository jobs,
-            Attempts attempts,
-            Computations computations,
-            @Qualifier("shardCompletions") Executor completions) {
-        return new ShardExecutor(jobs, attempts, computations, completions);
+            Attempts attempts, Computations computations, @Qualifier("shardCompletions") Executor completions) {
+        return new ShardExecutor(attempts, computations, completions);
     }
 
     @Bean

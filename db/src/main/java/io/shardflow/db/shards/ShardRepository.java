@@ -6,6 +6,7 @@ import static io.shardflow.core.shards.ShardStatus.FAILED;
 import static io.shardflow.core.shards.ShardStatus.PENDING;
 import static io.shardflow.core.shards.ShardStatus.RUNNING;
 
+import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.Transitions;
 import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.core.shards.ShardStatus;
@@ -155,14 +156,17 @@ public class ShardRepository {
 
     /**
      * DISPATCHED → RUNNING for this attempt on {@code workerId}, the worker it was dispatched to; false when the
-     * attempt is stale, done, or went to another worker.
+     * attempt is stale, done, went to another worker, or its job has ended (one statement for all of it: a lane
+     * asks it once per task).
      */
     public boolean start(ShardKey key, int attempt, String workerId, Instant leaseUntil) {
         return withKey(
                                 jdbc.sql("update shards set status = :to, lease_until = :lease, "
                                         + "started_at = :now, version = version + 1 where " + KEY
                                         + " and attempt = :attempt and worker_id = :worker and "
-                                        + Transitions.in("status", ShardStatus.sourcesOf(RUNNING))),
+                                        + Transitions.in("status", ShardStatus.sourcesOf(RUNNING))
+                                        + " and exists (select 1 from jobs where id = :job and "
+                                        + Transitions.in("status", JobStatus.unfinished()) + ")"),
                                 key)
                         .param("to", RUNNING.name())
                         .param("now", now())

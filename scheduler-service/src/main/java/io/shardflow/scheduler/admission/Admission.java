@@ -1,5 +1,6 @@
 package io.shardflow.scheduler.admission;
 
+import io.shardflow.db.jdbc.AsyncCommit;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.lanes.LaneRegistry;
@@ -115,7 +116,7 @@ public class Admission implements SmartLifecycle {
      */
     public int pass() {
         Integer dispatched = tx.execute(s -> {
-            jdbc.sql("set local synchronous_commit = off").update();
+            AsyncCommit.forThisTransaction(jdbc);
             // one pass at a time in the whole platform; released when this transaction ends
             jdbc.sql("select pg_advisory_xact_lock(hashtext('shardflow.admission'))")
                     .query()

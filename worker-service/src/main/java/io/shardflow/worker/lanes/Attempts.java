@@ -5,6 +5,7 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.Plan;
+import io.shardflow.db.jdbc.AsyncCommit;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.outbox.Outbox;
@@ -17,6 +18,7 @@ import io.shardflow.worker.WorkerSettings;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -37,6 +39,7 @@ public class Attempts {
     private final OneRoundEnd end;
     private final ResultStore results;
     private final AdmissionSignal admission;
+    private final JdbcClient jdbc;
     private final TransactionTemplate tx;
     private final Clock clock;
 
@@ -50,6 +53,7 @@ public class Attempts {
             OneRoundEnd end,
             ResultStore results,
             AdmissionSignal admission,
+            JdbcClient jdbc,
             TransactionTemplate tx,
             Clock clock) {
         this.identity = identity;
@@ -61,18 +65,26 @@ public class Attempts {
         this.end = end;
         this.results = results;
         this.admission = admission;
+        this.jdbc = jdbc;
 
         this.tx = tx;
         this.clock = clock;
     }
 
-    /** Takes the attempt for this worker; false when it is stale or already done. */
+    /**
+     * Takes the attempt for this worker; false when it is stale, already done, or its job ended. The commit does not
+     * wait for the disk: a claim PostgreSQL loses in a crash leaves the shard DISPATCHED, so this attempt's partial
+     * is refused and the shard runs again once its lease runs out. Nothing the claim makes visible is lost work.
+     */
     public boolean claim(ShardTask task) {
-        return shards.start(
-                ShardKey.of(task),
-                task.attempt(),
-                identity.id(),
-                clock.instant().plus(settings.lease()));
+        return Boolean.TRUE.equals(tx.execute(s -> {
+            AsyncCommit.forThisTransaction(jdbc);
+            return shards.start(
+                    ShardKey.of(task),
+                    task.attempt(),
+                    identity.id(),
+                    clock.instant().plus(settings.lease()));
+        }));
     }
 
     /**

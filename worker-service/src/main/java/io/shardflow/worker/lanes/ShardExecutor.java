@@ -2,7 +2,6 @@ package io.shardflow.worker.lanes;
 
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
-import io.shardflow.db.jobs.JobRepository;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -32,7 +31,6 @@ public class ShardExecutor {
      */
     static final Duration FULL_HAND_BACK_DELAY = Duration.ofSeconds(1);
 
-    private final JobRepository jobs;
     private final Attempts attempts;
     private final Computations computations;
     // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
@@ -40,24 +38,16 @@ public class ShardExecutor {
     private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong done = new AtomicLong();
 
-    public ShardExecutor(JobRepository jobs, Attempts attempts, Computations computations, Executor completions) {
-        this.jobs = jobs;
+    public ShardExecutor(Attempts attempts, Computations computations, Executor completions) {
+
         this.attempts = attempts;
         this.computations = computations;
         this.completions = completions;
     }
 
     public void execute(ShardTask task) {
-        var status = jobs.status(task.jobId());
-        if (status.isEmpty() || status.get().isTerminal()) {
-            log.debug(
-                    "dropping {}: job is {}",
-                    task.shardKey(),
-                    status.map(Enum::name).orElse("gone"));
-            return;
-        }
         if (!attempts.claim(task)) {
-            log.debug("dropping {} attempt {}: stale or already done", task.shardKey(), task.attempt());
+            log.debug("dropping {} attempt {}: stale, already done, or its job ended", task.shardKey(), task.attempt());
             return;
         }
         inFlight.add(task);

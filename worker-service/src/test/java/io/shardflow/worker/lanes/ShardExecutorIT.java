@@ -96,6 +96,7 @@ class ShardExecutorIT {
                 new OneRoundEnd(jobs, new Rounds(jobs, shards), events),
                 results,
                 new AdmissionSignal(db.jdbc),
+                db.jdbc,
                 db.tx,
                 clock);
         ShardComputation unused = task -> {
@@ -109,7 +110,6 @@ class ShardExecutorIT {
             return generated.get();
         };
         return new ShardExecutor(
-                jobs,
                 attempts,
                 new Computations(task -> inference.get().compute(task), unused, unused, generation),
                 Runnable::run);

@@ -47,31 +47,19 @@ public class WorkerRegistry {
 
     /**
      * The fleet as planning sees it: live lanes (at least {@code minLanes}) and the largest model cap, since
-     * admission sends each task only to a lane whose worker can load it.
+     * admission sends each task only to a lane whose worker can load it: the largest cap, or Long.MAX_VALUE when a
+     * live worker has none (or none has reported).
      */
     public ParallelPlanner.Fleet fleet(Duration freshness, int minLanes) {
-        return new ParallelPlanner.Fleet(Math.max(minLanes, liveLanes(freshness)), modelCap(freshness));
-    }
-
-    /**
-     * The largest partition some live worker can load: the largest cap, or Long.MAX_VALUE when a worker has none (or
-     * none has reported).
-     */
-    public long modelCap(Duration freshness) {
-        Long cap = jdbc.sql("select case when bool_or(max_model_bytes is null) then null else max(max_model_bytes) end "
-                        + "from workers where heartbeat_at > ?")
+        // one read for both: every job is planned against it
+        return jdbc.sql("select coalesce(sum(lanes), 0), case when bool_or(max_model_bytes is null) then null else "
+                        + "max(max_model_bytes) end from workers where heartbeat_at > ?")
                 .param(Timestamp.from(clock.instant().minus(freshness)))
-                .query(Long.class)
-                .optional()
-                .orElse(null);
-        return cap == null ? Long.MAX_VALUE : cap;
-    }
-
-    /** Lanes of the workers heard from within {@code freshness}: the fleet's capacity for planning. */
-    public int liveLanes(Duration freshness) {
-        return jdbc.sql("select coalesce(sum(lanes), 0) from workers where heartbeat_at > ?")
-                .param(Timestamp.from(clock.instant().minus(freshness)))
-                .query(Integer.class)
+                .query((rs, n) -> {
+                    long cap = rs.getLong(2);
+                    return new ParallelPlanner.Fleet(
+                            Math.max(minLanes, rs.getInt(1)), rs.wasNull() ? Long.MAX_VALUE : cap);
+                })
                 .single();
     }
 

@@ -39,6 +39,7 @@ import org.springframework.kafka.core.ConsumerFactory;
 public class Lanes implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Lanes.class);
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final Duration LAG_COMMIT = Duration.ofSeconds(1);
     private static final Duration WAIT = Duration.ofMillis(50);
 
     private final WorkerIdentity identity;
@@ -249,11 +250,22 @@ public class Lanes implements SmartLifecycle {
             }
             held.put(index, slot);
             log.debug("lane {} reads slot {}", index, slot);
+            boolean uncommitted = false;
+            long lastCommit = System.nanoTime();
             while (running && held.containsKey(index)) {
                 for (var record : consumer.poll(POLL)) {
                     run(record.value());
+                    uncommitted = true;
                 }
-                // only for the lag an operator sees: where a lane starts reading never depends on it
+                // only for the lag an operator sees: where a lane starts reading never depends on it, so once a
+                // second at most (a commit is a write on the broker)
+                if (uncommitted && System.nanoTime() - lastCommit >= LAG_COMMIT.toNanos()) {
+                    consumer.commitAsync();
+                    uncommitted = false;
+                    lastCommit = System.nanoTime();
+                }
+            }
+            if (uncommitted) {
                 consumer.commitAsync();
             }
         }

@@ -10,6 +10,7 @@ import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.models.LinearArchitecture;
 import io.shardflow.core.models.ParameterSpec;
+import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.tensors.Tensor;
@@ -24,6 +25,8 @@ import io.shardflow.db.shards.NewShard;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
+import io.shardflow.db.workers.WorkerRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -52,6 +55,34 @@ class RepositoriesIT {
 
     private static JobSpec spec() {
         return JobSpecs.anInference();
+    }
+
+    @Test
+    void theFleetCountsTheLanesAndTheLargestCapOfLiveWorkersOnly() {
+        // a day ahead of every other test's workers, so only these are live to this registry's clock
+        var clock = MutableClock.frozen();
+        clock.advance(Duration.ofDays(1));
+        var registry = new WorkerRegistry(db.jdbc, clock);
+        String prefix = "fleet-" + UUID.randomUUID() + "-";
+        assertThat(registry.fleet(WorkerRegistry.LIVE, 1))
+                .as("none live: the fallback lanes, no cap")
+                .isEqualTo(new ParallelPlanner.Fleet(1, Long.MAX_VALUE));
+
+        registry.heartbeat(prefix + "a", "host", 2, 0, List.of("cpu"), 0, 1_000L);
+        registry.heartbeat(prefix + "b", "host", 3, 1, List.of("cpu"), 0, 5_000L);
+        assertThat(registry.fleet(WorkerRegistry.LIVE, 1)).isEqualTo(new ParallelPlanner.Fleet(5, 5_000));
+
+        registry.heartbeat(prefix + "c", "host", 1, 0, List.of("cpu"), 0, null);
+        assertThat(registry.fleet(WorkerRegistry.LIVE, 1))
+                .as("a worker without a cap loads any partition")
+                .isEqualTo(new ParallelPlanner.Fleet(6, Long.MAX_VALUE));
+
+        clock.advance(WorkerRegistry.LIVE.plusSeconds(1));
+        registry.heartbeat(prefix + "a", "host", 2, 0, List.of("cpu"), 0, 1_000L);
+        assertThat(registry.fleet(WorkerRegistry.LIVE, 1))
+                .as("only the worker heard from lately")
+                .isEqualTo(new ParallelPlanner.Fleet(2, 1_000));
+        assertThat(registry.fleet(WorkerRegistry.LIVE, 4)).isEqualTo(new ParallelPlanner.Fleet(4, 1_000));
     }
 
     @Test

@@ -56,9 +56,9 @@ public class WorkerRegistry {
                         + "max(max_model_bytes) end from workers where heartbeat_at > ?")
                 .param(Timestamp.from(clock.instant().minus(freshness)))
                 .query((rs, n) -> {
+                    int lanes = rs.getInt(1);
                     long cap = rs.getLong(2);
-                    return new ParallelPlanner.Fleet(
-                            Math.max(minLanes, rs.getInt(1)), rs.wasNull() ? Long.MAX_VALUE : cap);
+                    return new ParallelPlanner.Fleet(Math.max(minLanes, lanes), rs.wasNull() ? Long.MAX_VALUE : cap);
                 })
                 .single();
     }

@@ -184,6 +184,18 @@ class RepositoriesIT {
                 .as("done is done")
                 .isEmpty();
         assertThat(shards.countRound(jobId, 0, 0).complete()).isTrue();
+        assertThat(shards.countRoundIfLatest(jobId, 0, 0)).hasValue(new ShardRepository.RoundCount(1, 1));
+        assertThat(shards.countRoundIfLatest(jobId, 0, 1)).as("no such round").isEmpty();
+
+        shards.insertPending(List.of(new NewShard(new ShardKey(jobId, 1, 0, 0), 0, 10, 3)));
+        assertThat(shards.countRoundIfLatest(jobId, 0, 0))
+                .as("a later step exists")
+                .isEmpty();
+        assertThat(shards.countRoundIfLatest(jobId, 1, 0)).hasValue(new ShardRepository.RoundCount(1, 0));
+        shards.insertPending(List.of(new NewShard(new ShardKey(jobId, 1, 1, 0), 0, 10, 3)));
+        assertThat(shards.countRoundIfLatest(jobId, 1, 0))
+                .as("a later stage of the step exists")
+                .isEmpty();
     }
 
     @Test

@@ -24,13 +24,11 @@ public class Rounds {
      * returns how many shards it has.
      */
     public OptionalInt completed(JobRow job, ShardKey key) {
-        var latest = shards.latestRound(job.id());
-        if (latest.isEmpty()
-                || latest.get().step() != key.step()
-                || latest.get().stage() != key.stage()) {
+        var latest = shards.countRoundIfLatest(job.id(), key.step(), key.stage());
+        if (latest.isEmpty()) {
             return OptionalInt.empty();
         }
-        var round = shards.countRound(job.id(), key.step(), key.stage());
+        var round = latest.get();
         jobs.recordProgress(job.id(), round.done());
         return round.complete() ? OptionalInt.of(round.total()) : OptionalInt.empty();
     }

@@ -332,6 +332,21 @@ public class ShardRepository {
                 .single();
     }
 
+    /**
+     * {@link #countRound} of a round that is the job's latest (by step, then stage), in one read; empty when the job
+     * has a later round, or no such round.
+     */
+    public Optional<RoundCount> countRoundIfLatest(UUID jobId, int step, int stage) {
+        return jdbc.sql("""
+                        select count(*) as total, count(*) filter (where status = ?) as done from shards
+                        where job_id = ? and step = ? and stage = ?
+                        having count(*) > 0 and not exists (
+                            select 1 from shards later where later.job_id = ? and (later.step, later.stage) > (?, ?))""")
+                .params(DONE.name(), jobId, step, stage, jobId, step, stage)
+                .query((rs, n) -> new RoundCount(rs.getInt("total"), rs.getInt("done")))
+                .optional();
+    }
+
     /** The job's most recent round, by step then stage. */
     public Optional<Round> latestRound(UUID jobId) {
         return jdbc.sql("select step, stage from shards where job_id = ? order by step desc, stage desc limit 1")

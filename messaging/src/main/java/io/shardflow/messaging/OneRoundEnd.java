@@ -37,7 +37,8 @@ public class OneRoundEnd {
             return;
         }
         merge.merge(job, key.step(), key.stage());
-        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
-        events.publish(jobs.find(job.id()).orElseThrow(), "merged " + completed.getAsInt() + " partials");
+        var ended = jobs.transitionAndRead(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED)
+                .orElseThrow(() -> new IllegalStateException("job " + job.id() + " left AGGREGATING under its lock"));
+        events.publish(ended, "merged " + completed.getAsInt() + " partials");
     }
 }

@@ -157,19 +157,28 @@ public class JobRepository {
      * time stamps {@code started_at}; entering a terminal status stamps {@code finished_at}.
      */
     public boolean transition(UUID id, JobStatus from, JobStatus to) {
+        return transitionStatement(id, from, to, "").update() == 1;
+    }
+
+    /** {@link #transition}, and the job as it is after it (for its event) in the same statement; empty if refused. */
+    public Optional<JobRow> transitionAndRead(UUID id, JobStatus from, JobStatus to) {
+        return transitionStatement(id, from, to, " returning " + COLUMNS)
+                .query(JobRepository::map)
+                .optional();
+    }
+
+    private JdbcClient.StatementSpec transitionStatement(UUID id, JobStatus from, JobStatus to, String returning) {
         from.moveTo(to);
         return jdbc.sql("""
-                update jobs set status = :to, version = version + 1, updated_at = :now,
-                  started_at = case when :to = 'RUNNING' then coalesce(started_at, :now) else started_at end,
-                  finished_at = case when :terminal then :now else finished_at end
-                where id = :id and status = :from""")
-                        .param("to", to.name())
-                        .param("terminal", to.isTerminal())
-                        .param("now", now())
-                        .param("id", id)
-                        .param("from", from.name())
-                        .update()
-                == 1;
+                        update jobs set status = :to, version = version + 1, updated_at = :now,
+                          started_at = case when :to = 'RUNNING' then coalesce(started_at, :now) else started_at end,
+                          finished_at = case when :terminal then :now else finished_at end
+                        where id = :id and status = :from""" + returning)
+                .param("to", to.name())
+                .param("terminal", to.isTerminal())
+                .param("now", now())
+                .param("id", id)
+                .param("from", from.name());
     }
 
     /** Ends an unfinished job, with a reason or none (null); false when it had already ended. */

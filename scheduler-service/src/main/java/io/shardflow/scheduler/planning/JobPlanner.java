@@ -70,9 +70,10 @@ public class JobPlanner implements InlinePlanning {
                 var plan = plans.planOf(job);
                 var coordination = coordinators.of(plan);
                 jobs.recordPlan(jobId, plan, coordination.totalShards(job));
-                jobs.transition(jobId, JobStatus.PLANNING, JobStatus.RUNNING);
+                var running = jobs.transitionAndRead(jobId, JobStatus.PLANNING, JobStatus.RUNNING)
+                        .orElseThrow(() -> new IllegalStateException("job " + jobId + " left PLANNING under its lock"));
                 coordination.start(job);
-                events.publish(jobs.find(jobId).orElseThrow(), describe(plan));
+                events.publish(running, describe(plan));
             } catch (InvalidSpecException e) {
                 jobs.finishUnlessTerminal(jobId, JobStatus.FAILED, String.valueOf(e.getMessage()));
                 events.publish(jobs.find(jobId).orElseThrow(), null);

@@ -18,7 +18,10 @@ import io.shardflow.db.outbox.Outbox;
 import io.shardflow.messaging.MessagingSettings;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,10 +98,12 @@ public class JobRequestListener {
             batch = "true")
     public void onRequests(List<ConsumerRecord<String, byte[]>> records) {
         var read = new ArrayList<Read>(records.size());
+        // a batch comes from few sources: each one's tenant is looked up once
+        var tenants = new HashMap<String, Optional<String>>();
         PoisonRecordException poison = null;
         for (var record : records) {
             try {
-                read.add(read(record));
+                read.add(read(record, tenants));
             } catch (PoisonRecordException e) {
                 poison = e;
                 break;
@@ -134,7 +139,7 @@ public class JobRequestListener {
     /** A rejection event to publish, under the request's id. */
     private record Reject(String requestId, JobRejected rejection) implements Read {}
 
-    private Read read(ConsumerRecord<String, byte[]> record) {
+    private Read read(ConsumerRecord<String, byte[]> record, Map<String, Optional<String>> tenants) {
         if (record.serializedValueSize() > maxRequestBytes) {
             return rejectOversized(record);
         }
@@ -144,7 +149,7 @@ public class JobRequestListener {
         }
         String correlationId = extension(event, "correlationid", event.getId());
         String source = event.getSource().toString();
-        var tenant = bindings.tenantOf(source).orElse(null);
+        var tenant = tenants.computeIfAbsent(source, bindings::tenantOf).orElse(null);
         if (tenant == null) {
             return reject(
                     event,

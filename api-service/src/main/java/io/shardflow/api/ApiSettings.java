@@ -21,6 +21,7 @@ import org.springframework.validation.annotation.Validated;
  *     process; one more is answered 503 at once, before a job is made. Each waiting call holds an HTTP thread
  *     (Tomcat has 200), so this leaves threads for every other request
  * @param rateLimit requests per caller (API key) on {@code /api/v1/**}, a token bucket per key in this process
+ * @param maxBatchJobs the most jobs one {@code POST /api/v1/jobs:batch} may carry
  */
 @Validated
 @ConfigurationProperties("shardflow.api")
@@ -31,7 +32,8 @@ public record ApiSettings(
         @DefaultValue("30s") Duration syncTimeout,
         @DefaultValue("1s") Duration dashboardRefresh,
         @DefaultValue("64") @Min(1) int maxSyncWaiting,
-        @DefaultValue @Valid RateLimit rateLimit) {
+        @DefaultValue @Valid RateLimit rateLimit,
+        @DefaultValue("1000") @Min(1) int maxBatchJobs) {
 
     /**
      * A token bucket per API key: {@code burst} requests at once, refilled at {@code requestsPerSecond}; one more is

@@ -1,9 +1,11 @@
 package io.shardflow.bench;
 
 import io.shardflow.bench.scenarios.BatchInferenceScenario;
+import io.shardflow.bench.scenarios.BatchIntakeScenario;
 import io.shardflow.bench.scenarios.FairShareScenario;
 import io.shardflow.bench.scenarios.GenerationScenario;
 import io.shardflow.bench.scenarios.IntakeScenario;
+import io.shardflow.bench.scenarios.KafkaIntakeScenario;
 import io.shardflow.bench.scenarios.LaneScalingScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
 import io.shardflow.bench.scenarios.MixedScenario;
@@ -32,7 +34,9 @@ public final class Bench {
             new MixedScenario(),
             new FairShareScenario(),
             new UtilisationScenario(),
-            new IntakeScenario());
+            new IntakeScenario(),
+            new BatchIntakeScenario(),
+            new KafkaIntakeScenario());
     /** Scenarios that run only when named (a soak of minutes): {@code --scenarios overload}. */
     private static final List<Scenario> ON_REQUEST = List.of(new OverloadScenario());
 

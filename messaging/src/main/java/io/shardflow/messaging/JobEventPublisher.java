@@ -5,6 +5,8 @@ import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.outbox.Outbox;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
 
@@ -39,5 +41,32 @@ public class JobEventPublisher {
         if (job.status().isTerminal()) {
             local.publishEvent(new JobEnded(job.id(), job.status()));
         }
+    }
+
+    /** As {@link #publish} for each job, with one statement for the timelines and one for the outbox. */
+    public void publishAll(List<JobRow> jobs, @Nullable String note) {
+        var entries = new ArrayList<JobEventLog.NewEntry>(jobs.size());
+        var messages = new ArrayList<Outbox.Message>(jobs.size());
+        for (var job : jobs) {
+            var event = event(job);
+            entries.add(new JobEventLog.NewEntry(job.id(), event.type(), note == null ? job.error() : note));
+            messages.add(new Outbox.Message(Topics.JOB_EVENTS, job.id(), event));
+        }
+        log.appendAll(entries);
+        outbox.appendAll(messages);
+        for (var job : jobs) {
+            if (job.status().isTerminal()) {
+                local.publishEvent(new JobEnded(job.id(), job.status()));
+            }
+        }
+    }
+
+    private JobEvent event(JobRow job) {
+        return JobEvent.of(
+                source,
+                job.correlationId(),
+                new JobEvent.Data(
+                        job.id(), job.tenant(), job.status(), job.error(), job.shardsDone(), job.shardsTotal()),
+                job.updatedAt());
     }
 }

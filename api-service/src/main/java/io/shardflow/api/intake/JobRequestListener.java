@@ -5,7 +5,7 @@ import io.cloudevents.core.format.EventFormat;
 import io.cloudevents.core.provider.EventFormatProvider;
 import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.kafka.CloudEventDeserializer;
-import io.shardflow.api.jobs.JobIntake;
+import io.shardflow.api.jobs.JobBatchIntake;
 import io.shardflow.api.json.JsonErrors;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
@@ -13,14 +13,22 @@ import io.shardflow.core.messaging.ConsumerGroups;
 import io.shardflow.core.messaging.JobRejected;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.access.IntakeBindings;
+import io.shardflow.db.jdbc.DatabaseUnavailable;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.messaging.MessagingSettings;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.BatchListenerFailedException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,20 +42,23 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code io.shardflow.job.rejected} event; a record that is no request at all goes to the dead-letter topic. Either
  * way the consumer goes on. A record larger than {@code shardflow.messaging.max-request-size} (which a topic that
  * allows more lets through) is rejected with an event that names the limit, and never sent to the dead-letter topic,
- * which would refuse it as too large and leave the consumer retrying it.
+ * which would refuse it as too large and leave the consumer retrying it. Records are taken as the consumer polls them,
+ * in batches, each written in one transaction with one statement per table, which is what lets intake over Kafka
+ * keep up with a pipeline that publishes thousands of requests a second.
  */
 @Component
 public class JobRequestListener {
     public static final String TYPE = "io.shardflow.job.requested";
     private static final Logger log = LoggerFactory.getLogger(JobRequestListener.class);
 
-    private final JobIntake intake;
+    private final JobBatchIntake intake;
     private final Outbox outbox;
     private final IntakeBindings bindings;
     private final JsonMapper requests;
     private final JsonErrors jsonErrors;
     private final Clock clock;
     private final int maxRequestBytes;
+    private final TransactionTemplate tx;
     private final CloudEventDeserializer deserializer = new CloudEventDeserializer();
     private final EventFormat json = jsonFormat();
 
@@ -56,13 +67,15 @@ public class JobRequestListener {
      * same limits and the same refusal of unknown fields.
      */
     public JobRequestListener(
-            JobIntake intake,
+            JobBatchIntake intake,
             Outbox outbox,
             IntakeBindings bindings,
             JsonMapper requests,
             JsonErrors jsonErrors,
             Clock clock,
-            MessagingSettings messaging) {
+            MessagingSettings messaging,
+            TransactionTemplate tx) {
+        this.tx = tx;
         this.clock = clock;
         this.maxRequestBytes = messaging.maxRequestBytes();
         this.intake = intake;
@@ -72,11 +85,63 @@ public class JobRequestListener {
         this.jsonErrors = jsonErrors;
     }
 
-    @KafkaListener(id = "shardflow-job-requests", topics = Topics.JOB_REQUESTS, groupId = ConsumerGroups.API)
-    public void onRequest(ConsumerRecord<String, byte[]> record) {
+    /**
+     * A polled batch of records, in one transaction: every request becomes a job or a rejection together
+     * ({@link JobBatchIntake}). A poison record stops the batch there: what came before it is stored, it goes to the
+     * dead-letter topic, and the records after it are read again (Spring Kafka's {@link BatchListenerFailedException}
+     * does both).
+     */
+    @KafkaListener(
+            id = "shardflow-job-requests",
+            topics = Topics.JOB_REQUESTS,
+            groupId = ConsumerGroups.API,
+            batch = "true")
+    public void onRequests(List<ConsumerRecord<String, byte[]>> records) {
+        var read = new ArrayList<Read>(records.size());
+        // a batch comes from few sources: each one's tenant is looked up once
+        var tenants = new HashMap<String, Optional<String>>();
+        PoisonRecordException poison = null;
+        for (var record : records) {
+            try {
+                read.add(read(record, tenants));
+            } catch (PoisonRecordException e) {
+                poison = e;
+                break;
+            }
+        }
+        try {
+            write(read);
+        } catch (RuntimeException e) {
+            if (read.size() <= 1 || DatabaseUnavailable.causes(e)) {
+                // tried again from the first record, for as long as the error handler gives the database
+                throw new BatchListenerFailedException("job requests failed: " + e.getMessage(), e, 0);
+            }
+            // unforeseen: each record alone, so that only the one at fault is tried again and dead-lettered
+            for (int i = 0; i < read.size(); i++) {
+                try {
+                    write(List.of(read.get(i)));
+                } catch (RuntimeException one) {
+                    throw new BatchListenerFailedException("job request failed: " + one.getMessage(), one, i);
+                }
+            }
+        }
+        if (poison != null) {
+            throw new BatchListenerFailedException(String.valueOf(poison.getMessage()), poison, read.size());
+        }
+    }
+
+    /** What one record asks: a job, or a rejection decided before any job is looked at. */
+    private sealed interface Read permits Submit, Reject {}
+
+    /** A request to submit, under its event's id (the idempotency key), answered by a rejection if refused. */
+    private record Submit(String eventId, String correlationId, JobBatchIntake.Request request) implements Read {}
+
+    /** A rejection event to publish, under the request's id. */
+    private record Reject(String requestId, JobRejected rejection) implements Read {}
+
+    private Read read(ConsumerRecord<String, byte[]> record, Map<String, Optional<String>> tenants) {
         if (record.serializedValueSize() > maxRequestBytes) {
-            rejectOversized(record);
-            return;
+            return rejectOversized(record);
         }
         CloudEvent event = parse(record);
         if (!TYPE.equals(event.getType())) {
@@ -84,15 +149,14 @@ public class JobRequestListener {
         }
         String correlationId = extension(event, "correlationid", event.getId());
         String source = event.getSource().toString();
-        var tenant = bindings.tenantOf(source).orElse(null);
+        var tenant = tenants.computeIfAbsent(source, bindings::tenantOf).orElse(null);
         if (tenant == null) {
-            reject(
+            return reject(
                     event,
                     correlationId,
                     "source",
                     "source '" + source
                             + "' is bound to no tenant; an ADMIN binds it with POST /api/v1/intake-bindings");
-            return;
         }
         try {
             var data = event.getData();
@@ -100,27 +164,68 @@ public class JobRequestListener {
                 throw new InvalidSpecException("data", "is required: the body of POST /api/v1/jobs");
             }
             var spec = requests.readValue(data.toBytes(), JobSpec.class);
-            var accepted = intake.submit(tenant, spec, event.getId(), correlationId);
-            log.debug(
-                    "job request {} {} job {}",
+            return new Submit(
                     event.getId(),
-                    accepted.created() ? "made" : "repeats",
-                    accepted.job().id());
+                    correlationId,
+                    new JobBatchIntake.Request(tenant, spec, event.getId(), correlationId));
         } catch (InvalidSpecException e) {
-            reject(event, correlationId, e.field(), e.reason());
+            return reject(event, correlationId, e.field(), e.reason());
         } catch (JacksonException e) {
             var reason = jsonErrors.describe(e);
             // the data is the request body: what a REST caller hears of as "body" is the event's data
             String field = reason.field().equals("body") ? "data" : reason.field();
-            reject(event, correlationId, field, reason.message());
+            return reject(event, correlationId, field, reason.message());
         }
+    }
+
+    /** The jobs and rejections of a batch, in one transaction. */
+    private void write(List<Read> batch) {
+        var submits = new ArrayList<Submit>();
+        var rejections = new ArrayList<Outbox.Message>();
+        for (var read : batch) {
+            switch (read) {
+                case Submit submit -> submits.add(submit);
+                case Reject reject -> rejections.add(rejection(reject));
+            }
+        }
+        tx.executeWithoutResult(status -> {
+            // the intake's transaction joins this one
+            var outcomes =
+                    intake.submitAll(submits.stream().map(Submit::request).toList(), JobBatchIntake.KEY_HEADER);
+            for (int i = 0; i < outcomes.size(); i++) {
+                var submit = submits.get(i);
+                switch (outcomes.get(i)) {
+                    case JobBatchIntake.Accepted accepted ->
+                        log.debug(
+                                "job request {} {} job {}",
+                                submit.eventId(),
+                                accepted.created() ? "made" : "repeats",
+                                accepted.job().id());
+                    case JobBatchIntake.Refused refused ->
+                        rejections.add(rejection(new Reject(
+                                submit.eventId(),
+                                JobRejected.of(
+                                        "/shardflow/api",
+                                        submit.eventId(),
+                                        submit.correlationId(),
+                                        refused.error().field(),
+                                        refused.error().reason(),
+                                        clock.instant()))));
+                }
+            }
+            outbox.appendAll(rejections);
+        });
+    }
+
+    private static Outbox.Message rejection(Reject reject) {
+        return new Outbox.Message(Topics.JOB_EVENTS, reject.requestId(), reject.rejection());
     }
 
     /**
      * Rejects a record over the platform's limit, named by its event's id when it parses, else by its key, else by
      * where it lies on the topic.
      */
-    private void rejectOversized(ConsumerRecord<String, byte[]> record) {
+    private Reject rejectOversized(ConsumerRecord<String, byte[]> record) {
         String reason = "the request is " + record.serializedValueSize() + " bytes, over the limit of "
                 + maxRequestBytes + " bytes (shardflow.messaging.max-request-size): upload large inputs as a dataset "
                 + "(POST /api/v1/datasets) and name it in the request";
@@ -138,20 +243,16 @@ public class JobRequestListener {
                 record.offset(),
                 reason);
         if (event != null) {
-            reject(event, extension(event, "correlationid", event.getId()), "data", reason);
-            return;
+            return reject(event, extension(event, "correlationid", event.getId()), "data", reason);
         }
         String requestId =
                 record.key() != null ? record.key() : record.topic() + "-" + record.partition() + "@" + record.offset();
-        outbox.append(
-                Topics.JOB_EVENTS,
-                requestId,
-                JobRejected.of("/shardflow/api", requestId, null, "data", reason, clock.instant()));
+        return new Reject(
+                requestId, JobRejected.of("/shardflow/api", requestId, null, "data", reason, clock.instant()));
     }
 
-    private void reject(CloudEvent event, String correlationId, String field, String reason) {
-        outbox.append(
-                Topics.JOB_EVENTS,
+    private Reject reject(CloudEvent event, String correlationId, String field, String reason) {
+        return new Reject(
                 event.getId(),
                 JobRejected.of("/shardflow/api", event.getId(), correlationId, field, reason, clock.instant()));
     }

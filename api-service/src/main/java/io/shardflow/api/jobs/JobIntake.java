@@ -1,30 +1,19 @@
 package io.shardflow.api.jobs;
 
-import io.shardflow.api.ApiSettings;
-import io.shardflow.api.limits.Limits;
+import io.shardflow.api.jobs.JobValidation.Checked;
 import io.shardflow.api.limits.StorageQuota;
 import io.shardflow.api.quotas.QueueQuota;
 import io.shardflow.core.InvalidSpecException;
-import io.shardflow.core.generation.Prompts;
-import io.shardflow.core.jobs.JobInputCheck;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.JobSubmitted;
 import io.shardflow.core.messaging.Topics;
-import io.shardflow.core.models.DenseArchitecture;
-import io.shardflow.core.models.GptArchitecture;
-import io.shardflow.core.models.ModelArchitecture;
-import io.shardflow.core.models.Task;
 import io.shardflow.core.planning.ParallelPlanner;
-import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.PlanDocument;
 import io.shardflow.core.planning.Strategy;
-import io.shardflow.db.datasets.DatasetRepository;
-import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.jobs.InlinePlanning;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
-import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
@@ -45,14 +34,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 public class JobIntake {
     private final JobRepository jobs;
-    private final ModelRepository models;
-    private final DatasetRepository datasets;
     private final Outbox outbox;
     private final JobEventPublisher events;
-    private final LabelCheck labels;
+    private final JobValidation validation;
     private final WorkerRegistry workers;
-    private final ApiSettings settings;
-    private final Limits limits;
     private final StorageQuota quota;
     private final QueueQuota queue;
     private final ObjectProvider<InlinePlanning> planning;
@@ -60,28 +45,20 @@ public class JobIntake {
 
     public JobIntake(
             JobRepository jobs,
-            ModelRepository models,
-            DatasetRepository datasets,
             Outbox outbox,
             JobEventPublisher events,
-            LabelCheck labels,
+            JobValidation validation,
             WorkerRegistry workers,
-            ApiSettings settings,
-            Limits limits,
             StorageQuota quota,
             QueueQuota queue,
             ObjectProvider<InlinePlanning> planning,
             TransactionTemplate tx) {
         this.planning = planning;
         this.queue = queue;
-        this.settings = settings;
-        this.limits = limits;
         this.quota = quota;
-        this.labels = labels;
+        this.validation = validation;
         this.workers = workers;
         this.jobs = jobs;
-        this.models = models;
-        this.datasets = datasets;
         this.outbox = outbox;
         this.events = events;
         this.tx = tx;
@@ -153,82 +130,8 @@ public class JobIntake {
         return workers.fleet(WorkerRegistry.LIVE, 1);
     }
 
-    /** What validation found: the model's architecture, the dataset, and for inference the plan it would get. */
-    private record Checked(
-            ModelArchitecture architecture,
-            @Nullable DatasetRow dataset,
-            @Nullable Plan plan) {
-        /** The dataset of a training job, which always reads one. */
-        DatasetRow trainingData() {
-            if (dataset == null) {
-                throw new IllegalStateException("a training job passed validation without a dataset");
-            }
-            return dataset;
-        }
-
-        /** The plan of an inference job, which validation makes. */
-        Plan inferencePlan() {
-            if (plan == null) {
-                throw new IllegalStateException("only an inference job is planned at validation");
-            }
-            return plan;
-        }
-    }
-
     private Checked validate(String tenant, JobSpec spec) {
-        var newArchitecture = spec.model().architecture();
-        if (newArchitecture != null) {
-            // a new model is initialised whole on the scheduler: its size is judged before anything else
-            limits.checkModel(newArchitecture, "model.architecture");
-        }
-        var ref = spec.dataset();
-        var dataset = ref == null
-                ? null
-                : datasets.find(ref.id())
-                        .filter(d -> d.tenant().equals(tenant))
-                        .orElseThrow(() ->
-                                new InvalidSpecException("dataset.id", "dataset " + ref.id() + " does not exist"));
-        // a model reference names a registered model or brings a new architecture, never both
-        ModelArchitecture architecture = spec.model().architecture();
-        String name;
-        if (architecture == null) {
-            var id = spec.requireModelId();
-            var model = models.find(id)
-                    .filter(m -> m.tenant().equals(tenant))
-                    .orElseThrow(() -> new InvalidSpecException("model.id", "model " + id + " does not exist"));
-            architecture = model.architecture();
-            name = "'" + model.name() + "'";
-        } else {
-            name = "(new)";
-        }
-        JobInputCheck.check(spec, architecture, name, dataset);
-        if (spec.type() == JobType.TRAINING
-                && architecture instanceof DenseArchitecture dense
-                && dense.task() == Task.CLASSIFICATION) {
-            // the input check requires both of a dense training job
-            String label = ref == null ? null : ref.label();
-            if (dataset == null || label == null) {
-                throw new IllegalStateException("a training job passed its input check without a dataset and label");
-            }
-            labels.checkClasses(dataset, label, dense.outputs());
-        }
-        if (spec.generation() != null) {
-            InvalidSpecException.require(
-                    spec.generation().maxTokens() <= settings.maxGenerationTokens(),
-                    "generation.maxTokens",
-                    "must be at most " + settings.maxGenerationTokens() + " (shardflow.api."
-                            + "max-generation-tokens), was " + spec.generation().maxTokens());
-        }
-        // planning now refuses a split the model cannot take (too many shards, say) with a 400
-        Plan plan = null;
-        if (spec.type() == JobType.INFERENCE) {
-            long rows = Prompts.inferenceRows(spec, architecture, name, dataset, datasets.text(dataset));
-            if (architecture instanceof GptArchitecture) {
-                limits.checkPrompts(rows, spec.input() != null ? "input.prompts" : "dataset.id");
-            }
-            plan = ParallelPlanner.plan(spec.parallelism(), architecture, rows, fleet());
-        }
-        return new Checked(architecture, dataset, plan);
+        return validation.validate(tenant, spec, validation.reads());
     }
 
     /**
@@ -236,15 +139,6 @@ public class JobIntake {
      * values, or for a gpt each prompt's completion at its longest.
      */
     private static long resultBytes(JobSpec spec, Checked checked) {
-        var architecture = checked.architecture();
-        if (spec.type() == JobType.TRAINING) {
-            return architecture.parameterBytes();
-        }
-        long rows = checked.inferencePlan().rows();
-        return switch (architecture) {
-            case GptArchitecture gpt ->
-                rows * (spec.generation() == null ? 0 : spec.generation().maxTokens());
-            case DenseArchitecture dense -> rows * dense.outputs() * Float.BYTES;
-        };
+        return checked.resultBytes(spec);
     }
 }

@@ -90,13 +90,17 @@ public class StorageQuota {
             this.used = used;
         }
 
-        /** Counts {@code bytes} more; a {@link LimitExceededException} (413) once the total would pass the limit. */
+        /**
+         * Counts {@code bytes} more; a {@link LimitExceededException} (413) once the total would pass the limit, and
+         * then counts nothing (a batch goes on with its next job).
+         */
         public void spend(long bytes) {
-            added = bytes > Long.MAX_VALUE - added ? Long.MAX_VALUE : added + bytes;
-            long total = added > Long.MAX_VALUE - used ? Long.MAX_VALUE : used + added;
+            long more = bytes > Long.MAX_VALUE - added ? Long.MAX_VALUE : added + bytes;
+            long total = more > Long.MAX_VALUE - used ? Long.MAX_VALUE : used + more;
             if (total > max) {
                 throw LimitExceededException.quota(field, limit, max, used, total);
             }
+            added = more;
         }
 
         /** The bytes spent are stored (committed): the next request of the tenant counts them before a new read. */

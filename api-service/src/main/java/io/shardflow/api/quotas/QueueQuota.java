@@ -73,5 +73,37 @@ public class QueueQuota {
                 throw QuotaExceededException.queuedJobs(tenant, limit, max, open - 1, RETRY_AFTER_SECONDS);
             }
         }
+
+        /**
+         * The room left for jobs not yet inserted, for a batch: the tenant's open jobs are counted once, here, and
+         * each job the batch takes counts on top of them.
+         */
+        public Room room() {
+            return new Room(max == null ? 0 : load.queuedJobs(tenant));
+        }
+
+        /** What a batch may still add to the tenant's queue. */
+        public final class Room {
+            private long open;
+
+            private Room(long open) {
+                this.open = open;
+            }
+
+            /**
+             * Throws the {@link QuotaExceededException} a single submission would get where one more job would take
+             * the tenant past its cap; else takes nothing ({@link #take} does, once the job is sure to be inserted).
+             */
+            public void check() {
+                if (max != null && open + 1 > max) {
+                    throw QuotaExceededException.queuedJobs(tenant, limit, max, open, RETRY_AFTER_SECONDS);
+                }
+            }
+
+            /** Counts one more job of the batch among the tenant's open ones. */
+            public void take() {
+                open++;
+            }
+        }
     }
 }

@@ -36,19 +36,45 @@ public class RateLimits {
                 .build();
     }
 
+    /**
+     * How many jobs of a batch ({@code POST /api/v1/jobs:batch}) count as one request: about what one request costs
+     * the server next to a job of a batch, so that a batch is neither a way around the limit nor priced out by it.
+     */
+    public static final int JOBS_PER_REQUEST = 100;
+
     /** Takes one request from {@code callerId}'s bucket; a {@link TooBusyException} (429) when it is empty. */
     public void take(String callerId) {
+        take(callerId, 1, "");
+    }
+
+    /**
+     * Counts a batch of {@code jobs} jobs, whose request {@link #take} counted already, as one request per
+     * {@link #JOBS_PER_REQUEST} jobs; a {@link TooBusyException} (429) when the bucket has not that many left.
+     */
+    public void takeBatch(String callerId, int jobs) {
+        // never more than a full bucket holds, which would refuse the batch for ever
+        int more = Math.min((jobs + JOBS_PER_REQUEST - 1) / JOBS_PER_REQUEST, settings.capacity()) - 1;
+        if (more > 0) {
+            take(
+                    callerId,
+                    more,
+                    " (a batch of " + jobs + " jobs counts as " + (more + 1) + " requests, one per " + JOBS_PER_REQUEST
+                            + " jobs)");
+        }
+    }
+
+    private void take(String callerId, int tokens, String counted) {
         if (!settings.enabled()) {
             return;
         }
-        var probe = buckets.get(callerId, id -> newBucket()).tryConsumeAndReturnRemaining(1);
+        var probe = buckets.get(callerId, id -> newBucket()).tryConsumeAndReturnRemaining(tokens);
         if (!probe.isConsumed()) {
             long seconds = TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L);
             throw TooBusyException.tooManyRequests(
                     seconds,
                     "this API key went over its rate of " + settings.requestsPerSecond()
                             + " requests a second after a burst of " + settings.capacity()
-                            + " (shardflow.api.rate-limit); retry in " + Math.max(1, seconds) + " s");
+                            + " (shardflow.api.rate-limit)" + counted + "; retry in " + Math.max(1, seconds) + " s");
         }
     }
 

@@ -38,6 +38,24 @@ class RateLimitsTest {
     }
 
     @Test
+    void aBatchCountsAsOneRequestPerHundredJobs() {
+        var limits = limits(1, 10);
+        // the request itself, then 250 jobs: 3 requests in all
+        limits.take("key");
+        limits.takeBatch("key", 250);
+        limits.take("key");
+        limits.takeBatch("key", 100); // one request, counted already
+        for (int i = 0; i < 6; i++) {
+            limits.take("key");
+        }
+        assertThatThrownBy(() -> limits.take("key")).isInstanceOf(TooBusyException.class);
+        // a batch worth more than the whole bucket costs the bucket, never refused for ever
+        limits.take("other");
+        limits.takeBatch("other", 5_000);
+        limits.takeBatch("key2", 1_100);
+    }
+
+    @Test
     void aRateOfZeroIsNoLimit() {
         var limits = limits(0, 0);
         for (int i = 0; i < 10_000; i++) {

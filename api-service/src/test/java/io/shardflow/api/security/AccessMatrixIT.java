@@ -113,6 +113,11 @@ class AccessMatrixIT extends ApiITSupport {
                 () -> json(post("/api/v1/models/" + model + "/generate"), "{\"prompt\": \"x\", \"maxTokens\": 1}"),
                 expect(401, 400, 400, 403, 400));
         row("POST /api/v1/jobs", () -> json(post("/api/v1/jobs"), jobBody), expect(401, 400, 202, 403, 400));
+        // each item of another tenant's batch names no model of theirs: 200, with the item refused (400) inside
+        row(
+                "POST /api/v1/jobs:batch",
+                () -> json(post("/api/v1/jobs:batch"), "{\"jobs\": [" + jobBody + "]}"),
+                expect(401, 200, 200, 403, 200));
         row("POST /api/v1/jobs:plan", () -> json(post("/api/v1/jobs:plan"), jobBody), expect(401, 400, 200, 403, 400));
         row("GET /api/v1/jobs", () -> get("/api/v1/jobs"), expect(401, 200, 200, 200, 200));
         row("GET /api/v1/jobs/{id}", () -> get("/api/v1/jobs/" + job), expect(401, 404, 200, 200, 200));

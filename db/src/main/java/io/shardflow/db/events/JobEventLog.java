@@ -29,6 +29,34 @@ public class JobEventLog {
                 .update();
     }
 
+    /** An entry for {@link #appendAll}. */
+    public record NewEntry(
+            UUID jobId, String type, @Nullable String detail) {}
+
+    /** Appends every entry in one statement, in their order, all dated now. */
+    public void appendAll(List<NewEntry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        int n = entries.size();
+        var jobs = new UUID[n];
+        var types = new String[n];
+        @Nullable String[] details = new @Nullable String[n];
+        for (int i = 0; i < n; i++) {
+            var e = entries.get(i);
+            jobs[i] = e.jobId();
+            types[i] = e.type();
+            details[i] = e.detail();
+        }
+        jdbc.sql("""
+                insert into job_events (job_id, type, detail, created_at)
+                select t.job_id, t.type, t.detail, ?
+                from unnest(?::uuid[], ?::text[], ?::text[]) with ordinality as t(job_id, type, detail, n)
+                order by t.n""")
+                .params(Timestamp.from(clock.instant()), jobs, types, details)
+                .update();
+    }
+
     /** The id of the newest entry of any job: changes whenever anything happens to a job. */
     public long latestId() {
         return jdbc.sql("select coalesce(max(id), 0) from job_events")

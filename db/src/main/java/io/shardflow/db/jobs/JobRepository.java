@@ -18,11 +18,14 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -89,6 +92,98 @@ public class JobRepository {
                 .params(tenant, idempotencyKey)
                 .query((rs, n) -> rs.getObject(1, UUID.class))
                 .single();
+    }
+
+    /**
+     * Inserts QUEUED jobs in one statement. A job whose idempotency key its tenant already used (committed, or by a
+     * transaction that commits meanwhile) is not inserted; nor is a second job of the batch under one key. Returns
+     * the jobs as inserted, in the batch's order: the others the caller finds by key ({@link #findByKeys}).
+     */
+    public List<JobRow> insertAll(List<NewJob> batch) {
+        if (batch.isEmpty()) {
+            return List.of();
+        }
+        // stored to the microsecond: the rows returned equal what a read would give
+        var now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        int n = batch.size();
+        var ids = new UUID[n];
+        var tenants = new String[n];
+        var types = new String[n];
+        var priorities = new Integer[n];
+        var specs = new String[n];
+        @Nullable String[] keys = new @Nullable String[n];
+        @Nullable String[] correlations = new @Nullable String[n];
+        for (int i = 0; i < n; i++) {
+            var job = batch.get(i);
+            ids[i] = job.id();
+            tenants[i] = job.tenant();
+            types[i] = job.spec().type().name();
+            priorities[i] = job.spec().priority();
+            specs[i] = JsonColumns.write(job.spec());
+            keys[i] = job.idempotencyKey();
+            correlations[i] = job.correlationId();
+        }
+        var inserted = new HashSet<UUID>(jdbc.sql("""
+                insert into jobs (id, tenant, type, status, priority, spec, idempotency_key, correlation_id, created_at,
+                  updated_at)
+                select t.id, t.tenant, t.type, ?, t.priority, cast(t.spec as jsonb), t.key, t.correlation, ?, ?
+                from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[])
+                  as t(id, tenant, type, priority, spec, key, correlation)
+                on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
+                returning id""")
+                .params(SqlArgs.of(
+                        JobStatus.QUEUED.name(),
+                        Timestamp.from(now),
+                        Timestamp.from(now),
+                        ids,
+                        tenants,
+                        types,
+                        priorities,
+                        specs,
+                        keys,
+                        correlations))
+                .query(UUID.class)
+                .list());
+        var rows = new ArrayList<JobRow>(inserted.size());
+        for (var job : batch) {
+            if (inserted.contains(job.id())) {
+                rows.add(new JobRow(
+                        job.id(),
+                        job.tenant(),
+                        job.spec().type(),
+                        JobStatus.QUEUED,
+                        job.spec().priority(),
+                        job.spec(),
+                        null,
+                        0,
+                        0,
+                        null,
+                        0,
+                        now,
+                        now,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        job.correlationId()));
+            }
+        }
+        return rows;
+    }
+
+    /** The tenant's jobs made under any of {@code keys}, by key, in one query. */
+    public Map<String, JobRow> findByKeys(String tenant, Collection<String> keys) {
+        if (keys.isEmpty()) {
+            return Map.of();
+        }
+        var found = new HashMap<String, JobRow>();
+        jdbc.sql("select " + COLUMNS + ", idempotency_key from jobs where tenant = ? and idempotency_key = any(?)")
+                .params(tenant, keys.toArray(String[]::new))
+                .query((rs, n) -> Map.entry(rs.getString("idempotency_key"), map(rs, n)))
+                .list()
+                .forEach(e -> found.put(e.getKey(), e.getValue()));
+        return found;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.shardflow.db.outbox;
 
 import io.shardflow.core.messaging.MessageCodec;
 import io.shardflow.db.jdbc.SqlArgs;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionSynchronization;
@@ -29,6 +30,33 @@ public class Outbox {
         jdbc.sql("insert into outbox (topic, partition, message_key, payload) values (?, ?, ?, ?)")
                 .params(SqlArgs.of(topic, partition, key.toString(), MessageCodec.encode(message)))
                 .update();
+        wakeRelayAfterCommit();
+    }
+
+    /** A message for {@link #appendAll}: its topic, key (the producer picks the partition by it) and body. */
+    public record Message(String topic, Object key, Object message) {}
+
+    /** Appends every message in one statement, in their order. */
+    public void appendAll(List<Message> messages) {
+        if (messages.isEmpty()) {
+            return;
+        }
+        int n = messages.size();
+        var topics = new String[n];
+        var keys = new String[n];
+        var payloads = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            var m = messages.get(i);
+            topics[i] = m.topic();
+            keys[i] = m.key().toString();
+            payloads[i] = MessageCodec.encode(m.message());
+        }
+        // with ordinality: the ids (the relay's order) follow the list's
+        jdbc.sql("""
+                insert into outbox (topic, message_key, payload)
+                select t.topic, t.message_key, t.payload
+                from unnest(?::text[], ?::text[], ?::bytea[]) with ordinality as t(topic, message_key, payload, n)
+                order by t.n""").params(topics, keys, payloads).update();
         wakeRelayAfterCommit();
     }
 

@@ -3,6 +3,7 @@ package io.shardflow.db.training;
 import io.shardflow.db.jdbc.BinaryReads;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -52,6 +53,32 @@ public class TrainingStore {
                 template,
                 "select data, optimizer from job_parameters where job_id = ? and version = ? and optimizer is not null",
                 (rs, n) -> new State(version, rs.getBytes(1), rs.getBytes(2)),
+                jobId,
+                version);
+    }
+
+    /**
+     * A parameter version as a reader that keeps one may ask for it: the row's stamp, which changes whenever the row is
+     * written (its inserting transaction), and its bytes unless the stamp is still {@code known}.
+     *
+     * @param data null when the stamp is the one the reader knows: its copy is current
+     */
+    public record StampedParameters(long stamp, byte @Nullable [] data) {}
+
+    /** No stamp a row has: reads the bytes whatever the row's stamp. */
+    public static final long NO_STAMP = -1;
+
+    /**
+     * Version {@code version}, its bytes only when its row's stamp is not {@code known} (a version rewritten, as
+     * when a job resumes from a checkpoint, has a new stamp); one round trip either way.
+     */
+    public Optional<StampedParameters> parametersUnless(UUID jobId, int version, long known) {
+        return BinaryReads.first(
+                template,
+                "select xmin::text::bigint, case when xmin::text::bigint = ? then null else data end "
+                        + "from job_parameters where job_id = ? and version = ?",
+                (rs, n) -> new StampedParameters(rs.getLong(1), rs.getBytes(2)),
+                known,
                 jobId,
                 version);
     }

@@ -32,6 +32,7 @@ import io.shardflow.worker.lanes.LaneYield;
 import io.shardflow.worker.lanes.Lanes;
 import io.shardflow.worker.lanes.ShardExecutor;
 import io.shardflow.worker.lanes.WorkerIdentity;
+import io.shardflow.worker.training.ParameterCache;
 import io.shardflow.worker.training.SliceCache;
 import io.shardflow.worker.training.TextTraining;
 import io.shardflow.worker.training.TrainingComputation;
@@ -101,7 +102,7 @@ class WorkerConfiguration {
             ActivationStore activations) {
         return new TrainingComputation(
                 jobs,
-                store,
+                new ParameterCache(store, settings.modelCache().toBytes()),
                 new SliceCache(
                         datasets, settings.batchRows(), settings.dataCache().toBytes()),
                 new DenseTraining(engine),

@@ -27,7 +27,8 @@ import org.springframework.validation.annotation.Validated;
  * @param heartbeatInterval how often the worker reports itself and extends its shards' leases
  * @param lease how long a running shard is held without a heartbeat before the scheduler gives it to another worker
  * @param drainTimeout on a graceful stop, how long running shards may take to finish before they are handed back
- * @param modelCache the most parameter bytes the model cache keeps loaded
+ * @param modelCache the most parameter bytes the model cache keeps loaded; apart from those, the most bytes of
+ *     training jobs' current parameter versions kept decoded between rounds
  * @param dataCache the most bytes of training-shard rows kept in memory between steps
  * @param maxModelBytes the most parameter bytes this worker loads, for one partition and in its cache together;
  *     0 means no cap. A task whose partition is larger fails with a reason that names both sizes

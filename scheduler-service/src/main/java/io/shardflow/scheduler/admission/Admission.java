@@ -37,6 +37,8 @@ public class Admission implements SmartLifecycle {
     private static final Duration REPEAT_WARNING = Duration.ofMinutes(1);
     /** Waiting shards read per tenant beyond the idle lanes, for those no idle lane can hold. */
     private static final int LOOKAHEAD = 16;
+    /** The advisory lock every pass holds, in whichever transaction it runs. */
+    private static final String LOCK = "hashtext('shardflow.admission')";
 
     private final LaneRegistry lanes;
     private final ShardQueue queue;
@@ -94,18 +96,44 @@ public class Admission implements SmartLifecycle {
         }
     }
 
-    /** {@link #wake} once the calling transaction commits (at once outside one): a pass sees what it wrote. */
+    /**
+     * {@link #wake} once the calling transaction commits (at once outside one): a pass sees what it wrote. Not when a
+     * {@linkplain #passWithin pass within} that transaction came after the call: it has seen it all.
+     */
     public void wakeAfterCommit() {
         if (!TransactionSynchronizationManager.isSynchronizationActive()) {
             wake();
             return;
         }
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
+        afterCommit().wanted = true;
+    }
+
+    /** The calling transaction's wake, registered with its first request. */
+    private AfterCommit afterCommit() {
+        if (TransactionSynchronizationManager.getResource(this) instanceof AfterCommit bound) {
+            return bound;
+        }
+        var created = new AfterCommit();
+        TransactionSynchronizationManager.bindResource(this, created);
+        TransactionSynchronizationManager.registerSynchronization(created);
+        return created;
+    }
+
+    /** Whether a transaction still wants a pass after it commits. */
+    private final class AfterCommit implements TransactionSynchronization {
+        private boolean wanted;
+
+        @Override
+        public void afterCommit() {
+            if (wanted) {
                 wake();
             }
-        });
+        }
+
+        @Override
+        public void afterCompletion(int status) {
+            TransactionSynchronizationManager.unbindResourceIfPossible(Admission.this);
+        }
     }
 
     /**
@@ -118,12 +146,37 @@ public class Admission implements SmartLifecycle {
         Integer dispatched = tx.execute(s -> {
             AsyncCommit.forThisTransaction(jdbc);
             // one pass at a time in the whole platform; released when this transaction ends
-            jdbc.sql("select pg_advisory_xact_lock(hashtext('shardflow.admission'))")
-                    .query()
-                    .listOfRows();
+            jdbc.sql("select pg_advisory_xact_lock(" + LOCK + ")").query().listOfRows();
             return admit();
         });
         return dispatched == null ? 0 : dispatched;
+    }
+
+    /**
+     * A pass inside the calling transaction, when no other pass holds the lock at this moment: the shards the caller
+     * just queued (the next round of a job whose round it merged, say) leave with its commit, on the lanes that
+     * round freed, rather than after a wake, a second transaction and its commit. The same pass, by the same rules,
+     * only earlier; it keeps the lock until the caller commits, and other passes wait for it as for any other. When
+     * the lock is taken, or admission is stopped, it only wakes a pass after commit. Returns the shards dispatched.
+     */
+    public int passWithin() {
+        if (!running || !TransactionSynchronizationManager.isActualTransactionActive()) {
+            wakeAfterCommit();
+            return 0;
+        }
+        // never waits: a merge must not queue behind a pass that may itself wait on the rows this job holds
+        Boolean locked = jdbc.sql("select pg_try_advisory_xact_lock(" + LOCK + ")")
+                .query(Boolean.class)
+                .single();
+        if (!Boolean.TRUE.equals(locked)) {
+            wakeAfterCommit();
+            return 0;
+        }
+        int dispatched = admit();
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            afterCommit().wanted = false; // this pass saw what the wakes asked for so far, lanes freed included
+        }
+        return dispatched;
     }
 
     private int admit() {

@@ -12,8 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Queues a job's shards as PENDING rows, each with what a lane needs to run it, and wakes {@link Admission}, which
- * gives them lanes.
+ * Queues a job's shards as PENDING rows, each with what a lane needs to run it, and has {@link Admission} give them
+ * lanes.
  */
 public class Dispatcher {
     private final ShardRepository shards;
@@ -49,10 +49,13 @@ public class Dispatcher {
         return rows.size();
     }
 
-    /** Queues the shards that do not exist yet; a round started twice starts once. */
+    /**
+     * Queues the shards that do not exist yet; a round started twice starts once. They are admitted in the caller's
+     * transaction when no other admission pass runs at the moment, else by a pass after it commits.
+     */
     public void startShards(List<NewShard> rows) {
         if (shards.insertPending(rows) > 0) {
-            admission.wakeAfterCommit();
+            admission.passWithin();
         }
     }
 }

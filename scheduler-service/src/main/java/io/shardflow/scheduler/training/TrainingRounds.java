@@ -22,6 +22,7 @@ import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * new parameter version with the optimiser's state, records the loss, checkpoints every N steps, evaluates at
  * epoch ends, and starts the next round, or registers the trained model. All of it inside the caller's
  * transaction, with the job locked and moved RUNNING → AGGREGATING. The state it works on is read from the job's
- * rows and written back to them, so the next round may be handled by any scheduler process.
+ * rows and written back to them, so the next round may be handled by any scheduler process; this process keeps
+ * what it wrote ({@link KeptStates}) and reads it again only when the stored row is no longer the one it wrote.
  */
 class TrainingRounds {
     private static final Logger log = LoggerFactory.getLogger(TrainingRounds.class);
@@ -47,6 +49,7 @@ class TrainingRounds {
     private final Dispatcher dispatcher;
     private final JobEventPublisher events;
     private final JobEventLog timeline;
+    private final KeptStates states = new KeptStates();
 
     TrainingRounds(
             JobRepository jobs,
@@ -108,15 +111,33 @@ class TrainingRounds {
     TrainingState load(TrainingRun run, int version, int roundStart, boolean computeRound) {
         var job = run.job();
         var jobMetrics = job.metrics() != null ? job.metrics() : TrainingMetrics.NONE;
-        var stored = store.state(job.id(), version);
+        var kept = kept(job.id(), version);
+        var stored = store.stateUnless(job.id(), version, kept == null ? TrainingStore.NO_STAMP : kept.stamp);
         if (stored.isPresent()) {
-            return state(run, stored.get().parameters(), stored.get().optimizer(), version, jobMetrics);
+            var row = stored.get();
+            if (row.parameters() == null && kept != null) {
+                kept.metrics = jobMetrics; // the job's row says what the metrics are
+                return kept;
+            }
+            return state(
+                    run,
+                    Objects.requireNonNull(row.parameters()),
+                    Objects.requireNonNull(row.optimizer()),
+                    version,
+                    jobMetrics,
+                    row.stamp());
         }
         var checkpoint = store.latestCheckpoint(job.id())
                 .orElseThrow(() -> new IllegalStateException("training job " + job.id() + " has no checkpoint"));
         if (computeRound && checkpoint.step() == roundStart) {
             // the round was computed from the checkpoint's parameters: carry on from there
-            return state(run, checkpoint.parameters(), checkpoint.optimizer(), checkpoint.step(), jobMetrics);
+            return state(
+                    run,
+                    checkpoint.parameters(),
+                    checkpoint.optimizer(),
+                    checkpoint.step(),
+                    jobMetrics,
+                    TrainingStore.NO_STAMP);
         }
         resume(run, checkpoint, "parameter version " + version + " is not stored");
         return null;
@@ -140,10 +161,10 @@ class TrainingRounds {
         state.metrics = state.metrics.withLoss(loss);
         byte[] parameters = TensorCodec.encodeBundle(ModelParameters.unflat(state.shapes, state.params));
         byte[] optimizer = TensorCodec.encodeBundle(state.optimizer.state());
-        if (!store.putState(job.id(), end, parameters, optimizer)) {
-            // the job lock makes this impossible; if it happens, roll back rather than fork the job's history
-            throw new IllegalStateException("parameter version " + end + " of job " + job.id() + " exists already");
-        }
+        // the job lock makes an existing version impossible; if it happens, roll back rather than fork the history
+        state.stamp = store.putState(job.id(), end, parameters, optimizer)
+                .orElseThrow(() -> new IllegalStateException(
+                        "parameter version " + end + " of job " + job.id() + " exists already"));
         store.dropParametersBefore(job.id(), end);
         metrics.recordLoss(job.id(), end - 1, training.epochOf(end - 1), loss, samples);
         if (crossesMultiple(step, end, training.checkpointEvery()) || end == training.totalSteps()) {
@@ -153,6 +174,7 @@ class TrainingRounds {
             recordProgress(run, state);
             jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
             startEvaluation(run, step);
+            keep(run, state);
             return;
         }
         next(run, state);
@@ -164,11 +186,29 @@ class TrainingRounds {
     }
 
     private TrainingState state(
-            TrainingRun run, byte[] parameters, byte[] optimizerState, int version, TrainingMetrics metrics) {
+            TrainingRun run,
+            byte[] parameters,
+            byte[] optimizerState,
+            int version,
+            TrainingMetrics metrics,
+            long stamp) {
         var named = TensorCodec.decodeBundle(parameters);
         var optimizer = ParameterOptimizer.restore(
                 run.job().spec().requireTraining(), TensorCodec.decodeBundle(optimizerState));
-        return new TrainingState(named, ModelParameters.flat(named), optimizer, version, metrics);
+        return new TrainingState(named, ModelParameters.flat(named), optimizer, version, metrics, stamp);
+    }
+
+    /** The state this process kept of the job at {@code version}, taken out, or null. */
+    private @Nullable TrainingState kept(UUID jobId, int version) {
+        var kept = states.take(jobId);
+        return kept != null && kept.version == version ? kept : null;
+    }
+
+    /** Keeps what a merge leaves for the job's next one, once the state is that of a stored row. */
+    private void keep(TrainingRun run, TrainingState state) {
+        if (state.stamp != TrainingStore.NO_STAMP) {
+            states.keep(run.job().id(), state);
+        }
     }
 
     /** Rebuilds the state from the last checkpoint and replays from there: the rounds after it are forgotten. */
@@ -194,6 +234,7 @@ class TrainingRounds {
         }
         jobs.transition(run.job().id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
         run.steps().start(state.version);
+        keep(run, state);
     }
 
     private void finish(TrainingRun run, TrainingState state) {

@@ -6,7 +6,6 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
-import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Plan;
@@ -20,7 +19,6 @@ import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.partials.ActivationStore;
-import io.shardflow.db.training.TrainingStore;
 import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.lanes.ShardComputation;
 import io.shardflow.worker.lanes.ShardInputException;
@@ -35,7 +33,7 @@ import java.util.UUID;
  */
 public class TrainingComputation implements ShardComputation {
     private final JobRepository jobs;
-    private final TrainingStore store;
+    private final ParameterCache parameters;
     private final SliceCache slices;
     private final DenseTraining training;
     private final ActivationStore activations;
@@ -45,7 +43,7 @@ public class TrainingComputation implements ShardComputation {
 
     public TrainingComputation(
             JobRepository jobs,
-            TrainingStore store,
+            ParameterCache parameters,
             SliceCache slices,
             DenseTraining training,
             ActivationStore activations,
@@ -53,7 +51,7 @@ public class TrainingComputation implements ShardComputation {
         this.text = text;
         this.jobs = jobs;
         this.activations = activations;
-        this.store = store;
+        this.parameters = parameters;
         this.slices = slices;
         this.training = training;
     }
@@ -70,9 +68,7 @@ public class TrainingComputation implements ShardComputation {
         var schedule = schedules.get(
                 job.id(),
                 id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
-        float[][] params = ModelParameters.flat(TensorCodec.decodeBundle(store.parameters(job.id(), task.version())
-                .orElseThrow(() -> new IllegalStateException(
-                        "parameter version " + task.version() + " of job " + job.id() + " is missing"))));
+        float[][] params = parameters.get(job.id(), task.version());
         if (trainingPlan.architecture() instanceof GptArchitecture gpt) {
             return text.compute(task, job, gpt, params);
         }

@@ -78,13 +78,10 @@ public class JobIntake {
         var checked = validate(tenant, spec);
         var budget = new AtomicReference<StorageQuota.@Nullable Budget>();
         var accepted = tx.execute(s -> {
-            var gate = queue.enter(tenant);
             var id = UUID.randomUUID();
             var jobId = jobs.insert(id, tenant, spec, idempotencyKey, correlationId);
             var job = jobs.find(jobId).orElseThrow();
             if (jobId.equals(id)) {
-                // over the tenant's maxQueuedJobs: 429, and the rollback takes the job back out
-                gate.admit();
                 // a new job (not a retry of one already accepted) must leave room for what it will store
                 budget.set(quota.check(tenant, "result", resultBytes(spec, checked)));
             } else {
@@ -103,6 +100,9 @@ public class JobIntake {
             } else {
                 outbox.append(Topics.JOBS, jobId, new JobSubmitted(jobId));
             }
+            // over the tenant's maxQueuedJobs: 429, and the rollback takes the job back out. Last, so that the
+            // tenant's queue lock is held only for the count and the commit: submissions take turns for no more
+            queue.enter(tenant).admit();
             return new Accepted(job, true);
         });
         var spent = budget.get();

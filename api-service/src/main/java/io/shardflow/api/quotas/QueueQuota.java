@@ -9,9 +9,10 @@ import org.springframework.stereotype.Service;
 
 /**
  * Each tenant's cap on jobs not yet ended ({@code maxQueuedJobs}), checked where a job is created, in the transaction
- * that creates it: the tenant's queue lock is taken first ({@link TenantLoad#lockQueue}), so two submissions at the
- * limit take turns and the second sees the first's job; an idempotent replay of a job that exists is answered before
- * the count, so a retry is never refused.
+ * that creates it: the tenant's queue lock ({@link TenantLoad#lockQueue}) is taken before the count and held to the
+ * commit, so two submissions at the limit take turns and the second sees the first's job. A single submission enters
+ * last, after its job is written, so that submissions of a tenant take turns only for the count and the commit; an
+ * idempotent replay of a job that exists is answered before the count, so a retry is never refused.
  */
 @Service
 public class QueueQuota {

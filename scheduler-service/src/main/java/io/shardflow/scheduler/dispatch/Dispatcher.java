@@ -35,8 +35,21 @@ public class Dispatcher {
                 plan.taskKind(key.step(), key.stage()) != TaskKind.GENERATE);
     }
 
-    /** Queues round {@code (step, stage)}, one shard per data shard of the plan; returns how many. */
+    /** Queues a job's first round {@code (step, stage)}, one shard per data shard of the plan; returns how many. */
     public int startRound(JobRow job, Plan plan, int step, int stage) {
+        var rows = roundOf(job, plan, step, stage);
+        startShards(rows);
+        return rows.size();
+    }
+
+    /** {@link #startRound} for a round a merge unblocked: see {@link #continueWith}. */
+    public int nextRound(JobRow job, Plan plan, int step, int stage) {
+        var rows = roundOf(job, plan, step, stage);
+        continueWith(rows);
+        return rows.size();
+    }
+
+    private static List<NewShard> roundOf(JobRow job, Plan plan, int step, int stage) {
         var rows = new ArrayList<NewShard>();
         for (int i = 0; i < plan.shards().size(); i++) {
             rows.add(shard(
@@ -45,15 +58,25 @@ public class Dispatcher {
                     new ShardKey(job.id(), step, stage, i),
                     plan.shards().get(i)));
         }
-        startShards(rows);
-        return rows.size();
+        return rows;
     }
 
     /**
-     * Queues the shards that do not exist yet; a round started twice starts once. They are admitted in the caller's
-     * transaction when no other admission pass runs at the moment, else by a pass after it commits.
+     * Queues the shards of a job being planned that do not exist yet (a round started twice starts once); a pass
+     * after the commit admits them, so that a burst of jobs planned at once is admitted in a few passes.
      */
     public void startShards(List<NewShard> rows) {
+        if (shards.insertPending(rows) > 0) {
+            admission.wakeAfterCommit();
+        }
+    }
+
+    /**
+     * Queues the shards a merge unblocked (the next round, stage or step) and admits them in the caller's transaction
+     * when no other admission pass runs at the moment, else by a pass after it commits: the lanes the merged round
+     * freed take them without waiting for another transaction.
+     */
+    public void continueWith(List<NewShard> rows) {
         if (shards.insertPending(rows) > 0) {
             admission.passWithin();
         }

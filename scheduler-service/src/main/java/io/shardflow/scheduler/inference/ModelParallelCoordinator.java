@@ -135,7 +135,7 @@ public class ModelParallelCoordinator implements JobCoordinator<Plan.ModelParall
                 rows.add(Dispatcher.shard(
                         job, plan, new ShardKey(job.id(), key.step(), next, layout.dataShard()), range));
             }
-            dispatcher.startShards(rows);
+            dispatcher.continueWith(rows);
             return;
         }
         finishIfComplete(job, plan, split);

@@ -54,6 +54,6 @@ public class DataParallelTrainingCoordinator implements JobCoordinator<Plan.Data
 
     private TrainingRun run(JobRow job, Plan.DataParallelTraining plan) {
         return new TrainingRun(
-                job, plan, plan.training(), step -> dispatcher.startRound(job, plan, step, TrainingPlan.COMPUTE_STAGE));
+                job, plan, plan.training(), step -> dispatcher.nextRound(job, plan, step, TrainingPlan.COMPUTE_STAGE));
     }
 }

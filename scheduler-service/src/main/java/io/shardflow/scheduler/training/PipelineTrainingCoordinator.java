@@ -97,7 +97,7 @@ public class PipelineTrainingCoordinator implements JobCoordinator<Plan.Pipeline
             // a forward output: the next stage's input
             if (activations.put(job.id(), step, stage, b, bytes.getFirst())) {
                 partials.deleteGroup(job.id(), step, stage, b, b + 1);
-                dispatcher.startShards(List.of(row(job, plan, new ShardKey(job.id(), step, stage + 1, b))));
+                dispatcher.continueWith(List.of(row(job, plan, new ShardKey(job.id(), step, stage + 1, b))));
             }
             return;
         }
@@ -109,7 +109,7 @@ public class PipelineTrainingCoordinator implements JobCoordinator<Plan.Pipeline
             int width = inputWidth(plan, s);
             var gradient = Tensor.matrix(inputGrad.length / width, width, inputGrad);
             if (activations.put(job.id(), step, k + s, b, TensorCodec.encode(gradient))) {
-                dispatcher.startShards(List.of(row(job, plan, new ShardKey(job.id(), step, k + s - 1, b))));
+                dispatcher.continueWith(List.of(row(job, plan, new ShardKey(job.id(), step, k + s - 1, b))));
             }
         }
         finishStepIfComplete(job, plan, step);

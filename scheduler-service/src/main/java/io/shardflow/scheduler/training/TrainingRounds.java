@@ -182,7 +182,7 @@ class TrainingRounds {
 
     /** Every job evaluates on its data shards' validation rows, whatever splits its compute. */
     private void startEvaluation(TrainingRun run, int step) {
-        dispatcher.startRound(run.job(), run.plan(), step, run.training().evaluateStage());
+        dispatcher.nextRound(run.job(), run.plan(), step, run.training().evaluateStage());
     }
 
     private TrainingState state(

@@ -91,7 +91,7 @@ class AdmissionWithinIT {
         var job = running(5);
 
         db.tx.executeWithoutResult(s -> {
-            dispatcher.startShards(List.of(shard(job)));
+            dispatcher.continueWith(List.of(shard(job)));
             // inside the transaction: dispatched, and its task in the outbox beside it
             assertThat(status(job)).isEqualTo(ShardStatus.DISPATCHED);
             assertThat(tasks(job)).isEqualTo(1);
@@ -110,7 +110,7 @@ class AdmissionWithinIT {
         shards.insertPending(List.of(shard(waiting)));
         var merged = running(1);
 
-        db.tx.executeWithoutResult(s -> dispatcher.startShards(List.of(shard(merged))));
+        db.tx.executeWithoutResult(s -> dispatcher.continueWith(List.of(shard(merged))));
 
         // the higher priority that waited gets the one lane, not the shard the transaction queued
         assertThat(status(waiting)).isEqualTo(ShardStatus.DISPATCHED);
@@ -141,7 +141,7 @@ class AdmissionWithinIT {
         assertThat(locked.await(10, TimeUnit.SECONDS)).isTrue();
 
         // bounded: a coordinator that waited for the lock would wait here until the holder lets go
-        CompletableFuture.runAsync(() -> db.tx.executeWithoutResult(s -> dispatcher.startShards(List.of(shard(job)))))
+        CompletableFuture.runAsync(() -> db.tx.executeWithoutResult(s -> dispatcher.continueWith(List.of(shard(job)))))
                 .get(10, TimeUnit.SECONDS);
         assertThat(status(job)).isEqualTo(ShardStatus.PENDING);
 
@@ -153,10 +153,25 @@ class AdmissionWithinIT {
     }
 
     @Test
+    void aJobsFirstRoundIsAdmittedByAPassAfterItsCommitNotInsideIt() {
+        admission.start();
+        var job = running(5);
+
+        db.tx.executeWithoutResult(s -> {
+            dispatcher.startShards(List.of(shard(job)));
+            // a burst of jobs planned at once is admitted in a few passes, not one in each intake
+            assertThat(status(job)).isEqualTo(ShardStatus.PENDING);
+        });
+
+        await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(status(job)).isEqualTo(ShardStatus.DISPATCHED));
+    }
+
+    @Test
     void aStoppedAdmissionAdmitsNothingInline() {
         var job = running(5);
 
-        db.tx.executeWithoutResult(s -> dispatcher.startShards(List.of(shard(job))));
+        db.tx.executeWithoutResult(s -> dispatcher.continueWith(List.of(shard(job))));
 
         assertThat(status(job)).isEqualTo(ShardStatus.PENDING);
         assertThat(admission.pass()).isEqualTo(1);

@@ -342,6 +342,64 @@ class RepositoriesIT {
     }
 
     @Test
+    void columnWindowsHoldEachColumnsRowsInTurn() {
+        var id = UUID.randomUUID();
+        int chunkRows = 64;
+        int rows = 1_000;
+        datasets.create(id, "t1", "columns", DatasetFormat.CSV, List.of("a", "b", "c", "d", "e"), chunkRows);
+        for (int chunk = 0; chunk * chunkRows < rows; chunk++) {
+            int n = Math.min(chunkRows, rows - chunk * chunkRows);
+            var columns = new float[5][chunkRows];
+            for (int r = 0; r < n; r++) {
+                for (int c = 0; c < 5; c++) {
+                    columns[c][r] = (chunk * chunkRows + r) * 10 + c;
+                }
+            }
+            datasets.appendChunk(id, chunk, (long) chunk * chunkRows, n, columns);
+        }
+        datasets.setRowCount(id, rows);
+        var dataset = datasets.find(id).orElseThrow();
+        int[] columns = {4, 1, 4, 0}; // a column asked for twice fills both places
+
+        var windows = new ArrayList<long[]>();
+        long stopped = datasets.forEachColumnWindowWhile(dataset, columns, 37, 1_000, () -> 150, (from, to, window) -> {
+            int count = (int) (to - from);
+            assertThat(window.isDirect()).isTrue();
+            assertThat(window.remaining()).isEqualTo(count * columns.length * Float.BYTES);
+            var values = window.asFloatBuffer();
+            for (int c = 0; c < columns.length; c++) {
+                for (int r = 0; r < count; r++) {
+                    assertThat(values.get(c * count + r))
+                            .as("row %d column %d", from + r, columns[c])
+                            .isEqualTo((from + r) * 10 + columns[c]);
+                }
+            }
+            windows.add(new long[] {from, to});
+            return to < 500;
+        });
+
+        assertThat(windows.getFirst()[0]).isEqualTo(37);
+        assertThat(stopped)
+                .isEqualTo(windows.getLast()[1])
+                .isGreaterThanOrEqualTo(500)
+                .isLessThan(1_000);
+        for (int w = 1; w < windows.size(); w++) {
+            assertThat(windows.get(w)[0]).isEqualTo(windows.get(w - 1)[1]);
+            assertThat(windows.get(w)[1] - windows.get(w)[0]).isBetween(1L, 150L);
+        }
+        var buffer = java.nio.ByteBuffer.allocateDirect(6 * columns.length * Float.BYTES)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        datasets.readColumns(dataset, new int[] {2}, 60, 66, buffer);
+        for (int r = 0; r < 6; r++) {
+            assertThat(buffer.getFloat(r * Float.BYTES))
+                    .as("across a chunk boundary")
+                    .isEqualTo((60 + r) * 10 + 2);
+        }
+        assertThatThrownBy(() -> datasets.readColumns(dataset, new int[] {0, 1}, 0, 100, buffer))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void modelsStoreOneTensorPerParameterAndLoadThemBack() {
         var id = UUID.randomUUID();
         var architecture = new LinearArchitecture(3, 2);

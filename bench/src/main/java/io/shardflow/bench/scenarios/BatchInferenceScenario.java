@@ -163,18 +163,20 @@ public class BatchInferenceScenario implements Scenario {
         if (!readSeconds.isEmpty()) {
             text.append("""
                 Reading the rows alone as the lanes read them (from the bench with the worker's own reader, %d connections, \
-                one query per 8,192-row window, binary transfer, chunks transposed into a row-major matrix) takes %.0f ms. \
+                one query per 8,192-row window, binary transfer, each column's chunk bytes copied into a direct buffer that \
+                the engine reads in place) takes %.0f ms. \
                 """.formatted(lanes, Stats.of(readSeconds).median() * 1000));
             if (!timelines.isEmpty()) {
                 text.append("""
                     A lane reads the next window while it computes the current one, so the read overlaps the forward \
                     pass; but on this machine the two lanes already keep both cores busy, and the read's own \
-                    processor time (the PostgreSQL backends sending the chunks, the driver receiving them, the \
-                    transpose into rows) comes out of the same cores as the lanes' arithmetic: the shards took %.0f ms \
-                    against direct DJL's %.0f ms, which reads nothing. Per-thread processor time from /proc and a JFR \
-                    recording of the platform (`jcmd <pid> JFR.start settings=profile`, 2026-11-29) agree: the lanes' \
-                    Java samples outside the forward pass are the JDBC receive and `TensorCodec.bytesToFloats`; the \
-                    JIT compiler and G1's concurrent threads take the rest of the platform's share during a run.
+                    processor time (the PostgreSQL backends decompressing and sending the chunks, the driver \
+                    receiving them) comes out of the same cores as the lanes' arithmetic: the shards took %.0f ms \
+                    against direct DJL's %.0f ms, which reads nothing. A JFR recording of the platform (`jcmd <pid> \
+                    JFR.start settings=profile`, 2026-11-30) shows the lanes' Java samples outside the forward pass \
+                    in the JDBC receive and one bulk copy per chunk into the window's buffer (the rows are neither \
+                    decoded value by value nor transposed: the engine multiplies the column-major window's \
+                    transpose); the JIT compiler and G1's concurrent threads take the rest of the platform's share.
                     """.formatted(
                                 median(timelines, JobTimeline::lastShardMillis),
                                 Stats.of(directSeconds).median() * 1000));

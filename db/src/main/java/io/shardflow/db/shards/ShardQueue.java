@@ -75,12 +75,12 @@ public class ShardQueue {
                                   order by j.priority desc, s.queued_at, s.job_id, s.step, s.stage, s.shard_index)
                                   as place
                               from shards s join jobs j on j.id = s.job_id
-                              where s.status = :pending and (:laneTaking or not s.takes_lane) and %s) q
+                              where s.status = '%s'%s and %s) q
                         where place <= :per
-                        order by tenant, takes_lane, place""".formatted(ACTIVE_JOB))
-                .param("pending", PENDING.name())
+                        order by tenant, takes_lane, place""".formatted(
+                                // literals, so that a reused plan still reads the partial indexes of waiting shards
+                                PENDING.name(), laneTaking ? "" : " and not s.takes_lane", ACTIVE_JOB))
                 .param("per", perTenant)
-                .param("laneTaking", laneTaking)
                 .query((rs, n) -> new Waiting(
                         new ShardKey(
                                 rs.getObject("job_id", UUID.class),

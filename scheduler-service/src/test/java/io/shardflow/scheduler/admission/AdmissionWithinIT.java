@@ -72,6 +72,8 @@ class AdmissionWithinIT {
 
     @BeforeEach
     void oneLane() {
+        // the one live lane: lanes other test classes left in this database would take the shards too
+        db.jdbc.sql("delete from lanes").update();
         slot = lanes.claim(worker, 0, "cpu()", null, 64, clock.instant().plusSeconds(600))
                 .orElseThrow();
         assertThat(lanes.ready(slot, worker)).isTrue();

@@ -72,6 +72,30 @@ class AdmissionQueriesIT {
     }
 
     @Test
+    void eachTenantsQueueIsReadHeadFirstAndFollowsItsJobsPriority() {
+        var first = waiting("a", PRIORITY - 10, 0);
+        var later = waiting("a", PRIORITY - 20, 0);
+        var other = waiting("b", PRIORITY - 10, 0);
+
+        assertThat(heads(1)).as("the head of each tenant's queue").containsExactly(first, other);
+        assertThat(heads(2)).containsExactly(first, later, other);
+
+        // a job's new priority reaches its waiting shards: the later one is now the head
+        jobs.setPriority(later.jobId(), PRIORITY + 10);
+        assertThat(heads(1)).containsExactly(later, other);
+        assertThat(queue.waiting(1).stream().filter(w -> w.key().equals(later)))
+                .singleElement()
+                .satisfies(w -> assertThat(w.priority()).isEqualTo(PRIORITY + 10));
+    }
+
+    private List<ShardKey> heads(int perTenant) {
+        return queue.waiting(perTenant).stream()
+                .filter(w -> w.tenant().endsWith(suffix))
+                .map(ShardQueue.Waiting::key)
+                .toList();
+    }
+
+    @Test
     void aSliceYieldsToAHigherPriorityThatFitsItsLane() {
         var mine = running("a", PRIORITY);
         assertThat(queue.betterWaiting(mine, Long.MAX_VALUE, quotas, DEFAULTS, clock.instant()))

@@ -66,20 +66,32 @@ public class ShardQueue {
 
     /** As {@link #waiting(int)}; without {@code laneTaking}, only the shards that take no lane (generation). */
     public List<Waiting> waiting(int perTenant, boolean laneTaking) {
+        // a loose scan over the tenants with waiting shards, then the head of each one's queue, both through the index
+        // of waiting shards in queue order: a pass costs the same with ten shards waiting or a hundred thousand
         return jdbc.sql("""
-                        select job_id, step, stage, shard_index, attempt, tenant, priority, queued_at, need_bytes,
-                          takes_lane
-                        from (select s.job_id, s.step, s.stage, s.shard_index, s.attempt, j.tenant, j.priority,
-                                s.queued_at, s.need_bytes, s.takes_lane,
-                                row_number() over (partition by j.tenant, s.takes_lane
-                                  order by j.priority desc, s.queued_at, s.job_id, s.step, s.stage, s.shard_index)
-                                  as place
-                              from shards s join jobs j on j.id = s.job_id
-                              where s.status = '%s'%s and %s) q
-                        where place <= :per
-                        order by tenant, takes_lane, place""".formatted(
-                                // literals, so that a reused plan still reads the partial indexes of waiting shards
-                                PENDING.name(), laneTaking ? "" : " and not s.takes_lane", ACTIVE_JOB))
+                        with recursive tenants as (
+                          (select tenant from shards where status = '%1$s' order by tenant limit 1)
+                          union all
+                          select (select s.tenant from shards s where s.status = '%1$s' and s.tenant > t.tenant
+                                  order by s.tenant limit 1)
+                          from tenants t where t.tenant is not null)
+                        select w.* from tenants t
+                        cross join (values (true), (false)) as kind(takes_lane)
+                        cross join lateral (
+                          select s.job_id, s.step, s.stage, s.shard_index, s.attempt, s.tenant, s.priority, s.queued_at,
+                            s.need_bytes, s.takes_lane
+                          from shards s
+                          where s.status = '%1$s' and s.tenant = t.tenant and s.takes_lane = kind.takes_lane
+                            and exists (select 1 from jobs j where j.id = s.job_id and %2$s)
+                          order by s.priority desc, s.queued_at, s.job_id, s.step, s.stage, s.shard_index
+                          limit :per) w
+                        where t.tenant is not null%3$s
+                        order by w.tenant, w.takes_lane, w.priority desc, w.queued_at, w.job_id, w.step, w.stage,
+                          w.shard_index""".formatted(
+                                PENDING.name(),
+                                ACTIVE_JOB,
+                                // literal, so that only the free shards' part of the index is read
+                                laneTaking ? "" : " and not kind.takes_lane"))
                 .param("per", perTenant)
                 .query((rs, n) -> new Waiting(
                         new ShardKey(
@@ -97,29 +109,29 @@ public class ShardQueue {
     }
 
     /**
-     * Each tenant with unfinished jobs: the lanes its shards hold, when it was last given one, and the lane-seconds its
-     * shards ran since {@code since} (running ones up to {@code now}), the measure of fair share.
+     * Each tenant with shards on lanes or finished within the window: the lanes its shards hold, when it was last
+     * given one (within the window; earlier counts as never), and the lane-seconds its shards ran since {@code since}
+     * (running ones up to {@code now}), the measure of fair share. It reads only shards on lanes and those finished
+     * since {@code since}, whatever the queue's length; a tenant absent from the map holds and ran nothing lately.
      */
     public Map<String, TenantLoad> load(Instant since, Instant now) {
         var loads = new HashMap<String, TenantLoad>();
         jdbc.sql("""
-                        with held as (
-                          select j.tenant, count(*) filter (where %1$s and s.takes_lane) as running,
-                            max(s.dispatched_at) as last_dispatched
-                          from shards s join jobs j on j.id = s.job_id
-                          where %2$s group by j.tenant),
-                        ran as (
-                          select j.tenant, sum(extract(epoch from least(coalesce(s.finished_at, :now), :now)
-                                                        - greatest(s.started_at, :since))) as seconds
-                          from (select job_id, started_at, finished_at from shards
-                                  where finished_at > :since and takes_lane and started_at is not null
-                                union all
-                                select job_id, started_at, finished_at from shards
-                                  where status = :running and takes_lane and started_at is not null) s
-                          join jobs j on j.id = s.job_id
-                          group by j.tenant)
-                        select h.tenant, h.running, h.last_dispatched, coalesce(r.seconds, 0) as seconds
-                        from held h left join ran r on r.tenant = h.tenant""".formatted(ON_A_LANE, ACTIVE_JOB))
+                        with recent as (
+                          select tenant, takes_lane, status, dispatched_at, started_at, finished_at from shards s
+                          where %1$s
+                          union all
+                          select tenant, takes_lane, status, dispatched_at, started_at, finished_at from shards s
+                          where finished_at > :since and not (%1$s))
+                        select tenant,
+                          count(*) filter (where %2$s and takes_lane) as running,
+                          max(dispatched_at) as last_dispatched,
+                          coalesce(sum(extract(epoch from least(coalesce(finished_at, :now), :now)
+                                                          - greatest(started_at, :since)))
+                                   filter (where takes_lane and started_at is not null
+                                             and (finished_at is not null or status = :running)), 0) as seconds
+                        from recent where tenant is not null group by tenant""".formatted(
+                        ON_A_LANE, Transitions.in("status", EnumSet.of(ShardStatus.DISPATCHED, ShardStatus.RUNNING))))
                 .param("now", Timestamp.from(now))
                 .param("since", Timestamp.from(since))
                 .param("running", ShardStatus.RUNNING.name())
@@ -142,8 +154,18 @@ public class ShardQueue {
      * time it was not there, and the tenants before it no credit.
      */
     public Instant fairShareSince(Instant now, Duration window) {
-        var arrived = jdbc.sql("select max(first) from (select min(created_at) as first from jobs j where " + ACTIVE_JOB
-                        + " group by tenant) t where first <= ?")
+        // a loose scan over the tenants with unfinished jobs and each one's oldest, through their index
+        var arrived = jdbc.sql("""
+                        with recursive tenants as (
+                          (select tenant from jobs j where %1$s order by tenant limit 1)
+                          union all
+                          select (select j.tenant from jobs j where %1$s and j.tenant > t.tenant
+                                  order by j.tenant limit 1)
+                          from tenants t where t.tenant is not null)
+                        select max(first) from (
+                          select (select min(j.created_at) from jobs j where j.tenant = t.tenant and %1$s) as first
+                          from tenants t where t.tenant is not null) f
+                        where first <= ?""".formatted(ACTIVE_JOB))
                 .param(Timestamp.from(now))
                 .query(Timestamp.class)
                 .optional()

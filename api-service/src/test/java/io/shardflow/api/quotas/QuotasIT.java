@@ -257,6 +257,27 @@ class QuotasIT extends ApiITSupport {
     }
 
     @Test
+    void anOldBoundIsCountedAfreshAndAFreshOneRaised() throws Exception {
+        var job = inferenceJob(linearModel(), points(), 1);
+        putQuota(tenant, "{\"maxQueuedJobs\": 50, \"weight\": 1}");
+        assertThat(submit(job)).isEqualTo(202);
+        assertThat(submit(job)).isEqualTo(202);
+        db.jdbc
+                .sql("update jobs set status = 'FAILED', finished_at = now() where tenant = ?")
+                .param(tenant)
+                .update();
+        assertThat(submit(job)).isEqualTo(202);
+        assertThat(boundOf(tenant)).as("raised, not counted").isEqualTo(3);
+
+        db.jdbc
+                .sql("update tenant_queue_bounds set counted_at = counted_at - interval '1 minute' where tenant = ?")
+                .param(tenant)
+                .update();
+        assertThat(submit(job)).isEqualTo(202);
+        assertThat(boundOf(tenant)).as("counted: the failed ones are gone").isEqualTo(2);
+    }
+
+    @Test
     void theStorageBudgetIsTheTenantsOwnWhereSet() throws Exception {
         // the points dataset stores 4 rows x 3 columns x 4 bytes = 48 bytes: two fit in 100, a third does not
         putQuota(tenant, "{\"maxStorageBytes\": 100, \"weight\": 1}");

@@ -12,6 +12,7 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
+import io.shardflow.db.quotas.QueueBounds;
 import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantLoad;
 import io.shardflow.db.quotas.TenantQuotas;
@@ -130,6 +131,11 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     TenantLoad tenantLoad(JdbcClient jdbc) {
         return new TenantLoad(jdbc);
+    }
+
+    @Bean
+    QueueBounds queueBounds(JdbcClient jdbc) {
+        return new QueueBounds(jdbc);
     }
 
     @Bean

@@ -153,6 +153,7 @@ public class JobBatchIntake {
                             UUID.randomUUID(), request.tenant(), request.spec(), key, request.correlationId()));
                     madeFor.add(i);
                 }
+                room.keep();
             }
             var inserted = new HashMap<UUID, JobRow>();
             jobs.insertAll(made).forEach(job -> inserted.put(job.id(), job));

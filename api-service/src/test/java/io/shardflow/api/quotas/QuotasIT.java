@@ -10,6 +10,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import io.shardflow.api.ApiITSupport;
 import io.shardflow.api.security.Role;
 import java.util.ArrayList;
+import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -201,6 +202,79 @@ class QuotasIT extends ApiITSupport {
         assertThat(statuses.stream().filter(s -> s == 202)).hasSize(3);
         assertThat(statuses.stream().filter(s -> s == 429)).hasSize(callers - 3);
         assertThat(jobsOf(tenant)).isEqualTo(3);
+    }
+
+    private long boundOf(String tenant) {
+        return db.jdbc
+                .sql("select open_jobs from tenant_queue_bounds where tenant = ?")
+                .param(tenant)
+                .query(Long.class)
+                .single();
+    }
+
+    private int submit(String job) throws Exception {
+        return mvc.perform(postJson("/api/v1/jobs", job))
+                .andReturn()
+                .getResponse()
+                .getStatus();
+    }
+
+    @Test
+    void jobsThatEndedAreSeenByTheRecountAtTheCap() throws Exception {
+        var job = inferenceJob(linearModel(), points(), 1);
+        putQuota(tenant, "{\"maxQueuedJobs\": 3, \"weight\": 1}");
+        var ids = new ArrayList<String>();
+        for (int i = 0; i < 3; i++) {
+            var accepted = mvc.perform(postJson("/api/v1/jobs", job))
+                    .andExpect(status().isAccepted())
+                    .andReturn();
+            ids.add(json(accepted).get("id").asString());
+        }
+        assertThat(boundOf(tenant)).isEqualTo(3);
+        // one ended through the API, one as a worker's failure would end it: neither is taken off the bound
+        mvc.perform(asTenant(post("/api/v1/jobs/" + ids.get(0) + "/cancel"))).andExpect(status().isOk());
+        db.jdbc
+                .sql("update jobs set status = 'FAILED', finished_at = now() where id = ?")
+                .param(UUID.fromString(ids.get(1)))
+                .update();
+        assertThat(boundOf(tenant)).as("the bound overestimates").isEqualTo(3);
+
+        // the bound would pass the cap: counted exactly, 1 open, so room for 2
+        assertThat(submit(job)).isEqualTo(202);
+        assertThat(boundOf(tenant)).as("the exact count, with this job").isEqualTo(2);
+        var batch = mvc.perform(postJson("/api/v1/jobs:batch", "{\"jobs\": [" + job + ", " + job + "]}"))
+                .andReturn();
+        assertThat(batch.getResponse().getStatus()).isEqualTo(200);
+        var items = json(batch).get("jobs");
+        assertThat(items.get(0).get("status").asInt()).isEqualTo(202);
+        assertThat(items.get(1).get("status").asInt()).isEqualTo(429);
+        assertThat(boundOf(tenant)).isEqualTo(3);
+
+        var refused = mvc.perform(postJson("/api/v1/jobs", job)).andReturn();
+        assertThat(refused.getResponse().getStatus()).isEqualTo(429);
+        assertThat(json(refused).get("queued").asLong()).isEqualTo(3);
+        assertThat(jobsOf(tenant)).isEqualTo(5);
+    }
+
+    @Test
+    void anOldBoundIsCountedAfreshAndAFreshOneRaised() throws Exception {
+        var job = inferenceJob(linearModel(), points(), 1);
+        putQuota(tenant, "{\"maxQueuedJobs\": 50, \"weight\": 1}");
+        assertThat(submit(job)).isEqualTo(202);
+        assertThat(submit(job)).isEqualTo(202);
+        db.jdbc
+                .sql("update jobs set status = 'FAILED', finished_at = now() where tenant = ?")
+                .param(tenant)
+                .update();
+        assertThat(submit(job)).isEqualTo(202);
+        assertThat(boundOf(tenant)).as("raised, not counted").isEqualTo(3);
+
+        db.jdbc
+                .sql("update tenant_queue_bounds set counted_at = counted_at - interval '1 minute' where tenant = ?")
+                .param(tenant)
+                .update();
+        assertThat(submit(job)).isEqualTo(202);
+        assertThat(boundOf(tenant)).as("counted: the failed ones are gone").isEqualTo(2);
     }
 
     @Test

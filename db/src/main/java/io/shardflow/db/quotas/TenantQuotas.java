@@ -61,9 +61,13 @@ public class TenantQuotas {
                 .list();
     }
 
-    /** Stores the quota, replacing the tenant's previous one. */
+    /**
+     * Stores the quota, replacing the tenant's previous one. The tenant's {@link QueueBounds queue bound} goes with
+     * it, in the same statement: submissions without a cap do not keep it, so the next one counts afresh.
+     */
     public void put(TenantQuota quota) {
         jdbc.sql("""
+                with forgotten as (delete from tenant_queue_bounds where tenant = ?)
                 insert into tenant_quotas (tenant, max_running_shards, max_queued_jobs, weight, max_storage_bytes,
                   updated_at)
                 values (?, ?, ?, ?, ?, ?)
@@ -71,6 +75,7 @@ public class TenantQuotas {
                   max_queued_jobs = excluded.max_queued_jobs, weight = excluded.weight,
                   max_storage_bytes = excluded.max_storage_bytes, updated_at = excluded.updated_at""")
                 .params(SqlArgs.of(
+                        quota.tenant(),
                         quota.tenant(),
                         quota.maxRunningShards(),
                         quota.maxQueuedJobs(),
@@ -80,12 +85,14 @@ public class TenantQuotas {
                 .update();
     }
 
-    /** Removes the tenant's own quota, so that the defaults apply again; false when it had none. */
+    /**
+     * Removes the tenant's own quota, so that the defaults apply again; false when it had none. Its queue bound goes
+     * with it, as in {@link #put}.
+     */
     public boolean delete(String tenant) {
-        return jdbc.sql("delete from tenant_quotas where tenant = ?")
-                        .param(tenant)
-                        .update()
-                > 0;
+        return jdbc.sql("""
+                        with forgotten as (delete from tenant_queue_bounds where tenant = ?)
+                        delete from tenant_quotas where tenant = ?""").params(tenant, tenant).update() > 0;
     }
 
     private static TenantQuota map(ResultSet rs, int row) throws SQLException {

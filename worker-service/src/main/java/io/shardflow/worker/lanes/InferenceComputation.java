@@ -21,7 +21,6 @@ import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.compute.DenseModel;
 import io.shardflow.worker.compute.ModelCache;
 import io.shardflow.worker.compute.ModelEvictedException;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntSupplier;
@@ -168,13 +167,12 @@ public class InferenceComputation implements ShardComputation {
         }
         FeatureScaling scaling = Preprocessing.scalingOf(model.preprocessing());
         IntSupplier windowRows = slice == null ? settings::batchRows : () -> slice.windowRows(settings.batchRows());
-        return datasets.forEachColumnWindowWhile(
+        return datasets.forEachWindowWhile(
                 dataset, columns, task.rowStart(), task.rowEnd(), windowRows, (from, to, input) -> {
-                    int count = (int) (to - from);
                     if (scaling != null) {
-                        scaling.applyColumns(input.asFloatBuffer(), count);
+                        scaling.apply(input);
                     }
-                    float[] y = forwardColumns(model, round, partition, input, count);
+                    float[] y = forward(model, round, partition, input, (int) (to - from));
                     System.arraycopy(y, 0, out, (int) (from - task.rowStart()) * outputs, y.length);
                     if (slice == null) {
                         return true;
@@ -182,21 +180,6 @@ public class InferenceComputation implements ShardComputation {
                     slice.windowDone(to - from);
                     return to == task.rowEnd() || !slice.yields();
                 });
-    }
-
-    /** As {@link #forward}, from rows laid out column by column in a direct buffer. */
-    private float[] forwardColumns(
-            ModelRow model, ModelSplit.Round round, ModelSplit.Partition partition, ByteBuffer input, int rows) {
-        for (int tries = 0; ; tries++) {
-            DenseModel loaded = modelCache.get(model, round, partition);
-            try {
-                return loaded.forwardColumns(input, rows);
-            } catch (ModelEvictedException e) {
-                if (tries >= 2) {
-                    throw e;
-                }
-            }
-        }
     }
 
     private float[] forward(

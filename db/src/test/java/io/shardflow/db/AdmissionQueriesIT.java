@@ -88,6 +88,47 @@ class AdmissionQueriesIT {
                 .satisfies(w -> assertThat(w.priority()).isEqualTo(PRIORITY + 10));
     }
 
+    @Test
+    void aPassReadsTheHeadOfALongQueueEvenWhereTheStatisticsSawItEmpty() {
+        // statistics taken when many one-shard jobs had run and none waited: a planner trusting them joins the whole
+        // queue with every unfinished job and sorts
+        int waiting = 3_000;
+        oneShardJobs("done", "SUCCEEDED", "DONE", 4 * waiting);
+        db.jdbc.sql("analyze shards").update();
+        db.jdbc.sql("analyze jobs").update();
+        oneShardJobs("long", "RUNNING", "PENDING", waiting);
+
+        var plan = db.jdbc
+                .sql("explain (analyze, buffers, format json) " + ShardQueue.headsStatement(true))
+                .param("per", 18)
+                .query(String.class)
+                .single();
+        long blocks = java.util.regex.Pattern.compile("\"Shared Hit Blocks\": (\\d+)")
+                .matcher(plan)
+                .results()
+                .mapToLong(m -> Long.parseLong(m.group(1)))
+                .findFirst() // the plan's root, all of its execution (planning's own come last)
+                .orElseThrow();
+        // the head's 18 rows, their jobs, the index's path to them; reading the queue would touch every shard's row
+        assertThat(blocks).as(plan).isLessThan(waiting / 10);
+        assertThat(heads(18)).hasSize(18);
+    }
+
+    /** {@code count} jobs of {@code tenant} in {@code status}, each with one shard in {@code shardStatus}. */
+    private void oneShardJobs(String tenant, String status, String shardStatus, int count) {
+        db.jdbc
+                .sql("""
+                        with made as (
+                          insert into jobs (id, tenant, type, status, priority, spec)
+                          select gen_random_uuid(), ?, 'INFERENCE', ?, ?, '{}'::jsonb from generate_series(1, ?)
+                          returning id)
+                        insert into shards (job_id, step, stage, shard_index, status, row_start, row_end, attempt,
+                          max_attempts, need_bytes, takes_lane, queued_at)
+                        select id, 0, 0, 0, ?, 0, 1, 0, 3, 0, true, clock_timestamp() from made""")
+                .params(tenant + suffix, status, PRIORITY, count, shardStatus)
+                .update();
+    }
+
     private List<ShardKey> heads(int perTenant) {
         return queue.waiting(perTenant).stream()
                 .filter(w -> w.tenant().endsWith(suffix))
@@ -173,6 +214,10 @@ class AdmissionQueriesIT {
         assertThat(window.get("a" + suffix).laneSeconds()).isCloseTo(35, within(0.01)); // 20 + the last 15 of 30
         assertThat(window.get("b" + suffix).laneSeconds()).isCloseTo(5, within(0.01));
         assertThat(window.get("a" + suffix).running()).isEqualTo(1);
+        // what a lone tenant's pass reads instead: the lanes held, no lane-time
+        var held = queue.held();
+        assertThat(held.get("a" + suffix)).isEqualTo(new ShardQueue.TenantLoad("a" + suffix, 1, null, 0));
+        assertThat(held.get("b" + suffix).running()).isEqualTo(1);
 
         // b's job was made after a's: since then, a's history does not count against it
         db.jdbc

@@ -11,21 +11,26 @@ import org.springframework.stereotype.Service;
  * Each tenant's stored bytes against its limit: the {@code maxStorageBytes} of its own quota where that is set (an
  * ADMIN's {@code PUT /api/v1/tenants/{tenant}/quota}), else {@code tenant-storage} (or its override). A request is judged by the use when
  * it starts plus what it adds. The use is summed from the database at most once a {@link #FRESH_NANOS second} per
- * tenant and process, and what this process stores meanwhile is added to it, so that a stream of job submissions
- * does not sum a tenant's results once per job. Requests that run at the same time (or in other API processes
- * within that second) can together pass the limit by at most their own sizes; the next request sees it.
+ * tenant and process, and no more often than {@link #READ_SHARE} times the sum's own time (a tenant with a million
+ * results sums them in seconds: that must not cost a processor), and what this process stores meanwhile is added to
+ * it, so that a stream of job submissions does not sum a tenant's results once per job; while one request sums
+ * again, the others of this process go on with the last sum. Requests that run at the same
+ * time (or in other API processes meanwhile) can together pass the limit by at most their own sizes; the next request
+ * after a sum sees it.
  */
 @Service
 public class StorageQuota {
     private static final long FRESH_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** A sum is kept for at least this many times its own time: summing takes at most 1/50 of a processor. */
+    private static final long READ_SHARE = 50;
 
     private final TenantUsage usage;
     private final LimitSettings limits;
     private final TenantQuotas quotas;
     private final ConcurrentHashMap<String, Use> uses = new ConcurrentHashMap<>();
 
-    /** A tenant's use as last read, plus what this process stored since. */
-    private record Use(long bytes, long readAt) {}
+    /** A tenant's use as last read, plus what this process stored since, and how long the read stays fresh. */
+    private record Use(long bytes, long readAt, long freshNanos) {}
 
     public StorageQuota(TenantUsage usage, LimitSettings limits, TenantQuotas quotas) {
         this.quotas = quotas;
@@ -64,13 +69,35 @@ public class StorageQuota {
     }
 
     private long used(String tenant) {
-        long now = System.nanoTime();
         var use = uses.get(tenant);
-        if (use == null || now - use.readAt() > FRESH_NANOS) {
-            use = new Use(usage.bytes(tenant), now);
-            uses.put(tenant, use);
+        if (use == null) {
+            var first = read(tenant);
+            var raced = uses.putIfAbsent(tenant, first);
+            return (raced == null ? first : raced).bytes();
         }
-        return use.bytes();
+        if (System.nanoTime() - use.readAt() <= use.freshNanos()) {
+            return use.bytes();
+        }
+        // stale: one request of this process sums again, the others go on with the last sum meanwhile
+        var claimed = new Use(use.bytes(), use.readAt(), Long.MAX_VALUE);
+        if (!uses.replace(tenant, use, claimed)) {
+            return use.bytes();
+        }
+        try {
+            var fresh = read(tenant);
+            uses.put(tenant, fresh);
+            return fresh.bytes();
+        } catch (RuntimeException e) {
+            uses.replace(tenant, claimed, use); // the next request sums again
+            throw e;
+        }
+    }
+
+    private Use read(String tenant) {
+        long started = System.nanoTime();
+        long bytes = usage.bytes(tenant);
+        long took = System.nanoTime() - started;
+        return new Use(bytes, started, Math.max(FRESH_NANOS, READ_SHARE * took));
     }
 
     /** What one request may still add to its tenant's storage. */
@@ -105,7 +132,7 @@ public class StorageQuota {
 
         /** The bytes spent are stored (committed): the next request of the tenant counts them before a new read. */
         public void stored() {
-            uses.computeIfPresent(tenant, (t, use) -> new Use(use.bytes() + added, use.readAt()));
+            uses.computeIfPresent(tenant, (t, use) -> new Use(use.bytes() + added, use.readAt(), use.freshNanos()));
         }
     }
 }

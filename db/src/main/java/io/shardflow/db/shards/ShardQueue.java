@@ -27,6 +27,13 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 public class ShardQueue {
     private static final String ACTIVE_JOB = Transitions.in("j.status", JobStatus.unfinished());
+    /**
+     * A shard's job has not ended, as a scalar subquery rather than {@code exists}: PostgreSQL turns an exists into a
+     * join of every waiting shard with every unfinished job, then sorts, where this reads only a queue head's rows.
+     */
+    private static final String ITS_JOB_UNFINISHED =
+            Transitions.in("(select j.status from jobs j where j.id = s.job_id)", JobStatus.unfinished());
+
     private static final String ON_A_LANE =
             Transitions.in("s.status", EnumSet.of(ShardStatus.DISPATCHED, ShardStatus.RUNNING));
 
@@ -66,32 +73,7 @@ public class ShardQueue {
 
     /** As {@link #waiting(int)}; without {@code laneTaking}, only the shards that take no lane (generation). */
     public List<Waiting> waiting(int perTenant, boolean laneTaking) {
-        // a loose scan over the tenants with waiting shards, then the head of each one's queue, both through the index
-        // of waiting shards in queue order: a pass costs the same with ten shards waiting or a hundred thousand
-        return jdbc.sql("""
-                        with recursive tenants as (
-                          (select tenant from shards where status = '%1$s' order by tenant limit 1)
-                          union all
-                          select (select s.tenant from shards s where s.status = '%1$s' and s.tenant > t.tenant
-                                  order by s.tenant limit 1)
-                          from tenants t where t.tenant is not null)
-                        select w.* from tenants t
-                        cross join (values (true), (false)) as kind(takes_lane)
-                        cross join lateral (
-                          select s.job_id, s.step, s.stage, s.shard_index, s.attempt, s.tenant, s.priority, s.queued_at,
-                            s.need_bytes, s.takes_lane
-                          from shards s
-                          where s.status = '%1$s' and s.tenant = t.tenant and s.takes_lane = kind.takes_lane
-                            and exists (select 1 from jobs j where j.id = s.job_id and %2$s)
-                          order by s.priority desc, s.queued_at, s.job_id, s.step, s.stage, s.shard_index
-                          limit :per) w
-                        where t.tenant is not null%3$s
-                        order by w.tenant, w.takes_lane, w.priority desc, w.queued_at, w.job_id, w.step, w.stage,
-                          w.shard_index""".formatted(
-                                PENDING.name(),
-                                ACTIVE_JOB,
-                                // literal, so that only the free shards' part of the index is read
-                                laneTaking ? "" : " and not kind.takes_lane"))
+        return jdbc.sql(headsStatement(laneTaking))
                 .param("per", perTenant)
                 .query((rs, n) -> new Waiting(
                         new ShardKey(
@@ -106,6 +88,38 @@ public class ShardQueue {
                         rs.getLong("need_bytes"),
                         rs.getBoolean("takes_lane")))
                 .list();
+    }
+
+    /**
+     * The statement {@link #waiting(int, boolean)} runs, with its one parameter {@code :per}: a loose scan over the
+     * tenants with waiting shards, then the head of each one's queue, both through the index of waiting shards in
+     * queue order, so that a pass costs the same with ten shards waiting or a hundred thousand.
+     */
+    public static String headsStatement(boolean laneTaking) {
+        return """
+                with recursive tenants as (
+                  (select tenant from shards where status = '%1$s' order by tenant limit 1)
+                  union all
+                  select (select s.tenant from shards s where s.status = '%1$s' and s.tenant > t.tenant
+                          order by s.tenant limit 1)
+                  from tenants t where t.tenant is not null)
+                select w.* from tenants t
+                cross join (values (true), (false)) as kind(takes_lane)
+                cross join lateral (
+                  select s.job_id, s.step, s.stage, s.shard_index, s.attempt, s.tenant, s.priority, s.queued_at,
+                    s.need_bytes, s.takes_lane
+                  from shards s
+                  where s.status = '%1$s' and s.tenant = t.tenant and s.takes_lane = kind.takes_lane
+                    and %2$s
+                  order by s.priority desc, s.queued_at, s.job_id, s.step, s.stage, s.shard_index
+                  limit :per) w
+                where t.tenant is not null%3$s
+                order by w.tenant, w.takes_lane, w.priority desc, w.queued_at, w.job_id, w.step, w.stage,
+                  w.shard_index""".formatted(
+                        PENDING.name(),
+                        ITS_JOB_UNFINISHED,
+                        // literal, so that only the free shards' part of the index is read
+                        laneTaking ? "" : " and not kind.takes_lane");
     }
 
     /**
@@ -146,6 +160,20 @@ public class ShardQueue {
                 .list()
                 .forEach(load -> loads.put(load.tenant(), load));
         return loads;
+    }
+
+    /**
+     * The lanes each tenant's shards hold now, without their lane-time or last dispatch (zero and none): what
+     * admission weighs when a single tenant waits for lanes. One read of the shards on lanes.
+     */
+    public Map<String, TenantLoad> held() {
+        var held = new HashMap<String, TenantLoad>();
+        jdbc.sql("select tenant, count(*) from shards s where %s and takes_lane and tenant is not null group by tenant"
+                        .formatted(ON_A_LANE))
+                .query((rs, n) -> new TenantLoad(rs.getString(1), rs.getInt(2), null, 0))
+                .list()
+                .forEach(load -> held.put(load.tenant(), load));
+        return held;
     }
 
     /**
@@ -261,8 +289,10 @@ public class ShardQueue {
 
     /** Whether any shard waits for a lane that a lane able to hold {@code capBytes} could run: one index probe. */
     public boolean anyWaiting(long capBytes) {
-        return jdbc.sql("select exists (select 1 from shards where status = ? and takes_lane and need_bytes <= ?)")
-                .params(PENDING.name(), capBytes)
+        // the status literal, so that the partial index of shards waiting for a lane is the plan, never a table scan
+        return jdbc.sql("select exists (select 1 from shards where status = '%s' and takes_lane and need_bytes <= ?)"
+                        .formatted(PENDING.name()))
+                .params(capBytes)
                 .query(Boolean.class)
                 .single();
     }

@@ -192,7 +192,14 @@ public class Admission implements SmartLifecycle {
         }
         var tenants = waiting.stream().map(ShardQueue.Waiting::tenant).collect(Collectors.toSet());
         var now = clock.instant();
-        var loads = queue.load(queue.fairShareSince(now, fairShareWindow), now);
+        // fair share orders tenants against each other: with one alone waiting for lanes, what it holds is all the
+        // policy weighs, and the read of the window's finished shards (which grows with the rate of jobs) is spared
+        long laneTenants = waiting.stream()
+                .filter(ShardQueue.Waiting::takesLane)
+                .map(ShardQueue.Waiting::tenant)
+                .distinct()
+                .count();
+        var loads = laneTenants > 1 ? queue.load(queue.fairShareSince(now, fairShareWindow), now) : queue.held();
         var assignments = policy.assign(live, waiting, loads, quotas.effective(tenants), now);
         var jobCache = new HashMap<UUID, Optional<JobRow>>();
         int dispatched = 0;

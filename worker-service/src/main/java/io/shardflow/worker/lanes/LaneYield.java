@@ -46,9 +46,14 @@ public class LaneYield {
         this.capBytes = capBytes == null ? Long.MAX_VALUE : capBytes;
     }
 
-    /** The clock of one task's slices, started now. */
+    /**
+     * The clock of one task's slices, started now. A task of no more rows than a first window is read in one window
+     * whatever waits, so the queue is asked only for larger ones.
+     */
     public Slice start(ShardTask task) {
-        return new Slice(ShardKey.of(task), System.nanoTime(), !sliceTime.isZero() && queue.anyWaiting(capBytes));
+        boolean manyRows = task.rowEnd() - task.rowStart() > FIRST_WINDOW_ROWS;
+        return new Slice(
+                ShardKey.of(task), System.nanoTime(), !sliceTime.isZero() && manyRows && queue.anyWaiting(capBytes));
     }
 
     /** One task's slices: {@link #yields} once per slice time asks the queue. */

@@ -101,7 +101,7 @@ public class BatchInferenceScenario implements Scenario {
             | GFLOP/s | %s | %s | %s |
             | share of the ceiling | %s | %s | 1 |
 
-            Platform / direct DJL (per run, side by side): **%s×** (aim: ≥ 0.85×).
+            Platform / direct DJL (per run, side by side): **%s×** (aim: ≥ 0.9×).
 
             %s
             """.formatted(

@@ -31,6 +31,8 @@ final class TestPlatform {
     private static ShardflowStandalone shared;
     /** The shared platform's clock: a test that moves it moves time for everything the platform judges. */
     static final MutableClock CLOCK = new MutableClock();
+    /** The data folders {@link #tempDirectory} made, deleted as the test JVM exits. */
+    private static final List<Path> TEMP_DIRECTORIES = temporaryDirectories();
 
     private TestPlatform() {}
 
@@ -171,12 +173,32 @@ final class TestPlatform {
         return properties;
     }
 
+    /**
+     * A data folder of its own, deleted when the test JVM exits: a platform's PostgreSQL and broker leave up to ~2 GB
+     * in it (write-ahead log, log segments), which a machine running the suite again and again must not keep.
+     */
     static Path tempDirectory() {
         try {
-            return Files.createTempDirectory("shardflow-it-");
+            var directory = Files.createTempDirectory("shardflow-it-");
+            TEMP_DIRECTORIES.add(directory);
+            return directory;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static List<Path> temporaryDirectories() {
+        var directories = new java.util.concurrent.CopyOnWriteArrayList<Path>();
+        // after the platforms' own shutdown hooks have begun; a folder still in use is left behind, not an error
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> directories.forEach(directory -> {
+                    try {
+                        org.springframework.util.FileSystemUtils.deleteRecursively(directory);
+                    } catch (IOException | RuntimeException e) {
+                        // best effort: the operating system's temporary folder takes what is left
+                    }
+                })));
+        return directories;
     }
 
     static int freePort() {

@@ -88,7 +88,8 @@ public class StorageQuota {
             uses.put(tenant, fresh);
             return fresh.bytes();
         } catch (RuntimeException e) {
-            uses.replace(tenant, claimed, use); // the next request sums again
+            // stale again, whatever was stored meanwhile: the next request sums again
+            uses.computeIfPresent(tenant, (t, current) -> new Use(current.bytes(), current.readAt(), 0));
             throw e;
         }
     }

@@ -163,8 +163,8 @@ public class BatchInferenceScenario implements Scenario {
         if (!readSeconds.isEmpty()) {
             text.append("""
                 Reading the rows alone as the lanes read them (from the bench with the worker's own reader, %d connections, \
-                one query per 8,192-row window, binary transfer, each column's chunk bytes copied into a direct buffer that \
-                the engine reads in place) takes %.0f ms. \
+                one query per 8,192-row window, binary transfer, each chunk's columns decoded and laid out as rows) \
+                takes %.0f ms. \
                 """.formatted(lanes, Stats.of(readSeconds).median() * 1000));
             if (!timelines.isEmpty()) {
                 text.append("""
@@ -172,11 +172,10 @@ public class BatchInferenceScenario implements Scenario {
                     pass; but on this machine the two lanes already keep both cores busy, and the read's own \
                     processor time (the PostgreSQL backends decompressing and sending the chunks, the driver \
                     receiving them) comes out of the same cores as the lanes' arithmetic: the shards took %.0f ms \
-                    against direct DJL's %.0f ms, which reads nothing. A JFR recording of the platform (`jcmd <pid> \
-                    JFR.start settings=profile`, 2026-11-30) shows the lanes' Java samples outside the forward pass \
-                    in the JDBC receive and one bulk copy per chunk into the window's buffer (the rows are neither \
-                    decoded value by value nor transposed: the engine multiplies the column-major window's \
-                    transpose); the JIT compiler and G1's concurrent threads take the rest of the platform's share.
+                    against direct DJL's %.0f ms, which reads nothing. Reading straight into the engine's buffer \
+                    column by column was tried and taken back: multiplying the column-major window's transpose made a \
+                    row's outputs depend on how its window was cut (by up to 7e-8), and a row's result must not \
+                    depend on what else ran beside it (docs/benchmarks.md).
                     """.formatted(
                                 median(timelines, JobTimeline::lastShardMillis),
                                 Stats.of(directSeconds).median() * 1000));

@@ -14,7 +14,7 @@ import org.springframework.jdbc.datasource.SingleConnectionDataSource;
 
 /**
  * The worker's read of a shard's rows, done from the bench against the platform's database with the worker's own
- * code ({@link DatasetRepository#forEachColumnWindowWhile}), on one connection per lane, each lane its share of the rows. What
+ * code ({@link DatasetRepository#forEachWindowWhile}), on one connection per lane, each lane its share of the rows. What
  * the job pays for its input, without the job.
  */
 final class DatasetRead {
@@ -52,7 +52,7 @@ final class DatasetRead {
         try (var readAhead = Executors.newVirtualThreadPerTaskExecutor()) {
             var datasets = new DatasetRepository(JdbcClient.create(template), template, readAhead);
             int[] columns = IntStream.range(0, InferenceWorkload.INPUTS).toArray();
-            datasets.forEachColumnWindowWhile(
+            datasets.forEachWindowWhile(
                     datasets.find(dataset).orElseThrow(),
                     columns,
                     start,

@@ -1,7 +1,5 @@
 package io.shardflow.core.training;
 
-import java.nio.FloatBuffer;
-
 /**
  * Feature standardisation {@code (x - mean) / std}, computed on a training split and kept with the model, so
  * inference applies exactly what training saw. A constant feature keeps std 1.
@@ -14,21 +12,6 @@ public record FeatureScaling(float[] mean, float[] std) {
         for (int i = 0; i < rows.length; i++) {
             int f = i % features;
             rows[i] = (rows[i] - mean[f]) / std[f];
-        }
-    }
-
-    /**
-     * Scales a column-major {@code [features][rows]} matrix of float32 values in place, with the same arithmetic as
-     * {@link #apply}.
-     */
-    public void applyColumns(FloatBuffer columns, int rows) {
-        for (int f = 0; f < mean.length; f++) {
-            float m = mean[f];
-            float s = std[f];
-            int base = f * rows;
-            for (int r = base; r < base + rows; r++) {
-                columns.put(r, (columns.get(r) - m) / s);
-            }
         }
     }
 

@@ -6,8 +6,6 @@ import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.jdbc.BinaryReads;
 import io.shardflow.db.jdbc.JsonColumns;
 import io.shardflow.db.jdbc.SqlArgs;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -172,64 +170,6 @@ public class DatasetRepository {
         return out;
     }
 
-    /**
-     * Reads rows {@code [start, end)} of the given columns into {@code into} column by column, as stored: column
-     * {@code i} of the request is {@code end - start} little-endian float32 values from byte {@code i * (end - start) *
-     * 4}. The chunks' bytes are copied as they arrive, without decoding them or buffering a chunk.
-     */
-    public void readColumns(DatasetRow dataset, int[] columns, long start, long end, ByteBuffer into) {
-        int rows = Math.toIntExact(end - start);
-        int width = columns.length;
-        if (into.capacity() < (long) rows * width * Float.BYTES) {
-            throw new IllegalArgumentException(
-                    "a buffer of " + into.capacity() + " bytes cannot hold " + rows + " rows of " + width + " columns");
-        }
-        if (rows == 0) {
-            return;
-        }
-        // a column asked for twice is read once and copied to both places
-        var positions = new HashMap<Integer, int[]>();
-        for (int i = 0; i < width; i++) {
-            int at = i;
-            positions.merge(columns[i], new int[] {i}, (a, b) -> {
-                var both = Arrays.copyOf(a, a.length + 1);
-                both[a.length] = at;
-                return both;
-            });
-        }
-        var indexes = positions.keySet().toArray(Integer[]::new);
-        var copied = new long[width];
-        BinaryReads.query(
-                template,
-                "select column_index, row_start, data from dataset_chunks "
-                        + "where dataset_id = ? and column_index = any(?) and chunk_index between ? and ?",
-                rs -> {
-                    long chunkStart = rs.getLong(2);
-                    byte[] data = rs.getBytes(3);
-                    long from = Math.max(start, chunkStart);
-                    long to = Math.min(end, chunkStart + data.length / Float.BYTES);
-                    if (to <= from) {
-                        return;
-                    }
-                    int length = (int) (to - from) * Float.BYTES;
-                    for (int position : Lookup.required(positions, rs.getInt(1))) {
-                        int target = (int) ((long) position * rows + (from - start)) * Float.BYTES;
-                        into.put(target, data, (int) (from - chunkStart) * Float.BYTES, length);
-                        copied[position] += to - from;
-                    }
-                },
-                dataset.id(),
-                indexes,
-                (int) (start / dataset.chunkRows()),
-                (int) ((end - 1) / dataset.chunkRows()));
-        for (long count : copied) {
-            if (count != rows) {
-                throw new IllegalStateException(
-                        "the dataset's chunks of rows [" + start + ", " + end + ") lack a requested column");
-            }
-        }
-    }
-
     /** The requested columns of one stored chunk, column-major as stored. */
     private record ColumnChunks(long rowStart, byte[][] columns) {
         // rows moved per pass: a block of the output stays in cache while every column writes into it
@@ -269,15 +209,6 @@ public class DatasetRepository {
     }
 
     /**
-     * Takes one window of rows as {@link #readColumns} lays them out ({@code columns} holds exactly the window) and
-     * says whether to read on. The buffer is only valid during the call: the window after next is read into it.
-     */
-    @FunctionalInterface
-    public interface ColumnWindowWhile {
-        boolean accept(long from, long to, ByteBuffer columns);
-    }
-
-    /**
      * Reads rows {@code [start, end)} a window of at most {@code windowRows} rows at a time, in order. Windows end
      * on chunk boundaries where they can, so that no chunk is read for two windows. Outside a transaction the next
      * window is read while the caller works on this one, so the database's work overlaps the caller's; inside one,
@@ -310,53 +241,6 @@ public class DatasetRepository {
                 windowRows,
                 (from, to) -> readRows(dataset, columns, from, to),
                 (from, to, rows) -> window.accept(from, to, rows));
-    }
-
-    /**
-     * As {@link #forEachWindowWhile(DatasetRow, int[], long, long, IntSupplier, WindowWhile)}, each window column by
-     * column as {@link #readColumns} lays them out, in one of two direct buffers that take turns (one computed on,
-     * one read into): what a native engine takes without another copy, and memory bounded by two windows.
-     */
-    public long forEachColumnWindowWhile(
-            DatasetRow dataset, int[] columns, long start, long end, IntSupplier windowRows, ColumnWindowWhile window) {
-        var buffers = new WindowBuffers((long) columns.length * Float.BYTES);
-        return windows(
-                dataset.chunkRows(),
-                start,
-                end,
-                windowRows,
-                (from, to) -> {
-                    var buffer = buffers.next(to - from);
-                    readColumns(dataset, columns, from, to, buffer);
-                    return buffer;
-                },
-                (from, to, buffer) -> window.accept(from, to, buffer));
-    }
-
-    /**
-     * Two direct buffers handed out in turn, each grown to the window it is asked for. Windows are read one after
-     * the other, so the buffer handed out for a window is the one of the window before the last, which its caller
-     * is done with.
-     */
-    private static final class WindowBuffers {
-        private final long bytesPerRow;
-        private final ByteBuffer[] buffers = new ByteBuffer[2];
-        private int turn;
-
-        WindowBuffers(long bytesPerRow) {
-            this.bytesPerRow = bytesPerRow;
-        }
-
-        synchronized ByteBuffer next(long rows) {
-            int bytes = Math.toIntExact(rows * bytesPerRow);
-            turn ^= 1;
-            var buffer = buffers[turn];
-            if (buffer == null || buffer.capacity() < bytes) {
-                buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
-                buffers[turn] = buffer;
-            }
-            return buffer.slice(0, bytes).order(ByteOrder.LITTLE_ENDIAN);
-        }
     }
 
     @FunctionalInterface

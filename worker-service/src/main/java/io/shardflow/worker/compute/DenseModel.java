@@ -4,14 +4,12 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import io.shardflow.core.models.Activation;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.tensors.Tensor;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -79,27 +77,6 @@ public final class DenseModel implements AutoCloseable {
             }
             try (NDManager scope = manager.newSubManager()) {
                 return layers(scope.create(input, new Shape(rows, inputs))).toFloatArray();
-            }
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    /**
-     * As {@link #forward}, from {@code rows} inputs laid out column by column ({@code [inputs][rows]} float32 in
-     * the platform's byte order, a direct buffer holding exactly them): the engine reads the buffer where it lies
-     * and multiplies its transpose, so the rows are neither copied nor transposed in Java.
-     */
-    public float[] forwardColumns(ByteBuffer columns, int rows) {
-        lock.readLock().lock();
-        try {
-            if (closed) {
-                throw new ModelEvictedException();
-            }
-            try (NDManager scope = manager.newSubManager()) {
-                return layers(scope.create(columns, new Shape(inputs, rows), DataType.FLOAT32)
-                                .transpose())
-                        .toFloatArray();
             }
         } finally {
             lock.readLock().unlock();

@@ -8,8 +8,6 @@ import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.DenseLayer;
 import io.shardflow.core.models.MlpArchitecture;
 import io.shardflow.core.tensors.Tensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -101,36 +99,6 @@ class DenseModelTest {
         }
         try (var model = new DenseModel(engine.engine(), engine.device(), arch, layers)) {
             assertMatches(arch, layers, x, 50, model.forward(x, 50));
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(Activation.class)
-    void rowsLaidOutColumnByColumnGiveTheSameOutputs(Activation activation) {
-        var random = new Random(10 + activation.ordinal());
-        var arch = new MlpArchitecture(List.of(7, 13, 5, 3), activation);
-        var layers = randomLayers(random, arch.widths());
-        int rows = 50;
-        var x = new float[rows * 7];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) random.nextGaussian();
-        }
-        // a larger buffer sliced to the window, as the dataset reader hands it out
-        var columns = ByteBuffer.allocateDirect((rows + 3) * 7 * Float.BYTES)
-                .slice(0, rows * 7 * Float.BYTES)
-                .order(ByteOrder.LITTLE_ENDIAN);
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < 7; c++) {
-                columns.putFloat((c * rows + r) * Float.BYTES, x[r * 7 + c]);
-            }
-        }
-        try (var model = new DenseModel(engine.engine(), engine.device(), arch, layers)) {
-            float[] y = model.forwardColumns(columns, rows);
-            assertMatches(arch, layers, x, rows, y);
-            float[] byRows = model.forward(x, rows);
-            for (int i = 0; i < y.length; i++) {
-                assertThat(y[i]).isCloseTo(byRows[i], org.assertj.core.data.Offset.offset(1e-5f));
-            }
         }
     }
 

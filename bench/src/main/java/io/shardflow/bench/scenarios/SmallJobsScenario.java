@@ -131,12 +131,13 @@ public class SmallJobsScenario implements Scenario {
         text.append("""
             Where the time goes: the run is bound by the processor, not by waiting. At the processor time per job \
             above, the machine's %d cores could run at most %.0f jobs/s of the platform (JobRunr: %.0f). A one-row \
-            job is four transactions of several statements each: intake (the job row, read back; an outbox record; \
-            a timeline entry and its CloudEvent), planning (QUEUED → PLANNING → RUNNING, the plan, a shard row, \
-            the task through the outbox), the worker's (the shard's row read, the forward pass, the partial, the \
-            shard DONE, a notice) and aggregation (the round counted, a result row naming the partials, SUCCEEDED, \
-            an event); \
-            and three Kafka hops, each through the outbox relay (a locking read, a send, a delete). JobRunr's no-op \
+            job is about 50 statements in six transactions: intake with its planning (the scheduler runs in the \
+            API's process: the job row, read back; QUEUED → PLANNING → RUNNING with the plan and a shard row; the \
+            timeline entries and their CloudEvents through the outbox; the tenant's queue bound under its lock), an \
+            admission pass (the shard DISPATCHED to an idle lane, its task through the outbox), the lane's claim, the \
+            lane's end (the partial, the shard DONE, the job SUCCEEDED with its result and event: no merge), and the \
+            outbox relay's rounds (a locking delete, the sends); one Kafka hop (the task) and three CloudEvents, \
+            which the API's own consumer reads back for its live views. JobRunr's no-op \
             job is an INSERT, a fetch that marks it PROCESSING, and an UPDATE to SUCCEEDED. The gaps between a \
             job's timeline entries are mostly waiting behind the jobs submitted before it. %s
             """.formatted(

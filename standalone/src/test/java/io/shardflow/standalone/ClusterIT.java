@@ -41,6 +41,9 @@ import tools.jackson.databind.JsonNode;
  * took to move on after each kill.
  */
 class ClusterIT {
+    /** How far a disturbed inference's outputs may be from the undisturbed ones: float32 rounding, as DenseModelTest. */
+    private static final double OUTPUT_TOLERANCE = 1e-5;
+
     private static final List<String> FEATURES = List.of("a", "b", "c");
     private static final int STEPS = 300;
 
@@ -152,10 +155,12 @@ class ClusterIT {
             var referenceInference = created(api(apis).postJson("/api/v1/jobs", inference));
             var referenceJob = awaitStatus(api(apis), reference, "SUCCEEDED");
             awaitStatus(api(apis), referenceInference, "SUCCEEDED");
-            assertThat(api(apis)
-                            .get("/api/v1/jobs/" + referenceInference + "/result")
-                            .json())
-                    .isEqualTo(disturbedResult);
+            // within float32 rounding, not bit for bit: a shard split or run again reads its rest in windows cut
+            // elsewhere, and the engine's matrix product may sum a row's terms in another order in a short window
+            var undisturbedResult = api(apis)
+                    .get("/api/v1/jobs/" + referenceInference + "/result")
+                    .json();
+            assertThat(maxOutputDifference(disturbedResult, undisturbedResult)).isLessThan(OUTPUT_TOLERANCE);
             var disturbedModel =
                     parameters(apis, trainedJob.get("resultModelId").asString());
             var referenceModel =
@@ -441,5 +446,25 @@ class ClusterIT {
 
     static long count(JdbcClient jdbc, String sql, String jobId) {
         return jdbc.sql(sql).param(UUID.fromString(jobId)).query(Long.class).single();
+    }
+
+    /** The largest difference between two results' outputs; they must have the same rows and columns. */
+    private static double maxOutputDifference(JsonNode a, JsonNode b) {
+        assertThat(a.get("rows")).isEqualTo(b.get("rows"));
+        assertThat(a.get("columns")).isEqualTo(b.get("columns"));
+        var rowsA = a.get("outputs");
+        var rowsB = b.get("outputs");
+        assertThat(rowsA.size()).isEqualTo(rowsB.size());
+        double max = 0;
+        for (int r = 0; r < rowsA.size(); r++) {
+            assertThat(rowsA.get(r).size()).isEqualTo(rowsB.get(r).size());
+            for (int c = 0; c < rowsA.get(r).size(); c++) {
+                max = Math.max(
+                        max,
+                        Math.abs(rowsA.get(r).get(c).asDouble()
+                                - rowsB.get(r).get(c).asDouble()));
+            }
+        }
+        return max;
     }
 }

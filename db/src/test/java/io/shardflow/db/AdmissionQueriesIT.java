@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -103,7 +104,7 @@ class AdmissionQueriesIT {
                 .param("per", 18)
                 .query(String.class)
                 .single();
-        long blocks = java.util.regex.Pattern.compile("\"Shared Hit Blocks\": (\\d+)")
+        long blocks = Pattern.compile("\"Shared Hit Blocks\": (\\d+)")
                 .matcher(plan)
                 .results()
                 .mapToLong(m -> Long.parseLong(m.group(1)))

@@ -13,9 +13,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.support.GenericApplicationContext;
+import org.springframework.util.FileSystemUtils;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -32,7 +34,19 @@ final class TestPlatform {
     /** The shared platform's clock: a test that moves it moves time for everything the platform judges. */
     static final MutableClock CLOCK = new MutableClock();
     /** The data folders {@link #tempDirectory} made, deleted as the test JVM exits. */
-    private static final List<Path> TEMP_DIRECTORIES = temporaryDirectories();
+    private static final List<Path> TEMP_DIRECTORIES = new CopyOnWriteArrayList<>();
+
+    static {
+        // shutdown hooks run side by side: a folder a platform still writes to may be left behind, not an error
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> TEMP_DIRECTORIES.forEach(directory -> {
+                    try {
+                        FileSystemUtils.deleteRecursively(directory);
+                    } catch (IOException | RuntimeException e) {
+                        // best effort: the operating system's temporary folder takes what is left
+                    }
+                })));
+    }
 
     private TestPlatform() {}
 
@@ -185,20 +199,6 @@ final class TestPlatform {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static List<Path> temporaryDirectories() {
-        var directories = new java.util.concurrent.CopyOnWriteArrayList<Path>();
-        // after the platforms' own shutdown hooks have begun; a folder still in use is left behind, not an error
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(() -> directories.forEach(directory -> {
-                    try {
-                        org.springframework.util.FileSystemUtils.deleteRecursively(directory);
-                    } catch (IOException | RuntimeException e) {
-                        // best effort: the operating system's temporary folder takes what is left
-                    }
-                })));
-        return directories;
     }
 
     static int freePort() {

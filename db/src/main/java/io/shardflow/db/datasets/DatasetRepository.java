@@ -234,38 +234,20 @@ public class DatasetRepository {
      */
     public long forEachWindowWhile(
             DatasetRow dataset, int[] columns, long start, long end, IntSupplier windowRows, WindowWhile window) {
-        return windows(
-                dataset.chunkRows(),
-                start,
-                end,
-                windowRows,
-                (from, to) -> readRows(dataset, columns, from, to),
-                (from, to, rows) -> window.accept(from, to, rows));
-    }
-
-    @FunctionalInterface
-    private interface Reader<T> {
-        T read(long from, long to);
-    }
-
-    @FunctionalInterface
-    private interface Taker<T> {
-        boolean accept(long from, long to, T window);
-    }
-
-    private <T> long windows(
-            int chunkRows, long start, long end, IntSupplier windowRows, Reader<T> reader, Taker<T> window) {
         if (start >= end) {
             return end;
         }
+        int chunkRows = dataset.chunkRows();
         boolean overlap = !TransactionSynchronizationManager.isActualTransactionActive();
         long from = start;
         long to = windowEnd(chunkRows, from, end, windowRows.getAsInt());
-        T rows = reader.read(from, to);
+        float[] rows = readRows(dataset, columns, from, to);
         while (true) {
             long nextFrom = to;
             long nextTo = nextFrom < end ? windowEnd(chunkRows, nextFrom, end, windowRows.getAsInt()) : end;
-            Future<T> next = overlap && nextFrom < end ? readAhead.submit(() -> reader.read(nextFrom, nextTo)) : null;
+            Future<float[]> next = overlap && nextFrom < end
+                    ? readAhead.submit(() -> readRows(dataset, columns, nextFrom, nextTo))
+                    : null;
             boolean readOn;
             try {
                 readOn = window.accept(from, to, rows);
@@ -281,7 +263,7 @@ public class DatasetRepository {
                 }
                 return to;
             }
-            rows = next != null ? await(next) : reader.read(nextFrom, nextTo);
+            rows = next != null ? await(next) : readRows(dataset, columns, nextFrom, nextTo);
             from = nextFrom;
             to = nextTo;
         }
@@ -294,7 +276,7 @@ public class DatasetRepository {
         return to < end && aligned > from ? aligned : to;
     }
 
-    private static <T> T await(Future<T> read) {
+    private static float[] await(Future<float[]> read) {
         try {
             return read.get();
         } catch (ExecutionException e) {

@@ -138,14 +138,13 @@ public class ShardQueue {
                           select tenant, takes_lane, status, dispatched_at, started_at, finished_at from shards s
                           where finished_at > :since and not (%1$s))
                         select tenant,
-                          count(*) filter (where %2$s and takes_lane) as running,
+                          count(*) filter (where %1$s and takes_lane) as running,
                           max(dispatched_at) as last_dispatched,
                           coalesce(sum(extract(epoch from least(coalesce(finished_at, :now), :now)
                                                           - greatest(started_at, :since)))
                                    filter (where takes_lane and started_at is not null
                                              and (finished_at is not null or status = :running)), 0) as seconds
-                        from recent where tenant is not null group by tenant""".formatted(
-                        ON_A_LANE, Transitions.in("status", EnumSet.of(ShardStatus.DISPATCHED, ShardStatus.RUNNING))))
+                        from recent s where tenant is not null group by tenant""".formatted(ON_A_LANE))
                 .param("now", Timestamp.from(now))
                 .param("since", Timestamp.from(since))
                 .param("running", ShardStatus.RUNNING.name())

@@ -5,7 +5,10 @@
 #             env file made from .env.example, and refuses it without the database password or the API's
 #             bootstrap ADMIN key; dclint validates it against the Compose Specification schema that the Compose
 #             v2 plugin uses; contract.py holds the rendered file to the services' contract (health checks, start
-#             order, stop grace, limits, scaling, GPU, the ADMIN key on the API alone).
+#             order, stop grace, limits, scaling, GPU, the ADMIN key on the API alone, the scrape token on every
+#             service and Prometheus), and Prometheus's and Grafana's files to theirs (every service scraped with
+#             the token; the dashboard's JSON and its provisioning). Whether every metric the dashboard queries is
+#             one the platform exports is MetricsIT's to say (it reads the dashboard after a real workload).
 #   images    dockerfile-utils lints each Dockerfile (instructions, flags, durations, ports); contract.py
 #             checks pinned bases, non-root user, layered jar, port, health check, SIGTERM, the workers' DJL
 #             settings; .dockerignore lets the jars in.
@@ -57,13 +60,17 @@ if [ ! -x "$LINT/node_modules/.bin/dclint" ] || [ ! -x "$LINT/node_modules/.bin/
     }
 fi
 
-# An env file as a user makes it from the template, with the values they must fill in; and two that each leave
-# one of them empty.
+# An env file as a user makes it from the template, with the values they must fill in; and one for each of those
+# values that leaves it empty.
 fill_password='s/^POSTGRES_PASSWORD=$/POSTGRES_PASSWORD=only-for-docker-check/'
 fill_admin_key='s/^SHARDFLOW_ADMIN_API_KEY=$/SHARDFLOW_ADMIN_API_KEY=only-for-docker-check-0123456789abcdef/'
-sed -e "$fill_password" -e "$fill_admin_key" docker/.env.example >"$work/env"
-sed -e "$fill_admin_key" docker/.env.example >"$work/env-no-password"
-sed -e "$fill_password" docker/.env.example >"$work/env-no-admin-key"
+fill_scrape_token='s/^SHARDFLOW_METRICS_SCRAPE_TOKEN=$/SHARDFLOW_METRICS_SCRAPE_TOKEN=only-for-docker-check-scrape-0123456789/'
+fill_grafana='s/^GRAFANA_ADMIN_PASSWORD=$/GRAFANA_ADMIN_PASSWORD=only-for-docker-check/'
+sed -e "$fill_password" -e "$fill_admin_key" -e "$fill_scrape_token" -e "$fill_grafana" docker/.env.example >"$work/env"
+sed -e "$fill_admin_key" -e "$fill_scrape_token" -e "$fill_grafana" docker/.env.example >"$work/env-no-password"
+sed -e "$fill_password" -e "$fill_scrape_token" -e "$fill_grafana" docker/.env.example >"$work/env-no-admin-key"
+sed -e "$fill_password" -e "$fill_admin_key" -e "$fill_grafana" docker/.env.example >"$work/env-no-scrape-token"
+sed -e "$fill_password" -e "$fill_admin_key" -e "$fill_scrape_token" docker/.env.example >"$work/env-no-grafana"
 compose() { docker-compose --env-file "$work/env" -f docker/compose.yaml "$@"; }
 
 # --- compose ---
@@ -86,6 +93,10 @@ check "compose: refuses to render without POSTGRES_PASSWORD" \
     refuses_without "$work/env-no-password" POSTGRES_PASSWORD
 check "compose: refuses to render without SHARDFLOW_ADMIN_API_KEY" \
     refuses_without "$work/env-no-admin-key" SHARDFLOW_ADMIN_API_KEY
+check "compose: refuses to render without SHARDFLOW_METRICS_SCRAPE_TOKEN" \
+    refuses_without "$work/env-no-scrape-token" SHARDFLOW_METRICS_SCRAPE_TOKEN
+check "compose: refuses to render without GRAFANA_ADMIN_PASSWORD" \
+    refuses_without "$work/env-no-grafana" GRAFANA_ADMIN_PASSWORD
 check "compose: Compose Specification schema and lint rules (dclint)" \
     "$LINT/node_modules/.bin/dclint" -c "$LINT/dclint.json" docker/compose.yaml
 compose_contract() {
@@ -94,6 +105,8 @@ compose_contract() {
 }
 check "compose: the services' contract (contract.py)" compose_contract
 check "compose: .env stays out of git" git check-ignore -q docker/.env
+check "compose: Prometheus and Grafana's files (contract.py)" \
+    "$PY" "$LINT/contract.py" observability docker/prometheus/prometheus.yml docker/grafana
 
 # --- images ---
 for dockerfile in docker/*.Dockerfile; do

@@ -2,12 +2,15 @@
 
   contract.py compose RENDERED.yaml ENV_FILE RAW_COMPOSE   (RENDERED: `docker-compose config` output)
   contract.py dockerfile FILE...
+  contract.py observability PROMETHEUS_YML GRAFANA_DIR
 
 Compose: the five services and the GPU worker, their health checks, start order, stop grace, memory limits,
 scale-safe ports, pinned images, the GPU reservation under the `gpu` profile, the API's bootstrap ADMIN key from
 the env file (and on no other service), and no credential written in the compose file itself. Dockerfiles: pinned bases, the layered Boot jar run by JarLauncher as a non-root user, the
 port, the readiness health check, SIGTERM, the heap as a share of the container's memory, and for the workers
-DJL's cache, native access and offline mode. Prints one line per broken rule and exits 1 if there is any.
+DJL's cache, native access and offline mode. Observability: Prometheus scrapes every service's
+/actuator/prometheus with the token file, and Grafana's provisioning loads a valid dashboard from the Prometheus
+data source. Prints one line per broken rule and exits 1 if there is any.
 Runs on Debian's /usr/bin/python3 with python3-yaml (a dependency of the docker-compose package).
 """
 
@@ -32,6 +35,8 @@ SPRING_ENV = (
 # The API's first ADMIN key: the variable the API reads, and the one docker/.env sets it with.
 ADMIN_KEY_ENV = "SHARDFLOW_SECURITY_BOOTSTRAP_ADMIN_KEY"
 ADMIN_KEY_VARIABLE = "SHARDFLOW_ADMIN_API_KEY"
+# The scrape token: the variable every service and Prometheus read, set from the env file.
+SCRAPE_TOKEN_ENV = "SHARDFLOW_METRICS_SCRAPE_TOKEN"
 # A pinned tag: a version number in the tag, and none of the moving names.
 PINNED = re.compile(r"^[\w./-]+:(?!latest$|stable$|edge$|lts$)[\w.-]*\d[\w.-]*(@sha256:[0-9a-f]{64})?$")
 
@@ -66,7 +71,7 @@ def check_compose(rendered_path, env_path, raw_path):
     env_file = read_env_file(env_path)
     services = rendered.get("services") or {}
 
-    for name in ("postgres", "kafka", "api", "scheduler", "worker", "worker-gpu"):
+    for name in ("postgres", "kafka", "api", "scheduler", "worker", "worker-gpu", "prometheus", "grafana"):
         if name not in services:
             fail("compose", f"no service {name}")
     for name, svc in services.items():
@@ -137,6 +142,24 @@ def check_compose(rendered_path, env_path, raw_path):
         for key in env_of(services.get(name, {})):
             if key.startswith("SHARDFLOW_SECURITY_"):
                 fail(f"compose {name}", f"{key}: only the API authenticates callers")
+
+    # Every service serves its meters to the scrape token, and Prometheus sends it; both from the env file.
+    for name in ("api", "scheduler", "worker", "worker-gpu", "prometheus"):
+        if env_of(services.get(name, {})).get(SCRAPE_TOKEN_ENV) != env_file.get(SCRAPE_TOKEN_ENV):
+            fail(f"compose {name}", f"{SCRAPE_TOKEN_ENV} does not come from the env file")
+    prometheus = services.get("prometheus", {})
+    mounts = [str(v.get("target") if isinstance(v, dict) else v) for v in prometheus.get("volumes", [])]
+    if not any("/etc/prometheus/prometheus.yml" in m for m in mounts):
+        fail("compose prometheus", "docker/prometheus/prometheus.yml is not mounted as its configuration")
+    if "/prometheus/scrape-token" not in " ".join(str(c) for c in (prometheus.get("command") or [])):
+        fail("compose prometheus", "does not write the scrape token to /prometheus/scrape-token")
+    grafana = services.get("grafana", {})
+    mounts = [str(v.get("target") if isinstance(v, dict) else v) for v in grafana.get("volumes", [])]
+    for target in ("/etc/grafana/provisioning", "/var/lib/grafana/dashboards"):
+        if not any(target in m for m in mounts):
+            fail("compose grafana", f"nothing mounted on {target}")
+    if not env_of(grafana).get("GF_SECURITY_ADMIN_PASSWORD"):
+        fail("compose grafana", "no admin password from the env file (GF_SECURITY_ADMIN_PASSWORD)")
 
     gpu = services.get("worker-gpu", {})
     if gpu.get("profiles") != ["gpu"]:
@@ -260,9 +283,76 @@ def check_dockerfile(path):
             fail(path, "the in-image Maven build does not use the gpu profile")
 
 
+def check_observability(prometheus_path, grafana_dir):
+    import json
+    import os
+
+    with open(prometheus_path, encoding="utf-8") as f:
+        prometheus = yaml.safe_load(f)
+    scraped = {}
+    for job in prometheus.get("scrape_configs") or []:
+        where = f"{prometheus_path} job {job.get('job_name')}"
+        if job.get("metrics_path") != "/actuator/prometheus":
+            fail(where, "does not scrape /actuator/prometheus")
+        if (job.get("authorization") or {}).get("credentials_file") != "/prometheus/scrape-token":
+            fail(where, "does not send the scrape token from /prometheus/scrape-token")
+        for sd in job.get("dns_sd_configs") or []:
+            for name in sd.get("names") or []:
+                scraped[name] = sd.get("port")
+    for name, port in PORTS.items():
+        if scraped.get(name) != port:
+            fail(prometheus_path, f"does not scrape {name} on port {port}")
+
+    datasources = os.path.join(grafana_dir, "provisioning", "datasources")
+    uids = set()
+    for file in sorted(os.listdir(datasources)):
+        with open(os.path.join(datasources, file), encoding="utf-8") as f:
+            for source in yaml.safe_load(f).get("datasources") or []:
+                if source.get("type") == "prometheus" and source.get("url") == "http://prometheus:9090":
+                    uids.add(source.get("uid"))
+    if not uids:
+        fail(datasources, "no Prometheus data source at http://prometheus:9090")
+    providers = os.path.join(grafana_dir, "provisioning", "dashboards")
+    paths = []
+    for file in sorted(os.listdir(providers)):
+        with open(os.path.join(providers, file), encoding="utf-8") as f:
+            paths += [(p.get("options") or {}).get("path") for p in yaml.safe_load(f).get("providers") or []]
+    if "/var/lib/grafana/dashboards" not in paths:
+        fail(providers, "no provider loads /var/lib/grafana/dashboards")
+    dashboards = os.path.join(grafana_dir, "dashboards")
+    files = [f for f in sorted(os.listdir(dashboards)) if f.endswith(".json")]
+    if not files:
+        fail(dashboards, "no dashboard")
+    for file in files:
+        path = os.path.join(dashboards, file)
+        try:
+            with open(path, encoding="utf-8") as f:
+                dashboard = json.load(f)
+        except ValueError as e:
+            fail(path, f"not JSON: {e}")
+            continue
+        if not dashboard.get("uid") or not dashboard.get("title"):
+            fail(path, "no uid or title")
+        ids = [p.get("id") for p in dashboard.get("panels") or []]
+        if not ids or len(ids) != len(set(ids)):
+            fail(path, "no panels, or panel ids that repeat")
+        for panel in dashboard.get("panels") or []:
+            where = f"{path} panel {panel.get('title')!r}"
+            if (panel.get("datasource") or {}).get("uid") not in uids:
+                fail(where, "its data source is not the provisioned Prometheus")
+            targets = panel.get("targets") or []
+            if not targets or not all(t.get("expr") for t in targets):
+                fail(where, "a target without a query")
+            grid = panel.get("gridPos") or {}
+            if not all(isinstance(grid.get(k), int) for k in ("h", "w", "x", "y")):
+                fail(where, "no grid position")
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "compose" and len(argv) == 5:
         check_compose(argv[2], argv[3], argv[4])
+    elif len(argv) == 4 and argv[1] == "observability":
+        check_observability(argv[2], argv[3])
     elif len(argv) >= 3 and argv[1] == "dockerfile":
         for path in argv[2:]:
             check_dockerfile(path)

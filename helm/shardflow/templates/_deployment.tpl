@@ -36,6 +36,11 @@ spec:
       {{- /* a change of the chart's Secret restarts the pods, which read it only when they start */}}
       {{- $_ := set $annotations "checksum/secret" (include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum) }}
       {{- end }}
+      {{- if $root.Values.metrics.podAnnotations }}
+      {{- $_ := set $annotations "prometheus.io/scrape" "true" }}
+      {{- $_ := set $annotations "prometheus.io/port" ($values.port | toString) }}
+      {{- $_ := set $annotations "prometheus.io/path" "/actuator/prometheus" }}
+      {{- end }}
       {{- with $annotations }}
       annotations:
         {{- toYaml . | nindent 8 }}
@@ -103,6 +108,12 @@ spec:
               value: {{ printf "%ds" (int $root.Values.shutdownPhaseSeconds) | quote }}
             - name: MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED
               value: "true"
+            - name: SHARDFLOW_METRICS_SCRAPE_TOKEN
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $secretName }}
+                  key: {{ $root.Values.secretKeys.metricsScrapeToken }}
+                  optional: true
             {{- if eq $component "api" }}
             {{- include "shardflow.apiSecurityEnv" $root | nindent 12 }}
             {{- end }}

@@ -22,23 +22,24 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.dataformat.yaml.YAMLMapper;
 
 /**
- * What {@code helm template} printed: its documents, the Kubernetes kinds as fabric8's types and the others (KEDA's)
- * as maps.
+ * What {@code helm template} printed: its documents, the Kubernetes kinds as fabric8's types and the others (KEDA's,
+ * the Prometheus Operator's) as maps.
  */
 final class Rendered {
 
     /** The kinds the chart may render, with their API group version and the fabric8 type that reads them. */
-    private static final Map<String, Kind> KINDS = Map.of(
-            "Deployment", new Kind("apps/v1", Deployment.class),
-            "Service", new Kind("v1", Service.class),
-            "Secret", new Kind("v1", Secret.class),
-            "ServiceAccount", new Kind("v1", ServiceAccount.class),
-            "PodDisruptionBudget", new Kind("policy/v1", PodDisruptionBudget.class),
-            "HorizontalPodAutoscaler", new Kind("autoscaling/v2", HorizontalPodAutoscaler.class),
-            "Ingress", new Kind("networking.k8s.io/v1", Ingress.class),
-            "NetworkPolicy", new Kind("networking.k8s.io/v1", NetworkPolicy.class),
-            "ScaledObject", new Kind("keda.sh/v1alpha1", null),
-            "TriggerAuthentication", new Kind("keda.sh/v1alpha1", null));
+    private static final Map<String, Kind> KINDS = Map.ofEntries(
+            Map.entry("Deployment", new Kind("apps/v1", Deployment.class)),
+            Map.entry("Service", new Kind("v1", Service.class)),
+            Map.entry("Secret", new Kind("v1", Secret.class)),
+            Map.entry("ServiceAccount", new Kind("v1", ServiceAccount.class)),
+            Map.entry("PodDisruptionBudget", new Kind("policy/v1", PodDisruptionBudget.class)),
+            Map.entry("HorizontalPodAutoscaler", new Kind("autoscaling/v2", HorizontalPodAutoscaler.class)),
+            Map.entry("Ingress", new Kind("networking.k8s.io/v1", Ingress.class)),
+            Map.entry("NetworkPolicy", new Kind("networking.k8s.io/v1", NetworkPolicy.class)),
+            Map.entry("ScaledObject", new Kind("keda.sh/v1alpha1", null)),
+            Map.entry("TriggerAuthentication", new Kind("keda.sh/v1alpha1", null)),
+            Map.entry("PodMonitor", new Kind("monitoring.coreos.com/v1", null)));
 
     private static final YAMLMapper YAML = YAMLMapper.builder().build();
     private static final JsonMapper JSON = JsonMapper.builder().build();

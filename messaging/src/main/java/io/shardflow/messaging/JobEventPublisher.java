@@ -12,7 +12,7 @@ import org.springframework.context.ApplicationEventPublisher;
 
 /**
  * Records a lifecycle change twice, in the caller's transaction: in the job's timeline and as a CloudEvent on
- * {@link Topics#JOB_EVENTS} through the outbox. An ended job is also announced in this process ({@link JobEnded},
+ * {@link Topics#JOB_EVENTS} through the outbox; {@link JobMeters} count it once it commits. An ended job is also announced in this process ({@link JobEnded},
  * which listeners receive after the commit).
  */
 public class JobEventPublisher {
@@ -20,12 +20,15 @@ public class JobEventPublisher {
     private final Outbox outbox;
     private final String source;
     private final ApplicationEventPublisher local;
+    private final JobMeters meters;
 
-    public JobEventPublisher(JobEventLog log, Outbox outbox, String source, ApplicationEventPublisher local) {
+    public JobEventPublisher(
+            JobEventLog log, Outbox outbox, String source, ApplicationEventPublisher local, JobMeters meters) {
         this.log = log;
         this.outbox = outbox;
         this.source = source;
         this.local = local;
+        this.meters = meters;
     }
 
     /** Publishes the job's state as it is now, dated by its last change, with an optional note for the timeline. */
@@ -38,6 +41,7 @@ public class JobEventPublisher {
                 job.updatedAt());
         log.append(job.id(), event.type(), note == null ? job.error() : note);
         outbox.append(Topics.JOB_EVENTS, job.id(), event);
+        meters.changed(List.of(job));
         if (job.status().isTerminal()) {
             local.publishEvent(new JobEnded(job.id(), job.status()));
         }
@@ -54,6 +58,7 @@ public class JobEventPublisher {
         }
         log.appendAll(entries);
         outbox.appendAll(messages);
+        meters.changed(jobs);
         for (var job : jobs) {
             if (job.status().isTerminal()) {
                 local.publishEvent(new JobEnded(job.id(), job.status()));

@@ -1,8 +1,14 @@
 package io.shardflow.messaging;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.shardflow.db.jdbc.AsyncCommit;
 import io.shardflow.db.outbox.OutboxSignal;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +36,8 @@ public class OutboxRelay implements SmartLifecycle {
     private final KafkaTemplate<String, byte[]> kafka;
     private final OutboxSignal signal;
     private final MessagingSettings settings;
+    private final Timer delay;
+    private final Meter.MeterProvider<Counter> sent;
     private volatile boolean running;
     private volatile boolean healthy = true;
     private @Nullable Thread thread;
@@ -39,15 +47,29 @@ public class OutboxRelay implements SmartLifecycle {
             TransactionTemplate tx,
             KafkaTemplate<String, byte[]> kafka,
             OutboxSignal signal,
-            MessagingSettings settings) {
+            MessagingSettings settings,
+            MeterRegistry registry) {
         this.jdbc = jdbc;
         this.tx = tx;
         this.kafka = kafka;
         this.signal = signal;
         this.settings = settings;
+        this.delay = Timer.builder("shardflow.outbox.relay.delay")
+                .description("From an outbox row's transaction to the broker's acknowledgement of its message")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        this.sent = Counter.builder("shardflow.outbox.published")
+                .description("Messages the relay published, by topic")
+                .withRegistry(registry);
+        Gauge.builder("shardflow.outbox.backlog", this, OutboxRelay::backlog)
+                .description("Outbox rows waiting to be published (the same table for every process)")
+                .strongReference(true)
+                .register(registry);
     }
 
-    private record Row(long id, String topic, Integer partition, String key, byte[] payload) {}
+    private record Row(long id, String topic, Integer partition, String key, byte[] payload, Instant createdAt) {}
 
     /**
      * Publishes one batch; returns how many rows it published. The rows are taken and deleted in one statement, and
@@ -62,14 +84,15 @@ public class OutboxRelay implements SmartLifecycle {
             List<Row> rows = jdbc.sql("""
                             delete from outbox where id in (
                                 select id from outbox order by id limit ? for update skip locked)
-                            returning id, topic, partition, message_key, payload""")
+                            returning id, topic, partition, message_key, payload, created_at""")
                     .param(settings.outboxBatchSize())
                     .query((rs, n) -> new Row(
                             rs.getLong(1),
                             rs.getString(2),
                             rs.getObject(3, Integer.class),
                             rs.getString(4),
-                            rs.getBytes(5)))
+                            rs.getBytes(5),
+                            rs.getTimestamp(6).toInstant()))
                     .list();
             if (rows.isEmpty()) {
                 return 0;
@@ -83,6 +106,11 @@ public class OutboxRelay implements SmartLifecycle {
                 CompletableFuture.allOf(sends).get(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("broker did not acknowledge the outbox batch", e);
+            }
+            var now = Instant.now();
+            for (var row : rows) {
+                delay.record(Duration.between(row.createdAt(), now));
+                sent.withTags("topic", row.topic()).increment();
             }
             return rows.size();
         });
@@ -113,6 +141,15 @@ public class OutboxRelay implements SmartLifecycle {
                     log.warn("outbox relay could not publish, retrying in {} ms: {}", backoffMillis, e.getMessage());
                 }
             }
+        }
+    }
+
+    /** Rows waiting in the outbox, read when the gauge is; NaN while the database cannot say. */
+    private double backlog() {
+        try {
+            return jdbc.sql("select count(*) from outbox").query(Long.class).single();
+        } catch (RuntimeException e) {
+            return Double.NaN;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.shardflow.messaging;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.ShardflowStorageAutoConfiguration;
 import io.shardflow.db.events.JobEventLog;
@@ -23,6 +24,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -30,8 +33,10 @@ import org.springframework.boot.kafka.autoconfigure.DefaultKafkaConsumerFactoryC
 import org.springframework.boot.kafka.autoconfigure.DefaultKafkaProducerFactoryCustomizer;
 import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -53,7 +58,7 @@ import tools.jackson.core.JacksonException;
             TransactionAutoConfiguration.class,
             ShardflowStorageAutoConfiguration.class
         })
-@EnableConfigurationProperties(MessagingSettings.class)
+@EnableConfigurationProperties({MessagingSettings.class, MetricsSettings.class})
 public class ShardflowMessagingAutoConfiguration {
     /**
      * Room beyond the largest job request for what a dead letter adds to it (the exception's message and stack trace
@@ -179,8 +184,9 @@ public class ShardflowMessagingAutoConfiguration {
             TransactionTemplate tx,
             KafkaTemplate<String, byte[]> kafka,
             OutboxSignal signal,
-            MessagingSettings settings) {
-        return new OutboxRelay(jdbc, tx, kafka, signal, settings);
+            MessagingSettings settings,
+            MeterRegistry registry) {
+        return new OutboxRelay(jdbc, tx, kafka, signal, settings, registry);
     }
 
     @Bean
@@ -188,8 +194,32 @@ public class ShardflowMessagingAutoConfiguration {
             JobEventLog log,
             Outbox outbox,
             @Value("${spring.application.name:shardflow}") String application,
-            ApplicationEventPublisher local) {
-        return new JobEventPublisher(log, outbox, "/shardflow/" + application, local);
+            ApplicationEventPublisher local,
+            JobMeters meters) {
+        return new JobEventPublisher(log, outbox, "/shardflow/" + application, local, meters);
+    }
+
+    @Bean
+    JobMeters jobMeters(MeterRegistry registry) {
+        return new JobMeters(registry);
+    }
+
+    @Bean
+    ScrapeToken scrapeToken(MetricsSettings settings) {
+        return new ScrapeToken(settings);
+    }
+
+    /** A service without Spring Security (the scheduler, the worker) lets only the scrape token read its meters. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+    @ConditionalOnMissingClass("org.springframework.security.web.SecurityFilterChain")
+    static class ScrapeAccess {
+        @Bean
+        FilterRegistrationBean<ScrapeAccessFilter> scrapeAccessFilter(ScrapeToken token) {
+            var registration = new FilterRegistrationBean<>(new ScrapeAccessFilter(token));
+            registration.addUrlPatterns(ScrapeToken.PATH, ScrapeToken.PATH + "/*");
+            return registration;
+        }
     }
 
     @Bean

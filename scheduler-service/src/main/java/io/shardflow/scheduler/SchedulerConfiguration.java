@@ -22,6 +22,7 @@ import io.shardflow.scheduler.admission.Admission;
 import io.shardflow.scheduler.admission.AdmissionNotices;
 import io.shardflow.scheduler.admission.AdmissionPolicy;
 import io.shardflow.scheduler.admission.LaneTasks;
+import io.shardflow.scheduler.admission.QueueMeters;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.coordination.Coordinators;
 import io.shardflow.scheduler.coordination.JobFailures;
@@ -51,6 +52,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 @Configuration(proxyBeanMethods = false)
 class SchedulerConfiguration {
+
+    @Bean
+    QueueMeters queueMeters(JdbcClient jdbc) {
+        return new QueueMeters(jdbc);
+    }
 
     @Bean
     Dispatcher dispatcher(ShardRepository shards, Admission admission) {

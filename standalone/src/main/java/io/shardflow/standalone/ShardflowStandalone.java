@@ -75,6 +75,7 @@ public final class ShardflowStandalone implements AutoCloseable {
     public static ShardflowStandalone start(List<ApplicationContextInitializer<?>> initializers, String... args) {
         var env = new StandardEnvironment();
         env.getPropertySources().addFirst(new SimpleCommandLinePropertySource(args));
+        QuietServers.apply(env);
         var settings = StandaloneSettings.of(env);
         Path dataDir = settings.dataDir().toAbsolutePath();
         var address = new LocalAddress(settings.local().address());

@@ -71,6 +71,10 @@ class ChaosIT {
         };
         var first = start(ServiceProcess.standalone("standalone-1", dataDir, port, run, ports));
         first.awaitReady();
+        // a first start is quiet: what started, where (PostgreSQL's initdb and the broker only warn), and no word of
+        // CUDA on a machine without it
+        assertThat(first.log().lines().count()).as(first.log()).isLessThanOrEqualTo(50);
+        assertThat(first.log()).doesNotContain("CUDA");
         var api = first.api(TestPlatform.adminKey(dataDir));
         var jdbc = ChaosProcesses.jdbc(dataDir);
         var trainingData = created(api.postCsv("/api/v1/datasets?name=chaos-training", ClusterIT.classes()));

@@ -77,7 +77,13 @@ class FleetIT {
         jdbc = platform.context().getBean(JdbcClient.class);
         admission = platform.context().getBean(Admission.class);
         small = startWorker("fleet-small", dataDir, SMALL_CAP);
-        large = startWorker("fleet-large", dataDir, LARGE_CAP);
+        // this one logs JSON lines (ECS), with a line for every shard attempt it ends
+        large = startWorker(
+                "fleet-large",
+                dataDir,
+                LARGE_CAP,
+                "--logging.structured.format.console=ecs",
+                "--logging.level.io.shardflow.worker.lanes.ShardMeters=DEBUG");
         workers.forEach(ServiceProcess::awaitReady);
         // planning sees the fleet's caps once both have reported, and admission their lanes once ready
         var ids = new String[] {small.workerId(), large.workerId()};
@@ -95,17 +101,16 @@ class FleetIT {
                                 == 2);
     }
 
-    private static ServiceProcess startWorker(String name, Path dataDir, long cap) {
-        var worker = ServiceProcess.start(
-                name,
-                Kind.WORKER,
-                platform.connectionFile(),
-                dataDir,
+    private static ServiceProcess startWorker(String name, Path dataDir, long cap, String... more) {
+        var settings = new ArrayList<>(List.of(
                 "--shardflow.worker.max-model-bytes=" + cap,
                 "--shardflow.worker.lease=3s",
                 "--shardflow.worker.heartbeat-interval=1s",
                 // a forward pass and a database read per two rows: a shard of a few thousand rows takes seconds
-                "--shardflow.worker.batch-rows=2");
+                "--shardflow.worker.batch-rows=2"));
+        settings.addAll(List.of(more));
+        var worker = ServiceProcess.start(
+                name, Kind.WORKER, platform.connectionFile(), dataDir, settings.toArray(String[]::new));
         workers.add(worker);
         return worker;
     }
@@ -166,6 +171,38 @@ class FleetIT {
         awaitStatus(api, spread, "SUCCEEDED");
         assertOutputs(result(spread), narrow, INPUTS, tiny);
         assertThat(workersOf(spread)).containsExactlyInAnyOrder(small.workerId(), large.workerId());
+
+        // each worker process serves its own meters, to the scrape token only
+        var meters = large.api(TestPlatform.SCRAPE_TOKEN).get("/actuator/prometheus");
+        assertThat(meters.status()).as(meters.text()).isEqualTo(200);
+        var scrape = PrometheusText.parse(meters.text());
+        assertThat(scrape.sum("shardflow_lanes", "worker", large.workerId())).isEqualTo(1);
+        assertThat(scrape.sum("shardflow_shards_duration_seconds_count", "kind", "INFER", "outcome", "DONE"))
+                .isGreaterThanOrEqualTo(3);
+        assertThat(large.api(null).get("/actuator/prometheus").status()).isEqualTo(401);
+        assertThat(large.api("a-wrong-token-of-enough-length")
+                        .get("/actuator/prometheus")
+                        .status())
+                .isEqualTo(401);
+        assertThat(large.api(null).get("/actuator/health/readiness").status()).isEqualTo(200);
+
+        // its log is JSON lines, and each line about a shard names the job, the tenant and the shard
+        var lines = large.log()
+                .lines()
+                .filter(line -> line.startsWith("{"))
+                .map(Api.JSON::readTree)
+                .toList();
+        var aboutShards = lines.stream()
+                .filter(line -> line.path("message").asString("").startsWith("INFER attempt"))
+                .toList();
+        assertThat(aboutShards).as(large.log()).isNotEmpty().allSatisfy(line -> {
+            assertThat(line.path("log").path("level").asString("")).isEqualTo("DEBUG");
+            assertThat(line.path("tenant").asString("")).isEqualTo("default");
+            assertThat(line.path("shard").asString("")).matches("\\d+/\\d+/\\d+");
+            assertThat(line.path("jobId").asString("")).isIn(data, auto, spread);
+        });
+        assertThat(aboutShards)
+                .anySatisfy(line -> assertThat(line.path("jobId").asString("")).isEqualTo(spread));
     }
 
     @Test

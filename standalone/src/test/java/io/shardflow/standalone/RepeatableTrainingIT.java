@@ -259,7 +259,8 @@ class RepeatableTrainingIT {
                 shard.rowEnd(),
                 plan.parameterVersion(key.step(), key.stage()),
                 plan.localSteps(key.step(), key.stage()),
-                plan.layout(key.step(), key.stage(), key.shardIndex()));
+                plan.layout(key.step(), key.stage(), key.shardIndex()),
+                job.tenant());
     }
 
     private JobRepository jobs() {

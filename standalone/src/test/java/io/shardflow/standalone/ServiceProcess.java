@@ -100,6 +100,7 @@ final class ServiceProcess implements AutoCloseable {
                 "--spring.application.name=" + name,
                 // names the process's consumers in the broker's group descriptions
                 "--spring.kafka.consumer.client-id=" + name,
+                "--shardflow.metrics.scrape-token=" + TestPlatform.SCRAPE_TOKEN,
                 "--spring.main.banner-mode=off"));
         command.addAll(kind.settings);
         command.addAll(settings);

@@ -33,6 +33,8 @@ final class TestPlatform {
     private static ShardflowStandalone shared;
     /** The shared platform's clock: a test that moves it moves time for everything the platform judges. */
     static final MutableClock CLOCK = new MutableClock();
+    /** The scrape token every test platform and service process reads its meters with. */
+    static final String SCRAPE_TOKEN = "scrape-token-of-the-test-platforms";
     /** The data folders {@link #tempDirectory} made, deleted as the test JVM exits. */
     private static final List<Path> TEMP_DIRECTORIES = new CopyOnWriteArrayList<>();
 
@@ -70,6 +72,7 @@ final class TestPlatform {
                         "--shardflow.worker.slice-time=" + SlicingIT.SLICE_TIME,
                         "--shardflow.scheduler.reconcile-interval=1s",
                         "--shardflow.scheduler.stall-after=3s",
+                        "--shardflow.metrics.scrape-token=" + SCRAPE_TOKEN,
                         // LimitsIT streams past these rather than past the defaults (1 GB, 10 GB); no other test
                         // uploads as much or stores as the tenant limits-quota
                         "--shardflow.api.limits.max-upload-bytes=" + LimitsIT.MAX_UPLOAD_BYTES,

@@ -1,5 +1,9 @@
 package io.shardflow.worker;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.lanes.AdmissionSignal;
@@ -20,6 +24,7 @@ import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.compute.ModelCache;
+import io.shardflow.worker.compute.ModelCacheMeters;
 import io.shardflow.worker.generation.GenerationComputation;
 import io.shardflow.worker.generation.GenerationEngine;
 import io.shardflow.worker.generation.GptNetworks;
@@ -31,6 +36,7 @@ import io.shardflow.worker.lanes.InferenceComputation;
 import io.shardflow.worker.lanes.LaneYield;
 import io.shardflow.worker.lanes.Lanes;
 import io.shardflow.worker.lanes.ShardExecutor;
+import io.shardflow.worker.lanes.ShardMeters;
 import io.shardflow.worker.lanes.WorkerIdentity;
 import io.shardflow.worker.training.ParameterCache;
 import io.shardflow.worker.training.SliceCache;
@@ -72,8 +78,14 @@ class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "invalidateAll")
-    ModelCache modelCache(ModelRepository models, ComputeEngine engine, WorkerSettings settings) {
-        return new ModelCache(models, engine, settings.modelCache().toBytes(), settings.modelCap());
+    ModelCache modelCache(
+            ModelRepository models, ComputeEngine engine, WorkerSettings settings, MeterRegistry registry) {
+        return new ModelCache(
+                models,
+                engine,
+                settings.modelCache().toBytes(),
+                settings.modelCap(),
+                new ModelCacheMeters(registry, "dense"));
     }
 
     @Bean
@@ -111,8 +123,9 @@ class WorkerConfiguration {
     }
 
     @Bean(destroyMethod = "closeAll")
-    GptNetworks gptNetworks(ModelRepository models, ComputeEngine engine, WorkerSettings settings) {
-        return new GptNetworks(models, engine, settings.modelCap(), 8);
+    GptNetworks gptNetworks(
+            ModelRepository models, ComputeEngine engine, WorkerSettings settings, MeterRegistry registry) {
+        return new GptNetworks(models, engine, settings.modelCap(), 8, new ModelCacheMeters(registry, "gpt"));
     }
 
     @Bean(destroyMethod = "close")
@@ -179,8 +192,44 @@ class WorkerConfiguration {
 
     @Bean
     ShardExecutor shardExecutor(
-            Attempts attempts, Computations computations, @Qualifier("shardCompletions") Executor completions) {
-        return new ShardExecutor(attempts, computations, completions);
+            Attempts attempts,
+            Computations computations,
+            @Qualifier("shardCompletions") Executor completions,
+            MeterRegistry registry) {
+        return new ShardExecutor(attempts, computations, completions, new ShardMeters(registry));
+    }
+
+    /**
+     * The worker's lanes (busy and in all, tagged with the worker's id) and its generation engine: bytes generated,
+     * batched steps and the sequences they carried (their ratio is the batch's occupancy), KV-cache slots in use.
+     */
+    @Bean
+    MeterBinder workerMeters(WorkerIdentity identity, Lanes lanes, GenerationEngine generation) {
+        return registry -> {
+            Gauge.builder("shardflow.lanes.busy", lanes, Lanes::busy)
+                    .description("Lanes running a task now")
+                    .tag("worker", identity.id())
+                    .register(registry);
+            Gauge.builder("shardflow.lanes", lanes, Lanes::total)
+                    .description("Lanes this worker runs")
+                    .tag("worker", identity.id())
+                    .register(registry);
+            FunctionCounter.builder("shardflow.generation.tokens", generation, GenerationEngine::tokensGenerated)
+                    .description("Tokens (bytes) generated")
+                    .register(registry);
+            FunctionCounter.builder("shardflow.generation.steps", generation, GenerationEngine::steps)
+                    .description("Batched decoding steps")
+                    .register(registry);
+            FunctionCounter.builder("shardflow.generation.sequence.steps", generation, GenerationEngine::sequenceSteps)
+                    .description("Sequences carried by the batched steps, summed")
+                    .register(registry);
+            Gauge.builder("shardflow.generation.kv.slots.used", generation, GenerationEngine::slotsInUse)
+                    .description("KV-cache slots holding a sequence, over every model's batch")
+                    .register(registry);
+            Gauge.builder("shardflow.generation.batch.slots", generation, GenerationEngine::maxBatch)
+                    .description("KV-cache slots of one model's batch")
+                    .register(registry);
+        };
     }
 
     @Bean

@@ -49,6 +49,11 @@ public class QueueHealth {
             Topics.SHARD_RESULTS,
             ConsumerGroups.SCHEDULER);
 
+    /** The group that consumes {@code topic}; null for a topic no Shardflow service consumes. */
+    static @Nullable String consumerOf(String topic) {
+        return CONSUMERS.get(topic);
+    }
+
     /** How long a page waits for the broker. */
     static final Duration WAIT = Duration.ofSeconds(5);
 

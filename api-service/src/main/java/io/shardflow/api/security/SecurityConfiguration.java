@@ -2,6 +2,7 @@ package io.shardflow.api.security;
 
 import static org.springframework.http.HttpMethod.POST;
 
+import io.shardflow.messaging.ScrapeToken;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -10,6 +11,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.security.access.hierarchicalroles.RoleHierarchy;
 import org.springframework.security.access.hierarchicalroles.RoleHierarchyImpl;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
@@ -41,7 +43,9 @@ class SecurityConfiguration {
     }
 
     @Bean
-    SecurityFilterChain shardflowSecurity(HttpSecurity http, SecuritySettings settings, ApiKeys keys) throws Exception {
+    SecurityFilterChain shardflowSecurity(
+            HttpSecurity http, SecuritySettings settings, ApiKeys keys, ScrapeToken scrapeToken) throws Exception {
+        var scrape = new ScrapeAccess(scrapeToken);
         var paths = PathPatternRequestMatcher.withDefaults();
         var apiAndActuator = new OrRequestMatcher(paths.matcher("/api/**"), paths.matcher("/actuator/**"));
         var problems = new ProblemResponses();
@@ -60,6 +64,8 @@ class SecurityConfiguration {
                         "/swagger-ui/**",
                         "/swagger-ui.html")
                 .permitAll()
+                .requestMatchers(ScrapeToken.PATH)
+                .hasAnyRole("ADMIN", ScrapeAccess.ROLE)
                 .requestMatchers("/actuator/**")
                 .hasRole("ADMIN")
                 .requestMatchers(
@@ -94,21 +100,22 @@ class SecurityConfiguration {
         http.logout(logout -> logout.logoutUrl("/logout").logoutSuccessUrl("/login?out"));
         http.authenticationProvider(new ApiKeyLogin(keys));
         http.addFilterAfter(new RevokedSessions(keys), SecurityContextHolderFilter.class);
+        http.addFilterBefore(scrape, BearerTokenAuthenticationFilter.class);
 
         if (!settings.enabled()) {
             log.warn("shardflow.security.enabled=false: authentication is off and every call acts as an ADMIN of "
                     + "tenant 'default'. Anyone who reaches this port can do anything.");
             http.addFilterBefore(new LocalAdmin(), AnonymousAuthenticationFilter.class);
         } else if (settings.mode() == SecuritySettings.Mode.OIDC) {
-            http.oauth2ResourceServer(
-                    server -> server.jwt(jwt -> jwt.jwtAuthenticationConverter(new JwtCallers(settings.oidc())))
-                            .authenticationEntryPoint(problems)
-                            .accessDeniedHandler(problems));
+            http.oauth2ResourceServer(server -> server.bearerTokenResolver(scrape)
+                    .jwt(jwt -> jwt.jwtAuthenticationConverter(new JwtCallers(settings.oidc())))
+                    .authenticationEntryPoint(problems)
+                    .accessDeniedHandler(problems));
         } else {
-            http.oauth2ResourceServer(server -> server.opaqueToken(
-                            token -> token.introspector(new ApiKeyIntrospector(keys))
-                                    .authenticationConverter((secret, principal) ->
-                                            new CallerAuthentication(((CallerPrincipal) principal).caller())))
+            http.oauth2ResourceServer(server -> server.bearerTokenResolver(scrape)
+                    .opaqueToken(token -> token.introspector(new ApiKeyIntrospector(keys))
+                            .authenticationConverter((secret, principal) ->
+                                    new CallerAuthentication(((CallerPrincipal) principal).caller())))
                     .authenticationEntryPoint(problems)
                     .accessDeniedHandler(problems));
         }

@@ -191,6 +191,8 @@ class AccessMatrixIT extends ApiITSupport {
         row("GET /actuator/health/liveness", () -> get("/actuator/health/liveness"), expect(200, 200, 200, 200, 200));
         row("GET /actuator/health/readiness", () -> get("/actuator/health/readiness"), expect(503, 503, 503, 503, 503));
         row("GET /actuator/metrics", () -> get("/actuator/metrics"), expect(401, 403, 403, 403, 200));
+        // and to the scrape token, which opens nothing else (MetricsIT)
+        row("GET /actuator/prometheus", () -> get("/actuator/prometheus"), expect(401, 403, 403, 403, 200));
         row("GET /actuator/info", () -> get("/actuator/info"), expect(401, 403, 403, 403, 200));
         for (var page : List.of("/", "/workers", "/models", "/datasets", "/tenants", "/dashboard/jobs")) {
             row("GET " + page, () -> get(page).accept(MediaType.TEXT_HTML), expect(302, 403, 403, 200, 200));

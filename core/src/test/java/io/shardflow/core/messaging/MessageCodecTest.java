@@ -35,7 +35,8 @@ class MessageCodecTest {
                 20,
                 0,
                 0,
-                new io.shardflow.core.planning.ShardLayout(1, 2, 0, 0, 0));
+                new io.shardflow.core.planning.ShardLayout(1, 2, 0, 0, 0),
+                "alice");
         assertThat(MessageCodec.decode(MessageCodec.encode(task), ShardTask.class))
                 .isEqualTo(task);
     }

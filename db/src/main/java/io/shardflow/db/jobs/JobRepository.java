@@ -186,6 +186,24 @@ public class JobRepository {
         return found;
     }
 
+    /** A job whose first shard has just begun to run: its type and when it was submitted. */
+    public record FirstRun(JobType type, Instant submittedAt) {}
+
+    /**
+     * Marks the job's first shard as running, once: the caller whose statement sets it gets the job's type and
+     * submission time (its queue wait); every later caller gets nothing. Run it on its own, after the shard's claim
+     * committed: it takes the job's row lock, which must not be waited for while holding a shard's.
+     */
+    public Optional<FirstRun> markFirstRunning(UUID id) {
+        return jdbc.sql("update jobs set first_running_at = :now where id = :id and first_running_at is null "
+                        + "returning type, created_at")
+                .param("now", now())
+                .param("id", id)
+                .query((rs, n) -> new FirstRun(
+                        JobType.valueOf(rs.getString(1)), rs.getTimestamp(2).toInstant()))
+                .optional();
+    }
+
     /**
      * The job, locked until the caller's transaction ends: whoever coordinates a job (plans it, merges a round,
      * recovers a shard) holds this lock, so schedulers in several processes never act on one job at once, whatever

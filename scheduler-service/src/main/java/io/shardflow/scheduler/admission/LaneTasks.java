@@ -40,7 +40,8 @@ public class LaneTasks {
                 shard.rowEnd(),
                 plan.parameterVersion(key.step(), key.stage()),
                 plan.localSteps(key.step(), key.stage()),
-                plan.layout(key.step(), key.stage(), key.shardIndex()));
+                plan.layout(key.step(), key.stage(), key.shardIndex()),
+                job.tenant());
         outbox.append(Topics.SHARD_TASKS, slot, task.shardKey(), task);
     }
 }

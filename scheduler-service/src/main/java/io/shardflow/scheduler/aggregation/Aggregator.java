@@ -8,6 +8,7 @@ import io.shardflow.core.shards.ShardFailure;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.messaging.JobLog;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.admission.Admission;
 import io.shardflow.scheduler.coordination.Coordinators;
@@ -56,12 +57,19 @@ public class Aggregator {
     }
 
     public void handle(ShardCompleted done) {
+        try (var ignored = JobLog.of(done.jobId()).shard(done.step() + "/" + done.stage() + "/" + done.shardIndex())) {
+            merge(done);
+        }
+    }
+
+    private void merge(ShardCompleted done) {
         tx.executeWithoutResult(s -> {
             admission.wakeAfterCommit(); // the attempt's lane is free
             var job = jobs.lock(done.jobId()).orElse(null);
             if (job == null || job.status().isTerminal() || job.plan() == null) {
                 return;
             }
+            JobLog.tenant(job.tenant());
             var key = ShardKey.of(done);
             if (done.succeeded()) {
                 coordinators.of(job).shardDone(job, key);

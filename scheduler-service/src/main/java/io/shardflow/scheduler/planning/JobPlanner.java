@@ -11,6 +11,7 @@ import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.db.jobs.InlinePlanning;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.messaging.JobLog;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.coordination.Coordinators;
 import java.util.UUID;
@@ -60,12 +61,19 @@ public class JobPlanner implements InlinePlanning {
 
     @Override
     public void plan(UUID jobId) {
+        try (var ignored = JobLog.of(jobId)) {
+            planUnderItsName(jobId);
+        }
+    }
+
+    private void planUnderItsName(UUID jobId) {
         tx.executeWithoutResult(s -> {
             var job = jobs.lock(jobId).orElse(null);
             if (job == null || !jobs.transition(jobId, JobStatus.QUEUED, JobStatus.PLANNING)) {
                 log.debug("job {} is not waiting to be planned", jobId);
                 return;
             }
+            JobLog.tenant(job.tenant());
             try {
                 var plan = plans.planOf(job);
                 var coordination = coordinators.of(plan);

@@ -1,5 +1,6 @@
 package io.shardflow.scheduler.training;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
@@ -37,8 +38,19 @@ class TrainingConfiguration {
             JobFailures failures,
             Dispatcher dispatcher,
             JobEventPublisher events,
-            JobEventLog timeline) {
-        return new TrainingRounds(jobs, partials, store, metrics, models, failures, dispatcher, events, timeline);
+            JobEventLog timeline,
+            MeterRegistry registry) {
+        return new TrainingRounds(
+                jobs,
+                partials,
+                store,
+                metrics,
+                models,
+                failures,
+                dispatcher,
+                events,
+                timeline,
+                new TrainingMeters(registry));
     }
 
     @Bean

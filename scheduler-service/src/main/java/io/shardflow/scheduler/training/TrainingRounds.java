@@ -49,6 +49,7 @@ class TrainingRounds {
     private final Dispatcher dispatcher;
     private final JobEventPublisher events;
     private final JobEventLog timeline;
+    private final TrainingMeters meters;
     private final KeptStates states = new KeptStates();
 
     TrainingRounds(
@@ -60,7 +61,8 @@ class TrainingRounds {
             JobFailures failures,
             Dispatcher dispatcher,
             JobEventPublisher events,
-            JobEventLog timeline) {
+            JobEventLog timeline,
+            TrainingMeters meters) {
         this.jobs = jobs;
         this.partials = partials;
         this.store = store;
@@ -70,6 +72,7 @@ class TrainingRounds {
         this.dispatcher = dispatcher;
         this.events = events;
         this.timeline = timeline;
+        this.meters = meters;
     }
 
     /** Every shard of round {@code (step, stage)} of a data-parallel job is DONE and the job is AGGREGATING. */
@@ -167,6 +170,7 @@ class TrainingRounds {
                         "parameter version " + end + " of job " + job.id() + " exists already"));
         store.dropParametersBefore(job.id(), end);
         metrics.recordLoss(job.id(), end - 1, training.epochOf(end - 1), loss, samples);
+        meters.merged(job.id(), run.plan().strategy(), end - step, loss);
         if (crossesMultiple(step, end, training.checkpointEvery()) || end == training.totalSteps()) {
             store.checkpoint(job.id(), end, parameters, optimizer);
         }
@@ -256,6 +260,7 @@ class TrainingRounds {
         jobs.recordResultModel(job.id(), modelId);
         jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
         store.dropParametersBefore(job.id(), Integer.MAX_VALUE);
+        meters.ended(job.id());
         events.publish(
                 jobs.find(job.id()).orElseThrow(), "trained model " + modelId + " after " + state.version + " steps");
     }

@@ -32,7 +32,17 @@ public final class TrainingFixture {
             Dispatcher dispatcher,
             JobEventPublisher events,
             JobEventLog timeline) {
-        var server = new TrainingRounds(jobs, partials, store, metrics, models, failures, dispatcher, events, timeline);
+        var server = new TrainingRounds(
+                jobs,
+                partials,
+                store,
+                metrics,
+                models,
+                failures,
+                dispatcher,
+                events,
+                timeline,
+                TrainingMeters.unregistered());
         return new Coordinators(
                 new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server),
                 new PipelineTrainingCoordinator(jobs, shards, partials, activations, dispatcher, server));

@@ -24,18 +24,24 @@ public class ModelCache {
     private final ComputeEngine engine;
     private final @Nullable Long cap;
     private final Cache<Key, DenseModel> cache;
+    private final ModelCacheMeters meters;
 
     /** A partition is loaded once per device: each lane computes with the copy on its own. */
     private record Key(UUID modelId, ModelSplit.Partition partition, boolean activateInput, Device device) {}
 
-    public ModelCache(ModelRepository models, ComputeEngine engine, long maxBytes, @Nullable Long cap) {
+    public ModelCache(
+            ModelRepository models, ComputeEngine engine, long maxBytes, @Nullable Long cap, ModelCacheMeters meters) {
         this.models = models;
         this.engine = engine;
         this.cap = cap;
+        this.meters = meters;
         this.cache = Caffeine.newBuilder()
                 .maximumWeight(cap != null ? Math.min(cap, maxBytes) : maxBytes)
                 .weigher((Key key, DenseModel m) -> (int) Math.min(Integer.MAX_VALUE, m.bytes()))
                 .removalListener((@Nullable Key key, @Nullable DenseModel m, RemovalCause cause) -> {
+                    if (cause.wasEvicted()) {
+                        meters.evicted();
+                    }
                     if (m != null) {
                         m.close();
                     }
@@ -51,7 +57,15 @@ public class ModelCache {
                     + " bytes; split the model (TENSOR, PIPELINE or AUTO)");
         }
         var key = new Key(model.id(), partition, round.activateInput(), engine.device());
-        var loaded = cache.get(key, k -> load(model, partition, k.activateInput(), k.device()));
+        var loaded = cache.getIfPresent(key);
+        if (loaded != null) {
+            meters.hit();
+        } else {
+            loaded = cache.get(key, k -> {
+                meters.miss();
+                return load(model, partition, k.activateInput(), k.device());
+            });
+        }
         if (loaded.isClosed()) {
             cache.asMap().remove(key, loaded);
             return get(model, round, partition);

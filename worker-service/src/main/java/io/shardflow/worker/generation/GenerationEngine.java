@@ -63,6 +63,8 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
     private final Map<UUID, ArrayDeque<Sequence>> pending = new HashMap<>();
     private @Nullable Thread loop;
     private final AtomicLong tokens = new AtomicLong();
+    // KV-cache slots holding a sequence now, over every model's batch (read by the meters from another thread)
+    private final AtomicInteger occupied = new AtomicInteger();
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong stepSequences = new AtomicLong();
     private final AtomicLong stepNanos = new AtomicLong();
@@ -290,6 +292,7 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
         prefills.addAndGet(admitted.size());
         for (int i = 0; i < admitted.size(); i++) {
             batch.slots[slots.get(i)] = admitted.get(i);
+            occupied.incrementAndGet();
             advance(batch, slots.get(i), logits[i]);
         }
     }
@@ -348,6 +351,9 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
     }
 
     private void release(ModelBatch batch, int slot) {
+        if (batch.slots[slot] != null) {
+            occupied.decrementAndGet();
+        }
         batch.slots[slot] = null;
         batch.decode.release(slot);
     }
@@ -402,11 +408,22 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
             batch.close();
         }
         batches.clear();
+        occupied.set(0);
         pending.values().forEach(q -> {
             q.forEach(s -> s.group().future.completeExceptionally(e));
             unslotted.addAndGet(-q.size());
         });
         pending.clear();
+    }
+
+    /** KV-cache slots holding a sequence now, over every model's batch. */
+    public int slotsInUse() {
+        return occupied.get();
+    }
+
+    /** Slots of one model's batch: how many sequences of a model one step can carry. */
+    public int maxBatch() {
+        return maxBatch;
     }
 
     /** Bytes generated since start. */
@@ -453,5 +470,6 @@ public class GenerationEngine implements SmartLifecycle, AutoCloseable {
         }
         batches.values().forEach(ModelBatch::close);
         batches.clear();
+        occupied.set(0);
     }
 }

@@ -7,6 +7,7 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.GptNetwork;
+import io.shardflow.worker.compute.ModelCacheMeters;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.LinkedHashMap;
 import java.util.UUID;
@@ -22,6 +23,7 @@ public class GptNetworks {
     private final ComputeEngine engine;
     private final @Nullable Long cap;
     private final int capacity;
+    private final ModelCacheMeters meters;
     private final LinkedHashMap<Loaded, Entry> loaded = new LinkedHashMap<>(16, 0.75f, true);
 
     /** A whole model ({@code stages} 1) or stage {@code stage} of {@code stages}. */
@@ -39,11 +41,13 @@ public class GptNetworks {
         }
     }
 
-    public GptNetworks(ModelRepository models, ComputeEngine engine, @Nullable Long cap, int capacity) {
+    public GptNetworks(
+            ModelRepository models, ComputeEngine engine, @Nullable Long cap, int capacity, ModelCacheMeters meters) {
         this.models = models;
         this.engine = engine;
         this.cap = cap;
         this.capacity = capacity;
+        this.meters = meters;
     }
 
     /** The network of {@code key} on the calling lane's device, loaded if needed; hand it back with {@link #release}. */
@@ -53,9 +57,11 @@ public class GptNetworks {
             var entry = loaded.get(at);
             if (entry != null) {
                 entry.users++;
+                meters.hit();
                 return entry.network;
             }
         }
+        meters.miss();
         var network = load(model, key, at.device());
         synchronized (this) {
             var entry = loaded.get(at);
@@ -102,6 +108,7 @@ public class GptNetworks {
             if (entry.users == 0) {
                 it.remove();
                 entry.network.close();
+                meters.evicted();
                 excess--;
             }
         }

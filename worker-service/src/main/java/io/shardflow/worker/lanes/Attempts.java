@@ -16,6 +16,7 @@ import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Clock;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -85,6 +86,22 @@ public class Attempts {
                     identity.id(),
                     clock.instant().plus(settings.lease()));
         }));
+    }
+
+    /**
+     * Marks the job's first shard as running if no other has begun yet, and says when the job was submitted if this
+     * one is that first. In a transaction of its own after the claim (see {@link JobRepository#markFirstRunning}); not
+     * waited for on disk, since a crash that loses it loses only a measurement. Only shards of a job's first round
+     * ask: no later shard can be the first.
+     */
+    public Optional<JobRepository.FirstRun> firstRunning(ShardTask task) {
+        if (task.step() != 0) {
+            return Optional.empty();
+        }
+        return tx.execute(s -> {
+            AsyncCommit.forThisTransaction(jdbc);
+            return jobs.markFirstRunning(task.jobId());
+        });
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.TopicPartition;
@@ -56,6 +57,8 @@ public class Lanes implements SmartLifecycle {
 
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean running;
+    private final AtomicInteger busy = new AtomicInteger();
+    private volatile int total;
 
     public Lanes(
             WorkerIdentity identity,
@@ -92,6 +95,7 @@ public class Lanes implements SmartLifecycle {
             log.warn("could not give up what this worker's id held before; its leases run out instead", e);
         }
         var devices = engine.laneDevices(settings.effectiveLanes());
+        total = devices.size();
         for (int i = 0; i < devices.size(); i++) {
             int index = i;
             var thread = new Thread(() -> runLane(index, devices.get(index)), "shardflow-lane-" + i);
@@ -187,6 +191,16 @@ public class Lanes implements SmartLifecycle {
     }
 
     /** The slots the lanes read now. */
+    /** Lanes this worker runs (0 before it starts). */
+    public int total() {
+        return total;
+    }
+
+    /** Lanes running a task now (a generation task only while the lane hands it to the engine). */
+    public int busy() {
+        return busy.get();
+    }
+
     public List<Integer> slots() {
         return List.copyOf(held.values());
     }
@@ -273,11 +287,14 @@ public class Lanes implements SmartLifecycle {
 
     /** Runs one task; what fails outside its computation (the database away, say) leaves the lane reading. */
     private void run(Object value) {
+        busy.incrementAndGet();
         try {
             executor.execute(MessageCodec.decode((byte[]) value, ShardTask.class));
         } catch (RuntimeException e) {
             // the shard's lease runs out and it is queued again
             log.warn("a task could not be run", e);
+        } finally {
+            busy.decrementAndGet();
         }
     }
 

@@ -2,7 +2,10 @@ package io.shardflow.worker.lanes;
 
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
+import io.shardflow.messaging.JobLog;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -35,23 +38,38 @@ public class ShardExecutor {
     private final Computations computations;
     // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
     private final Executor completions;
-    private final Set<ShardTask> inFlight = ConcurrentHashMap.newKeySet();
+    // each attempt in flight, with when it began (System.nanoTime)
+    private final Map<ShardTask, Long> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong done = new AtomicLong();
+    private final ShardMeters meters;
 
-    public ShardExecutor(Attempts attempts, Computations computations, Executor completions) {
-
+    public ShardExecutor(Attempts attempts, Computations computations, Executor completions, ShardMeters meters) {
         this.attempts = attempts;
         this.computations = computations;
         this.completions = completions;
+        this.meters = meters;
     }
 
     public void execute(ShardTask task) {
+        try (var ignored = logScope(task)) {
+            run(task);
+        }
+    }
+
+    /** Every line written about this attempt names its job, tenant and shard. */
+    private static JobLog logScope(ShardTask task) {
+        return JobLog.of(task.jobId()).withTenant(task.tenant()).shard(task.shardName());
+    }
+
+    private void run(ShardTask task) {
         if (!attempts.claim(task)) {
             log.debug("dropping {} attempt {}: stale, already done, or its job ended", task.shardKey(), task.attempt());
             return;
         }
-        inFlight.add(task);
         long started = System.nanoTime();
+        inFlight.put(task, started);
+        meters.started(task);
+        recordQueueWait(task);
         if (task.kind() == TaskKind.GENERATE) {
             startGeneration(task, started);
             return;
@@ -60,11 +78,20 @@ public class ShardExecutor {
             var computed = computations.onLane(task.kind()).computeSlice(task);
             complete(task, computed, started);
         } catch (Exception e) {
-            failed(task, e);
+            failed(task, e, started);
         } finally {
             // from here on the heartbeat no longer extends this attempt's lease. An Error (out of memory, say) is
             // not caught: a broken thread writes nothing more, and the lease running out sends the shard elsewhere
             inFlight.remove(task);
+        }
+    }
+
+    /** The job's queue wait, if this is its first shard to run; a failure to say so only loses the measurement. */
+    private void recordQueueWait(ShardTask task) {
+        try {
+            attempts.firstRunning(task).ifPresent(first -> meters.firstRunning(first, Instant.now()));
+        } catch (RuntimeException e) {
+            log.debug("could not mark {} as its job's first running shard", task.shardKey(), e);
         }
     }
 
@@ -84,12 +111,12 @@ public class ShardExecutor {
             handedOver = true;
         } catch (QueueFullException e) {
             // the lane does not wait for room: the attempt stays in flight (leased) until it is handed back
-            handBackLater(task, String.valueOf(e.getMessage()));
+            handBackLater(task, String.valueOf(e.getMessage()), started);
             handedOver = true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            failed(task, e);
+            failed(task, e, started);
         } finally {
             if (!handedOver) {
                 inFlight.remove(task);
@@ -98,14 +125,15 @@ public class ShardExecutor {
     }
 
     /** Hands the attempt back after {@link #FULL_HAND_BACK_DELAY}, unless a stopping worker handed it back first. */
-    private void handBackLater(ShardTask task, String reason) {
+    private void handBackLater(ShardTask task, String reason, long started) {
         CompletableFuture.delayedExecutor(FULL_HAND_BACK_DELAY.toMillis(), TimeUnit.MILLISECONDS, completions)
                 .execute(() -> {
-                    if (!inFlight.remove(task)) {
+                    if (inFlight.remove(task) == null) {
                         return;
                     }
-                    try {
+                    try (var ignored = logScope(task)) {
                         attempts.handBack(task, reason);
+                        meters.ended(task, ShardMeters.Outcome.HANDED_BACK, started);
                         log.debug("handed back {} attempt {}: {}", task.shardKey(), task.attempt(), reason);
                     } catch (RuntimeException e) {
                         // its lease runs out instead: the shard still runs again, only later
@@ -117,13 +145,13 @@ public class ShardExecutor {
     /** Ends a generation attempt on a completions thread, as {@link #execute} ends the others on the lane. */
     private void finishGeneration(ShardTask task, byte @Nullable [] output, @Nullable Throwable error, long started) {
         var cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
-        try {
+        try (var ignored = logScope(task)) {
             if (cause == null && output != null) {
                 complete(task, new Computed(output, task.rowEnd()), started);
             } else if (cause == null) {
-                failed(task, new IllegalStateException("the generation engine finished without output"));
+                failed(task, new IllegalStateException("the generation engine finished without output"), started);
             } else if (cause instanceof Exception e) {
-                failed(task, e);
+                failed(task, e, started);
             } else {
                 // an Error in the engine: write nothing, as on a lane; the lease runs out and the shard runs again
                 log.error(
@@ -140,18 +168,23 @@ public class ShardExecutor {
     private void complete(ShardTask task, Computed computed, long started) {
         if (attempts.complete(task, computed, (System.nanoTime() - started) / 1_000_000)) {
             done.incrementAndGet(); // a refused (superseded) attempt did not finish the shard
+            meters.ended(task, ShardMeters.Outcome.DONE, started);
+        } else {
+            meters.ended(task, ShardMeters.Outcome.SUPERSEDED, started);
         }
     }
 
     /** The attempt always ends with a notice, so the scheduler need not wait for its lease to run out. */
-    private void failed(ShardTask task, Exception e) {
+    private void failed(ShardTask task, Exception e, long started) {
         if (e instanceof ShardInputException input) {
             report(task, input.reason(), false);
+            meters.ended(task, ShardMeters.Outcome.FAILED, started);
         } else if (e instanceof CancellationException) {
             log.debug("{} dropped: {}", task.shardKey(), e.getMessage());
         } else {
             log.warn("shard {} attempt {} failed", task.shardKey(), task.attempt(), e);
             report(task, e.getClass().getSimpleName() + ": " + e.getMessage(), true);
+            meters.ended(task, ShardMeters.Outcome.FAILED, started);
         }
     }
 
@@ -166,9 +199,11 @@ public class ShardExecutor {
      */
     public int handBackUnfinished(String reason) {
         int handedBack = 0;
-        for (var task : inFlight()) {
+        for (var entry : Map.copyOf(inFlight).entrySet()) {
+            var task = entry.getKey();
             try {
                 attempts.handBack(task, reason);
+                meters.ended(task, ShardMeters.Outcome.HANDED_BACK, entry.getValue());
                 handedBack++;
             } catch (RuntimeException e) {
                 // its lease runs out instead: the shard still runs again, only later
@@ -185,7 +220,7 @@ public class ShardExecutor {
 
     /** The attempts the lanes are computing now: the only ones whose leases the heartbeat extends. */
     public Set<ShardTask> inFlight() {
-        return Set.copyOf(inFlight);
+        return Set.copyOf(inFlight.keySet());
     }
 
     public long tasksDone() {

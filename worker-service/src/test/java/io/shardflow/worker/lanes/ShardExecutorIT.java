@@ -35,6 +35,7 @@ import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.messaging.JobMeters;
 import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Duration;
@@ -61,8 +62,8 @@ class ShardExecutorIT {
     private final JobRepository jobs = new JobRepository(db.jdbc, clock);
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
     private final Outbox outbox = new Outbox(db.jdbc, new OutboxSignal());
-    private final JobEventPublisher events =
-            new JobEventPublisher(new JobEventLog(db.jdbc, clock), outbox, "/shardflow/test", event -> {});
+    private final JobEventPublisher events = new JobEventPublisher(
+            new JobEventLog(db.jdbc, clock), outbox, "/shardflow/test", event -> {}, JobMeters.unregistered());
     private final ResultStore results = new ResultStore(db.jdbc, db.template, new PartialStore(db.jdbc, db.template));
     private final AtomicReference<ShardComputation> inference = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<byte[]>> generated = new AtomicReference<>();
@@ -112,7 +113,8 @@ class ShardExecutorIT {
         return new ShardExecutor(
                 attempts,
                 new Computations(task -> inference.get().compute(task), unused, unused, generation),
-                Runnable::run);
+                Runnable::run,
+                ShardMeters.unregistered());
     }
 
     /** A RUNNING job with one DISPATCHED shard, and the task of its first attempt. */
@@ -134,7 +136,22 @@ class ShardExecutorIT {
         shards.insertPending(List.of(new NewShard(key, 0, 1, 3)));
         shards.assign(key, 1, "worker-1", 0, clock.instant().plusSeconds(60));
         return new ShardTask(
-                jobId, 0, 0, 0, 1, kind, spec.model().id(), null, List.of(), null, 0, 1, 0, 0, ShardLayout.data(0));
+                jobId,
+                0,
+                0,
+                0,
+                1,
+                kind,
+                spec.model().id(),
+                null,
+                List.of(),
+                null,
+                0,
+                1,
+                0,
+                0,
+                ShardLayout.data(0),
+                null);
     }
 
     /** A RUNNING data-parallel inference of {@code rows} rows in {@code count} DISPATCHED shards, and their tasks. */
@@ -173,7 +190,8 @@ class ShardExecutorIT {
                     range.end(),
                     0,
                     0,
-                    ShardLayout.data(i)));
+                    ShardLayout.data(i),
+                    "lanes"));
         }
         jobs.transition(jobId, JobStatus.QUEUED, JobStatus.PLANNING);
         jobs.recordPlan(jobId, new Plan.DataInference(rows, ranges, Plan.ModelPlan.whole(64, null)), count);

@@ -5,6 +5,7 @@ import io.shardflow.db.access.AuditLog;
 import io.shardflow.db.access.IntakeBindings;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
+import io.shardflow.db.jdbc.CurrentTrace;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.lanes.LaneRegistry;
@@ -26,6 +27,7 @@ import io.shardflow.db.workers.WorkerRegistry;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -51,8 +53,8 @@ public class ShardflowStorageAutoConfiguration {
     }
 
     @Bean
-    JobRepository jobRepository(JdbcClient jdbc, Clock clock) {
-        return new JobRepository(jdbc, clock);
+    JobRepository jobRepository(JdbcClient jdbc, Clock clock, ObjectProvider<CurrentTrace> trace) {
+        return new JobRepository(jdbc, clock, trace.getIfAvailable(() -> CurrentTrace.NONE));
     }
 
     @Bean

@@ -21,26 +21,28 @@ public class JobEventPublisher {
     private final String source;
     private final ApplicationEventPublisher local;
     private final JobMeters meters;
+    private final JobTracing tracing;
 
     public JobEventPublisher(
-            JobEventLog log, Outbox outbox, String source, ApplicationEventPublisher local, JobMeters meters) {
+            JobEventLog log,
+            Outbox outbox,
+            String source,
+            ApplicationEventPublisher local,
+            JobMeters meters,
+            JobTracing tracing) {
         this.log = log;
         this.outbox = outbox;
         this.source = source;
         this.local = local;
         this.meters = meters;
+        this.tracing = tracing;
     }
 
     /** Publishes the job's state as it is now, dated by its last change, with an optional note for the timeline. */
     public void publish(JobRow job, @Nullable String note) {
-        var event = JobEvent.of(
-                source,
-                job.correlationId(),
-                new JobEvent.Data(
-                        job.id(), job.tenant(), job.status(), job.error(), job.shardsDone(), job.shardsTotal()),
-                job.updatedAt());
+        var event = event(job);
         log.append(job.id(), event.type(), note == null ? job.error() : note);
-        outbox.append(Topics.JOB_EVENTS, job.id(), event);
+        outbox.appendAll(List.of(new Outbox.Message(Topics.JOB_EVENTS, job.id(), event, event.traceparent())));
         meters.changed(List.of(job));
         if (job.status().isTerminal()) {
             local.publishEvent(new JobEnded(job.id(), job.status()));
@@ -54,7 +56,7 @@ public class JobEventPublisher {
         for (var job : jobs) {
             var event = event(job);
             entries.add(new JobEventLog.NewEntry(job.id(), event.type(), note == null ? job.error() : note));
-            messages.add(new Outbox.Message(Topics.JOB_EVENTS, job.id(), event));
+            messages.add(new Outbox.Message(Topics.JOB_EVENTS, job.id(), event, event.traceparent()));
         }
         log.appendAll(entries);
         outbox.appendAll(messages);
@@ -66,10 +68,20 @@ public class JobEventPublisher {
         }
     }
 
+    /** The span that made the change if it is in the job's trace, else the job's own context. */
+    private @Nullable String traceOf(JobRow job) {
+        String current = tracing.traceparent();
+        String jobTrace = JobTracing.traceId(job.traceParent());
+        return current != null && (jobTrace == null || jobTrace.equals(JobTracing.traceId(current)))
+                ? current
+                : job.traceParent();
+    }
+
     private JobEvent event(JobRow job) {
         return JobEvent.of(
                 source,
                 job.correlationId(),
+                traceOf(job),
                 new JobEvent.Data(
                         job.id(), job.tenant(), job.status(), job.error(), job.shardsDone(), job.shardsTotal()),
                 job.updatedAt());

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.shardflow.db.jdbc.AsyncCommit;
 import io.shardflow.db.outbox.OutboxSignal;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
@@ -69,7 +70,23 @@ public class OutboxRelay implements SmartLifecycle {
                 .register(registry);
     }
 
-    private record Row(long id, String topic, Integer partition, String key, byte[] payload, Instant createdAt) {}
+    private record Row(
+            long id,
+            String topic,
+            Integer partition,
+            String key,
+            byte[] payload,
+            Instant createdAt,
+            @Nullable String traceParent) {
+        /** The message, with the trace its row was written in as its {@code traceparent} header. */
+        ProducerRecord<String, byte[]> record() {
+            var record = new ProducerRecord<>(topic, partition, key, payload);
+            if (traceParent != null) {
+                record.headers().add(JobTracing.TRACEPARENT, traceParent.getBytes(StandardCharsets.US_ASCII));
+            }
+            return record;
+        }
+    }
 
     /**
      * Publishes one batch; returns how many rows it published. The rows are taken and deleted in one statement, and
@@ -84,7 +101,7 @@ public class OutboxRelay implements SmartLifecycle {
             List<Row> rows = jdbc.sql("""
                             delete from outbox where id in (
                                 select id from outbox order by id limit ? for update skip locked)
-                            returning id, topic, partition, message_key, payload, created_at""")
+                            returning id, topic, partition, message_key, payload, created_at, trace_parent""")
                     .param(settings.outboxBatchSize())
                     .query((rs, n) -> new Row(
                             rs.getLong(1),
@@ -92,16 +109,15 @@ public class OutboxRelay implements SmartLifecycle {
                             rs.getObject(3, Integer.class),
                             rs.getString(4),
                             rs.getBytes(5),
-                            rs.getTimestamp(6).toInstant()))
+                            rs.getTimestamp(6).toInstant(),
+                            rs.getString(7)))
                     .list();
             if (rows.isEmpty()) {
                 return 0;
             }
             // in id order: a key's messages reach its partition in the order they were written
             rows = rows.stream().sorted(Comparator.comparingLong(Row::id)).toList();
-            var sends = rows.stream()
-                    .map(r -> kafka.send(new ProducerRecord<>(r.topic(), r.partition(), r.key(), r.payload())))
-                    .toArray(CompletableFuture[]::new);
+            var sends = rows.stream().map(r -> kafka.send(r.record())).toArray(CompletableFuture[]::new);
             try {
                 CompletableFuture.allOf(sends).get(settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception e) {

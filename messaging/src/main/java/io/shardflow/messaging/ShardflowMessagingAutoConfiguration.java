@@ -1,6 +1,8 @@
 package io.shardflow.messaging;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.propagation.Propagator;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.ShardflowStorageAutoConfiguration;
 import io.shardflow.db.events.JobEventLog;
@@ -22,6 +24,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingClass;
@@ -174,8 +177,16 @@ public class ShardflowMessagingAutoConfiguration {
     }
 
     @Bean
-    Outbox outbox(JdbcClient jdbc, OutboxSignal signal) {
-        return new Outbox(jdbc, signal);
+    Outbox outbox(JdbcClient jdbc, OutboxSignal signal, JobTracing tracing) {
+        return new Outbox(jdbc, signal, tracing);
+    }
+
+    /** Spans of a job's trace where no listener or request carries it, and the context rows keep (off untraced). */
+    @Bean
+    JobTracing jobTracing(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator) {
+        var t = tracer.getIfAvailable();
+        var p = propagator.getIfAvailable();
+        return t == null || p == null ? JobTracing.off() : new JobTracing(t, p);
     }
 
     @Bean
@@ -195,8 +206,9 @@ public class ShardflowMessagingAutoConfiguration {
             Outbox outbox,
             @Value("${spring.application.name:shardflow}") String application,
             ApplicationEventPublisher local,
-            JobMeters meters) {
-        return new JobEventPublisher(log, outbox, "/shardflow/" + application, local, meters);
+            JobMeters meters,
+            JobTracing tracing) {
+        return new JobEventPublisher(log, outbox, "/shardflow/" + application, local, meters, tracing);
     }
 
     @Bean

@@ -17,6 +17,7 @@ import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.messaging.JobTracing;
 import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.scheduler.admission.Admission;
 import io.shardflow.scheduler.admission.AdmissionNotices;
@@ -82,14 +83,15 @@ class SchedulerConfiguration {
             JdbcClient jdbc,
             TransactionTemplate tx,
             Clock clock,
-            SchedulerSettings settings) {
+            SchedulerSettings settings,
+            JobTracing tracing) {
         return new Admission(
                 lanes,
                 queue,
                 shards,
                 jobs,
                 quotas,
-                new LaneTasks(outbox),
+                new LaneTasks(outbox, tracing),
                 new AdmissionPolicy(settings.aging()),
                 jdbc,
                 tx,

@@ -21,6 +21,7 @@ import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.messaging.JobMeters;
+import io.shardflow.messaging.JobTracing;
 import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.scheduler.admission.Admission;
 import io.shardflow.scheduler.admission.AdmissionPolicy;
@@ -80,8 +81,8 @@ final class SchedulerProcess {
         var metrics = new MetricsStore(db.jdbc);
         var timeline = new JobEventLog(db.jdbc, clock);
         var outbox = new Outbox(db.jdbc, new OutboxSignal());
-        var events =
-                new JobEventPublisher(timeline, outbox, "/shardflow/" + name, event -> {}, JobMeters.unregistered());
+        var events = new JobEventPublisher(
+                timeline, outbox, "/shardflow/" + name, event -> {}, JobMeters.unregistered(), JobTracing.off());
         this.admission = admission(db, clock);
         var dispatcher = new Dispatcher(shards, admission);
         var rounds = new Rounds(jobs, shards);

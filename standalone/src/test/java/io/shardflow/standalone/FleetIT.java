@@ -186,7 +186,7 @@ class FleetIT {
                 .isEqualTo(401);
         assertThat(large.api(null).get("/actuator/health/readiness").status()).isEqualTo(200);
 
-        // its log is JSON lines, and each line about a shard names the job, the tenant and the shard
+        // its log is JSON lines, and each line about a shard names the job, the tenant, the shard and the trace
         var lines = large.log()
                 .lines()
                 .filter(line -> line.startsWith("{"))
@@ -200,6 +200,7 @@ class FleetIT {
             assertThat(line.path("tenant").asString("")).isEqualTo("default");
             assertThat(line.path("shard").asString("")).matches("\\d+/\\d+/\\d+");
             assertThat(line.path("jobId").asString("")).isIn(data, auto, spread);
+            assertThat(line.path("traceId").asString("")).as("the job's trace").matches("[0-9a-f]{32}");
         });
         assertThat(aboutShards)
                 .anySatisfy(line -> assertThat(line.path("jobId").asString("")).isEqualTo(spread));

@@ -19,6 +19,7 @@ import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
+import io.shardflow.messaging.JobTracing;
 import io.shardflow.messaging.MessagingSettings;
 import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.compute.ComputeEngine;
@@ -195,8 +196,9 @@ class WorkerConfiguration {
             Attempts attempts,
             Computations computations,
             @Qualifier("shardCompletions") Executor completions,
-            MeterRegistry registry) {
-        return new ShardExecutor(attempts, computations, completions, new ShardMeters(registry));
+            MeterRegistry registry,
+            JobTracing tracing) {
+        return new ShardExecutor(attempts, computations, completions, new ShardMeters(registry), tracing);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.cloudevents.jackson.JsonFormat;
 import io.cloudevents.kafka.CloudEventDeserializer;
 import io.shardflow.api.jobs.JobBatchIntake;
 import io.shardflow.api.json.JsonErrors;
+import io.shardflow.core.Contract;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.messaging.ConsumerGroups;
@@ -15,6 +16,7 @@ import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.access.IntakeBindings;
 import io.shardflow.db.jdbc.DatabaseUnavailable;
 import io.shardflow.db.outbox.Outbox;
+import io.shardflow.messaging.JobTracing;
 import io.shardflow.messaging.MessagingSettings;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.kafka.annotation.KafkaListener;
@@ -59,6 +62,7 @@ public class JobRequestListener {
     private final Clock clock;
     private final int maxRequestBytes;
     private final TransactionTemplate tx;
+    private final JobTracing tracing;
     private final CloudEventDeserializer deserializer = new CloudEventDeserializer();
     private final EventFormat json = jsonFormat();
 
@@ -74,8 +78,10 @@ public class JobRequestListener {
             JsonErrors jsonErrors,
             Clock clock,
             MessagingSettings messaging,
-            TransactionTemplate tx) {
+            TransactionTemplate tx,
+            JobTracing tracing) {
         this.tx = tx;
+        this.tracing = tracing;
         this.clock = clock;
         this.maxRequestBytes = messaging.maxRequestBytes();
         this.intake = intake;
@@ -167,7 +173,7 @@ public class JobRequestListener {
             return new Submit(
                     event.getId(),
                     correlationId,
-                    new JobBatchIntake.Request(tenant, spec, event.getId(), correlationId));
+                    new JobBatchIntake.Request(tenant, spec, event.getId(), correlationId, requestTrace(event)));
         } catch (InvalidSpecException e) {
             return reject(event, correlationId, e.field(), e.reason());
         } catch (JacksonException e) {
@@ -175,6 +181,19 @@ public class JobRequestListener {
             // the data is the request body: what a REST caller hears of as "body" is the event's data
             String field = reason.field().equals("body") ? "data" : reason.field();
             return reject(event, correlationId, field, reason.message());
+        }
+    }
+
+    /**
+     * The trace a request's job belongs to: a span of its own, the child of the event's {@code traceparent} (the
+     * CloudEvents distributed-tracing extension; in binary mode the {@code ce_traceparent} header) or the root of a
+     * new trace. The job's spans in every service descend from it.
+     */
+    private @Nullable String requestTrace(CloudEvent event) {
+        try (var span = tracing.start("job request", extension(event, JobTracing.TRACEPARENT, null))) {
+            span.tag("cloudevents.event_id", event.getId())
+                    .tag("cloudevents.event_source", event.getSource().toString());
+            return tracing.traceparent();
         }
     }
 
@@ -282,7 +301,8 @@ public class JobRequestListener {
         return format;
     }
 
-    private static String extension(CloudEvent event, String name, String fallback) {
+    @Contract("_, _, !null -> !null")
+    private static @Nullable String extension(CloudEvent event, String name, @Nullable String fallback) {
         Object value = event.getExtension(name);
         return value == null ? fallback : value.toString();
     }

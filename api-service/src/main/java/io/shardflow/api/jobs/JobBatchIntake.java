@@ -57,12 +57,18 @@ public class JobBatchIntake {
         this.tx = tx;
     }
 
-    /** One job to accept for {@code tenant}. */
+    /** One job to accept for {@code tenant}; {@code traceParent}: the trace it was requested in, null for the current. */
     public record Request(
             String tenant,
             JobSpec spec,
             @Nullable String idempotencyKey,
-            @Nullable String correlationId) {}
+            @Nullable String correlationId,
+            @Nullable String traceParent) {
+
+        public Request(String tenant, JobSpec spec, @Nullable String idempotencyKey, @Nullable String correlationId) {
+            this(tenant, spec, idempotencyKey, correlationId, null);
+        }
+    }
 
     /** What became of one request. */
     public sealed interface Outcome permits Accepted, Refused {}
@@ -150,7 +156,12 @@ public class JobBatchIntake {
                         taken.put(key, i);
                     }
                     made.add(new NewJob(
-                            UUID.randomUUID(), request.tenant(), request.spec(), key, request.correlationId()));
+                            UUID.randomUUID(),
+                            request.tenant(),
+                            request.spec(),
+                            key,
+                            request.correlationId(),
+                            request.traceParent()));
                     madeFor.add(i);
                 }
                 room.keep();
@@ -191,7 +202,8 @@ public class JobBatchIntake {
                 outcomes[i] = replay(job, request.spec(), keyField);
             }
             outbox.appendAll(accepted.stream()
-                    .map(job -> new Outbox.Message(Topics.JOBS, job.id(), new JobSubmitted(job.id())))
+                    .map(job ->
+                            new Outbox.Message(Topics.JOBS, job.id(), new JobSubmitted(job.id()), job.traceParent()))
                     .toList());
             events.publishAll(accepted, "accepted");
         });

@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
  * On {@link Topics#JOB_EVENTS}: a lifecycle event in CloudEvents 1.0 structured JSON form, keyed by job id.
  * {@code type} is {@code io.shardflow.job.<status in lower case>}; {@code subject} is the job id;
  * {@code correlationid} (an extension attribute) repeats the caller's correlation id, so a pipeline can wait for
- * its own jobs.
+ * its own jobs; {@code traceparent} (the distributed-tracing extension) places the change in the job's trace.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobEvent(
@@ -23,6 +23,7 @@ public record JobEvent(
         Instant time,
         String datacontenttype,
         @Nullable String correlationid,
+        @Nullable String traceparent,
         Data data) {
 
     public record Data(
@@ -33,7 +34,8 @@ public record JobEvent(
             int shardsDone,
             int shardsTotal) {}
 
-    public static JobEvent of(String source, @Nullable String correlation, Data data, Instant time) {
+    public static JobEvent of(
+            String source, @Nullable String correlation, @Nullable String traceparent, Data data, Instant time) {
         return new JobEvent(
                 "1.0",
                 UUID.randomUUID().toString(),
@@ -43,6 +45,7 @@ public record JobEvent(
                 time,
                 "application/json",
                 correlation,
+                traceparent,
                 data);
     }
 }

@@ -10,6 +10,7 @@ import io.shardflow.core.planning.PlanDocument;
 import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.core.training.TrainingProgress;
+import io.shardflow.db.jdbc.CurrentTrace;
 import io.shardflow.db.jdbc.JsonColumns;
 import io.shardflow.db.jdbc.SqlArgs;
 import java.sql.ResultSet;
@@ -41,14 +42,21 @@ public class JobRepository {
     private static final String COLUMNS = """
         id, tenant, type, status, priority, spec::text as spec, plan::text as plan, shards_total, shards_done, error,
         version, created_at, updated_at, started_at, finished_at, result_model_id, progress::text as progress,
-        metrics::text as metrics, correlation_id""";
+        metrics::text as metrics, correlation_id, trace_parent""";
 
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final CurrentTrace trace;
 
     public JobRepository(JdbcClient jdbc, Clock clock) {
+        this(jdbc, clock, CurrentTrace.NONE);
+    }
+
+    /** Jobs inserted keep the trace they are accepted in ({@link JobRow#traceParent}). */
+    public JobRepository(JdbcClient jdbc, Clock clock, CurrentTrace trace) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.trace = trace;
     }
 
     /** The time a write stamps, from the injected clock rather than the database's, so tests can move it. */
@@ -69,8 +77,9 @@ public class JobRepository {
             UUID id, String tenant, JobSpec spec, @Nullable String idempotencyKey, @Nullable String correlationId) {
         var inserted = jdbc.sql("""
                 insert into jobs (id, tenant, type, status, priority, spec, idempotency_key, correlation_id, created_at,
-                  updated_at)
-                values (:id, :tenant, :type, :status, :priority, cast(:spec as jsonb), :key, :correlation, :now, :now)
+                  updated_at, trace_parent)
+                values (:id, :tenant, :type, :status, :priority, cast(:spec as jsonb), :key, :correlation, :now, :now,
+                  :trace)
                 on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
                 returning id""")
                 .param("id", id)
@@ -82,6 +91,7 @@ public class JobRepository {
                 .param("key", idempotencyKey)
                 .param("now", now())
                 .param("correlation", correlationId)
+                .param("trace", trace.traceparent())
                 .query(UUID.class)
                 .optional();
         if (inserted.isPresent() || idempotencyKey == null) {
@@ -105,6 +115,7 @@ public class JobRepository {
         }
         // stored to the microsecond: the rows returned equal what a read would give
         var now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        String current = trace.traceparent();
         int n = batch.size();
         var ids = new UUID[n];
         var tenants = new String[n];
@@ -113,6 +124,7 @@ public class JobRepository {
         var specs = new String[n];
         @Nullable String[] keys = new @Nullable String[n];
         @Nullable String[] correlations = new @Nullable String[n];
+        @Nullable String[] traces = new @Nullable String[n];
         for (int i = 0; i < n; i++) {
             var job = batch.get(i);
             ids[i] = job.id();
@@ -122,13 +134,14 @@ public class JobRepository {
             specs[i] = JsonColumns.write(job.spec());
             keys[i] = job.idempotencyKey();
             correlations[i] = job.correlationId();
+            traces[i] = job.traceParent() != null ? job.traceParent() : current;
         }
         var inserted = new HashSet<UUID>(jdbc.sql("""
                 insert into jobs (id, tenant, type, status, priority, spec, idempotency_key, correlation_id, created_at,
-                  updated_at)
-                select t.id, t.tenant, t.type, ?, t.priority, cast(t.spec as jsonb), t.key, t.correlation, ?, ?
-                from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[])
-                  as t(id, tenant, type, priority, spec, key, correlation)
+                  updated_at, trace_parent)
+                select t.id, t.tenant, t.type, ?, t.priority, cast(t.spec as jsonb), t.key, t.correlation, ?, ?, t.trace
+                from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[])
+                  as t(id, tenant, type, priority, spec, key, correlation, trace)
                 on conflict (tenant, idempotency_key) where idempotency_key is not null do nothing
                 returning id""")
                 .params(SqlArgs.of(
@@ -141,7 +154,8 @@ public class JobRepository {
                         priorities,
                         specs,
                         keys,
-                        correlations))
+                        correlations,
+                        traces))
                 .query(UUID.class)
                 .list());
         var rows = new ArrayList<JobRow>(inserted.size());
@@ -166,7 +180,8 @@ public class JobRepository {
                         null,
                         null,
                         null,
-                        job.correlationId()));
+                        job.correlationId(),
+                        job.traceParent() != null ? job.traceParent() : current));
             }
         }
         return rows;
@@ -432,7 +447,8 @@ public class JobRepository {
                 rs.getObject("result_model_id", UUID.class),
                 JsonColumns.readOrNull(rs.getString("progress"), TrainingProgress.class),
                 JsonColumns.readOrNull(rs.getString("metrics"), TrainingMetrics.class),
-                rs.getString("correlation_id"));
+                rs.getString("correlation_id"),
+                rs.getString("trace_parent"));
     }
 
     private static @Nullable Plan plan(@Nullable String json) {

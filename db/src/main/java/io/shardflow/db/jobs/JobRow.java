@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
  * @param plan how the scheduler split it; null before planning
  * @param progress a training job's steps and epochs; null for other jobs and before the first step
  * @param metrics a training job's latest loss and validation figures; null before the first step
+ * @param traceParent the W3C traceparent of the request that submitted it: every span of the job is in its trace
  */
 public record JobRow(
         UUID id,
@@ -36,7 +37,8 @@ public record JobRow(
         @Nullable UUID resultModelId,
         @Nullable TrainingProgress progress,
         @Nullable TrainingMetrics metrics,
-        @Nullable String correlationId) {
+        @Nullable String correlationId,
+        @Nullable String traceParent) {
 
     /** The plan of a job that has one; a job being coordinated always has. */
     public Plan planned() {

@@ -6,6 +6,7 @@ import io.shardflow.core.planning.Plan;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.outbox.Outbox;
 import io.shardflow.db.shards.ShardRow;
+import io.shardflow.messaging.JobTracing;
 import java.util.List;
 
 /**
@@ -15,9 +16,16 @@ import java.util.List;
  */
 public class LaneTasks {
     private final Outbox outbox;
+    private final JobTracing tracing;
 
     public LaneTasks(Outbox outbox) {
+        this(outbox, JobTracing.off());
+    }
+
+    /** Each task is sent from a span of its job's trace, which its lane continues. */
+    public LaneTasks(Outbox outbox, JobTracing tracing) {
         this.outbox = outbox;
+        this.tracing = tracing;
     }
 
     /** Queues the task of the shard's current attempt, for the lane that holds {@code slot}. */
@@ -42,6 +50,9 @@ public class LaneTasks {
                 plan.localSteps(key.step(), key.stage()),
                 plan.layout(key.step(), key.stage(), key.shardIndex()),
                 job.tenant());
-        outbox.append(Topics.SHARD_TASKS, slot, task.shardKey(), task);
+        try (var span = tracing.inJob("admit shard", job.traceParent())) {
+            span.tag("shardflow.shard", task.shardName()).tag("shardflow.lane.slot", Integer.toString(slot));
+            outbox.append(Topics.SHARD_TASKS, slot, task.shardKey(), task);
+        }
     }
 }

@@ -6,8 +6,10 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.Topics;
 import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.messaging.JobTracing;
 import io.shardflow.worker.WorkerSettings;
 import io.shardflow.worker.compute.ComputeEngine;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -268,7 +271,7 @@ public class Lanes implements SmartLifecycle {
             long lastCommit = System.nanoTime();
             while (running && held.containsKey(index)) {
                 for (var record : consumer.poll(POLL)) {
-                    run(record.value());
+                    run(record);
                     uncommitted = true;
                 }
                 // only for the lag an operator sees: where a lane starts reading never depends on it, so once a
@@ -286,10 +289,13 @@ public class Lanes implements SmartLifecycle {
     }
 
     /** Runs one task; what fails outside its computation (the database away, say) leaves the lane reading. */
-    private void run(Object value) {
+    private void run(ConsumerRecord<Object, Object> record) {
         busy.incrementAndGet();
         try {
-            executor.execute(MessageCodec.decode((byte[]) value, ShardTask.class));
+            var trace = record.headers().lastHeader(JobTracing.TRACEPARENT);
+            executor.execute(
+                    MessageCodec.decode((byte[]) record.value(), ShardTask.class),
+                    trace == null ? null : new String(trace.value(), StandardCharsets.US_ASCII));
         } catch (RuntimeException e) {
             // the shard's lease runs out and it is queued again
             log.warn("a task could not be run", e);

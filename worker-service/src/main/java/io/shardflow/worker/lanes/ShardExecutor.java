@@ -3,6 +3,7 @@ package io.shardflow.worker.lanes;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.messaging.JobLog;
+import io.shardflow.messaging.JobTracing;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -38,22 +39,49 @@ public class ShardExecutor {
     private final Computations computations;
     // finishes generation tasks off the engine's thread, so a database write never stalls a batched step
     private final Executor completions;
-    // each attempt in flight, with when it began (System.nanoTime)
-    private final Map<ShardTask, Long> inFlight = new ConcurrentHashMap<>();
+    // each attempt in flight, with when it began and the span its lane ran it in
+    private final Map<ShardTask, Running> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong done = new AtomicLong();
     private final ShardMeters meters;
+    private final JobTracing tracing;
 
-    public ShardExecutor(Attempts attempts, Computations computations, Executor completions, ShardMeters meters) {
+    /** An attempt in flight: when it began ({@link System#nanoTime}) and its span ({@code traceparent}). */
+    private record Running(long started, @Nullable String trace) {}
+
+    public ShardExecutor(
+            Attempts attempts,
+            Computations computations,
+            Executor completions,
+            ShardMeters meters,
+            JobTracing tracing) {
         this.attempts = attempts;
         this.computations = computations;
         this.completions = completions;
         this.meters = meters;
+        this.tracing = tracing;
     }
 
     public void execute(ShardTask task) {
-        try (var ignored = logScope(task)) {
+        execute(task, null);
+    }
+
+    /**
+     * Runs the task in a span of its job's trace: a child of {@code traceparent}, the span that sent the task (its
+     * message's header), so what the attempt writes (its notice, its job's events) continues the trace.
+     */
+    public void execute(ShardTask task, @Nullable String traceparent) {
+        try (var ignored = logScope(task);
+                var span = tracing.start("shard " + task.kind(), traceparent)) {
+            span.tag("shardflow.job", task.jobId().toString())
+                    .tag("shardflow.shard", task.shardName())
+                    .tag("shardflow.attempt", Integer.toString(task.attempt()));
             run(task);
         }
+    }
+
+    /** The span of an attempt that ends on another thread than its lane's (generation), or is handed back. */
+    private JobTracing.Scope continued(String name, @Nullable Running running) {
+        return tracing.start(name, running == null ? null : running.trace());
     }
 
     /** Every line written about this attempt names its job, tenant and shard. */
@@ -67,7 +95,7 @@ public class ShardExecutor {
             return;
         }
         long started = System.nanoTime();
-        inFlight.put(task, started);
+        inFlight.put(task, new Running(started, tracing.traceparent()));
         meters.started(task);
         recordQueueWait(task);
         if (task.kind() == TaskKind.GENERATE) {
@@ -128,10 +156,12 @@ public class ShardExecutor {
     private void handBackLater(ShardTask task, String reason, long started) {
         CompletableFuture.delayedExecutor(FULL_HAND_BACK_DELAY.toMillis(), TimeUnit.MILLISECONDS, completions)
                 .execute(() -> {
-                    if (inFlight.remove(task) == null) {
+                    var running = inFlight.remove(task);
+                    if (running == null) {
                         return;
                     }
-                    try (var ignored = logScope(task)) {
+                    try (var ignored = logScope(task);
+                            var span = continued("hand back", running)) {
                         attempts.handBack(task, reason);
                         meters.ended(task, ShardMeters.Outcome.HANDED_BACK, started);
                         log.debug("handed back {} attempt {}: {}", task.shardKey(), task.attempt(), reason);
@@ -145,7 +175,8 @@ public class ShardExecutor {
     /** Ends a generation attempt on a completions thread, as {@link #execute} ends the others on the lane. */
     private void finishGeneration(ShardTask task, byte @Nullable [] output, @Nullable Throwable error, long started) {
         var cause = error instanceof CompletionException c && c.getCause() != null ? c.getCause() : error;
-        try (var ignored = logScope(task)) {
+        try (var ignored = logScope(task);
+                var span = continued("generation ended", inFlight.get(task))) {
             if (cause == null && output != null) {
                 complete(task, new Computed(output, task.rowEnd()), started);
             } else if (cause == null) {
@@ -201,9 +232,11 @@ public class ShardExecutor {
         int handedBack = 0;
         for (var entry : Map.copyOf(inFlight).entrySet()) {
             var task = entry.getKey();
-            try {
+            try (var ignored = logScope(task);
+                    var span = continued("hand back", entry.getValue())) {
                 attempts.handBack(task, reason);
-                meters.ended(task, ShardMeters.Outcome.HANDED_BACK, entry.getValue());
+                meters.ended(
+                        task, ShardMeters.Outcome.HANDED_BACK, entry.getValue().started());
                 handedBack++;
             } catch (RuntimeException e) {
                 // its lease runs out instead: the shard still runs again, only later

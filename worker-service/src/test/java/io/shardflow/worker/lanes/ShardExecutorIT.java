@@ -36,6 +36,7 @@ import io.shardflow.db.shards.ShardKey;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.messaging.JobMeters;
+import io.shardflow.messaging.JobTracing;
 import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Duration;
@@ -63,7 +64,12 @@ class ShardExecutorIT {
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
     private final Outbox outbox = new Outbox(db.jdbc, new OutboxSignal());
     private final JobEventPublisher events = new JobEventPublisher(
-            new JobEventLog(db.jdbc, clock), outbox, "/shardflow/test", event -> {}, JobMeters.unregistered());
+            new JobEventLog(db.jdbc, clock),
+            outbox,
+            "/shardflow/test",
+            event -> {},
+            JobMeters.unregistered(),
+            JobTracing.off());
     private final ResultStore results = new ResultStore(db.jdbc, db.template, new PartialStore(db.jdbc, db.template));
     private final AtomicReference<ShardComputation> inference = new AtomicReference<>();
     private final AtomicReference<CompletableFuture<byte[]>> generated = new AtomicReference<>();
@@ -114,7 +120,8 @@ class ShardExecutorIT {
                 attempts,
                 new Computations(task -> inference.get().compute(task), unused, unused, generation),
                 Runnable::run,
-                ShardMeters.unregistered());
+                ShardMeters.unregistered(),
+                JobTracing.off());
     }
 
     /** A RUNNING job with one DISPATCHED shard, and the task of its first attempt. */

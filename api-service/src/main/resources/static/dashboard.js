@@ -50,22 +50,67 @@
     refresh();
   });
 
-  // Training curves.
+  // Training curves, each on its own axis (losses in nats are not on the 0-1 scale of accuracy), redrawn as the
+  // stream says the job changed.
   const canvas = document.getElementById('curve');
   const main = document.querySelector('main[data-job]');
-  if (canvas && main && window.Chart) {
+  let curve = null;
+  function drawCurves() {
     fetch('/api/v1/jobs/' + main.getAttribute('data-job') + '/metrics').then(r => r.json()).then(m => {
       const points = m.points || [];
-      new Chart(canvas, {
+      const series = [
+        points.filter(p => p.loss != null).map(p => ({ x: p.step, y: p.loss })),
+        points.filter(p => p.validationLoss != null).map(p => ({ x: p.step, y: p.validationLoss })),
+        points.filter(p => p.validationAccuracy != null).map(p => ({ x: p.step, y: p.validationAccuracy }))
+      ];
+      if (curve) {
+        series.forEach((data, i) => { curve.data.datasets[i].data = data; });
+        curve.update('none');
+        return;
+      }
+      curve = new Chart(canvas, {
         type: 'line',
         data: { datasets: [
-          { label: 'training loss', data: points.filter(p => p.loss != null).map(p => ({ x: p.step, y: p.loss })), pointRadius: 0 },
-          { label: 'validation loss', data: points.filter(p => p.validationLoss != null).map(p => ({ x: p.step, y: p.validationLoss })) },
-          { label: 'validation accuracy', data: points.filter(p => p.validationAccuracy != null).map(p => ({ x: p.step, y: p.validationAccuracy })), yAxisID: 'accuracy' }
+          { label: 'training loss', data: series[0], pointRadius: 0, yAxisID: 'loss' },
+          { label: 'validation loss', data: series[1], yAxisID: 'validation' },
+          { label: 'validation accuracy', data: series[2], yAxisID: 'accuracy' }
         ] },
-        options: { animation: false, parsing: false, scales: { x: { type: 'linear', title: { display: true, text: 'step' } },
-          accuracy: { position: 'right', min: 0, max: 1 } } }
+        options: { animation: false, parsing: false, scales: {
+          x: { type: 'linear', title: { display: true, text: 'step' } },
+          loss: { position: 'left', title: { display: true, text: 'training loss' } },
+          validation: { position: 'left', title: { display: true, text: 'validation loss' }, grid: { drawOnChartArea: false } },
+          accuracy: { position: 'right', min: 0, max: 1, title: { display: true, text: 'accuracy' }, grid: { drawOnChartArea: false } }
+        } }
       });
+    });
+  }
+  if (canvas && main && window.Chart) {
+    drawCurves();
+    let curvePending = false;
+    stream.addEventListener('changed', () => {
+      if (curvePending) return;
+      curvePending = true;
+      setTimeout(() => { curvePending = false; drawCurves(); }, 1000);
+    });
+  }
+
+  // Jobs submitted and ended per minute over the last hour (drawn once; a reload draws it anew).
+  const throughput = document.getElementById('throughput');
+  if (throughput && window.Chart) {
+    const minutes = JSON.parse(throughput.getAttribute('data-throughput'));
+    const label = m => new Date(m.start).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    new Chart(throughput, {
+      type: 'bar',
+      data: {
+        labels: minutes.map(label),
+        datasets: [
+          { type: 'line', label: 'submitted', data: minutes.map(m => m.submitted), pointRadius: 0 },
+          { label: 'succeeded', data: minutes.map(m => m.succeeded), stack: 'ended', backgroundColor: '#7cc796' },
+          { label: 'failed', data: minutes.map(m => m.failed), stack: 'ended', backgroundColor: '#e08585' },
+          { label: 'cancelled', data: minutes.map(m => m.cancelled), stack: 'ended', backgroundColor: '#b3a8c8' }
+        ]
+      },
+      options: { animation: false, scales: { y: { stacked: true, beginAtZero: true, title: { display: true, text: 'jobs a minute' } } } }
     });
   }
 

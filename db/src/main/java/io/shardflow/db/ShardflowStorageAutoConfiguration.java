@@ -7,6 +7,8 @@ import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jdbc.CurrentTrace;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRetention;
+import io.shardflow.db.jobs.JobStatistics;
 import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
@@ -50,6 +52,16 @@ public class ShardflowStorageAutoConfiguration {
     @ConditionalOnMissingBean
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    @Bean
+    JobRetention jobRetention(JobRepository jobs) {
+        return new JobRetention(jobs);
+    }
+
+    @Bean
+    JobStatistics jobStatistics(JdbcClient jdbc, Clock clock) {
+        return new JobStatistics(jdbc, clock);
     }
 
     @Bean

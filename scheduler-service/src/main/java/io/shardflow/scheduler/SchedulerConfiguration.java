@@ -3,6 +3,7 @@ package io.shardflow.scheduler;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
+import io.shardflow.db.jobs.JobRetention;
 import io.shardflow.db.lanes.AdmissionSignal;
 import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
@@ -35,6 +36,7 @@ import io.shardflow.scheduler.inference.DataInferenceCoordinator;
 import io.shardflow.scheduler.inference.ModelParallelCoordinator;
 import io.shardflow.scheduler.leases.JobReconciler;
 import io.shardflow.scheduler.leases.LeaseSweeper;
+import io.shardflow.scheduler.leases.Retention;
 import io.shardflow.scheduler.planning.JobPlanner;
 import io.shardflow.scheduler.planning.PlanMaker;
 import io.shardflow.scheduler.training.DataParallelTrainingCoordinator;
@@ -198,6 +200,11 @@ class SchedulerConfiguration {
             Admission admission,
             TransactionTemplate tx) {
         return new Aggregator(jobs, shards, coordinators, recovery, admission, tx);
+    }
+
+    @Bean
+    Retention retention(JobRetention jobs, SchedulerSettings settings, Clock clock) {
+        return new Retention(jobs, settings, clock);
     }
 
     @Bean

@@ -25,6 +25,9 @@ import org.springframework.validation.annotation.Validated;
  * @param checkpointEvery training steps between checkpoints, when a job names no interval
  * @param listenerConcurrency consumer threads per process that plan jobs and handle shard notices; a job's row
  *     lock keeps one of them at a time on it, whichever process they run in
+ * @param retention how long an ended job is kept (with its shards, partials, results, timeline and metrics) after it
+ *     ended; {@code 0} keeps every job. Models a training job made are kept whatever happens to the job
+ * @param retentionInterval how often ended jobs past {@code retention} are looked for
  */
 @Validated
 @ConfigurationProperties("shardflow.scheduler")
@@ -39,7 +42,9 @@ public record SchedulerSettings(
         @DefaultValue("30s") Duration stallAfter,
         @DefaultValue("10s") Duration reconcileInterval,
         @DefaultValue("50") @Min(1) int checkpointEvery,
-        @DefaultValue("2") @Min(1) int listenerConcurrency) {
+        @DefaultValue("2") @Min(1) int listenerConcurrency,
+        @DefaultValue("30d") Duration retention,
+        @DefaultValue("1h") Duration retentionInterval) {
 
     /**
      * The name Spring Boot registers this record's bean under ({@code prefix-class name}), so that annotations whose

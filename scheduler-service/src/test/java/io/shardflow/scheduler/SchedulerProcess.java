@@ -60,7 +60,9 @@ final class SchedulerProcess {
             Duration.ofSeconds(30),
             Duration.ofSeconds(10),
             50,
-            2);
+            2,
+            Duration.ofDays(30),
+            Duration.ofHours(1));
 
     final JobPlanner planner;
     final Aggregator aggregator;

@@ -83,7 +83,6 @@ class DashboardIT {
         String jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a", "b"), 2)));
 
         assertThat(page.locator("tr[data-job='" + jobId + "'] .status")).hasText("SUCCEEDED");
-        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("jobs.png")));
         page.navigate(base + "/jobs/" + jobId);
         assertThat(page.locator("#job-status")).hasText("SUCCEEDED");
         assertThat(page.locator(".cell.DONE")).hasCount(2);
@@ -92,10 +91,8 @@ class DashboardIT {
         page.navigate(base + "/workers");
         assertThat(page.locator("tbody tr").first()).containsText(" / 2");
         assertThat(page.locator("tbody tr").first()).containsText("ago");
-        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("workers.png")));
         page.navigate(base + "/models");
         assertThat(page.locator("body")).containsText("dashboard");
-        page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("models.png")));
         page.close();
     }
 
@@ -228,11 +225,228 @@ class DashboardIT {
         var page = page();
 
         page.navigate(base + "/?status=FAILED");
-        page.locator("tr[data-job='" + jobId + "'] a").click();
+        page.locator("tr[data-job='" + jobId + "'] td:first-child a").click();
 
         assertThat(page.locator("#job-error")).containsText("does not exist");
         assertThat(page.locator("button[data-action=retry]")).isVisible();
         page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("failed-job.png")));
+        page.close();
+    }
+
+    @Test
+    void theJobsPageCountsChartsNamesAndActsOnAFilteredSelection() {
+        String tenant = "bulk-" + UUID.randomUUID().toString().substring(0, 8);
+        var submitter = api.as(tenant, "SUBMITTER");
+        String datasetId = created(submitter.postCsv(
+                "/api/v1/datasets?name=bulk-rows",
+                Fixtures.randomTable(96, 20, List.of("a", "b")).csv()));
+        String modelId = created(submitter.postJson(
+                "/api/v1/models", Fixtures.randomDense(97, 2, 3).linearRequest("bulk-model")));
+        var admission = platform.context().getBean(io.shardflow.scheduler.admission.Admission.class);
+        var ids = new java.util.ArrayList<String>();
+        var page = page();
+        page.onDialog(dialog -> dialog.accept());
+        admission.stop();
+        try {
+            // their shards wait for a lane that admission, stopped, gives none of them
+            for (int i = 0; i < 3; i++) {
+                ids.add(created(
+                        submitter.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a", "b"), 1))));
+            }
+            page.navigate(base + "/?q=" + tenant);
+            assertThat(page.locator("tr[data-job]")).hasCount(3);
+            assertThat(page.locator("tr[data-job] td.model").first()).hasText("bulk-model");
+            assertThat(page.locator("tr[data-job] td.dataset").first()).hasText("bulk-rows");
+            assertThat(page.locator("#counters a[data-status=RUNNING] strong"))
+                    .not()
+                    .hasText("0");
+            page.waitForFunction("() => window.Chart && Chart.getChart('throughput') != null");
+            page.screenshot(new Page.ScreenshotOptions().setPath(SHOTS.resolve("jobs.png")));
+
+            page.locator("#bulk-cancel").click();
+
+            assertThat(page.locator("#bulk-done")).containsText("Cancelled 3 job(s)");
+            for (var id : ids) {
+                org.assertj.core.api.Assertions.assertThat(api.get("/api/v1/jobs/" + id)
+                                .json()
+                                .get("status")
+                                .asString())
+                        .isEqualTo("CANCELLED");
+            }
+            page.locator("#bulk-retry").click();
+            assertThat(page.locator("#bulk-done")).containsText("Retried 3 job(s)");
+        } finally {
+            admission.start();
+        }
+        // the retries are new jobs of the tenant, and they run
+        page.navigate(base + "/?q=" + tenant + "&status=SUCCEEDED");
+        assertThat(page.locator("tr[data-job]")).hasCount(3);
+        page.locator("tr[data-job] td.model a").first().click();
+        assertThat(page.locator("tr.highlight")).containsText("bulk-model");
+        page.close();
+    }
+
+    @Test
+    void aWorkerShowsItsProcessorMemoryAndModelsAndIsDrainedAndResumed() {
+        String datasetId = created(api.postCsv(
+                "/api/v1/datasets?name=drain-rows",
+                Fixtures.randomTable(98, 20, List.of("a", "b")).csv()));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(99, 2, 3).linearRequest("drain-model")));
+        Fixtures.awaitStatus(
+                api,
+                created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a", "b"), 1))),
+                "SUCCEEDED");
+        var page = page();
+        page.onDialog(dialog -> dialog.accept());
+        var worker = page.locator("#workers tbody tr[data-worker]").first();
+        // the heartbeat after the job says which models the worker holds
+        org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(30))
+                .pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> {
+                    page.navigate(base + "/workers");
+                    return worker.locator("td.models").textContent().contains("drain-model");
+                });
+        assertThat(worker.locator("td.cpu")).containsText("%");
+        assertThat(worker.locator("td.memory")).containsText("heap");
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SHOTS.resolve("workers.png"))
+                .setFullPage(true));
+
+        String jobId;
+        try {
+            worker.locator("button.drain").click();
+            assertThat(page.locator("#worker-changed")).containsText("Draining");
+            assertThat(worker).containsText("DRAINING");
+            assertThat(page.locator("#lanes tbody tr").first()).containsText("draining");
+            // nothing new runs on a drained worker: the job waits for a lane
+            jobId = created(api.postJson("/api/v1/jobs", inferenceJob(modelId, datasetId, List.of("a", "b"), 1)));
+            page.waitForTimeout(1_500);
+            org.assertj.core.api.Assertions.assertThat(api.get("/api/v1/jobs/" + jobId)
+                            .json()
+                            .get("status")
+                            .asString())
+                    .isNotEqualTo("SUCCEEDED");
+        } finally {
+            page.navigate(base + "/workers");
+            worker.locator("button.resume").click();
+        }
+        assertThat(page.locator("#worker-changed")).containsText("Resumed");
+        Fixtures.awaitStatus(api, jobId, "SUCCEEDED");
+        page.close();
+    }
+
+    @Test
+    void modelsAreListedWithVersionsLineageAndFiguresAndAreDeleted() {
+        String name = "versioned-" + UUID.randomUUID().toString().substring(0, 8);
+        String first = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(100, 2, 3).linearRequest(name)));
+        String second = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(101, 2, 3).linearRequest(name)));
+        var page = page();
+        page.onDialog(dialog -> dialog.accept());
+
+        page.navigate(base + "/models?highlight=" + second);
+
+        assertThat(page.locator("tr.highlight td.version")).hasText("v2 of 2");
+        assertThat(page.locator("[id='" + first + "'] td.version")).hasText("v1 of 2");
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SHOTS.resolve("models.png"))
+                .setFullPage(true));
+        page.locator("[id='" + first + "'] button.delete").click();
+        assertThat(page.locator("#model-deleted")).containsText(first);
+        assertThat(page.locator("[id='" + first + "']")).hasCount(0);
+        assertThat(page.locator("[id='" + second + "'] td.version")).hasText("v1 of 1");
+        org.assertj.core.api.Assertions.assertThat(
+                        api.get("/api/v1/models/" + first).status())
+                .isEqualTo(404);
+        page.close();
+    }
+
+    @Test
+    void aShardThatFailsOnItsLaneShowsWhereWithItsStackTraceAndItsRetryInTheTimeline() {
+        String datasetId = created(api.postCsv(
+                "/api/v1/datasets?name=dashboard-broken",
+                Fixtures.randomTable(93, 20, List.of("a", "b")).csv()));
+        String modelId = created(
+                api.postJson("/api/v1/models", Fixtures.randomDense(94, 2, 3).linearRequest("dashboard-broken")));
+        // a tile too short for its shape: the lane that loads the model throws as it reads it
+        platform.context()
+                .getBean(JdbcClient.class)
+                .sql("update model_tiles set data = decode('00', 'hex') where model_id = ?")
+                .param(UUID.fromString(modelId))
+                .update();
+        var job = new java.util.LinkedHashMap<>(inferenceJob(modelId, datasetId, List.of("a", "b"), 1));
+        job.put("maxAttempts", 2);
+        String jobId = created(api.postJson("/api/v1/jobs", job));
+        Fixtures.awaitStatus(api, jobId, "FAILED");
+        var page = page();
+
+        page.navigate(base + "/jobs/" + jobId);
+
+        assertThat(page.locator("#job-error")).containsText("failed after 2 attempts");
+        page.locator("#shard-trace summary").click();
+        assertThat(page.locator("#shard-trace pre")).containsText("Exception");
+        assertThat(page.locator("#shard-trace pre")).containsText("at io.shardflow.");
+        assertThat(page.locator("#round-totals")).containsText("1 failed");
+        assertThat(page.locator("#round-totals")).containsText("1 retried");
+        assertThat(page.locator(".timeline li.warn").first()).containsText("attempt 2 queued");
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SHOTS.resolve("failed-shard.png"))
+                .setFullPage(true));
+        page.close();
+    }
+
+    @Test
+    void aTrainingJobShowsItsCurvesFirstOnAxesOfTheirOwnAndItsRoundsSummarised() {
+        int steps = 40;
+        String datasetId = created(api.postCsv(
+                "/api/v1/datasets?name=dashboard-training",
+                Fixtures.randomTable(95, 64, List.of("a", "b", "y")).csv()));
+        var training = new java.util.LinkedHashMap<String, Object>();
+        training.put("type", "TRAINING");
+        training.put("model", Map.of("architecture", Map.of("kind", "linear", "inputs", 2, "outputs", 1)));
+        training.put("dataset", Map.of("id", datasetId, "features", List.of("a", "b"), "label", "y"));
+        training.put(
+                "training",
+                Map.of(
+                        "steps",
+                        steps,
+                        "batchSize",
+                        16,
+                        "optimizer",
+                        "sgd",
+                        "learningRate",
+                        0.05,
+                        "validationSplit",
+                        0.25));
+        training.put("parallelism", Map.of("strategy", "DATA", "dataShards", 2));
+        String jobId = created(api.postJson("/api/v1/jobs", training));
+        Fixtures.awaitStatus(api, jobId, "SUCCEEDED");
+        var page = page();
+
+        page.navigate(base + "/jobs/" + jobId);
+        page.waitForFunction("() => window.Chart && Chart.getChart('curve') != null"
+                + " && Chart.getChart('curve').data.datasets[0].data.length > 0");
+
+        // the curves come before the shards, each loss on an axis of its own (not the 0-1 of accuracy)
+        double curvesAt = page.locator("#curve").boundingBox().y;
+        double shardsAt = page.locator("#rounds").boundingBox().y;
+        org.assertj.core.api.Assertions.assertThat(curvesAt).isLessThan(shardsAt);
+        var axes = page.evaluate("() => { const s = Chart.getChart('curve').options.scales;"
+                + " return [s.loss.max === undefined, s.validation.max === undefined, s.accuracy.max]; }");
+        org.assertj.core.api.Assertions.assertThat(String.valueOf(axes)).isEqualTo("[true, true, 1]");
+        // every step a round: a few of them are shown, the rest counted
+        int rounds = Integer.parseInt(
+                page.locator("#round-totals span").first().textContent().trim());
+        org.assertj.core.api.Assertions.assertThat(rounds).isGreaterThanOrEqualTo(steps);
+        org.assertj.core.api.Assertions.assertThat(
+                        page.locator("#rounds .round").count())
+                .isLessThanOrEqualTo(16);
+        page.screenshot(new Page.ScreenshotOptions()
+                .setPath(SHOTS.resolve("training-job.png"))
+                .setFullPage(true));
         page.close();
     }
 

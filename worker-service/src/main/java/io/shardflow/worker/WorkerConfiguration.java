@@ -36,6 +36,7 @@ import io.shardflow.worker.lanes.Heartbeat;
 import io.shardflow.worker.lanes.InferenceComputation;
 import io.shardflow.worker.lanes.LaneYield;
 import io.shardflow.worker.lanes.Lanes;
+import io.shardflow.worker.lanes.ProcessStats;
 import io.shardflow.worker.lanes.ShardExecutor;
 import io.shardflow.worker.lanes.ShardMeters;
 import io.shardflow.worker.lanes.WorkerIdentity;
@@ -258,8 +259,15 @@ class WorkerConfiguration {
             ShardExecutor executor,
             Lanes lanes,
             ComputeEngine engine,
+            ModelCache models,
+            GptNetworks networks,
             Clock clock) {
-        return new Heartbeat(identity, settings, registry, shards, executor, lanes, engine, clock);
+        var stats = new ProcessStats(() -> {
+            var loaded = new java.util.HashSet<>(models.loaded());
+            loaded.addAll(networks.loaded());
+            return loaded;
+        });
+        return new Heartbeat(identity, settings, registry, shards, executor, lanes, engine, stats, clock);
     }
 
     private static Map<String, Object> generationDetails(GenerationEngine generation) {

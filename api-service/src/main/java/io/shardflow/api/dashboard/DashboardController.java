@@ -3,6 +3,7 @@ package io.shardflow.api.dashboard;
 import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.api.security.Audit;
 import io.shardflow.api.security.Callers;
+import io.shardflow.api.security.Role;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.messaging.MessageCodec;
@@ -14,6 +15,7 @@ import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobQuery;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
+import io.shardflow.db.jobs.JobStatistics;
 import io.shardflow.db.lanes.LaneRegistry;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.shards.ShardQueue;
@@ -24,13 +26,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -50,7 +49,13 @@ import tools.jackson.databind.json.JsonMapper;
 @Controller
 public class DashboardController {
     private static final int PAGE = 50;
-    private static final Duration LOST = Duration.ofSeconds(10);
+    /** Jobs that ended within this long are counted on the jobs page. */
+    private static final Duration COUNTED_ENDED = Duration.ofHours(1);
+    /** The jobs page's throughput chart covers this long. */
+    private static final Duration THROUGHPUT_WINDOW = Duration.ofHours(1);
+    /** The last rounds a job's page shows, and at most as many earlier ones with a failed or retried shard. */
+    private static final int SHOWN_ROUNDS = 8;
+
     private static final JsonMapper PRETTY =
             JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
 
@@ -64,6 +69,7 @@ public class DashboardController {
     private final DatasetRepository datasets;
     private final DashboardStream stream;
     private final QueueHealth queues;
+    private final JobStatistics statistics;
     private final Clock clock;
 
     private final Audit audit;
@@ -79,8 +85,10 @@ public class DashboardController {
             DatasetRepository datasets,
             DashboardStream stream,
             QueueHealth queues,
+            JobStatistics statistics,
             Audit audit,
             Clock clock) {
+        this.statistics = statistics;
         this.clock = clock;
         this.audit = audit;
         this.queues = queues;
@@ -106,7 +114,12 @@ public class DashboardController {
             String progress,
             String age,
             String duration,
-            @Nullable String error) {}
+            String eta,
+            @Nullable String error,
+            @Nullable String modelId,
+            @Nullable String modelName,
+            @Nullable String datasetId,
+            @Nullable String datasetName) {}
 
     @GetMapping("/")
     public String jobsPage(
@@ -114,8 +127,22 @@ public class DashboardController {
             @RequestParam(required = false) @Nullable JobType type,
             @RequestParam(required = false) @Nullable String q,
             @RequestParam(defaultValue = "0") int page,
+            @RequestParam(required = false) @Nullable String bulk,
+            @RequestParam(defaultValue = "0") int done,
+            @RequestParam(defaultValue = "0") int skipped,
+            @RequestParam(defaultValue = "false") boolean more,
+            @RequestParam(required = false) @Nullable Integer deleted,
+            @RequestParam(defaultValue = "0") int days,
             Model model) {
         jobsModel(status, type, q, page, model);
+        model.addAttribute("deleted", deleted);
+        model.addAttribute("deletedDays", days);
+        model.addAttribute("deletedMore", deleted != null && more);
+        model.addAttribute(
+                "admin", Callers.current().map(c -> c.has(Role.ADMIN)).orElse(false));
+        model.addAttribute("throughput", PRETTY.writeValueAsString(statistics.perMinute(THROUGHPUT_WINDOW)));
+        model.addAttribute("bulkDone", bulk == null ? null : new BulkJobActions.Outcome(bulk, done, skipped, more));
+        model.addAttribute("bulkMax", BulkJobActions.MAX);
         return "jobs";
     }
 
@@ -134,8 +161,19 @@ public class DashboardController {
             @Nullable JobStatus status, @Nullable JobType type, @Nullable String q, int page, Model model) {
         var query = new JobQuery(null, status, type, q, Math.max(0, page), PAGE);
         var now = clock.instant();
+        var rows = jobs.list(query);
+        var modelNames = models.names(rows.stream()
+                .map(j -> j.spec().model().id())
+                .filter(java.util.Objects::nonNull)
+                .collect(Collectors.toSet()));
+        var datasetNames = datasets.names(rows.stream()
+                .map(j -> j.spec().dataset() == null ? null : j.spec().dataset().id())
+                .filter(java.util.Objects::nonNull)
+                .collect(Collectors.toSet()));
         model.addAttribute(
-                "jobs", jobs.list(query).stream().map(j -> line(j, now)).toList());
+                "jobs",
+                rows.stream().map(j -> line(j, now, modelNames, datasetNames)).toList());
+        model.addAttribute("counts", statistics.byStatus(COUNTED_ENDED));
         model.addAttribute("total", jobs.count(query));
         model.addAttribute("page", query.page());
         model.addAttribute("pageSize", PAGE);
@@ -163,25 +201,30 @@ public class DashboardController {
         return "job";
     }
 
+    /** A part of a job's page that the stream refreshes: its summary ({@code detail}) or its shards and timeline. */
     @GetMapping("/dashboard/jobs/{id}")
-    public String jobDetail(@PathVariable UUID id, Model model) {
+    public String jobDetail(@PathVariable UUID id, @RequestParam(defaultValue = "detail") String part, Model model) {
         jobModel(id, model);
-        return "job :: detail";
+        return "rounds".equals(part) ? "job :: rounds" : "job :: detail";
     }
 
     private void jobModel(UUID id, Model model) {
         var job = jobs.find(id).orElseThrow(() -> new NotFoundException("job", id));
         model.addAttribute("job", job);
-        model.addAttribute("line", line(job, clock.instant()));
+        var modelId = job.spec().model().id();
+        var datasetId =
+                job.spec().dataset() == null ? null : job.spec().dataset().id();
+        model.addAttribute(
+                "line",
+                line(
+                        job,
+                        clock.instant(),
+                        modelId == null ? Map.of() : models.names(List.of(modelId)),
+                        datasetId == null ? Map.of() : datasets.names(List.of(datasetId))));
         model.addAttribute("spec", pretty(MessageCodec.encode(job.spec())));
         model.addAttribute("plan", job.plan() == null ? "(not planned yet)" : pretty(MessageCodec.encode(job.plan())));
         var cells = shards.cells(id);
-        var rounds = new LinkedHashMap<String, List<ShardRepository.Cell>>();
-        for (var cell : cells) {
-            rounds.computeIfAbsent("step " + cell.step() + " · stage " + cell.stage(), k -> new ArrayList<>())
-                    .add(cell);
-        }
-        model.addAttribute("rounds", rounds);
+        model.addAttribute("rounds", RoundsSummary.of(cells, SHOWN_ROUNDS, SHOWN_ROUNDS));
         model.addAttribute(
                 "failedShard",
                 cells.stream()
@@ -195,25 +238,14 @@ public class DashboardController {
     @GetMapping("/workers")
     public String workersPage(Model model) {
         var now = clock.instant();
+        var all = workers.list();
+        var modelNames = models.names(all.stream()
+                .filter(w -> w.stats() != null)
+                .flatMap(w -> w.stats().models().stream())
+                .collect(Collectors.toSet()));
         model.addAttribute(
                 "workers",
-                workers.list().stream()
-                        .map(w -> Map.of(
-                                "id",
-                                w.id(),
-                                "host",
-                                w.host(),
-                                "devices",
-                                lanesOn(w.devices()),
-                                "lanes",
-                                w.lanesBusy() + " / " + w.lanes(),
-                                "done",
-                                w.tasksDone(),
-                                "age",
-                                ago(Duration.between(w.heartbeatAt(), now)),
-                                "lost",
-                                Duration.between(w.heartbeatAt(), now).compareTo(LOST) > 0))
-                        .toList());
+                all.stream().map(w -> WorkerLine.of(w, now, modelNames)).toList());
         var work = lanes.work().stream()
                 .collect(Collectors.groupingBy(
                         LaneRegistry.LaneWork::slot,
@@ -259,15 +291,24 @@ public class DashboardController {
         return lane.ready() ? "ready" : "starting";
     }
 
+    /** Models, newest first; {@code highlight} marks the one a job's page linked to. */
     @GetMapping("/models")
-    public String modelsPage(Model model) {
-        model.addAttribute("models", models.list(null, 0, 200));
+    public String modelsPage(@RequestParam(required = false) @Nullable UUID highlight, Model model) {
+        var rows = models.list(null, 0, 200);
+        var datasetIds = rows.stream()
+                .map(m -> m.sourceDatasetId())
+                .filter(java.util.Objects::nonNull)
+                .collect(Collectors.toSet());
+        model.addAttribute("models", ModelLine.of(rows, datasets.names(datasetIds)));
+        model.addAttribute("highlight", highlight == null ? "" : highlight.toString());
         return "models";
     }
 
+    /** Datasets, newest first; {@code highlight} marks the one a job's page linked to. */
     @GetMapping("/datasets")
-    public String datasetsPage(Model model) {
+    public String datasetsPage(@RequestParam(required = false) @Nullable UUID highlight, Model model) {
         model.addAttribute("datasets", datasets.list(null, 0, 200));
+        model.addAttribute("highlight", highlight == null ? "" : highlight.toString());
         return "datasets";
     }
 
@@ -298,6 +339,11 @@ public class DashboardController {
     }
 
     static JobLine line(JobRow job, Instant now) {
+        return line(job, now, Map.of(), Map.of());
+    }
+
+    /** A job as a list row, naming its model and dataset from these names (found in one read for a page). */
+    static JobLine line(JobRow job, Instant now, Map<UUID, String> modelNames, Map<UUID, String> datasetNames) {
         int percent;
         String progress;
         var training = job.progress();
@@ -313,6 +359,9 @@ public class DashboardController {
         }
         String strategy =
                 job.plan() == null ? String.valueOf(job.spec().parallelism().strategy()) : strategy(job.plan());
+        var modelId = job.spec().model().id();
+        var datasetId =
+                job.spec().dataset() == null ? null : job.spec().dataset().id();
         String duration = job.startedAt() == null
                 ? "—"
                 : ago(Duration.between(job.startedAt(), job.finishedAt() != null ? job.finishedAt() : now));
@@ -326,7 +375,29 @@ public class DashboardController {
                 progress,
                 ago(Duration.between(job.createdAt(), now)),
                 duration,
-                job.error());
+                eta(job, now),
+                job.error(),
+                modelId == null ? null : modelId.toString(),
+                modelId == null ? job.spec().model().name() : modelNames.getOrDefault(modelId, modelId.toString()),
+                datasetId == null ? null : datasetId.toString(),
+                datasetId == null ? null : datasetNames.getOrDefault(datasetId, datasetId.toString()));
+    }
+
+    /** How long a running job still needs at the pace it has kept since it started: "—" when it cannot be told. */
+    static String eta(JobRow job, Instant now) {
+        var started = job.startedAt();
+        if (job.status().isTerminal() || started == null) {
+            return "—";
+        }
+        var training = job.progress();
+        double done = training != null
+                ? training.step() / (double) Math.max(1, training.steps())
+                : job.shardsDone() / (double) Math.max(1, job.shardsTotal());
+        if (done <= 0 || done >= 1) {
+            return "—";
+        }
+        long elapsed = Duration.between(started, now).toMillis();
+        return ago(Duration.ofMillis((long) (elapsed * (1 - done) / done)));
     }
 
     private static String strategy(Plan plan) {
@@ -344,7 +415,7 @@ public class DashboardController {
         return model.strategy() + " " + model.modelShards();
     }
 
-    private static String ago(Duration d) {
+    static String ago(Duration d) {
         long s = Math.max(0, d.toSeconds());
         if (s < 1) {
             return d.toMillis() + " ms";
@@ -360,12 +431,5 @@ public class DashboardController {
 
     private static String pretty(byte[] json) {
         return PRETTY.writeValueAsString(PRETTY.readTree(json));
-    }
-
-    /** "0: gpu(0), 1: gpu(1)": each lane's device as the worker reports it, in lane order. */
-    private static String lanesOn(List<String> devices) {
-        return IntStream.range(0, devices.size())
-                .mapToObj(lane -> lane + ": " + devices.get(lane))
-                .collect(Collectors.joining(", "));
     }
 }

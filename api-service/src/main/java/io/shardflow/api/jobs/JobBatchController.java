@@ -9,6 +9,7 @@ import io.shardflow.api.security.Callers;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobSpec;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +32,7 @@ import tools.jackson.databind.node.ObjectNode;
  * of each; only a request that is wrong as a whole (no {@code jobs}, too many) is refused as a whole.
  */
 @RestController
+@Tag(name = "jobs")
 @RequestMapping("/api/v1")
 public class JobBatchController {
     static final String ITEM_KEY = "idempotencyKey";

@@ -17,6 +17,9 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.training.MetricsStore;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -42,6 +45,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 @RestController
+@Tag(name = "jobs")
 @RequestMapping("/api/v1")
 public class JobController {
     private static final Duration MAX_WAIT = Duration.ofMinutes(1);
@@ -81,11 +85,22 @@ public class JobController {
             summary = "Submit a job",
             description = "202 with the queued job. With an Idempotency-Key already used, "
                     + "returns the first job and header Idempotent-Replayed: true.")
+    @ApiResponse(
+            responseCode = "202",
+            description = "Accepted: the job is stored (durable) and queued; Location names it")
     @PostMapping("/jobs")
     public ResponseEntity<JobView> submit(
             @RequestBody JobSpec spec,
-            @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String idempotencyKey,
-            @RequestHeader(name = "X-Correlation-Id", required = false) @Nullable String correlationId,
+            @Parameter(
+                            description = "Makes a retried POST return the first job instead of making another "
+                                    + "(per tenant; 1 to 200 characters; the same key with another body is refused)")
+                    @RequestHeader(name = "Idempotency-Key", required = false)
+                    @Nullable
+                    String idempotencyKey,
+            @Parameter(description = "Repeated in the job's lifecycle events, so a caller can wait for its own")
+                    @RequestHeader(name = "X-Correlation-Id", required = false)
+                    @Nullable
+                    String correlationId,
             HttpServletRequest request) {
         var accepted = intake.submit(callers.of(request).tenant(), spec, idempotencyKey, correlationId);
         var response = ResponseEntity.status(HttpStatus.ACCEPTED)

@@ -16,6 +16,7 @@ import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.db.partials.ResultStore;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +39,7 @@ import org.springframework.web.bind.annotation.RestController;
  * wait at once ({@link SyncWaiting}); one more is answered 503.
  */
 @RestController
+@Tag(name = "inference")
 @RequestMapping("/api/v1/models")
 public class SyncInferenceController {
     private static final int SYNC_PRIORITY = 100;

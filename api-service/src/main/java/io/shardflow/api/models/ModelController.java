@@ -10,6 +10,8 @@ import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelParameters;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.constraints.Min;
 import java.net.URI;
@@ -17,6 +19,7 @@ import java.util.List;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -26,6 +29,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
+@Tag(name = "models")
 @RequestMapping("/api/v1/models")
 public class ModelController {
     private final ModelRepository models;
@@ -34,6 +38,7 @@ public class ModelController {
     private final TransactionTemplate tx;
     private final Limits limits;
     private final StorageQuota quota;
+    private final ModelDeletion deletion;
 
     public ModelController(
             ModelRepository models,
@@ -41,7 +46,9 @@ public class ModelController {
             ApiSettings settings,
             TransactionTemplate tx,
             Limits limits,
-            StorageQuota quota) {
+            StorageQuota quota,
+            ModelDeletion deletion) {
+        this.deletion = deletion;
         this.models = models;
         this.callers = callers;
         this.settings = settings;
@@ -109,6 +116,15 @@ public class ModelController {
         return models.find(id)
                 .filter(m -> caller.sees(m.tenant()))
                 .orElseThrow(() -> new NotFoundException("model", id));
+    }
+
+    @Operation(
+            summary = "Delete a model",
+            description = "204; its parameters go with it. 409 while a job that has not ended runs it.")
+    @DeleteMapping("/{id}")
+    public ResponseEntity<Void> delete(@PathVariable UUID id, HttpServletRequest request) {
+        deletion.delete(callers.of(request), id);
+        return ResponseEntity.noContent().build();
     }
 
     @GetMapping

@@ -3,6 +3,7 @@ package io.shardflow.api.quotas;
 import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.api.security.Callers;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -15,6 +16,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Tenants' quotas, for ADMIN keys only (the access rules say so). */
 @RestController
+@Tag(name = "tenants")
 @RequestMapping("/api/v1/tenants/{tenant}/quota")
 public class QuotaController {
     private final Quotas quotas;

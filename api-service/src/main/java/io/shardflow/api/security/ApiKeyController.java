@@ -4,6 +4,7 @@ import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.db.access.ApiKeyRow;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** API keys, for ADMIN keys only (the access rules say so): create (the secret is shown once), list, revoke. */
 @RestController
+@Tag(name = "access")
 @RequestMapping("/api/v1/api-keys")
 public class ApiKeyController {
     private final ApiKeys keys;

@@ -2,6 +2,7 @@ package io.shardflow.api.security;
 
 import io.shardflow.db.access.AuditLog;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.util.List;
@@ -12,6 +13,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** The audit log, for ADMIN keys: newest first, a page at a time ({@code before} the last id seen). */
 @RestController
+@Tag(name = "access")
 public class AuditController {
     private final AuditLog log;
 

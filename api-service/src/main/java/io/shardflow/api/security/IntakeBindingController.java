@@ -4,6 +4,7 @@ import io.shardflow.api.errors.NotFoundException;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.db.access.IntakeBindings;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
 import java.util.List;
@@ -24,6 +25,7 @@ import org.springframework.web.bind.annotation.RestController;
  * tenant. Events from an unbound source are rejected.
  */
 @RestController
+@Tag(name = "access")
 @RequestMapping("/api/v1/intake-bindings")
 public class IntakeBindingController {
     private final IntakeBindings bindings;

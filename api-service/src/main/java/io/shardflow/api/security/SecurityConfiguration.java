@@ -71,7 +71,7 @@ class SecurityConfiguration {
                 .requestMatchers(
                         "/api/v1/api-keys/**", "/api/v1/audit/**", "/api/v1/intake-bindings/**", "/api/v1/tenants/**")
                 .hasRole("ADMIN")
-                .requestMatchers(POST, "/tenants/**")
+                .requestMatchers(POST, "/tenants/**", "/jobs/retention")
                 .hasRole("ADMIN")
                 .requestMatchers(POST, "/api/v1/jobs/*/priority")
                 .hasRole("OPERATOR")

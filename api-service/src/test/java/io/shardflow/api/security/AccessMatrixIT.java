@@ -220,6 +220,33 @@ class AccessMatrixIT extends ApiITSupport {
                 "POST /tenants/quota/reset",
                 () -> post("/tenants/quota/reset").param("tenant", "matrix-form"),
                 expect(302, 403, 403, 403, 302));
+        // a model of the SUBMITTER's tenant, made afresh for each caller: another tenant's is as missing as none
+        row(
+                "DELETE /api/v1/models/{id}",
+                () -> delete("/api/v1/models/" + linearModel()),
+                expect(401, 404, 204, 204, 204));
+        row(
+                "POST /models/{id}/delete",
+                () -> post("/models/" + linearModel() + "/delete"),
+                expect(302, 403, 403, 302, 302));
+        // a filter that selects nothing: the action answers with the page, having touched no job
+        row(
+                "POST /jobs/bulk",
+                () -> post("/jobs/bulk").param("action", "cancel").param("q", "matrix-selects-nothing"),
+                expect(302, 403, 403, 302, 302));
+        // jobs that ended a century ago: none
+        row(
+                "POST /jobs/retention",
+                () -> post("/jobs/retention").param("days", "36500"),
+                expect(302, 403, 403, 403, 302));
+        row(
+                "POST /workers/{id}/drain",
+                () -> post("/workers/matrix-no-such-worker/drain"),
+                expect(302, 403, 403, 404, 404));
+        row(
+                "POST /workers/{id}/resume",
+                () -> post("/workers/matrix-no-such-worker/resume"),
+                expect(302, 403, 403, 404, 404));
         row("GET /login", () -> get("/login"), expect(200, 200, 200, 200, 200));
         // the container's error page, open to anyone: asked for directly, there is no error to tell
         row("GET /error", () -> get("/error"), expect(404, 404, 404, 404, 404));

@@ -7,6 +7,7 @@ import org.jspecify.annotations.Nullable;
  * On {@link Topics#SHARD_RESULTS}: a shard attempt ended. On success the partial is already durable. A failure
  * that is not {@code retryable} (bad input) fails the job at once; a retryable one is tried again. A worker that
  * stops before finishing an attempt gives it back ({@code handedBack}): it runs again without using up an attempt.
+ * {@code stackTrace} is where a failure on a lane was thrown (at most {@link #MAX_STACK_TRACE} characters).
  */
 public record ShardCompleted(
         UUID jobId,
@@ -19,7 +20,11 @@ public record ShardCompleted(
         boolean retryable,
         String workerId,
         long computeMillis,
-        boolean handedBack) {
+        boolean handedBack,
+        @Nullable String stackTrace) {
+    /** The most of a failure's stack trace a notice carries (and its shard keeps). */
+    public static final int MAX_STACK_TRACE = 16 * 1024;
+
     public static ShardCompleted success(ShardTask task, String workerId, long computeMillis) {
         return new ShardCompleted(
                 task.jobId(),
@@ -32,10 +37,17 @@ public record ShardCompleted(
                 false,
                 workerId,
                 computeMillis,
-                false);
+                false,
+                null);
     }
 
     public static ShardCompleted failure(ShardTask task, String workerId, String error, boolean retryable) {
+        return failure(task, workerId, error, retryable, null);
+    }
+
+    /** A failure with where it was thrown, cut to {@link #MAX_STACK_TRACE} characters. */
+    public static ShardCompleted failure(
+            ShardTask task, String workerId, String error, boolean retryable, @Nullable String stackTrace) {
         return new ShardCompleted(
                 task.jobId(),
                 task.step(),
@@ -47,7 +59,10 @@ public record ShardCompleted(
                 retryable,
                 workerId,
                 0,
-                false);
+                false,
+                stackTrace == null || stackTrace.length() <= MAX_STACK_TRACE
+                        ? stackTrace
+                        : stackTrace.substring(0, MAX_STACK_TRACE));
     }
 
     /** The worker is stopping and did not finish the attempt: run it elsewhere, as a fresh attempt. */
@@ -63,6 +78,7 @@ public record ShardCompleted(
                 true,
                 workerId,
                 0,
-                true);
+                true,
+                null);
     }
 }

@@ -117,6 +117,20 @@ public class DatasetRepository {
                 .update();
     }
 
+    /** The names of these datasets (those that exist), in one read: for lists that name what each job used. */
+    public java.util.Map<UUID, String> names(java.util.Collection<UUID> ids) {
+        var names = new java.util.HashMap<UUID, String>();
+        if (ids.isEmpty()) {
+            return names;
+        }
+        jdbc.sql("select id, name from datasets where id = any(?)")
+                .param(ids.toArray(UUID[]::new))
+                .query(rs -> {
+                    names.put(rs.getObject(1, UUID.class), rs.getString(2));
+                });
+        return names;
+    }
+
     public Optional<DatasetRow> find(UUID id) {
         return jdbc.sql("select " + COLUMNS + " from datasets where id = ?")
                 .param(id)

@@ -201,6 +201,17 @@ public class JobRepository {
         return found;
     }
 
+    /**
+     * Deletes up to {@code limit} jobs that ended before {@code before}, oldest first, with everything that is theirs
+     * (shards, partials, results, timeline, training state: the foreign keys cascade); rows another process is
+     * deleting are skipped. Returns how many went.
+     */
+    public int deleteEnded(Instant before, int limit) {
+        return jdbc.sql("""
+                        delete from jobs where id in (
+                          select id from jobs where finished_at < ? order by finished_at limit ? for update skip locked)""").params(Timestamp.from(before), limit).update();
+    }
+
     /** A job whose first shard has just begun to run: its type and when it was submitted. */
     public record FirstRun(JobType type, Instant submittedAt) {}
 

@@ -81,15 +81,23 @@ public class LaneRegistry {
             var claimed = jdbc.sql("""
                             insert into lanes (slot, worker_id, lane_index, device, max_model_bytes, ready, draining,
                               lease_until, claimed_at)
-                            values (?, ?, ?, ?, ?, false, false, ?, ?)
+                            values (?, ?, ?, ?, ?, false,
+                              coalesce((select w.draining from workers w where w.id = ?), false), ?, ?)
                             on conflict (slot) do update set worker_id = excluded.worker_id,
                               lane_index = excluded.lane_index, device = excluded.device,
-                              max_model_bytes = excluded.max_model_bytes, ready = false, draining = false,
+                              max_model_bytes = excluded.max_model_bytes, ready = false, draining = excluded.draining,
                               lease_until = excluded.lease_until, claimed_at = excluded.claimed_at
                             where lanes.lease_until <= excluded.claimed_at
                             returning slot""")
                     .params(SqlArgs.of(
-                            free.get(), workerId, laneIndex, device, maxModelBytes, Timestamp.from(leaseUntil), now))
+                            free.get(),
+                            workerId,
+                            laneIndex,
+                            device,
+                            maxModelBytes,
+                            workerId,
+                            Timestamp.from(leaseUntil),
+                            now))
                     .query(Integer.class)
                     .optional();
             if (claimed.isPresent()) {

@@ -119,6 +119,15 @@ public class ModelRepository {
         jdbc.sql("delete from models where id = ?").param(id).update();
     }
 
+    /** Jobs that have not ended and run this model (at most a few, to name them): it may not be deleted under them. */
+    public List<UUID> usedByUnfinishedJobs(UUID id) {
+        return jdbc.sql("select id from jobs where status in ('QUEUED', 'PLANNING', 'RUNNING', 'AGGREGATING') "
+                        + "and spec -> 'model' ->> 'id' = ? limit 5")
+                .param(id.toString())
+                .query((rs, n) -> rs.getObject(1, UUID.class))
+                .list();
+    }
+
     /** Deletes the models still unready that were begun {@code age} or longer ago: registrations whose process died. */
     public int deleteUnready(Duration age) {
         // the database's clock, the one that set created_at, whichever process asks
@@ -163,6 +172,20 @@ public class ModelRepository {
 
     private static String bias(int layer) {
         return "layers." + layer + ".bias";
+    }
+
+    /** The names of these models (those that exist), in one read: for lists that name what each job used. */
+    public java.util.Map<UUID, String> names(java.util.Collection<UUID> ids) {
+        var names = new java.util.HashMap<UUID, String>();
+        if (ids.isEmpty()) {
+            return names;
+        }
+        jdbc.sql("select id, name from models where id = any(?)")
+                .param(ids.toArray(UUID[]::new))
+                .query(rs -> {
+                    names.put(rs.getObject(1, UUID.class), rs.getString(2));
+                });
+        return names;
     }
 
     public Optional<ModelRow> find(UUID id) {

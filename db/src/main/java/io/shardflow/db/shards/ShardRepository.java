@@ -232,16 +232,23 @@ public class ShardRepository {
      * Returns the shard as queued again.
      */
     public Optional<ShardRow> requeue(ShardKey key, int attempt, String reason, ShardFailure failure) {
+        return requeue(key, attempt, reason, failure, null);
+    }
+
+    /** As {@link #requeue(ShardKey, int, String, ShardFailure)}, keeping where the attempt's failure was thrown. */
+    public Optional<ShardRow> requeue(
+            ShardKey key, int attempt, String reason, ShardFailure failure, @Nullable String stackTrace) {
         return withKey(
                         jdbc.sql("update shards set status = :to, attempt = attempt + 1, "
                                 + "max_attempts = max_attempts + :granted, worker_id = null, lane_slot = null, "
                                 + "lease_until = null, dispatched_at = null, started_at = null, queued_at = :now, "
-                                + "error = :reason, failure = :failure, version = version + 1 where " + KEY
-                                + " and attempt = :attempt and " + LEASED + " returning " + COLUMNS),
+                                + "error = :reason, error_trace = :trace, failure = :failure, version = version + 1 "
+                                + "where " + KEY + " and attempt = :attempt and " + LEASED + " returning " + COLUMNS),
                         key)
                 .param("to", PENDING.name())
                 .param("now", now())
                 .param("reason", reason)
+                .param("trace", stackTrace)
                 .param("failure", failure.name())
                 .param("granted", failure == ShardFailure.HANDED_BACK ? 1 : 0)
                 .param("attempt", attempt)
@@ -251,8 +258,14 @@ public class ShardRepository {
 
     /** Marks this attempt FAILED with its reason, if it is still current and unfinished. */
     public boolean fail(ShardKey key, int attempt, String error, ShardFailure failure) {
+        return fail(key, attempt, error, failure, null);
+    }
+
+    /** As {@link #fail(ShardKey, int, String, ShardFailure)}, keeping where the failure was thrown. */
+    public boolean fail(ShardKey key, int attempt, String error, ShardFailure failure, @Nullable String stackTrace) {
         return withKey(
-                                jdbc.sql("update shards set status = :to, error = :error, failure = :failure, "
+                                jdbc.sql("update shards set status = :to, error = :error, error_trace = :trace, "
+                                        + "failure = :failure, "
                                         + "lease_until = null, finished_at = :now, version = version + 1 where " + KEY
                                         + " and attempt = :attempt and "
                                         + Transitions.in("status", ShardStatus.sourcesOf(FAILED))),
@@ -260,6 +273,7 @@ public class ShardRepository {
                         .param("to", FAILED.name())
                         .param("now", now())
                         .param("error", error)
+                        .param("trace", stackTrace)
                         .param("failure", failure.name())
                         .param("attempt", attempt)
                         .update()
@@ -365,12 +379,13 @@ public class ShardRepository {
             int attempt,
             @Nullable Long millis,
             @Nullable String error,
-            @Nullable ShardFailure failure) {}
+            @Nullable ShardFailure failure,
+            @Nullable String errorTrace) {}
 
     public List<Cell> cells(UUID jobId) {
         return jdbc.sql("select step, stage, shard_index, status, worker_id, attempt, "
                         + "(extract(epoch from coalesce(finished_at, ?) - started_at) * 1000)::bigint, error, "
-                        + "failure from shards where job_id = ? order by step, stage, shard_index")
+                        + "failure, error_trace from shards where job_id = ? order by step, stage, shard_index")
                 .params(now(), jobId)
                 .query((rs, n) -> new Cell(
                         rs.getInt(1),
@@ -381,7 +396,8 @@ public class ShardRepository {
                         rs.getInt(6),
                         rs.getObject(7, Long.class),
                         rs.getString(8),
-                        failure(rs.getString(9))))
+                        failure(rs.getString(9)),
+                        rs.getString(10)))
                 .list();
     }
 

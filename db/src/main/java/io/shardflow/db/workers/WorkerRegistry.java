@@ -29,17 +29,53 @@ public class WorkerRegistry {
             List<String> devices,
             long tasksDone,
             @Nullable Long maxModelBytes) {
+        heartbeat(id, host, lanes, lanesBusy, devices, tasksDone, maxModelBytes, null);
+    }
+
+    /** As above, with what the worker says of its processor, memory and loaded models. */
+    public void heartbeat(
+            String id,
+            String host,
+            int lanes,
+            int lanesBusy,
+            List<String> devices,
+            long tasksDone,
+            @Nullable Long maxModelBytes,
+            @Nullable WorkerStats stats) {
         var now = Timestamp.from(clock.instant());
         jdbc.sql("""
                 insert into workers (id, host, lanes, lanes_busy, devices, tasks_done, max_model_bytes, started_at,
-                  heartbeat_at)
-                values (?, ?, ?, ?, cast(? as jsonb), ?, ?, ?, ?)
+                  heartbeat_at, stats)
+                values (?, ?, ?, ?, cast(? as jsonb), ?, ?, ?, ?, cast(? as jsonb))
                 on conflict (id) do update set lanes = excluded.lanes, lanes_busy = excluded.lanes_busy,
                   devices = excluded.devices, tasks_done = excluded.tasks_done, max_model_bytes = excluded.max_model_bytes,
-                  heartbeat_at = excluded.heartbeat_at""")
+                  heartbeat_at = excluded.heartbeat_at, stats = excluded.stats""")
                 .params(SqlArgs.of(
-                        id, host, lanes, lanesBusy, JsonColumns.write(devices), tasksDone, maxModelBytes, now, now))
+                        id,
+                        host,
+                        lanes,
+                        lanesBusy,
+                        JsonColumns.write(devices),
+                        tasksDone,
+                        maxModelBytes,
+                        now,
+                        now,
+                        stats == null ? null : JsonColumns.write(stats)))
                 .update();
+    }
+
+    /**
+     * Drains a worker (its lanes are offered nothing more, now and when they claim a slot again; what runs on them
+     * finishes) or resumes it. Returns false when no such worker has reported.
+     */
+    public boolean setDraining(String id, boolean draining) {
+        int workers = jdbc.sql("update workers set draining = ? where id = ?")
+                .params(draining, id)
+                .update();
+        jdbc.sql("update lanes set draining = ? where worker_id = ?")
+                .params(draining, id)
+                .update();
+        return workers == 1;
     }
 
     /** How recently a worker must have reported to count as live, unless configured otherwise. */
@@ -66,7 +102,8 @@ public class WorkerRegistry {
     @SuppressWarnings("unchecked")
     public List<WorkerRow> list() {
         return jdbc.sql(
-                        "select id, host, lanes, lanes_busy, devices::text, tasks_done, started_at, heartbeat_at from workers order by id")
+                        "select id, host, lanes, lanes_busy, devices::text, tasks_done, started_at, heartbeat_at, draining, "
+                                + "stats::text from workers order by id")
                 .query((rs, n) -> new WorkerRow(
                         rs.getString(1),
                         rs.getString(2),
@@ -75,7 +112,9 @@ public class WorkerRegistry {
                         List.copyOf(JsonColumns.read(rs.getString(5), List.class)),
                         rs.getLong(6),
                         rs.getTimestamp(7).toInstant(),
-                        rs.getTimestamp(8).toInstant()))
+                        rs.getTimestamp(8).toInstant(),
+                        rs.getBoolean(9),
+                        JsonColumns.readOrNull(rs.getString(10), WorkerStats.class)))
                 .list();
     }
 }

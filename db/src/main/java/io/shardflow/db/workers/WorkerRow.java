@@ -2,8 +2,9 @@ package io.shardflow.db.workers;
 
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
-/** A worker process as it last reported itself. */
+/** A worker process as it last reported itself, and whether an operator drained it. */
 public record WorkerRow(
         String id,
         String host,
@@ -12,4 +13,6 @@ public record WorkerRow(
         List<String> devices,
         long tasksDone,
         Instant startedAt,
-        Instant heartbeatAt) {}
+        Instant heartbeatAt,
+        boolean draining,
+        @Nullable WorkerStats stats) {}

@@ -83,7 +83,8 @@ public class Aggregator {
                             shard,
                             String.valueOf(done.error()),
                             done.handedBack() ? ShardFailure.HANDED_BACK : ShardFailure.COMPUTE,
-                            done.retryable()));
+                            done.retryable(),
+                            done.stackTrace()));
         });
     }
 }

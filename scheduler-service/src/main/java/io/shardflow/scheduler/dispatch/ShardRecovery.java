@@ -7,6 +7,7 @@ import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.shards.ShardRow;
 import io.shardflow.scheduler.admission.Admission;
 import io.shardflow.scheduler.coordination.JobFailures;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What happens to a shard attempt that did not finish, whether it failed on a worker, lost its worker or was handed
@@ -32,9 +33,20 @@ public class ShardRecovery {
      * filtered out before.
      */
     public void attemptEnded(JobRow job, ShardRow shard, String reason, ShardFailure failure, boolean retryable) {
+        attemptEnded(job, shard, reason, failure, retryable, null);
+    }
+
+    /** As above, with where the attempt's failure was thrown (kept with the shard for the job's page). */
+    public void attemptEnded(
+            JobRow job,
+            ShardRow shard,
+            String reason,
+            ShardFailure failure,
+            boolean retryable,
+            @Nullable String stackTrace) {
         var key = shard.key();
         if (retryable && (shard.attempt() < shard.maxAttempts() || failure == ShardFailure.HANDED_BACK)) {
-            shards.requeue(key, shard.attempt(), reason, failure).ifPresent(next -> {
+            shards.requeue(key, shard.attempt(), reason, failure, stackTrace).ifPresent(next -> {
                 admission.wakeAfterCommit();
                 timeline.append(
                         job.id(),
@@ -44,7 +56,7 @@ public class ShardRecovery {
             });
             return;
         }
-        if (shards.fail(key, shard.attempt(), reason, failure)) {
+        if (shards.fail(key, shard.attempt(), reason, failure, stackTrace)) {
             String error = "shard " + key.shardIndex() + " (rows " + shard.rowStart() + ".." + shard.rowEnd()
                     + ") failed" + (retryable ? " after " + shard.attempt() + " attempts" : "") + ": " + reason;
             failures.fail(job, error);

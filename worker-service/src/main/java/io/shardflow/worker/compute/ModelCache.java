@@ -11,6 +11,8 @@ import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.models.ModelRow;
 import io.shardflow.worker.lanes.ShardInputException;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
@@ -99,6 +101,13 @@ public class ModelCache {
                 ((DenseArchitecture) model.architecture()).hiddenActivation(),
                 layers,
                 activateInput);
+    }
+
+    /** The models whose partitions are loaded now. */
+    public Set<UUID> loaded() {
+        var models = new HashSet<UUID>();
+        cache.asMap().keySet().forEach(key -> models.add(key.modelId()));
+        return models;
     }
 
     public void invalidateAll() {

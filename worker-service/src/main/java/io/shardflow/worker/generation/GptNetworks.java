@@ -9,7 +9,9 @@ import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.GptNetwork;
 import io.shardflow.worker.compute.ModelCacheMeters;
 import io.shardflow.worker.lanes.ShardInputException;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
@@ -112,6 +114,13 @@ public class GptNetworks {
                 excess--;
             }
         }
+    }
+
+    /** The models whose networks (or stages of them) are loaded now. */
+    public synchronized Set<UUID> loaded() {
+        var models = new HashSet<UUID>();
+        loaded.keySet().forEach(at -> models.add(at.key().modelId()));
+        return models;
     }
 
     public synchronized void closeAll() {

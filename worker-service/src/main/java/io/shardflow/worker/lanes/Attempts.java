@@ -17,6 +17,7 @@ import io.shardflow.messaging.OneRoundEnd;
 import io.shardflow.worker.WorkerSettings;
 import java.time.Clock;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -165,9 +166,14 @@ public class Attempts {
         outbox.append(Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.handedBack(task, identity.id(), reason));
     }
 
-    /** Queues a failure notice, so the scheduler need not wait for the attempt's lease to run out. */
-    public void fail(ShardTask task, String error, boolean retryable) {
+    /**
+     * Queues a failure notice, so the scheduler need not wait for the attempt's lease to run out; with where the
+     * failure was thrown, if it was.
+     */
+    public void fail(ShardTask task, String error, boolean retryable, @Nullable String stackTrace) {
         outbox.append(
-                Topics.SHARD_RESULTS, task.jobId(), ShardCompleted.failure(task, identity.id(), error, retryable));
+                Topics.SHARD_RESULTS,
+                task.jobId(),
+                ShardCompleted.failure(task, identity.id(), error, retryable, stackTrace));
     }
 }

@@ -30,6 +30,7 @@ public class Heartbeat {
     private final ShardExecutor executor;
     private final Lanes lanes;
     private final ComputeEngine engine;
+    private final ProcessStats stats;
     private final Clock clock;
     private volatile @Nullable Instant lastBeat;
     // the current run of failures; only beat() touches these, one run at a time
@@ -45,7 +46,9 @@ public class Heartbeat {
             ShardExecutor executor,
             Lanes lanes,
             ComputeEngine engine,
+            ProcessStats stats,
             Clock clock) {
+        this.stats = stats;
         this.identity = identity;
         this.settings = settings;
         this.registry = registry;
@@ -66,7 +69,8 @@ public class Heartbeat {
                     executor.busyLanes(),
                     engine.laneDevices(settings.effectiveLanes()),
                     executor.tasksDone(),
-                    settings.modelCap());
+                    settings.modelCap(),
+                    stats.read());
             var leaseUntil = clock.instant().plus(settings.lease());
             shards.extendDispatched(identity.id(), lanes.slots(), leaseUntil);
             for (var task : executor.inFlight()) {

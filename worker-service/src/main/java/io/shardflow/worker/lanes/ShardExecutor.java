@@ -4,6 +4,8 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.messaging.JobLog;
 import io.shardflow.messaging.JobTracing;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -208,19 +210,18 @@ public class ShardExecutor {
     /** The attempt always ends with a notice, so the scheduler need not wait for its lease to run out. */
     private void failed(ShardTask task, Exception e, long started) {
         if (e instanceof ShardInputException input) {
-            report(task, input.reason(), false);
+            attempts.fail(task, input.reason(), false, null);
             meters.ended(task, ShardMeters.Outcome.FAILED, started);
         } else if (e instanceof CancellationException) {
             log.debug("{} dropped: {}", task.shardKey(), e.getMessage());
         } else {
             log.warn("shard {} attempt {} failed", task.shardKey(), task.attempt(), e);
-            report(task, e.getClass().getSimpleName() + ": " + e.getMessage(), true);
+            // where it was thrown goes with the notice: an operator reads it on the job's page
+            var trace = new StringWriter();
+            e.printStackTrace(new PrintWriter(trace));
+            attempts.fail(task, e.getClass().getSimpleName() + ": " + e.getMessage(), true, trace.toString());
             meters.ended(task, ShardMeters.Outcome.FAILED, started);
         }
-    }
-
-    private void report(ShardTask task, String error, boolean retryable) {
-        attempts.fail(task, error, retryable);
     }
 
     /**

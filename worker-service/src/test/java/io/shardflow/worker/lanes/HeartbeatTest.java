@@ -63,6 +63,7 @@ class HeartbeatTest {
                 executor,
                 mock(Lanes.class),
                 mock(ComputeEngine.class),
+                new ProcessStats(Set::of),
                 clock);
         when(executor.inFlight()).thenReturn(Set.of());
         logged.start();
@@ -82,9 +83,11 @@ class HeartbeatTest {
         if (down) {
             doThrow(new DataAccessResourceFailureException("connection refused"))
                     .when(registry)
-                    .heartbeat(anyString(), anyString(), anyInt(), anyInt(), any(), anyLong(), any());
+                    .heartbeat(anyString(), anyString(), anyInt(), anyInt(), any(), anyLong(), any(), any());
         } else {
-            doNothing().when(registry).heartbeat(anyString(), anyString(), anyInt(), anyInt(), any(), anyLong(), any());
+            doNothing()
+                    .when(registry)
+                    .heartbeat(anyString(), anyString(), anyInt(), anyInt(), any(), anyLong(), any(), any());
         }
     }
 

@@ -212,21 +212,24 @@ public class JobRepository {
                           select id from jobs where finished_at < ? order by finished_at limit ? for update skip locked)""").params(Timestamp.from(before), limit).update();
     }
 
-    /** A job whose first shard has just begun to run: its type and when it was submitted. */
-    public record FirstRun(JobType type, Instant submittedAt) {}
+    /** A job whose first shard has just begun to run: its type, and how long it waited for that since submitted. */
+    public record FirstRun(JobType type, Duration waited) {}
 
     /**
-     * Marks the job's first shard as running, once: the caller whose statement sets it gets the job's type and
-     * submission time (its queue wait); every later caller gets nothing. Run it on its own, after the shard's claim
-     * committed: it takes the job's row lock, which must not be waited for while holding a shard's.
+     * Marks the job's first shard as running, once: the caller whose statement sets it gets the job's type and queue
+     * wait (measured on this repository's clock, as the submission was); every later caller gets nothing. Run it on
+     * its own, after the shard's claim committed: it takes the job's row lock, which must not be waited for while
+     * holding a shard's.
      */
     public Optional<FirstRun> markFirstRunning(UUID id) {
+        var now = clock.instant();
         return jdbc.sql("update jobs set first_running_at = :now where id = :id and first_running_at is null "
                         + "returning type, created_at")
-                .param("now", now())
+                .param("now", Timestamp.from(now))
                 .param("id", id)
                 .query((rs, n) -> new FirstRun(
-                        JobType.valueOf(rs.getString(1)), rs.getTimestamp(2).toInstant()))
+                        JobType.valueOf(rs.getString(1)),
+                        Duration.between(rs.getTimestamp(2).toInstant(), now)))
                 .optional();
     }
 

@@ -16,19 +16,40 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /**
  * Every tenant's jobs counted for operators: how many are in each unfinished status now and how many ended in each
  * way lately, and jobs submitted and ended per minute. Each count reads an index on the status or the time it is
- * about (never the whole table), so its cost grows with the window's jobs, not with the history.
+ * about (never the whole table), so its cost grows with the window's jobs, not with the history; and each answer is
+ * kept for {@link #FRESH}, so that however many dashboards refresh however often, the database counts once.
  */
 public class JobStatistics {
+    /** How long an answer is given again before it is counted anew. */
+    static final Duration FRESH = Duration.ofSeconds(5);
+
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final Map<String, Kept> kept = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Kept(Instant at, Object value) {}
 
     public JobStatistics(JdbcClient jdbc, Clock clock) {
         this.jdbc = jdbc;
         this.clock = clock;
     }
 
+    /** The answer to {@code question}, counted at most once per {@link #FRESH}. */
+    @SuppressWarnings("unchecked")
+    private <T> T fresh(String question, java.util.function.Supplier<T> count) {
+        var now = clock.instant();
+        var answer = kept.compute(
+                question,
+                (k, old) -> old != null && old.at().plus(FRESH).isAfter(now) ? old : new Kept(now, count.get()));
+        return (T) answer.value();
+    }
+
     /** Jobs per status: the unfinished ones now, the ended ones that ended within {@code window}. */
     public Map<JobStatus, Long> byStatus(Duration window) {
+        return fresh("status/" + window, () -> countByStatus(window));
+    }
+
+    private Map<JobStatus, Long> countByStatus(Duration window) {
         var counts = new EnumMap<JobStatus, Long>(JobStatus.class);
         for (var status : JobStatus.values()) {
             counts.put(status, 0L);
@@ -43,7 +64,7 @@ public class JobStatistics {
                 .query(rs -> {
                     counts.put(JobStatus.valueOf(rs.getString(1)), rs.getLong(2));
                 });
-        return counts;
+        return java.util.Collections.unmodifiableMap(counts);
     }
 
     /** One minute of {@link #perMinute}: jobs submitted in it, and jobs that ended in it, by how. */
@@ -51,6 +72,10 @@ public class JobStatistics {
 
     /** Each minute of the last {@code window}, oldest first, minutes without a job included. */
     public List<Minute> perMinute(Duration window) {
+        return fresh("minutes/" + window, () -> countPerMinute(window));
+    }
+
+    private List<Minute> countPerMinute(Duration window) {
         var now = clock.instant();
         var from = now.minus(window).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
         var minutes = new TreeMap<Instant, long[]>();
@@ -82,6 +107,6 @@ public class JobStatistics {
                 });
         var out = new ArrayList<Minute>(minutes.size());
         minutes.forEach((start, n) -> out.add(new Minute(start, n[0], n[1], n[2], n[3])));
-        return out;
+        return List.copyOf(out);
     }
 }

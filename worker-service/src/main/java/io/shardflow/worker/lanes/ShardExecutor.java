@@ -7,7 +7,6 @@ import io.shardflow.messaging.JobTracing;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -119,7 +118,7 @@ public class ShardExecutor {
     /** The job's queue wait, if this is its first shard to run; a failure to say so only loses the measurement. */
     private void recordQueueWait(ShardTask task) {
         try {
-            attempts.firstRunning(task).ifPresent(first -> meters.firstRunning(first, Instant.now()));
+            attempts.firstRunning(task).ifPresent(meters::firstRunning);
         } catch (RuntimeException e) {
             log.debug("could not mark {} as its job's first running shard", task.shardKey(), e);
         }

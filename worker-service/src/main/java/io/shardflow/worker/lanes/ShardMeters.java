@@ -9,7 +9,6 @@ import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.db.jobs.JobRepository;
 import java.time.Duration;
-import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,7 +96,7 @@ public final class ShardMeters {
                 took.toMillis());
     }
 
-    void firstRunning(JobRepository.FirstRun first, Instant now) {
-        queueWait.withTag("type", first.type().name()).record(Duration.between(first.submittedAt(), now));
+    void firstRunning(JobRepository.FirstRun first) {
+        queueWait.withTag("type", first.type().name()).record(first.waited());
     }
 }

@@ -3,8 +3,9 @@ package io.shardflow.api.dashboard;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.shardflow.core.Fresh;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import java.util.stream.Collectors;
@@ -21,13 +22,10 @@ import org.springframework.stereotype.Component;
 class QueueLagMeters implements MeterBinder {
     static final Duration FRESH = Duration.ofSeconds(10);
 
-    private final QueueHealth queues;
-    private Map<String, QueueHealth.TopicHealth> latest = Map.of();
-    private long readAt = System.nanoTime() - 2 * FRESH.toNanos();
-    private boolean failed;
+    private final Fresh<Map<String, QueueHealth.TopicHealth>> latest;
 
     QueueLagMeters(QueueHealth queues) {
-        this.queues = queues;
+        this.latest = new Fresh<>(FRESH, Clock.systemUTC(), () -> sample(queues));
     }
 
     @Override
@@ -51,24 +49,21 @@ class QueueLagMeters implements MeterBinder {
         return value == null ? Double.NaN : value;
     }
 
-    private synchronized double read(String topic, ToDoubleFunction<QueueHealth.TopicHealth> figure) {
-        if (System.nanoTime() - readAt > FRESH.toNanos()) {
-            readAt = System.nanoTime();
-            try {
-                latest = sample(queues.topics());
-                failed = false;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failed = true;
-            } catch (RuntimeException e) {
-                failed = true; // the broker did not answer in time
-            }
+    private double read(String topic, ToDoubleFunction<QueueHealth.TopicHealth> figure) {
+        try {
+            var health = latest.get().get(topic);
+            return health == null ? Double.NaN : figure.applyAsDouble(health);
+        } catch (RuntimeException e) {
+            return Double.NaN; // the broker did not answer in time
         }
-        var health = latest.get(topic);
-        return failed || health == null ? Double.NaN : figure.applyAsDouble(health);
     }
 
-    private static Map<String, QueueHealth.TopicHealth> sample(List<QueueHealth.TopicHealth> topics) {
-        return topics.stream().collect(Collectors.toMap(QueueHealth.TopicHealth::topic, t -> t));
+    private static Map<String, QueueHealth.TopicHealth> sample(QueueHealth queues) {
+        try {
+            return queues.topics().stream().collect(Collectors.toMap(QueueHealth.TopicHealth::topic, t -> t));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking the broker", e);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.shardflow.db.jobs;
 
+import io.shardflow.core.Fresh;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.Transitions;
 import java.sql.Timestamp;
@@ -25,28 +26,18 @@ public class JobStatistics {
 
     private final JdbcClient jdbc;
     private final Clock clock;
-    private final Map<String, Kept> kept = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private record Kept(Instant at, Object value) {}
+    private final Map<Duration, Fresh<Map<JobStatus, Long>>> byStatus = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Duration, Fresh<List<Minute>>> perMinute = new java.util.concurrent.ConcurrentHashMap<>();
 
     public JobStatistics(JdbcClient jdbc, Clock clock) {
         this.jdbc = jdbc;
         this.clock = clock;
     }
 
-    /** The answer to {@code question}, counted at most once per {@link #FRESH}. */
-    @SuppressWarnings("unchecked")
-    private <T> T fresh(String question, java.util.function.Supplier<T> count) {
-        var now = clock.instant();
-        var answer = kept.compute(
-                question,
-                (k, old) -> old != null && old.at().plus(FRESH).isAfter(now) ? old : new Kept(now, count.get()));
-        return (T) answer.value();
-    }
-
     /** Jobs per status: the unfinished ones now, the ended ones that ended within {@code window}. */
     public Map<JobStatus, Long> byStatus(Duration window) {
-        return fresh("status/" + window, () -> countByStatus(window));
+        return byStatus.computeIfAbsent(window, w -> new Fresh<>(FRESH, clock, () -> countByStatus(w)))
+                .get();
     }
 
     private Map<JobStatus, Long> countByStatus(Duration window) {
@@ -72,7 +63,9 @@ public class JobStatistics {
 
     /** Each minute of the last {@code window}, oldest first, minutes without a job included. */
     public List<Minute> perMinute(Duration window) {
-        return fresh("minutes/" + window, () -> countPerMinute(window));
+        return perMinute
+                .computeIfAbsent(window, w -> new Fresh<>(FRESH, clock, () -> countPerMinute(w)))
+                .get();
     }
 
     private List<Minute> countPerMinute(Duration window) {

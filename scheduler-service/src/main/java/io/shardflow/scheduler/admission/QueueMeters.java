@@ -3,9 +3,11 @@ package io.shardflow.scheduler.admission;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.shardflow.core.Fresh;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.shards.ShardStatus;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -25,12 +27,11 @@ public final class QueueMeters implements MeterBinder {
             List.of(ShardStatus.PENDING, ShardStatus.DISPATCHED, ShardStatus.RUNNING);
 
     private final JdbcClient jdbc;
-    private Map<String, Long> counts = Map.of();
-    private long readAt = System.nanoTime() - 2 * FRESH.toNanos();
-    private boolean failed;
+    private final Fresh<Map<String, Long>> counts;
 
     public QueueMeters(JdbcClient jdbc) {
         this.jdbc = jdbc;
+        this.counts = new Fresh<>(FRESH, Clock.systemUTC(), this::read);
     }
 
     @Override
@@ -53,17 +54,12 @@ public final class QueueMeters implements MeterBinder {
         }
     }
 
-    private synchronized double count(String key) {
-        if (System.nanoTime() - readAt > FRESH.toNanos()) {
-            readAt = System.nanoTime();
-            try {
-                counts = read();
-                failed = false;
-            } catch (RuntimeException e) {
-                failed = true; // the database is away: the gauges say NaN rather than a stale figure
-            }
+    private double count(String key) {
+        try {
+            return counts.get().getOrDefault(key, 0L);
+        } catch (RuntimeException e) {
+            return Double.NaN; // the database is away: the gauges say NaN rather than a stale figure
         }
-        return failed ? Double.NaN : counts.getOrDefault(key, 0L);
     }
 
     private Map<String, Long> read() {

@@ -23,6 +23,7 @@ import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
+import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.usage.TenantUsage;
 import io.shardflow.db.workers.WorkerRegistry;
@@ -160,6 +161,11 @@ public class ShardflowStorageAutoConfiguration {
     @Bean
     TrainingStore trainingStore(JdbcClient jdbc, JdbcTemplate template) {
         return new TrainingStore(jdbc, template);
+    }
+
+    @Bean
+    PieceStore pieceStore(JdbcClient jdbc, JdbcTemplate template) {
+        return new PieceStore(jdbc, template);
     }
 
     @Bean

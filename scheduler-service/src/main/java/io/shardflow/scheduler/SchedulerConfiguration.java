@@ -40,6 +40,7 @@ import io.shardflow.scheduler.leases.Retention;
 import io.shardflow.scheduler.planning.JobPlanner;
 import io.shardflow.scheduler.planning.PlanMaker;
 import io.shardflow.scheduler.training.DataParallelTrainingCoordinator;
+import io.shardflow.scheduler.training.ModelParallelTrainingCoordinator;
 import io.shardflow.scheduler.training.PipelineTrainingCoordinator;
 import io.shardflow.scheduler.training.TrainingPreparation;
 import java.time.Clock;
@@ -166,9 +167,16 @@ class SchedulerConfiguration {
             GenerationCoordinator generation,
             PipelineGenerationCoordinator pipelinedGeneration,
             DataParallelTrainingCoordinator dataParallelTraining,
-            PipelineTrainingCoordinator pipelineTraining) {
+            PipelineTrainingCoordinator pipelineTraining,
+            ModelParallelTrainingCoordinator modelParallelTraining) {
         return new Coordinators(
-                dataInference, modelParallel, generation, pipelinedGeneration, dataParallelTraining, pipelineTraining);
+                dataInference,
+                modelParallel,
+                generation,
+                pipelinedGeneration,
+                dataParallelTraining,
+                pipelineTraining,
+                modelParallelTraining);
     }
 
     @Bean

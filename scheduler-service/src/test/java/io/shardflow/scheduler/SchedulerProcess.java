@@ -17,6 +17,7 @@ import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
+import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobEventPublisher;
@@ -80,6 +81,7 @@ final class SchedulerProcess {
         var models = new ModelRepository(db.jdbc, db.template);
         var datasets = new DatasetRepository(db.jdbc, db.template, db.readAhead);
         var store = new TrainingStore(db.jdbc, db.template);
+        var pieces = new PieceStore(db.jdbc, db.template);
         var metrics = new MetricsStore(db.jdbc);
         var timeline = new JobEventLog(db.jdbc, clock);
         var outbox = new Outbox(db.jdbc, new OutboxSignal());
@@ -97,6 +99,7 @@ final class SchedulerProcess {
                 partials,
                 activations,
                 store,
+                pieces,
                 metrics,
                 models,
                 rounds,
@@ -111,8 +114,9 @@ final class SchedulerProcess {
                 new PipelineGenerationCoordinator(
                         jobs, shards, partials, activations, results, models, datasets, dispatcher, events),
                 training.dataParallel(),
-                training.pipeline());
-        var preparation = new TrainingPreparation(models, datasets, store, SETTINGS);
+                training.pipeline(),
+                training.modelParallel());
+        var preparation = new TrainingPreparation(models, datasets, store, pieces, SETTINGS);
         var workers = new WorkerRegistry(db.jdbc, clock);
         var plans = new PlanMaker(models, datasets, workers, preparation, SETTINGS);
         this.planner = new JobPlanner(jobs, plans, coordinators, events, db.tx);

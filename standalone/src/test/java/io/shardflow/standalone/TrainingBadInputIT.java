@@ -109,14 +109,14 @@ class TrainingBadInputIT {
                 api.postJson("/api/v1/jobs", job(classifier(2, 3), List.of("x1", "class"), "class", ADAM)),
                 "dataset.label",
                 "is also a feature");
-        var tensor = job(classifier(2, 3), List.of("x1", "x2"), "class", ADAM);
+        var localSteps = new LinkedHashMap<>(ADAM);
+        localSteps.put("syncEvery", 4);
+        var tensor = job(classifier(2, 3), List.of("x1", "x2"), "class", localSteps);
         tensor.put("parallelism", Map.of("strategy", "TENSOR", "modelShards", 2));
-        assertField(
-                api.postJson("/api/v1/jobs", tensor), "parallelism.strategy", "TENSOR training is not supported yet");
-        var hybrid = job(classifier(2, 3), List.of("x1", "x2"), "class", ADAM);
+        assertField(api.postJson("/api/v1/jobs", tensor), "training.syncEvery", "local SGD (syncEvery > 1) needs DATA");
+        var hybrid = job(classifier(2, 3), List.of("x1", "x2"), "class", localSteps);
         hybrid.put("parallelism", Map.of("strategy", "HYBRID", "dataShards", 2, "modelShards", 2));
-        assertField(
-                api.postJson("/api/v1/jobs", hybrid), "parallelism.strategy", "HYBRID training is not supported yet");
+        assertField(api.postJson("/api/v1/jobs", hybrid), "training.syncEvery", "HYBRID training synchronises");
         var noTraining = job(classifier(2, 3), List.of("x1", "x2"), "class", ADAM);
         noTraining.remove("training");
         assertField(api.postJson("/api/v1/jobs", noTraining), "training", "is required");

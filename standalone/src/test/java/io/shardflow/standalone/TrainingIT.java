@@ -204,6 +204,86 @@ class TrainingIT {
         assertThat(maxDifference(trained, expected)).isLessThanOrEqualTo(TOLERANCE);
     }
 
+    /**
+     * Model-parallel training keeps each model shard's slices of the parameters, and their optimiser state, apart:
+     * TENSOR splits the pair of layers 0 and 1 Megatron-style (summed) and the last layer by its outputs
+     * (concatenated); HYBRID runs that over data shards, or over pipeline stages. Every split ends where the single
+     * process does.
+     */
+    @ParameterizedTest(name = "{0} over {1} data shards × {2} {3} model shards, {4} micro-batches")
+    @org.junit.jupiter.params.provider.CsvSource({
+        "TENSOR, 1, 2, TENSOR, 1",
+        "HYBRID, 2, 3, TENSOR, 2",
+        "HYBRID, 2, 3, PIPELINE, 2"
+    })
+    void modelParallelTrainingEqualsTheSingleProcessDjlLoop(
+            String strategy, int dataShards, int modelShards, String modelStrategy, int microBatches) {
+        var table = classes();
+        String datasetId = created(api.postCsv("/api/v1/datasets?name=classes-split", table.csv()));
+        var initial = Fixtures.randomDense(44, 5, 8, 6, 3);
+        var register = new LinkedHashMap<>(initial.mlpRequest("split start"));
+        register.put(
+                "architecture",
+                Map.of("kind", "mlp", "layers", List.of(5, 8, 6, 3), "activation", "relu", "task", "classification"));
+        String modelId = created(api.postJson("/api/v1/models", register));
+        var parallelism = new LinkedHashMap<String, Object>();
+        parallelism.put("strategy", strategy);
+        parallelism.put("modelShards", modelShards);
+        parallelism.put("microBatches", microBatches);
+        if (strategy.equals("HYBRID")) {
+            parallelism.put("dataShards", dataShards);
+            parallelism.put("modelStrategy", modelStrategy);
+        }
+        var job = new LinkedHashMap<String, Object>();
+        job.put("type", "TRAINING");
+        job.put("model", Map.of("id", modelId));
+        job.put("dataset", Map.of("id", datasetId, "features", FEATURES, "label", "class"));
+        job.put("parallelism", parallelism);
+        job.put(
+                "training",
+                Map.of(
+                        "epochs",
+                        2,
+                        "batchSize",
+                        32,
+                        "optimizer",
+                        "adam",
+                        "learningRate",
+                        0.02,
+                        "seed",
+                        9,
+                        "validationSplit",
+                        0.1,
+                        "checkpointEvery",
+                        4));
+
+        var done = train(job);
+
+        var schedule = new TrainingSchedule(203, 0.1, 9, 32);
+        int steps = schedule.stepsPerEpoch() * 2;
+        assertThat(done.get("plan").get("strategy").asString()).isEqualTo(strategy);
+        assertThat(done.get("plan").get("model").get("modelShards").asInt()).isEqualTo(modelShards);
+        assertThat(done.get("progress").get("step").asInt()).isEqualTo(steps);
+        assertThat(done.get("metrics").get("validationAccuracy").isNull()).isFalse();
+        var expected = ReferenceTraining.train(
+                flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
+                new int[] {5, 8, 6, 3},
+                table,
+                FEATURES,
+                "class",
+                ReferenceTraining.Loss.SOFTMAX_CROSS_ENTROPY,
+                ReferenceTraining.adam(0.02f),
+                schedule,
+                steps);
+        var trained = flat(api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters")
+                .json());
+        double difference = maxDifference(trained, expected);
+        System.out.printf(
+                "%s %d × %d %s, %d micro-batches: largest difference from the single process %.2e%n",
+                strategy, dataShards, modelShards, modelStrategy, microBatches, difference);
+        assertThat(difference).isLessThanOrEqualTo(TOLERANCE);
+    }
+
     @Test
     void synchronousSgdWithMomentumOnARegressionEqualsTheDjlLoop() {
         var random = new Random(5);

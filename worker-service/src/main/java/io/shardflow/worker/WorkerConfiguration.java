@@ -17,6 +17,7 @@ import io.shardflow.db.quotas.QuotaDefaults;
 import io.shardflow.db.quotas.TenantQuotas;
 import io.shardflow.db.shards.ShardQueue;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.db.workers.WorkerRegistry;
 import io.shardflow.messaging.JobTracing;
@@ -42,6 +43,7 @@ import io.shardflow.worker.lanes.ShardMeters;
 import io.shardflow.worker.lanes.WorkerIdentity;
 import io.shardflow.worker.training.ParameterCache;
 import io.shardflow.worker.training.SliceCache;
+import io.shardflow.worker.training.SplitTraining;
 import io.shardflow.worker.training.TextTraining;
 import io.shardflow.worker.training.TrainingComputation;
 import java.time.Clock;
@@ -113,15 +115,18 @@ class WorkerConfiguration {
             DatasetRepository datasets,
             ComputeEngine engine,
             WorkerSettings settings,
-            ActivationStore activations) {
+            ActivationStore activations,
+            PieceStore pieces) {
+        var dense = new DenseTraining(engine);
         return new TrainingComputation(
                 jobs,
                 new ParameterCache(store, settings.modelCache().toBytes()),
                 new SliceCache(
                         datasets, settings.batchRows(), settings.dataCache().toBytes()),
-                new DenseTraining(engine),
+                dense,
                 activations,
-                new TextTraining(datasets, engine, settings.dataCache().toBytes()));
+                new TextTraining(datasets, engine, settings.dataCache().toBytes()),
+                new SplitTraining(pieces, activations, dense));
     }
 
     @Bean(destroyMethod = "closeAll")

@@ -48,13 +48,9 @@ public record JobSpec(
             require(generation == null, "generation", "only an INFERENCE job on a gpt model generates");
             var strategy = parallelism.strategy();
             require(
-                    strategy == Strategy.DATA || strategy == Strategy.AUTO || strategy == Strategy.PIPELINE,
-                    "parallelism.strategy",
-                    strategy + " training is not supported yet; train with DATA or PIPELINE");
-            require(
-                    strategy != Strategy.PIPELINE || training.syncEvery() == 1,
+                    strategy == Strategy.DATA || strategy == Strategy.AUTO || training.syncEvery() == 1,
                     "training.syncEvery",
-                    "PIPELINE training synchronises every step");
+                    strategy + " training synchronises every step; local SGD (syncEvery > 1) needs DATA");
         }
         priority = priority == null ? 0 : priority;
         require(priority >= -100 && priority <= 100, "priority", "must be in -100..100, was " + priority);

@@ -2,7 +2,10 @@ package io.shardflow.core.planning;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import io.shardflow.core.messaging.TaskKind;
+import io.shardflow.core.training.SplitSteps;
+import io.shardflow.core.training.SplitTask;
 import io.shardflow.core.training.TrainingPlan;
+import io.shardflow.core.training.TrainingProgram;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -223,7 +226,7 @@ public sealed interface Plan
     }
 
     /** A training job: the plan has the numbers every worker computes with. */
-    sealed interface Training extends Plan permits DataParallelTraining, PipelineTraining {
+    sealed interface Training extends Plan permits DataParallelTraining, PipelineTraining, ModelParallelTraining {
         TrainingPlan training();
 
         @Override
@@ -308,6 +311,66 @@ public sealed interface Plan
         public int backwardKey(int s) {
             int k = training.stages();
             return s == k - 1 ? k - 1 : k + s;
+        }
+    }
+
+    /**
+     * A model split into model shards for training (TENSOR, or PIPELINE with its parameters kept per stage), over one
+     * or more data shards (more than one: HYBRID): each step runs the {@link TrainingProgram}'s rounds forward and
+     * backward on every data shard's part of the batch, cut into {@code model.microBatches()} micro-batches, then each
+     * model shard's update group applies the optimiser to its own pieces. Keys: {@link SplitSteps}.
+     */
+    record ModelParallelTraining(long rows, List<RowRange> shards, TrainingPlan training, ModelPlan model)
+            implements Training {
+        public ModelParallelTraining {
+            shards = List.copyOf(shards);
+            if (model.strategy() != Strategy.TENSOR && model.strategy() != Strategy.PIPELINE) {
+                throw new IllegalArgumentException("a model is split by TENSOR or PIPELINE, not " + model.strategy());
+            }
+        }
+
+        @Override
+        public Strategy strategy() {
+            return shards.size() > 1 ? Strategy.HYBRID : model.strategy();
+        }
+
+        @Override
+        public boolean completesText() {
+            return false;
+        }
+
+        public TrainingProgram program() {
+            return TrainingProgram.of(training.architecture(), model.strategy(), model.modelShards());
+        }
+
+        public SplitSteps steps() {
+            return new SplitSteps(program(), shards.size(), model.microBatches());
+        }
+
+        @Override
+        public TaskKind taskKind(int step, int stage) {
+            return switch (steps().task(stage, 0)) {
+                case SplitTask.Forward f -> TaskKind.SPLIT_FORWARD;
+                case SplitTask.Last l -> l.evaluation() ? TaskKind.EVALUATE : TaskKind.SPLIT_LAST;
+                case SplitTask.Backward b -> TaskKind.SPLIT_BACKWARD;
+                case SplitTask.Update u -> TaskKind.SPLIT_UPDATE;
+            };
+        }
+
+        /** Compute and update tasks read the version the step starts from; an evaluation, the one it made. */
+        @Override
+        public int parameterVersion(int step, int stage) {
+            return steps().evaluates(stage) ? training.roundEnd(step) : step;
+        }
+
+        @Override
+        public int localSteps(int step, int stage) {
+            return 0;
+        }
+
+        @Override
+        public long partitionBytes() {
+            return model.largestPartitionBytes();
         }
     }
 }

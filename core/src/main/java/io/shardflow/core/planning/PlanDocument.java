@@ -27,6 +27,8 @@ public record PlanDocument(
             case Plan.PipelinedGeneration p -> inference(p, p.model(), true);
             case Plan.DataParallelTraining p -> training(p, p.training());
             case Plan.PipelineTraining p -> training(p, p.training());
+            case Plan.ModelParallelTraining p ->
+                new PlanDocument(p.strategy(), p.rows(), p.dataShards(), p.shards(), p.training(), p.model(), false);
         };
     }
 
@@ -42,6 +44,9 @@ public record PlanDocument(
     /** The plan this document describes. */
     public Plan plan() {
         if (training != null) {
+            if (model != null) {
+                return new Plan.ModelParallelTraining(rows, shards, training, model);
+            }
             return training.pipelined()
                     ? new Plan.PipelineTraining(rows, training)
                     : new Plan.DataParallelTraining(rows, shards, training);

@@ -78,4 +78,11 @@ public class PartialStore {
                 .params(jobId, step, stage)
                 .update();
     }
+
+    /** Every partial of one step, whatever its stage. */
+    public void deleteStep(UUID jobId, int step) {
+        jdbc.sql("delete from partials where job_id = ? and step = ?")
+                .params(jobId, step)
+                .update();
+    }
 }

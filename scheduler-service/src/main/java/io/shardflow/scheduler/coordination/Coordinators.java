@@ -8,6 +8,7 @@ import io.shardflow.scheduler.generation.PipelineGenerationCoordinator;
 import io.shardflow.scheduler.inference.DataInferenceCoordinator;
 import io.shardflow.scheduler.inference.ModelParallelCoordinator;
 import io.shardflow.scheduler.training.DataParallelTrainingCoordinator;
+import io.shardflow.scheduler.training.ModelParallelTrainingCoordinator;
 import io.shardflow.scheduler.training.PipelineTrainingCoordinator;
 
 /**
@@ -21,6 +22,7 @@ public final class Coordinators {
     private final PipelineGenerationCoordinator pipelinedGeneration;
     private final DataParallelTrainingCoordinator dataParallelTraining;
     private final PipelineTrainingCoordinator pipelineTraining;
+    private final ModelParallelTrainingCoordinator modelParallelTraining;
 
     public Coordinators(
             DataInferenceCoordinator dataInference,
@@ -28,13 +30,15 @@ public final class Coordinators {
             GenerationCoordinator generation,
             PipelineGenerationCoordinator pipelinedGeneration,
             DataParallelTrainingCoordinator dataParallelTraining,
-            PipelineTrainingCoordinator pipelineTraining) {
+            PipelineTrainingCoordinator pipelineTraining,
+            ModelParallelTrainingCoordinator modelParallelTraining) {
         this.dataInference = dataInference;
         this.modelParallel = modelParallel;
         this.generation = generation;
         this.pipelinedGeneration = pipelinedGeneration;
         this.dataParallelTraining = dataParallelTraining;
         this.pipelineTraining = pipelineTraining;
+        this.modelParallelTraining = modelParallelTraining;
     }
 
     /** The plan with the coordinator of its kind. */
@@ -46,6 +50,7 @@ public final class Coordinators {
             case Plan.PipelinedGeneration p -> new Coordination<>(pipelinedGeneration, p);
             case Plan.DataParallelTraining p -> new Coordination<>(dataParallelTraining, p);
             case Plan.PipelineTraining p -> new Coordination<>(pipelineTraining, p);
+            case Plan.ModelParallelTraining p -> new Coordination<>(modelParallelTraining, p);
         };
     }
 

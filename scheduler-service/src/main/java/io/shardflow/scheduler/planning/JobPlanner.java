@@ -101,6 +101,7 @@ public class JobPlanner implements InlinePlanning {
             case Plan.PipelineTraining p ->
                 over + " rows × " + p.training().stages() + " PIPELINE stages in "
                         + p.training().microBatches() + " micro-batches" + training(p.training());
+            case Plan.ModelParallelTraining p -> over + " rows" + modelSplit(p.model()) + training(p.training());
         };
     }
 

@@ -54,7 +54,11 @@ public class PlanMaker {
                 throw new InvalidSpecException("dataset", "is required");
             }
             var shards = ParallelPlanner.trainingShards(spec.parallelism(), dataset.rows(), fleet());
-            TrainingPlan training = preparation.prepare(job.id(), spec, target, dataset);
+            var split = ParallelPlanner.trainingSplit(spec.parallelism(), target.architecture());
+            TrainingPlan training = preparation.prepare(job.id(), spec, target, dataset, split);
+            if (split != null) {
+                return new Plan.ModelParallelTraining(dataset.rows(), shards, training, split);
+            }
             return training.pipelined()
                     ? new Plan.PipelineTraining(dataset.rows(), training)
                     : new Plan.DataParallelTraining(dataset.rows(), shards, training);

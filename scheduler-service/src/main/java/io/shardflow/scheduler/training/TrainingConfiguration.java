@@ -10,6 +10,7 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
+import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.SchedulerSettings;
@@ -24,8 +25,12 @@ class TrainingConfiguration {
 
     @Bean
     TrainingPreparation trainingPreparation(
-            ModelRepository models, DatasetRepository datasets, TrainingStore store, SchedulerSettings settings) {
-        return new TrainingPreparation(models, datasets, store, settings);
+            ModelRepository models,
+            DatasetRepository datasets,
+            TrainingStore store,
+            PieceStore pieces,
+            SchedulerSettings settings) {
+        return new TrainingPreparation(models, datasets, store, pieces, settings);
     }
 
     @Bean
@@ -34,23 +39,51 @@ class TrainingConfiguration {
             PartialStore partials,
             TrainingStore store,
             MetricsStore metrics,
-            ModelRepository models,
             JobFailures failures,
             Dispatcher dispatcher,
-            JobEventPublisher events,
             JobEventLog timeline,
-            MeterRegistry registry) {
-        return new TrainingRounds(
+            TrainingMeters meters,
+            TrainedModels trained) {
+        return new TrainingRounds(jobs, partials, store, metrics, failures, dispatcher, timeline, meters, trained);
+    }
+
+    @Bean
+    TrainingMeters trainingMeters(MeterRegistry registry) {
+        return new TrainingMeters(registry);
+    }
+
+    @Bean
+    TrainedModels trainedModels(JobRepository jobs, ModelRepository models, JobEventPublisher events) {
+        return new TrainedModels(jobs, models, events);
+    }
+
+    @Bean
+    ModelParallelTrainingCoordinator modelParallelTrainingCoordinator(
+            JobRepository jobs,
+            ShardRepository shards,
+            PartialStore partials,
+            ActivationStore activations,
+            PieceStore pieces,
+            TrainingStore store,
+            MetricsStore metrics,
+            JobFailures failures,
+            Dispatcher dispatcher,
+            JobEventLog timeline,
+            TrainingMeters meters,
+            TrainedModels trained) {
+        return new ModelParallelTrainingCoordinator(
                 jobs,
+                shards,
                 partials,
+                activations,
+                pieces,
                 store,
                 metrics,
-                models,
                 failures,
                 dispatcher,
-                events,
                 timeline,
-                new TrainingMeters(registry));
+                meters,
+                trained);
     }
 
     @Bean

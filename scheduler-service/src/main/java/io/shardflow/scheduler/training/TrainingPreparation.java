@@ -1,10 +1,12 @@
 package io.shardflow.scheduler.training;
 
 import io.shardflow.core.InvalidSpecException;
+import io.shardflow.core.Lookup;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
@@ -13,14 +15,17 @@ import io.shardflow.core.training.ParameterInit;
 import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.TextSchedule;
 import io.shardflow.core.training.TrainingPlan;
+import io.shardflow.core.training.TrainingProgram;
 import io.shardflow.core.training.TrainingSchedule;
 import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.models.ModelRepository;
+import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.scheduler.SchedulerSettings;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,13 +39,19 @@ public class TrainingPreparation {
     private final ModelRepository models;
     private final DatasetRepository datasets;
     private final TrainingStore store;
+    private final PieceStore pieces;
     private final SchedulerSettings settings;
 
     public TrainingPreparation(
-            ModelRepository models, DatasetRepository datasets, TrainingStore store, SchedulerSettings settings) {
+            ModelRepository models,
+            DatasetRepository datasets,
+            TrainingStore store,
+            PieceStore pieces,
+            SchedulerSettings settings) {
         this.models = models;
         this.datasets = datasets;
         this.store = store;
+        this.pieces = pieces;
         this.settings = settings;
     }
 
@@ -62,7 +73,12 @@ public class TrainingPreparation {
         return new Target(model.architecture(), "'" + model.name() + "'", model.id());
     }
 
-    public TrainingPlan prepare(UUID jobId, JobSpec spec, Target target, DatasetRow dataset) {
+    /**
+     * The job's training plan, its initial state stored: whole, or as the pieces of {@code split}'s model shards
+     * when it splits the model.
+     */
+    public TrainingPlan prepare(
+            UUID jobId, JobSpec spec, Target target, DatasetRow dataset, Plan.@Nullable ModelPlan split) {
         var training = spec.requireTraining();
         int checkpointEvery =
                 training.checkpointEvery() != null ? training.checkpointEvery() : settings.checkpointEvery();
@@ -98,7 +114,11 @@ public class TrainingPreparation {
         @Nullable
         FeatureScaling scaling =
                 training.standardize() ? scaling(dataset, spec.requireDataset().features(), schedule) : null;
-        storeInitial(jobId, training, target);
+        if (split != null) {
+            storePieces(jobId, training, target, TrainingProgram.of(dense, split.strategy(), split.modelShards()));
+        } else {
+            storeInitial(jobId, training, target);
+        }
         var parallelism = spec.parallelism();
         boolean pipeline = parallelism.strategy() == Strategy.PIPELINE;
         int stages = pipeline ? parallelism.splitModelShards() : 1;
@@ -108,7 +128,9 @@ public class TrainingPreparation {
                     "a model of " + dense.layerCount() + " layers makes at most " + dense.layerCount() + " stages, not "
                             + stages);
         }
-        int micro = pipeline && parallelism.microBatches() != null ? parallelism.microBatches() : 1;
+        int micro = split != null
+                ? split.microBatches()
+                : pipeline && parallelism.microBatches() != null ? parallelism.microBatches() : 1;
         return new TrainingPlan(
                 target.architecture(),
                 total,
@@ -126,15 +148,40 @@ public class TrainingPreparation {
 
     /** Version 0 and checkpoint 0: the fine-tuned model's parameters, or seeded new ones, and a fresh optimiser. */
     private void storeInitial(UUID jobId, TrainingSpec training, Target target) {
-        var base = target.initialModelId();
-        Map<String, Tensor> initial = base != null
-                ? models.loadNamed(models.find(base).orElseThrow())
-                : ParameterInit.initial(target.architecture(), training.seed());
+        Map<String, Tensor> initial = initial(training, target);
         byte[] parameters = TensorCodec.encodeBundle(initial);
         byte[] optimizer =
                 TensorCodec.encodeBundle(ParameterOptimizer.create(training).state());
         store.replaceState(jobId, 0, parameters, optimizer);
         store.checkpoint(jobId, 0, parameters, optimizer);
+    }
+
+    /**
+     * Version 0 and checkpoint 0 as pieces: each model shard's slices of the initial parameters, each with a fresh
+     * optimiser state of its own.
+     */
+    private void storePieces(UUID jobId, TrainingSpec training, Target target, TrainingProgram program) {
+        var initial = initial(training, target);
+        byte[] optimizer =
+                TensorCodec.encodeBundle(ParameterOptimizer.create(training).state());
+        var states = new LinkedHashMap<String, PieceStore.PieceState>();
+        for (var piece : program.pieces()) {
+            var whole = Lookup.required(initial, piece.parameter());
+            int width = whole.shape().length == 2 ? whole.shape()[1] : 1;
+            states.put(
+                    piece.id(),
+                    new PieceStore.PieceState(
+                            TensorCodec.encode(new Tensor(piece.shape(), piece.cut(whole.data(), width))), optimizer));
+        }
+        pieces.put(jobId, 0, states);
+        pieces.checkpoint(jobId, 0);
+    }
+
+    private Map<String, Tensor> initial(TrainingSpec training, Target target) {
+        var base = target.initialModelId();
+        return base != null
+                ? models.loadNamed(models.find(base).orElseThrow())
+                : ParameterInit.initial(target.architecture(), training.seed());
     }
 
     /** Mean and standard deviation of each feature over the training rows, read a window at a time. */

@@ -6,18 +6,15 @@ import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.ParameterOptimizer;
-import io.shardflow.core.training.Preprocessing;
 import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.core.training.TrainingPartial;
 import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.core.training.TrainingProgress;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
-import io.shardflow.db.models.ModelRepository;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.TrainingStore;
-import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import java.util.ArrayList;
@@ -44,12 +41,11 @@ class TrainingRounds {
     private final PartialStore partials;
     private final TrainingStore store;
     private final MetricsStore metrics;
-    private final ModelRepository models;
     private final JobFailures failures;
     private final Dispatcher dispatcher;
-    private final JobEventPublisher events;
     private final JobEventLog timeline;
     private final TrainingMeters meters;
+    private final TrainedModels trained;
     private final KeptStates states = new KeptStates();
 
     TrainingRounds(
@@ -57,20 +53,18 @@ class TrainingRounds {
             PartialStore partials,
             TrainingStore store,
             MetricsStore metrics,
-            ModelRepository models,
             JobFailures failures,
             Dispatcher dispatcher,
-            JobEventPublisher events,
             JobEventLog timeline,
-            TrainingMeters meters) {
+            TrainingMeters meters,
+            TrainedModels trained) {
         this.jobs = jobs;
+        this.trained = trained;
         this.partials = partials;
         this.store = store;
         this.metrics = metrics;
-        this.models = models;
         this.failures = failures;
         this.dispatcher = dispatcher;
-        this.events = events;
         this.timeline = timeline;
         this.meters = meters;
     }
@@ -243,26 +237,10 @@ class TrainingRounds {
 
     private void finish(TrainingRun run, TrainingState state) {
         var job = run.job();
-        var training = run.training();
-        var spec = job.spec();
-        var modelId = UUID.randomUUID();
-        String name = spec.requireTraining().resultName() != null
-                ? spec.requireTraining().resultName()
-                : spec.model().name() != null ? spec.model().name() : "trained by job " + job.id();
-        var preprocessing = training.scaling() == null ? null : new Preprocessing(training.scaling());
-        models.create(
-                modelId,
-                job.tenant(),
-                name,
-                training.architecture(),
-                ModelParameters.unflat(state.shapes, state.params),
-                new ModelRepository.Lineage(job.id(), spec.requireDataset().id(), state.metrics, preprocessing));
-        jobs.recordResultModel(job.id(), modelId);
-        jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.SUCCEEDED);
         store.dropParametersBefore(job.id(), Integer.MAX_VALUE);
         meters.ended(job.id());
-        events.publish(
-                jobs.find(job.id()).orElseThrow(), "trained model " + modelId + " after " + state.version + " steps");
+        trained.register(
+                job, run.training(), ModelParameters.unflat(state.shapes, state.params), state.metrics, state.version);
     }
 
     /** An evaluation round's figures: the job's validation loss (and accuracy, for a classifier). */

@@ -8,6 +8,7 @@ import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardRepository;
 import io.shardflow.db.training.MetricsStore;
+import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.coordination.JobFailures;
@@ -17,7 +18,10 @@ import io.shardflow.scheduler.dispatch.Dispatcher;
 public final class TrainingFixture {
     private TrainingFixture() {}
 
-    public record Coordinators(DataParallelTrainingCoordinator dataParallel, PipelineTrainingCoordinator pipeline) {}
+    public record Coordinators(
+            DataParallelTrainingCoordinator dataParallel,
+            PipelineTrainingCoordinator pipeline,
+            ModelParallelTrainingCoordinator modelParallel) {}
 
     public static Coordinators create(
             JobRepository jobs,
@@ -25,6 +29,7 @@ public final class TrainingFixture {
             PartialStore partials,
             ActivationStore activations,
             TrainingStore store,
+            PieceStore pieces,
             MetricsStore metrics,
             ModelRepository models,
             Rounds rounds,
@@ -32,19 +37,25 @@ public final class TrainingFixture {
             Dispatcher dispatcher,
             JobEventPublisher events,
             JobEventLog timeline) {
-        var server = new TrainingRounds(
-                jobs,
-                partials,
-                store,
-                metrics,
-                models,
-                failures,
-                dispatcher,
-                events,
-                timeline,
-                TrainingMeters.unregistered());
+        var meters = TrainingMeters.unregistered();
+        var trained = new TrainedModels(jobs, models, events);
+        var server =
+                new TrainingRounds(jobs, partials, store, metrics, failures, dispatcher, timeline, meters, trained);
         return new Coordinators(
                 new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server),
-                new PipelineTrainingCoordinator(jobs, shards, partials, activations, dispatcher, server));
+                new PipelineTrainingCoordinator(jobs, shards, partials, activations, dispatcher, server),
+                new ModelParallelTrainingCoordinator(
+                        jobs,
+                        shards,
+                        partials,
+                        activations,
+                        pieces,
+                        store,
+                        metrics,
+                        failures,
+                        dispatcher,
+                        timeline,
+                        meters,
+                        trained));
     }
 }

@@ -9,6 +9,8 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.Task;
+import io.shardflow.core.planning.ModelSplit;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -35,14 +37,24 @@ public final class DenseTraining {
     /** A pipeline stage's gradients, and the gradient of its input (null for the first stage). */
     public record StageResult(float[][] grads, float @Nullable [] inputGrad, double loss, int correct, int samples) {}
 
-    /** A stage's layers {@code first..} forward, without gradients: its output for the next stage. */
+    /**
+     * A stage's (or a part's) layers forward, without gradients: its output for the next round. {@code slices} are
+     * whole layers or Megatron slices of them, applied in order with the hidden activation between them; with no
+     * slices the input passes unchanged (a part that only computes the loss).
+     */
     public float[] forwardStage(
-            DenseArchitecture architecture, int first, float[][] params, float[] x, int n, boolean activateInput) {
+            DenseArchitecture architecture,
+            List<ModelSplit.Slice> slices,
+            float[][] params,
+            float[] x,
+            int n,
+            boolean activateInput) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
-            var input = manager.create(x, new Shape(n, architecture.widths().get(first)));
+            var input = manager.create(x, new Shape(n, inputWidth(architecture, slices)));
             return forward(
                             architecture,
-                            stageArrays(manager, architecture, first, params),
+                            slices,
+                            stageArrays(manager, slices, params),
                             activateInput ? activate(architecture, input) : input)
                     .toFloatArray();
         }
@@ -55,7 +67,7 @@ public final class DenseTraining {
      */
     public StageResult backwardStage(
             DenseArchitecture architecture,
-            int first,
+            List<ModelSplit.Slice> slices,
             float[][] params,
             float[] x,
             int n,
@@ -65,17 +77,17 @@ public final class DenseTraining {
             float @Nullable [] upstream,
             boolean inputGrad) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
-            var arrays = stageArrays(manager, architecture, first, params);
+            var arrays = stageArrays(manager, slices, params);
             for (var p : arrays) {
                 p.setRequiresGradient(true);
             }
-            var input = manager.create(x, new Shape(n, architecture.widths().get(first)));
+            var input = manager.create(x, new Shape(n, inputWidth(architecture, slices)));
             if (inputGrad) {
                 input.setRequiresGradient(true);
             }
             JniUtils.setGradMode(true);
             try {
-                var out = forward(architecture, arrays, activateInput ? activate(architecture, input) : input);
+                var out = forward(architecture, slices, arrays, activateInput ? activate(architecture, input) : input);
                 double loss = 0;
                 int correct = 0;
                 if (labels != null) {
@@ -113,16 +125,67 @@ public final class DenseTraining {
         };
     }
 
-    private static NDArray[] stageArrays(
-            NDManager manager, DenseArchitecture architecture, int first, float[][] params) {
-        var widths = architecture.widths();
+    /** A stage's (or a part's) forward and the loss of its output on {@code labels}, without gradients. */
+    public Evaluation evaluateStage(
+            DenseArchitecture architecture,
+            List<ModelSplit.Slice> slices,
+            float[][] params,
+            float[] x,
+            int n,
+            boolean activateInput,
+            float[] labels) {
+        try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
+            var input = manager.create(x, new Shape(n, inputWidth(architecture, slices)));
+            var out = forward(
+                    architecture,
+                    slices,
+                    stageArrays(manager, slices, params),
+                    activateInput ? activate(architecture, input) : input);
+            var loss = loss(architecture, manager, out, labels, n);
+            return new Evaluation(loss.getFloat(), correct(architecture, manager, out, labels), n);
+        }
+    }
+
+    /** Each slice's weight {@code [rows][cols]}, then its bias {@code [rows]} when it has one. */
+    private static NDArray[] stageArrays(NDManager manager, List<ModelSplit.Slice> slices, float[][] params) {
         var arrays = new NDArray[params.length];
-        for (int i = 0; i < params.length / 2; i++) {
-            int l = first + i;
-            arrays[2 * i] = manager.create(params[2 * i], new Shape(widths.get(l + 1), widths.get(l)));
-            arrays[2 * i + 1] = manager.create(params[2 * i + 1], new Shape(widths.get(l + 1)));
+        int i = 0;
+        for (var slice : slices) {
+            arrays[i] = manager.create(params[i], new Shape(slice.outputs(), slice.colEnd() - slice.colStart()));
+            i++;
+            if (slice.bias()) {
+                arrays[i] = manager.create(params[i], new Shape(slice.outputs()));
+                i++;
+            }
+        }
+        if (i != params.length) {
+            throw new IllegalArgumentException("the slices take " + i + " tensors, given " + params.length);
         }
         return arrays;
+    }
+
+    private static int inputWidth(DenseArchitecture architecture, List<ModelSplit.Slice> slices) {
+        return slices.isEmpty()
+                ? architecture.outputs()
+                : slices.getFirst().colEnd() - slices.getFirst().colStart();
+    }
+
+    /** The slices' layers in order, the activation between them; a slice without a bias adds none. */
+    private static NDArray forward(
+            DenseArchitecture architecture, List<ModelSplit.Slice> slices, NDArray[] params, NDArray x) {
+        NDArray a = x;
+        int i = 0;
+        for (int s = 0; s < slices.size(); s++) {
+            var slice = slices.get(s);
+            a = slice.bias()
+                    ? Linear.linear(a, params[i], params[i + 1]).singletonOrThrow()
+                    : Linear.linear(a, params[i]).singletonOrThrow();
+            i += slice.bias() ? 2 : 1;
+            if (s + 1 < slices.size()) {
+                a = activate(architecture, a);
+            }
+        }
+        return a;
     }
 
     /** Gradients of the mean loss over {@code n} rows of {@code x} ({@code [n][inputs]}) with labels {@code y}. */

@@ -38,6 +38,7 @@ public class TrainingComputation implements ShardComputation {
     private final DenseTraining training;
     private final ActivationStore activations;
     private final TextTraining text;
+    private final SplitTraining split;
     private final Cache<UUID, TrainingSchedule> schedules =
             Caffeine.newBuilder().maximumSize(64).build();
 
@@ -47,8 +48,10 @@ public class TrainingComputation implements ShardComputation {
             SliceCache slices,
             DenseTraining training,
             ActivationStore activations,
-            TextTraining text) {
+            TextTraining text,
+            SplitTraining split) {
         this.text = text;
+        this.split = split;
         this.jobs = jobs;
         this.activations = activations;
         this.parameters = parameters;
@@ -68,6 +71,11 @@ public class TrainingComputation implements ShardComputation {
         var schedule = schedules.get(
                 job.id(),
                 id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
+        if (plan instanceof Plan.ModelParallelTraining modelParallel) {
+            var dense = (DenseArchitecture) trainingPlan.architecture();
+            return split.compute(
+                    task, job, modelParallel, schedule, () -> slices.get(task, dense, trainingPlan.scaling()));
+        }
         float[][] params = parameters.get(job.id(), task.version());
         if (trainingPlan.architecture() instanceof GptArchitecture gpt) {
             return text.compute(task, job, gpt, params);
@@ -84,7 +92,7 @@ public class TrainingComputation implements ShardComputation {
                 evaluate(architecture, params, slice, schedule.validationRows(), task)
                         .encode();
             case PIPE_FORWARD, PIPE_LAST, PIPE_BACKWARD -> pipeline(trainingPlan, params, slice, schedule, task);
-            case INFER, GENERATE, GENERATE_STAGE ->
+            case INFER, GENERATE, GENERATE_STAGE, SPLIT_FORWARD, SPLIT_LAST, SPLIT_BACKWARD, SPLIT_UPDATE ->
                 throw new IllegalArgumentException("not a training task: " + task.kind());
         };
     }
@@ -113,13 +121,13 @@ public class TrainingComputation implements ShardComputation {
                 params, 2 * first, 2 * first + 2 * stage.slices().size());
         float[] input = s == 0 ? rows.x() : activation(task, s - 1);
         if (task.kind() == TaskKind.PIPE_FORWARD) {
-            var out = training.forwardStage(architecture, first, stageParams, input, rows.rows(), s > 0);
+            var out = training.forwardStage(architecture, stage.slices(), stageParams, input, rows.rows(), s > 0);
             return TensorCodec.encode(Tensor.matrix(rows.rows(), stage.outputs(), out));
         }
         boolean last = task.kind() == TaskKind.PIPE_LAST;
         var result = training.backwardStage(
                 architecture,
-                first,
+                stage.slices(),
                 stageParams,
                 input,
                 rows.rows(),

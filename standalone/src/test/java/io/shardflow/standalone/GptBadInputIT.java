@@ -99,8 +99,10 @@ class GptBadInputIT {
         refused(training, "dataset.id", "reads text datasets");
 
         training.put("dataset", Map.of("id", textId));
-        training.put("parallelism", Map.of("strategy", "PIPELINE", "modelShards", 1));
-        refused(training, "parallelism.strategy", "trains with DATA");
+        training.put("parallelism", Map.of("strategy", "PIPELINE", "modelShards", 2));
+        refused(training, "parallelism.modelShards", "makes 1 to 1 pipeline stages, not 2");
+        training.put("parallelism", Map.of("strategy", "TENSOR", "modelShards", 3));
+        refused(training, "parallelism.modelShards", "splits into at most 2 tensor shards, not 3");
 
         var badArchitecture = new LinkedHashMap<String, Object>(training);
         badArchitecture.put(

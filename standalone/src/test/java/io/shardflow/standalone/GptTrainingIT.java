@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -141,6 +143,63 @@ class GptTrainingIT {
                     .as(shards + " shards")
                     .isLessThan(1e-4);
         }
+    }
+
+    /**
+     * A gpt split into model shards for training: PIPELINE stages of blocks (embeddings with the first, head with
+     * the last), TENSOR Megatron parts (attention by heads, MLP by hidden units), and HYBRID data shards of either,
+     * in micro-batches, each ends where the single process does.
+     */
+    @ParameterizedTest(name = "{0} {1} over {2} data shards, {3} micro-batches")
+    @CsvSource({"PIPELINE, 2, 1, 2", "TENSOR, 2, 1, 1", "TENSOR, 2, 2, 2", "PIPELINE, 2, 2, 1"})
+    void modelParallelTrainingEqualsASingleProcessLoop(
+            String modelStrategy, int modelShards, int dataShards, int microBatches) {
+        String text = genesis().substring(0, 12_000);
+        String dataset = created(api.postText("/api/v1/datasets?name=genesis-split&format=text", text));
+        var architecture = new GptArchitecture(2, 2, 16, 16);
+        var parallelism = new LinkedHashMap<String, Object>();
+        parallelism.put("strategy", dataShards > 1 ? "HYBRID" : modelStrategy);
+        parallelism.put("modelShards", modelShards);
+        parallelism.put("microBatches", microBatches);
+        if (dataShards > 1) {
+            parallelism.put("dataShards", dataShards);
+            parallelism.put("modelStrategy", modelStrategy);
+        }
+        var job = new LinkedHashMap<String, Object>();
+        job.put("type", "TRAINING");
+        job.put("model", Map.of("architecture", GenerationIT.gpt(2, 2, 16, 16)));
+        job.put("dataset", Map.of("id", dataset));
+        job.put("parallelism", parallelism);
+        job.put(
+                "training",
+                Map.of(
+                        "steps",
+                        6,
+                        "batchSize",
+                        12,
+                        "optimizer",
+                        "adam",
+                        "learningRate",
+                        0.01,
+                        "seed",
+                        4,
+                        "validationSplit",
+                        0.1,
+                        "checkpointEvery",
+                        2));
+
+        var done = awaitStatus(api, created(api.postJson("/api/v1/jobs", job)), "SUCCEEDED");
+
+        assertThat(done.get("plan").get("model").get("strategy").asString()).isEqualTo(modelStrategy);
+        assertThat(done.get("metrics").get("validationLoss").isNull()).isFalse();
+        var expected = reference(text.getBytes(StandardCharsets.UTF_8), architecture, 6, 12, 0.01f, 4);
+        var exported = api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters")
+                .json();
+        double difference = maxDifference(exported.get("parameters").get("tensors"), expected);
+        System.out.printf(
+                "gpt %s %d over %d data shards, %d micro-batches: largest difference from the single process %.2e%n",
+                modelStrategy, modelShards, dataShards, microBatches, difference);
+        assertThat(difference).isLessThan(1e-4);
     }
 
     @Test

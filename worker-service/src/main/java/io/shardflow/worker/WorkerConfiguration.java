@@ -126,7 +126,7 @@ class WorkerConfiguration {
                 dense,
                 activations,
                 new TextTraining(datasets, engine, settings.dataCache().toBytes()),
-                new SplitTraining(pieces, activations, dense));
+                new SplitTraining(pieces, activations, dense, engine));
     }
 
     @Bean(destroyMethod = "closeAll")

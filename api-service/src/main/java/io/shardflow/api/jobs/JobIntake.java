@@ -120,8 +120,11 @@ public class JobIntake {
             // the steps and scaling are worked out when the job is planned; the data split is known now
             long rows = checked.trainingData().rows();
             var shards = ParallelPlanner.trainingShards(spec.parallelism(), rows, fleet());
-            var strategy = spec.parallelism().strategy() == Strategy.PIPELINE ? Strategy.PIPELINE : Strategy.DATA;
-            return new PlanDocument(strategy, rows, shards.size(), shards, null, null, false);
+            var split = ParallelPlanner.trainingSplit(spec.parallelism(), checked.architecture());
+            var strategy = split != null
+                    ? shards.size() > 1 ? Strategy.HYBRID : split.strategy()
+                    : spec.parallelism().strategy() == Strategy.PIPELINE ? Strategy.PIPELINE : Strategy.DATA;
+            return new PlanDocument(strategy, rows, shards.size(), shards, null, split, false);
         }
         return checked.inferencePlan().document();
     }

@@ -196,6 +196,9 @@ public class JobValidation {
         }
         // planning now refuses a split the model cannot take (too many shards, say) with a 400
         Plan plan = null;
+        if (spec.type() == JobType.TRAINING) {
+            ParallelPlanner.trainingSplit(spec.parallelism(), architecture);
+        }
         if (spec.type() == JobType.INFERENCE) {
             long rows = Prompts.inferenceRows(spec, architecture, name, dataset, reads.text(dataset));
             if (architecture instanceof GptArchitecture) {

@@ -7,7 +7,6 @@ import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.Task;
-import io.shardflow.core.planning.Strategy;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -44,11 +43,6 @@ public final class JobInputCheck {
                 "dataset.label",
                 "a gpt learns to predict the next byte and takes no label column");
         if (spec.type() == JobType.TRAINING) {
-            var strategy = spec.parallelism().strategy();
-            InvalidSpecException.require(
-                    strategy == Strategy.DATA || strategy == Strategy.AUTO,
-                    "parallelism.strategy",
-                    "a gpt trains with DATA parallelism, not " + strategy);
             return;
         }
         var input = spec.input();

@@ -233,17 +233,18 @@ public final class ParallelPlanner {
 
     /**
      * How a training job splits its model, or null when it trains the model whole (DATA) or through the dense GPipe
-     * of {@link Plan.PipelineTraining}: TENSOR, and HYBRID over TENSOR (or PIPELINE) model shards, of a dense model.
+     * of {@link Plan.PipelineTraining}: TENSOR, HYBRID over TENSOR (or PIPELINE) model shards, and a gpt's PIPELINE.
      */
     public static Plan.@Nullable ModelPlan trainingSplit(
             JobSpec.Parallelism parallelism, ModelArchitecture architecture) {
         var strategy = parallelism.strategy();
-        if (strategy != Strategy.TENSOR && strategy != Strategy.HYBRID) {
+        boolean gptPipeline = strategy == Strategy.PIPELINE && architecture instanceof GptArchitecture;
+        if (strategy != Strategy.TENSOR && strategy != Strategy.HYBRID && !gptPipeline) {
             return null;
         }
         var modelStrategy = strategy == Strategy.HYBRID && parallelism.modelStrategy() != null
                 ? parallelism.modelStrategy()
-                : Strategy.TENSOR;
+                : gptPipeline ? Strategy.PIPELINE : Strategy.TENSOR;
         int shards = parallelism.splitModelShards();
         TrainingProgram program;
         try {

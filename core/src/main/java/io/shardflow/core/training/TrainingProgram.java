@@ -1,8 +1,11 @@
 package io.shardflow.core.training;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.planning.DataPlanner;
+import io.shardflow.core.planning.GptStages;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Strategy;
 import java.util.ArrayList;
@@ -23,6 +26,9 @@ import java.util.List;
  *   {@code j}, then a round that computes the loss on the merged output.</li>
  *   <li>Dense PIPELINE: the stages of {@link ModelSplit#pipeline}, stage {@code s} in group {@code s}; the last stage
  *   computes the loss.</li>
+ *   <li>Gpt PIPELINE: the stages of {@link GptStages#split}, each in a group of its own.</li>
+ *   <li>Gpt TENSOR: the embeddings, then per block its attention split by heads and its MLP by hidden units
+ *   (Megatron), then the final LayerNorm, head and loss.</li>
  * </ul>
  */
 public record TrainingProgram(List<Round> rounds, int groups) {
@@ -62,7 +68,12 @@ public record TrainingProgram(List<Round> rounds, int groups) {
                         throw new IllegalArgumentException("a model is split by TENSOR or PIPELINE, not " + strategy);
                 };
             case GptArchitecture gpt ->
-                throw new IllegalArgumentException("a gpt model does not train split by " + strategy + " yet");
+                switch (strategy) {
+                    case TENSOR -> gptTensor(gpt, modelShards);
+                    case PIPELINE -> gptPipeline(gpt, modelShards);
+                    default ->
+                        throw new IllegalArgumentException("a model is split by TENSOR or PIPELINE, not " + strategy);
+                };
         };
     }
 
@@ -89,6 +100,108 @@ public record TrainingProgram(List<Round> rounds, int groups) {
                     ModelSplit.Merge.PASS));
         }
         return new TrainingProgram(rounds, stages);
+    }
+
+    /** Stages of whole blocks, the first with the embeddings, the last with the final LayerNorm and the head. */
+    private static TrainingProgram gptPipeline(GptArchitecture architecture, int stages) {
+        var rounds = new ArrayList<Round>();
+        var split = GptStages.split(architecture, stages);
+        int width = hidden(architecture);
+        for (int s = 0; s < split.size(); s++) {
+            var stage = split.get(s);
+            var pieces = new ArrayList<Piece>();
+            for (String name : stage.parameterNames(architecture)) {
+                pieces.add(whole(architecture, name, s));
+            }
+            var op = new PartOp.GptStage(stage.fromBlock(), stage.toBlock(), stage.first(), stage.last(), width);
+            rounds.add(new Round(List.of(new Part(s, op, pieces)), ModelSplit.Merge.PASS));
+        }
+        return new TrainingProgram(rounds, split.size());
+    }
+
+    /**
+     * Megatron's layout: each block's attention split by heads and its MLP by hidden units, two summed rounds per
+     * block; the LayerNorms, the embeddings, the head and the output biases are whole, kept by group 0 (the
+     * LayerNorms are read by every part of their round, and their gradients summed over the parts); the embeddings
+     * and the head run as rounds of one part before and after the blocks.
+     */
+    private static TrainingProgram gptTensor(GptArchitecture architecture, int shards) {
+        if (shards > architecture.heads()) {
+            throw new IllegalArgumentException("a gpt of " + architecture.heads() + " heads splits into at most "
+                    + architecture.heads() + " tensor shards, not " + shards);
+        }
+        int d = architecture.dModel();
+        int hs = architecture.headSize();
+        int width = hidden(architecture);
+        var rounds = new ArrayList<Round>();
+        rounds.add(new Round(
+                List.of(new Part(
+                        0,
+                        new PartOp.GptEmbed(width),
+                        List.of(whole(architecture, "tokens.weight", 0), whole(architecture, "positions.weight", 0)))),
+                ModelSplit.Merge.PASS));
+        var heads = DataPlanner.split(architecture.heads(), shards);
+        var hidden = DataPlanner.split(4L * d, shards);
+        for (int block = 0; block < architecture.layers(); block++) {
+            String b = GptArchitecture.block(block);
+            var attention = new ArrayList<Part>();
+            var mlp = new ArrayList<Part>();
+            for (int j = 0; j < shards; j++) {
+                int h0 = (int) heads.get(j).start();
+                int h1 = (int) heads.get(j).end();
+                var pieces = new ArrayList<Piece>();
+                pieces.add(whole(architecture, b + "ln1.weight", 0));
+                pieces.add(whole(architecture, b + "ln1.bias", 0));
+                for (int section = 0; section < 3; section++) {
+                    pieces.add(
+                            Piece.rows(b + "attention.qkv.weight", section * d + h0 * hs, section * d + h1 * hs, d, j));
+                }
+                for (int section = 0; section < 3; section++) {
+                    pieces.add(Piece.vector(b + "attention.qkv.bias", section * d + h0 * hs, section * d + h1 * hs, j));
+                }
+                pieces.add(new Piece(b + "attention.out.weight", 0, d, h0 * hs, h1 * hs, false, j));
+                if (j == 0) {
+                    pieces.add(whole(architecture, b + "attention.out.bias", 0));
+                }
+                attention.add(new Part(j, new PartOp.GptAttention(block, h0, h1, j == 0, width), pieces));
+                int u0 = (int) hidden.get(j).start();
+                int u1 = (int) hidden.get(j).end();
+                var mlpPieces = new ArrayList<Piece>();
+                mlpPieces.add(whole(architecture, b + "ln2.weight", 0));
+                mlpPieces.add(whole(architecture, b + "ln2.bias", 0));
+                mlpPieces.add(Piece.rows(b + "mlp.fc.weight", u0, u1, d, j));
+                mlpPieces.add(Piece.vector(b + "mlp.fc.bias", u0, u1, j));
+                mlpPieces.add(new Piece(b + "mlp.proj.weight", 0, d, u0, u1, false, j));
+                if (j == 0) {
+                    mlpPieces.add(whole(architecture, b + "mlp.proj.bias", 0));
+                }
+                mlp.add(new Part(j, new PartOp.GptMlp(block, u0, u1, j == 0, width), mlpPieces));
+            }
+            rounds.add(new Round(attention, ModelSplit.Merge.SUM));
+            rounds.add(new Round(mlp, ModelSplit.Merge.SUM));
+        }
+        rounds.add(new Round(
+                List.of(new Part(
+                        0,
+                        new PartOp.GptHead(),
+                        List.of(
+                                whole(architecture, "final.ln.weight", 0),
+                                whole(architecture, "final.ln.bias", 0),
+                                whole(architecture, "head.weight", 0)))),
+                ModelSplit.Merge.PASS));
+        return new TrainingProgram(rounds, shards);
+    }
+
+    private static int hidden(GptArchitecture architecture) {
+        return Math.multiplyExact(architecture.context(), architecture.dModel());
+    }
+
+    /** A whole parameter as one piece. */
+    private static Piece whole(ModelArchitecture architecture, String name, int group) {
+        int[] shape = Lookup.required(architecture.parameterShapes(), name);
+        return shape.length == 1
+                ? Piece.vector(name, 0, shape[0], group)
+                : Piece.rows(name, 0, shape[0], shape[1], group);
     }
 
     private static Part densePart(ModelSplit.Partition partition, boolean activateInput, int group) {
@@ -130,7 +243,12 @@ public record TrainingProgram(List<Round> rounds, int groups) {
     private static int outputs(Part part) {
         return switch (part.op()) {
             case PartOp.Dense d -> d.slices().getLast().outputs();
+            case PartOp.GptEmbed e -> e.width();
+            case PartOp.GptStage s -> s.width();
+            case PartOp.GptAttention a -> a.width();
+            case PartOp.GptMlp m -> m.width();
             case PartOp.DenseLoss l -> throw new IllegalArgumentException("the loss is not merged into a next round");
+            case PartOp.GptHead h -> throw new IllegalArgumentException("the loss is not merged into a next round");
         };
     }
 

@@ -152,7 +152,8 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
         if (merged == null || !activations.put(job.id(), step, stage, slice, TensorCodec.encode(merged))) {
             return;
         }
-        partials.deleteGroup(job.id(), step, stage, steps.index(slice, round, 0), steps.index(slice, round + 1, 0));
+        int from = steps.index(slice, round, 0);
+        partials.deleteGroup(job.id(), step, stage, from, from + steps.parts(round));
         dispatcher.continueWith(roundOf(job, plan, steps, step, round + 1, slice, evaluation, false));
     }
 

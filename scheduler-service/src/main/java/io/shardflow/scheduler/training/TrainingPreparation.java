@@ -87,7 +87,11 @@ public class TrainingPreparation {
                     dataset.rows(), training.validationSplit(), training.seed(), training.batchSize(), gpt.context());
             int perEpoch = text.stepsPerEpoch();
             int total = training.steps() != null ? training.steps() : Math.multiplyExact(perEpoch, training.epochs());
-            storeInitial(jobId, training, target);
+            if (split != null) {
+                storePieces(jobId, training, target, TrainingProgram.of(gpt, split.strategy(), split.modelShards()));
+            } else {
+                storeInitial(jobId, training, target);
+            }
             return new TrainingPlan(
                     gpt,
                     total,
@@ -100,7 +104,7 @@ public class TrainingPreparation {
                     target.initialModelId(),
                     checkpointEvery,
                     1,
-                    1);
+                    split != null ? split.microBatches() : 1);
         }
         var dense = (DenseArchitecture) target.architecture();
         var schedule =

@@ -18,8 +18,10 @@ import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.tensors.Tensor;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A byte-level GPT ({@link GptArchitecture}) on DJL NDArrays: gradients and losses for training, decoding with a
@@ -213,6 +215,14 @@ public final class GptNetwork implements AutoCloseable {
 
     private NDArray meanLoss(NDManager scope, Weights w, int[][] windows) {
         int context = architecture.context();
+        checkWindows(windows);
+        NDArray x = embed(w, byteIndices(scope, windows, 0, context), positions(scope, context));
+        x = blocks(w, 0, architecture.layers(), x, selfAttention(scope, context));
+        return crossEntropy(scope, w, x, windows);
+    }
+
+    private void checkWindows(int[][] windows) {
+        int context = architecture.context();
         if (windows.length == 0) {
             throw new IllegalArgumentException("no windows");
         }
@@ -222,15 +232,124 @@ public final class GptNetwork implements AutoCloseable {
                         "a window holds context + 1 = " + (context + 1) + " bytes, had " + window.length);
             }
         }
-        NDArray x = embed(w, byteIndices(scope, windows, 0, context), positions(scope, context));
-        x = blocks(w, 0, architecture.layers(), x, selfAttention(scope, context));
-        NDArray targets = byteIndices(scope, windows, 1, context).oneHot(GptArchitecture.VOCABULARY);
+    }
+
+    /** The mean next-byte cross-entropy of the windows' targets given the last block's output {@code x}. */
+    private NDArray crossEntropy(NDManager scope, Weights w, NDArray x, int[][] windows) {
+        NDArray targets = byteIndices(scope, windows, 1, architecture.context()).oneHot(GptArchitecture.VOCABULARY);
         return logits(w, x)
                 .logSoftmax(-1)
                 .mul(targets)
                 .sum(new int[] {-1})
                 .neg()
                 .mean();
+    }
+
+    /** A pipeline stage's training pass: its parameters' gradients, the gradient of its hidden input, the loss. */
+    public record StageGradient(float[][] grads, float @Nullable [] inputGrad, double loss, int windows) {}
+
+    /**
+     * A training stage over {@code windows} ({@code [n][context + 1]} bytes), run on a network that holds the
+     * stage's parameters: the embeddings of the windows' inputs when {@code embed}, else {@code hidden}
+     * ({@code [n][context][dModel]}); then blocks {@code [fromBlock, toBlock)}; then, when {@code head}, the final
+     * LayerNorm, the head and this slice's share ({@code n / batch}) of the batch's mean loss, which is
+     * differentiated; otherwise {@code upstream}, the gradient of the stage's output, is carried back. Gradients of
+     * {@code names}, in that order, and of the hidden input when {@code inputGrad}.
+     */
+    public StageGradient stageGradient(
+            List<String> names,
+            int fromBlock,
+            int toBlock,
+            boolean embed,
+            boolean head,
+            float @Nullable [] hidden,
+            int[][] windows,
+            float @Nullable [] upstream,
+            int batch,
+            boolean inputGrad) {
+        checkWindows(windows);
+        int context = architecture.context();
+        try (NDManager scope = manager.newSubManager()) {
+            var copies = new HashMap<String, NDArray>();
+            for (String name : names) {
+                NDArray copy = weights.get(name).duplicate();
+                copy.attach(scope);
+                copy.setRequiresGradient(true);
+                copies.put(name, copy);
+            }
+            JniUtils.setGradMode(true);
+            try {
+                var w = new Weights(copies);
+                NDArray input = null;
+                NDArray x;
+                if (embed) {
+                    x = embed(w, byteIndices(scope, windows, 0, context), positions(scope, context));
+                } else {
+                    input = hidden(scope, requireHidden(hidden), windows.length, context);
+                    if (inputGrad) {
+                        input.setRequiresGradient(true);
+                    }
+                    x = input;
+                }
+                x = blocks(w, fromBlock, toBlock, x, selfAttention(scope, context));
+                double loss = 0;
+                if (head) {
+                    NDArray mean = crossEntropy(scope, w, x, windows);
+                    // the factor lives in the scope until the backward pass has read it (see scale)
+                    NDArray share = mean.mul(scope.create((float) windows.length / batch));
+                    JniUtils.backward((PtNDArray) share, (PtNDArray) share.onesLike(), false, false);
+                    loss = mean.getFloat();
+                } else {
+                    if (upstream == null) {
+                        throw new IllegalArgumentException(
+                                "a stage's backward needs the loss (last stage) or the gradient of its output");
+                    }
+                    JniUtils.backward((PtNDArray) x, (PtNDArray) scope.create(upstream, x.getShape()), false, false);
+                }
+                var grads = new float[names.size()][];
+                for (int i = 0; i < grads.length; i++) {
+                    grads[i] = w.get(names.get(i)).getGradient().toFloatArray();
+                }
+                float[] gradient =
+                        input != null && inputGrad ? input.getGradient().toFloatArray() : null;
+                return new StageGradient(grads, gradient, loss, windows.length);
+            } finally {
+                JniUtils.setGradMode(false);
+            }
+        }
+    }
+
+    /** A training stage's forward without gradients: hidden {@code [n][context][dModel]} out, as {@link #stageGradient} reads it. */
+    public float[] stageForward(int fromBlock, int toBlock, boolean embed, float @Nullable [] hidden, int[][] windows) {
+        checkWindows(windows);
+        int context = architecture.context();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x = embed
+                    ? embed(weights, byteIndices(scope, windows, 0, context), positions(scope, context))
+                    : hidden(scope, requireHidden(hidden), windows.length, context);
+            return blocks(weights, fromBlock, toBlock, x, selfAttention(scope, context))
+                    .toFloatArray();
+        }
+    }
+
+    /** A last training stage's mean loss over {@code windows}, without gradients (an evaluation). */
+    public double stageLoss(int fromBlock, int toBlock, boolean embed, float @Nullable [] hidden, int[][] windows) {
+        checkWindows(windows);
+        int context = architecture.context();
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray x = embed
+                    ? embed(weights, byteIndices(scope, windows, 0, context), positions(scope, context))
+                    : hidden(scope, requireHidden(hidden), windows.length, context);
+            x = blocks(weights, fromBlock, toBlock, x, selfAttention(scope, context));
+            return crossEntropy(scope, weights, x, windows).getFloat();
+        }
+    }
+
+    private static float[] requireHidden(float @Nullable [] hidden) {
+        if (hidden == null) {
+            throw new IllegalArgumentException("a stage that does not embed needs its hidden input");
+        }
+        return hidden;
     }
 
     /** {@code [n][length]} indices from {@code sequences[b][from..from+length)}, each a byte value. */
@@ -267,7 +386,7 @@ public final class GptNetwork implements AutoCloseable {
     }
 
     /** {@code 0} where a query may see a key, {@code -inf} after it: {@code [length][length]}. */
-    private static NDArray causalMask(NDManager scope, int length) {
+    static NDArray causalMask(NDManager scope, int length) {
         var mask = new float[length * length];
         for (int query = 0; query < length; query++) {
             Arrays.fill(mask, query * length + query + 1, (query + 1) * length, Float.NEGATIVE_INFINITY);
@@ -315,35 +434,50 @@ public final class GptNetwork implements AutoCloseable {
 
     /** Attention of queries {@code [B][Tq][d]} over keys and values {@code [B][Tk][d]}; mask broadcasts to {@code [B][heads][Tq][Tk]}. */
     private NDArray attention(NDArray queries, NDArray keys, NDArray values, NDArray mask, NDArray scale) {
-        return merge(headAttention(heads(queries), heads(keys), heads(values), mask, scale));
+        return attention(queries, keys, values, architecture.heads(), mask, scale);
+    }
+
+    /**
+     * Attention of {@code heads} heads: queries {@code [B][Tq][heads·headSize]} over keys and values
+     * {@code [B][Tk][heads·headSize]}, the heads side by side in the last dimension; out like the queries.
+     */
+    static NDArray attention(NDArray queries, NDArray keys, NDArray values, int heads, NDArray mask, NDArray scale) {
+        return merge(headAttention(heads(queries, heads), heads(keys, heads), heads(values, heads), mask, scale));
     }
 
     /**
      * Attention of queries {@code [B][heads][Tq][headSize]} over keys and values {@code [B][heads][Tk][headSize]},
      * which may be strided views: matMul reads them in place.
      */
-    private NDArray headAttention(NDArray queries, NDArray keys, NDArray values, NDArray mask, NDArray scale) {
+    private static NDArray headAttention(NDArray queries, NDArray keys, NDArray values, NDArray mask, NDArray scale) {
         NDArray scores = queries.matMul(keys.transpose(0, 1, 3, 2)).mul(scale).add(mask);
         return scores.softmax(-1).matMul(values);
     }
 
-    /** {@code [B][T][d]} to {@code [B][heads][T][headSize]}. */
+    /** {@code [B][T][heads·headSize]} to {@code [B][heads][T][headSize]}. */
     private NDArray heads(NDArray a) {
-        Shape s = a.getShape();
-        return a.reshape(s.get(0), s.get(1), architecture.heads(), architecture.headSize())
-                .transpose(0, 2, 1, 3);
+        return heads(a, architecture.heads());
     }
 
-    /** {@code [B][heads][T][headSize]} to {@code [B][T][d]}. */
-    private NDArray merge(NDArray a) {
+    private static NDArray heads(NDArray a, int heads) {
         Shape s = a.getShape();
-        return a.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), architecture.dModel());
+        return a.reshape(s.get(0), s.get(1), heads, s.get(2) / heads).transpose(0, 2, 1, 3);
+    }
+
+    /** {@code [B][heads][T][headSize]} to {@code [B][T][heads·headSize]}. */
+    private static NDArray merge(NDArray a) {
+        Shape s = a.getShape();
+        return a.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3));
+    }
+
+    /** torch's layer_norm over the last dimension, eps 1e-5. */
+    static NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {
+        Shape normalized = new Shape(x.getShape().get(x.getShape().dimension() - 1));
+        return LayerNorm.layerNorm(x, normalized, weight, bias, LAYER_NORM_EPS).singletonOrThrow();
     }
 
     private static NDArray layerNorm(Weights w, String prefix, NDArray x) {
-        Shape normalized = new Shape(x.getShape().get(x.getShape().dimension() - 1));
-        return LayerNorm.layerNorm(x, normalized, w.get(prefix + ".weight"), w.get(prefix + ".bias"), LAYER_NORM_EPS)
-                .singletonOrThrow();
+        return layerNorm(x, w.get(prefix + ".weight"), w.get(prefix + ".bias"));
     }
 
     private static NDArray linear(Weights w, String prefix, NDArray x) {

@@ -2,7 +2,8 @@ package io.shardflow.worker.training;
 
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.models.DenseArchitecture;
-import io.shardflow.core.planning.DataPlanner;
+import io.shardflow.core.models.GptArchitecture;
+import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.tensors.Tensor;
@@ -14,16 +15,17 @@ import io.shardflow.core.training.SplitSteps;
 import io.shardflow.core.training.SplitTask;
 import io.shardflow.core.training.TrainingPartial;
 import io.shardflow.core.training.TrainingProgram;
-import io.shardflow.core.training.TrainingSchedule;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.training.PieceStore;
+import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.DenseTraining;
+import io.shardflow.worker.compute.GptNetwork;
+import io.shardflow.worker.compute.GptTensorParts;
 import io.shardflow.worker.lanes.ShardInputException;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One task of a model-parallel training step ({@link SplitSteps}): a part's forward on its slice of the batch, the
@@ -36,120 +38,326 @@ public class SplitTraining {
     private final PieceStore pieces;
     private final ActivationStore activations;
     private final DenseTraining dense;
+    private final GptTensorParts tensorParts;
+    private final ComputeEngine engine;
 
-    public SplitTraining(PieceStore pieces, ActivationStore activations, DenseTraining dense) {
+    public SplitTraining(PieceStore pieces, ActivationStore activations, DenseTraining dense, ComputeEngine engine) {
         this.pieces = pieces;
         this.activations = activations;
         this.dense = dense;
+        this.tensorParts = new GptTensorParts(engine);
+        this.engine = engine;
     }
 
-    byte[] compute(
-            ShardTask task,
-            JobRow job,
-            Plan.ModelParallelTraining plan,
-            TrainingSchedule schedule,
-            Supplier<ShardSlice> slice) {
+    /** What a part's backward gives, whatever the model. */
+    private record PartResult(float[][] grads, float @Nullable [] inputGrad, double loss, long correct, long samples) {}
+
+    byte[] compute(ShardTask task, JobRow job, Plan.ModelParallelTraining plan, ShardRows shardRows) {
         var steps = plan.steps();
-        var architecture = (DenseArchitecture) plan.training().architecture();
+        var architecture = plan.training().architecture();
+        var program = steps.program();
         return switch (steps.task(task.stage(), task.shardIndex())) {
             case SplitTask.Forward f -> {
-                var part = steps.program().rounds().get(f.round()).parts().get(f.part());
-                var rows = rows(schedule, slice.get(), task, steps, f.microBatch(), f.evaluation());
-                var op = (PartOp.Dense) part.op();
-                int outputs = op.slices().getLast().outputs();
-                if (rows.rows() == 0) {
-                    yield TensorCodec.encode(Tensor.matrix(0, outputs, new float[0]));
+                var part = program.rounds().get(f.round()).parts().get(f.part());
+                var rows = shardRows.rows(task.step(), f.evaluation(), f.microBatch(), steps.microBatches());
+                int width = program.outputs(f.round());
+                if (rows.count() == 0) {
+                    yield TensorCodec.encode(Tensor.matrix(0, width, new float[0]));
                 }
                 float[] input =
-                        input(task, steps, f.round(), steps.slice(f.dataShard(), f.microBatch()), f.evaluation(), rows);
-                var out = dense.forwardStage(
-                        architecture, op.slices(), read(task, part.pieces()), input, rows.rows(), op.activateInput());
-                yield TensorCodec.encode(Tensor.matrix(rows.rows(), outputs, out));
+                        input(task, steps, f.round(), steps.slice(f.dataShard(), f.microBatch()), f.evaluation());
+                var out = forward(architecture, part, read(task, part.pieces()), input, rows);
+                yield TensorCodec.encode(Tensor.matrix(rows.count(), width, out));
             }
-            case SplitTask.Last l -> last(task, plan, steps, architecture, schedule, slice.get(), l);
-            case SplitTask.Backward b -> backward(task, steps, architecture, schedule, slice.get(), b);
-            case SplitTask.Update u -> update(task, job, steps.program(), u.group());
+            case SplitTask.Last l -> last(task, steps, architecture, shardRows, l);
+            case SplitTask.Backward b -> backward(task, steps, architecture, shardRows, b);
+            case SplitTask.Update u -> update(task, job, program, u.group());
         };
     }
 
     private byte[] last(
-            ShardTask task,
-            Plan.ModelParallelTraining plan,
-            SplitSteps steps,
-            DenseArchitecture architecture,
-            TrainingSchedule schedule,
-            ShardSlice slice,
-            SplitTask.Last l) {
+            ShardTask task, SplitSteps steps, ModelArchitecture architecture, ShardRows shardRows, SplitTask.Last l) {
         var program = steps.program();
         int round = program.lastRound();
         var part = program.rounds().get(round).parts().getFirst();
-        var rows = rows(schedule, slice, task, steps, l.microBatch(), l.evaluation());
-        if (rows.rows() == 0) {
+        var rows = shardRows.rows(task.step(), l.evaluation(), l.microBatch(), steps.microBatches());
+        if (rows.count() == 0) {
             return new TrainingPartial(new float[0][], 0, 0, 0).encode();
         }
-        var slices = slices(part.op());
-        boolean activate = part.op() instanceof PartOp.Dense d && d.activateInput();
-        int sliceIndex = steps.slice(l.dataShard(), l.microBatch());
-        float[] input = input(task, steps, round, sliceIndex, l.evaluation(), rows);
+        float[] input = input(task, steps, round, steps.slice(l.dataShard(), l.microBatch()), l.evaluation());
         var params = read(task, part.pieces());
-        if (l.evaluation()) {
-            var evaluation = dense.evaluateStage(architecture, slices, params, input, rows.rows(), activate, rows.y());
-            return new TrainingPartial(new float[0][], evaluation.samples(), evaluation.loss(), evaluation.correct())
-                    .encode();
-        }
-        int batch = schedule.batch(task.step()).length;
-        var result = dense.backwardStage(
-                architecture, slices, params, input, rows.rows(), activate, rows.y(), batch, null, round > 0);
+        var result = l.evaluation()
+                ? evaluate(architecture, part, params, input, rows)
+                : lossBackward(architecture, part, params, input, rows, shardRows.batchSize(task.step()), round > 0);
         storeGradients(task, part, result.grads());
-        var inputGrad = result.inputGrad();
-        return new TrainingPartial(
-                        inputGrad == null ? new float[0][] : new float[][] {inputGrad},
-                        result.samples(),
-                        result.loss(),
-                        result.correct())
-                .encode();
+        return partial(result);
     }
 
     private byte[] backward(
             ShardTask task,
             SplitSteps steps,
-            DenseArchitecture architecture,
-            TrainingSchedule schedule,
-            ShardSlice slice,
+            ModelArchitecture architecture,
+            ShardRows shardRows,
             SplitTask.Backward b) {
-        var round = steps.program().rounds().get(b.round());
+        var program = steps.program();
+        var round = program.rounds().get(b.round());
         var part = round.parts().get(b.part());
-        var rows = rows(schedule, slice, task, steps, b.microBatch(), false);
-        if (rows.rows() == 0) {
+        var rows = shardRows.rows(task.step(), false, b.microBatch(), steps.microBatches());
+        if (rows.count() == 0) {
             return new TrainingPartial(new float[0][], 0, 0, 0).encode();
         }
-        var op = (PartOp.Dense) part.op();
-        int sliceIndex = steps.slice(b.dataShard(), b.microBatch());
-        float[] input = input(task, steps, b.round(), sliceIndex, false, rows);
-        // the gradient of the round's merged output; a concatenated output's part j had only its own columns
-        var merged = stored(task, steps.backwardStage(b.round()), sliceIndex);
+        int slice = steps.slice(b.dataShard(), b.microBatch());
+        float[] input = input(task, steps, b.round(), slice, false);
+        // the gradient of the round's merged output; a concatenated output's part had only its own columns
+        var merged = stored(task, steps.backwardStage(b.round()), slice);
         float[] upstream = round.merge() == ModelSplit.Merge.CONCAT
-                ? columns(
-                        merged,
-                        steps.program().outputOffset(b.round(), b.part()),
-                        op.slices().getLast().outputs())
+                ? columns(merged, program.outputOffset(b.round(), b.part()), outputs(part.op()))
                 : merged.data();
-        int batch = schedule.batch(task.step()).length;
-        var result = dense.backwardStage(
+        var result = upstreamBackward(
                 architecture,
-                op.slices(),
+                part,
                 read(task, part.pieces()),
                 input,
-                rows.rows(),
-                op.activateInput(),
-                null,
-                batch,
+                rows,
                 upstream,
+                shardRows.batchSize(task.step()),
                 b.round() > 0);
         storeGradients(task, part, result.grads());
-        var inputGrad = result.inputGrad();
-        return new TrainingPartial(inputGrad == null ? new float[0][] : new float[][] {inputGrad}, rows.rows(), 0, 0)
-                .encode();
+        return partial(result);
+    }
+
+    private float[] forward(
+            ModelArchitecture architecture,
+            TrainingProgram.Part part,
+            float[][] params,
+            float @Nullable [] input,
+            ShardRows.Rows rows) {
+        return switch (part.op()) {
+            case PartOp.Dense d -> {
+                var batch = table(rows);
+                yield dense.forwardStage(
+                        (DenseArchitecture) architecture,
+                        d.slices(),
+                        params,
+                        input != null ? input : batch.x(),
+                        batch.rows(),
+                        d.activateInput());
+            }
+            case PartOp.GptEmbed e -> {
+                try (var network = network(architecture, part, params)) {
+                    yield network.stageForward(0, 0, true, null, windows(rows));
+                }
+            }
+            case PartOp.GptStage s -> {
+                try (var network = network(architecture, part, params)) {
+                    yield network.stageForward(s.fromBlock(), s.toBlock(), s.embed(), input, windows(rows));
+                }
+            }
+            case PartOp.GptAttention a ->
+                tensorParts.forward(
+                        (GptArchitecture) architecture, a, part.pieces(), params, required(input), rows.count());
+            case PartOp.GptMlp m ->
+                tensorParts.forward(
+                        (GptArchitecture) architecture, m, part.pieces(), params, required(input), rows.count());
+            case PartOp.DenseLoss l -> throw new IllegalArgumentException("the loss part is always the last");
+            case PartOp.GptHead h -> throw new IllegalArgumentException("the head part is always the last");
+        };
+    }
+
+    /** The last part: its forward, this slice's share of the batch's mean loss, and the backward of both. */
+    private PartResult lossBackward(
+            ModelArchitecture architecture,
+            TrainingProgram.Part part,
+            float[][] params,
+            float @Nullable [] input,
+            ShardRows.Rows rows,
+            int batch,
+            boolean inputGrad) {
+        return switch (part.op()) {
+            case PartOp.Dense d ->
+                denseBackward(architecture, d.slices(), d.activateInput(), params, input, rows, batch, null, inputGrad);
+            case PartOp.DenseLoss l ->
+                denseBackward(architecture, List.of(), false, params, input, rows, batch, null, inputGrad);
+            case PartOp.GptStage s ->
+                gptStage(
+                        architecture,
+                        part,
+                        params,
+                        s.fromBlock(),
+                        s.toBlock(),
+                        s.embed(),
+                        true,
+                        input,
+                        rows,
+                        null,
+                        batch,
+                        inputGrad);
+            case PartOp.GptHead h -> {
+                int layers = ((GptArchitecture) architecture).layers();
+                yield gptStage(
+                        architecture, part, params, layers, layers, false, true, input, rows, null, batch, inputGrad);
+            }
+            default -> throw new IllegalArgumentException("not a last part: " + part.op());
+        };
+    }
+
+    /** A part's backward from the gradient of its round's merged output. */
+    private PartResult upstreamBackward(
+            ModelArchitecture architecture,
+            TrainingProgram.Part part,
+            float[][] params,
+            float @Nullable [] input,
+            ShardRows.Rows rows,
+            float[] upstream,
+            int batch,
+            boolean inputGrad) {
+        return switch (part.op()) {
+            case PartOp.Dense d ->
+                denseBackward(
+                        architecture, d.slices(), d.activateInput(), params, input, rows, batch, upstream, inputGrad);
+            case PartOp.GptEmbed e ->
+                gptStage(architecture, part, params, 0, 0, true, false, null, rows, upstream, batch, false);
+            case PartOp.GptStage s ->
+                gptStage(
+                        architecture,
+                        part,
+                        params,
+                        s.fromBlock(),
+                        s.toBlock(),
+                        s.embed(),
+                        false,
+                        input,
+                        rows,
+                        upstream,
+                        batch,
+                        inputGrad);
+            case PartOp.GptAttention a -> gptTensor(architecture, part, params, input, rows, upstream, inputGrad);
+            case PartOp.GptMlp m -> gptTensor(architecture, part, params, input, rows, upstream, inputGrad);
+            case PartOp.DenseLoss l -> throw new IllegalArgumentException("the loss part is always the last");
+            case PartOp.GptHead h -> throw new IllegalArgumentException("the head part is always the last");
+        };
+    }
+
+    /** The last part on validation rows: the loss (and, for a classifier, how many it got right), no gradients. */
+    private PartResult evaluate(
+            ModelArchitecture architecture,
+            TrainingProgram.Part part,
+            float[][] params,
+            float @Nullable [] input,
+            ShardRows.Rows rows) {
+        return switch (part.op()) {
+            case PartOp.Dense d -> denseEvaluate(architecture, d.slices(), d.activateInput(), params, input, rows);
+            case PartOp.DenseLoss l -> denseEvaluate(architecture, List.of(), false, params, input, rows);
+            case PartOp.GptStage s -> {
+                try (var network = network(architecture, part, params)) {
+                    double loss = network.stageLoss(s.fromBlock(), s.toBlock(), s.embed(), input, windows(rows));
+                    yield new PartResult(new float[0][], null, loss, 0, rows.count());
+                }
+            }
+            case PartOp.GptHead h -> {
+                int layers = ((GptArchitecture) architecture).layers();
+                try (var network = network(architecture, part, params)) {
+                    double loss = network.stageLoss(layers, layers, false, input, windows(rows));
+                    yield new PartResult(new float[0][], null, loss, 0, rows.count());
+                }
+            }
+            default -> throw new IllegalArgumentException("not a last part: " + part.op());
+        };
+    }
+
+    private PartResult denseBackward(
+            ModelArchitecture architecture,
+            List<ModelSplit.Slice> slices,
+            boolean activate,
+            float[][] params,
+            float @Nullable [] input,
+            ShardRows.Rows rows,
+            int batch,
+            float @Nullable [] upstream,
+            boolean inputGrad) {
+        var table = table(rows);
+        var result = dense.backwardStage(
+                (DenseArchitecture) architecture,
+                slices,
+                params,
+                input != null ? input : table.x(),
+                table.rows(),
+                activate,
+                upstream == null ? table.y() : null,
+                batch,
+                upstream,
+                inputGrad);
+        return new PartResult(result.grads(), result.inputGrad(), result.loss(), result.correct(), result.samples());
+    }
+
+    private PartResult denseEvaluate(
+            ModelArchitecture architecture,
+            List<ModelSplit.Slice> slices,
+            boolean activate,
+            float[][] params,
+            float @Nullable [] input,
+            ShardRows.Rows rows) {
+        var table = table(rows);
+        var evaluation = dense.evaluateStage(
+                (DenseArchitecture) architecture,
+                slices,
+                params,
+                input != null ? input : table.x(),
+                table.rows(),
+                activate,
+                table.y());
+        return new PartResult(new float[0][], null, evaluation.loss(), evaluation.correct(), evaluation.samples());
+    }
+
+    private PartResult gptStage(
+            ModelArchitecture architecture,
+            TrainingProgram.Part part,
+            float[][] params,
+            int fromBlock,
+            int toBlock,
+            boolean embed,
+            boolean head,
+            float @Nullable [] input,
+            ShardRows.Rows rows,
+            float @Nullable [] upstream,
+            int batch,
+            boolean inputGrad) {
+        try (var network = network(architecture, part, params)) {
+            var names = part.pieces().stream().map(Piece::parameter).toList();
+            var result = network.stageGradient(
+                    names, fromBlock, toBlock, embed, head, input, windows(rows), upstream, batch, inputGrad && !embed);
+            return new PartResult(result.grads(), result.inputGrad(), result.loss(), 0, result.windows());
+        }
+    }
+
+    private PartResult gptTensor(
+            ModelArchitecture architecture,
+            TrainingProgram.Part part,
+            float[][] params,
+            float @Nullable [] input,
+            ShardRows.Rows rows,
+            float[] upstream,
+            boolean inputGrad) {
+        var result = tensorParts.backward(
+                (GptArchitecture) architecture,
+                part.op(),
+                part.pieces(),
+                params,
+                required(input),
+                rows.count(),
+                upstream,
+                inputGrad);
+        return new PartResult(result.grads(), result.inputGrad(), 0, 0, rows.count());
+    }
+
+    /** A network of the part's whole-parameter pieces: a pipeline stage, the embeddings, or the head. */
+    private GptNetwork network(ModelArchitecture architecture, TrainingProgram.Part part, float[][] params) {
+        var named = new LinkedHashMap<String, Tensor>();
+        for (int i = 0; i < params.length; i++) {
+            var piece = part.pieces().get(i);
+            named.put(piece.parameter(), new Tensor(piece.shape(), params[i]));
+        }
+        return new GptNetwork(engine.engine(), engine.device(), (GptArchitecture) architecture, named);
     }
 
     /**
@@ -197,29 +405,10 @@ public class SplitTraining {
         return new TrainingPartial(new float[0][], 0, 0, 0).encode();
     }
 
-    /** The slice's rows: its data shard's part of the step's batch (or of the validation rows), one micro-batch of it. */
-    private static ShardSlice.Batch rows(
-            TrainingSchedule schedule,
-            ShardSlice slice,
-            ShardTask task,
-            SplitSteps steps,
-            int microBatch,
-            boolean evaluation) {
-        int[] all = TrainingSchedule.within(
-                evaluation ? schedule.validationRows() : schedule.batch(task.step()), task.rowStart(), task.rowEnd());
-        var micro = DataPlanner.split(all.length, steps.microBatches());
-        if (all.length == 0 || microBatch >= micro.size()) {
-            return slice.gather(new int[0]);
-        }
-        var range = micro.get(microBatch);
-        return slice.gather(Arrays.copyOfRange(all, (int) range.start(), (int) range.end()));
-    }
-
-    /** Round {@code round}'s input: the rows' features for the first, else the merged output of the round before. */
-    private float[] input(
-            ShardTask task, SplitSteps steps, int round, int slice, boolean evaluation, ShardSlice.Batch rows) {
+    /** Round {@code round}'s input: null for the first (the part reads the slice's rows), else the merge before it. */
+    private float @Nullable [] input(ShardTask task, SplitSteps steps, int round, int slice, boolean evaluation) {
         return round == 0
-                ? rows.x()
+                ? null
                 : stored(task, steps.forwardStage(round - 1, evaluation), slice).data();
     }
 
@@ -247,7 +436,7 @@ public class SplitTraining {
     }
 
     private void storeGradients(ShardTask task, TrainingProgram.Part part, float[][] grads) {
-        if (part.pieces().isEmpty()) {
+        if (grads.length == 0) {
             return;
         }
         var byPiece = new LinkedHashMap<String, byte[]>();
@@ -258,10 +447,41 @@ public class SplitTraining {
         pieces.putGradients(task.jobId(), task.step(), task.stage(), task.shardIndex(), byPiece);
     }
 
-    private static List<ModelSplit.Slice> slices(PartOp op) {
+    private static byte[] partial(PartResult result) {
+        var inputGrad = result.inputGrad();
+        return new TrainingPartial(
+                        inputGrad == null ? new float[0][] : new float[][] {inputGrad},
+                        result.samples(),
+                        result.loss(),
+                        result.correct())
+                .encode();
+    }
+
+    private static ShardSlice.Batch table(ShardRows.Rows rows) {
+        return switch (rows) {
+            case ShardRows.Table t -> t.batch();
+            case ShardRows.Text t -> throw new IllegalArgumentException("a dense model reads rows, not text");
+        };
+    }
+
+    private static int[][] windows(ShardRows.Rows rows) {
+        return switch (rows) {
+            case ShardRows.Text t -> t.windows();
+            case ShardRows.Table t -> throw new IllegalArgumentException("a gpt reads text, not rows");
+        };
+    }
+
+    private static float[] required(float @Nullable [] input) {
+        if (input == null) {
+            throw new IllegalArgumentException("a tensor part reads the merged output of the round before it");
+        }
+        return input;
+    }
+
+    private static int outputs(PartOp op) {
         return switch (op) {
-            case PartOp.Dense d -> d.slices();
-            case PartOp.DenseLoss l -> List.of();
+            case PartOp.Dense d -> d.slices().getLast().outputs();
+            default -> throw new IllegalArgumentException("only dense rounds are concatenated");
         };
     }
 

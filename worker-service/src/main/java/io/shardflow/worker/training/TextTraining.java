@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.shardflow.core.messaging.ShardTask;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelParameters;
+import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.TextSchedule;
 import io.shardflow.core.training.TrainingPartial;
@@ -14,6 +15,7 @@ import io.shardflow.db.jobs.JobRow;
 import io.shardflow.worker.compute.ComputeEngine;
 import io.shardflow.worker.compute.GptNetwork;
 import io.shardflow.worker.lanes.ShardInputException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.UUID;
 
@@ -38,9 +40,38 @@ public class TextTraining {
                 .build();
     }
 
-    public byte[] compute(ShardTask task, JobRow job, GptArchitecture architecture, float[][] params) {
+    /** The task's windows as a model-parallel task reads them: its data shard's part, micro-batch by micro-batch. */
+    ShardRows rows(ShardTask task, JobRow job, GptArchitecture architecture) {
+        var schedule = schedule(job, architecture);
+        return new ShardRows() {
+            @Override
+            public ShardRows.Rows rows(int step, boolean evaluation, int microBatch, int microBatches) {
+                long[] starts = TextSchedule.within(
+                        evaluation ? schedule.validationWindows() : schedule.batch(step),
+                        task.rowStart(),
+                        task.rowEnd());
+                var micro = DataPlanner.split(starts.length, microBatches);
+                if (starts.length == 0 || microBatch >= micro.size()) {
+                    return new ShardRows.Text(new int[0][]);
+                }
+                var range = micro.get(microBatch);
+                return new ShardRows.Text(windows(
+                        text(task, job, schedule),
+                        task.rowStart(),
+                        Arrays.copyOfRange(starts, (int) range.start(), (int) range.end()),
+                        schedule.window()));
+            }
+
+            @Override
+            public int batchSize(int step) {
+                return schedule.batch(step).length;
+            }
+        };
+    }
+
+    private TextSchedule schedule(JobRow job, GptArchitecture architecture) {
         var spec = job.spec().requireTraining();
-        var schedule = schedules.get(
+        return schedules.get(
                 job.id(),
                 id -> new TextSchedule(
                         job.planned().rows(),
@@ -48,8 +79,18 @@ public class TextTraining {
                         spec.seed(),
                         spec.batchSize(),
                         architecture.context()));
+    }
+
+    /** The shard's bytes: its range and one window's overlap past it, read once and kept. */
+    private byte[] text(ShardTask task, JobRow job, TextSchedule schedule) {
         long end = Math.min(job.planned().rows(), task.rowEnd() + schedule.window() - 1);
-        byte[] text = texts.get(job.id() + "/" + task.rowStart(), k -> read(task, task.rowStart(), end));
+        return texts.get(job.id() + "/" + task.rowStart(), k -> read(task, task.rowStart(), end));
+    }
+
+    public byte[] compute(ShardTask task, JobRow job, GptArchitecture architecture, float[][] params) {
+        var spec = job.spec().requireTraining();
+        var schedule = schedule(job, architecture);
+        byte[] text = text(task, job, schedule);
         var shapes = architecture.parameterShapes();
         return switch (task.kind()) {
             case GRADIENT -> {

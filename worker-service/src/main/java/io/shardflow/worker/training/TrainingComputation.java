@@ -72,9 +72,7 @@ public class TrainingComputation implements ShardComputation {
                 job.id(),
                 id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
         if (plan instanceof Plan.ModelParallelTraining modelParallel) {
-            var dense = (DenseArchitecture) trainingPlan.architecture();
-            return split.compute(
-                    task, job, modelParallel, schedule, () -> slices.get(task, dense, trainingPlan.scaling()));
+            return split.compute(task, job, modelParallel, rows(task, job, trainingPlan, schedule));
         }
         float[][] params = parameters.get(job.id(), task.version());
         if (trainingPlan.architecture() instanceof GptArchitecture gpt) {
@@ -94,6 +92,34 @@ public class TrainingComputation implements ShardComputation {
             case PIPE_FORWARD, PIPE_LAST, PIPE_BACKWARD -> pipeline(trainingPlan, params, slice, schedule, task);
             case INFER, GENERATE, GENERATE_STAGE, SPLIT_FORWARD, SPLIT_LAST, SPLIT_BACKWARD, SPLIT_UPDATE ->
                 throw new IllegalArgumentException("not a training task: " + task.kind());
+        };
+    }
+
+    /** The task's rows for a model-parallel task: windows of a gpt's text, or rows of a dense model's table. */
+    private ShardRows rows(ShardTask task, JobRow job, TrainingPlan plan, TrainingSchedule schedule) {
+        if (plan.architecture() instanceof GptArchitecture gpt) {
+            return text.rows(task, job, gpt);
+        }
+        var architecture = (DenseArchitecture) plan.architecture();
+        return new ShardRows() {
+            @Override
+            public ShardRows.Rows rows(int step, boolean evaluation, int microBatch, int microBatches) {
+                int[] all = TrainingSchedule.within(
+                        evaluation ? schedule.validationRows() : schedule.batch(step), task.rowStart(), task.rowEnd());
+                var micro = DataPlanner.split(all.length, microBatches);
+                if (all.length == 0 || microBatch >= micro.size()) {
+                    return new ShardRows.Table(new ShardSlice.Batch(new float[0], new float[0], 0));
+                }
+                var range = micro.get(microBatch);
+                // the slice is read only by a task with rows, not by an update
+                return new ShardRows.Table(slices.get(task, architecture, plan.scaling())
+                        .gather(Arrays.copyOfRange(all, (int) range.start(), (int) range.end())));
+            }
+
+            @Override
+            public int batchSize(int step) {
+                return schedule.batch(step).length;
+            }
         };
     }
 

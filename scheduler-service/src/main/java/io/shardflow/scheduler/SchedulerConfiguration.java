@@ -41,7 +41,6 @@ import io.shardflow.scheduler.planning.JobPlanner;
 import io.shardflow.scheduler.planning.PlanMaker;
 import io.shardflow.scheduler.training.DataParallelTrainingCoordinator;
 import io.shardflow.scheduler.training.ModelParallelTrainingCoordinator;
-import io.shardflow.scheduler.training.PipelineTrainingCoordinator;
 import io.shardflow.scheduler.training.TrainingPreparation;
 import java.time.Clock;
 import java.util.List;
@@ -167,7 +166,6 @@ class SchedulerConfiguration {
             GenerationCoordinator generation,
             PipelineGenerationCoordinator pipelinedGeneration,
             DataParallelTrainingCoordinator dataParallelTraining,
-            PipelineTrainingCoordinator pipelineTraining,
             ModelParallelTrainingCoordinator modelParallelTraining) {
         return new Coordinators(
                 dataInference,
@@ -175,7 +173,6 @@ class SchedulerConfiguration {
                 generation,
                 pipelinedGeneration,
                 dataParallelTraining,
-                pipelineTraining,
                 modelParallelTraining);
     }
 

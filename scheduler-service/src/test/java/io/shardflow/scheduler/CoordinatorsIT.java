@@ -17,7 +17,6 @@ import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.LinearArchitecture;
 import io.shardflow.core.models.MlpArchitecture;
 import io.shardflow.core.models.ModelParameters;
-import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.planning.Strategy;
@@ -26,8 +25,9 @@ import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.OptimizerKind;
+import io.shardflow.core.training.Piece;
+import io.shardflow.core.training.SplitTask;
 import io.shardflow.core.training.TrainingPartial;
-import io.shardflow.core.training.TrainingSchedule;
 import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.MutableClock;
 import io.shardflow.db.TestDatabase;
@@ -39,6 +39,7 @@ import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.db.partials.PartialStore;
 import io.shardflow.db.partials.ResultStore;
 import io.shardflow.db.shards.ShardRepository;
+import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,6 +70,7 @@ class CoordinatorsIT {
     private final ShardRepository shards = new ShardRepository(db.jdbc, db.template, clock);
     private final DatasetRepository datasets = new DatasetRepository(db.jdbc, db.template, db.readAhead);
     private final ModelRepository models = new ModelRepository(db.jdbc, db.template);
+    private final PieceStore pieces = new PieceStore(db.jdbc, db.template);
     private final ResultStore results = new ResultStore(db.jdbc, db.template, new PartialStore(db.jdbc, db.template));
 
     /** How notices travel: in order to one scheduler, or shuffled, some twice, to two schedulers at once. */
@@ -257,88 +259,157 @@ class CoordinatorsIT {
     }
 
     /**
-     * Synthetic GPipe tasks: a forward stage outputs zeros of its width; a backward (or the last stage's combined
-     * task) returns constant gradients for its stage's parameters and the gradient of its input; evaluation a loss.
-     * The run is then a function only of the order the coordinator applies steps in.
+     * Synthetic model-parallel tasks: a forward part outputs zeros of its round's width for two rows; a backward
+     * part stores constant gradients for its pieces and returns a zero gradient of its input; an update moves its
+     * group's pieces by their summed gradients; an evaluation returns a loss. The run is then a function only of the
+     * order the coordinator applies steps in, and a gradient merged twice, or lost, shows in the parameters.
      */
-    private byte[] syntheticPipeline(ShardTask task, MlpArchitecture architecture, int stages) {
+    private byte[] syntheticSplit(ShardTask task) {
         var job = jobs.find(task.jobId()).orElseThrow();
-        var plan = (Plan.PipelineTraining) job.planned();
-        var training = plan.training();
-        if (task.kind() == TaskKind.EVALUATE) {
-            return new TrainingPartial(new float[0][], 6, 0.5 + task.step(), 0).encode();
-        }
-        int batch = TrainingSchedule.batchLength(
-                training.trainingRows(), job.spec().requireTraining().batchSize(), task.step());
-        int rows = (int) DataPlanner.split(batch, training.microBatches())
-                .get(task.shardIndex())
-                .size();
-        var split = ModelSplit.pipeline(architecture, stages);
-        int s = task.stage() < stages ? task.stage() : task.stage() - stages;
-        var partition = split.rounds().get(s).partitions().getFirst();
-        if (task.kind() == TaskKind.PIPE_FORWARD) {
-            return TensorCodec.encode(Tensor.matrix(rows, partition.outputs(), new float[rows * partition.outputs()]));
-        }
-        var tensors = new ArrayList<float[]>();
-        for (var slice : partition.slices()) {
-            int layer = slice.layer();
-            int in = architecture.widths().get(layer);
-            int out = architecture.widths().get(layer + 1);
-            var weight = new float[in * out];
-            Arrays.fill(weight, 0.01f * (s + 1) + 0.001f * task.step());
-            var bias = new float[out];
-            Arrays.fill(bias, -0.02f * (s + 1));
-            tensors.add(weight);
-            tensors.add(bias);
-        }
-        var first = partition.slices().getFirst();
-        tensors.add(new float[rows * (first.colEnd() - first.colStart())]);
-        return new TrainingPartial(tensors.toArray(float[][]::new), rows, 1.0 / (task.step() + 1), 0).encode();
+        var plan = (Plan.ModelParallelTraining) job.planned();
+        var steps = plan.steps();
+        var program = steps.program();
+        return switch (steps.task(task.stage(), task.shardIndex())) {
+            case SplitTask.Forward f -> {
+                int width = program.outputs(f.round());
+                yield TensorCodec.encode(Tensor.matrix(2, width, new float[2 * width]));
+            }
+            case SplitTask.Last l -> {
+                if (l.evaluation()) {
+                    yield new TrainingPartial(new float[0][], 2, 0.5 + task.step(), 0).encode();
+                }
+                var part = program.rounds().get(program.lastRound()).parts().getFirst();
+                gradients(task, part.pieces());
+                int width = program.outputs(program.lastRound() - 1);
+                yield new TrainingPartial(new float[][] {new float[2 * width]}, 2, 1.0 / (task.step() + 1), 0).encode();
+            }
+            case SplitTask.Backward b -> {
+                var part = program.rounds().get(b.round()).parts().get(b.part());
+                gradients(task, part.pieces());
+                var inputGrad =
+                        b.round() == 0 ? new float[0][] : new float[][] {new float[2 * program.outputs(b.round() - 1)]};
+                yield new TrainingPartial(inputGrad, 2, 0, 0).encode();
+            }
+            case SplitTask.Update u -> {
+                var owned = program.pieces(u.group());
+                var ids = owned.stream().map(Piece::id).toList();
+                var states = pieces.states(task.jobId(), task.version(), ids);
+                var sums = new java.util.HashMap<String, float[]>();
+                for (var gradient : pieces.gradients(task.jobId(), task.step(), ids)) {
+                    float[] g = TensorCodec.decode(gradient.data()).data();
+                    float[] sum = sums.computeIfAbsent(gradient.piece(), k -> new float[g.length]);
+                    for (int i = 0; i < g.length; i++) {
+                        sum[i] += g[i];
+                    }
+                }
+                var next = new java.util.LinkedHashMap<String, PieceStore.PieceState>();
+                for (var piece : owned) {
+                    var state = states.get(piece.id());
+                    float[] values = TensorCodec.decode(state.data()).data();
+                    float[] sum = sums.get(piece.id());
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] -= 0.1f * sum[i];
+                    }
+                    next.put(
+                            piece.id(),
+                            new PieceStore.PieceState(
+                                    TensorCodec.encode(new Tensor(piece.shape(), values)), state.optimizer()));
+                }
+                pieces.put(task.jobId(), task.version() + 1, next);
+                yield new TrainingPartial(new float[0][], 0, 0, 0).encode();
+            }
+        };
     }
 
-    private JobSpec pipelineSpec(UUID data, MlpArchitecture architecture) {
+    /** Constant gradients for a task's pieces, which depend on the piece, the part's slice and the step. */
+    private void gradients(ShardTask task, List<Piece> read) {
+        var grads = new java.util.LinkedHashMap<String, byte[]>();
+        for (var piece : read) {
+            var values = new float[Math.toIntExact(piece.values())];
+            Arrays.fill(values, 0.01f * (piece.group() + 1) + 0.001f * task.step() + 0.0001f * task.shardIndex());
+            grads.put(piece.id(), TensorCodec.encode(new Tensor(piece.shape(), values)));
+        }
+        pieces.putGradients(task.jobId(), task.step(), task.stage(), task.shardIndex(), grads);
+    }
+
+    private JobSpec splitSpec(UUID data, MlpArchitecture architecture, JobSpec.Parallelism parallelism) {
         var training = new TrainingSpec(
                 null, 7, 8, OptimizerKind.ADAM, 0.01, null, null, null, null, 1, 5L, 0.25, false, 3, null);
         return new JobSpec(
                 JobType.TRAINING,
-                new JobSpec.ModelRef(null, architecture, "piped"),
+                new JobSpec.ModelRef(null, architecture, "split"),
                 new JobSpec.DatasetRef(data, List.of("a", "b"), "y"),
                 null,
                 null,
-                new JobSpec.Parallelism(Strategy.PIPELINE, null, 2, null, 2),
+                parallelism,
                 training,
                 null,
                 null);
     }
 
     @Test
-    void pipelineTrainingEndsWithTheSameParametersWhateverTheOrderOfItsStagesNotices() throws Exception {
+    void modelParallelTrainingEndsWithTheSameParametersWhateverTheOrderOfItsNotices() throws Exception {
         var architecture = new MlpArchitecture(List.of(2, 5, 4, 1), null);
         var data = table(40, List.of("a", "b", "y"), r -> new float[] {r % 3, r % 4, r % 2});
-        var orderly = run(
-                submit(pipelineSpec(data, architecture)),
-                Delivery.ORDERLY,
-                task -> syntheticPipeline(task, architecture, 2));
-        var chaotic = run(
-                submit(pipelineSpec(data, architecture)),
-                Delivery.CHAOTIC,
-                task -> syntheticPipeline(task, architecture, 2));
+        for (var parallelism : List.of(
+                new JobSpec.Parallelism(Strategy.PIPELINE, null, 2, null, 2),
+                new JobSpec.Parallelism(Strategy.HYBRID, 2, 2, Strategy.TENSOR, 2))) {
+            var orderly =
+                    run(submit(splitSpec(data, architecture, parallelism)), Delivery.ORDERLY, this::syntheticSplit);
+            var chaotic =
+                    run(submit(splitSpec(data, architecture, parallelism)), Delivery.CHAOTIC, this::syntheticSplit);
 
-        for (var job : List.of(orderly, chaotic)) {
-            assertThat(job.status()).as(job.error()).isEqualTo(JobStatus.SUCCEEDED);
-            assertThat(job.progress().step()).isEqualTo(7);
-            assertThat(events(job.id(), "io.shardflow.job.succeeded")).isEqualTo(1);
-            assertThat(events(job.id(), "io.shardflow.job.resumed")).isZero();
+            for (var job : List.of(orderly, chaotic)) {
+                assertThat(job.status()).as(job.error()).isEqualTo(JobStatus.SUCCEEDED);
+                assertThat(job.progress().step()).isEqualTo(7);
+                assertThat(events(job.id(), "io.shardflow.job.succeeded")).isEqualTo(1);
+                assertThat(events(job.id(), "io.shardflow.job.resumed")).isZero();
+            }
+            assertThat(chaotic.metrics()).isEqualTo(orderly.metrics());
+            var a = models.loadNamed(models.find(orderly.resultModelId()).orElseThrow());
+            var b = models.loadNamed(models.find(chaotic.resultModelId()).orElseThrow());
+            for (var name : a.keySet()) {
+                assertThat(b.get(name).data())
+                        .as(parallelism + " " + name)
+                        .containsExactly(a.get(name).data());
+            }
+            assertThat(a.get("layers.0.bias").data()[0])
+                    .as("the steps moved the parameters")
+                    .isNotZero();
         }
-        assertThat(chaotic.metrics()).isEqualTo(orderly.metrics());
-        var a = models.loadNamed(models.find(orderly.resultModelId()).orElseThrow());
-        var b = models.loadNamed(models.find(chaotic.resultModelId()).orElseThrow());
+    }
+
+    @Test
+    void aModelParallelJobWhoseStateIsLostResumesFromItsLastCheckpointAndEndsAlike() throws Exception {
+        var architecture = new MlpArchitecture(List.of(2, 5, 4, 1), null);
+        var data = table(40, List.of("a", "b", "y"), r -> new float[] {r % 3, r % 4, r % 2});
+        var parallelism = new JobSpec.Parallelism(Strategy.HYBRID, 2, 2, Strategy.TENSOR, 2);
+        var intact = run(submit(splitSpec(data, architecture, parallelism)), Delivery.ORDERLY, this::syntheticSplit);
+        var lost = new java.util.concurrent.atomic.AtomicBoolean();
+        var resumed = run(submit(splitSpec(data, architecture, parallelism)), Delivery.CHAOTIC, task -> {
+            byte[] partial = syntheticSplit(task);
+            // once, right after an update of step 4 stored its pieces of version 5, one of them is lost
+            if (task.kind() == TaskKind.SPLIT_UPDATE && task.step() == 4 && lost.compareAndSet(false, true)) {
+                db.jdbc
+                        .sql(
+                                "delete from job_parameter_pieces where job_id = ? and version = 5 "
+                                        + "and piece = (select min(piece) from job_parameter_pieces where job_id = ? and version = 5)")
+                        .params(task.jobId(), task.jobId())
+                        .update();
+            }
+            return partial;
+        });
+
+        assertThat(lost).isTrue();
+        assertThat(resumed.status()).as(resumed.error()).isEqualTo(JobStatus.SUCCEEDED);
+        // checkpoints every 3 steps: the job replayed steps 3 and 4
+        assertThat(events(resumed.id(), "io.shardflow.job.resumed")).isEqualTo(1);
+        assertThat(resumed.metrics()).isEqualTo(intact.metrics());
+        var a = models.loadNamed(models.find(intact.resultModelId()).orElseThrow());
+        var b = models.loadNamed(models.find(resumed.resultModelId()).orElseThrow());
         for (var name : a.keySet()) {
             assertThat(b.get(name).data()).as(name).containsExactly(a.get(name).data());
         }
-        assertThat(a.get("layers.0.bias").data()[0])
-                .as("the steps moved the parameters")
-                .isNotZero();
     }
 
     @Test

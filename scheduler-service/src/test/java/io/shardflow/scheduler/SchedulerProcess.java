@@ -114,7 +114,6 @@ final class SchedulerProcess {
                 new PipelineGenerationCoordinator(
                         jobs, shards, partials, activations, results, models, datasets, dispatcher, events),
                 training.dataParallel(),
-                training.pipeline(),
                 training.modelParallel());
         var preparation = new TrainingPreparation(models, datasets, store, pieces, SETTINGS);
         var workers = new WorkerRegistry(db.jdbc, clock);

@@ -161,7 +161,12 @@ final class Fixtures {
     }
 
     static JsonNode awaitStatus(Api api, String jobId, String status) {
-        await().atMost(Duration.ofSeconds(90))
+        return awaitStatus(api, jobId, status, Duration.ofSeconds(90));
+    }
+
+    /** {@link #awaitStatus(Api, String, String)} for a job that takes longer than most. */
+    static JsonNode awaitStatus(Api api, String jobId, String status, Duration atMost) {
+        await().atMost(atMost)
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> isEnded(api.get("/api/v1/jobs/" + jobId).json(), status));
         var job = api.get("/api/v1/jobs/" + jobId).json();

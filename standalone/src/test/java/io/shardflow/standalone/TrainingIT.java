@@ -187,7 +187,8 @@ class TrainingIT {
 
         var schedule = new TrainingSchedule(203, 0.1, 8, 32);
         int steps = schedule.stepsPerEpoch() * 2;
-        assertThat(done.get("plan").get("training").get("stages").asInt()).isEqualTo(stages);
+        assertThat(done.get("plan").get("model").get("modelShards").asInt()).isEqualTo(stages);
+        assertThat(done.get("plan").get("strategy").asString()).isEqualTo("PIPELINE");
         assertThat(done.get("metrics").get("validationAccuracy").isNull()).isFalse();
         var expected = ReferenceTraining.train(
                 flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
@@ -206,8 +207,8 @@ class TrainingIT {
 
     /**
      * Model-parallel training keeps each model shard's slices of the parameters, and their optimiser state, apart:
-     * TENSOR splits the pair of layers 0 and 1 Megatron-style (summed) and the last layer by its outputs
-     * (concatenated); HYBRID runs that over data shards, or over pipeline stages. Every split ends where the single
+     * TENSOR splits the pair of layers 0 and 1 Megatron-style (summed) and computes the loss with the odd last layer
+     * in one part; HYBRID runs that over data shards, or over pipeline stages. Every split ends where the single
      * process does.
      */
     @ParameterizedTest(name = "{0} over {1} data shards × {2} {3} model shards, {4} micro-batches")

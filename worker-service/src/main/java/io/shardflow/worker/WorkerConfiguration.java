@@ -124,7 +124,6 @@ class WorkerConfiguration {
                 new SliceCache(
                         datasets, settings.batchRows(), settings.dataCache().toBytes()),
                 dense,
-                activations,
                 new TextTraining(datasets, engine, settings.dataCache().toBytes()),
                 new SplitTraining(pieces, activations, dense, engine));
     }

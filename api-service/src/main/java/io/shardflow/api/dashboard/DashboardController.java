@@ -404,7 +404,6 @@ public class DashboardController {
         return switch (plan) {
             case Plan.ModelParallelInference p -> p.strategy() + " (" + split(p.model()) + ")";
             case Plan.PipelinedGeneration p -> p.strategy() + " (" + split(p.model()) + ")";
-            case Plan.PipelineTraining p -> "PIPELINE " + p.training().stages();
             case Plan.ModelParallelTraining p -> p.strategy() + " (" + split(p.model()) + ")";
             case Plan.DataInference p -> p.strategy().name();
             case Plan.Generation p -> p.strategy().name();

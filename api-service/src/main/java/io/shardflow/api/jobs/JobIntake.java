@@ -11,6 +11,7 @@ import io.shardflow.core.messaging.Topics;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.PlanDocument;
 import io.shardflow.core.planning.Strategy;
+import io.shardflow.core.planning.TrainingPlanner;
 import io.shardflow.db.jobs.InlinePlanning;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
@@ -119,12 +120,13 @@ public class JobIntake {
         if (spec.type() == JobType.TRAINING) {
             // the steps and scaling are worked out when the job is planned; the data split is known now
             long rows = checked.trainingData().rows();
-            var shards = ParallelPlanner.trainingShards(spec.parallelism(), rows, fleet());
-            var split = ParallelPlanner.trainingSplit(spec.parallelism(), checked.architecture());
-            var strategy = split != null
-                    ? shards.size() > 1 ? Strategy.HYBRID : split.strategy()
-                    : spec.parallelism().strategy() == Strategy.PIPELINE ? Strategy.PIPELINE : Strategy.DATA;
-            return new PlanDocument(strategy, rows, shards.size(), shards, null, split, false);
+            var layout = TrainingPlanner.plan(
+                    spec.parallelism(), checked.architecture(), spec.requireTraining(), rows, fleet());
+            var shards = layout.shards();
+            var strategy = layout.split() && shards.size() > 1
+                    ? Strategy.HYBRID
+                    : layout.model().strategy();
+            return new PlanDocument(strategy, rows, shards.size(), shards, null, layout.model(), false);
         }
         return checked.inferencePlan().document();
     }

@@ -13,6 +13,7 @@ import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.models.Task;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.Plan;
+import io.shardflow.core.planning.TrainingPlanner;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
 import io.shardflow.db.models.ModelRepository;
@@ -196,8 +197,10 @@ public class JobValidation {
         }
         // planning now refuses a split the model cannot take (too many shards, say) with a 400
         Plan plan = null;
-        if (spec.type() == JobType.TRAINING) {
-            ParallelPlanner.trainingSplit(spec.parallelism(), architecture);
+        if (spec.type() == JobType.TRAINING && dataset != null) {
+            // a split the model cannot take, or none that fits the workers, is a 400 now
+            TrainingPlanner.plan(
+                    spec.parallelism(), architecture, spec.requireTraining(), dataset.rows(), reads.fleet());
         }
         if (spec.type() == JobType.INFERENCE) {
             long rows = Prompts.inferenceRows(spec, architecture, name, dataset, reads.text(dataset));

@@ -10,12 +10,6 @@ public enum TaskKind {
     LOCAL_STEPS,
     /** Loss (and accuracy) on the shard's validation rows. */
     EVALUATE,
-    /** Pipeline training: one stage's forward pass for one micro-batch; the partial is its output. */
-    PIPE_FORWARD,
-    /** Pipeline training: the last stage's forward and backward for one micro-batch (gradients and input gradient). */
-    PIPE_LAST,
-    /** Pipeline training: one stage's backward for one micro-batch, from the gradient of its output. */
-    PIPE_BACKWARD,
     /** Model-parallel training: one part of a round's forward for one slice of the batch; the partial is its output. */
     SPLIT_FORWARD,
     /** Model-parallel training: the last round's forward, loss and backward for one slice; the partial is its input gradient. */

@@ -82,29 +82,53 @@ public record ModelSplit(List<Round> rounds) {
     }
 
     public static ModelSplit tensor(DenseArchitecture architecture, int shards) {
+        var rounds = new ArrayList<>(tensorPairs(architecture, shards));
+        var w = architecture.widths();
+        int layers = w.size() - 1;
+        if (layers % 2 == 1) {
+            rounds.add(rowSplit(w, layers - 1, shards));
+        }
+        return new ModelSplit(rounds);
+    }
+
+    /** The Megatron pairs of {@link #tensor}, without an odd last layer: one SUM round per pair. */
+    public static List<Round> tensorPairs(DenseArchitecture architecture, int shards) {
         var w = architecture.widths();
         int layers = w.size() - 1;
         var rounds = new ArrayList<Round>();
-        for (int l = 0; l < layers; l += 2) {
-            int width = w.get(l + 1);
-            if (shards > width) {
-                throw new IllegalArgumentException(
-                        "layer " + l + " has " + width + " outputs, fewer than " + shards + " model shards");
-            }
-            var ranges = DataPlanner.split(width, shards);
+        for (int l = 0; l + 1 < layers; l += 2) {
+            var ranges = ranges(w, l, shards);
             var partitions = new ArrayList<Partition>();
             for (int j = 0; j < ranges.size(); j++) {
                 int from = (int) ranges.get(j).start();
                 int to = (int) ranges.get(j).end();
-                var column = new Slice(l, from, to, 0, w.get(l), true);
-                partitions.add(
-                        l + 1 < layers
-                                ? new Partition(List.of(column, new Slice(l + 1, 0, w.get(l + 2), from, to, j == 0)))
-                                : new Partition(List.of(column)));
+                partitions.add(new Partition(List.of(
+                        new Slice(l, from, to, 0, w.get(l), true),
+                        new Slice(l + 1, 0, w.get(l + 2), from, to, j == 0))));
             }
-            rounds.add(new Round(partitions, l + 1 < layers ? Merge.SUM : Merge.CONCAT, l > 0));
+            rounds.add(new Round(partitions, Merge.SUM, l > 0));
         }
-        return new ModelSplit(rounds);
+        return rounds;
+    }
+
+    /** Layer {@code l} split by its output rows, the shards' outputs concatenated. */
+    private static Round rowSplit(List<Integer> w, int l, int shards) {
+        var ranges = ranges(w, l, shards);
+        var partitions = new ArrayList<Partition>();
+        for (var range : ranges) {
+            partitions.add(
+                    new Partition(List.of(new Slice(l, (int) range.start(), (int) range.end(), 0, w.get(l), true))));
+        }
+        return new Round(partitions, Merge.CONCAT, l > 0);
+    }
+
+    private static List<RowRange> ranges(List<Integer> w, int l, int shards) {
+        int width = w.get(l + 1);
+        if (shards > width) {
+            throw new IllegalArgumentException(
+                    "layer " + l + " has " + width + " outputs, fewer than " + shards + " model shards");
+        }
+        return DataPlanner.split(width, shards);
     }
 
     public static ModelSplit pipeline(DenseArchitecture architecture, int stages) {

@@ -5,8 +5,6 @@ import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
-import io.shardflow.core.training.TrainingProgram;
-import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -124,25 +122,6 @@ public final class ParallelPlanner {
         };
     }
 
-    /**
-     * The data split of a training job: one shard through a PIPELINE or a TENSOR split, {@code dataShards} (one by
-     * default) for HYBRID, else {@code dataShards} or one per lane.
-     */
-    public static List<RowRange> trainingShards(JobSpec.Parallelism parallelism, long rows, Fleet fleet) {
-        var strategy = parallelism.strategy();
-        if (strategy == Strategy.PIPELINE || strategy == Strategy.TENSOR) {
-            return DataPlanner.split(rows, 1);
-        }
-        if (strategy == Strategy.HYBRID) {
-            return DataPlanner.split(rows, parallelism.dataShards() != null ? parallelism.dataShards() : 1);
-        }
-        return DataPlanner.split(
-                rows,
-                parallelism.dataShards() != null
-                        ? parallelism.dataShards()
-                        : DataPlanner.defaultShards(rows, Math.max(1, fleet.lanes())));
-    }
-
     private static Plan auto(
             long rows, JobSpec.Parallelism parallelism, DenseArchitecture architecture, int lanes, long cap) {
         long bytes = architecture.parameterBytes();
@@ -229,35 +208,6 @@ public final class ParallelPlanner {
                         split.largestPartitionBytes(),
                         architecture.parameterBytes(),
                         reason));
-    }
-
-    /**
-     * How a training job splits its model, or null when it trains the model whole (DATA) or through the dense GPipe
-     * of {@link Plan.PipelineTraining}: TENSOR, HYBRID over TENSOR (or PIPELINE) model shards, and a gpt's PIPELINE.
-     */
-    public static Plan.@Nullable ModelPlan trainingSplit(
-            JobSpec.Parallelism parallelism, ModelArchitecture architecture) {
-        var strategy = parallelism.strategy();
-        boolean gptPipeline = strategy == Strategy.PIPELINE && architecture instanceof GptArchitecture;
-        if (strategy != Strategy.TENSOR && strategy != Strategy.HYBRID && !gptPipeline) {
-            return null;
-        }
-        var modelStrategy = strategy == Strategy.HYBRID && parallelism.modelStrategy() != null
-                ? parallelism.modelStrategy()
-                : gptPipeline ? Strategy.PIPELINE : Strategy.TENSOR;
-        int shards = parallelism.splitModelShards();
-        TrainingProgram program;
-        try {
-            program = TrainingProgram.of(architecture, modelStrategy, shards);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidSpecException("parallelism.modelShards", String.valueOf(e.getMessage()));
-        }
-        long largest = 0;
-        for (int g = 0; g < program.groups(); g++) {
-            largest = Math.max(largest, program.groupBytes(g));
-        }
-        int micro = parallelism.microBatches() != null ? parallelism.microBatches() : 1;
-        return new Plan.ModelPlan(modelStrategy, shards, micro, largest, architecture.parameterBytes(), null);
     }
 
     /** The split of a dense model that an inference plan runs: whole unless the plan splits it. */

@@ -59,8 +59,8 @@ public sealed interface Plan
     }
 
     /**
-     * The parameter bytes a worker must be able to load ({@code max-model-bytes}) to run one of the job's tasks: its
-     * largest model partition. 0 for training, whose tasks go to any lane.
+     * The bytes a worker must be able to hold ({@code max-model-bytes}) to run one of the job's tasks: its largest
+     * model partition, or for training its largest task's parameters, gradients, optimiser state and activations.
      */
     default long partitionBytes() {
         return 0;
@@ -72,9 +72,9 @@ public sealed interface Plan
     }
 
     /**
-     * How the model is split: TENSOR or PIPELINE with {@code modelShards}; {@code microBatches} per data shard for
-     * a pipeline; the bytes of the largest partition one worker holds, and of the whole model; the reason for the
-     * choice when AUTO made it. DATA with one shard means the model is whole.
+     * How the model is split: TENSOR or PIPELINE with {@code modelShards}; {@code microBatches} per data shard; the
+     * bytes one worker holds for a task (inference: the largest partition; training: its footprint) and the model's
+     * parameter bytes; the reason for the choice when AUTO made it. DATA with one shard means the model is whole.
      */
     record ModelPlan(
             Strategy strategy,
@@ -226,7 +226,7 @@ public sealed interface Plan
     }
 
     /** A training job: the plan has the numbers every worker computes with. */
-    sealed interface Training extends Plan permits DataParallelTraining, PipelineTraining, ModelParallelTraining {
+    sealed interface Training extends Plan permits DataParallelTraining, ModelParallelTraining {
         TrainingPlan training();
 
         @Override
@@ -243,10 +243,21 @@ public sealed interface Plan
     /**
      * Data-parallel training (synchronous or local SGD) over row ranges: round {@code (step, COMPUTE_STAGE)}
      * computes from parameter version {@code step}; {@code (step, evaluateStage)} evaluates what that round produced.
+     * {@code model} is the whole model, with what a lane holds for a task ({@code TrainingFootprint}).
      */
-    record DataParallelTraining(long rows, List<RowRange> shards, TrainingPlan training) implements Training {
+    record DataParallelTraining(long rows, List<RowRange> shards, TrainingPlan training, ModelPlan model)
+            implements Training {
         public DataParallelTraining {
             shards = List.copyOf(shards);
+            if (model.strategy() != Strategy.DATA) {
+                throw new IllegalArgumentException("data-parallel training keeps the model whole, not " + model);
+            }
+        }
+
+        /** What a lane holds for one of its tasks (0 in a plan stored before it was counted: any lane). */
+        @Override
+        public long partitionBytes() {
+            return model.largestPartitionBytes();
         }
 
         @Override
@@ -269,53 +280,7 @@ public sealed interface Plan
     }
 
     /**
-     * GPipe training over {@code training.stages()} stages of a dense model, one data shard: key
-     * {@code (step, stage, microBatch)} with stages {@code 0..k-2} forward, {@code k-1} the last stage's forward and
-     * backward, {@code k + s} stage s's backward, and {@code evaluateStage} the evaluation.
-     */
-    record PipelineTraining(long rows, TrainingPlan training) implements Training {
-        public PipelineTraining {
-            if (!training.pipelined()) {
-                throw new IllegalArgumentException("pipeline training needs at least two stages");
-            }
-        }
-
-        @Override
-        public List<RowRange> shards() {
-            return List.of(new RowRange(0, rows));
-        }
-
-        @Override
-        public Strategy strategy() {
-            return Strategy.PIPELINE;
-        }
-
-        @Override
-        public boolean completesText() {
-            return false;
-        }
-
-        @Override
-        public TaskKind taskKind(int step, int stage) {
-            int k = training.stages();
-            if (stage == training.evaluateStage()) {
-                return TaskKind.EVALUATE;
-            }
-            if (stage < k - 1) {
-                return TaskKind.PIPE_FORWARD;
-            }
-            return stage == k - 1 ? TaskKind.PIPE_LAST : TaskKind.PIPE_BACKWARD;
-        }
-
-        /** The stage key of stage {@code s}'s backward: the last stage's combined task, or {@code k + s}. */
-        public int backwardKey(int s) {
-            int k = training.stages();
-            return s == k - 1 ? k - 1 : k + s;
-        }
-    }
-
-    /**
-     * A model split into model shards for training (TENSOR, or PIPELINE with its parameters kept per stage), over one
+     * A model split into model shards for training (TENSOR, or PIPELINE: GPipe stages in micro-batches), over one
      * or more data shards (more than one: HYBRID): each step runs the {@link TrainingProgram}'s rounds forward and
      * backward on every data shard's part of the batch, cut into {@code model.microBatches()} micro-batches, then each
      * model shard's update group applies the optimiser to its own pieces. Keys: {@link SplitSteps}.

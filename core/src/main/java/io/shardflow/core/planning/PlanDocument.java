@@ -25,10 +25,8 @@ public record PlanDocument(
             case Plan.ModelParallelInference p -> inference(p, p.model(), false);
             case Plan.Generation p -> inference(p, p.model(), true);
             case Plan.PipelinedGeneration p -> inference(p, p.model(), true);
-            case Plan.DataParallelTraining p -> training(p, p.training());
-            case Plan.PipelineTraining p -> training(p, p.training());
-            case Plan.ModelParallelTraining p ->
-                new PlanDocument(p.strategy(), p.rows(), p.dataShards(), p.shards(), p.training(), p.model(), false);
+            case Plan.DataParallelTraining p -> training(p, p.training(), p.model());
+            case Plan.ModelParallelTraining p -> training(p, p.training(), p.model());
         };
     }
 
@@ -37,19 +35,18 @@ public record PlanDocument(
                 plan.strategy(), plan.rows(), plan.dataShards(), plan.shards(), null, model, generation);
     }
 
-    private static PlanDocument training(Plan plan, TrainingPlan training) {
-        return new PlanDocument(plan.strategy(), plan.rows(), plan.dataShards(), plan.shards(), training, null, false);
+    private static PlanDocument training(Plan plan, TrainingPlan training, Plan.ModelPlan model) {
+        return new PlanDocument(plan.strategy(), plan.rows(), plan.dataShards(), plan.shards(), training, model, false);
     }
 
     /** The plan this document describes. */
     public Plan plan() {
         if (training != null) {
-            if (model != null) {
+            if (model != null && model.strategy() != Strategy.DATA) {
                 return new Plan.ModelParallelTraining(rows, shards, training, model);
             }
-            return training.pipelined()
-                    ? new Plan.PipelineTraining(rows, training)
-                    : new Plan.DataParallelTraining(rows, shards, training);
+            return new Plan.DataParallelTraining(
+                    rows, shards, training, model != null ? model : Plan.ModelPlan.whole(0, null));
         }
         var model = this.model != null ? this.model : Plan.ModelPlan.whole(0, null);
         boolean split = model.strategy() == Strategy.TENSOR || model.strategy() == Strategy.PIPELINE;

@@ -13,9 +13,8 @@ import org.jspecify.annotations.Nullable;
  * version {@code step} (gradients, or local steps up to the next synchronisation); stage {@link #evaluateStage()}
  * evaluates the parameters that round produced on the validation rows, at the end of an epoch.
  *
- * <p>With {@code stages} > 1 (PIPELINE, GPipe) a step is micro-batch tasks keyed {@code (step, stage, microBatch)}:
- * stages {@code 0..stages-2} forward, {@code stages-1} the last stage's forward and backward, and
- * {@code stages + s} the backward of stage {@code s}.
+ * <p>A model-parallel plan keys its tasks its own way ({@link SplitSteps}) and cuts each data shard's part of a
+ * batch into {@code microBatches}.
  */
 public record TrainingPlan(
         ModelArchitecture architecture,
@@ -28,17 +27,12 @@ public record TrainingPlan(
         @Nullable FeatureScaling scaling,
         @Nullable UUID initialModelId,
         int checkpointEvery,
-        int stages,
         int microBatches) {
     public static final int COMPUTE_STAGE = 0;
 
-    /** The stage key of an evaluation round. */
+    /** The stage key of a data-parallel evaluation round. */
     public int evaluateStage() {
-        return stages == 1 ? 1 : 2 * stages;
-    }
-
-    public boolean pipelined() {
-        return stages > 1;
+        return 1;
     }
 
     /** Rounds start at multiples of {@code syncEvery}; this one covers steps {@code [step, roundEnd(step))}. */

@@ -22,8 +22,8 @@ import java.util.List;
  * pieces with their own optimiser state, so no lane ever holds the whole model.
  *
  * <ul>
- *   <li>Dense TENSOR: the Megatron pairs of {@link ModelSplit#tensor}, part {@code j} of every round in group
- *   {@code j}, then a round that computes the loss on the merged output.</li>
+ *   <li>Dense TENSOR: the Megatron pairs of {@link ModelSplit#tensorPairs}, part {@code j} of every round in group
+ *   {@code j}, then a round of one part that computes the loss (holding an odd last layer whole).</li>
  *   <li>Dense PIPELINE: the stages of {@link ModelSplit#pipeline}, stage {@code s} in group {@code s}; the last stage
  *   computes the loss.</li>
  *   <li>Gpt PIPELINE: the stages of {@link GptStages#split}, each in a group of its own.</li>
@@ -37,6 +37,9 @@ public record TrainingProgram(List<Round> rounds, int groups) {
         rounds = List.copyOf(rounds);
         if (rounds.isEmpty() || rounds.getLast().parts().size() != 1) {
             throw new IllegalArgumentException("a training program ends with a round of one part");
+        }
+        if (rounds.stream().anyMatch(r -> r.merge() == ModelSplit.Merge.CONCAT)) {
+            throw new IllegalArgumentException("a training round's parts are summed or passed on");
         }
     }
 
@@ -77,16 +80,31 @@ public record TrainingProgram(List<Round> rounds, int groups) {
         };
     }
 
+    /**
+     * The Megatron pairs, each a round of summed parts; then the loss, computed by one part from the last pair's
+     * merged output, or, for an odd last layer, by one part that holds that layer whole (it is at most one layer of
+     * the model, and its outputs, a regression's one say, may be fewer than the shards).
+     */
     private static TrainingProgram denseTensor(DenseArchitecture architecture, int shards) {
         var rounds = new ArrayList<Round>();
-        for (var round : ModelSplit.tensor(architecture, shards).rounds()) {
+        var pairs = ModelSplit.tensorPairs(architecture, shards);
+        for (var round : pairs) {
             var parts = new ArrayList<Part>();
             for (int j = 0; j < round.partitions().size(); j++) {
                 parts.add(densePart(round.partitions().get(j), round.activateInput(), j));
             }
             rounds.add(new Round(parts, round.merge()));
         }
-        rounds.add(new Round(List.of(new Part(0, new PartOp.DenseLoss(), List.of())), ModelSplit.Merge.PASS));
+        var w = architecture.widths();
+        int layers = w.size() - 1;
+        var last = layers % 2 == 0
+                ? new Part(0, new PartOp.DenseLoss(), List.of())
+                : densePart(
+                        new ModelSplit.Partition(List.of(
+                                new ModelSplit.Slice(layers - 1, 0, w.get(layers), 0, w.get(layers - 1), true))),
+                        layers > 1,
+                        0);
+        rounds.add(new Round(List.of(last), ModelSplit.Merge.PASS));
         return new TrainingProgram(rounds, shards);
     }
 
@@ -222,22 +240,12 @@ public record TrainingProgram(List<Round> rounds, int groups) {
         return new Part(group, new PartOp.Dense(partition.slices(), activateInput), pieces);
     }
 
-    /** The width of round {@code round}'s merged output (not the last round's: that one computes the loss). */
+    /**
+     * The width of round {@code round}'s merged output (not the last round's: that one computes the loss). Every
+     * round's parts are summed or passed on, never concatenated, so it is any part's output width.
+     */
     public int outputs(int round) {
-        var r = rounds.get(round);
-        int first = outputs(r.parts().getFirst());
-        return r.merge() == ModelSplit.Merge.CONCAT
-                ? r.parts().stream().mapToInt(TrainingProgram::outputs).sum()
-                : first;
-    }
-
-    /** Where part {@code part}'s outputs start among its round's concatenated ones. */
-    public int outputOffset(int round, int part) {
-        int offset = 0;
-        for (int j = 0; j < part; j++) {
-            offset += outputs(rounds.get(round).parts().get(j));
-        }
-        return offset;
+        return outputs(rounds.get(round).parts().getFirst());
     }
 
     private static int outputs(Part part) {

@@ -18,8 +18,8 @@ class PlanDocumentTest {
     private static final MlpArchitecture MLP = new MlpArchitecture(List.of(4, 8, 2), null);
     private static final List<RowRange> THREE = DataPlanner.split(30, 3);
 
-    private static TrainingPlan training(int stages) {
-        return new TrainingPlan(MLP, 40, 10, 4, 1, 24, 6, null, null, 10, stages, stages > 1 ? 2 : 1);
+    private static TrainingPlan training(int microBatches) {
+        return new TrainingPlan(MLP, 40, 10, 4, 1, 24, 6, null, null, 10, microBatches);
     }
 
     static Stream<Plan> everyKind() {
@@ -32,8 +32,13 @@ class PlanDocumentTest {
                 new Plan.Generation(5, DataPlanner.split(5, 2), Plan.ModelPlan.whole(900, null)),
                 new Plan.PipelinedGeneration(
                         5, new Plan.ModelPlan(Strategy.PIPELINE, 2, 1, 500, 900, "too large for one worker")),
-                new Plan.DataParallelTraining(30, THREE, training(1)),
-                new Plan.PipelineTraining(30, training(2)));
+                new Plan.DataParallelTraining(30, THREE, training(1), Plan.ModelPlan.whole(5000, "fits")),
+                new Plan.ModelParallelTraining(
+                        30,
+                        DataPlanner.split(30, 1),
+                        training(2),
+                        new Plan.ModelPlan(Strategy.PIPELINE, 2, 2, 90, 200, null)),
+                new Plan.ModelParallelTraining(30, DataPlanner.split(30, 2), training(1), tensor));
     }
 
     @ParameterizedTest
@@ -53,22 +58,22 @@ class PlanDocumentTest {
     }
 
     @org.junit.jupiter.api.Test
-    void aPipelineTrainingStoredBeforeItsStrategyWasNamedIsStillRecognised() {
-        var stored = new PlanDocument(Strategy.DATA, 30, 1, DataPlanner.split(30, 1), training(2), null, false);
-        assertThat(stored.plan()).isInstanceOf(Plan.PipelineTraining.class);
-        assertThat(stored.plan().strategy()).isEqualTo(Strategy.PIPELINE);
-    }
-
-    @org.junit.jupiter.api.Test
     void eachKindSaysWhatItsTasksCompute() {
-        var pipeline = new Plan.PipelineTraining(30, training(2));
-        assertThat(pipeline.taskKind(0, 0)).isEqualTo(TaskKind.PIPE_FORWARD);
-        assertThat(pipeline.taskKind(0, 1)).isEqualTo(TaskKind.PIPE_LAST);
-        assertThat(pipeline.taskKind(0, 2)).isEqualTo(TaskKind.PIPE_BACKWARD);
-        assertThat(pipeline.taskKind(0, training(2).evaluateStage())).isEqualTo(TaskKind.EVALUATE);
-        assertThat(pipeline.parameterVersion(3, training(2).evaluateStage())).isEqualTo(4);
+        // two stages: 0 forward, 1 the last stage's forward and backward, 2 stage 0's backward, 3 the update, 4-5
+        // the evaluation's forward
+        var pipeline = new Plan.ModelParallelTraining(
+                30, DataPlanner.split(30, 1), training(2), new Plan.ModelPlan(Strategy.PIPELINE, 2, 2, 90, 200, null));
+        assertThat(pipeline.strategy()).isEqualTo(Strategy.PIPELINE);
+        assertThat(pipeline.taskKind(0, 0)).isEqualTo(TaskKind.SPLIT_FORWARD);
+        assertThat(pipeline.taskKind(0, 1)).isEqualTo(TaskKind.SPLIT_LAST);
+        assertThat(pipeline.taskKind(0, 2)).isEqualTo(TaskKind.SPLIT_BACKWARD);
+        assertThat(pipeline.taskKind(0, 3)).isEqualTo(TaskKind.SPLIT_UPDATE);
+        assertThat(pipeline.taskKind(0, 4)).isEqualTo(TaskKind.SPLIT_FORWARD);
+        assertThat(pipeline.taskKind(0, 5)).isEqualTo(TaskKind.EVALUATE);
+        assertThat(pipeline.parameterVersion(3, 5)).isEqualTo(4);
+        assertThat(pipeline.parameterVersion(3, 3)).isEqualTo(3);
 
-        var data = new Plan.DataParallelTraining(30, THREE, training(1));
+        var data = new Plan.DataParallelTraining(30, THREE, training(1), Plan.ModelPlan.whole(0, null));
         assertThat(data.taskKind(5, TrainingPlan.COMPUTE_STAGE)).isEqualTo(TaskKind.GRADIENT);
         assertThat(data.taskKind(5, training(1).evaluateStage())).isEqualTo(TaskKind.EVALUATE);
 

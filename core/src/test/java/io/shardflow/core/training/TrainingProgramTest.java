@@ -14,29 +14,29 @@ class TrainingProgramTest {
     private final MlpArchitecture mlp = new MlpArchitecture(List.of(10, 7, 5, 3), null);
 
     @Test
-    void tensorTrainingRunsTheMegatronRoundsThenALossRoundAndKeepsEachShardsSlicesInItsGroup() {
+    void tensorTrainingRunsTheMegatronPairsThenOnePartWithTheLossAndKeepsEachShardsSlicesInItsGroup() {
         var program = TrainingProgram.of(mlp, Strategy.TENSOR, 3);
 
-        assertThat(program.rounds()).hasSize(3);
+        assertThat(program.rounds()).hasSize(2);
         assertThat(program.rounds().get(0).merge()).isEqualTo(ModelSplit.Merge.SUM);
-        assertThat(program.rounds().get(1).merge()).isEqualTo(ModelSplit.Merge.CONCAT);
-        assertThat(program.rounds().get(2).parts()).singleElement().satisfies(part -> {
-            assertThat(part.op()).isInstanceOf(PartOp.DenseLoss.class);
-            assertThat(part.pieces()).isEmpty();
+        assertThat(program.outputs(0)).isEqualTo(5);
+        // the odd last layer (3 outputs) is held whole by the part that computes the loss
+        assertThat(program.rounds().get(1).parts()).singleElement().satisfies(part -> {
+            assertThat(part.op()).isEqualTo(new PartOp.Dense(List.of(new ModelSplit.Slice(2, 0, 3, 0, 5, true)), true));
+            assertThat(part.group()).isZero();
         });
         assertThat(program.groups()).isEqualTo(3);
-        // each part of every round belongs to the group of its index
-        for (var round : program.rounds().subList(0, 2)) {
-            for (int j = 0; j < round.parts().size(); j++) {
-                assertThat(round.parts().get(j).group()).isEqualTo(j);
-            }
+        var pair = program.rounds().get(0);
+        for (int j = 0; j < pair.parts().size(); j++) {
+            assertThat(pair.parts().get(j).group()).isEqualTo(j);
         }
         // the row-parallel layer's bias is added once, by shard 0
         assertThat(program.pieces(1)).extracting(Piece::parameter).doesNotContain("layers.1.bias");
         assertThat(program.pieces(0)).extracting(Piece::parameter).contains("layers.1.bias");
-        assertThat(program.outputs(0)).isEqualTo(5);
-        assertThat(program.outputs(1)).isEqualTo(3);
-        assertThat(program.outputOffset(1, 2)).isEqualTo(2);
+
+        var even = TrainingProgram.of(new MlpArchitecture(List.of(10, 7, 1), null), Strategy.TENSOR, 2);
+        assertThat(even.rounds().getLast().parts().getFirst().op()).isInstanceOf(PartOp.DenseLoss.class);
+        assertThat(even.outputs(0)).isEqualTo(1);
     }
 
     @Test

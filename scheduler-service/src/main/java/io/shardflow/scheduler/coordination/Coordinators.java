@@ -9,7 +9,6 @@ import io.shardflow.scheduler.inference.DataInferenceCoordinator;
 import io.shardflow.scheduler.inference.ModelParallelCoordinator;
 import io.shardflow.scheduler.training.DataParallelTrainingCoordinator;
 import io.shardflow.scheduler.training.ModelParallelTrainingCoordinator;
-import io.shardflow.scheduler.training.PipelineTrainingCoordinator;
 
 /**
  * The coordinator of each kind of plan. The one switch over the kinds: a new kind of plan does not compile until it
@@ -21,7 +20,6 @@ public final class Coordinators {
     private final GenerationCoordinator generation;
     private final PipelineGenerationCoordinator pipelinedGeneration;
     private final DataParallelTrainingCoordinator dataParallelTraining;
-    private final PipelineTrainingCoordinator pipelineTraining;
     private final ModelParallelTrainingCoordinator modelParallelTraining;
 
     public Coordinators(
@@ -30,14 +28,12 @@ public final class Coordinators {
             GenerationCoordinator generation,
             PipelineGenerationCoordinator pipelinedGeneration,
             DataParallelTrainingCoordinator dataParallelTraining,
-            PipelineTrainingCoordinator pipelineTraining,
             ModelParallelTrainingCoordinator modelParallelTraining) {
         this.dataInference = dataInference;
         this.modelParallel = modelParallel;
         this.generation = generation;
         this.pipelinedGeneration = pipelinedGeneration;
         this.dataParallelTraining = dataParallelTraining;
-        this.pipelineTraining = pipelineTraining;
         this.modelParallelTraining = modelParallelTraining;
     }
 
@@ -49,7 +45,6 @@ public final class Coordinators {
             case Plan.Generation p -> new Coordination<>(generation, p);
             case Plan.PipelinedGeneration p -> new Coordination<>(pipelinedGeneration, p);
             case Plan.DataParallelTraining p -> new Coordination<>(dataParallelTraining, p);
-            case Plan.PipelineTraining p -> new Coordination<>(pipelineTraining, p);
             case Plan.ModelParallelTraining p -> new Coordination<>(modelParallelTraining, p);
         };
     }

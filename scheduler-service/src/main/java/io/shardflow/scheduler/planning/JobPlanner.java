@@ -98,9 +98,6 @@ public class JobPlanner implements InlinePlanning {
             case Plan.Generation p -> over + " prompts" + auto(p.model());
             case Plan.PipelinedGeneration p -> over + " prompts" + modelSplit(p.model()) + auto(p.model());
             case Plan.DataParallelTraining p -> over + " rows" + training(p.training());
-            case Plan.PipelineTraining p ->
-                over + " rows × " + p.training().stages() + " PIPELINE stages in "
-                        + p.training().microBatches() + " micro-batches" + training(p.training());
             case Plan.ModelParallelTraining p -> over + " rows" + modelSplit(p.model()) + training(p.training());
         };
     }

@@ -6,6 +6,7 @@ import io.shardflow.core.jobs.JobInputCheck;
 import io.shardflow.core.jobs.JobType;
 import io.shardflow.core.planning.ParallelPlanner;
 import io.shardflow.core.planning.Plan;
+import io.shardflow.core.planning.TrainingPlanner;
 import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.db.datasets.DatasetRepository;
 import io.shardflow.db.datasets.DatasetRow;
@@ -53,15 +54,13 @@ public class PlanMaker {
             if (dataset == null) {
                 throw new InvalidSpecException("dataset", "is required");
             }
-            var shards = ParallelPlanner.trainingShards(spec.parallelism(), dataset.rows(), fleet());
-            var split = ParallelPlanner.trainingSplit(spec.parallelism(), target.architecture());
+            var layout = TrainingPlanner.plan(
+                    spec.parallelism(), target.architecture(), spec.requireTraining(), dataset.rows(), fleet());
+            var split = layout.split() ? layout.model() : null;
             TrainingPlan training = preparation.prepare(job.id(), spec, target, dataset, split);
-            if (split != null) {
-                return new Plan.ModelParallelTraining(dataset.rows(), shards, training, split);
-            }
-            return training.pipelined()
-                    ? new Plan.PipelineTraining(dataset.rows(), training)
-                    : new Plan.DataParallelTraining(dataset.rows(), shards, training);
+            return split != null
+                    ? new Plan.ModelParallelTraining(dataset.rows(), layout.shards(), training, split)
+                    : new Plan.DataParallelTraining(dataset.rows(), layout.shards(), training, layout.model());
         }
         var modelId = spec.requireModelId();
         ModelRow model = models.find(modelId)

@@ -91,15 +91,4 @@ class TrainingConfiguration {
             JobRepository jobs, Rounds rounds, Dispatcher dispatcher, TrainingRounds server) {
         return new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server);
     }
-
-    @Bean
-    PipelineTrainingCoordinator pipelineTrainingCoordinator(
-            JobRepository jobs,
-            ShardRepository shards,
-            PartialStore partials,
-            ActivationStore activations,
-            Dispatcher dispatcher,
-            TrainingRounds server) {
-        return new PipelineTrainingCoordinator(jobs, shards, partials, activations, dispatcher, server);
-    }
 }

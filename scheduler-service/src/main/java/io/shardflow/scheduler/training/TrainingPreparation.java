@@ -7,7 +7,6 @@ import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
 import io.shardflow.core.planning.Plan;
-import io.shardflow.core.planning.Strategy;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.FeatureScaling;
@@ -103,7 +102,6 @@ public class TrainingPreparation {
                     null,
                     target.initialModelId(),
                     checkpointEvery,
-                    1,
                     split != null ? split.microBatches() : 1);
         }
         var dense = (DenseArchitecture) target.architecture();
@@ -123,18 +121,7 @@ public class TrainingPreparation {
         } else {
             storeInitial(jobId, training, target);
         }
-        var parallelism = spec.parallelism();
-        boolean pipeline = parallelism.strategy() == Strategy.PIPELINE;
-        int stages = pipeline ? parallelism.splitModelShards() : 1;
-        if (stages > dense.layerCount()) {
-            throw new InvalidSpecException(
-                    "parallelism.modelShards",
-                    "a model of " + dense.layerCount() + " layers makes at most " + dense.layerCount() + " stages, not "
-                            + stages);
-        }
-        int micro = split != null
-                ? split.microBatches()
-                : pipeline && parallelism.microBatches() != null ? parallelism.microBatches() : 1;
+        int micro = split != null ? split.microBatches() : 1;
         return new TrainingPlan(
                 target.architecture(),
                 total,
@@ -146,7 +133,6 @@ public class TrainingPreparation {
                 scaling,
                 target.initialModelId(),
                 checkpointEvery,
-                stages,
                 micro);
     }
 

@@ -19,9 +19,7 @@ public final class TrainingFixture {
     private TrainingFixture() {}
 
     public record Coordinators(
-            DataParallelTrainingCoordinator dataParallel,
-            PipelineTrainingCoordinator pipeline,
-            ModelParallelTrainingCoordinator modelParallel) {}
+            DataParallelTrainingCoordinator dataParallel, ModelParallelTrainingCoordinator modelParallel) {}
 
     public static Coordinators create(
             JobRepository jobs,
@@ -43,7 +41,6 @@ public final class TrainingFixture {
                 new TrainingRounds(jobs, partials, store, metrics, failures, dispatcher, timeline, meters, trained);
         return new Coordinators(
                 new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server),
-                new PipelineTrainingCoordinator(jobs, shards, partials, activations, dispatcher, server),
                 new ModelParallelTrainingCoordinator(
                         jobs,
                         shards,

@@ -17,16 +17,7 @@ public record Computations(
         return switch (kind) {
             case INFER -> inference;
             case GENERATE_STAGE -> stages;
-            case GRADIENT,
-                    LOCAL_STEPS,
-                    EVALUATE,
-                    PIPE_FORWARD,
-                    PIPE_LAST,
-                    PIPE_BACKWARD,
-                    SPLIT_FORWARD,
-                    SPLIT_LAST,
-                    SPLIT_BACKWARD,
-                    SPLIT_UPDATE -> training;
+            case GRADIENT, LOCAL_STEPS, EVALUATE, SPLIT_FORWARD, SPLIT_LAST, SPLIT_BACKWARD, SPLIT_UPDATE -> training;
             case GENERATE -> throw new IllegalArgumentException("generation runs in the batching engine");
         };
     }

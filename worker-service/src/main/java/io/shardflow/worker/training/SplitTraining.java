@@ -108,11 +108,8 @@ public class SplitTraining {
         }
         int slice = steps.slice(b.dataShard(), b.microBatch());
         float[] input = input(task, steps, b.round(), slice, false);
-        // the gradient of the round's merged output; a concatenated output's part had only its own columns
-        var merged = stored(task, steps.backwardStage(b.round()), slice);
-        float[] upstream = round.merge() == ModelSplit.Merge.CONCAT
-                ? columns(merged, program.outputOffset(b.round(), b.part()), outputs(part.op()))
-                : merged.data();
+        // the gradient of the round's merged output: each part's output went into it whole (a sum, or passed on)
+        float[] upstream = stored(task, steps.backwardStage(b.round()), slice).data();
         var result = upstreamBackward(
                 architecture,
                 part,
@@ -476,23 +473,5 @@ public class SplitTraining {
             throw new IllegalArgumentException("a tensor part reads the merged output of the round before it");
         }
         return input;
-    }
-
-    private static int outputs(PartOp op) {
-        return switch (op) {
-            case PartOp.Dense d -> d.slices().getLast().outputs();
-            default -> throw new IllegalArgumentException("only dense rounds are concatenated");
-        };
-    }
-
-    /** Columns {@code [from, from + width)} of a row-major matrix. */
-    private static float[] columns(Tensor matrix, int from, int width) {
-        int rows = matrix.shape()[0];
-        int cols = matrix.shape()[1];
-        var out = new float[rows * width];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(matrix.data(), r * cols + from, out, r * width, width);
-        }
-        return out;
     }
 }

@@ -3,14 +3,10 @@ package io.shardflow.worker.training;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.shardflow.core.messaging.ShardTask;
-import io.shardflow.core.messaging.TaskKind;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.planning.DataPlanner;
-import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Plan;
-import io.shardflow.core.tensors.Tensor;
-import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.TrainingPartial;
 import io.shardflow.core.training.TrainingPlan;
@@ -18,11 +14,9 @@ import io.shardflow.core.training.TrainingSchedule;
 import io.shardflow.core.training.TrainingSpec;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
-import io.shardflow.db.partials.ActivationStore;
 import io.shardflow.worker.compute.DenseTraining;
 import io.shardflow.worker.lanes.ShardComputation;
 import io.shardflow.worker.lanes.ShardInputException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.UUID;
 
@@ -36,7 +30,6 @@ public class TrainingComputation implements ShardComputation {
     private final ParameterCache parameters;
     private final SliceCache slices;
     private final DenseTraining training;
-    private final ActivationStore activations;
     private final TextTraining text;
     private final SplitTraining split;
     private final Cache<UUID, TrainingSchedule> schedules =
@@ -47,13 +40,11 @@ public class TrainingComputation implements ShardComputation {
             ParameterCache parameters,
             SliceCache slices,
             DenseTraining training,
-            ActivationStore activations,
             TextTraining text,
             SplitTraining split) {
         this.text = text;
         this.split = split;
         this.jobs = jobs;
-        this.activations = activations;
         this.parameters = parameters;
         this.slices = slices;
         this.training = training;
@@ -89,7 +80,6 @@ public class TrainingComputation implements ShardComputation {
             case EVALUATE ->
                 evaluate(architecture, params, slice, schedule.validationRows(), task)
                         .encode();
-            case PIPE_FORWARD, PIPE_LAST, PIPE_BACKWARD -> pipeline(trainingPlan, params, slice, schedule, task);
             case INFER, GENERATE, GENERATE_STAGE, SPLIT_FORWARD, SPLIT_LAST, SPLIT_BACKWARD, SPLIT_UPDATE ->
                 throw new IllegalArgumentException("not a training task: " + task.kind());
         };
@@ -121,62 +111,6 @@ public class TrainingComputation implements ShardComputation {
                 return schedule.batch(step).length;
             }
         };
-    }
-
-    /**
-     * One stage of one micro-batch of a GPipe step. Stage keys: {@code 0..k-2} forward, {@code k-1} the last
-     * stage's forward and backward, {@code k + s} stage s's backward, which recomputes its forward from its stored
-     * input rather than keeping activations alive between tasks.
-     */
-    private byte[] pipeline(
-            TrainingPlan plan, float[][] params, ShardSlice slice, TrainingSchedule schedule, ShardTask task) {
-        int k = plan.stages();
-        int s = task.stage() < k ? task.stage() : task.stage() - k;
-        int microBatch = task.shardIndex();
-        int[] batch = schedule.batch(task.step());
-        var micro = DataPlanner.split(batch.length, plan.microBatches()).get(microBatch);
-        var rows = slice.gather(Arrays.copyOfRange(batch, (int) micro.start(), (int) micro.end()));
-        var architecture = (DenseArchitecture) plan.architecture();
-        var stage = ModelSplit.pipeline(architecture, k)
-                .rounds()
-                .get(s)
-                .partitions()
-                .getFirst();
-        int first = stage.slices().getFirst().layer();
-        var stageParams = Arrays.copyOfRange(
-                params, 2 * first, 2 * first + 2 * stage.slices().size());
-        float[] input = s == 0 ? rows.x() : activation(task, s - 1);
-        if (task.kind() == TaskKind.PIPE_FORWARD) {
-            var out = training.forwardStage(architecture, stage.slices(), stageParams, input, rows.rows(), s > 0);
-            return TensorCodec.encode(Tensor.matrix(rows.rows(), stage.outputs(), out));
-        }
-        boolean last = task.kind() == TaskKind.PIPE_LAST;
-        var result = training.backwardStage(
-                architecture,
-                stage.slices(),
-                stageParams,
-                input,
-                rows.rows(),
-                s > 0,
-                last ? rows.y() : null,
-                batch.length,
-                last ? null : activation(task, k + s + 1),
-                s > 0);
-        var tensors = new ArrayList<>(Arrays.asList(result.grads()));
-        var inputGrad = result.inputGrad();
-        if (inputGrad != null) {
-            tensors.add(inputGrad);
-        }
-        return new TrainingPartial(tensors.toArray(float[][]::new), result.samples(), result.loss(), result.correct())
-                .encode();
-    }
-
-    private float[] activation(ShardTask task, int stage) {
-        return TensorCodec.decode(activations
-                        .get(task.jobId(), task.step(), stage, task.shardIndex())
-                        .orElseThrow(
-                                () -> new IllegalStateException("the input of " + task.shardKey() + " is missing")))
-                .data();
     }
 
     private TrainingPartial gradient(

@@ -10,6 +10,7 @@ import io.shardflow.bench.scenarios.LaneScalingScenario;
 import io.shardflow.bench.scenarios.LatencyScenario;
 import io.shardflow.bench.scenarios.MixedScenario;
 import io.shardflow.bench.scenarios.ModelParallelScenario;
+import io.shardflow.bench.scenarios.MpTrainingScenario;
 import io.shardflow.bench.scenarios.OverloadScenario;
 import io.shardflow.bench.scenarios.SmallJobsScenario;
 import io.shardflow.bench.scenarios.TrainingRoundsScenario;
@@ -37,8 +38,11 @@ public final class Bench {
             new IntakeScenario(),
             new BatchIntakeScenario(),
             new KafkaIntakeScenario());
-    /** Scenarios that run only when named (a soak of minutes): {@code --scenarios overload}. */
-    private static final List<Scenario> ON_REQUEST = List.of(new OverloadScenario());
+    /**
+     * Scenarios that run only when named: {@code --scenarios overload} (a soak of minutes), {@code mp-training} (a
+     * platform and two workers of its own, and a gpt trained three ways: too long for CI's quick run).
+     */
+    private static final List<Scenario> ON_REQUEST = List.of(new OverloadScenario(), new MpTrainingScenario());
 
     private Bench() {}
 

@@ -383,7 +383,15 @@ class CoordinatorsIT {
     void aModelParallelJobWhoseStateIsLostResumesFromItsLastCheckpointAndEndsAlike() throws Exception {
         var architecture = new MlpArchitecture(List.of(2, 5, 4, 1), null);
         var data = table(40, List.of("a", "b", "y"), r -> new float[] {r % 3, r % 4, r % 2});
-        var parallelism = new JobSpec.Parallelism(Strategy.HYBRID, 2, 2, Strategy.TENSOR, 2);
+        for (var parallelism : List.of(
+                new JobSpec.Parallelism(Strategy.PIPELINE, null, 3, null, 2),
+                new JobSpec.Parallelism(Strategy.HYBRID, 2, 2, Strategy.TENSOR, 2))) {
+            resumesAlike(data, architecture, parallelism);
+        }
+    }
+
+    private void resumesAlike(UUID data, MlpArchitecture architecture, JobSpec.Parallelism parallelism)
+            throws Exception {
         var intact = run(submit(splitSpec(data, architecture, parallelism)), Delivery.ORDERLY, this::syntheticSplit);
         var lost = new java.util.concurrent.atomic.AtomicBoolean();
         var resumed = run(submit(splitSpec(data, architecture, parallelism)), Delivery.CHAOTIC, task -> {

@@ -19,9 +19,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -142,9 +144,22 @@ class GptTrainingIT {
                         "checkpointEvery",
                         2));
 
-        var done = awaitStatus(api, created(api.postJson("/api/v1/jobs", job)), "SUCCEEDED");
+        String jobId = created(api.postJson("/api/v1/jobs", job));
+        var done = awaitStatus(api, jobId, "SUCCEEDED");
 
         assertThat(done.get("plan").get("model").get("strategy").asString()).isEqualTo(modelStrategy);
+        // every model shard's pieces were checkpointed every 2 steps, and the versions they came from dropped
+        var jdbc = platform.context().getBean(JdbcClient.class);
+        assertThat(jdbc.sql("select distinct step from job_checkpoint_pieces where job_id = ? order by step")
+                        .param(UUID.fromString(jobId))
+                        .query(Integer.class)
+                        .list())
+                .containsExactly(0, 2, 4, 6);
+        assertThat(jdbc.sql("select count(*) from job_parameter_pieces where job_id = ?")
+                        .param(UUID.fromString(jobId))
+                        .query(Long.class)
+                        .single())
+                .isZero();
         assertThat(done.get("metrics").get("validationLoss").isNull()).isFalse();
         var expected = reference(text.getBytes(StandardCharsets.UTF_8), architecture, 6, 12, 0.01f, 4);
         var exported = api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters")

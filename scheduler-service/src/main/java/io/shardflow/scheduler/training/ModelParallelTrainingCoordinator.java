@@ -128,10 +128,16 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
     /** Re-drives every finished task whose notice may have been lost. */
     @Override
     public void resume(JobRow job, Plan.ModelParallelTraining plan) {
+        var steps = plan.steps();
+        var current = job;
         for (var key : shards.done(job.id())) {
-            var current = jobs.find(job.id()).orElseThrow();
-            if (current.status() == JobStatus.RUNNING) {
+            if (current.status() != JobStatus.RUNNING) {
+                return;
+            }
+            if (current(current, plan, steps, key)) {
                 shardDone(current, plan, key);
+                // what it did may have moved the job on: the next keys are judged by its row as it is now
+                current = jobs.find(job.id()).orElseThrow();
             }
         }
     }

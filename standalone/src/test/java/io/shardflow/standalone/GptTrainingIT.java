@@ -60,11 +60,19 @@ class GptTrainingIT {
 
     private static Map<String, Object> trainingJob(
             String datasetId, Map<String, Object> architecture, int shards, Map<String, Object> training) {
+        return trainingJob(datasetId, architecture, Map.of("strategy", "DATA", "dataShards", shards), training);
+    }
+
+    private static Map<String, Object> trainingJob(
+            String datasetId,
+            Map<String, Object> architecture,
+            Map<String, Object> parallelism,
+            Map<String, Object> training) {
         var job = new LinkedHashMap<String, Object>();
         job.put("type", "TRAINING");
         job.put("model", Map.of("architecture", architecture));
         job.put("dataset", Map.of("id", datasetId));
-        job.put("parallelism", Map.of("strategy", "DATA", "dataShards", shards));
+        job.put("parallelism", parallelism);
         job.put("training", training);
         return job;
     }
@@ -121,13 +129,10 @@ class GptTrainingIT {
             parallelism.put("dataShards", dataShards);
             parallelism.put("modelStrategy", modelStrategy);
         }
-        var job = new LinkedHashMap<String, Object>();
-        job.put("type", "TRAINING");
-        job.put("model", Map.of("architecture", GenerationIT.gpt(2, 2, 16, 16)));
-        job.put("dataset", Map.of("id", dataset));
-        job.put("parallelism", parallelism);
-        job.put(
-                "training",
+        var job = trainingJob(
+                dataset,
+                GenerationIT.gpt(2, 2, 16, 16),
+                parallelism,
                 Map.of(
                         "steps",
                         6,

@@ -3,7 +3,6 @@ package io.shardflow.standalone;
 import static io.shardflow.standalone.Fixtures.awaitStatus;
 import static io.shardflow.standalone.Fixtures.created;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,20 +25,8 @@ class LargeGptTrainingIT {
 
     @BeforeAll
     static void start() {
-        platform = ShardflowStandalone.start(TestPlatform.arguments(
-                TestPlatform.tempDirectory(),
-                "--server.port=0",
-                "--shardflow.worker.lanes=2",
-                "--shardflow.worker.max-model-bytes=" + CAP,
-                "--spring.main.banner-mode=off"));
+        platform = TestPlatform.withModelCap(CAP);
         api = TestPlatform.api(platform);
-        // planning sees the cap once the worker has reported it
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> api.get("/actuator/health")
-                        .json()
-                        .get("status")
-                        .asString()
-                        .equals("UP"));
     }
 
     @AfterAll

@@ -4,9 +4,7 @@ import static io.shardflow.standalone.Fixtures.assertOutputs;
 import static io.shardflow.standalone.Fixtures.awaitStatus;
 import static io.shardflow.standalone.Fixtures.created;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,20 +24,8 @@ class ModelCapIT {
 
     @BeforeAll
     static void start() {
-        platform = ShardflowStandalone.start(TestPlatform.arguments(
-                TestPlatform.tempDirectory(),
-                "--server.port=0",
-                "--shardflow.worker.lanes=2",
-                "--shardflow.worker.max-model-bytes=" + CAP,
-                "--spring.main.banner-mode=off"));
+        platform = TestPlatform.withModelCap(CAP);
         api = TestPlatform.api(platform);
-        // planning sees the cap once the worker has reported it
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> api.get("/actuator/health")
-                        .json()
-                        .get("status")
-                        .asString()
-                        .equals("UP"));
     }
 
     @AfterAll

@@ -1,5 +1,7 @@
 package io.shardflow.standalone;
 
+import static org.awaitility.Awaitility.await;
+
 import io.shardflow.db.MutableClock;
 import io.shardflow.db.TestInfrastructure;
 import java.io.IOException;
@@ -8,6 +10,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +81,27 @@ final class TestPlatform {
                         "--shardflow.api.limits.max-upload-bytes=" + LimitsIT.MAX_UPLOAD_BYTES,
                         "--shardflow.api.limits.tenant-storage-overrides.limits-quota=" + LimitsIT.QUOTA_BYTES,
                         "--spring.main.banner-mode=off"));
+    }
+
+    /**
+     * A platform of its own whose workers (two lanes) may hold at most {@code maxModelBytes}, once it is UP: its worker
+     * has reported the cap, which planning reads.
+     */
+    static ShardflowStandalone withModelCap(long maxModelBytes) {
+        var platform = ShardflowStandalone.start(arguments(
+                tempDirectory(),
+                "--server.port=0",
+                "--shardflow.worker.lanes=2",
+                "--shardflow.worker.max-model-bytes=" + maxModelBytes,
+                "--spring.main.banner-mode=off"));
+        var api = api(platform);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> api.get("/actuator/health")
+                        .json()
+                        .get("status")
+                        .asString()
+                        .equals("UP"));
+        return platform;
     }
 
     /**

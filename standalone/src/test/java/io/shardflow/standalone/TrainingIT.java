@@ -151,68 +151,17 @@ class TrainingIT {
         assertThat(maxDifference(trained, expected)).isLessThanOrEqualTo(TOLERANCE);
     }
 
-    @ParameterizedTest(name = "{0} stages, {1} micro-batches")
-    @org.junit.jupiter.params.provider.CsvSource({"2, 2", "3, 4"})
-    void pipelineTrainingEqualsTheSingleProcessDjlLoop(int stages, int microBatches) {
-        var table = classes();
-        String datasetId = created(api.postCsv("/api/v1/datasets?name=classes-pipeline", table.csv()));
-        var initial = Fixtures.randomDense(43, 5, 8, 6, 3);
-        var register = new LinkedHashMap<>(initial.mlpRequest("pipeline start"));
-        register.put(
-                "architecture",
-                Map.of("kind", "mlp", "layers", List.of(5, 8, 6, 3), "activation", "relu", "task", "classification"));
-        String modelId = created(api.postJson("/api/v1/models", register));
-        var job = new LinkedHashMap<String, Object>();
-        job.put("type", "TRAINING");
-        job.put("model", Map.of("id", modelId));
-        job.put("dataset", Map.of("id", datasetId, "features", FEATURES, "label", "class"));
-        job.put("parallelism", Map.of("strategy", "PIPELINE", "modelShards", stages, "microBatches", microBatches));
-        job.put(
-                "training",
-                Map.of(
-                        "epochs",
-                        2,
-                        "batchSize",
-                        32,
-                        "optimizer",
-                        "adam",
-                        "learningRate",
-                        0.02,
-                        "seed",
-                        8,
-                        "validationSplit",
-                        0.1));
-
-        var done = train(job);
-
-        var schedule = new TrainingSchedule(203, 0.1, 8, 32);
-        int steps = schedule.stepsPerEpoch() * 2;
-        assertThat(done.get("plan").get("model").get("modelShards").asInt()).isEqualTo(stages);
-        assertThat(done.get("plan").get("strategy").asString()).isEqualTo("PIPELINE");
-        assertThat(done.get("metrics").get("validationAccuracy").isNull()).isFalse();
-        var expected = ReferenceTraining.train(
-                flat(api.get("/api/v1/models/" + modelId + "/parameters").json()),
-                new int[] {5, 8, 6, 3},
-                table,
-                FEATURES,
-                "class",
-                ReferenceTraining.Loss.SOFTMAX_CROSS_ENTROPY,
-                ReferenceTraining.adam(0.02f),
-                schedule,
-                steps);
-        var trained = flat(api.get("/api/v1/models/" + done.get("resultModelId").asString() + "/parameters")
-                .json());
-        assertThat(maxDifference(trained, expected)).isLessThanOrEqualTo(TOLERANCE);
-    }
-
     /**
      * Model-parallel training keeps each model shard's slices of the parameters, and their optimiser state, apart:
-     * TENSOR splits the pair of layers 0 and 1 Megatron-style (summed) and computes the loss with the odd last layer
-     * in one part; HYBRID runs that over data shards, or over pipeline stages. Every split ends where the single
+     * PIPELINE runs GPipe stages in micro-batches, each stage updating its own layers; TENSOR splits the pair of
+     * layers 0 and 1 Megatron-style (summed) and computes the loss with the odd last layer in one part; HYBRID runs
+     * either over data shards. Every split ends where the single
      * process does.
      */
     @ParameterizedTest(name = "{0} over {1} data shards × {2} {3} model shards, {4} micro-batches")
     @org.junit.jupiter.params.provider.CsvSource({
+        "PIPELINE, 1, 2, PIPELINE, 2",
+        "PIPELINE, 1, 3, PIPELINE, 4",
         "TENSOR, 1, 2, TENSOR, 1",
         "HYBRID, 2, 3, TENSOR, 2",
         "HYBRID, 2, 3, PIPELINE, 2"

@@ -9,7 +9,6 @@ import io.shardflow.core.training.TrainingFootprint;
 import io.shardflow.core.training.TrainingProgram;
 import io.shardflow.core.training.TrainingSpec;
 import java.util.List;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Chooses how a training job is split, from what one lane must hold for it ({@link TrainingFootprint}: parameters,
@@ -33,6 +32,21 @@ public final class TrainingPlanner {
         public boolean split() {
             return model.strategy() != Strategy.DATA;
         }
+
+        /** This layout, with the reason AUTO chose it. */
+        Layout because(String reason) {
+            var m = model;
+            return new Layout(
+                    shards,
+                    new Plan.ModelPlan(
+                            m.strategy(),
+                            m.modelShards(),
+                            m.microBatches(),
+                            m.largestPartitionBytes(),
+                            m.modelBytes(),
+                            reason),
+                    footprint);
+        }
     }
 
     public static Layout plan(
@@ -47,7 +61,7 @@ public final class TrainingPlanner {
             return auto(parallelism, architecture, training, rows, fleet);
         }
         var layout = strategy == Strategy.DATA
-                ? whole(parallelism, architecture, training, rows, fleet, null)
+                ? whole(parallelism, architecture, training, rows, fleet)
                 : split(parallelism, architecture, training, rows);
         if (layout.footprint().total() > cap) {
             throw new InvalidSpecException(
@@ -76,13 +90,12 @@ public final class TrainingPlanner {
             ModelArchitecture architecture,
             TrainingSpec training,
             long rows,
-            ParallelPlanner.Fleet fleet,
-            @Nullable String reason) {
+            ParallelPlanner.Fleet fleet) {
         var shards = dataShards(parallelism, rows, fleet);
         var footprint = TrainingFootprint.whole(architecture, ceil(training.batchSize(), shards.size()));
         return new Layout(
                 shards,
-                new Plan.ModelPlan(Strategy.DATA, 1, 1, footprint.total(), architecture.parameterBytes(), reason),
+                new Plan.ModelPlan(Strategy.DATA, 1, 1, footprint.total(), architecture.parameterBytes(), null),
                 footprint);
     }
 
@@ -101,7 +114,7 @@ public final class TrainingPlanner {
         } catch (IllegalArgumentException e) {
             throw new InvalidSpecException("parallelism.modelShards", String.valueOf(e.getMessage()));
         }
-        return layout(program, modelStrategy, architecture, training, rows, dataShards, micro, null);
+        return layout(program, modelStrategy, architecture, training, rows, dataShards, micro);
     }
 
     private static Layout layout(
@@ -111,8 +124,7 @@ public final class TrainingPlanner {
             TrainingSpec training,
             long rows,
             int dataShards,
-            int microBatches,
-            @Nullable String reason) {
+            int microBatches) {
         var footprint = TrainingFootprint.split(
                 program,
                 architecture,
@@ -126,7 +138,7 @@ public final class TrainingPlanner {
                         microBatches,
                         footprint.total(),
                         architecture.parameterBytes(),
-                        reason),
+                        null),
                 footprint);
     }
 
@@ -137,14 +149,9 @@ public final class TrainingPlanner {
             long rows,
             ParallelPlanner.Fleet fleet) {
         long cap = fleet.modelCapBytes();
-        var whole = whole(parallelism, architecture, training, rows, fleet, null);
+        var whole = whole(parallelism, architecture, training, rows, fleet);
         if (whole.footprint().total() <= cap) {
-            return whole(
-                    parallelism,
-                    architecture,
-                    training,
-                    rows,
-                    fleet,
+            return whole.because(
                     "a lane training the whole model holds " + whole.footprint().describe() + ", within the " + cap
                             + "-byte cap; " + whole.shards().size() + " data shard(s)");
         }
@@ -158,23 +165,15 @@ public final class TrainingPlanner {
                     continue; // this model does not split this way into k shards
                 }
                 for (int micro = 1; micro <= Math.max(1, training.batchSize()); micro *= 2) {
-                    var layout = layout(program, strategy, architecture, training, rows, 1, micro, null);
+                    var layout = layout(program, strategy, architecture, training, rows, 1, micro);
                     if (layout.footprint().total() < smallest.footprint().total()) {
                         smallest = layout;
                     }
                     if (layout.footprint().total() <= cap) {
-                        return layout(
-                                program,
-                                strategy,
-                                architecture,
-                                training,
-                                rows,
-                                1,
-                                micro,
-                                "a lane training the whole model would hold "
-                                        + whole.footprint().describe()
-                                        + ", more than the " + cap + "-byte cap; " + describe(layout) + " holds "
-                                        + layout.footprint().describe());
+                        return layout.because("a lane training the whole model would hold "
+                                + whole.footprint().describe() + ", more than the " + cap + "-byte cap; "
+                                + describe(layout) + " holds "
+                                + layout.footprint().describe());
                     }
                 }
             }

@@ -3,6 +3,7 @@ package io.shardflow.core.training;
 import io.shardflow.core.Lookup;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 
 /**
@@ -10,6 +11,21 @@ import java.util.LinkedHashMap;
  * with the samples it computed on, their mean loss and, for classifiers, how many it got right.
  */
 public record TrainingPartial(float[][] tensors, long samples, double loss, long correct) {
+
+    /** Partials added up: their samples, the mean of their losses weighted by samples, and how many were right. */
+    public record Totals(long samples, double meanLoss, long correct) {}
+
+    public static Totals totals(Collection<TrainingPartial> parts) {
+        long samples = 0;
+        double lossSum = 0;
+        long correct = 0;
+        for (var part : parts) {
+            samples += part.samples();
+            lossSum += part.loss() * part.samples();
+            correct += part.correct();
+        }
+        return new Totals(samples, lossSum / Math.max(1, samples), correct);
+    }
 
     public byte[] encode() {
         var bundle = new LinkedHashMap<String, Tensor>();

@@ -1,6 +1,8 @@
 package io.shardflow.core.training;
 
+import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.Task;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
 
@@ -47,5 +49,22 @@ public record TrainingPlan(
 
     public int epochOf(int step) {
         return step / stepsPerEpoch;
+    }
+
+    /** Whether the version made by the steps {@code [from, to)} is checkpointed: every N steps, and the last. */
+    public boolean checkpointsAt(int from, int to) {
+        return to / checkpointEvery > from / checkpointEvery || to == totalSteps;
+    }
+
+    /** Whether the steps {@code [from, to)} end an epoch (the last step ends the last one). */
+    public boolean endsEpoch(int from, int to) {
+        return to == totalSteps || epochOf(to) > epochOf(from);
+    }
+
+    /** The share of {@code samples} a classifier got right, or null for a model that does not classify. */
+    public @Nullable Double accuracy(long correct, long samples) {
+        return architecture instanceof DenseArchitecture dense && dense.task() == Task.CLASSIFICATION
+                ? correct / (double) samples
+                : null;
     }
 }

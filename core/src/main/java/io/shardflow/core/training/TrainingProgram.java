@@ -9,8 +9,10 @@ import io.shardflow.core.planning.GptStages;
 import io.shardflow.core.planning.ModelSplit;
 import io.shardflow.core.planning.Strategy;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How one step of model-parallel training runs, as rounds of parts: each part of a round runs on its own lane on the
@@ -31,16 +33,52 @@ import java.util.List;
  *   (Megatron), then the final LayerNorm, head and loss.</li>
  * </ul>
  */
-public record TrainingProgram(List<Round> rounds, int groups) {
+public final class TrainingProgram {
+    /** Programs of the splits planned and run lately: every notice and every task of a job asks for its program. */
+    private static final Map<Key, TrainingProgram> RECENT =
+            Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<Key, TrainingProgram> eldest) {
+                    return size() > 64;
+                }
+            });
 
-    public TrainingProgram {
-        rounds = List.copyOf(rounds);
+    private record Key(ModelArchitecture architecture, Strategy strategy, int modelShards) {}
+
+    private final List<Round> rounds;
+    private final int groups;
+    /** Each group's pieces, each once, in the order the rounds first read them. */
+    private final List<List<Piece>> byGroup;
+
+    private TrainingProgram(List<Round> rounds, int groups) {
+        this.rounds = List.copyOf(rounds);
+        this.groups = groups;
         if (rounds.isEmpty() || rounds.getLast().parts().size() != 1) {
             throw new IllegalArgumentException("a training program ends with a round of one part");
         }
         if (rounds.stream().anyMatch(r -> r.merge() == ModelSplit.Merge.CONCAT)) {
             throw new IllegalArgumentException("a training round's parts are summed or passed on");
         }
+        var pieces = new ArrayList<LinkedHashMap<String, Piece>>();
+        for (int g = 0; g < groups; g++) {
+            pieces.add(new LinkedHashMap<>());
+        }
+        for (var round : rounds) {
+            for (var part : round.parts()) {
+                for (var piece : part.pieces()) {
+                    pieces.get(piece.group()).putIfAbsent(piece.id(), piece);
+                }
+            }
+        }
+        this.byGroup = pieces.stream().map(m -> List.copyOf(m.values())).toList();
+    }
+
+    public List<Round> rounds() {
+        return rounds;
+    }
+
+    public int groups() {
+        return groups;
     }
 
     /** One round: its parts, and how their outputs merge into the next round's input. */
@@ -62,6 +100,17 @@ public record TrainingProgram(List<Round> rounds, int groups) {
     }
 
     public static TrainingProgram of(ModelArchitecture architecture, Strategy strategy, int modelShards) {
+        var key = new Key(architecture, strategy, modelShards);
+        var known = RECENT.get(key);
+        if (known != null) {
+            return known;
+        }
+        var program = build(architecture, strategy, modelShards);
+        RECENT.put(key, program);
+        return program;
+    }
+
+    private static TrainingProgram build(ModelArchitecture architecture, Strategy strategy, int modelShards) {
         return switch (architecture) {
             case DenseArchitecture dense ->
                 switch (strategy) {
@@ -266,26 +315,12 @@ public record TrainingProgram(List<Round> rounds, int groups) {
 
     /** The pieces group {@code group} keeps and updates, each once, in the order the rounds first read them. */
     public List<Piece> pieces(int group) {
-        var pieces = new LinkedHashMap<String, Piece>();
-        for (var round : rounds) {
-            for (var part : round.parts()) {
-                for (var piece : part.pieces()) {
-                    if (piece.group() == group) {
-                        pieces.putIfAbsent(piece.id(), piece);
-                    }
-                }
-            }
-        }
-        return List.copyOf(pieces.values());
+        return byGroup.get(group);
     }
 
     /** Every piece of the model, each once: together they cover every parameter exactly. */
     public List<Piece> pieces() {
-        var all = new ArrayList<Piece>();
-        for (int g = 0; g < groups; g++) {
-            all.addAll(pieces(g));
-        }
-        return all;
+        return byGroup.stream().flatMap(List::stream).toList();
     }
 
     /** The parameter bytes group {@code group} keeps. */

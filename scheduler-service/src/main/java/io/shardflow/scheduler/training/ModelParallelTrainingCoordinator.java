@@ -1,8 +1,6 @@
 package io.shardflow.scheduler.training;
 
 import io.shardflow.core.jobs.JobStatus;
-import io.shardflow.core.models.DenseArchitecture;
-import io.shardflow.core.models.Task;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
@@ -176,9 +174,7 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
             updateIfBackwardDone(job, plan, steps, step);
             return;
         }
-        var partial = TrainingPartial.decode(bytes.getFirst());
-        float[] gradient = partial.tensors().length == 0 ? new float[0] : partial.tensors()[0];
-        backTo(job, plan, steps, step, last - 1, slice, gradient);
+        backTo(job, plan, steps, step, last - 1, slice, inputGradient(TrainingPartial.decode(bytes.getFirst())));
     }
 
     /** Round {@code round}'s backward of a slice done: its input gradients summed for the round before, or the update. */
@@ -194,30 +190,28 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
         int stage = steps.backwardStage(round);
         int from = steps.index(slice, round, 0);
         int parts = steps.parts(round);
-        if (shards.countDone(job.id(), step, stage, from, from + parts) < parts) {
-            return;
-        }
         if (round == 0) {
-            updateIfBackwardDone(job, plan, steps, step);
+            if (shards.countDone(job.id(), step, stage, from, from + parts) == parts) {
+                updateIfBackwardDone(job, plan, steps, step);
+            }
             return;
         }
-        var bytes = partials.readGroup(job.id(), step, stage, from, from + parts);
-        if (bytes.size() < parts) {
-            return; // summed already by an earlier notice
+        var done = unmerged(job, step, stage, from, parts);
+        if (done == null) {
+            return;
         }
-        float[] sum = null;
-        for (byte[] b : bytes) {
-            var partial = TrainingPartial.decode(b);
-            float[] g = partial.tensors().length == 0 ? new float[0] : partial.tensors()[0];
-            if (sum == null) {
-                sum = g.clone();
-            } else {
-                for (int i = 0; i < sum.length; i++) {
-                    sum[i] += g[i];
-                }
-            }
+        var gradients = new ArrayList<Tensor>();
+        for (var partial : decoded(done)) {
+            gradients.add(Tensor.vector(inputGradient(partial)));
         }
-        if (backTo(job, plan, steps, step, round - 1, slice, sum == null ? new float[0] : sum)) {
+        if (backTo(
+                job,
+                plan,
+                steps,
+                step,
+                round - 1,
+                slice,
+                TensorCodec.sum(gradients).data())) {
             partials.deleteGroup(job.id(), step, stage, from, from + parts);
         }
     }
@@ -265,18 +259,12 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
                 || !jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             return;
         }
-        long samples = 0;
-        double lossSum = 0;
-        for (byte[] bytes : partials.readGroup(
-                job.id(), step, steps.forwardStage(steps.program().lastRound(), false), 0, steps.slices())) {
-            var partial = TrainingPartial.decode(bytes);
-            samples += partial.samples();
-            lossSum += partial.loss() * partial.samples();
-        }
+        var totals = TrainingPartial.totals(decoded(partials.readGroup(
+                job.id(), step, steps.forwardStage(steps.program().lastRound(), false), 0, steps.slices())));
         partials.deleteStep(job.id(), step);
         activations.deleteStep(job.id(), step);
         pieces.deleteGradients(job.id(), step);
-        double loss = lossSum / Math.max(1, samples);
+        double loss = totals.meanLoss();
         var training = plan.training();
         int end = step + 1;
         if (!Double.isFinite(loss)) {
@@ -287,14 +275,13 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
             return;
         }
         pieces.dropBefore(job.id(), end);
-        metrics.recordLoss(job.id(), step, training.epochOf(step), loss, samples);
+        metrics.recordLoss(job.id(), step, training.epochOf(step), loss, totals.samples());
         meters.merged(job.id(), plan.strategy(), 1, loss);
-        if (end / training.checkpointEvery() > step / training.checkpointEvery() || end == training.totalSteps()) {
+        if (training.checkpointsAt(step, end)) {
             pieces.checkpoint(job.id(), end);
         }
         var jobMetrics = (job.metrics() != null ? job.metrics() : TrainingMetrics.NONE).withLoss(loss);
-        boolean epochEnds = end == training.totalSteps() || training.epochOf(end) > training.epochOf(step);
-        if (job.spec().requireTraining().validationSplit() > 0 && epochEnds) {
+        if (job.spec().requireTraining().validationSplit() > 0 && training.endsEpoch(step, end)) {
             jobs.recordTraining(job.id(), TrainingProgress.at(training, end), jobMetrics);
             jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
             dispatcher.continueWith(firstRound(job, plan, step, true));
@@ -310,29 +297,12 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
                 || !jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             return;
         }
-        long samples = 0;
-        double lossSum = 0;
-        long correct = 0;
-        for (byte[] bytes : partials.readGroup(job.id(), step, stage, 0, steps.slices())) {
-            var partial = TrainingPartial.decode(bytes);
-            samples += partial.samples();
-            lossSum += partial.loss() * partial.samples();
-            correct += partial.correct();
-        }
+        var parts = decoded(partials.readGroup(job.id(), step, stage, 0, steps.slices()));
         partials.deleteStep(job.id(), step);
         activations.deleteStep(job.id(), step);
         var training = plan.training();
-        var jobMetrics = job.metrics() != null ? job.metrics() : TrainingMetrics.NONE;
-        if (samples > 0) {
-            double loss = lossSum / samples;
-            Double accuracy =
-                    training.architecture() instanceof DenseArchitecture dense && dense.task() == Task.CLASSIFICATION
-                            ? correct / (double) samples
-                            : null;
-            int last = training.roundEnd(step) - 1;
-            metrics.recordValidation(job.id(), last, training.epochOf(last), loss, accuracy);
-            jobMetrics = jobMetrics.withValidation(loss, accuracy);
-        }
+        var jobMetrics = Validations.record(
+                metrics, job.id(), training, step, parts, job.metrics() != null ? job.metrics() : TrainingMetrics.NONE);
         next(job, plan, training.roundEnd(step), jobMetrics);
     }
 
@@ -400,25 +370,40 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
 
     /** The merged outputs of a slice's round, or null until all its parts are DONE (or after they were merged). */
     private @Nullable Tensor mergeOutputs(JobRow job, SplitSteps steps, int step, int stage, int round, int slice) {
-        int from = steps.index(slice, round, 0);
-        int parts = steps.parts(round);
+        var done = unmerged(job, step, stage, steps.index(slice, round, 0), steps.parts(round));
+        if (done == null) {
+            return null;
+        }
+        var outputs = new ArrayList<Tensor>();
+        for (byte[] b : done) {
+            outputs.add(TensorCodec.decode(b));
+        }
+        return switch (steps.program().rounds().get(round).merge()) {
+            case SUM -> TensorCodec.sum(outputs);
+            case PASS -> outputs.getFirst();
+            case CONCAT -> throw new IllegalStateException("a training round's parts are never concatenated");
+        };
+    }
+
+    /**
+     * The partials of a slice's round, shard indexes {@code [from, from + parts)}, once every part is DONE; null
+     * before that, and after an earlier notice merged (and deleted) them.
+     */
+    private @Nullable List<byte[]> unmerged(JobRow job, int step, int stage, int from, int parts) {
         if (shards.countDone(job.id(), step, stage, from, from + parts) < parts) {
             return null;
         }
         var bytes = partials.readGroup(job.id(), step, stage, from, from + parts);
-        if (bytes.size() < parts) {
-            return null;
-        }
-        var outputs = new ArrayList<Tensor>();
-        for (byte[] b : bytes) {
-            outputs.add(TensorCodec.decode(b));
-        }
-        var merge = steps.program().rounds().get(round).merge();
-        return switch (merge) {
-            case SUM -> TensorCodec.sum(outputs);
-            case CONCAT -> TensorCodec.concatColumns(outputs);
-            case PASS -> outputs.getFirst();
-        };
+        return bytes.size() < parts ? null : bytes;
+    }
+
+    private static List<TrainingPartial> decoded(List<byte[]> bytes) {
+        return bytes.stream().map(TrainingPartial::decode).toList();
+    }
+
+    /** The gradient of a part's input it returned: none from a slice without rows. */
+    private static float[] inputGradient(TrainingPartial partial) {
+        return partial.tensors().length == 0 ? new float[0] : partial.tensors()[0];
     }
 
     /** Round 0 of every slice, forward: a step's start, or an evaluation's. */

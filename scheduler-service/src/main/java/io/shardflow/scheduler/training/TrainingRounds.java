@@ -1,14 +1,11 @@
 package io.shardflow.scheduler.training;
 
 import io.shardflow.core.jobs.JobStatus;
-import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.ModelParameters;
-import io.shardflow.core.models.Task;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.ParameterOptimizer;
 import io.shardflow.core.training.TrainingMetrics;
 import io.shardflow.core.training.TrainingPartial;
-import io.shardflow.core.training.TrainingPlan;
 import io.shardflow.core.training.TrainingProgress;
 import io.shardflow.db.events.JobEventLog;
 import io.shardflow.db.jobs.JobRepository;
@@ -89,8 +86,9 @@ class TrainingRounds {
             next(run, state);
             return;
         }
-        long samples = parts.stream().mapToLong(TrainingPartial::samples).sum();
-        double loss = parts.stream().mapToDouble(p -> p.loss() * p.samples()).sum() / Math.max(1, samples);
+        var totals = TrainingPartial.totals(parts);
+        long samples = totals.samples();
+        double loss = totals.meanLoss();
         if (training.syncEvery() == 1) {
             state.optimizer.step(state.params, weightedMean(parts, samples));
         } else {
@@ -165,10 +163,10 @@ class TrainingRounds {
         store.dropParametersBefore(job.id(), end);
         metrics.recordLoss(job.id(), end - 1, training.epochOf(end - 1), loss, samples);
         meters.merged(job.id(), run.plan().strategy(), end - step, loss);
-        if (crossesMultiple(step, end, training.checkpointEvery()) || end == training.totalSteps()) {
+        if (training.checkpointsAt(step, end)) {
             store.checkpoint(job.id(), end, parameters, optimizer);
         }
-        if (job.spec().requireTraining().validationSplit() > 0 && endsEpoch(training, step, end)) {
+        if (job.spec().requireTraining().validationSplit() > 0 && training.endsEpoch(step, end)) {
             recordProgress(run, state);
             jobs.transition(job.id(), JobStatus.AGGREGATING, JobStatus.RUNNING);
             startEvaluation(run, step);
@@ -245,19 +243,7 @@ class TrainingRounds {
 
     /** An evaluation round's figures: the job's validation loss (and accuracy, for a classifier). */
     void recordValidation(TrainingRun run, TrainingState state, int step, List<TrainingPartial> parts) {
-        long samples = parts.stream().mapToLong(TrainingPartial::samples).sum();
-        if (samples == 0) {
-            return;
-        }
-        var training = run.training();
-        double loss = parts.stream().mapToDouble(p -> p.loss() * p.samples()).sum() / samples;
-        Double accuracy =
-                training.architecture() instanceof DenseArchitecture dense && dense.task() == Task.CLASSIFICATION
-                        ? parts.stream().mapToLong(TrainingPartial::correct).sum() / (double) samples
-                        : null;
-        int last = training.roundEnd(step) - 1;
-        metrics.recordValidation(run.job().id(), last, training.epochOf(last), loss, accuracy);
-        state.metrics = state.metrics.withValidation(loss, accuracy);
+        state.metrics = Validations.record(metrics, run.job().id(), run.training(), step, parts, state.metrics);
     }
 
     private void recordProgress(TrainingRun run, TrainingState state) {
@@ -303,13 +289,5 @@ class TrainingRounds {
             i++;
         }
         return null;
-    }
-
-    private static boolean crossesMultiple(int from, int to, int every) {
-        return to / every > from / every;
-    }
-
-    private static boolean endsEpoch(TrainingPlan training, int from, int to) {
-        return to == training.totalSteps() || training.epochOf(to) > training.epochOf(from);
     }
 }

@@ -50,12 +50,7 @@ public final class DenseTraining {
             int n,
             boolean activateInput) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
-            var input = manager.create(x, new Shape(n, inputWidth(architecture, slices)));
-            return forward(
-                            architecture,
-                            slices,
-                            stageArrays(manager, slices, params),
-                            activateInput ? activate(architecture, input) : input)
+            return stageOutput(manager, architecture, slices, params, x, n, activateInput)
                     .toFloatArray();
         }
     }
@@ -135,15 +130,27 @@ public final class DenseTraining {
             boolean activateInput,
             float[] labels) {
         try (NDManager manager = engine.engine().newBaseManager(engine.device())) {
-            var input = manager.create(x, new Shape(n, inputWidth(architecture, slices)));
-            var out = forward(
-                    architecture,
-                    slices,
-                    stageArrays(manager, slices, params),
-                    activateInput ? activate(architecture, input) : input);
+            var out = stageOutput(manager, architecture, slices, params, x, n, activateInput);
             var loss = loss(architecture, manager, out, labels, n);
             return new Evaluation(loss.getFloat(), correct(architecture, manager, out, labels), n);
         }
+    }
+
+    /** A stage's output for {@code n} rows of {@code x}, without gradients, in {@code manager}. */
+    private static NDArray stageOutput(
+            NDManager manager,
+            DenseArchitecture architecture,
+            List<ModelSplit.Slice> slices,
+            float[][] params,
+            float[] x,
+            int n,
+            boolean activateInput) {
+        var input = manager.create(x, new Shape(n, inputWidth(architecture, slices)));
+        return forward(
+                architecture,
+                slices,
+                stageArrays(manager, slices, params),
+                activateInput ? activate(architecture, input) : input);
     }
 
     /** Each slice's weight {@code [rows][cols]}, then its bias {@code [rows]} when it has one. */

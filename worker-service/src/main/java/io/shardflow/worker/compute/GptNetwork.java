@@ -17,6 +17,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.tensors.Tensor;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,16 +113,9 @@ public final class GptNetwork implements AutoCloseable {
     public Gradient gradient(int[][] windows) {
         var names = architecture.parameterShapes().keySet();
         try (NDManager scope = manager.newSubManager()) {
-            var copies = new HashMap<String, NDArray>();
-            for (String name : names) {
-                NDArray copy = weights.get(name).duplicate();
-                copy.attach(scope);
-                copy.setRequiresGradient(true);
-                copies.put(name, copy);
-            }
+            var copied = differentiable(scope, names);
             JniUtils.setGradMode(true);
             try {
-                var copied = new Weights(copies);
                 NDArray loss = meanLoss(scope, copied, windows);
                 JniUtils.backward((PtNDArray) loss, (PtNDArray) loss.onesLike(), false, false);
                 var grads = new float[names.size()][];
@@ -270,16 +264,9 @@ public final class GptNetwork implements AutoCloseable {
         checkWindows(windows);
         int context = architecture.context();
         try (NDManager scope = manager.newSubManager()) {
-            var copies = new HashMap<String, NDArray>();
-            for (String name : names) {
-                NDArray copy = weights.get(name).duplicate();
-                copy.attach(scope);
-                copy.setRequiresGradient(true);
-                copies.put(name, copy);
-            }
+            var w = differentiable(scope, names);
             JniUtils.setGradMode(true);
             try {
-                var w = new Weights(copies);
                 NDArray input = null;
                 NDArray x;
                 if (embed) {
@@ -321,28 +308,44 @@ public final class GptNetwork implements AutoCloseable {
 
     /** A training stage's forward without gradients: hidden {@code [n][context][dModel]} out, as {@link #stageGradient} reads it. */
     public float[] stageForward(int fromBlock, int toBlock, boolean embed, float @Nullable [] hidden, int[][] windows) {
-        checkWindows(windows);
-        int context = architecture.context();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray x = embed
-                    ? embed(weights, byteIndices(scope, windows, 0, context), positions(scope, context))
-                    : hidden(scope, requireHidden(hidden), windows.length, context);
-            return blocks(weights, fromBlock, toBlock, x, selfAttention(scope, context))
+            return stageOutput(scope, fromBlock, toBlock, embed, hidden, windows)
                     .toFloatArray();
         }
     }
 
     /** A last training stage's mean loss over {@code windows}, without gradients (an evaluation). */
     public double stageLoss(int fromBlock, int toBlock, boolean embed, float @Nullable [] hidden, int[][] windows) {
-        checkWindows(windows);
-        int context = architecture.context();
         try (NDManager scope = manager.newSubManager()) {
-            NDArray x = embed
-                    ? embed(weights, byteIndices(scope, windows, 0, context), positions(scope, context))
-                    : hidden(scope, requireHidden(hidden), windows.length, context);
-            x = blocks(weights, fromBlock, toBlock, x, selfAttention(scope, context));
+            var x = stageOutput(scope, fromBlock, toBlock, embed, hidden, windows);
             return crossEntropy(scope, weights, x, windows).getFloat();
         }
+    }
+
+    /** The embeddings of the windows' inputs (or {@code hidden}) through blocks {@code [fromBlock, toBlock)}. */
+    private NDArray stageOutput(
+            NDManager scope, int fromBlock, int toBlock, boolean embed, float @Nullable [] hidden, int[][] windows) {
+        checkWindows(windows);
+        int context = architecture.context();
+        NDArray x = embed
+                ? embed(weights, byteIndices(scope, windows, 0, context), positions(scope, context))
+                : hidden(scope, requireHidden(hidden), windows.length, context);
+        return blocks(weights, fromBlock, toBlock, x, selfAttention(scope, context));
+    }
+
+    /**
+     * Copies of the named parameters in {@code scope} that record their gradients: PyTorch accumulates a gradient on
+     * the tensor itself, and several threads may differentiate through this network at once.
+     */
+    private Weights differentiable(NDManager scope, Collection<String> names) {
+        var copies = new HashMap<String, NDArray>();
+        for (String name : names) {
+            NDArray copy = weights.get(name).duplicate();
+            copy.attach(scope);
+            copy.setRequiresGradient(true);
+            copies.put(name, copy);
+        }
+        return new Weights(copies);
     }
 
     private static float[] requireHidden(float @Nullable [] hidden) {

@@ -88,7 +88,7 @@ public class SplitTraining {
         var params = read(task, part.pieces());
         var result = l.evaluation()
                 ? evaluate(architecture, part, params, input, rows)
-                : lossBackward(architecture, part, params, input, rows, shardRows.batchSize(task.step()), round > 0);
+                : backward(architecture, part, params, input, rows, null, shardRows.batchSize(task.step()), round > 0);
         storeGradients(task, part, result.grads());
         return partial(result);
     }
@@ -110,7 +110,7 @@ public class SplitTraining {
         float[] input = input(task, steps, b.round(), slice, false);
         // the gradient of the round's merged output: each part's output went into it whole (a sum, or passed on)
         float[] upstream = stored(task, steps.backwardStage(b.round()), slice).data();
-        var result = upstreamBackward(
+        var result = backward(
                 architecture,
                 part,
                 read(task, part.pieces()),
@@ -123,14 +123,43 @@ public class SplitTraining {
         return partial(result);
     }
 
+    /**
+     * How a part runs: dense layers (none for the part that only computes a dense model's loss), a stage of the gpt
+     * network (the embeddings, blocks, and for the last part the head and loss: a pipeline stage, or TENSOR's first
+     * and last rounds), or a Megatron part of a gpt block.
+     */
+    private sealed interface Runner {
+        record DenseLayers(List<ModelSplit.Slice> slices, boolean activateInput) implements Runner {}
+
+        record NetworkStage(int fromBlock, int toBlock, boolean embed) implements Runner {}
+
+        record TensorPart(PartOp op) implements Runner {}
+    }
+
+    private static Runner runner(PartOp op, ModelArchitecture architecture) {
+        return switch (op) {
+            case PartOp.Dense d -> new Runner.DenseLayers(d.slices(), d.activateInput());
+            case PartOp.DenseLoss l -> new Runner.DenseLayers(List.of(), false);
+            case PartOp.GptEmbed e -> new Runner.NetworkStage(0, 0, true);
+            case PartOp.GptStage s -> new Runner.NetworkStage(s.fromBlock(), s.toBlock(), s.embed());
+            case PartOp.GptHead h -> {
+                int layers = ((GptArchitecture) architecture).layers();
+                yield new Runner.NetworkStage(layers, layers, false);
+            }
+            case PartOp.GptAttention a -> new Runner.TensorPart(a);
+            case PartOp.GptMlp m -> new Runner.TensorPart(m);
+        };
+    }
+
+    /** A part's forward (not the last part's): its output for the next round. */
     private float[] forward(
             ModelArchitecture architecture,
             TrainingProgram.Part part,
             float[][] params,
             float @Nullable [] input,
             ShardRows.Rows rows) {
-        return switch (part.op()) {
-            case PartOp.Dense d -> {
+        return switch (runner(part.op(), architecture)) {
+            case Runner.DenseLayers d -> {
                 var batch = table(rows);
                 yield dense.forwardStage(
                         (DenseArchitecture) architecture,
@@ -140,98 +169,80 @@ public class SplitTraining {
                         batch.rows(),
                         d.activateInput());
             }
-            case PartOp.GptEmbed e -> {
-                try (var network = network(architecture, part, params)) {
-                    yield network.stageForward(0, 0, true, null, windows(rows));
-                }
-            }
-            case PartOp.GptStage s -> {
+            case Runner.NetworkStage s -> {
                 try (var network = network(architecture, part, params)) {
                     yield network.stageForward(s.fromBlock(), s.toBlock(), s.embed(), input, windows(rows));
                 }
             }
-            case PartOp.GptAttention a ->
+            case Runner.TensorPart t ->
                 tensorParts.forward(
-                        (GptArchitecture) architecture, a, part.pieces(), params, required(input), rows.count());
-            case PartOp.GptMlp m ->
-                tensorParts.forward(
-                        (GptArchitecture) architecture, m, part.pieces(), params, required(input), rows.count());
-            case PartOp.DenseLoss l -> throw new IllegalArgumentException("the loss part is always the last");
-            case PartOp.GptHead h -> throw new IllegalArgumentException("the head part is always the last");
+                        (GptArchitecture) architecture, t.op(), part.pieces(), params, required(input), rows.count());
         };
     }
 
-    /** The last part: its forward, this slice's share of the batch's mean loss, and the backward of both. */
-    private PartResult lossBackward(
+    /**
+     * A part's backward: from {@code upstream}, the gradient of its round's merged output (each part's output went
+     * into it whole, summed or passed on); or, for the last part ({@code upstream} null), from this slice's share of
+     * the batch's mean loss, its forward and the loss computed first.
+     */
+    private PartResult backward(
             ModelArchitecture architecture,
             TrainingProgram.Part part,
             float[][] params,
             float @Nullable [] input,
             ShardRows.Rows rows,
+            float @Nullable [] upstream,
             int batch,
             boolean inputGrad) {
-        return switch (part.op()) {
-            case PartOp.Dense d ->
-                denseBackward(architecture, d.slices(), d.activateInput(), params, input, rows, batch, null, inputGrad);
-            case PartOp.DenseLoss l ->
-                denseBackward(architecture, List.of(), false, params, input, rows, batch, null, inputGrad);
-            case PartOp.GptStage s ->
-                gptStage(
-                        architecture,
-                        part,
+        return switch (runner(part.op(), architecture)) {
+            case Runner.DenseLayers d -> {
+                var table = table(rows);
+                var result = dense.backwardStage(
+                        (DenseArchitecture) architecture,
+                        d.slices(),
                         params,
-                        s.fromBlock(),
-                        s.toBlock(),
-                        s.embed(),
-                        true,
-                        input,
-                        rows,
-                        null,
+                        input != null ? input : table.x(),
+                        table.rows(),
+                        d.activateInput(),
+                        upstream == null ? table.y() : null,
                         batch,
-                        inputGrad);
-            case PartOp.GptHead h -> {
-                int layers = ((GptArchitecture) architecture).layers();
-                yield gptStage(
-                        architecture, part, params, layers, layers, false, true, input, rows, null, batch, inputGrad);
-            }
-            default -> throw new IllegalArgumentException("not a last part: " + part.op());
-        };
-    }
-
-    /** A part's backward from the gradient of its round's merged output. */
-    private PartResult upstreamBackward(
-            ModelArchitecture architecture,
-            TrainingProgram.Part part,
-            float[][] params,
-            float @Nullable [] input,
-            ShardRows.Rows rows,
-            float[] upstream,
-            int batch,
-            boolean inputGrad) {
-        return switch (part.op()) {
-            case PartOp.Dense d ->
-                denseBackward(
-                        architecture, d.slices(), d.activateInput(), params, input, rows, batch, upstream, inputGrad);
-            case PartOp.GptEmbed e ->
-                gptStage(architecture, part, params, 0, 0, true, false, null, rows, upstream, batch, false);
-            case PartOp.GptStage s ->
-                gptStage(
-                        architecture,
-                        part,
-                        params,
-                        s.fromBlock(),
-                        s.toBlock(),
-                        s.embed(),
-                        false,
-                        input,
-                        rows,
                         upstream,
-                        batch,
                         inputGrad);
-            case PartOp.GptAttention a -> gptTensor(architecture, part, params, input, rows, upstream, inputGrad);
-            case PartOp.GptMlp m -> gptTensor(architecture, part, params, input, rows, upstream, inputGrad);
-            case PartOp.DenseLoss l -> throw new IllegalArgumentException("the loss part is always the last");
-            case PartOp.GptHead h -> throw new IllegalArgumentException("the head part is always the last");
+                yield new PartResult(
+                        result.grads(), result.inputGrad(), result.loss(), result.correct(), result.samples());
+            }
+            case Runner.NetworkStage s -> {
+                try (var network = network(architecture, part, params)) {
+                    var names = part.pieces().stream().map(Piece::parameter).toList();
+                    var result = network.stageGradient(
+                            names,
+                            s.fromBlock(),
+                            s.toBlock(),
+                            s.embed(),
+                            upstream == null,
+                            input,
+                            windows(rows),
+                            upstream,
+                            batch,
+                            inputGrad && !s.embed());
+                    yield new PartResult(result.grads(), result.inputGrad(), result.loss(), 0, result.windows());
+                }
+            }
+            case Runner.TensorPart t -> {
+                if (upstream == null) {
+                    throw new IllegalArgumentException("a tensor part is never the last: " + t.op());
+                }
+                var result = tensorParts.backward(
+                        (GptArchitecture) architecture,
+                        t.op(),
+                        part.pieces(),
+                        params,
+                        required(input),
+                        rows.count(),
+                        upstream,
+                        inputGrad);
+                yield new PartResult(result.grads(), result.inputGrad(), 0, 0, rows.count());
+            }
         };
     }
 
@@ -242,109 +253,29 @@ public class SplitTraining {
             float[][] params,
             float @Nullable [] input,
             ShardRows.Rows rows) {
-        return switch (part.op()) {
-            case PartOp.Dense d -> denseEvaluate(architecture, d.slices(), d.activateInput(), params, input, rows);
-            case PartOp.DenseLoss l -> denseEvaluate(architecture, List.of(), false, params, input, rows);
-            case PartOp.GptStage s -> {
+        return switch (runner(part.op(), architecture)) {
+            case Runner.DenseLayers d -> {
+                var table = table(rows);
+                var evaluation = dense.evaluateStage(
+                        (DenseArchitecture) architecture,
+                        d.slices(),
+                        params,
+                        input != null ? input : table.x(),
+                        table.rows(),
+                        d.activateInput(),
+                        table.y());
+                yield new PartResult(
+                        new float[0][], null, evaluation.loss(), evaluation.correct(), evaluation.samples());
+            }
+            case Runner.NetworkStage s -> {
                 try (var network = network(architecture, part, params)) {
                     double loss = network.stageLoss(s.fromBlock(), s.toBlock(), s.embed(), input, windows(rows));
                     yield new PartResult(new float[0][], null, loss, 0, rows.count());
                 }
             }
-            case PartOp.GptHead h -> {
-                int layers = ((GptArchitecture) architecture).layers();
-                try (var network = network(architecture, part, params)) {
-                    double loss = network.stageLoss(layers, layers, false, input, windows(rows));
-                    yield new PartResult(new float[0][], null, loss, 0, rows.count());
-                }
-            }
-            default -> throw new IllegalArgumentException("not a last part: " + part.op());
+            case Runner.TensorPart t ->
+                throw new IllegalArgumentException("a tensor part is never the last: " + t.op());
         };
-    }
-
-    private PartResult denseBackward(
-            ModelArchitecture architecture,
-            List<ModelSplit.Slice> slices,
-            boolean activate,
-            float[][] params,
-            float @Nullable [] input,
-            ShardRows.Rows rows,
-            int batch,
-            float @Nullable [] upstream,
-            boolean inputGrad) {
-        var table = table(rows);
-        var result = dense.backwardStage(
-                (DenseArchitecture) architecture,
-                slices,
-                params,
-                input != null ? input : table.x(),
-                table.rows(),
-                activate,
-                upstream == null ? table.y() : null,
-                batch,
-                upstream,
-                inputGrad);
-        return new PartResult(result.grads(), result.inputGrad(), result.loss(), result.correct(), result.samples());
-    }
-
-    private PartResult denseEvaluate(
-            ModelArchitecture architecture,
-            List<ModelSplit.Slice> slices,
-            boolean activate,
-            float[][] params,
-            float @Nullable [] input,
-            ShardRows.Rows rows) {
-        var table = table(rows);
-        var evaluation = dense.evaluateStage(
-                (DenseArchitecture) architecture,
-                slices,
-                params,
-                input != null ? input : table.x(),
-                table.rows(),
-                activate,
-                table.y());
-        return new PartResult(new float[0][], null, evaluation.loss(), evaluation.correct(), evaluation.samples());
-    }
-
-    private PartResult gptStage(
-            ModelArchitecture architecture,
-            TrainingProgram.Part part,
-            float[][] params,
-            int fromBlock,
-            int toBlock,
-            boolean embed,
-            boolean head,
-            float @Nullable [] input,
-            ShardRows.Rows rows,
-            float @Nullable [] upstream,
-            int batch,
-            boolean inputGrad) {
-        try (var network = network(architecture, part, params)) {
-            var names = part.pieces().stream().map(Piece::parameter).toList();
-            var result = network.stageGradient(
-                    names, fromBlock, toBlock, embed, head, input, windows(rows), upstream, batch, inputGrad && !embed);
-            return new PartResult(result.grads(), result.inputGrad(), result.loss(), 0, result.windows());
-        }
-    }
-
-    private PartResult gptTensor(
-            ModelArchitecture architecture,
-            TrainingProgram.Part part,
-            float[][] params,
-            float @Nullable [] input,
-            ShardRows.Rows rows,
-            float[] upstream,
-            boolean inputGrad) {
-        var result = tensorParts.backward(
-                (GptArchitecture) architecture,
-                part.op(),
-                part.pieces(),
-                params,
-                required(input),
-                rows.count(),
-                upstream,
-                inputGrad);
-        return new PartResult(result.grads(), result.inputGrad(), 0, 0, rows.count());
     }
 
     /** A network of the part's whole-parameter pieces: a pipeline stage, the embeddings, or the head. */

@@ -58,17 +58,15 @@ public class TrainingComputation implements ShardComputation {
             throw new ShardInputException("job " + job.id() + " is not a training job");
         }
         var trainingPlan = plan.training();
-        TrainingSpec spec = job.spec().requireTraining();
-        var schedule = schedules.get(
-                job.id(),
-                id -> new TrainingSchedule(plan.rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
         if (plan instanceof Plan.ModelParallelTraining modelParallel) {
-            return split.compute(task, job, modelParallel, rows(task, job, trainingPlan, schedule));
+            return split.compute(task, job, modelParallel, rows(task, job, trainingPlan));
         }
         float[][] params = parameters.get(job.id(), task.version());
         if (trainingPlan.architecture() instanceof GptArchitecture gpt) {
             return text.compute(task, job, gpt, params);
         }
+        TrainingSpec spec = job.spec().requireTraining();
+        var schedule = schedule(job);
         var architecture = (DenseArchitecture) trainingPlan.architecture();
         var slice = slices.get(task, architecture, trainingPlan.scaling());
         return switch (task.kind()) {
@@ -85,12 +83,22 @@ public class TrainingComputation implements ShardComputation {
         };
     }
 
+    /** A dense training job's batches and validation rows (a gpt's windows are {@link TextTraining}'s). */
+    private TrainingSchedule schedule(JobRow job) {
+        var spec = job.spec().requireTraining();
+        return schedules.get(
+                job.id(),
+                id -> new TrainingSchedule(
+                        job.planned().rows(), spec.validationSplit(), spec.seed(), spec.batchSize()));
+    }
+
     /** The task's rows for a model-parallel task: windows of a gpt's text, or rows of a dense model's table. */
-    private ShardRows rows(ShardTask task, JobRow job, TrainingPlan plan, TrainingSchedule schedule) {
+    private ShardRows rows(ShardTask task, JobRow job, TrainingPlan plan) {
         if (plan.architecture() instanceof GptArchitecture gpt) {
             return text.rows(task, job, gpt);
         }
         var architecture = (DenseArchitecture) plan.architecture();
+        var schedule = schedule(job);
         return new ShardRows() {
             @Override
             public ShardRows.Rows rows(int step, boolean evaluation, int microBatch, int microBatches) {

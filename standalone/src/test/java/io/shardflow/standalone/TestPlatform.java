@@ -42,15 +42,24 @@ final class TestPlatform {
     private static final List<Path> TEMP_DIRECTORIES = new CopyOnWriteArrayList<>();
 
     static {
-        // shutdown hooks run side by side: a folder a platform still writes to may be left behind, not an error
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(() -> TEMP_DIRECTORIES.forEach(directory -> {
-                    try {
-                        FileSystemUtils.deleteRecursively(directory);
-                    } catch (IOException | RuntimeException e) {
-                        // best effort: the operating system's temporary folder takes what is left
-                    }
-                })));
+        // one hook, in order: hooks run side by side, and a folder deleted under the shared platform's broker while it
+        // shuts down is a fatal error to Kafka, which halts the JVM with a failing exit code (after every test passed)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            ShardflowStandalone platform;
+            synchronized (TestPlatform.class) {
+                platform = shared;
+            }
+            if (platform != null) {
+                platform.close();
+            }
+            TEMP_DIRECTORIES.forEach(directory -> {
+                try {
+                    FileSystemUtils.deleteRecursively(directory);
+                } catch (IOException | RuntimeException e) {
+                    // best effort: the operating system's temporary folder takes what is left
+                }
+            });
+        }));
     }
 
     private TestPlatform() {}
@@ -58,7 +67,6 @@ final class TestPlatform {
     static synchronized ShardflowStandalone shared() {
         if (shared == null) {
             shared = start(tempDirectory());
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
         }
         return shared;
     }

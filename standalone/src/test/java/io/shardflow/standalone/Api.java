@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -53,7 +54,12 @@ final class Api {
 
     record Response(int status, String contentType, String text, Map<String, List<String>> headers) {
         JsonNode json() {
-            return JSON.readTree(text);
+            try {
+                return JSON.readTree(text);
+            } catch (JacksonException e) {
+                throw new IllegalStateException(
+                        "not one JSON document (status " + status + ", " + contentType + "): " + text, e);
+            }
         }
 
         String header(String name) {

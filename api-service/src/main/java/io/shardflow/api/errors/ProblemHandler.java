@@ -6,10 +6,12 @@ import io.shardflow.api.jobs.SyncTimeoutException;
 import io.shardflow.api.json.JsonErrors;
 import io.shardflow.core.InvalidSpecException;
 import io.shardflow.core.jobs.JobStatus;
+import jakarta.servlet.http.HttpServletResponse;
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.MessageSourceResolvable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -143,7 +145,13 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
      * cannot be reached is foreseen, whatever wraps it: 503 with {@code Retry-After} ({@link Unavailable}).
      */
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ProblemDetail> unexpected(Exception e) {
+    @Nullable
+    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletResponse response) {
+        if (response.isCommitted()) {
+            // the answer has gone out (its status, perhaps all its body): a problem now would only be appended
+            logger.error("request failed after its answer was sent", e);
+            return null;
+        }
         if (Unavailable.database(e)) {
             logger.warn("request failed, the database cannot be reached: " + e);
             return Unavailable.answer(Unavailable.databaseProblem());

@@ -21,8 +21,10 @@ import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +44,6 @@ import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 @RestController
 @Tag(name = "jobs")
@@ -206,10 +207,12 @@ public class JobController {
     @GetMapping(
             value = "/jobs/{id}/result",
             produces = {MediaType.APPLICATION_JSON_VALUE, "text/csv"})
-    public ResponseEntity<StreamingResponseBody> result(
+    public void result(
             @PathVariable UUID id,
             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) @Nullable String accept,
-            HttpServletRequest request) {
+            HttpServletRequest request,
+            HttpServletResponse response)
+            throws IOException {
         var job = control.find(callers.of(request), id);
         if (job.status() != JobStatus.SUCCEEDED) {
             throw new ConflictException(
@@ -218,18 +221,19 @@ public class JobController {
         byte[] stored = results.find(id).orElseThrow(() -> new NotFoundException("result of job", id));
         boolean csv = accept != null && accept.contains("text/csv") && !accept.contains("application/json");
         boolean text = job.planned().completesText();
-        return ResponseEntity.ok()
-                .contentType(csv ? MediaType.parseMediaType("text/csv") : MediaType.APPLICATION_JSON)
-                .body(out -> {
-                    if (text && csv) {
-                        ResultWriter.csv(GenerationResult.decode(stored), out);
-                    } else if (text) {
-                        out.write(stored); // stored as the JSON the client gets
-                    } else if (csv) {
-                        ResultWriter.csv(TensorCodec.decode(stored), out);
-                    } else {
-                        ResultWriter.json(TensorCodec.decode(stored), out);
-                    }
-                });
+        // written here, on the request's thread: the stored result is in memory already, and an asynchronous
+        // write would add a dispatch whose late failure could only be appended to a body already sent
+        response.setContentType(csv ? "text/csv" : MediaType.APPLICATION_JSON_VALUE);
+        var out = response.getOutputStream();
+        if (text && csv) {
+            ResultWriter.csv(GenerationResult.decode(stored), out);
+        } else if (text) {
+            out.write(stored); // stored as the JSON the client gets
+        } else if (csv) {
+            ResultWriter.csv(TensorCodec.decode(stored), out);
+        } else {
+            ResultWriter.json(TensorCodec.decode(stored), out);
+        }
+        out.flush();
     }
 }

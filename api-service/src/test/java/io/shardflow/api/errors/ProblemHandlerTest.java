@@ -1,0 +1,36 @@
+package io.shardflow.api.errors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.shardflow.api.json.JsonErrors;
+import io.shardflow.api.json.JsonLimits;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.util.unit.DataSize;
+
+/** What the last-resort handler answers, and that it adds nothing to an answer already sent. */
+class ProblemHandlerTest {
+    private final ProblemHandler handler =
+            new ProblemHandler(new JsonErrors(new JsonLimits(16, 1_000, 32, DataSize.ofKilobytes(4))));
+
+    @Test
+    void anUnforeseenFailureIsA500ProblemWhileNothingWasSent() {
+        var answer = handler.unexpected(new IllegalStateException("boom"), new MockHttpServletResponse());
+
+        assertThat(answer).isNotNull();
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.INTERNAL_SERVER_ERROR);
+        assertThat(answer.getBody().getDetail()).doesNotContain("boom");
+    }
+
+    @Test
+    void aFailureAfterTheAnswerWentOutAddsNothingToIt() throws Exception {
+        var response = new MockHttpServletResponse();
+        response.getOutputStream().write("{\"rows\":1}".getBytes());
+        response.flushBuffer();
+
+        assertThat(handler.unexpected(new IllegalStateException("late"), response))
+                .isNull();
+        assertThat(response.getContentAsString()).isEqualTo("{\"rows\":1}");
+    }
+}

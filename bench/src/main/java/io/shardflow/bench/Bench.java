@@ -46,12 +46,38 @@ public final class Bench {
 
     private Bench() {}
 
+    /** The options and every scenario with what it measures; those that run only when named are marked. */
+    static String usage() {
+        var text = new StringBuilder("java -jar bench/target/shardflow-bench.jar [options]\n")
+                .append(BenchOptions.OPTIONS)
+                .append("\nscenarios (every one but those marked runs by default):\n");
+        for (var scenario : SCENARIOS) {
+            text.append("  ")
+                    .append(scenario.name())
+                    .append(": ")
+                    .append(scenario.summary())
+                    .append('\n');
+        }
+        for (var scenario : ON_REQUEST) {
+            text.append("  ")
+                    .append(scenario.name())
+                    .append(" (only when named): ")
+                    .append(scenario.summary())
+                    .append('\n');
+        }
+        return text.toString();
+    }
+
     public static void main(String[] args) throws Exception {
         // charts are drawn into files, never on a screen
         System.setProperty("java.awt.headless", "true");
         var options = BenchOptions.parse(args);
         var all = new ArrayList<>(SCENARIOS);
         all.addAll(ON_REQUEST);
+        if (options.help()) {
+            System.out.println(usage());
+            return;
+        }
         var chosen = new ArrayList<Scenario>();
         for (var scenario : all) {
             if (options.scenarios().isEmpty()

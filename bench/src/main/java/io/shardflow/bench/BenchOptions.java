@@ -14,9 +14,10 @@ import org.jspecify.annotations.Nullable;
  * the installation's database and broker for the references measured beside it, and {@code --key} (or
  * {@code SHARDFLOW_API_KEY}) the ADMIN API key to call it with; {@code --duration} (such as {@code 10m}, {@code 90s} or
  * seconds) how long a scenario that runs for a time (overload) runs, and the longest the {@code mixed} scenario's
- * calls under load run.
+ * calls under load run; {@code --help} prints the options and the scenarios and runs nothing.
  */
 public record BenchOptions(
+        boolean help,
         boolean quick,
         @Nullable String api,
         Path jar,
@@ -28,7 +29,22 @@ public record BenchOptions(
         @Nullable String key,
         @Nullable Duration duration) {
 
+    static final String OPTIONS = """
+            options:
+              --quick             a small version of every scenario (what CI runs)
+              --scenarios a,b     only these scenarios (the list below)
+              --repeats N         runs of each scenario (3; 1 with --quick)
+              --out FILE          the report (docs/benchmarks.md)
+              --jar PATH          the standalone jar to start (standalone/target/shardflow-standalone.jar)
+              --api URL           a running installation instead of starting one
+              --key API_KEY       its ADMIN key (or SHARDFLOW_API_KEY)
+              --jdbc URL          its database, for the references measured beside it
+              --kafka HOST:PORT   its broker, for the same
+              --duration 10m      how long a timed scenario (overload, mixed) runs
+              --help              this text""";
+
     public static BenchOptions parse(String... args) {
+        boolean help = false;
         boolean quick = false;
         String api = null;
         Path jar = Path.of("standalone/target/shardflow-standalone.jar");
@@ -41,6 +57,7 @@ public record BenchOptions(
         Duration duration = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--help", "-h" -> help = true;
                 case "--quick" -> quick = true;
                 case "--api" -> api = value(args, ++i, "--api");
                 case "--jar" -> jar = Path.of(value(args, ++i, "--jar"));
@@ -52,13 +69,11 @@ public record BenchOptions(
                 case "--kafka" -> kafka = value(args, ++i, "--kafka");
                 case "--key" -> key = value(args, ++i, "--key");
                 case "--duration" -> duration = duration(value(args, ++i, "--duration"));
-                default ->
-                    throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; options: --quick, --api URL, --jar PATH, --scenarios a,b, --repeats N, --out FILE, --jdbc URL, "
-                            + "--kafka HOST:PORT, --key API_KEY, --duration 10m");
+                default -> throw new IllegalArgumentException("unknown option " + args[i] + "; " + OPTIONS);
             }
         }
         return new BenchOptions(
+                help,
                 quick,
                 api,
                 jar,

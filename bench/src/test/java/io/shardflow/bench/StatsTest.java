@@ -34,6 +34,14 @@ class StatsTest {
     }
 
     @Test
+    void helpListsTheOptionsAndEveryScenario() {
+        assertThat(BenchOptions.parse("--help").help()).isTrue();
+        assertThat(BenchOptions.parse("--quick").help()).isFalse();
+        assertThat(Bench.usage())
+                .contains("--scenarios a,b", "--duration 10m", "generation: ", "mp-training (only when named): ");
+    }
+
+    @Test
     void aDurationIsSecondsOrHasAUnit() {
         assertThat(BenchOptions.parse().duration()).isNull();
         assertThat(BenchOptions.parse("--duration", "90").duration()).isEqualTo(java.time.Duration.ofSeconds(90));

@@ -229,9 +229,10 @@ class SchedulerConfiguration {
             JobPlanner planner,
             Coordinators coordinators,
             SchedulerSettings settings,
+            JobFailures failures,
             TransactionTemplate tx,
             Clock clock) {
-        return new JobReconciler(jobs, planner, coordinators, settings, tx, clock);
+        return new JobReconciler(jobs, planner, coordinators, settings, failures, tx, clock);
     }
 
     /** UP once the planner and the aggregator consume. */

@@ -605,6 +605,38 @@ class CoordinatorsIT {
         assertThat(events(jobId, "io.shardflow.job.succeeded")).isEqualTo(1);
     }
 
+    /**
+     * A dense PIPELINE training an earlier version planned (its plan counts stages; its state is in no pieces) fails
+     * with a reason that says to retry it, its shards with it; a job of this version's plan runs on untouched.
+     */
+    @Test
+    void aPipelineTrainingPlannedByAnEarlierVersionFailsAndSaysToRetryIt() throws Exception {
+        var architecture = new MlpArchitecture(List.of(2, 5, 4, 1), null);
+        var data = table(40, List.of("a", "b", "y"), r -> new float[] {r % 3, r % 4, r % 2});
+        var parallelism = new JobSpec.Parallelism(Strategy.PIPELINE, null, 2, null, 2);
+        var earlier = submit(splitSpec(data, architecture, parallelism));
+        var current = submit(splitSpec(data, architecture, parallelism));
+        // the document an earlier version stored: its training plan counted the stages, and it had no model plan
+        db.jdbc
+                .sql("update jobs set plan = jsonb_set(plan, '{training,stages}', '2') - 'model' where id = ?")
+                .param(earlier)
+                .update();
+
+        second.reconciler.reconcile();
+
+        var failed = jobs.find(earlier).orElseThrow();
+        assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failed.error()).contains("earlier version", "retry the job");
+        assertThat(events(earlier, "io.shardflow.job.failed")).isEqualTo(1);
+        assertThat(lanes.take(earlier)).isEmpty();
+        second.reconciler.reconcile();
+        assertThat(events(earlier, "io.shardflow.job.failed")).as("failed once").isEqualTo(1);
+
+        assertThat(jobs.find(current).orElseThrow().status()).isEqualTo(JobStatus.RUNNING);
+        assertThat(run(current, Delivery.ORDERLY, this::syntheticSplit).status())
+                .isEqualTo(JobStatus.SUCCEEDED);
+    }
+
     @Test
     void aShardThatKeepsFailingIsRetriedThenFailsItsJobWithItsReason() throws Exception {
         var model = UUID.randomUUID();

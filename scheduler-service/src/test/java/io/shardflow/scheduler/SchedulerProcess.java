@@ -121,7 +121,7 @@ final class SchedulerProcess {
         this.planner = new JobPlanner(jobs, plans, coordinators, events, db.tx);
         this.aggregator = new Aggregator(jobs, shards, coordinators, recovery, admission, db.tx);
         this.sweeper = new LeaseSweeper(jobs, shards, recovery, db.tx, clock, SETTINGS.sweepInterval());
-        this.reconciler = new JobReconciler(jobs, planner, coordinators, SETTINGS, db.tx, clock);
+        this.reconciler = new JobReconciler(jobs, planner, coordinators, SETTINGS, failures, db.tx, clock);
     }
 
     /** Admission as a scheduler process wires it, over the test's database and clock. */

@@ -418,6 +418,22 @@ public class JobRepository {
                 .list();
     }
 
+    /**
+     * Running jobs whose plan is an earlier version's dense PIPELINE training: a training plan with more than one
+     * stage (plans of this version no longer say how many stages a step has; a model plan does).
+     */
+    public List<UUID> runningOnEarlierPipelineTraining(int limit) {
+        return jdbc.sql("""
+                select id from jobs where status = :running
+                and case when jsonb_typeof(plan -> 'training' -> 'stages') = 'number'
+                         then (plan -> 'training' ->> 'stages')::numeric > 1 else false end
+                order by updated_at limit :limit""")
+                .param("running", JobStatus.RUNNING.name())
+                .param("limit", limit)
+                .query((rs, n) -> rs.getObject(1, UUID.class))
+                .list();
+    }
+
     public Optional<JobStatus> status(UUID id) {
         return jdbc.sql("select status from jobs where id = ?")
                 .param(id)

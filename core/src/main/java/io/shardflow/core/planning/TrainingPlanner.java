@@ -17,8 +17,8 @@ import java.util.List;
  *
  * <p>DATA trains the whole model on each data shard. TENSOR, PIPELINE and HYBRID split it ({@link TrainingProgram}).
  * AUTO keeps the model whole when its footprint fits, else takes the fewest model shards that fit, PIPELINE before
- * TENSOR at each count (a step runs fewer rounds), and for each the fewest micro-batches that bring the activations
- * within the cap. A job whose footprint fits no split, or whose chosen split does not fit, fails here with the sizes.
+ * TENSOR at each count (a step runs fewer rounds), as many data shards beside them as the lanes hold copies of the
+ * split (HYBRID), and the fewest micro-batches that bring the activations within the cap. A job whose footprint fits no split, or whose chosen split does not fit, fails here with the sizes.
  */
 public final class TrainingPlanner {
     /** The most model shards AUTO tries. */
@@ -164,8 +164,9 @@ public final class TrainingPlanner {
                 } catch (IllegalArgumentException e) {
                     continue; // this model does not split this way into k shards
                 }
-                for (int micro = 1; micro <= Math.max(1, training.batchSize()); micro *= 2) {
-                    var layout = layout(program, strategy, architecture, training, rows, 1, micro);
+                int data = dataShardsBeside(parallelism, k, rows, training, fleet);
+                for (int micro = 1; (long) data * micro <= Math.max(1, training.batchSize()); micro *= 2) {
+                    var layout = layout(program, strategy, architecture, training, rows, data, micro);
                     if (layout.footprint().total() < smallest.footprint().total()) {
                         smallest = layout;
                     }
@@ -185,6 +186,24 @@ public final class TrainingPlanner {
                         + whole.footprint().describe()
                         + "; the smallest split, " + describe(smallest) + ", holds "
                         + smallest.footprint().describe());
+    }
+
+    /**
+     * The data shards beside {@code modelShards} model shards that AUTO gives a split: {@code dataShards} when the job
+     * names them, else as many as the lanes hold copies of the split (HYBRID when more than one), at most one per
+     * window of a batch and one per row.
+     */
+    private static int dataShardsBeside(
+            JobSpec.Parallelism parallelism,
+            int modelShards,
+            long rows,
+            TrainingSpec training,
+            ParallelPlanner.Fleet fleet) {
+        if (parallelism.dataShards() != null) {
+            return parallelism.dataShards();
+        }
+        long copies = Math.max(1, fleet.lanes()) / modelShards;
+        return (int) Math.max(1, Math.min(copies, Math.min(training.batchSize(), rows)));
     }
 
     /** "PIPELINE 2 in 4 micro-batches", "TENSOR 2 over 2 data shards", "the whole model". */

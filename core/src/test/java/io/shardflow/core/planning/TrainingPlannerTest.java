@@ -82,6 +82,33 @@ class TrainingPlannerTest {
     }
 
     @Test
+    void autoPutsDataShardsBesideASplitOnLanesItWouldLeaveIdle() {
+        // on four lanes the whole model trains on 4 data shards of 8 windows each
+        long whole = TrainingFootprint.whole(gpt, 8).total();
+        var fourLanes = new ParallelPlanner.Fleet(4, whole * 2 / 3);
+        var layout = TrainingPlanner.plan(new JobSpec.Parallelism(Strategy.AUTO, null), gpt, adam, 100_000, fourLanes);
+        assertThat(layout.model().strategy()).isEqualTo(Strategy.PIPELINE);
+        assertThat(layout.model().modelShards()).isEqualTo(2);
+        assertThat(layout.shards())
+                .as("2 copies of a 2-stage pipeline on 4 lanes")
+                .hasSize(2);
+        assertThat(layout.footprint().total()).isLessThanOrEqualTo(whole * 2 / 3);
+        assertThat(layout.model().reason()).contains("PIPELINE 2 over 2 data shards");
+
+        var five = TrainingPlanner.plan(
+                new JobSpec.Parallelism(Strategy.AUTO, null),
+                gpt,
+                adam,
+                100_000,
+                new ParallelPlanner.Fleet(5, whole * 2 / 3));
+        assertThat(five.shards()).as("a fifth lane holds no copy").hasSize(2);
+        var named = TrainingPlanner.plan(
+                new JobSpec.Parallelism(Strategy.AUTO, 3), gpt, adam, 100_000, new ParallelPlanner.Fleet(4, whole / 4));
+        assertThat(named.split()).isTrue();
+        assertThat(named.shards()).as("the job's own dataShards").hasSize(3);
+    }
+
+    @Test
     void aTrainingThatFitsNoSplitFailsNamingTheSizes() {
         assertThatThrownBy(() -> TrainingPlanner.plan(
                         new JobSpec.Parallelism(Strategy.AUTO, null), gpt, adam, 100_000, fleet(10_000)))

@@ -41,9 +41,11 @@ import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.kafka.config.ContainerCustomizer;
 import org.springframework.kafka.core.KafkaAdmin;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.kafka.listener.CommonErrorHandler;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.DeadLetterPublishingRecoverer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -112,6 +114,22 @@ public class ShardflowMessagingAutoConfiguration {
                 session,
                 ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG,
                 Math.max(1, session / 3)));
+    }
+
+    /**
+     * A listener's records are timed by its observation ({@code spring.kafka.listener} by consumer group, topic and
+     * listener). Spring Kafka's older timer of the same name, with other tags, stays off: a batch listener (which has
+     * no record observations) would otherwise register it first, and Prometheus refuses the observations' timers
+     * beside it.
+     */
+    @Bean
+    ContainerCustomizer<Object, Object, ConcurrentMessageListenerContainer<Object, Object>> shardflowListenerTimers() {
+        return container -> {
+            var properties = container.getContainerProperties();
+            if (properties.isObservationEnabled()) {
+                properties.setMicrometerEnabled(false);
+            }
+        };
     }
 
     @Bean

@@ -153,6 +153,17 @@ class MetricsIT {
         assertThat(after.has("http_server_requests_seconds_count")).isTrue();
     }
 
+    /** Each listener's records are timed by its observation, with the topic and consumer group as labels. */
+    @Test
+    void listenersAreTimedByTopic() {
+        assertThat(grew("spring_kafka_listener_seconds_count", "messaging_source_name", "shardflow.shard-results"))
+                .isPositive();
+        assertThat(grew("spring_kafka_listener_seconds_count", "messaging_source_name", "shardflow.jobs"))
+                .isPositive();
+        assertThat(after.matching("spring_kafka_listener_seconds_count"))
+                .allSatisfy(series -> assertThat(series.labels()).containsKey("messaging_kafka_consumer_group"));
+    }
+
     /**
      * Every metric the Grafana dashboard ({@code docker/grafana/dashboards/shardflow.json}) queries is one the
      * platform exports after this workload: a renamed meter breaks this test, not the dashboard in silence.

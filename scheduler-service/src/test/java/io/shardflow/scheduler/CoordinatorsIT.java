@@ -25,6 +25,7 @@ import io.shardflow.core.shards.ShardStatus;
 import io.shardflow.core.tensors.Tensor;
 import io.shardflow.core.tensors.TensorCodec;
 import io.shardflow.core.training.OptimizerKind;
+import io.shardflow.core.training.ParameterInit;
 import io.shardflow.core.training.Piece;
 import io.shardflow.core.training.SplitTask;
 import io.shardflow.core.training.TrainingPartial;
@@ -45,6 +46,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
@@ -333,11 +335,15 @@ class CoordinatorsIT {
     }
 
     private JobSpec splitSpec(UUID data, MlpArchitecture architecture, JobSpec.Parallelism parallelism) {
+        return splitSpec(data, new JobSpec.ModelRef(null, architecture, "split"), parallelism);
+    }
+
+    private JobSpec splitSpec(UUID data, JobSpec.ModelRef model, JobSpec.Parallelism parallelism) {
         var training = new TrainingSpec(
                 null, 7, 8, OptimizerKind.ADAM, 0.01, null, null, null, null, 1, 5L, 0.25, false, 3, null);
         return new JobSpec(
                 JobType.TRAINING,
-                new JobSpec.ModelRef(null, architecture, "split"),
+                model,
                 new JobSpec.DatasetRef(data, List.of("a", "b"), "y"),
                 null,
                 null,
@@ -345,6 +351,35 @@ class CoordinatorsIT {
                 training,
                 null,
                 null);
+    }
+
+    /** A split fine-tune starts from the base model's parameters, cut into pieces a parameter at a time. */
+    @Test
+    void aSplitFineTuneStartsFromTheBaseModelsParameters() {
+        var architecture = new MlpArchitecture(List.of(2, 5, 4, 1), null);
+        var data = table(40, List.of("a", "b", "y"), r -> new float[] {r % 3, r % 4, r % 2});
+        var base = UUID.randomUUID();
+        var parameters = ParameterInit.initial(architecture, 99);
+        models.create(base, TENANT, "base", architecture, parameters, ModelRepository.Lineage.NONE);
+
+        var jobId = submit(splitSpec(
+                data, new JobSpec.ModelRef(base), new JobSpec.Parallelism(Strategy.HYBRID, 2, 2, Strategy.TENSOR, 2)));
+
+        var plan = (Plan.ModelParallelTraining) jobs.find(jobId).orElseThrow().plan();
+        var all = plan.program().pieces();
+        var stored = pieces.data(jobId, 0, all.stream().map(Piece::id).toList());
+        var pasted = new HashMap<String, float[]>();
+        for (var piece : all) {
+            var whole = parameters.get(piece.parameter());
+            int width = whole.shape().length == 2 ? whole.shape()[1] : 1;
+            piece.paste(
+                    TensorCodec.decode(stored.get(piece.id())).data(),
+                    pasted.computeIfAbsent(piece.parameter(), n -> new float[whole.data().length]),
+                    width);
+        }
+        assertThat(pasted.keySet()).containsExactlyInAnyOrderElementsOf(parameters.keySet());
+        parameters.forEach(
+                (name, tensor) -> assertThat(pasted.get(name)).as(name).containsExactly(tensor.data()));
     }
 
     @Test

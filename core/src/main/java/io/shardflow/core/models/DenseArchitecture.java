@@ -34,8 +34,8 @@ public sealed interface DenseArchitecture extends ModelArchitecture permits Line
         var shapes = new LinkedHashMap<String, int[]>();
         var w = widths();
         for (int i = 0; i + 1 < w.size(); i++) {
-            shapes.put("layers." + i + ".weight", new int[] {w.get(i + 1), w.get(i)});
-            shapes.put("layers." + i + ".bias", new int[] {w.get(i + 1)});
+            shapes.put(ModelParameters.weightOf(i), new int[] {w.get(i + 1), w.get(i)});
+            shapes.put(ModelParameters.biasOf(i), new int[] {w.get(i + 1)});
         }
         return shapes;
     }

@@ -14,18 +14,26 @@ public final class ModelParameters {
     public static Map<String, Tensor> named(List<DenseLayer> layers) {
         var named = new LinkedHashMap<String, Tensor>();
         for (int i = 0; i < layers.size(); i++) {
-            named.put("layers." + i + ".weight", layers.get(i).weight());
-            named.put("layers." + i + ".bias", layers.get(i).bias());
+            named.put(weightOf(i), layers.get(i).weight());
+            named.put(biasOf(i), layers.get(i).bias());
         }
         return named;
     }
 
+    /** The name of dense layer {@code layer}'s weight matrix. */
+    public static String weightOf(int layer) {
+        return "layers." + layer + ".weight";
+    }
+
+    /** The name of dense layer {@code layer}'s bias. */
+    public static String biasOf(int layer) {
+        return "layers." + layer + ".bias";
+    }
+
     public static List<DenseLayer> layers(Map<String, Tensor> named) {
         var layers = new ArrayList<DenseLayer>();
-        for (int i = 0; named.containsKey("layers." + i + ".weight"); i++) {
-            layers.add(new DenseLayer(
-                    Lookup.required(named, "layers." + i + ".weight"),
-                    Lookup.required(named, "layers." + i + ".bias")));
+        for (int i = 0; named.containsKey(weightOf(i)); i++) {
+            layers.add(new DenseLayer(Lookup.required(named, weightOf(i)), Lookup.required(named, biasOf(i))));
         }
         return List.copyOf(layers);
     }

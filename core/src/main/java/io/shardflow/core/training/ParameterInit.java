@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.BiConsumer;
 
 /**
  * Seeded initial parameters; the same seed gives the same model. Dense layers: Xavier-uniform weights, zero
@@ -25,10 +26,28 @@ public final class ParameterInit {
 
     /** Every parameter of {@code architecture}, named, in {@link ModelArchitecture#parameterShapes()} order. */
     public static Map<String, Tensor> initial(ModelArchitecture architecture, long seed) {
-        return switch (architecture) {
-            case DenseArchitecture dense -> ModelParameters.named(xavier(dense, seed));
-            case GptArchitecture gpt -> gpt(gpt, seed);
-        };
+        var named = new LinkedHashMap<String, Tensor>();
+        forEach(architecture, seed, named::put);
+        return named;
+    }
+
+    /**
+     * The same parameters as {@link #initial}, handed to {@code each} one at a time in that order and made only as
+     * it asks for the next: whoever keeps none of them holds one parameter at a time, never the whole model.
+     */
+    public static void forEach(ModelArchitecture architecture, long seed, BiConsumer<String, Tensor> each) {
+        switch (architecture) {
+            case DenseArchitecture dense -> {
+                var random = new Random(seed);
+                var widths = dense.widths();
+                for (int l = 0; l + 1 < widths.size(); l++) {
+                    var layer = xavier(random, widths.get(l), widths.get(l + 1));
+                    each.accept(ModelParameters.weightOf(l), layer.weight());
+                    each.accept(ModelParameters.biasOf(l), layer.bias());
+                }
+            }
+            case GptArchitecture gpt -> gpt(gpt, seed, each);
+        }
     }
 
     public static List<DenseLayer> xavier(DenseArchitecture architecture, long seed) {
@@ -36,26 +55,27 @@ public final class ParameterInit {
         var widths = architecture.widths();
         var layers = new ArrayList<DenseLayer>();
         for (int l = 0; l + 1 < widths.size(); l++) {
-            int in = widths.get(l);
-            int out = widths.get(l + 1);
-            double bound = Math.sqrt(6.0 / (in + out));
-            var w = new float[Math.multiplyExact(in, out)];
-            for (int i = 0; i < w.length; i++) {
-                w[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
-            }
-            layers.add(new DenseLayer(Tensor.matrix(out, in, w), Tensor.vector(new float[out])));
+            layers.add(xavier(random, widths.get(l), widths.get(l + 1)));
         }
         return List.copyOf(layers);
     }
 
-    private static Map<String, Tensor> gpt(GptArchitecture architecture, long seed) {
+    /** One layer's Xavier-uniform weights, drawn next from {@code random}, and its zero bias. */
+    private static DenseLayer xavier(Random random, int in, int out) {
+        double bound = Math.sqrt(6.0 / (in + out));
+        var w = new float[Math.multiplyExact(in, out)];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
+        }
+        return new DenseLayer(Tensor.matrix(out, in, w), Tensor.vector(new float[out]));
+    }
+
+    private static void gpt(GptArchitecture architecture, long seed, BiConsumer<String, Tensor> each) {
         var random = new Random(seed);
-        var named = new LinkedHashMap<String, Tensor>();
         for (var entry : architecture.parameterShapes().entrySet()) {
             String name = entry.getKey();
             int[] shape = entry.getValue();
             var values = new float[(int) Tensor.elementCount(shape)];
-            named.put(name, new Tensor(shape, values));
             if (name.endsWith("ln1.weight") || name.endsWith("ln2.weight") || name.endsWith("ln.weight")) {
                 Arrays.fill(values, 1f);
             } else if (shape.length == 2) {
@@ -67,7 +87,7 @@ public final class ParameterInit {
                     values[i] = (float) (random.nextGaussian() * std);
                 }
             }
+            each.accept(name, new Tensor(shape, values));
         }
-        return named;
     }
 }

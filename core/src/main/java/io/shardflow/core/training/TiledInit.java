@@ -3,6 +3,7 @@ package io.shardflow.core.training;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.ModelParameters;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -34,8 +35,8 @@ public final class TiledInit {
             case DenseArchitecture dense -> {
                 var widths = dense.widths();
                 for (int l = 0; l + 1 < widths.size(); l++) {
-                    sources.put("layers." + l + ".weight", xavier(seed, l, widths.get(l), widths.get(l + 1)));
-                    sources.put("layers." + l + ".bias", filled(0f));
+                    sources.put(ModelParameters.weightOf(l), xavier(seed, l, widths.get(l), widths.get(l + 1)));
+                    sources.put(ModelParameters.biasOf(l), filled(0f));
                 }
             }
             case GptArchitecture gpt -> {

@@ -4,6 +4,7 @@ import io.shardflow.core.Lookup;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
 import io.shardflow.core.models.ModelArchitecture;
+import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.planning.DataPlanner;
 import io.shardflow.core.planning.GptStages;
 import io.shardflow.core.planning.ModelSplit;
@@ -49,6 +50,8 @@ public final class TrainingProgram {
     private final int groups;
     /** Each group's pieces, each once, in the order the rounds first read them. */
     private final List<List<Piece>> byGroup;
+    /** Each parameter's pieces, the parameters in the order of the groups' pieces. */
+    private final Map<String, List<Piece>> byParameter;
 
     private TrainingProgram(List<Round> rounds, int groups) {
         this.rounds = List.copyOf(rounds);
@@ -71,6 +74,14 @@ public final class TrainingProgram {
             }
         }
         this.byGroup = pieces.stream().map(m -> List.copyOf(m.values())).toList();
+        var byParameter = new LinkedHashMap<String, List<Piece>>();
+        for (var piece : pieces()) {
+            byParameter
+                    .computeIfAbsent(piece.parameter(), p -> new ArrayList<>())
+                    .add(piece);
+        }
+        byParameter.replaceAll((parameter, cut) -> List.copyOf(cut));
+        this.byParameter = Collections.unmodifiableMap(byParameter);
     }
 
     public List<Round> rounds() {
@@ -275,7 +286,7 @@ public final class TrainingProgram {
         var pieces = new ArrayList<Piece>();
         for (var slice : partition.slices()) {
             pieces.add(new Piece(
-                    "layers." + slice.layer() + ".weight",
+                    ModelParameters.weightOf(slice.layer()),
                     slice.rowStart(),
                     slice.rowEnd(),
                     slice.colStart(),
@@ -283,7 +294,8 @@ public final class TrainingProgram {
                     false,
                     group));
             if (slice.bias()) {
-                pieces.add(Piece.vector("layers." + slice.layer() + ".bias", slice.rowStart(), slice.rowEnd(), group));
+                pieces.add(
+                        Piece.vector(ModelParameters.biasOf(slice.layer()), slice.rowStart(), slice.rowEnd(), group));
             }
         }
         return new Part(group, new PartOp.Dense(partition.slices(), activateInput), pieces);
@@ -321,6 +333,15 @@ public final class TrainingProgram {
     /** Every piece of the model, each once: together they cover every parameter exactly. */
     public List<Piece> pieces() {
         return byGroup.stream().flatMap(List::stream).toList();
+    }
+
+    /** The pieces {@code parameter} is cut into, across every group. */
+    public List<Piece> piecesOf(String parameter) {
+        var cut = byParameter.get(parameter);
+        if (cut == null) {
+            throw new IllegalArgumentException("no parameter " + parameter + " in this program");
+        }
+        return cut;
     }
 
     /** The parameter bytes group {@code group} keeps. */

@@ -50,21 +50,24 @@ class TrainingProgramTest {
                     int rows = entry.getValue()[0];
                     int cols = entry.getValue().length == 2 ? entry.getValue()[1] : 1;
                     var covered = new int[rows * cols];
-                    for (var piece : program.pieces()) {
-                        if (piece.parameter().equals(entry.getKey())) {
-                            var ones = new float[Math.toIntExact(piece.values())];
-                            java.util.Arrays.fill(ones, 1);
-                            var whole = new float[rows * cols];
-                            piece.paste(ones, whole, cols);
-                            for (int i = 0; i < whole.length; i++) {
-                                covered[i] += (int) whole[i];
-                            }
+                    for (var piece : program.piecesOf(entry.getKey())) {
+                        assertThat(piece.parameter()).isEqualTo(entry.getKey());
+                        var ones = new float[Math.toIntExact(piece.values())];
+                        java.util.Arrays.fill(ones, 1);
+                        var whole = new float[rows * cols];
+                        piece.paste(ones, whole, cols);
+                        for (int i = 0; i < whole.length; i++) {
+                            covered[i] += (int) whole[i];
                         }
                     }
                     assertThat(covered)
                             .as(strategy + " " + shards + " " + entry.getKey())
                             .containsOnly(1);
                 }
+                assertThat(program.pieces())
+                        .hasSize(shapes.keySet().stream()
+                                .mapToInt(name -> program.piecesOf(name).size())
+                                .sum());
                 for (var piece : program.pieces()) {
                     assertThat(ids.add(piece.id()))
                             .as("piece " + piece.id() + " kept once")

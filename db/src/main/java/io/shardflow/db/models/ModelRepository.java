@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -66,15 +67,30 @@ public class ModelRepository {
             Map<String, Tensor> parameters,
             Lineage lineage) {
         insertRow(id, tenant, name, architecture, lineage, true);
-        for (var entry : parameters.entrySet()) {
-            int[] shape = entry.getValue().shape();
-            tiles.write(
-                    id,
-                    entry.getKey(),
-                    shape[0],
-                    shape.length == 2 ? shape[1] : 1,
-                    entry.getValue().data());
+        parameters.forEach((parameter, tensor) -> write(id, parameter, tensor));
+    }
+
+    /**
+     * Registers a model a parameter at a time, in {@link ModelArchitecture#parameterShapes()} order: {@code parameter}
+     * makes each one as it is stored, so whoever keeps none of them holds one parameter at a time, never the whole
+     * model. Call in a transaction: the model is seen with all its parameters or not at all.
+     */
+    public void create(
+            UUID id,
+            String tenant,
+            String name,
+            ModelArchitecture architecture,
+            Function<String, Tensor> parameter,
+            Lineage lineage) {
+        insertRow(id, tenant, name, architecture, lineage, true);
+        for (String each : architecture.parameterShapes().keySet()) {
+            write(id, each, parameter.apply(each));
         }
+    }
+
+    private void write(UUID id, String parameter, Tensor tensor) {
+        int[] shape = tensor.shape();
+        tiles.write(id, parameter, shape[0], shape.length == 2 ? shape[1] : 1, tensor.data());
     }
 
     /**
@@ -158,20 +174,12 @@ public class ModelRepository {
 
     /** Rows {@code [r0, r1)} and columns {@code [c0, c1)} of layer {@code layer}'s weight. */
     public float[] weightSlice(UUID modelId, int layer, int r0, int r1, int c0, int c1) {
-        return tiles.read(modelId, weight(layer), r0, r1, c0, c1);
+        return tiles.read(modelId, ModelParameters.weightOf(layer), r0, r1, c0, c1);
     }
 
     /** Entries {@code [r0, r1)} of layer {@code layer}'s bias. */
     public float[] biasSlice(UUID modelId, int layer, int r0, int r1) {
-        return tiles.read(modelId, bias(layer), r0, r1, 0, 1);
-    }
-
-    private static String weight(int layer) {
-        return "layers." + layer + ".weight";
-    }
-
-    private static String bias(int layer) {
-        return "layers." + layer + ".bias";
+        return tiles.read(modelId, ModelParameters.biasOf(layer), r0, r1, 0, 1);
     }
 
     /** The names of these models (those that exist), in one read: for lists that name what each job used. */

@@ -1,5 +1,6 @@
 package io.shardflow.scheduler.training;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.planning.Plan;
 import io.shardflow.core.tensors.Tensor;
@@ -25,7 +26,6 @@ import io.shardflow.scheduler.coordination.JobCoordinator;
 import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * backward, whose parts' input gradients are summed into the gradient of the round before. When every slice has
  * gone back through round 0, each update group applies the optimiser to its own pieces; when every group has, the
  * step is done: the loss recorded, a checkpoint taken every N steps, the validation rows evaluated through the same
- * rounds at an epoch's end. The scheduler holds a slice's activations, never the parameters, except once at the end
- * to register the trained model.
+ * rounds at an epoch's end. The scheduler holds a slice's activations, never the parameters, except one parameter at
+ * a time at the end, to register the trained model.
  */
 public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.ModelParallelTraining> {
     private static final Logger log = LoggerFactory.getLogger(ModelParallelTrainingCoordinator.class);
@@ -345,27 +345,36 @@ public class ModelParallelTrainingCoordinator implements JobCoordinator<Plan.Mod
         dispatcher.continueWith(firstRound(job, plan, step, false));
     }
 
-    /** Registers the model, its parameters assembled from the last version's pieces one parameter at a time. */
+    /**
+     * Registers the model, each parameter assembled from its pieces of the last version as it is stored: the
+     * scheduler holds one parameter at a time, never the whole model.
+     */
     private void finish(JobRow job, Plan.ModelParallelTraining plan, int version, TrainingMetrics jobMetrics) {
         var training = plan.training();
-        var all = plan.program().pieces();
-        var data = pieces.data(job.id(), version, all.stream().map(Piece::id).toList());
+        var program = plan.program();
         var shapes = training.architecture().parameterShapes();
-        var parameters = new LinkedHashMap<String, Tensor>();
-        shapes.forEach((name, shape) ->
-                parameters.put(name, new Tensor(shape, new float[Math.toIntExact(Tensor.elementCount(shape))])));
-        for (var piece : all) {
-            var whole = parameters.get(piece.parameter());
+        meters.ended(job.id());
+        trained.register(
+                job,
+                training,
+                name -> assemble(job, version, Lookup.required(shapes, name), program.piecesOf(name)),
+                jobMetrics,
+                version);
+        pieces.dropBefore(job.id(), Integer.MAX_VALUE);
+    }
+
+    /** One parameter of version {@code version}, pasted together from its pieces. */
+    private Tensor assemble(JobRow job, int version, int[] shape, List<Piece> parts) {
+        var whole = new Tensor(shape, new float[Math.toIntExact(Tensor.elementCount(shape))]);
+        var data = pieces.data(job.id(), version, parts.stream().map(Piece::id).toList());
+        for (var piece : parts) {
             byte[] bytes = data.get(piece.id());
-            if (whole == null || bytes == null) {
+            if (bytes == null) {
                 throw new IllegalStateException("piece " + piece.id() + " of version " + version + " is missing");
             }
-            piece.paste(
-                    TensorCodec.decode(bytes).data(), whole.data(), whole.shape().length == 2 ? whole.shape()[1] : 1);
+            piece.paste(TensorCodec.decode(bytes).data(), whole.data(), shape.length == 2 ? shape[1] : 1);
         }
-        pieces.dropBefore(job.id(), Integer.MAX_VALUE);
-        meters.ended(job.id());
-        trained.register(job, training, parameters, jobMetrics, version);
+        return whole;
     }
 
     /** The merged outputs of a slice's round, or null until all its parts are DONE (or after they were merged). */

@@ -9,8 +9,8 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.models.ModelRepository;
 import io.shardflow.messaging.JobEventPublisher;
-import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The end of a training job, whatever split it: registers the trained parameters as a model with their lineage
@@ -27,8 +27,13 @@ final class TrainedModels {
         this.events = events;
     }
 
+    /** Registers the model, {@code parameters} making each named parameter as it is stored (one at a time). */
     void register(
-            JobRow job, TrainingPlan training, Map<String, Tensor> parameters, TrainingMetrics metrics, int steps) {
+            JobRow job,
+            TrainingPlan training,
+            Function<String, Tensor> parameters,
+            TrainingMetrics metrics,
+            int steps) {
         var spec = job.spec();
         var modelId = UUID.randomUUID();
         String name = spec.requireTraining().resultName() != null

@@ -1,7 +1,6 @@
 package io.shardflow.scheduler.training;
 
 import io.shardflow.core.InvalidSpecException;
-import io.shardflow.core.Lookup;
 import io.shardflow.core.jobs.JobSpec;
 import io.shardflow.core.models.DenseArchitecture;
 import io.shardflow.core.models.GptArchitecture;
@@ -28,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -148,23 +148,38 @@ public class TrainingPreparation {
 
     /**
      * Version 0 and checkpoint 0 as pieces: each model shard's slices of the initial parameters, each with a fresh
-     * optimiser state of its own.
+     * optimiser state of its own. Made, cut and stored a parameter at a time: the scheduler never holds the whole
+     * model of a job that splits it.
      */
     private void storePieces(UUID jobId, TrainingSpec training, Target target, TrainingProgram program) {
-        var initial = initial(training, target);
         byte[] optimizer =
                 TensorCodec.encodeBundle(ParameterOptimizer.create(training).state());
-        var states = new LinkedHashMap<String, PieceStore.PieceState>();
-        for (var piece : program.pieces()) {
-            var whole = Lookup.required(initial, piece.parameter());
+        eachInitial(training, target, (name, whole) -> {
             int width = whole.shape().length == 2 ? whole.shape()[1] : 1;
-            states.put(
-                    piece.id(),
-                    new PieceStore.PieceState(
-                            TensorCodec.encode(new Tensor(piece.shape(), piece.cut(whole.data(), width))), optimizer));
-        }
-        pieces.put(jobId, 0, states);
+            var states = new LinkedHashMap<String, PieceStore.PieceState>();
+            for (var piece : program.piecesOf(name)) {
+                states.put(
+                        piece.id(),
+                        new PieceStore.PieceState(
+                                TensorCodec.encode(new Tensor(piece.shape(), piece.cut(whole.data(), width))),
+                                optimizer));
+            }
+            pieces.put(jobId, 0, states);
+        });
         pieces.checkpoint(jobId, 0);
+    }
+
+    /** {@link #initial}'s parameters one at a time: the fine-tuned model's read a parameter at a time, or seeded. */
+    private void eachInitial(TrainingSpec training, Target target, BiConsumer<String, Tensor> each) {
+        var base = target.initialModelId();
+        if (base == null) {
+            ParameterInit.forEach(target.architecture(), training.seed(), each);
+            return;
+        }
+        var model = models.find(base).orElseThrow();
+        for (String name : model.architecture().parameterShapes().keySet()) {
+            models.loadNamed(model, List.of(name)).forEach(each);
+        }
     }
 
     private Map<String, Tensor> initial(TrainingSpec training, Target target) {

@@ -1,5 +1,6 @@
 package io.shardflow.scheduler.training;
 
+import io.shardflow.core.Lookup;
 import io.shardflow.core.jobs.JobStatus;
 import io.shardflow.core.models.ModelParameters;
 import io.shardflow.core.tensors.TensorCodec;
@@ -237,8 +238,8 @@ class TrainingRounds {
         var job = run.job();
         store.dropParametersBefore(job.id(), Integer.MAX_VALUE);
         meters.ended(job.id());
-        trained.register(
-                job, run.training(), ModelParameters.unflat(state.shapes, state.params), state.metrics, state.version);
+        var parameters = ModelParameters.unflat(state.shapes, state.params);
+        trained.register(job, run.training(), name -> Lookup.required(parameters, name), state.metrics, state.version);
     }
 
     /** An evaluation round's figures: the job's validation loss (and accuracy, for a classifier). */

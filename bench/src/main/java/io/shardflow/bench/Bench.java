@@ -51,17 +51,13 @@ public final class Bench {
         var text = new StringBuilder("java -jar bench/target/shardflow-bench.jar [options]\n")
                 .append(BenchOptions.OPTIONS)
                 .append("\nscenarios (every one but those marked runs by default):\n");
-        for (var scenario : SCENARIOS) {
+        var all = new ArrayList<>(SCENARIOS);
+        all.addAll(ON_REQUEST);
+        for (var scenario : all) {
             text.append("  ")
                     .append(scenario.name())
+                    .append(ON_REQUEST.contains(scenario) ? " (only when named)" : "")
                     .append(": ")
-                    .append(scenario.summary())
-                    .append('\n');
-        }
-        for (var scenario : ON_REQUEST) {
-            text.append("  ")
-                    .append(scenario.name())
-                    .append(" (only when named): ")
                     .append(scenario.summary())
                     .append('\n');
         }

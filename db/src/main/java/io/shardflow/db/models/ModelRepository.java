@@ -58,7 +58,7 @@ public class ModelRepository {
         create(id, tenant, name, architecture, ModelParameters.named(layers), lineage);
     }
 
-    /** Registers a model from its named parameters; a vector is stored as an n×1 matrix. */
+    /** Registers a model from its named parameters, one for each the architecture has; a vector is an n×1 matrix. */
     public void create(
             UUID id,
             String tenant,
@@ -66,8 +66,7 @@ public class ModelRepository {
             ModelArchitecture architecture,
             Map<String, Tensor> parameters,
             Lineage lineage) {
-        insertRow(id, tenant, name, architecture, lineage, true);
-        parameters.forEach((parameter, tensor) -> write(id, parameter, tensor));
+        create(id, tenant, name, architecture, parameter -> Lookup.required(parameters, parameter), lineage);
     }
 
     /**
@@ -84,13 +83,10 @@ public class ModelRepository {
             Lineage lineage) {
         insertRow(id, tenant, name, architecture, lineage, true);
         for (String each : architecture.parameterShapes().keySet()) {
-            write(id, each, parameter.apply(each));
+            var tensor = parameter.apply(each);
+            int[] shape = tensor.shape();
+            tiles.write(id, each, shape[0], shape.length == 2 ? shape[1] : 1, tensor.data());
         }
-    }
-
-    private void write(UUID id, String parameter, Tensor tensor) {
-        int[] shape = tensor.shape();
-        tiles.write(id, parameter, shape[0], shape.length == 2 ? shape[1] : 1, tensor.data());
     }
 
     /**

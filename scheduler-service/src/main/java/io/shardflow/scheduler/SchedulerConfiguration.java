@@ -27,6 +27,7 @@ import io.shardflow.scheduler.admission.LaneTasks;
 import io.shardflow.scheduler.admission.QueueMeters;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.coordination.Coordinators;
+import io.shardflow.scheduler.coordination.EarlierPlans;
 import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
@@ -106,6 +107,11 @@ class SchedulerConfiguration {
     @Bean
     JobFailures jobFailures(JobRepository jobs, ShardRepository shards, JobEventPublisher events) {
         return new JobFailures(jobs, shards, events);
+    }
+
+    @Bean
+    EarlierPlans earlierPlans(JobRepository jobs, JobFailures failures) {
+        return new EarlierPlans(jobs, failures);
     }
 
     @Bean
@@ -229,10 +235,10 @@ class SchedulerConfiguration {
             JobPlanner planner,
             Coordinators coordinators,
             SchedulerSettings settings,
-            JobFailures failures,
+            EarlierPlans earlier,
             TransactionTemplate tx,
             Clock clock) {
-        return new JobReconciler(jobs, planner, coordinators, settings, failures, tx, clock);
+        return new JobReconciler(jobs, planner, coordinators, settings, earlier, tx, clock);
     }
 
     /** UP once the planner and the aggregator consume. */

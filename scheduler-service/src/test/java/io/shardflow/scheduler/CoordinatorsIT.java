@@ -642,7 +642,8 @@ class CoordinatorsIT {
 
     /**
      * A dense PIPELINE training an earlier version planned (its plan counts stages; its state is in no pieces) fails
-     * with a reason that says to retry it, its shards with it; a job of this version's plan runs on untouched.
+     * with a reason that says to retry it, its shards with it, whether a notice of it or the reconciler comes first;
+     * a job of this version's plan runs on untouched.
      */
     @Test
     void aPipelineTrainingPlannedByAnEarlierVersionFailsAndSaysToRetryIt() throws Exception {
@@ -650,12 +651,27 @@ class CoordinatorsIT {
         var data = table(40, List.of("a", "b", "y"), r -> new float[] {r % 3, r % 4, r % 2});
         var parallelism = new JobSpec.Parallelism(Strategy.PIPELINE, null, 2, null, 2);
         var earlier = submit(splitSpec(data, architecture, parallelism));
+        var noticed = submit(splitSpec(data, architecture, parallelism));
         var current = submit(splitSpec(data, architecture, parallelism));
-        // the document an earlier version stored: its training plan counted the stages, and it had no model plan
-        db.jdbc
-                .sql("update jobs set plan = jsonb_set(plan, '{training,stages}', '2') - 'model' where id = ?")
-                .param(earlier)
-                .update();
+        for (var jobId : List.of(earlier, noticed)) {
+            // the document an earlier version stored: its training plan counted the stages, and it had no model plan
+            db.jdbc
+                    .sql("update jobs set plan = jsonb_set(plan, '{training,stages}', '2') - 'model' where id = ?")
+                    .param(jobId)
+                    .update();
+        }
+
+        // its first round done and noticed before any reconciler pass: the notice fails it, nothing is merged
+        for (var task : lanes.take(noticed)) {
+            var notice = lanes.run(task, t -> TensorCodec.encode(Tensor.matrix(1, 1, new float[1])));
+            if (notice != null) {
+                first.aggregator.handle(notice);
+            }
+        }
+        var failedByNotice = jobs.find(noticed).orElseThrow();
+        assertThat(failedByNotice.status()).isEqualTo(JobStatus.FAILED);
+        assertThat(failedByNotice.error()).contains("earlier version", "retry the job");
+        assertThat(events(noticed, "io.shardflow.job.failed")).isEqualTo(1);
 
         second.reconciler.reconcile();
 
@@ -663,7 +679,13 @@ class CoordinatorsIT {
         assertThat(failed.status()).isEqualTo(JobStatus.FAILED);
         assertThat(failed.error()).contains("earlier version", "retry the job");
         assertThat(events(earlier, "io.shardflow.job.failed")).isEqualTo(1);
-        assertThat(lanes.take(earlier)).isEmpty();
+        assertThat(db.jdbc
+                        .sql("select count(*) from shards where job_id = ? and status <> 'FAILED'")
+                        .param(earlier)
+                        .query(Long.class)
+                        .single())
+                .as("its unfinished shards abandoned")
+                .isZero();
         second.reconciler.reconcile();
         assertThat(events(earlier, "io.shardflow.job.failed")).as("failed once").isEqualTo(1);
 

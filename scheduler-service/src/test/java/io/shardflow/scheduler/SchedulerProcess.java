@@ -29,6 +29,7 @@ import io.shardflow.scheduler.admission.AdmissionPolicy;
 import io.shardflow.scheduler.admission.LaneTasks;
 import io.shardflow.scheduler.aggregation.Aggregator;
 import io.shardflow.scheduler.coordination.Coordinators;
+import io.shardflow.scheduler.coordination.EarlierPlans;
 import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import io.shardflow.scheduler.dispatch.ShardRecovery;
@@ -121,7 +122,8 @@ final class SchedulerProcess {
         this.planner = new JobPlanner(jobs, plans, coordinators, events, db.tx);
         this.aggregator = new Aggregator(jobs, shards, coordinators, recovery, admission, db.tx);
         this.sweeper = new LeaseSweeper(jobs, shards, recovery, db.tx, clock, SETTINGS.sweepInterval());
-        this.reconciler = new JobReconciler(jobs, planner, coordinators, SETTINGS, failures, db.tx, clock);
+        this.reconciler = new JobReconciler(
+                jobs, planner, coordinators, SETTINGS, new EarlierPlans(jobs, failures), db.tx, clock);
     }
 
     /** Admission as a scheduler process wires it, over the test's database and clock. */

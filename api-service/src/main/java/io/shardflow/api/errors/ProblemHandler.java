@@ -11,7 +11,6 @@ import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.jspecify.annotations.Nullable;
 import org.springframework.context.MessageSourceResolvable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -145,12 +144,11 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
      * cannot be reached is foreseen, whatever wraps it: 503 with {@code Retry-After} ({@link Unavailable}).
      */
     @ExceptionHandler(Exception.class)
-    @Nullable
-    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletResponse response) {
+    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletResponse response) throws Exception {
         if (response.isCommitted()) {
-            // the answer has gone out (its status, perhaps all its body): a problem now would only be appended
-            logger.error("request failed after its answer was sent", e);
-            return null;
+            // the answer has begun (its status, perhaps part of its body): a problem now would only be appended to
+            // it. The failure goes on to the server, which logs it and cuts the connection: the body ends short.
+            throw e;
         }
         if (Unavailable.database(e)) {
             logger.warn("request failed, the database cannot be reached: " + e);

@@ -190,8 +190,8 @@ public final class TrainingPlanner {
 
     /**
      * The data shards beside {@code modelShards} model shards that AUTO gives a split: {@code dataShards} when the job
-     * names them, else as many as the lanes hold copies of the split (HYBRID when more than one), at most one per
-     * window of a batch and one per row.
+     * names them, else as many as the lanes hold copies of the split (HYBRID when more than one); either way at most
+     * one per window of a batch and one per row.
      */
     private static int dataShardsBeside(
             JobSpec.Parallelism parallelism,
@@ -199,11 +199,9 @@ public final class TrainingPlanner {
             long rows,
             TrainingSpec training,
             ParallelPlanner.Fleet fleet) {
-        if (parallelism.dataShards() != null) {
-            return parallelism.dataShards();
-        }
-        long copies = Math.max(1, fleet.lanes()) / modelShards;
-        return (int) Math.max(1, Math.min(copies, Math.min(training.batchSize(), rows)));
+        long wanted =
+                parallelism.dataShards() != null ? parallelism.dataShards() : Math.max(1, fleet.lanes()) / modelShards;
+        return (int) Math.max(1, Math.min(wanted, Math.min(training.batchSize(), rows)));
     }
 
     /** "PIPELINE 2 in 4 micro-batches", "TENSOR 2 over 2 data shards", "the whole model". */

@@ -106,6 +106,18 @@ class TrainingPlannerTest {
                 new JobSpec.Parallelism(Strategy.AUTO, 3), gpt, adam, 100_000, new ParallelPlanner.Fleet(4, whole / 4));
         assertThat(named.split()).isTrue();
         assertThat(named.shards()).as("the job's own dataShards").hasSize(3);
+        // a cap below the whole model on one window: only a split fits
+        long belowWhole = TrainingFootprint.whole(gpt, 1).total() * 3 / 4;
+        var small = TrainingPlanner.plan(
+                new JobSpec.Parallelism(Strategy.AUTO, 8),
+                gpt,
+                spec(OptimizerKind.ADAM, null, 4),
+                100_000,
+                new ParallelPlanner.Fleet(4, belowWhole));
+        assertThat(small.split()).isTrue();
+        assertThat(small.shards())
+                .as("no more data shards than windows in a batch")
+                .hasSize(4);
     }
 
     @Test

@@ -419,19 +419,30 @@ public class JobRepository {
     }
 
     /**
-     * Running jobs whose plan is an earlier version's dense PIPELINE training: a training plan with more than one
-     * stage (plans of this version no longer say how many stages a step has; a model plan does).
+     * A plan an earlier version stored for a dense PIPELINE training: a training plan with more than one stage (plans
+     * of this version no longer say how many stages a step has; a model plan does).
      */
+    private static final String EARLIER_PIPELINE_TRAINING = """
+            case when jsonb_typeof(plan -> 'training' -> 'stages') = 'number'
+                 then (plan -> 'training' ->> 'stages')::numeric > 1 else false end""";
+
+    /** Running jobs whose plan is an earlier version's dense PIPELINE training, oldest change first. */
     public List<UUID> runningOnEarlierPipelineTraining(int limit) {
-        return jdbc.sql("""
-                select id from jobs where status = :running
-                and case when jsonb_typeof(plan -> 'training' -> 'stages') = 'number'
-                         then (plan -> 'training' ->> 'stages')::numeric > 1 else false end
-                order by updated_at limit :limit""")
+        return jdbc.sql("select id from jobs where status = :running and " + EARLIER_PIPELINE_TRAINING
+                        + " order by updated_at limit :limit")
                 .param("running", JobStatus.RUNNING.name())
                 .param("limit", limit)
                 .query((rs, n) -> rs.getObject(1, UUID.class))
                 .list();
+    }
+
+    /** Whether the job's plan is an earlier version's dense PIPELINE training. */
+    public boolean plannedAsEarlierPipelineTraining(UUID id) {
+        return jdbc.sql("select " + EARLIER_PIPELINE_TRAINING + " from jobs where id = ?")
+                .param(id)
+                .query(Boolean.class)
+                .optional()
+                .orElse(false);
     }
 
     public Optional<JobStatus> status(UUID id) {

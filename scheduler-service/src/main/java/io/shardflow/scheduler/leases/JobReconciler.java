@@ -3,7 +3,7 @@ package io.shardflow.scheduler.leases;
 import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.scheduler.SchedulerSettings;
 import io.shardflow.scheduler.coordination.Coordinators;
-import io.shardflow.scheduler.coordination.JobFailures;
+import io.shardflow.scheduler.coordination.EarlierPlans;
 import io.shardflow.scheduler.planning.JobPlanner;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,17 +19,13 @@ import org.springframework.transaction.support.TransactionTemplate;
  * are compare-and-set under the job's lock, so running them twice does nothing twice. One job's failure is logged
  * and does not stop the others.
  *
- * <p>It also ends what this version cannot continue: a dense PIPELINE training planned by an earlier version (before
- * every split trained on the pieces of {@code ModelParallelTrainingCoordinator}) kept its stages' state in a form no
- * coordinator reads now. Such a job fails with a reason that says to retry it, rather than run on as something else;
- * the pass keeps looking, since an earlier scheduler may still be planning during a rolling upgrade.
+ * <p>It also ends what this version cannot continue ({@link EarlierPlans}); the pass keeps looking, since an earlier
+ * scheduler may still be planning during a rolling upgrade.
  */
 public class JobReconciler {
     private static final Logger log = LoggerFactory.getLogger(JobReconciler.class);
     private static final int BATCH = 50;
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
-    static final String EARLIER_PIPELINE = "this PIPELINE training was planned by an earlier version of Shardflow, "
-            + "whose pipeline state this version does not continue; retry the job to train it again from the start";
 
     private final JobRepository jobs;
     private final JobPlanner planner;
@@ -39,18 +35,18 @@ public class JobReconciler {
     private final BackgroundPass<UUID> unplanned;
     private final BackgroundPass<UUID> unmerged;
     private final BackgroundPass<UUID> earlier;
-    private final JobFailures failures;
+    private final EarlierPlans earlierPlans;
 
     public JobReconciler(
             JobRepository jobs,
             JobPlanner planner,
             Coordinators coordinators,
             SchedulerSettings settings,
-            JobFailures failures,
+            EarlierPlans earlierPlans,
             TransactionTemplate tx,
             Clock clock) {
         this.jobs = jobs;
-        this.failures = failures;
+        this.earlierPlans = earlierPlans;
         this.planner = planner;
         this.coordinators = coordinators;
         this.settings = settings;
@@ -63,6 +59,10 @@ public class JobReconciler {
 
     @Scheduled(fixedDelayString = "#{@'" + SchedulerSettings.BEAN + "'.reconcileInterval().toMillis()}")
     public void reconcile() {
+        // first, so that no pass below takes such a job for one of this version's
+        for (var jobId : earlier.find(() -> earlierPlans.running(BATCH))) {
+            earlier.run(jobId, () -> endEarlier(jobId));
+        }
         for (var jobId : unplanned.find(() -> jobs.queuedAndForgotten(settings.stallAfter(), BATCH))) {
             unplanned.run(jobId, () -> {
                 log.warn("job {} was queued but never planned; planning it now", jobId);
@@ -72,16 +72,11 @@ public class JobReconciler {
         for (var jobId : unmerged.find(() -> jobs.runningWithAllShardsDone(settings.stallAfter(), BATCH))) {
             unmerged.run(jobId, () -> resume(jobId));
         }
-        for (var jobId : earlier.find(() -> jobs.runningOnEarlierPipelineTraining(BATCH))) {
-            earlier.run(jobId, () -> endEarlier(jobId));
-        }
     }
 
     private void endEarlier(UUID jobId) {
         log.warn("job {} is a dense PIPELINE training planned by an earlier version; failing it", jobId);
-        tx.executeWithoutResult(s -> jobs.lock(jobId)
-                .filter(job -> !job.status().isTerminal())
-                .ifPresent(job -> failures.fail(job, EARLIER_PIPELINE)));
+        tx.executeWithoutResult(s -> jobs.lock(jobId).ifPresent(earlierPlans::failIfEarlier));
     }
 
     private void resume(UUID jobId) {

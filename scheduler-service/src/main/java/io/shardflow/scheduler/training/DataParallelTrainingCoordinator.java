@@ -8,6 +8,7 @@ import io.shardflow.db.jobs.JobRepository;
 import io.shardflow.db.jobs.JobRow;
 import io.shardflow.db.shards.Rounds;
 import io.shardflow.db.shards.ShardKey;
+import io.shardflow.scheduler.coordination.EarlierPlans;
 import io.shardflow.scheduler.coordination.JobCoordinator;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 
@@ -20,12 +21,15 @@ public class DataParallelTrainingCoordinator implements JobCoordinator<Plan.Data
     private final Rounds rounds;
     private final Dispatcher dispatcher;
     private final TrainingRounds server;
+    private final EarlierPlans earlier;
 
-    DataParallelTrainingCoordinator(JobRepository jobs, Rounds rounds, Dispatcher dispatcher, TrainingRounds server) {
+    DataParallelTrainingCoordinator(
+            JobRepository jobs, Rounds rounds, Dispatcher dispatcher, TrainingRounds server, EarlierPlans earlier) {
         this.jobs = jobs;
         this.rounds = rounds;
         this.dispatcher = dispatcher;
         this.server = server;
+        this.earlier = earlier;
     }
 
     @Override
@@ -41,6 +45,10 @@ public class DataParallelTrainingCoordinator implements JobCoordinator<Plan.Data
 
     @Override
     public void shardDone(JobRow job, Plan.DataParallelTraining plan, ShardKey key) {
+        // only a plan stored without a model plan (before this version) can be an earlier version's pipeline
+        if (plan.model().modelBytes() == 0 && earlier.failIfEarlier(job)) {
+            return;
+        }
         if (rounds.completed(job, key).isPresent()
                 && jobs.transition(job.id(), JobStatus.RUNNING, JobStatus.AGGREGATING)) {
             server.roundCompleted(run(job, plan), key.step(), key.stage());

@@ -14,6 +14,7 @@ import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.messaging.JobEventPublisher;
 import io.shardflow.scheduler.SchedulerSettings;
+import io.shardflow.scheduler.coordination.EarlierPlans;
 import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 import org.springframework.context.annotation.Bean;
@@ -88,7 +89,7 @@ class TrainingConfiguration {
 
     @Bean
     DataParallelTrainingCoordinator dataParallelTrainingCoordinator(
-            JobRepository jobs, Rounds rounds, Dispatcher dispatcher, TrainingRounds server) {
-        return new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server);
+            JobRepository jobs, Rounds rounds, Dispatcher dispatcher, TrainingRounds server, EarlierPlans earlier) {
+        return new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server, earlier);
     }
 }

@@ -11,6 +11,7 @@ import io.shardflow.db.training.MetricsStore;
 import io.shardflow.db.training.PieceStore;
 import io.shardflow.db.training.TrainingStore;
 import io.shardflow.messaging.JobEventPublisher;
+import io.shardflow.scheduler.coordination.EarlierPlans;
 import io.shardflow.scheduler.coordination.JobFailures;
 import io.shardflow.scheduler.dispatch.Dispatcher;
 
@@ -40,7 +41,7 @@ public final class TrainingFixture {
         var server =
                 new TrainingRounds(jobs, partials, store, metrics, failures, dispatcher, timeline, meters, trained);
         return new Coordinators(
-                new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server),
+                new DataParallelTrainingCoordinator(jobs, rounds, dispatcher, server, new EarlierPlans(jobs, failures)),
                 new ModelParallelTrainingCoordinator(
                         jobs,
                         shards,

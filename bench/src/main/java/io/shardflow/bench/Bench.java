@@ -46,14 +46,19 @@ public final class Bench {
 
     private Bench() {}
 
+    /** Every scenario: those that run by default, then those that run only when named. */
+    private static List<Scenario> all() {
+        var all = new ArrayList<>(SCENARIOS);
+        all.addAll(ON_REQUEST);
+        return all;
+    }
+
     /** The options and every scenario with what it measures; those that run only when named are marked. */
     static String usage() {
         var text = new StringBuilder("java -jar bench/target/shardflow-bench.jar [options]\n")
                 .append(BenchOptions.OPTIONS)
                 .append("\nscenarios (every one but those marked runs by default):\n");
-        var all = new ArrayList<>(SCENARIOS);
-        all.addAll(ON_REQUEST);
-        for (var scenario : all) {
+        for (var scenario : all()) {
             text.append("  ")
                     .append(scenario.name())
                     .append(ON_REQUEST.contains(scenario) ? " (only when named)" : "")
@@ -68,8 +73,7 @@ public final class Bench {
         // charts are drawn into files, never on a screen
         System.setProperty("java.awt.headless", "true");
         var options = BenchOptions.parse(args);
-        var all = new ArrayList<>(SCENARIOS);
-        all.addAll(ON_REQUEST);
+        var all = all();
         if (options.help()) {
             System.out.println(usage());
             return;

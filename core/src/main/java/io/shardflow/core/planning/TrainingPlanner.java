@@ -18,7 +18,8 @@ import java.util.List;
  * <p>DATA trains the whole model on each data shard. TENSOR, PIPELINE and HYBRID split it ({@link TrainingProgram}).
  * AUTO keeps the model whole when its footprint fits, else takes the fewest model shards that fit, PIPELINE before
  * TENSOR at each count (a step runs fewer rounds), as many data shards beside them as the lanes hold copies of the
- * split (HYBRID), and the fewest micro-batches that bring the activations within the cap. A job whose footprint fits no split, or whose chosen split does not fit, fails here with the sizes.
+ * split (HYBRID), and the fewest micro-batches that bring the activations within the cap. A job whose footprint fits
+ * no split, or whose chosen split does not fit, fails here with the sizes.
  */
 public final class TrainingPlanner {
     /** The most model shards AUTO tries. */

@@ -169,7 +169,7 @@ public class TrainingPreparation {
         pieces.checkpoint(jobId, 0);
     }
 
-    /** {@link #initial}'s parameters one at a time: the fine-tuned model's read a parameter at a time, or seeded. */
+    /** The initial parameters one at a time: the fine-tuned model's, read a parameter at a time, or seeded ones. */
     private void eachInitial(TrainingSpec training, Target target, BiConsumer<String, Tensor> each) {
         var base = target.initialModelId();
         if (base == null) {
@@ -183,10 +183,9 @@ public class TrainingPreparation {
     }
 
     private Map<String, Tensor> initial(TrainingSpec training, Target target) {
-        var base = target.initialModelId();
-        return base != null
-                ? models.loadNamed(models.find(base).orElseThrow())
-                : ParameterInit.initial(target.architecture(), training.seed());
+        var named = new LinkedHashMap<String, Tensor>();
+        eachInitial(training, target, named::put);
+        return named;
     }
 
     /** Mean and standard deviation of each feature over the training rows, read a window at a time. */
